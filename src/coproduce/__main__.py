@@ -1,0 +1,3 @@
+from coproduce.cli.main import run
+
+run()

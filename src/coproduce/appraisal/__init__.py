@@ -1,0 +1,1 @@
+"""Cost-benefit appraisal."""

@@ -1,0 +1,78 @@
+"""What every command shares: printing results, JSON output, errors and exit codes.
+
+Exit codes: 0 done, 1 the analysis could not be done (no pathway, infeasible plan), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK = 0
+EXIT_IMPOSSIBLE = 1
+EXIT_BAD_INPUT = 2
+
+
+class AnalysisImpossible(Exception):
+    """The input is valid but the analysis has no answer (exit code 1)."""
+
+
+class BadInput(Exception):
+    """A command-line argument is wrong (exit code 2); the message says which and how to fix."""
+
+
+def _clean(obj: Any) -> Any:
+    """Make a result dict JSON-safe: NaN and infinities become null."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "item") and callable(obj.item):  # numpy scalars
+        return _clean(obj.item())
+    return obj
+
+
+def to_json(data: dict) -> str:
+    """The one JSON serialisation used by ``--json`` and the API."""
+    return json.dumps(_clean(data), indent=2, ensure_ascii=False)
+
+
+def print_json(data: dict) -> None:
+    sys.stdout.write(to_json(data) + "\n")
+
+
+def check_out_path(out: Path | None, allowed: tuple[str, ...]) -> None:
+    """Refuse an --out file whose type the command cannot write, before doing any work."""
+    if out is None:
+        return
+    if out.suffix.lower() not in allowed:
+        raise BadInput(
+            f"--out {out}: cannot write '{out.suffix or '(no extension)'}' files here; "
+            f"use {' or '.join(allowed)}"
+        )
+    if out.parent and not out.parent.exists():
+        raise BadInput(f"--out {out}: folder {out.parent} does not exist")
+
+
+def parse_assignment(text: str, option: str) -> tuple[str, float]:
+    """'falls_classes=400' -> ('falls_classes', 400.0); a clear error otherwise."""
+    if "=" not in text:
+        raise BadInput(f"{option} '{text}': write NAME=NUMBER, e.g. {option} independent_years=300")
+    name, _, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        raise BadInput(f"{option} '{text}': '{value}' is not a number") from None
+    if not math.isfinite(number):
+        raise BadInput(f"{option} '{text}': the number must be finite")
+    return name.strip(), number

@@ -1,0 +1,345 @@
+"""Backwards mapping: from a desired outcome back to every pathway that reaches it.
+
+For a target ``(o*, A)`` each intervention i with total effect ``T[o*, i] > 0`` reaches the
+target alone at volume ``v = A / T[o*, i]``. At that volume we cost it by sector and resource,
+divide by A for the cost per outcome unit, check capacity, list what else it produces on the
+way (co-benefits and their value), name its largest routes, and flag what a careful reader must
+know: contested, weakly evidenced or ungraded links, complex outcomes, co-production without
+any public enabling input. Pathways are ranked by full (or public) cost per outcome unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..model.compile import CompiledModel, compile_model
+from ..model.schema import Model
+from .costs import CostBreakdown, breakdown, resource_costs
+from .effects import effects_from, effects_to
+from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
+
+FLAG_TEXT = {
+    "contested": "passes through a contested link: stakeholders dispute whether or how much "
+                 "it works",
+    "weak_evidence": "passes through a weakly evidenced link (grade 2 or below)",
+    "ungraded_evidence": "passes through a link with no evidence grade",
+    "complex": "passes through a complex outcome: figures are indicative, not a forecast",
+    "no_public_input": "co-production with no public enabling input: co-production rarely "
+                       "produces value without some public money (Bovaird & Loeffler 2012)",
+    "over_capacity": "the volume needed exceeds the intervention's capacity",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route from an intervention to the target: its nodes, effect (target units per unit
+    of the intervention) and share of the intervention's total effect."""
+
+    nodes: tuple[str, ...]
+    effect: float
+    share: float
+    flags: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"nodes": list(self.nodes), "effect": self.effect, "share": self.share,
+                "flags": list(self.flags)}
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """An intervention scaled to reach the target on its own. Money in the model's currency
+    and price year; ``volume`` in the intervention's unit per period."""
+
+    intervention: str
+    label: str
+    unit: str
+    total_effect: float
+    volume: float
+    cost: CostBreakdown
+    cost_per_outcome_full: float
+    cost_per_outcome_public: float
+    capacity: float | None
+    co_benefits: dict[str, float]
+    co_benefit_values: dict[str, float]
+    co_benefits_omitted: int
+    co_benefit_value: dict
+    flags: tuple[str, ...]
+    notes: tuple[str, ...]
+    paths: tuple[Route, ...]
+
+    @property
+    def within_capacity(self) -> bool:
+        return self.capacity is None or self.volume <= self.capacity * (1 + 1e-12)
+
+    @property
+    def coproduction_share(self) -> float:
+        return self.cost.coproduction_share
+
+    def to_dict(self) -> dict:
+        return {
+            "intervention": self.intervention,
+            "label": self.label,
+            "unit": self.unit,
+            "total_effect": self.total_effect,
+            "volume": self.volume,
+            "cost": self.cost.to_dict(),
+            "cost_per_outcome": {"full": self.cost_per_outcome_full,
+                                 "public": self.cost_per_outcome_public},
+            "coproduction_share": self.coproduction_share,
+            "capacity": self.capacity,
+            "within_capacity": self.within_capacity,
+            "co_benefits": self.co_benefits,
+            "co_benefit_values": self.co_benefit_values,
+            "co_benefits_omitted": self.co_benefits_omitted,
+            "co_benefit_value": self.co_benefit_value,
+            "flags": list(self.flags),
+            "notes": list(self.notes),
+            "paths": [r.to_dict() for r in self.paths],
+        }
+
+
+@dataclass(frozen=True)
+class BackwardsMap:
+    """The result of backwards mapping: ranked pathways to ``amount`` more of ``outcome``."""
+
+    model_name: str
+    outcome: str
+    outcome_label: str
+    outcome_unit: str
+    amount: float
+    by: str
+    currency: str
+    price_year: int
+    scenarios: tuple[str, ...]
+    pathways: tuple[Pathway, ...]
+    unreachable: tuple[str, ...]
+    no_net_gain: dict[str, float] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """What ``coproduce map --json`` prints."""
+        return {
+            "model": self.model_name,
+            "target": {"outcome": self.outcome, "amount": self.amount,
+                       "label": self.outcome_label, "unit": self.outcome_unit},
+            "ranked_by": self.by,
+            "currency": self.currency,
+            "price_year": self.price_year,
+            "scenarios": list(self.scenarios),
+            "pathways": [p.to_dict() for p in self.pathways],
+            "unreachable": list(self.unreachable),
+            "no_net_gain": self.no_net_gain,
+            "summary": self.summary(),
+        }
+
+    def summary(self) -> str:
+        """One plain-language sentence on the answer."""
+        what = f"{_num(self.amount)} more {self.outcome_label.lower()} ({self.outcome_unit})"
+        if not self.pathways:
+            return f"No intervention in this map reaches {what}."
+        best = self.pathways[0]
+        cur = self.currency
+        cheapest_public = min(self.pathways, key=lambda p: (p.cost.public, p.intervention))
+        text = (f"Reaching {what} costs least in full through {best.label} "
+                f"({_money(best.cost.full, cur)} in all, {_money(best.cost_per_outcome_full, cur)}"
+                f" per {self.outcome_unit}, of which {best.coproduction_share:.0%} is time and "
+                f"resources given by users and communities)")
+        if self.by == "public":
+            text = (f"Reaching {what} costs the public purse least through {best.label} "
+                    f"({_money(best.cost.public, cur)}, "
+                    f"{_money(best.cost_per_outcome_public, cur)} per {self.outcome_unit})")
+        elif cheapest_public.intervention != best.intervention:
+            text += (f"; it costs the public purse least through {cheapest_public.label} "
+                     f"({_money(cheapest_public.cost.public, cur)})")
+        text += "."
+        if best.flags:
+            text += (" Caution: the leading pathway "
+                     + "; ".join(FLAG_TEXT[f].split(":")[0] for f in best.flags) + ".")
+        if not best.within_capacity:
+            text += (f" It needs {_num(best.volume)} {best.unit}s, above its capacity of "
+                     f"{_num(best.capacity)}.")
+        return text
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.2f}"
+
+
+def _money(x: float, currency: str) -> str:
+    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency)
+    body = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
+    return f"{sym}{body}" if sym else f"{body} {currency}"
+
+
+def _flag_names(bits: int) -> list[str]:
+    out = []
+    if bits & CONTESTED:
+        out.append("contested")
+    if bits & WEAK:
+        out.append("weak_evidence")
+    if bits & UNGRADED:
+        out.append("ungraded_evidence")
+    if bits & COMPLEX:
+        out.append("complex")
+    return out
+
+
+def backwards_map(
+    model: Model | CompiledModel,
+    outcome: str,
+    amount: float,
+    *,
+    by: str = "full",
+    paths: int = 10,
+    co_benefits: int | None = 50,
+    scenarios: tuple[str, ...] = (),
+) -> BackwardsMap:
+    """Every pathway to ``amount`` more units of ``outcome``, ranked by full (``by="full"``)
+    or public (``by="public"``) cost per outcome unit, each with up to ``paths`` routes and
+    up to ``co_benefits`` other outcomes (largest value first; ``None`` for all)."""
+    cm = model if isinstance(model, CompiledModel) else compile_model(model)
+    m = cm.model
+    if by not in ("full", "public"):
+        raise ValueError(f"by must be 'full' or 'public', not {by!r}")
+    if outcome not in m.outcomes:
+        raise KeyError(outcome)
+    if not amount > 0:
+        raise ValueError("amount must be above 0")
+    target = cm.index[outcome]
+    n_i = cm.n_interventions
+    g = effects_to(cm, target)[:n_i]
+    table = route_table(cm, target, k=paths)
+
+    reaching = np.flatnonzero(table.reaches[:n_i])
+    positive = reaching[g[reaching] > 0]
+    unreachable = tuple(cm.node_ids[i] for i in range(n_i) if not table.reaches[i])
+    no_net_gain = {cm.node_ids[i]: float(g[i]) for i in reaching if g[i] <= 0}
+
+    volumes = np.zeros(n_i)
+    volumes[positive] = amount / g[positive]
+    costs = resource_costs(cm, volumes)
+    levels = effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]  # outcomes × pw
+    unit_fiscal = cm.value_fiscal                      # outcomes × agencies
+    unit_value = unit_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
+    t_out = target - n_i
+
+    pathways = []
+    for col, i in enumerate(positive):
+        iid = cm.node_ids[i]
+        itv = m.interventions[iid]
+        cost = breakdown(cm, costs[i])
+        lv = levels[:, col].copy()
+        lv[t_out] = 0.0
+        nz = np.flatnonzero(np.abs(lv) > 1e-12 * max(1.0, np.abs(lv).max()))
+        order = nz[np.lexsort((nz, -np.abs(lv[nz]), -np.abs(lv[nz] * unit_value[nz])))]
+        shown = order if co_benefits is None else order[:co_benefits]
+        co = {cm.node_ids[n_i + o]: float(lv[o]) for o in shown}
+        co_vals = {cm.node_ids[n_i + o]: float(lv[o] * unit_value[o]) for o in shown
+                   if unit_value[o] != 0}
+        fiscal_by_agency = lv @ unit_fiscal
+        value = {
+            "fiscal": {a: float(x) for a, x in zip(cm.agency_ids, fiscal_by_agency, strict=True)
+                       if x != 0},
+            "economic": float(lv @ cm.value_economic),
+            "social": float(lv @ cm.value_social),
+        }
+        value["total"] = float(sum(value["fiscal"].values()) + value["economic"]
+                               + value["social"])
+        flags = _flag_names(int(table.flags[i]))
+        routes = []
+        for nodes, eff in table.routes(cm, int(i)):
+            route_flags = _route_flags(cm, nodes)
+            routes.append(Route(tuple(cm.node_ids[n] for n in nodes), eff, eff / g[i],
+                                tuple(route_flags)))
+        if cost.coproduction > 0 and cost.public == 0:
+            flags.append("no_public_input")
+        capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
+        if capacity is not None and volumes[i] > capacity * (1 + 1e-12):
+            flags.append("over_capacity")
+        pathways.append(Pathway(
+            intervention=iid,
+            label=itv.label or iid,
+            unit=itv.unit or "unit",
+            total_effect=float(g[i]),
+            volume=float(volumes[i]),
+            cost=cost,
+            cost_per_outcome_full=cost.full / amount,
+            cost_per_outcome_public=cost.public / amount,
+            capacity=capacity,
+            co_benefits=co,
+            co_benefit_values=co_vals,
+            co_benefits_omitted=int(len(order) - len(shown)),
+            co_benefit_value=value,
+            flags=tuple(flags),
+            notes=tuple(_notes(cm, flags, routes)),
+            paths=tuple(routes),
+        ))
+    key = (lambda p: (p.cost_per_outcome_full, p.intervention)) if by == "full" else \
+        (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
+    pathways.sort(key=key)
+    out_node = m.outcomes[outcome]
+    labels = {nid: m.label_of(nid) for nid in cm.node_ids}
+    return BackwardsMap(
+        model_name=m.name,
+        outcome=outcome,
+        outcome_label=out_node.label or outcome,
+        outcome_unit=out_node.unit or "unit",
+        amount=float(amount),
+        by=by,
+        currency=m.currency,
+        price_year=m.price_year,
+        scenarios=tuple(scenarios),
+        pathways=tuple(pathways),
+        unreachable=unreachable,
+        no_net_gain=no_net_gain,
+        labels=labels,
+    )
+
+
+def _route_flags(cm: CompiledModel, nodes: list[int]) -> list[str]:
+    bits = 0
+    for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+        lk = _link_between(cm, a, b)
+        bits |= (CONTESTED * cm.link_contested[lk] + WEAK * cm.link_weak[lk]
+                 + UNGRADED * cm.link_ungraded[lk])
+    for n in nodes:
+        if cm.node_complex[n]:
+            bits |= COMPLEX
+    return _flag_names(int(bits))
+
+
+def _link_between(cm: CompiledModel, a: int, b: int) -> int:
+    off, order = cm.out_links
+    ls = order[off[a]:off[a + 1]]
+    return int(ls[cm.link_dst[ls] == b][0])
+
+
+def _notes(cm: CompiledModel, flags: list[str], routes: list[Route]) -> list[str]:
+    """Plain sentences for each flag, naming the links on the largest routes that cause it."""
+    notes = []
+    m = cm.model
+    for f in flags:
+        text = FLAG_TEXT[f]
+        named: list[str] = []
+        if f in ("contested", "weak_evidence", "ungraded_evidence"):
+            for r in routes:
+                for a, b in zip(r.nodes[:-1], r.nodes[1:], strict=True):
+                    lk = _link_between(cm, cm.index[a], cm.index[b])
+                    hit = {"contested": cm.link_contested, "weak_evidence": cm.link_weak,
+                           "ungraded_evidence": cm.link_ungraded}[f][lk]
+                    name = f"{a} → {b}"
+                    if hit and name not in named:
+                        named.append(name)
+        elif f == "complex":
+            for r in routes:
+                for nid in r.nodes:
+                    if nid in m.outcomes and m.outcomes[nid].complex and nid not in named:
+                        named.append(nid)
+        if named:
+            text += " (" + ", ".join(named[:4]) + (", …" if len(named) > 4 else "") + ")"
+        notes.append(text)
+    return notes

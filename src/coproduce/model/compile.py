@@ -1,0 +1,205 @@
+"""A validated model compiled once into index arrays for the engine.
+
+Nodes are numbered in a topological order (interventions first, then outcomes so that every
+link runs from a lower to a higher index); quantities become their means. Uncertainty analyses
+replace these mean arrays with draws of the same shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import scipy.sparse as sp
+
+from .distributions import mean_of
+from .schema import Model
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledModel:
+    """Index arrays of a model. Money in the model's currency and price year.
+
+    - ``node_ids``: interventions first (``n_interventions``), then outcomes, topologically
+      ordered: every link goes from a lower to a higher node index.
+    - ``link_src``, ``link_dst``, ``link_effect``: one entry per link, in file order.
+    - ``inputs``, ``fixed_inputs``: (interventions × resources) quantity per unit of volume and
+      per period when the intervention runs.
+    - ``unit_cost``: per resource; ``resource_sector``, ``resource_agency`` index into
+      ``sector_ids`` and ``agency_ids`` (-1: no agency).
+    - ``value_fiscal`` (outcomes × agencies), ``value_economic``, ``value_social`` (outcomes):
+      currency per outcome unit.
+    """
+
+    model: Model
+    node_ids: tuple[str, ...]
+    n_interventions: int
+    link_src: np.ndarray
+    link_dst: np.ndarray
+    link_effect: np.ndarray
+    resource_ids: tuple[str, ...]
+    sector_ids: tuple[str, ...]
+    agency_ids: tuple[str, ...]
+    inputs: np.ndarray
+    fixed_inputs: np.ndarray
+    unit_cost: np.ndarray
+    resource_sector: np.ndarray
+    resource_agency: np.ndarray
+    coproduction_sector: np.ndarray
+    volume: np.ndarray
+    capacity: np.ndarray
+    value_fiscal: np.ndarray
+    value_economic: np.ndarray
+    value_social: np.ndarray
+    link_weak: np.ndarray
+    link_contested: np.ndarray
+    link_ungraded: np.ndarray
+    node_complex: np.ndarray
+    index: dict[str, int] = field(repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_ids)
+
+    @property
+    def intervention_ids(self) -> tuple[str, ...]:
+        return self.node_ids[: self.n_interventions]
+
+    @property
+    def outcome_ids(self) -> tuple[str, ...]:
+        return self.node_ids[self.n_interventions:]
+
+    @cached_property
+    def effect_matrix(self) -> sp.csr_matrix:
+        """A[j, i] = effect of a link i -> j (nodes × nodes, strictly lower triangular)."""
+        n = self.n_nodes
+        return sp.csr_matrix((self.link_effect, (self.link_dst, self.link_src)), shape=(n, n))
+
+    @cached_property
+    def out_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, link indices) of the links leaving each node, CSR-style."""
+        order = np.argsort(self.link_src, kind="stable")
+        counts = np.bincount(self.link_src, minlength=self.n_nodes)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        return offsets, order
+
+    @cached_property
+    def in_links(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, link indices) of the links entering each node, CSR-style."""
+        order = np.argsort(self.link_dst, kind="stable")
+        counts = np.bincount(self.link_dst, minlength=self.n_nodes)
+        offsets = np.concatenate([[0], np.cumsum(counts)])
+        return offsets, order
+
+    @cached_property
+    def public_sector(self) -> int:
+        return self.sector_ids.index("public")
+
+
+def _topological_outcomes(model: Model) -> list[str]:
+    """Outcomes in an order where every outcome-to-outcome link points forward (Kahn)."""
+    outcomes = list(model.outcomes)
+    pos = {o: i for i, o in enumerate(outcomes)}
+    indeg = np.zeros(len(outcomes), dtype=np.int64)
+    children: list[list[int]] = [[] for _ in outcomes]
+    for link in model.links:
+        if link.from_ in pos:
+            children[pos[link.from_]].append(pos[link.to])
+            indeg[pos[link.to]] += 1
+    ready = [i for i in range(len(outcomes)) if indeg[i] == 0]
+    order: list[int] = []
+    while ready:
+        nxt: list[int] = []
+        for i in ready:
+            order.append(i)
+            for c in children[i]:
+                indeg[c] -= 1
+                if indeg[c] == 0:
+                    nxt.append(c)
+        ready = nxt
+    if len(order) != len(outcomes):  # validation rejects cycles; this is a guard
+        raise ValueError("the outcome graph has a cycle")
+    return [outcomes[i] for i in order]
+
+
+def compile_model(model: Model) -> CompiledModel:
+    """Compile a validated model (means of every distribution)."""
+    interventions = list(model.interventions)
+    node_ids = tuple(interventions + _topological_outcomes(model))
+    index = {n: i for i, n in enumerate(node_ids)}
+    n_i = len(interventions)
+    n_o = len(model.outcomes)
+
+    link_src = np.array([index[lk.from_] for lk in model.links], dtype=np.int64)
+    link_dst = np.array([index[lk.to] for lk in model.links], dtype=np.int64)
+    link_effect = np.array([mean_of(lk.effect) for lk in model.links], dtype=float)
+
+    resource_ids = tuple(model.resources)
+    r_index = {r: k for k, r in enumerate(resource_ids)}
+    sector_ids = tuple(model.sectors)
+    agency_ids = tuple(model.agencies)
+    n_r = len(resource_ids)
+    inputs = np.zeros((n_i, n_r))
+    fixed = np.zeros((n_i, n_r))
+    volume = np.zeros(n_i)
+    capacity = np.full(n_i, np.inf)
+    for i, iid in enumerate(interventions):
+        itv = model.interventions[iid]
+        for r, q in itv.inputs.items():
+            inputs[i, r_index[r]] = mean_of(q)
+        for r, q in itv.fixed_inputs.items():
+            fixed[i, r_index[r]] = mean_of(q)
+        volume[i] = mean_of(itv.volume)
+        if itv.capacity is not None:
+            capacity[i] = mean_of(itv.capacity)
+    unit_cost = np.array([mean_of(model.resources[r].unit_cost) for r in resource_ids])
+    resource_sector = np.array([sector_ids.index(model.resources[r].sector)
+                                for r in resource_ids], dtype=np.int64)
+    resource_agency = np.array([agency_ids.index(model.resources[r].agency)
+                                if model.resources[r].agency else -1 for r in resource_ids],
+                               dtype=np.int64)
+    coproduction = np.array([model.sectors[sid].coproduction for sid in sector_ids], dtype=bool)
+
+    value_fiscal = np.zeros((n_o, len(agency_ids)))
+    value_economic = np.zeros(n_o)
+    value_social = np.zeros(n_o)
+    node_complex = np.zeros(len(node_ids), dtype=bool)
+    for k, oid in enumerate(node_ids[n_i:]):
+        out = model.outcomes[oid]
+        node_complex[n_i + k] = out.complex
+        if out.value is None:
+            continue
+        for a, q in out.value.fiscal.items():
+            value_fiscal[k, agency_ids.index(a)] = mean_of(q)
+        value_economic[k] = mean_of(out.value.economic) or 0.0
+        value_social[k] = mean_of(out.value.social) or 0.0
+
+    evidence = [lk.evidence for lk in model.links]
+    return CompiledModel(
+        model=model,
+        node_ids=node_ids,
+        n_interventions=n_i,
+        link_src=link_src,
+        link_dst=link_dst,
+        link_effect=link_effect,
+        resource_ids=resource_ids,
+        sector_ids=sector_ids,
+        agency_ids=agency_ids,
+        inputs=inputs,
+        fixed_inputs=fixed,
+        unit_cost=unit_cost,
+        resource_sector=resource_sector,
+        resource_agency=resource_agency,
+        coproduction_sector=coproduction,
+        volume=volume,
+        capacity=capacity,
+        value_fiscal=value_fiscal,
+        value_economic=value_economic,
+        value_social=value_social,
+        link_weak=np.array([e is not None and e <= 2 for e in evidence], dtype=bool),
+        link_contested=np.array([lk.contested for lk in model.links], dtype=bool),
+        link_ungraded=np.array([e is None for e in evidence], dtype=bool),
+        node_complex=node_complex,
+        index=index,
+    )

@@ -1,0 +1,84 @@
+"""Loading a model from a file, a bundled example or a mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import resources as _pkg
+from pathlib import Path
+from typing import Any
+
+from .errors import Issue, ModelError, did_you_mean
+from .files import format_of, parse_text, read_text_file
+from .scenarios import apply_scenarios
+from .schema import Model
+from .validate import validate_data
+
+EXAMPLE_PREFIX = "example:"
+
+
+def example_names() -> list[str]:
+    """Names of the bundled example models (``example:NAME``)."""
+    folder = _pkg.files("coproduce") / "examples"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def example_path(name: str) -> Path:
+    names = example_names()
+    if name not in names:
+        raise ModelError([Issue("", f"unknown example '{name}'{did_you_mean(name, names)}; "
+                                    f"examples: {', '.join(names) or 'none'}")])
+    return Path(str(_pkg.files("coproduce") / "examples" / f"{name}.yaml"))
+
+
+def resolve(source: str | Path) -> Path:
+    """A path for a file name or an ``example:NAME``."""
+    text = str(source)
+    if text.startswith(EXAMPLE_PREFIX):
+        return example_path(text[len(EXAMPLE_PREFIX):])
+    return Path(text)
+
+
+def load_model(
+    source: str | Path | dict[str, Any],
+    *,
+    scenarios: Sequence[str] = (),
+) -> Model:
+    """Load, validate and return a model; raises :class:`ModelError` naming every problem.
+
+    ``source`` is a path to a ``.yaml``/``.yml``/``.json``/``.xlsx`` file, ``"example:NAME"``
+    for a bundled example, or an already-parsed mapping. ``scenarios`` are applied in order.
+    """
+    if isinstance(source, dict):
+        model = validate_data(source)
+        return apply_scenarios(model, scenarios)
+    path = resolve(source)
+    shown = str(source) if not str(source).startswith(EXAMPLE_PREFIX) else str(path.name)
+    fmt = format_of(path)
+    if fmt == "xlsx":
+        from .xlsx import read_model_xlsx
+
+        if not path.exists():
+            raise ModelError([Issue("", f"file not found: {path}", file=shown)])
+        data, places = read_model_xlsx(path)
+        try:
+            model = validate_data(data, file=shown)
+        except ModelError as exc:
+            raise ModelError([_xlsx_place(i, places) for i in exc.issues]) from None
+    else:
+        text = read_text_file(path)
+        data = parse_text(text, fmt=fmt, file=shown)
+        model = validate_data(data, file=shown, text=text, fmt=fmt)
+    return apply_scenarios(model, scenarios)
+
+
+def _xlsx_place(issue: Issue, places: dict[str, str]) -> Issue:
+    """Say which sheet and row an XLSX problem is on instead of a line number."""
+    path = issue.path
+    best = ""
+    for key in places:
+        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) \
+                and len(key) > len(best):
+            best = key
+    where = places.get(best)
+    file = f"{issue.file} [{where}]" if where and issue.file else issue.file
+    return Issue(issue.path, issue.message, None, file)

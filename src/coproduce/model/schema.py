@@ -1,0 +1,287 @@
+"""The model file, format version 1, as typed objects.
+
+These classes say what each field is and check what can be checked field by field (types,
+signs, ranges). Checks that need the whole model (references between sections, cycles,
+correlations naming real quantities) live in :mod:`coproduce.model.validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from .distributions import Quantity, is_uncertain
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+ID_RE = re.compile(ID_PATTERN)
+
+Id = Annotated[str, Field(pattern=ID_PATTERN)]
+
+
+def _non_negative(value: Any, what: str) -> Any:
+    """Quantities other than effects and values cannot be negative, even in a distribution."""
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ValueError(f"{what} cannot be negative (got {value})")
+    elif is_uncertain(value) or hasattr(value, "support"):  # a distribution
+        low = value.support[0]
+        if low < 0:
+            raise ValueError(
+                f"{what} cannot be negative, but this {value.dist} distribution reaches {low}; "
+                "use a lognormal, gamma, or a distribution bounded at 0"
+            )
+    return value
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str | None = None
+    source: str | None = None
+    notes: str | None = None
+
+
+class Sector(BaseModel):
+    """Who provides a resource: public, private, third sector, service users, community."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str
+    coproduction: bool = False
+
+
+DEFAULT_SECTORS: dict[str, Sector] = {
+    "public": Sector(label="Public sector"),
+    "private": Sector(label="Private sector"),
+    "third": Sector(label="Third sector"),
+    "user": Sector(label="Service users", coproduction=True),
+    "community": Sector(label="Community", coproduction=True),
+}
+
+
+class Agency(BaseModel):
+    """A paying or gaining organisation (council, NHS, police ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str
+
+
+class Resource(_Node):
+    """An input bought or given: ``unit_cost`` is currency per ``unit`` in the model's price year;
+    ``available`` is the most that can be had per period (e.g. volunteer hours a year)."""
+
+    unit: str
+    sector: Id
+    agency: Id | None = None
+    unit_cost: Quantity
+    available: Quantity | None = None
+
+    @field_validator("unit_cost")
+    @classmethod
+    def _cost(cls, v):
+        return _non_negative(v, "a unit cost")
+
+    @field_validator("available")
+    @classmethod
+    def _available(cls, v):
+        return v if v is None else _non_negative(v, "availability")
+
+
+class Intervention(_Node):
+    """Something the partnership does, at a ``volume`` of ``unit`` per period."""
+
+    unit: str | None = None
+    volume: Quantity = 0.0
+    capacity: Quantity | None = None
+    inputs: dict[str, Quantity] = Field(default_factory=dict)
+    fixed_inputs: dict[str, Quantity] = Field(default_factory=dict)
+
+    @field_validator("volume")
+    @classmethod
+    def _volume(cls, v):
+        return _non_negative(v, "a volume")
+
+    @field_validator("capacity")
+    @classmethod
+    def _capacity(cls, v):
+        return v if v is None else _non_negative(v, "a capacity")
+
+    @field_validator("inputs", "fixed_inputs")
+    @classmethod
+    def _inputs(cls, v: dict):
+        for key, q in v.items():
+            _non_negative(q, f"input '{key}'")
+        return v
+
+
+class OutcomeValue(BaseModel):
+    """What one unit of an outcome is worth, by kind: fiscal (by gaining agency), economic and
+    social, each in currency per outcome unit. A negative value is a cost borne by society."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    fiscal: dict[str, Quantity] = Field(default_factory=dict)
+    economic: Quantity | None = None
+    social: Quantity | None = None
+
+
+class Outcome(_Node):
+    """A change the programme seeks; ``final`` outcomes are ends in themselves, ``complex``
+    ones behave as complex adaptive systems, so figures through them are indicative only."""
+
+    unit: str | None = None
+    final: bool = False
+    complex: bool = False
+    value: OutcomeValue | None = None
+
+
+class Link(BaseModel):
+    """Cause and effect: ``effect`` is the change in ``to`` per unit of ``from``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+    effect: Quantity
+    evidence: int | None = Field(default=None, ge=1, le=5)
+    contested: bool = False
+    source: str | None = None
+    notes: str | None = None
+
+
+class Correlation(BaseModel):
+    """A rank correlation between two uncertain quantities named by path."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    between: tuple[str, str]
+    rho: float = Field(ge=-1, le=1)
+
+
+# ----- scenarios: small, named edits of the baseline, applied in order ---------------------
+
+
+class SetChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    set: str
+    value: Quantity | None
+
+
+class ScaleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    scale: str
+    by: float = Field(ge=0)
+
+
+class LinkRef(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from")
+    to: str
+
+
+class RemoveLinkChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    remove_link: LinkRef
+
+
+class NewIntervention(Intervention):
+    id: Id
+
+
+class AddInterventionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    add_intervention: NewIntervention
+
+
+class RemoveInterventionChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    remove_intervention: str
+
+
+class AddLinkChange(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    add_link: Link
+
+
+CHANGE_KINDS = ("set", "scale", "remove_link", "add_intervention", "remove_intervention",
+                "add_link")
+
+
+def _change_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        kinds = [k for k in CHANGE_KINDS if k in value]
+        return kinds[0] if len(kinds) == 1 else None
+    for kind, cls in zip(CHANGE_KINDS, _CHANGE_CLASSES, strict=True):
+        if isinstance(value, cls):
+            return kind
+    return None
+
+
+_CHANGE_CLASSES = (SetChange, ScaleChange, RemoveLinkChange, AddInterventionChange,
+                   RemoveInterventionChange, AddLinkChange)
+
+Change = Annotated[
+    Annotated[SetChange, Tag("set")]
+    | Annotated[ScaleChange, Tag("scale")]
+    | Annotated[RemoveLinkChange, Tag("remove_link")]
+    | Annotated[AddInterventionChange, Tag("add_intervention")]
+    | Annotated[RemoveInterventionChange, Tag("remove_intervention")]
+    | Annotated[AddLinkChange, Tag("add_link")],
+    Discriminator(
+        _change_kind,
+        custom_error_type="change_kind",
+        custom_error_message="each change needs exactly one of: " + ", ".join(CHANGE_KINDS),
+    ),
+]
+
+
+class Scenario(BaseModel):
+    """A named, composable change to the baseline."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str | None = None
+    notes: str | None = None
+    changes: list[Change] = Field(default_factory=list)
+
+
+class Model(BaseModel):
+    """A whole strategy map (model file format 1)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    coproduce: Literal[1]
+    name: str
+    description: str | None = None
+    currency: str = "GBP"
+    price_year: int = Field(ge=1900, le=2200)
+    source: str | None = None
+    notes: str | None = None
+    sectors: dict[Id, Sector] = Field(default_factory=lambda: dict(DEFAULT_SECTORS))
+    agencies: dict[Id, Agency] = Field(default_factory=dict)
+    resources: dict[Id, Resource] = Field(default_factory=dict)
+    interventions: dict[Id, Intervention] = Field(default_factory=dict)
+    outcomes: dict[Id, Outcome] = Field(default_factory=dict)
+    links: list[Link] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
+    scenarios: dict[Id, Scenario] = Field(default_factory=dict)
+    targets: dict[str, float] = Field(default_factory=dict)
+
+    # set by the loader: where the model came from, for messages; not part of the file
+    def node_kind(self, node_id: str) -> str | None:
+        if node_id in self.interventions:
+            return "intervention"
+        if node_id in self.outcomes:
+            return "outcome"
+        if node_id in self.resources:
+            return "resource"
+        return None
+
+    def label_of(self, node_id: str) -> str:
+        for section in (self.interventions, self.outcomes, self.resources):
+            if node_id in section:
+                return section[node_id].label or node_id
+        return node_id
+
+    def unit_of(self, node_id: str) -> str:
+        for section in (self.interventions, self.outcomes, self.resources):
+            if node_id in section:
+                return section[node_id].unit or "unit"
+        return "unit"

@@ -1,0 +1,463 @@
+"""Whole-model checks and the translation of field errors into located, fixable messages.
+
+``validate_data`` is the one gate a model passes through: it reports every problem in one pass
+(field types from the schema, then references, duplicates, cycles, correlations, targets and
+scenarios), each with its place, reason and fix. A model that passes is valid: no later stage
+re-checks it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from . import schema as s
+from .errors import Issue, ModelError, did_you_mean, format_path
+from .files import Lines, line_of
+
+# Which schema class sits at a given place, to name the allowed fields of an unknown one.
+_SECTION_CLASSES: dict[str, type[BaseModel]] = {
+    "sectors": s.Sector,
+    "agencies": s.Agency,
+    "resources": s.Resource,
+    "interventions": s.Intervention,
+    "outcomes": s.Outcome,
+    "scenarios": s.Scenario,
+}
+
+
+def _class_at(loc: tuple) -> type[BaseModel] | None:
+    if len(loc) == 0:
+        return s.Model
+    head = loc[0]
+    if head in _SECTION_CLASSES and len(loc) == 2:
+        return _SECTION_CLASSES[head]
+    if head == "outcomes" and len(loc) == 3 and loc[2] == "value":
+        return s.OutcomeValue
+    if head == "links" and len(loc) == 2:
+        return s.Link
+    if head == "correlations" and len(loc) == 2:
+        return s.Correlation
+    if head == "scenarios" and len(loc) >= 5 and loc[2] == "changes":
+        kind = loc[4]
+        return {
+            "add_intervention": s.NewIntervention,
+            "add_link": s.Link,
+            "remove_link": s.LinkRef,
+        }.get(kind)
+    if head == "scenarios" and len(loc) == 4 and loc[2] == "changes":
+        return None
+    return None
+
+
+def _field_names(cls: type[BaseModel]) -> list[str]:
+    return [f.alias or name for name, f in cls.model_fields.items()]
+
+
+_TAGS = {"set", "scale", "remove_link", "add_intervention", "remove_intervention", "add_link",
+         "function-after[_ordered(), Triangular]"}
+
+
+def _clean_loc(loc: Iterable) -> tuple:
+    """Drop pydantic's union-branch and key markers from a location."""
+    out = []
+    for i, part in enumerate(loc):
+        if part == "[key]":
+            continue
+        # tagged-union branch names sit right after a change index
+        if isinstance(part, str) and part in _TAGS and i >= 1 and isinstance(out[-1], int) \
+                and len(out) >= 3 and out[-2] == "changes":
+            continue
+        if part == "from_":
+            part = "from"
+        out.append(part)
+    return tuple(out)
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    return repr(value)
+
+
+def field_issues(exc: ValidationError) -> list[tuple[tuple, str]]:
+    """Turn pydantic's errors into (location, message with fix)."""
+    found: list[tuple[tuple, str]] = []
+    for err in exc.errors():
+        raw_loc = tuple(err["loc"])
+        loc = _clean_loc(raw_loc)
+        kind = err["type"]
+        value = err.get("input")
+        msg = err["msg"].removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            key = loc[-1]
+            cls = _class_at(loc[:-1])
+            allowed = _field_names(cls) if cls else []
+            hint = did_you_mean(str(key), allowed)
+            if not hint and allowed:
+                hint = " (allowed: " + ", ".join(allowed) + ")"
+            msg = f"unknown field '{key}'{hint}"
+            loc = loc[:-1] + (key,)
+        elif kind == "missing":
+            msg = f"'{loc[-1]}' is required; add it"
+        elif kind == "string_pattern_mismatch":
+            if "[key]" in raw_loc:
+                bad = str(loc[-1]) if loc else str(value)
+                msg = (f"identifier '{value}' is not allowed: use lower-case letters, digits and _ "
+                       f"starting with a letter (e.g. '{_suggest_id(str(value))}')")
+                loc = loc if loc and loc[-1] == value else (*loc, bad)
+            else:
+                msg = (f"'{value}' is not a valid identifier: use lower-case letters, digits and "
+                       f"_ starting with a letter (e.g. '{_suggest_id(str(value))}')")
+        elif kind == "literal_error" and loc == ("coproduce",):
+            msg = f"format version must be 1 (got {value!r}); write 'coproduce: 1'"
+        elif kind in ("dict_type", "model_type", "model_attributes_type"):
+            msg = f"expected a mapping of fields (name: value), got {_describe(value)}"
+        elif kind == "list_type":
+            msg = f"expected a list (lines starting with '- '), got {_describe(value)}"
+        elif kind in ("int_parsing", "int_type", "int_from_float"):
+            msg = f"expected a whole number, got {_describe(value)}"
+        elif kind in ("float_parsing", "float_type"):
+            msg = f"expected a number, got {_describe(value)}"
+        elif kind in ("bool_parsing", "bool_type"):
+            msg = f"expected true or false, got {_describe(value)}"
+        elif kind in ("string_type",):
+            msg = f"expected text, got {_describe(value)}"
+        elif kind in ("tuple_type", "too_short", "too_long") and loc and loc[-1] == "between":
+            msg = "expected two quantities, e.g. between: [links[0].effect, resources.x.unit_cost]"
+        else:
+            msg = msg[0].lower() + msg[1:] if msg else kind
+        found.append((loc, msg))
+    return found
+
+
+def _suggest_id(text: str) -> str:
+    import re
+
+    out = re.sub(r"[^a-z0-9_]+", "_", text.strip().lower()).strip("_")
+    if not out or not out[0].isalpha():
+        out = "x_" + out
+    return out
+
+
+# ----- whole-model checks on the raw data (run even when field checks fail) -----------------
+
+
+def _section(data: dict, name: str) -> dict:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
+    """References, uniqueness, cycles, targets and correlations, on the raw parsed file."""
+    out: list[tuple[tuple, str]] = []
+    sectors = data.get("sectors")
+    sector_ids = list(sectors) if isinstance(sectors, dict) else list(s.DEFAULT_SECTORS)
+    if isinstance(sectors, dict) and "public" not in sectors:
+        out.append((("sectors",), "must include 'public' (public cost is the cost in this "
+                                  "sector); add public: {label: Public sector}"))
+    agency_ids = list(_section(data, "agencies"))
+    resources = _section(data, "resources")
+    interventions = _section(data, "interventions")
+    outcomes = _section(data, "outcomes")
+
+    # one namespace for every node
+    seen: dict[str, str] = {}
+    for section_name in ("resources", "interventions", "outcomes"):
+        for node_id in _section(data, section_name):
+            if node_id in seen:
+                out.append(((section_name, node_id),
+                            f"'{node_id}' is already used in {seen[node_id]}; identifiers must be "
+                            "unique across resources, interventions and outcomes"))
+            else:
+                seen[node_id] = section_name
+
+    for rid, res in resources.items():
+        if not isinstance(res, dict):
+            continue
+        sector = res.get("sector")
+        if isinstance(sector, str) and sector not in sector_ids:
+            out.append((("resources", rid, "sector"),
+                        f"unknown sector '{sector}'{did_you_mean(sector, sector_ids)}; "
+                        f"sectors are {', '.join(sector_ids)}"))
+        agency = res.get("agency")
+        if isinstance(agency, str) and agency not in agency_ids:
+            out.append((("resources", rid, "agency"), _unknown_agency(agency, agency_ids)))
+
+    for iid, itv in interventions.items():
+        if not isinstance(itv, dict):
+            continue
+        for field in ("inputs", "fixed_inputs"):
+            inputs = itv.get(field)
+            if not isinstance(inputs, dict):
+                continue
+            for rid in inputs:
+                if rid not in resources:
+                    where = seen.get(rid)
+                    extra = f" ('{rid}' is an {where[:-1]}, not a resource)" if where else ""
+                    out.append((("interventions", iid, field, rid),
+                                f"unknown resource '{rid}'{did_you_mean(rid, resources)}{extra}; "
+                                "add it under resources"))
+        vol, cap = itv.get("volume"), itv.get("capacity")
+        if _num(vol) is not None and _num(cap) is not None and _num(vol) > _num(cap):
+            out.append((("interventions", iid, "volume"),
+                        f"current volume {_num(vol):g} is above capacity {_num(cap):g}; raise the "
+                        "capacity or lower the volume"))
+
+    for oid, out_ in outcomes.items():
+        if not isinstance(out_, dict):
+            continue
+        value = out_.get("value")
+        if isinstance(value, dict) and isinstance(value.get("fiscal"), dict):
+            for agency in value["fiscal"]:
+                if agency not in agency_ids:
+                    out.append((("outcomes", oid, "value", "fiscal", agency),
+                                _unknown_agency(agency, agency_ids)))
+
+    out.extend(_link_issues(data, resources, interventions, outcomes))
+    out.extend(_target_issues(data, outcomes))
+    return out
+
+
+def _num(x: Any) -> float | None:
+    if isinstance(x, bool):
+        return None
+    if isinstance(x, (int, float)):
+        return float(x)
+    return None
+
+
+def _unknown_agency(agency: str, agency_ids: list[str]) -> str:
+    if not agency_ids:
+        return f"unknown agency '{agency}': the model has no agencies; add agencies: {{{agency}: " \
+               "{label: ...}}"
+    return (f"unknown agency '{agency}'{did_you_mean(agency, agency_ids)}; agencies are "
+            f"{', '.join(agency_ids)}")
+
+
+def _link_issues(data: dict, resources: dict, interventions: dict,
+                 outcomes: dict) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    links = data.get("links")
+    if not isinstance(links, list):
+        return out
+    nodes = list(interventions) + list(outcomes)
+    first_seen: dict[tuple[str, str], int] = {}
+    edges: list[tuple[str, str]] = []
+    for k, link in enumerate(links):
+        if not isinstance(link, dict):
+            continue
+        src, dst = link.get("from"), link.get("to")
+        ok = True
+        if isinstance(src, str):
+            if src in resources:
+                out.append((("links", k, "from"),
+                            f"'{src}' is a resource; resources enter interventions as inputs, "
+                            "links start at an intervention or an outcome"))
+                ok = False
+            elif src not in interventions and src not in outcomes:
+                out.append((("links", k, "from"), f"unknown node '{src}'{did_you_mean(src, nodes)}"))
+                ok = False
+        else:
+            ok = False
+        if isinstance(dst, str):
+            if dst in interventions:
+                out.append((("links", k, "to"),
+                            f"'{dst}' is an intervention; links end at an outcome (an intervention's "
+                            "level is its volume, set by the partnership)"))
+                ok = False
+            elif dst in resources:
+                out.append((("links", k, "to"), f"'{dst}' is a resource; links end at an outcome"))
+                ok = False
+            elif dst not in outcomes:
+                out.append((("links", k, "to"),
+                            f"unknown node '{dst}'{did_you_mean(dst, list(outcomes))}"))
+                ok = False
+        else:
+            ok = False
+        if not ok:
+            continue
+        if (src, dst) in first_seen:
+            out.append((("links", k),
+                        f"duplicate link {src} -> {dst} (also links[{first_seen[(src, dst)]}]); "
+                        "merge them into one link whose effect is their sum"))
+            continue
+        first_seen[(src, dst)] = k
+        edges.append((src, dst))
+    cycle = find_cycle(nodes, edges)
+    if cycle:
+        first = first_seen.get((cycle[0], cycle[1]), 0)
+        out.append((("links", first),
+                    "cycle: " + " -> ".join(cycle) + "; a strategy map must run one way — "
+                    "remove or reverse one of these links"))
+    return out
+
+
+def find_cycle(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[str] | None:
+    """A directed cycle as a closed walk [a, b, ..., a], or None. Iterative DFS, O(V + E)."""
+    adj: dict[str, list[str]] = {n: [] for n in nodes}
+    for a, b in edges:
+        adj.setdefault(a, []).append(b)
+        adj.setdefault(b, [])
+    white, grey, black = 0, 1, 2
+    colour = dict.fromkeys(adj, white)
+    for start in adj:
+        if colour[start] != white:
+            continue
+        stack = [(start, iter(adj[start]))]
+        path = [start]
+        colour[start] = grey
+        while stack:
+            node, it = stack[-1]
+            nxt = next(it, None)
+            if nxt is None:
+                colour[node] = black
+                stack.pop()
+                path.pop()
+            elif colour[nxt] == grey:
+                return [*path[path.index(nxt):], nxt]
+            elif colour[nxt] == white:
+                colour[nxt] = grey
+                stack.append((nxt, iter(adj[nxt])))
+                path.append(nxt)
+    return None
+
+
+def _target_issues(data: dict, outcomes: dict) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    targets = data.get("targets")
+    if not isinstance(targets, dict):
+        return out
+    for oid, amount in targets.items():
+        if oid not in outcomes:
+            out.append((("targets", oid),
+                        f"unknown outcome '{oid}'{did_you_mean(oid, list(outcomes))}"))
+        a = _num(amount)
+        if a is not None and a <= 0:
+            out.append((("targets", oid), f"a target must be above 0 (got {a:g})"))
+    return out
+
+
+def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
+    """Correlations must name uncertain quantities, once per pair, and be jointly possible."""
+    import numpy as np
+
+    from .paths import QuantityPathError, get_quantity
+
+    out: list[tuple[tuple, str]] = []
+    names: list[str] = []
+    pairs: dict[frozenset, int] = {}
+    for k, corr in enumerate(model.correlations):
+        ok = True
+        for j, ref in enumerate(corr.between):
+            try:
+                q = get_quantity(model, ref)
+            except QuantityPathError as exc:
+                out.append((("correlations", k, "between", j), str(exc)))
+                ok = False
+                continue
+            from .distributions import is_uncertain
+
+            if not is_uncertain(q):
+                out.append((("correlations", k, "between", j),
+                            f"'{ref}' is a fixed number; only uncertain quantities (distributions) "
+                            "can be correlated"))
+                ok = False
+        if corr.between[0] == corr.between[1]:
+            out.append((("correlations", k), "a quantity cannot be correlated with itself"))
+            ok = False
+        key = frozenset(corr.between)
+        if ok and key in pairs:
+            out.append((("correlations", k),
+                        f"this pair is already correlated in correlations[{pairs[key]}]"))
+            ok = False
+        if ok:
+            pairs[key] = k
+            names.extend(r for r in corr.between if r not in names)
+    if pairs and not out:
+        idx = {n: i for i, n in enumerate(names)}
+        m = np.eye(len(names))
+        for key, k in pairs.items():
+            a, b = model.correlations[k].between
+            m[idx[a], idx[b]] = m[idx[b], idx[a]] = model.correlations[k].rho
+        if np.linalg.eigvalsh(m).min() < -1e-10:
+            out.append((("correlations",),
+                        "these correlations cannot hold together (the correlation matrix is not "
+                        "positive semi-definite); weaken some of them"))
+    return out
+
+
+def scenario_issues(model: s.Model) -> list[tuple[tuple, str]]:
+    """Each scenario, applied alone to the baseline, must give a valid model."""
+    from .scenarios import apply_scenarios
+
+    out: list[tuple[tuple, str]] = []
+    for name in model.scenarios:
+        try:
+            apply_scenarios(model, [name])
+        except ModelError as exc:
+            for issue in exc.issues:
+                path = issue.path
+                prefix = f"scenarios.{name}"
+                loc = tuple(_parse_path_text(path)) if path.startswith(prefix) else (
+                    "scenarios", name)
+                msg = issue.message if path.startswith(prefix) else (
+                    f"after applying it, {path}: {issue.message}")
+                out.append((loc, msg))
+    return out
+
+
+def _parse_path_text(text: str) -> list:
+    from .paths import split_path
+
+    return split_path(text)
+
+
+def validate_data(
+    data: Any,
+    *,
+    file: str | None = None,
+    lines: Lines | None = None,
+    text: str | None = None,
+    fmt: str = "yaml",
+    check_scenarios: bool = True,
+) -> s.Model:
+    """Check a parsed model file and return the :class:`Model`, or raise :class:`ModelError`
+    listing every problem found, each located by field path and (when known) line."""
+    if not isinstance(data, dict):
+        raise ModelError([Issue("", f"a model file must be a mapping of sections, got "
+                                    f"{_describe(data)}; start with 'coproduce: 1'", file=file)])
+    problems: list[tuple[tuple, str]] = []
+    model = None
+    try:
+        model = s.Model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(field_issues(exc))
+    problems.extend(semantic_issues(data))
+    if model is not None and not problems:
+        problems.extend(correlation_issues(model))
+        if check_scenarios and not problems:
+            problems.extend(scenario_issues(model))
+    if problems:
+        if lines is None and text is not None:
+            from .files import field_lines
+
+            lines = field_lines(text, fmt)
+        issues = []
+        seen = set()
+        for loc, msg in problems:
+            path = format_path(loc)
+            if (path, msg) in seen:
+                continue
+            seen.add((path, msg))
+            issues.append(Issue(path, msg, line=line_of(lines or {}, loc), file=file))
+        issues.sort(key=lambda i: (i.line if i.line is not None else 10**9))
+        raise ModelError(issues)
+    assert model is not None
+    return model
