@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.text import Text
 
@@ -21,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import model_commands
+    from . import cba, model_commands
 
-    for module in (model_commands,):
+    for module in (model_commands, cba):
         module.register(app)
 
 
@@ -37,16 +36,9 @@ def _say(label: str, style: str, message: str) -> None:
 
 def run(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn our exceptions into messages and exit codes."""
+    # Usage errors (unknown option, missing argument) are handled by typer itself: exit 2.
     try:
-        code = app(args=argv, prog_name="coproduce", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("Aborted.")
-        sys.exit(EXIT_IMPOSSIBLE)
-    except click.ClickException as exc:  # usage errors: unknown option, missing argument
-        exc.show()
-        sys.exit(EXIT_BAD_INPUT)
+        app(args=argv, prog_name="coproduce")
     except ModelError as exc:
         _say("error: ", "bold red", str(exc))
         sys.exit(EXIT_BAD_INPUT)
@@ -56,4 +48,3 @@ def run(argv: list[str] | None = None) -> None:
     except AnalysisImpossible as exc:
         _say("no result: ", "bold yellow", str(exc))
         sys.exit(EXIT_IMPOSSIBLE)
-    sys.exit(code if isinstance(code, int) else 0)

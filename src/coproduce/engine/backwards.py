@@ -29,6 +29,7 @@ FLAG_TEXT = {
     "no_public_input": "co-production with no public enabling input: co-production rarely "
                        "produces value without some public money (Bovaird & Loeffler 2012)",
     "over_capacity": "the volume needed exceeds the intervention's capacity",
+    "over_available": "it needs more of a resource than is available (e.g. volunteer hours)",
 }
 
 
@@ -68,10 +69,14 @@ class Pathway:
     flags: tuple[str, ...]
     notes: tuple[str, ...]
     paths: tuple[Route, ...]
+    flag_shares: dict[str, float] = field(default_factory=dict)
+    resources_short: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def within_capacity(self) -> bool:
-        return self.capacity is None or self.volume <= self.capacity * (1 + 1e-12)
+        """The volume fits the intervention's capacity and every resource's availability."""
+        fits = self.capacity is None or self.volume <= self.capacity * (1 + 1e-12)
+        return fits and not self.resources_short
 
     @property
     def coproduction_share(self) -> float:
@@ -94,7 +99,9 @@ class Pathway:
             "co_benefit_values": self.co_benefit_values,
             "co_benefits_omitted": self.co_benefits_omitted,
             "co_benefit_value": self.co_benefit_value,
+            "resources_short": self.resources_short,
             "flags": list(self.flags),
+            "flag_shares": self.flag_shares,
             "notes": list(self.notes),
             "paths": [r.to_dict() for r in self.paths],
         }
@@ -158,8 +165,8 @@ class BackwardsMap:
             text += (" Caution: the leading pathway "
                      + "; ".join(FLAG_TEXT[f].split(":")[0] for f in best.flags) + ".")
         if not best.within_capacity:
-            text += (f" It needs {_num(best.volume)} {best.unit}s, above its capacity of "
-                     f"{_num(best.capacity)}.")
+            text += (f" It needs a volume of {_num(best.volume)} ({best.unit}), above its "
+                     f"capacity of {_num(best.capacity)}.")
         return text
 
 
@@ -227,6 +234,11 @@ def backwards_map(
     unit_value = unit_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
     t_out = target - n_i
 
+    flag_g = _flagged_effects(cm, target)
+    available = _available(cm)
+    from .costs import resource_quantities
+
+    quantities = resource_quantities(cm, volumes)
     pathways = []
     for col, i in enumerate(positive):
         iid = cm.node_ids[i]
@@ -260,6 +272,12 @@ def backwards_map(
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
         if capacity is not None and volumes[i] > capacity * (1 + 1e-12):
             flags.append("over_capacity")
+        short = {cm.resource_ids[r]: {"needed": float(quantities[i, r]), "available": a}
+                 for r, a in available.items() if quantities[i, r] > a * (1 + 1e-12)}
+        if short:
+            flags.append("over_available")
+        shares = {f: float((g[i] - without[i]) / g[i]) for f, without in flag_g.items()
+                  if f in flags}
         pathways.append(Pathway(
             intervention=iid,
             label=itv.label or iid,
@@ -275,8 +293,10 @@ def backwards_map(
             co_benefits_omitted=int(len(order) - len(shown)),
             co_benefit_value=value,
             flags=tuple(flags),
-            notes=tuple(_notes(cm, flags, routes)),
+            notes=tuple(_notes(cm, flags, routes, shares, short)),
             paths=tuple(routes),
+            flag_shares=shares,
+            resources_short=short,
         ))
     key = (lambda p: (p.cost_per_outcome_full, p.intervention)) if by == "full" else \
         (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
@@ -300,6 +320,34 @@ def backwards_map(
     )
 
 
+def _flagged_effects(cm: CompiledModel, target: int) -> dict[str, np.ndarray]:
+    """For each evidence flag, every intervention's total effect on the target with the
+    flagged links switched off; the difference is the effect that rests on them."""
+    n_i = cm.n_interventions
+    out = {}
+    complex_links = cm.node_complex[cm.link_dst] | cm.node_complex[cm.link_src]
+    for name, mask in (("contested", cm.link_contested), ("weak_evidence", cm.link_weak),
+                       ("ungraded_evidence", cm.link_ungraded), ("complex", complex_links)):
+        if not mask.any():
+            continue
+        if name == "complex" and cm.node_complex[target]:
+            out[name] = np.zeros(n_i)   # everything reaching a complex target is indicative
+            continue
+        out[name] = effects_to(cm, target, np.where(mask, 0.0, cm.link_effect))[:n_i]
+    return out
+
+
+def _available(cm: CompiledModel) -> dict[int, float]:
+    from ..model.distributions import mean_of
+
+    out = {}
+    for r, rid in enumerate(cm.resource_ids):
+        q = cm.model.resources[rid].available
+        if q is not None:
+            out[r] = float(mean_of(q))
+    return out
+
+
 def _route_flags(cm: CompiledModel, nodes: list[int]) -> list[str]:
     bits = 0
     for a, b in zip(nodes[:-1], nodes[1:], strict=True):
@@ -318,12 +366,19 @@ def _link_between(cm: CompiledModel, a: int, b: int) -> int:
     return int(ls[cm.link_dst[ls] == b][0])
 
 
-def _notes(cm: CompiledModel, flags: list[str], routes: list[Route]) -> list[str]:
+def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dict[str, float],
+           short: dict[str, dict[str, float]]) -> list[str]:
     """Plain sentences for each flag, naming the links on the largest routes that cause it."""
     notes = []
     m = cm.model
     for f in flags:
         text = FLAG_TEXT[f]
+        if f in shares:
+            text += f"; {shares[f]:.0%} of its effect on the target rests on such links"
+        if f == "over_available":
+            text += " (" + "; ".join(
+                f"{m.label_of(r)}: needs {v['needed']:,.0f}, {v['available']:,.0f} available"
+                for r, v in short.items()) + ")"
         named: list[str] = []
         if f in ("contested", "weak_evidence", "ungraded_evidence"):
             for r in routes:

@@ -16,9 +16,13 @@ from ..model.compile import CompiledModel
 _CHUNK = 256  # right-hand sides per triangular solve: bounds memory at nodes × 256 floats
 
 
-def _system(cm: CompiledModel) -> sp.csr_matrix:
+def _system(cm: CompiledModel, effect: np.ndarray | None = None) -> sp.csr_matrix:
     n = cm.n_nodes
-    return (sp.identity(n, format="csr") - cm.effect_matrix).tocsr()
+    if effect is None:
+        a = cm.effect_matrix
+    else:
+        a = sp.csr_matrix((effect, (cm.link_dst, cm.link_src)), shape=(n, n))
+    return (sp.identity(n, format="csr") - a).tocsr()
 
 
 def node_levels(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
@@ -36,12 +40,13 @@ def outcome_levels(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
     return node_levels(cm, volumes)[cm.n_interventions:]
 
 
-def effects_to(cm: CompiledModel, outcome: int) -> np.ndarray:
+def effects_to(cm: CompiledModel, outcome: int, effect: np.ndarray | None = None) -> np.ndarray:
     """Total effect on node ``outcome`` of one unit of every node: row ``outcome`` of
-    (I - A)^-1, i.e. T[outcome, i] for interventions i = 0..n_interventions-1."""
+    (I - A)^-1, i.e. T[outcome, i] for interventions i = 0..n_interventions-1. ``effect``
+    replaces the links' effects (one per link), e.g. to switch some links off."""
     e = np.zeros(cm.n_nodes)
     e[outcome] = 1.0
-    upper = _system(cm).T.tocsr()
+    upper = _system(cm, effect).T.tocsr()
     return spsolve_triangular(upper, e, lower=False, unit_diagonal=True)
 
 

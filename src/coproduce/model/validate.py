@@ -103,6 +103,9 @@ def field_issues(exc: ValidationError) -> list[tuple[tuple, str]]:
             if not hint and allowed:
                 hint = " (allowed: " + ", ".join(allowed) + ")"
             msg = f"unknown field '{key}'{hint}"
+            if any(ch in str(key) for ch in " )(") or str(key)[:1].isupper():
+                msg += ("; if this is part of a text value that contains a comma or colon, put "
+                        "that text in quotes")
             loc = loc[:-1] + (key,)
         elif kind == "missing":
             msg = f"'{loc[-1]}' is required; add it"
@@ -461,3 +464,28 @@ def validate_data(
         raise ModelError(issues)
     assert model is not None
     return model
+
+
+def model_warnings(model: s.Model) -> list[Issue]:
+    """Things that are allowed but probably not meant: shown by ``coproduce check``."""
+    out: list[Issue] = []
+    sources = {lk.from_ for lk in model.links}
+    targets = {lk.to for lk in model.links}
+    used = {r for i in model.interventions.values() for r in (*i.inputs, *i.fixed_inputs)}
+    for iid, itv in model.interventions.items():
+        if iid not in sources:
+            out.append(Issue(f"interventions.{iid}", "has no links, so it reaches no outcome"))
+        if not itv.inputs and not itv.fixed_inputs:
+            out.append(Issue(f"interventions.{iid}", "has no inputs, so it costs nothing"))
+    for oid in model.outcomes:
+        if oid not in targets:
+            out.append(Issue(f"outcomes.{oid}", "nothing links to it, so its level is always 0"))
+    for rid in model.resources:
+        if rid not in used:
+            out.append(Issue(f"resources.{rid}", "no intervention uses it"))
+    ungraded = [k for k, lk in enumerate(model.links) if lk.evidence is None]
+    if ungraded:
+        out.append(Issue("links", f"{len(ungraded)} link(s) have no evidence grade (1-5): "
+                                  + ", ".join(f"links[{k}]" for k in ungraded[:5])
+                                  + (", ..." if len(ungraded) > 5 else "")))
+    return out

@@ -1,0 +1,46 @@
+"""coproduce: decision support for public services co-produced with users and communities.
+
+The library is the product's core; the command line, the web app and the reports are adapters
+over it. These names are stable::
+
+    import coproduce as cp
+    model = cp.load_model("example:older-people")
+    result = cp.backwards_map(model, "independent_years", 300, by="full", paths=10)
+    result.to_dict()    # exactly what `coproduce map --json` prints
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .engine.backwards import BackwardsMap, Pathway, Route, backwards_map
+from .engine.evaluate import Evaluation, evaluate
+from .model import CompiledModel, Model, ModelError, compile_model, example_names, load_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BackwardsMap",
+    "CompiledModel",
+    "Evaluation",
+    "Model",
+    "ModelError",
+    "Pathway",
+    "Route",
+    "__version__",
+    "backwards_map",
+    "compile_model",
+    "evaluate",
+    "example_names",
+    "load_model",
+]
+
+_SUBMODULES = ("appraisal", "survey")
+
+
+def __getattr__(name: str) -> Any:
+    # domain packages load on first use, so `import coproduce` stays quick
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'coproduce' has no attribute {name!r}")

@@ -1,0 +1,303 @@
+"""Commands on strategy maps: check, evaluate, map, export, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..engine.backwards import BackwardsMap, backwards_map
+from ..engine.evaluate import Evaluation, evaluate
+from ..model import Model, load_model
+from ..model.errors import ModelError, did_you_mean
+from ..model.load import EXAMPLE_PREFIX
+from ..model.validate import model_warnings
+from .common import (
+    AnalysisImpossible,
+    BadInput,
+    check_out_path,
+    console,
+    parse_assignment,
+    print_json,
+)
+
+ModelArg = Annotated[str, typer.Argument(
+    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
+    show_default=False)]
+ScenarioOpt = Annotated[list[str] | None, typer.Option(
+    "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them in order.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
+
+
+def _load(model: str, scenarios: list[str] | None) -> Model:
+    return load_model(model, scenarios=tuple(scenarios or ()))
+
+
+def money(x: float, currency: str = "GBP") -> str:
+    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
+    if x != x:  # NaN
+        return "–"
+    return f"{sym}{x:,.0f}" if abs(x) >= 100 else f"{sym}{x:,.2f}"
+
+
+def qty(x: float) -> str:
+    if abs(x) >= 100 or float(x).is_integer():
+        return f"{x:,.0f}"
+    return f"{x:,.2f}"
+
+
+# ----- check ---------------------------------------------------------------------------------
+
+
+def check(model: ModelArg, scenario: ScenarioOpt = None, json_: JsonOpt = False) -> None:
+    """Validate a model file and report every problem found, with where and how to fix it."""
+    try:
+        m = _load(model, scenario)
+    except ModelError as exc:
+        if json_:
+            print_json({"valid": False, **exc.to_dict()})
+        raise
+    warnings = model_warnings(m)
+    counts = {"resources": len(m.resources), "interventions": len(m.interventions),
+              "outcomes": len(m.outcomes), "links": len(m.links),
+              "scenarios": len(m.scenarios), "targets": len(m.targets)}
+    if json_:
+        print_json({"valid": True, "name": m.name, "counts": counts,
+                    "warnings": [w.to_dict() for w in warnings]})
+        return
+    console.print(f"[green]ok[/green] {m.name}: " + ", ".join(f"{v} {k}" for k, v in
+                                                              counts.items()), highlight=False)
+    for w in warnings:
+        console.print(f"  [yellow]warning[/yellow] {escape(w.path)}: {escape(w.message)}",
+                      highlight=False)
+
+
+# ----- evaluate ------------------------------------------------------------------------------
+
+
+def _evaluation_table(ev: Evaluation, m: Model) -> None:
+    cur = ev.currency
+    t = Table(title=f"{ev.model_name}: cost by intervention ({cur}, {ev.price_year} prices)")
+    t.add_column("Intervention")
+    t.add_column("Volume", justify="right")
+    t.add_column("Full cost", justify="right")
+    t.add_column("Public cost", justify="right")
+    t.add_column("Co-production", justify="right")
+    for iid, c in ev.intervention_costs.items():
+        t.add_row(m.label_of(iid), qty(ev.volumes[iid]), money(c.full, cur), money(c.public, cur),
+                  f"{c.coproduction_share:.0%}")
+    t.add_row("[bold]Total[/bold]", "", money(ev.cost.full, cur), money(ev.cost.public, cur),
+              f"{ev.cost.coproduction_share:.0%}")
+    console.print(t)
+    o = Table(title="Outcomes (change attributable to the interventions, per period)")
+    o.add_column("Outcome")
+    o.add_column("Level", justify="right")
+    o.add_column("Unit")
+    o.add_column("Value", justify="right")
+    for oid, lvl in ev.outcomes.items():
+        mark = " (indicative: complex)" if lvl.complex else ""
+        o.add_row(lvl.label + mark, qty(lvl.level), lvl.unit,
+                  money(lvl.value_total, cur) if lvl.value_total else "")
+    console.print(o)
+    w = Table(title="Who pays, who gains (public cost against fiscal value)")
+    w.add_column("Agency")
+    w.add_column("Pays", justify="right")
+    w.add_column("Gains", justify="right")
+    for agency, row in ev.who_pays_who_gains().items():
+        label = m.agencies[agency].label if agency in m.agencies else agency
+        w.add_row(label, money(row["pays"], cur), money(row["gains"], cur))
+    console.print(w)
+    for rid, used in ev.resource_use.items():
+        avail = ev.resource_available.get(rid)
+        if avail is not None and used > avail:
+            console.print(f"[yellow]warning[/yellow] {m.label_of(rid)}: uses {qty(used)} "
+                          f"{m.resources[rid].unit}s, more than the {qty(avail)} available")
+
+
+def evaluate_cmd(
+    model: ModelArg,
+    volume: Annotated[list[str] | None, typer.Option(
+        "--volume", "-v", help="Set an intervention's volume, ID=V; repeat as needed.")] = None,
+    scenario: ScenarioOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Outcome levels, costs by sector and who pays and gains, at current or given volumes."""
+    check_out_path(out, (".html",))
+    m = _load(model, scenario)
+    volumes = {}
+    for text in volume or []:
+        name, v = parse_assignment(text, "--volume")
+        if name not in m.interventions:
+            raise BadInput(f"--volume {text}: unknown intervention '{name}'"
+                           f"{did_you_mean(name, m.interventions)}")
+        if v < 0:
+            raise BadInput(f"--volume {text}: a volume cannot be negative")
+        volumes[name] = v
+    ev = evaluate(m, volumes, scenarios=tuple(scenario or ()))
+    if out is not None:
+        from ..reports.map_report import evaluation_report
+
+        out.write_text(evaluation_report(m, ev), encoding="utf-8")
+    if json_:
+        print_json(ev.to_dict())
+    else:
+        _evaluation_table(ev, m)
+        if out is not None:
+            console.print(f"Report written to {out.resolve()}")
+
+
+# ----- map -------------------------------------------------------------------------------------
+
+
+def print_map_table(result: BackwardsMap) -> None:
+    cur = result.currency
+    t = Table(title=(f"Pathways to {qty(result.amount)} more {result.outcome_label.lower()} "
+                     f"({result.outcome_unit}) — {cur}, {result.price_year} prices, ranked by "
+                     f"{result.by} cost"))
+    t.add_column("#", justify="right")
+    t.add_column("Pathway")
+    t.add_column("Volume", justify="right")
+    t.add_column(f"Full cost / {result.outcome_unit}", justify="right")
+    t.add_column(f"Public cost / {result.outcome_unit}", justify="right")
+    t.add_column("Co-prod. share", justify="right")
+    t.add_column("Capacity")
+    t.add_column("Flags")
+    for k, p in enumerate(result.pathways, start=1):
+        t.add_row(str(k), p.label, f"{qty(p.volume)} {p.unit}",
+                  money(p.cost_per_outcome_full, cur), money(p.cost_per_outcome_public, cur),
+                  f"{p.coproduction_share:.0%}",
+                  "ok" if p.within_capacity else "[red]over[/red]",
+                  ", ".join(f"{f} ({p.flag_shares[f]:.0%})" if f in p.flag_shares else f
+                            for f in p.flags))
+    console.print(t)
+    if result.unreachable:
+        console.print("Cannot reach this outcome: " + ", ".join(result.labels.get(i, i)
+                                                               for i in result.unreachable),
+                      highlight=False)
+    if result.no_net_gain:
+        console.print("Reach it but with no net gain (effects cancel or harm): "
+                      + ", ".join(result.labels.get(i, i) for i in result.no_net_gain),
+                      highlight=False)
+    console.print(result.summary(), highlight=False)
+
+
+def _parse_target(m: Model, target: str | None) -> tuple[str, float]:
+    if target is None:
+        if m.targets:
+            oid, amount = next(iter(m.targets.items()))
+            return oid, float(amount)
+        raise BadInput("give a target: --target OUTCOME=AMOUNT, e.g. --target "
+                       f"{next(iter(m.outcomes), 'outcome')}=100")
+    oid, amount = parse_assignment(target, "--target")
+    if oid not in m.outcomes:
+        raise BadInput(f"--target {target}: unknown outcome '{oid}'"
+                       f"{did_you_mean(oid, m.outcomes)}; outcomes: {', '.join(m.outcomes)}")
+    if amount <= 0:
+        raise BadInput(f"--target {target}: the amount must be above 0")
+    return oid, amount
+
+
+def map_cmd(
+    model: ModelArg,
+    target: Annotated[str | None, typer.Option(
+        "--target", "-t", help="OUTCOME=AMOUNT to reach (default: the model's first target).",
+        show_default=False)] = None,
+    by: Annotated[str, typer.Option(help="Rank by 'full' or 'public' cost per outcome.")] = "full",
+    paths: Annotated[int, typer.Option(help="Routes to show per pathway (largest first).")] = 10,
+    co_benefits: Annotated[int, typer.Option(
+        "--co-benefits", help="Other outcomes to list per pathway, largest value first.")] = 50,
+    scenario: ScenarioOpt = None,
+    json_: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Backwards mapping: every pathway to the target outcome, ranked by cost per outcome."""
+    check_out_path(out, (".html",))
+    if by not in ("full", "public"):
+        raise BadInput(f"--by {by}: use 'full' or 'public'")
+    if paths < 1:
+        raise BadInput(f"--paths {paths}: give at least 1")
+    if co_benefits < 0:
+        raise BadInput(f"--co-benefits {co_benefits}: give 0 or more")
+    m = _load(model, scenario)
+    oid, amount = _parse_target(m, target)
+    result = backwards_map(m, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
+                           scenarios=tuple(scenario or ()))
+    if out is not None:
+        from ..reports.map_report import map_report
+
+        out.write_text(map_report(m, result), encoding="utf-8")
+    if json_:
+        print_json(result.to_dict())
+    else:
+        print_map_table(result)
+        if out is not None:
+            console.print(f"Report written to {out.resolve()}")
+    if not result.pathways:
+        raise AnalysisImpossible(f"no intervention reaches {oid}")
+
+
+# ----- export ----------------------------------------------------------------------------------
+
+
+def export_cmd(
+    model: ModelArg,
+    to: Annotated[str, typer.Option("--to", help="yaml, json, xlsx or elements-xlsx.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="File to write (required for xlsx; text formats print otherwise).")]
+    = None,
+    scenario: ScenarioOpt = None,
+) -> None:
+    """Write the model (with any scenarios applied) in another format."""
+    from ..reports.model_files import EXPORT_FORMATS, export_model
+
+    if to not in EXPORT_FORMATS:
+        raise BadInput(f"--to {to}: use one of {', '.join(EXPORT_FORMATS)}"
+                       f"{did_you_mean(to, EXPORT_FORMATS)}")
+    if to.endswith("xlsx"):
+        if out is None:
+            raise BadInput(f"--to {to} writes a workbook: give --out FILE.xlsx")
+        check_out_path(out, (".xlsx",))
+    elif out is not None and out.parent and not out.parent.exists():
+        raise BadInput(f"--out {out}: folder {out.parent} does not exist")
+    m = _load(model, scenario)
+    text = export_model(m, to, out)
+    if text is not None:
+        console.file.write(text if text.endswith("\n") else text + "\n")
+    elif out is not None:
+        console.print(f"Written {out.resolve()}", highlight=False)
+
+
+# ----- demo ------------------------------------------------------------------------------------
+
+
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the reports.")]
+    = Path("coproduce-demo"),
+) -> None:
+    """Map backwards on the bundled older-people example and write the HTML report."""
+    from ..reports.map_report import map_report
+
+    m = load_model(f"{EXAMPLE_PREFIX}older-people")
+    oid, amount = _parse_target(m, None)
+    console.rule(f"[bold]{m.name}[/bold]")
+    console.print(f"Backwards mapping from the target: {qty(amount)} more "
+                  f"{m.outcomes[oid].label or oid}.", highlight=False)
+    result = backwards_map(m, oid, amount)
+    print_map_table(result)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report = out_dir / "older-people-map.html"
+    report.write_text(map_report(m, result), encoding="utf-8")
+    console.print(f"\nHTML report: {report.resolve()}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("check")(check)
+    app.command("evaluate")(evaluate_cmd)
+    app.command("map")(map_cmd)
+    app.command("export")(export_cmd)
+    app.command("demo")(demo)
