@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,16 +91,15 @@ def test_top_k_routes_are_the_k_largest(model, k):
             truth = sorted((abs(p) for _, p in enumerate_paths(model, iid, oid) if p != 0),
                            reverse=True)
             got = table.routes(cm, cm.index[iid])
-            assert np.allclose([abs(e) for _, e in got], truth[:k])
+            assert np.allclose([abs(e) for _, _, e in got], truth[:k])
             # each reported route is a real path whose product is its effect
             paths = dict(enumerate_paths(model, iid, oid))
-            for nodes, eff in got:
+            for nodes, _, eff in got:
                 key = tuple(cm.node_ids[n] for n in nodes)
                 assert np.isclose(paths[key], eff)
             # any route through a contested link is flagged
             contested = any(
                 lk.contested for path in paths for lk in model.links
-                if any(lk.from_ == a and lk.to == b for a, b in zip(path[:-1], path[1:],
-                                                                  strict=True))
+                if any(lk.from_ == a and lk.to == b for a, b in itertools.pairwise(path))
                 and paths[path] != 0)
             assert bool(table.flags[cm.index[iid]] & 1) == contested

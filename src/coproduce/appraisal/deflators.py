@@ -21,8 +21,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-__all__ = ["DEFAULT_DEFLATOR", "DeflatorSeries", "get_deflator", "normalise_year",
-           "rebase", "DEFLATORS"]
+__all__ = [
+    "DEFAULT_DEFLATOR",
+    "DEFLATORS",
+    "DeflatorSeries",
+    "get_deflator",
+    "normalise_year",
+    "rebase",
+]
 
 DEFAULT_DEFLATOR = "hmt-2025-12"
 DEFLATORS = {
@@ -103,7 +109,8 @@ def get_deflator(name: str = DEFAULT_DEFLATOR) -> DeflatorSeries:
     if name not in DEFLATORS:
         raise ValueError(f"unknown deflator '{name}'; bundled: {', '.join(DEFLATORS)}")
     filename, kind = DEFLATORS[name]
-    text = resources.files("coproduce.appraisal").joinpath("data").joinpath(filename).read_text("utf-8")
+    data = resources.files("coproduce.appraisal").joinpath("data")
+    text = data.joinpath(filename).read_text("utf-8")
     comments = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("#")]
     rows = list(csv.DictReader(ln for ln in text.splitlines() if ln and not ln.startswith("#")))
     index: dict[int, float] = {}

@@ -187,8 +187,9 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
         for i, c in enumerate(opt.costs):
             p = (*base, "costs", i)
             if c.agency not in a.agencies:
-                add(((*p, "agency"), f"unknown agency '{c.agency}'{did_you_mean(c.agency, agencies)}"
-                     f"; add it under agencies or use one of {', '.join(agencies)}"))
+                add(((*p, "agency"), f"unknown agency '{c.agency}'"
+                     f"{did_you_mean(c.agency, agencies)}; add it under agencies or use one of "
+                     f"{', '.join(agencies)}"))
             is_time = c.hours is not None or c.hours_by_year is not None
             ways = [n for n in ("amount", "by_year", "units", "hours", "hours_by_year")
                     if getattr(c, n) is not None]
@@ -211,12 +212,12 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
                          f"time_valuation.rates.{method} with value, price_year and source"))
             elif c.time_of is not None or c.valuation is not None:
                 add(((*p, "time_of"), "time_of and valuation apply to hours of time; give hours"))
-            if c.optimism_bias is not None:
-                if c.optimism_bias.category not in optimism.GENERIC_TABLE:
-                    add(((*p, "optimism_bias", "category"),
-                         f"unknown category '{c.optimism_bias.category}'"
-                         f"{did_you_mean(c.optimism_bias.category, optimism.GENERIC_TABLE)}; use "
-                         f"one of {', '.join(optimism.GENERIC_TABLE)}"))
+            ob = c.optimism_bias
+            if ob is not None and ob.category not in optimism.GENERIC_TABLE:
+                add(((*p, "optimism_bias", "category"),
+                     f"unknown category '{ob.category}'"
+                     f"{did_you_mean(ob.category, optimism.GENERIC_TABLE)}; use "
+                     f"one of {', '.join(optimism.GENERIC_TABLE)}"))
             if c.confidence is not None and c.confidence not in grades:
                 add(((*p, "confidence"), f"grade {c.confidence} is not in the grade table"))
             _check_years(p, c.from_year, c.to_year, T, add)

@@ -98,7 +98,7 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     o.add_column("Level", justify="right")
     o.add_column("Unit")
     o.add_column("Value", justify="right")
-    for oid, lvl in ev.outcomes.items():
+    for lvl in ev.outcomes.values():
         mark = " (indicative: complex)" if lvl.complex else ""
         o.add_row(lvl.label + mark, qty(lvl.level), lvl.unit,
                   money(lvl.value_total, cur) if lvl.value_total else "")

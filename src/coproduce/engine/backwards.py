@@ -16,7 +16,7 @@ import numpy as np
 
 from ..model.compile import CompiledModel, compile_model
 from ..model.schema import Model
-from .costs import CostBreakdown, breakdown, resource_costs
+from .costs import CostBreakdown, breakdown, resource_costs, resource_quantities
 from .effects import effects_from, effects_to
 from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
 
@@ -42,6 +42,7 @@ class Route:
     effect: float
     share: float
     flags: tuple[str, ...] = ()
+    links: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict:
         return {"nodes": list(self.nodes), "effect": self.effect, "share": self.share,
@@ -163,8 +164,9 @@ class BackwardsMap:
         text += "."
         if best.flags:
             text += (" Caution: the leading pathway "
-                     + "; ".join(FLAG_TEXT[f].split(":")[0] for f in best.flags) + ".")
-        if not best.within_capacity:
+                     + "; ".join(FLAG_TEXT[f].split(":")[0].removeprefix("it ")
+                                 for f in best.flags) + ".")
+        if "over_capacity" in best.flags:
             text += (f" It needs a volume of {_num(best.volume)} ({best.unit}), above its "
                      f"capacity of {_num(best.capacity)}.")
         return text
@@ -229,44 +231,26 @@ def backwards_map(
     volumes = np.zeros(n_i)
     volumes[positive] = amount / g[positive]
     costs = resource_costs(cm, volumes)
-    levels = effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]  # outcomes × pw
-    unit_fiscal = cm.value_fiscal                      # outcomes × agencies
-    unit_value = unit_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
-    t_out = target - n_i
-
+    quantities = resource_quantities(cm, volumes)
+    co = _co_benefits(cm, positive, volumes, target, co_benefits)
     flag_g = _flagged_effects(cm, target)
     available = _available(cm)
-    from .costs import resource_quantities
+    link_bits = (CONTESTED * cm.link_contested + WEAK * cm.link_weak
+                 + UNGRADED * cm.link_ungraded).astype(np.int64)
 
-    quantities = resource_quantities(cm, volumes)
     pathways = []
     for col, i in enumerate(positive):
         iid = cm.node_ids[i]
         itv = m.interventions[iid]
         cost = breakdown(cm, costs[i])
-        lv = levels[:, col].copy()
-        lv[t_out] = 0.0
-        nz = np.flatnonzero(np.abs(lv) > 1e-12 * max(1.0, np.abs(lv).max()))
-        order = nz[np.lexsort((nz, -np.abs(lv[nz]), -np.abs(lv[nz] * unit_value[nz])))]
-        shown = order if co_benefits is None else order[:co_benefits]
-        co = {cm.node_ids[n_i + o]: float(lv[o]) for o in shown}
-        co_vals = {cm.node_ids[n_i + o]: float(lv[o] * unit_value[o]) for o in shown
-                   if unit_value[o] != 0}
-        fiscal_by_agency = lv @ unit_fiscal
-        value = {
-            "fiscal": {a: float(x) for a, x in zip(cm.agency_ids, fiscal_by_agency, strict=True)
-                       if x != 0},
-            "economic": float(lv @ cm.value_economic),
-            "social": float(lv @ cm.value_social),
-        }
-        value["total"] = float(sum(value["fiscal"].values()) + value["economic"]
-                               + value["social"])
         flags = _flag_names(int(table.flags[i]))
         routes = []
-        for nodes, eff in table.routes(cm, int(i)):
-            route_flags = _route_flags(cm, nodes)
+        for nodes, links, eff in table.routes(cm, int(i)):
+            bits = int(np.bitwise_or.reduce(link_bits[links])) if links else 0
+            if cm.node_complex[nodes].any():
+                bits |= COMPLEX
             routes.append(Route(tuple(cm.node_ids[n] for n in nodes), eff, eff / g[i],
-                                tuple(route_flags)))
+                                tuple(_flag_names(bits)), tuple(links)))
         if cost.coproduction > 0 and cost.public == 0:
             flags.append("no_public_input")
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
@@ -288,10 +272,10 @@ def backwards_map(
             cost_per_outcome_full=cost.full / amount,
             cost_per_outcome_public=cost.public / amount,
             capacity=capacity,
-            co_benefits=co,
-            co_benefit_values=co_vals,
-            co_benefits_omitted=int(len(order) - len(shown)),
-            co_benefit_value=value,
+            co_benefits=co.levels[col],
+            co_benefit_values=co.values[col],
+            co_benefits_omitted=co.omitted[col],
+            co_benefit_value=co.totals[col],
             flags=tuple(flags),
             notes=tuple(_notes(cm, flags, routes, shares, short)),
             paths=tuple(routes),
@@ -302,7 +286,7 @@ def backwards_map(
         (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
     pathways.sort(key=key)
     out_node = m.outcomes[outcome]
-    labels = {nid: m.label_of(nid) for nid in cm.node_ids}
+    labels = {nid: m.label_of(nid) for nid in (*cm.node_ids, *cm.resource_ids)}
     return BackwardsMap(
         model_name=m.name,
         outcome=outcome,
@@ -348,22 +332,61 @@ def _available(cm: CompiledModel) -> dict[int, float]:
     return out
 
 
-def _route_flags(cm: CompiledModel, nodes: list[int]) -> list[str]:
-    bits = 0
-    for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-        lk = _link_between(cm, a, b)
-        bits |= (CONTESTED * cm.link_contested[lk] + WEAK * cm.link_weak[lk]
-                 + UNGRADED * cm.link_ungraded[lk])
-    for n in nodes:
-        if cm.node_complex[n]:
-            bits |= COMPLEX
-    return _flag_names(int(bits))
+@dataclass(frozen=True)
+class _CoBenefits:
+    levels: list[dict[str, float]]
+    values: list[dict[str, float]]
+    omitted: list[int]
+    totals: list[dict]
 
 
-def _link_between(cm: CompiledModel, a: int, b: int) -> int:
-    off, order = cm.out_links
-    ls = order[off[a]:off[a + 1]]
-    return int(ls[cm.link_dst[ls] == b][0])
+def _top(scores: np.ndarray, n: int) -> np.ndarray:
+    """Column indices of the n largest scores in each row, largest first (rows × n)."""
+    if n <= 0 or scores.shape[1] == 0:
+        return np.zeros((scores.shape[0], 0), dtype=np.int64)
+    n = min(n, scores.shape[1])
+    part = np.argpartition(-scores, n - 1, axis=1)[:, :n] if n < scores.shape[1] else \
+        np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(part, order, axis=1)
+
+
+def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int,
+                 limit: int | None) -> _CoBenefits:
+    """Other outcomes each pathway produces at its volume — valued outcomes first, largest
+    value first, then the rest by level — and their total value by kind, all pathways at once.
+    """
+    n_i = cm.n_interventions
+    levels = np.ascontiguousarray(
+        (effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]).T)  # pathways × outs
+    levels[:, target - n_i] = 0.0
+    unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
+    scale = np.maximum(1.0, np.abs(levels).max(axis=1, initial=0.0))
+    present = np.abs(levels) > 1e-12 * scale[:, None]
+    counts = present.sum(axis=1)
+    n_show = int(counts.max(initial=0)) if limit is None else limit
+    valued = np.flatnonzero(unit_value != 0)
+    unvalued = np.flatnonzero(unit_value == 0)
+    top_valued = valued[_top(np.abs(levels[:, valued] * unit_value[valued]), n_show)]
+    top_unvalued = unvalued[_top(np.abs(levels[:, unvalued]), n_show)]
+    fiscal = levels @ cm.value_fiscal            # pathways × agencies
+    economic = levels @ cm.value_economic
+    social = levels @ cm.value_social
+    out = _CoBenefits([], [], [], [])
+    outcome_ids = cm.outcome_ids
+    for row in range(len(positive)):
+        rows = [o for o in (*top_valued[row], *top_unvalued[row]) if present[row, o]][:n_show]
+        out.levels.append({outcome_ids[o]: float(levels[row, o]) for o in rows})
+        out.values.append({outcome_ids[o]: float(levels[row, o] * unit_value[o]) for o in rows
+                           if unit_value[o] != 0})
+        out.omitted.append(int(counts[row]) - len(rows))
+        total = {"fiscal": {a: float(x) for a, x in zip(cm.agency_ids, fiscal[row], strict=True)
+                            if x != 0},
+                 "economic": float(economic[row]), "social": float(social[row])}
+        total["total"] = float(sum(total["fiscal"].values()) + total["economic"]
+                               + total["social"])
+        out.totals.append(total)
+    return out
 
 
 def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dict[str, float],
@@ -381,13 +404,12 @@ def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dic
                 for r, v in short.items()) + ")"
         named: list[str] = []
         if f in ("contested", "weak_evidence", "ungraded_evidence"):
+            mask = {"contested": cm.link_contested, "weak_evidence": cm.link_weak,
+                    "ungraded_evidence": cm.link_ungraded}[f]
             for r in routes:
-                for a, b in zip(r.nodes[:-1], r.nodes[1:], strict=True):
-                    lk = _link_between(cm, cm.index[a], cm.index[b])
-                    hit = {"contested": cm.link_contested, "weak_evidence": cm.link_weak,
-                           "ungraded_evidence": cm.link_ungraded}[f][lk]
-                    name = f"{a} → {b}"
-                    if hit and name not in named:
+                for lk in r.links:
+                    name = f"{cm.node_ids[cm.link_src[lk]]} → {cm.node_ids[cm.link_dst[lk]]}"
+                    if mask[lk] and name not in named:
                         named.append(name)
         elif f == "complex":
             for r in routes:

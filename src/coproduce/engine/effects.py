@@ -17,11 +17,10 @@ _CHUNK = 256  # right-hand sides per triangular solve: bounds memory at nodes ×
 
 
 def _system(cm: CompiledModel, effect: np.ndarray | None = None) -> sp.csr_matrix:
-    n = cm.n_nodes
     if effect is None:
-        a = cm.effect_matrix
-    else:
-        a = sp.csr_matrix((effect, (cm.link_dst, cm.link_src)), shape=(n, n))
+        return cm.lower_system
+    n = cm.n_nodes
+    a = sp.csr_matrix((effect, (cm.link_dst, cm.link_src)), shape=(n, n))
     return (sp.identity(n, format="csr") - a).tocsr()
 
 
@@ -46,7 +45,7 @@ def effects_to(cm: CompiledModel, outcome: int, effect: np.ndarray | None = None
     replaces the links' effects (one per link), e.g. to switch some links off."""
     e = np.zeros(cm.n_nodes)
     e[outcome] = 1.0
-    upper = _system(cm, effect).T.tocsr()
+    upper = cm.upper_system if effect is None else _system(cm, effect).T.tocsr()
     return spsolve_triangular(upper, e, lower=False, unit_diagonal=True)
 
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-
 from ..model.compile import CompiledModel, compile_model
 from ..model.schema import Model
 from .costs import CostBreakdown, breakdown, resource_costs

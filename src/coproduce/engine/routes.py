@@ -43,20 +43,22 @@ class RouteTable:
     flags: np.ndarray
     reaches: np.ndarray
 
-    def routes(self, cm: CompiledModel, node: int) -> list[tuple[list[int], float]]:
-        """The best routes from ``node`` as (node indices, signed effect), largest first."""
+    def routes(self, cm: CompiledModel, node: int) -> list[tuple[list[int], list[int], float]]:
+        """The best routes from ``node`` as (node indices, link indices, signed effect),
+        largest first."""
         out = []
         for j in range(self.k):
             if self.value[node, j] <= 0:
                 break
-            nodes = [node]
+            nodes, links = [node], []
             n, r = node, j
             while n != self.target:
-                lk = self.link[n, r]
-                r = self.rank[n, r]
+                lk = int(self.link[n, r])
+                r = int(self.rank[n, r])
                 n = int(cm.link_dst[lk])
                 nodes.append(n)
-            out.append((nodes, float(self.sign[node, j] * self.value[node, j])))
+                links.append(lk)
+            out.append((nodes, links, float(self.sign[node, j] * self.value[node, j])))
         return out
 
 
@@ -71,6 +73,65 @@ def _gather(offsets: np.ndarray, order: np.ndarray, nodes: np.ndarray) -> tuple[
     owner = np.repeat(np.arange(len(nodes)), counts)
     within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     return order[starts[owner] + within], owner
+
+
+def _best_k(ready: np.ndarray, ls: np.ndarray, owner: np.ndarray, succ: np.ndarray,
+            link_dst: np.ndarray, absval: np.ndarray, eff: np.ndarray, k: int,
+            value: np.ndarray, sign: np.ndarray, link: np.ndarray, rank: np.ndarray) -> None:
+    """Fill the k best routes of the ``ready`` nodes from their out-links ``ls`` (owned by
+    ``ready[owner]``, grouped by owner) and their successors' finished lists."""
+    r, m = len(ready), len(ls)
+    if m == 0:
+        return
+    counts = np.bincount(owner, minlength=r)
+    width = int(counts.max())
+    starts = np.cumsum(counts) - counts
+    slot = np.arange(m) - starts[owner]
+    cand = absval[ls][:, None] * value[succ]                       # links × k
+    if r * width <= 4 * m + 64:
+        # padded (owners × width·k) block: a row-wise partial sort is much faster than a
+        # global sort, and the padding costs little when degrees are alike
+        block = np.zeros((r, width, k))
+        block[owner, slot, :] = cand
+        block = block.reshape(r, width * k)
+        cols_total = width * k
+        # the k-th largest value of each row (a value partition is far faster than an
+        # arg-partition), then the entries at or above it, best first
+        if k < cols_total:
+            kth = np.partition(block, cols_total - k, axis=1)[:, cols_total - k]
+            sel_rows, sel_cols = np.nonzero((block >= kth[:, None]) & (block > 0))
+        else:
+            sel_rows, sel_cols = np.nonzero(block > 0)
+        sel_vals = block[sel_rows, sel_cols]
+        order = np.lexsort((sel_cols, -sel_vals, sel_rows))
+        sel_rows, sel_cols = sel_rows[order], sel_cols[order]
+        pos = np.arange(len(sel_rows)) - np.searchsorted(sel_rows, sel_rows, side="left")
+        top = pos < k                                   # ties at the k-th value: keep k
+        rows, cols, flat = sel_rows[top], pos[top], sel_cols[top]
+        link_of_slot = np.full((r, width), -1, dtype=np.int64)
+        link_of_slot[owner, slot] = ls
+        chosen_link = link_of_slot[rows, flat // k]
+        chosen_rank = flat % k
+    else:
+        # a hub with many more links than its neighbours: sort all candidates instead
+        c_owner = np.repeat(owner, k)
+        c_val = cand.ravel()
+        c_link = np.repeat(ls, k)
+        c_rank = np.tile(np.arange(k), m)
+        live = c_val > 0
+        c_owner, c_val, c_link, c_rank = (x[live] for x in (c_owner, c_val, c_link, c_rank))
+        order = np.lexsort((c_rank, c_link, -c_val, c_owner))
+        c_owner, c_val, c_link, c_rank = (x[order] for x in (c_owner, c_val, c_link, c_rank))
+        pos = np.arange(len(c_owner)) - np.searchsorted(c_owner, c_owner, side="left")
+        top = pos < k
+        rows, cols = c_owner[top], pos[top]
+        chosen_link, chosen_rank = c_link[top], c_rank[top]
+    nodes = ready[rows]
+    succ_of = link_dst[chosen_link]
+    value[nodes, cols] = absval[chosen_link] * value[succ_of, chosen_rank]
+    sign[nodes, cols] = np.sign(eff[chosen_link]).astype(np.int8) * sign[succ_of, chosen_rank]
+    link[nodes, cols] = chosen_link
+    rank[nodes, cols] = chosen_rank
 
 
 def route_table(cm: CompiledModel, target: int, k: int = 10,
@@ -119,30 +180,7 @@ def route_table(cm: CompiledModel, target: int, k: int = 10,
             keep = useful[ls]
             ls, owner = ls[keep], owner[keep]
             succ = cm.link_dst[ls]
-            cand = absval[ls][:, None] * value[succ]          # (links × k)
-            cand_sign = np.sign(eff[ls]).astype(np.int8)[:, None] * sign[succ]
-            m = len(ls)
-            c_owner = np.repeat(owner, k)
-            c_val = cand.ravel()
-            c_link = np.repeat(ls, k)
-            c_rank = np.tile(np.arange(k), m)
-            c_sign = cand_sign.ravel()
-            live = c_val > 0
-            c_owner, c_val, c_link, c_rank, c_sign = (a[live] for a in (c_owner, c_val, c_link,
-                                                                        c_rank, c_sign))
-            # best first within each owner; ties broken by link order for determinism
-            order = np.lexsort((c_rank, c_link, -c_val, c_owner))
-            c_owner, c_val, c_link, c_rank, c_sign = (a[order] for a in (c_owner, c_val, c_link,
-                                                                          c_rank, c_sign))
-            first = np.searchsorted(c_owner, c_owner, side="left")
-            pos = np.arange(len(c_owner)) - first
-            top = pos < k
-            rows = ready[c_owner[top]]
-            cols = pos[top]
-            value[rows, cols] = c_val[top]
-            sign[rows, cols] = c_sign[top]
-            link[rows, cols] = c_link[top]
-            rank[rows, cols] = c_rank[top]
+            _best_k(ready, ls, owner, succ, cm.link_dst, absval, eff, k, value, sign, link, rank)
             # flags: any route through a flagged link or a flagged successor
             bits = link_bits[ls] | flags[succ] | complex_bits[succ]
             np.bitwise_or.at(flags, ready[owner], bits)

@@ -77,6 +77,16 @@ class CompiledModel:
         return sp.csr_matrix((self.link_effect, (self.link_dst, self.link_src)), shape=(n, n))
 
     @cached_property
+    def lower_system(self) -> sp.csr_matrix:
+        """I - A: unit lower triangular, so levels are one forward substitution."""
+        return (sp.identity(self.n_nodes, format="csr") - self.effect_matrix).tocsr()
+
+    @cached_property
+    def upper_system(self) -> sp.csr_matrix:
+        """(I - A) transposed: total effects to one node are one backward substitution."""
+        return self.lower_system.T.tocsr()
+
+    @cached_property
     def out_links(self) -> tuple[np.ndarray, np.ndarray]:
         """(offsets, link indices) of the links leaving each node, CSR-style."""
         order = np.argsort(self.link_src, kind="stable")

@@ -72,7 +72,7 @@ def get_quantity(model: Any, text: str) -> Any:
         if head not in sections:
             raise QuantityPathError(
                 f"'{text}': paths start with links, resources, interventions or outcomes"
-                + did_you_mean(str(head), list(sections) + ["links"]))
+                + did_you_mean(str(head), [*sections, "links"]))
         section = sections[head]
         if len(parts) < 3:
             raise QuantityPathError(f"'{text}': name a field, e.g. {head}.ID.FIELD")
@@ -95,8 +95,8 @@ def get_quantity(model: Any, text: str) -> Any:
                 obj = getattr(obj, str(p))
             if obj is None:
                 raise QuantityPathError(f"'{text}': not set in the model")
-        if isinstance(obj, (dict, list, str, bool)) or hasattr(obj, "model_fields") and not \
-                hasattr(obj, "dist"):
+        if isinstance(obj, (dict, list, str, bool)) or (hasattr(obj, "model_fields")
+                                                        and not hasattr(obj, "dist")):
             raise QuantityPathError(f"'{text}' is not a single quantity")
         return obj
     except (IndexError, KeyError, TypeError):

@@ -106,7 +106,7 @@ def field_issues(exc: ValidationError) -> list[tuple[tuple, str]]:
             if any(ch in str(key) for ch in " )(") or str(key)[:1].isupper():
                 msg += ("; if this is part of a text value that contains a comma or colon, put "
                         "that text in quotes")
-            loc = loc[:-1] + (key,)
+            loc = (*loc[:-1], key)
         elif kind == "missing":
             msg = f"'{loc[-1]}' is required; add it"
         elif kind == "string_pattern_mismatch":
@@ -265,15 +265,16 @@ def _link_issues(data: dict, resources: dict, interventions: dict,
                             "links start at an intervention or an outcome"))
                 ok = False
             elif src not in interventions and src not in outcomes:
-                out.append((("links", k, "from"), f"unknown node '{src}'{did_you_mean(src, nodes)}"))
+                out.append((("links", k, "from"),
+                            f"unknown node '{src}'{did_you_mean(src, nodes)}"))
                 ok = False
         else:
             ok = False
         if isinstance(dst, str):
             if dst in interventions:
                 out.append((("links", k, "to"),
-                            f"'{dst}' is an intervention; links end at an outcome (an intervention's "
-                            "level is its volume, set by the partnership)"))
+                            f"'{dst}' is an intervention; links end at an outcome (an "
+                            "intervention's level is its volume, set by the partnership)"))
                 ok = False
             elif dst in resources:
                 out.append((("links", k, "to"), f"'{dst}' is a resource; links end at an outcome"))
@@ -386,7 +387,7 @@ def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
     if pairs and not out:
         idx = {n: i for i, n in enumerate(names)}
         m = np.eye(len(names))
-        for key, k in pairs.items():
+        for k in pairs.values():
             a, b = model.correlations[k].between
             m[idx[a], idx[b]] = m[idx[b], idx[a]] = model.correlations[k].rho
         if np.linalg.eigvalsh(m).min() < -1e-10:
@@ -410,8 +411,9 @@ def scenario_issues(model: s.Model) -> list[tuple[tuple, str]]:
                 prefix = f"scenarios.{name}"
                 loc = tuple(_parse_path_text(path)) if path.startswith(prefix) else (
                     "scenarios", name)
-                msg = issue.message if path.startswith(prefix) else (
-                    f"after applying it, {path}: {issue.message}")
+                message = issue.message.removesuffix(f" (after scenario {name})")
+                msg = message if path.startswith(prefix) else (
+                    f"after applying it, {path}: {message}")
                 out.append((loc, msg))
     return out
 

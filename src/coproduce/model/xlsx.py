@@ -133,7 +133,7 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     nodes("resources", "resources")
     nodes("interventions", "interventions")
     nodes("outcomes", "outcomes")
-    for oid, rec in data.get("outcomes", {}).items():
+    for rec in data.get("outcomes", {}).values():
         value = {}
         if "value_economic" in rec:
             value["economic"] = rec.pop("value_economic")

@@ -132,7 +132,6 @@ def map_report(model: Model, result: BackwardsMap) -> str:
 
     table_rows = []
     for k, p in enumerate(result.pathways, start=1):
-        route = " → ".join(result.labels.get(n, n) for n in p.paths[0].nodes) if p.paths else ""
         cap = "yes"
         if p.capacity is not None and p.volume > p.capacity * (1 + 1e-12):
             cap = f"no: capacity {_qty(p.capacity)}"
@@ -142,9 +141,9 @@ def map_report(model: Model, result: BackwardsMap) -> str:
                 "available" for r, v in p.resources_short.items())
         table_rows.append(
             f'<tr class="pathway" data-intervention="{esc(p.intervention)}">'
-            f'<td class="num">{k}</td><td><b>{esc(p.label)}</b><br>'
-            f'<span class="muted">{esc(route)}</span></td>'
-            f'<td class="num">{esc(_qty(p.volume))} {esc(p.unit)}</td>'
+            f'<td class="num">{k}</td><td><b>{esc(p.label)}</b></td>'
+            f'<td class="num">{esc(_qty(p.volume))}<br><span class="muted">{esc(p.unit)}</span>'
+            "</td>"
             f'<td class="num">{esc(_money(p.cost.full, cur))}</td>'
             f'<td class="num">{esc(_money(p.cost.public, cur))}</td>'
             f'<td class="num"><b>{esc(_money(p.cost_per_outcome_full, cur))}</b></td>'
@@ -153,7 +152,7 @@ def map_report(model: Model, result: BackwardsMap) -> str:
             f"<td>{_flags_html(p.flags, p.flag_shares)}</td></tr>")
     unit = esc(result.outcome_unit)
     table = (
-        '<table class="data"><thead><tr><th>#</th><th>Pathway (largest route)</th>'
+        '<table class="data"><thead><tr><th>#</th><th>Pathway</th>'
         "<th>Volume needed</th><th>Full cost</th><th>Public cost</th>"
         f"<th>Full cost per {unit}</th><th>Public cost per {unit}</th>"
         "<th>Co-production share</th><th>Within capacity</th><th>Flags</th></tr></thead>"

@@ -180,7 +180,8 @@ def render_svg(
 
     parts: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="strategy-map" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" font-family="system-ui, sans-serif" '
+        f'height="{height}" style="max-width:100%;height:auto" viewBox="0 0 {width} {height}" '
+        'font-family="system-ui, sans-serif" '
         f'role="img" aria-label="Strategy map of {esc(m.name)}">',
         "<defs>"
         '<pattern id="hatch" width="8" height="8" patternUnits="userSpaceOnUse" '

@@ -1,0 +1,155 @@
+"""``coproduce cba`` (cost-benefit appraisal) and ``coproduce costs search`` (unit-cost library)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from .common import BadInput, check_out_path, console, print_json
+
+costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Database v1.4).",
+                        no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cba", help="Cost-benefit appraisal of the options in an appraisal file "
+                "(YAML/JSON, or example:balsall-heath / example:falls-prevention).")(cba)
+    app.add_typer(costs_app, name="costs")
+
+
+def cba(
+    file: str = typer.Argument(..., help="Appraisal file, or example:NAME for a bundled one."),
+    json_out: bool = typer.Option(False, "--json", help="Print the result object as JSON."),
+    out: Path | None = typer.Option(None, "--out", help="Write a report: .html or .xlsx."),
+    draws: int = typer.Option(0, "--draws", help="Monte Carlo draws (0: deterministic only)."),
+    seed: int | None = typer.Option(None, "--seed", help="Random seed for the draws."),
+    time_valuation: str | None = typer.Option(
+        None, "--time-valuation",
+        help="Value time given by: replacement_cost, opportunity_cost, minimum_wage, "
+             "living_wage or zero (overrides the file)."),
+) -> None:
+    from ..appraisal import appraise
+    from ..appraisal.schema import TIME_METHODS
+
+    check_out_path(out, (".html", ".xlsx"))
+    if draws < 0:
+        raise BadInput(f"--draws {draws}: give 0 or more draws")
+    if draws > 1_000_000:
+        raise BadInput(f"--draws {draws}: at most 1,000,000")
+    if time_valuation is not None and time_valuation not in TIME_METHODS:
+        raise BadInput(f"--time-valuation {time_valuation}: use one of {', '.join(TIME_METHODS)}")
+    if not file.startswith("example:") and not Path(file).exists():
+        raise BadInput(f"{file}: file not found")
+    result = appraise(file, draws=draws, seed=seed, time_valuation=time_valuation)
+    if out is not None:
+        if out.suffix.lower() == ".html":
+            from ..reports.cba import write_html
+
+            write_html(result, out)
+        else:
+            from ..reports.cba_xlsx import write_xlsx
+
+            write_xlsx(result, out)
+    if json_out:
+        print_json(result.to_dict())
+        return
+    _print(result)
+    if out is not None:
+        console.print(f"Report written to {out}")
+
+
+def _fmt(x: float | None, money: bool = True) -> str:
+    import math
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    return f"£{x:,.0f}" if money else f"{x:,.2f}"
+
+
+def _print(result) -> None:
+    console.print(f"[bold]{result.name}[/bold]  ({result.currency}, {result.price_base} prices, "
+                  f"{result.schedule['name']}, {result.years} years)", highlight=False)
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("Figure")
+    for o in result.options.values():
+        table.add_column(o.label, justify="right")
+    rows = [("PV costs (all, incl. time given)", "pv_costs", True),
+            ("  of which public", "pv_public_costs", True),
+            ("  of which time given", "pv_time_costs", True),
+            ("PV fiscal benefits", "pv_fiscal", True),
+            ("PV economic benefits", "pv_economic", True),
+            ("PV social benefits", "pv_social", True),
+            ("Net present public value", "npv_public_value", True),
+            ("Benefit-cost ratio", "benefit_cost_ratio", False),
+            ("Net present budget impact", "net_present_budget_impact", True),
+            ("Fiscal return on investment", "fiscal_roi", False)]
+    for label, key, money in rows:
+        table.add_row(label, *[_fmt(o.figures[key], money) for o in result.options.values()])
+    labels = result.year_labels
+    table.add_row("Payback year (discounted)", *[
+        labels[o.payback["discounted"]] if o.payback["discounted"] is not None else "none"
+        for o in result.options.values()])
+    table.add_row("Payback year (undiscounted)", *[
+        labels[o.payback["undiscounted"]] if o.payback["undiscounted"] is not None else "none"
+        for o in result.options.values()])
+    if result.uncertainty:
+        table.add_row("P(NPV > 0)", *[f"{o.uncertainty['prob_npv_positive']:.0%}"
+                                      for o in result.options.values()])
+    console.print(table)
+    for line in result.summary()[1:]:
+        console.print(line, highlight=False)
+    for note in result.notes:
+        console.print(f"[dim]Note: {note}[/dim]", highlight=False)
+
+
+@costs_app.command("search", help="Search the unit-cost library, e.g. coproduce costs search A&E")
+def costs_search(
+    query: str = typer.Argument(..., help="Words to find in code, description, unit or agency."),
+    json_out: bool = typer.Option(False, "--json", help="Print the matches as JSON."),
+    price_year: str | None = typer.Option(
+        None, "--price-year", help="Also show values uprated to this year (e.g. 2015/16, 2024)."),
+    limit: int = typer.Option(50, "--limit", help="At most this many matches."),
+) -> None:
+    from ..appraisal.deflators import get_deflator
+    from ..appraisal.unit_costs import ATTRIBUTION, search
+
+    if not query.strip():
+        raise BadInput("give some words to search for, e.g. coproduce costs search \"A&E\"")
+    deflator = "gmca-ucd-1.4"
+    if price_year is not None:
+        try:
+            get_deflator(deflator).lookup(price_year)
+        except ValueError:
+            deflator = "hmt-2025-12"
+            try:
+                get_deflator(deflator).lookup(price_year)
+            except ValueError as exc:
+                raise BadInput(f"--price-year {price_year}: {exc}") from None
+    hits = search(query, limit=limit)
+    if json_out:
+        print_json({"query": query, "count": len(hits), "attribution": ATTRIBUTION,
+                    "entries": [e.to_dict(price_year, deflator) for e in hits]})
+        return
+    if not hits:
+        console.print(f"No unit costs match '{query}'.", highlight=False)
+        return
+    table = Table(show_header=True, header_style="bold")
+    for col in ("Code", "Description", "Unit", "Agency", "Fiscal", "Economic", "Social", "RAG"):
+        table.add_column(col, justify="right" if col in ("Fiscal", "Economic", "Social") else
+                         "left")
+    for e in hits:
+        cells = []
+        for k in ("fiscal", "economic", "social"):
+            v = e.values.get(k)
+            if v is None:
+                cells.append("")
+            elif price_year is not None:
+                cells.append(f"£{e.uprated(k, price_year, deflator):,.0f} ({price_year})")
+            else:
+                cells.append(f"£{v[0]:,.0f} ({v[1]})")
+        table.add_row(e.code, e.description, e.unit, e.agency_label, *cells, e.rag)
+    console.print(table)
+    console.print(f"{len(hits)} match(es). Source: {ATTRIBUTION}; each entry's original source "
+                  "is in --json.", highlight=False)
