@@ -1,6 +1,6 @@
 """Backwards mapping on a large random strategy map, against the floor of the work.
 
-A layered random map of 20,000 nodes (500 interventions, 19,500 outcomes in 39 layers) and
+A layered random map of 20,000 nodes (333 interventions, the rest outcomes in 59 layers) and
 about 100,000 links — more than 10^30 distinct routes — is built, written as a model file and
 mapped backwards to one outcome in the last layer. Printed side by side, in one run:
 
@@ -33,7 +33,7 @@ from scipy.sparse.linalg import spsolve, spsolve_triangular
 from coproduce.engine import backwards_map, effects_to, route_table
 from coproduce.model import compile_model, load_model
 
-N_NODES, N_LINKS, N_LAYERS = 20_000, 100_000, 40
+N_NODES, N_LINKS, N_LAYERS = 20_000, 100_000, 60
 
 
 def random_layered_map(seed: int = 7) -> dict:
