@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands
+    from . import cba, model_commands, survey
 
-    for module in (model_commands, cba):
+    for module in (model_commands, cba, survey):
         module.register(app)
 
 
