@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.compile import CompiledModel, compile_model
+from ..model.distributions import mean_of
 from ..model.schema import Model
 from .costs import CostBreakdown, breakdown, resource_costs, resource_quantities
 from .effects import effects_from, effects_to
@@ -322,8 +323,6 @@ def _flagged_effects(cm: CompiledModel, target: int) -> dict[str, np.ndarray]:
 
 
 def _available(cm: CompiledModel) -> dict[int, float]:
-    from ..model.distributions import mean_of
-
     out = {}
     for r, rid in enumerate(cm.resource_ids):
         q = cm.model.resources[rid].available

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..model.compile import CompiledModel, compile_model
+from ..model.distributions import mean_of
 from ..model.schema import Model
-from .costs import CostBreakdown, breakdown, resource_costs
+from .costs import CostBreakdown, breakdown, resource_costs, resource_quantities
 from .effects import node_levels
 
 
@@ -123,16 +124,9 @@ def evaluate(
             value_economic=float(levels[k] * cm.value_economic[k]),
             value_social=float(levels[k] * cm.value_social[k]),
             final=o.final, complex=o.complex)
-    from .costs import resource_quantities
-
     used = resource_quantities(cm, v).sum(axis=0)
-    available = {}
-    for rid in cm.resource_ids:
-        q = m.resources[rid].available
-        if q is not None:
-            from ..model.distributions import mean_of
-
-            available[rid] = float(mean_of(q))
+    available = {rid: float(mean_of(m.resources[rid].available)) for rid in cm.resource_ids
+                 if m.resources[rid].available is not None}
     return Evaluation(
         model_name=m.name, currency=m.currency, price_year=m.price_year,
         scenarios=tuple(scenarios),
