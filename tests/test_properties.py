@@ -103,3 +103,27 @@ def test_top_k_routes_are_the_k_largest(model, k):
                 if any(lk.from_ == a and lk.to == b for a, b in itertools.pairwise(path))
                 and paths[path] != 0)
             assert bool(table.flags[cm.index[iid]] & 1) == contested
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12), st.data())
+def test_topological_order_puts_every_edge_forward_or_finds_the_cycle(n, data):
+    from coproduce.model.graph import topological_order
+    from coproduce.model.validate import find_cycle
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
+                               max_size=3 * n, unique=True))
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    order = topological_order(n, src, dst)
+    cycle = find_cycle(range(n), pairs)
+    if order is None:
+        # a cycle exists, and find_cycle names one that really is a closed walk of edges
+        assert cycle is not None and cycle[0] == cycle[-1]
+        assert all((a, b) in set(pairs) for a, b in itertools.pairwise(cycle))
+    else:
+        assert cycle is None
+        assert sorted(order.tolist()) == list(range(n))
+        rank = np.empty(n, dtype=np.int64)
+        rank[order] = np.arange(n)
+        assert all(rank[a] < rank[b] for a, b in pairs)

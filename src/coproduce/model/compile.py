@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .distributions import mean_of
+from .graph import topological_order
 from .schema import Model
 
 
@@ -108,27 +109,14 @@ class CompiledModel:
 
 
 def _topological_outcomes(model: Model) -> list[str]:
-    """Outcomes in an order where every outcome-to-outcome link points forward (Kahn)."""
+    """Outcomes in an order where every outcome-to-outcome link points forward."""
     outcomes = list(model.outcomes)
     pos = {o: i for i, o in enumerate(outcomes)}
-    indeg = np.zeros(len(outcomes), dtype=np.int64)
-    children: list[list[int]] = [[] for _ in outcomes]
-    for link in model.links:
-        if link.from_ in pos:
-            children[pos[link.from_]].append(pos[link.to])
-            indeg[pos[link.to]] += 1
-    ready = [i for i in range(len(outcomes)) if indeg[i] == 0]
-    order: list[int] = []
-    while ready:
-        nxt: list[int] = []
-        for i in ready:
-            order.append(i)
-            for c in children[i]:
-                indeg[c] -= 1
-                if indeg[c] == 0:
-                    nxt.append(c)
-        ready = nxt
-    if len(order) != len(outcomes):  # validation rejects cycles; this is a guard
+    pairs = [(pos[lk.from_], pos[lk.to]) for lk in model.links if lk.from_ in pos]
+    src = np.array([a for a, _ in pairs], dtype=np.int64)
+    dst = np.array([b for _, b in pairs], dtype=np.int64)
+    order = topological_order(len(outcomes), src, dst)
+    if order is None:  # validation rejects cycles; this is a guard
         raise ValueError("the outcome graph has a cycle")
     return [outcomes[i] for i in order]
 

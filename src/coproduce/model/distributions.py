@@ -8,10 +8,19 @@ generator); here the distributions are pure data.
 
 from __future__ import annotations
 
+import difflib
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
 
 
 class _Dist(BaseModel):
@@ -262,10 +271,6 @@ def parse_quantity(value: object) -> float | _Dist:
 
     Raises ``ValueError`` with a message that says what is wrong and how to write it instead.
     """
-    import difflib
-
-    from pydantic import ValidationError
-
     if isinstance(value, _Dist):
         return value
     if isinstance(value, bool) or value is None:
@@ -324,17 +329,9 @@ def parse_quantity(value: object) -> float | _Dist:
     raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
 
 
-def _annotated_quantity():
-    from typing import Any
-
-    from pydantic import BeforeValidator, PlainSerializer
-
-    return Annotated[
-        Any,
-        BeforeValidator(parse_quantity),
-        PlainSerializer(quantity_to_data, return_type=Any),
-    ]
-
-
-Quantity = _annotated_quantity()
+Quantity = Annotated[
+    Any,
+    BeforeValidator(parse_quantity),
+    PlainSerializer(quantity_to_data, return_type=Any),
+]
 """A plain number or a distribution, as a pydantic field type (parsed by parse_quantity)."""

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import schema as s
 from .errors import Issue, ModelError, did_you_mean, format_path
 from .files import Lines, line_of
+from .graph import topological_order
 
 # Which schema class sits at a given place, to name the allowed fields of an unknown one.
 _SECTION_CLASSES: dict[str, type[BaseModel]] = {
@@ -294,7 +296,13 @@ def _link_issues(data: dict, resources: dict, interventions: dict,
             continue
         first_seen[(src, dst)] = k
         edges.append((src, dst))
-    cycle = find_cycle(nodes, edges)
+    cycle = None
+    if edges:
+        index = {nd: i for i, nd in enumerate(nodes)}
+        src = np.fromiter((index[a] for a, _ in edges), dtype=np.int64, count=len(edges))
+        dst = np.fromiter((index[b] for _, b in edges), dtype=np.int64, count=len(edges))
+        if topological_order(len(nodes), src, dst) is None:  # fast check; name it only if so
+            cycle = find_cycle(nodes, edges)
     if cycle:
         first = first_seen.get((cycle[0], cycle[1]), 0)
         out.append((("links", first),
@@ -350,8 +358,6 @@ def _target_issues(data: dict, outcomes: dict) -> list[tuple[tuple, str]]:
 
 def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
     """Correlations must name uncertain quantities, once per pair, and be jointly possible."""
-    import numpy as np
-
     from .paths import QuantityPathError, get_quantity
 
     out: list[tuple[tuple, str]] = []
