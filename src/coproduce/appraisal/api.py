@@ -108,10 +108,16 @@ def _option_result(opt: OptionSpec, spec: Spec, agencies: list[str], d: Draws) -
         for m in TIME_METHODS_ORDER:
             if m != "zero" and m not in spec.time_rates:
                 continue
-            hm = headline(option_flows(opt, spec, d, time_method=m), spec, agencies)
+            fm = option_flows(opt, spec, d, time_method=m)
+            hm = headline(fm, spec, agencies)
+            # £ an hour actually applied, averaged over lines and years (lines may carry
+            # their own rate), before optimism bias: undiscounted time cost / hours
+            raw = sum(float((fm.costs[i, 0, :] / (1.0 + c.uplift)).sum())
+                      for i, c in enumerate(opt.costs) if c.is_time)
             tv[m] = {"npv": float(hm["npv_public_value"][0]),
                      "bcr": float(hm["benefit_cost_ratio"][0]),
-                     "pv_time_costs": float(hm["pv_time_costs"][0])}
+                     "pv_time_costs": float(hm["pv_time_costs"][0]),
+                     "hourly_value": raw / hours if hours > 0 else 0.0}
     method = spec.time_method
     rate = spec.time_rates.get(method)
     rate_pb = None if rate is None else float(mean_of(rate.value)) * rate.price_factor
@@ -166,7 +172,9 @@ def _assemble(spec: Spec, options: dict[str, OptionResult], uncertainty: dict | 
         time_valuation={"method": spec.time_method, "rates": rates},
         baseline={"label": a.baseline.label, "description": a.baseline.description},
         agencies={k: {"label": v.label or k, "sector": v.sector} for k, v in a.agencies.items()},
-        options=options, assumptions=_assumptions(spec), notes=list(spec.notes),
+        options=options, assumptions=_assumptions(spec),
+        # the file's own notes first (one per line), then the calculation's
+        notes=[*[n.strip() for n in (a.notes or "").splitlines() if n.strip()], *spec.notes],
         uncertainty=unc, file=spec.file,
         npv_draws=uncertainty["npv_draws"] if uncertainty is not None else {})
     return result
@@ -186,6 +194,9 @@ def _assumptions(spec: Spec) -> pd.DataFrame:
     for opt in spec.options:
         for c in opt.costs:
             what = "hours a year" if c.is_time else "£ a year"
+            own = (f"; this line's own rate £{_q(c.hourly_value)} an hour"
+                   f" ({c.price_year or spec.price_base} prices)"
+                   if c.hourly_value is not None else "")
             vals = "; ".join(sorted({" x ".join(_q(q) for q in f) for f in c.flow.factors}))
             rows.append({"option": opt.label, "item": f"cost: {c.label}", "agency": c.agency,
                          "value": f"{vals} ({what})",
@@ -193,7 +204,9 @@ def _assumptions(spec: Spec) -> pd.DataFrame:
                          "optimism_bias": f"+{c.uplift:.1%} ({c.uplift_basis})",
                          "source": c.source or "", "notes": (
                              f"time of {c.time_of.replace('_', ' ')} valued by "
-                             f"{c.method.replace('_', ' ')}" if c.is_time else (c.notes or ""))})
+                             f"{c.method.replace('_', ' ')}{own}"
+                             + (f". {c.notes}" if c.notes else "")
+                             if c.is_time else (c.notes or ""))})
         for o in opt.outcomes:
             cohort = "; ".join(sorted({_q(f[0]) for f in o.cohort.factors}))
             params = (f"cohort {cohort} a year in years {min(o.cohort.years)}-"

@@ -84,6 +84,9 @@ def _hourly(item: CostItem, spec: Spec, draws: Draws, method: str | None) -> np.
     m = method or item.method
     if m == "zero":
         return np.zeros((1, 1))
+    if item.hourly_value is not None and m == item.method:
+        # the line's own rate for its method (e.g. a strategy map's valuation of volunteer time)
+        return draws(item.hourly_value) * item.hourly_factor
     rate = spec.time_rates[m]
     return draws(rate.value) * rate.price_factor
 

@@ -54,6 +54,8 @@ class CostItem:
     source: str | None = None
     price_year: str | None = None
     notes: str | None = None
+    hourly_value: Quantity | None = None  # £ an hour at ``price_year``, under ``method`` only
+    hourly_factor: float = 1.0             # rebasing of hourly_value to the price base
 
     @property
     def is_time(self) -> bool:
@@ -214,7 +216,9 @@ def _cost(c: CostLine, key: str, a: AppraisalFile, factor, grades) -> CostItem:
         uplift, basis = 0.0, "none"
     return CostItem(key, c.label, c.agency, a.agencies[c.agency].sector, c.type, flow, uplift,
                     basis, c.time_of, (c.valuation or a.time_valuation.method) if is_time else None,
-                    source, _label(price_year) if price_year is not None else None, c.notes)
+                    source, _label(price_year) if price_year is not None else None, c.notes,
+                    c.hourly_value if is_time else None,
+                    factor(price_year) if is_time and c.hourly_value is not None else 1.0)
 
 
 def _outcome(o: Outcome, key: str, a: AppraisalFile, factor, grades) -> OutcomeItem:

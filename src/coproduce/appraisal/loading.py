@@ -57,8 +57,16 @@ def load_appraisal(source: str | Path | dict) -> LoadedAppraisal:
         file = str(path)
         fmt = format_of(path)
         if fmt == "xlsx":
-            raise ModelError([Issue("", "XLSX appraisal files are not supported yet: save the "
-                                    "appraisal as YAML or JSON", file=file)])
+            from .workbook import locate, read_appraisal_xlsx
+
+            if not path.exists():
+                raise ModelError([Issue("", f"file not found: {path}", file=file)])
+            raw, places = read_appraisal_xlsx(path)
+            issues = _validate(raw)
+            if issues:
+                raise ModelError([locate(Issue(format_path(p), m, None, file), places)
+                                  for p, m in issues])
+            return LoadedAppraisal(AppraisalFile.model_validate(raw), file)
         text = read_text_file(path)
         raw = parse_text(text, fmt=fmt, file=file)
     issues = _validate(raw)
@@ -207,11 +215,22 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
                     add(((*p, "time_of"), "say whose time this is: volunteers or service_users"))
                 method = c.valuation or a.time_valuation.method
                 if method != "zero" and method not in a.time_valuation.rates \
-                        and method not in DEFAULT_TIME_RATES:
+                        and method not in DEFAULT_TIME_RATES and c.hourly_value is None:
                     add(((*p, "valuation"), f"no hourly rate for '{method}': give it under "
                          f"time_valuation.rates.{method} with value, price_year and source"))
-            elif c.time_of is not None or c.valuation is not None:
-                add(((*p, "time_of"), "time_of and valuation apply to hours of time; give hours"))
+                if c.hourly_value is not None:
+                    if isinstance(c.hourly_value, UcdRef):
+                        add(((*p, "hourly_value"), "an hourly value of time cannot come from "
+                             "the unit-cost library; give £ an hour"))
+                    else:
+                        _check_nonneg((*p, "hourly_value"), c.hourly_value, add)
+                    if (c.valuation or a.time_valuation.method) == "zero":
+                        add(((*p, "hourly_value"), "hourly_value is this line's rate under its "
+                             "valuation method, which is zero here: name the method it is "
+                             "(e.g. valuation: replacement_cost) or remove hourly_value"))
+            elif c.time_of is not None or c.valuation is not None or c.hourly_value is not None:
+                add(((*p, "time_of"), "time_of, valuation and hourly_value apply to hours of "
+                     "time; give hours"))
             ob = c.optimism_bias
             if ob is not None and ob.category not in optimism.GENERIC_TABLE:
                 add(((*p, "optimism_bias", "category"),

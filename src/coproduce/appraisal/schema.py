@@ -143,6 +143,7 @@ class CostLine(_Strict):
     time_of: Literal["volunteers", "service_users"] | None = None
     valuation: Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage",
                        "zero"] | None = None
+    hourly_value: Quantity | None = None
     from_year: int | None = Field(default=None, ge=0)
     to_year: int | None = Field(default=None, ge=0)
     price_year: Year | None = None

@@ -5,17 +5,41 @@ from __future__ import annotations
 import math
 
 
+def _symbol(currency: str) -> str:
+    return "£" if currency == "GBP" else f"{currency} "
+
+
+def amount(x: float | None, currency: str = "GBP", missing: str = "–") -> str:
+    """A whole amount with its sign before the currency symbol: ``-£14,063,738``, never
+    ``£-14,063,738`` (ASCII hyphen-minus, so the text survives any console code page)."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return missing
+    r = round(float(x))
+    sign = "-" if r < 0 else ""
+    return f"{sign}{_symbol(currency)}{abs(r):,.0f}"
+
+
 def money(x: float | None, currency: str = "GBP") -> str:
+    """A rounded amount for sentences (``-£14.06m``, ``£350k``), sign before the symbol."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    sign = "-" if x < 0 else ""
-    sym = "£" if currency == "GBP" else f"{currency} "
+    sym = _symbol(currency)
     a = abs(x)
+    # the sign follows the rounded figure, so -0.3 is "£0", not "-£0"
+    shown = a / 1e6 if a >= 1e6 else (a / 1e3 if a >= 1e4 else a)
+    sign = "-" if x < 0 and round(shown, 2 if a >= 1e6 else 0) != 0 else ""
     if a >= 1e6:
         return f"{sign}{sym}{a / 1e6:,.2f}m"
     if a >= 1e4:
         return f"{sign}{sym}{a / 1e3:,.0f}k"
     return f"{sign}{sym}{a:,.0f}"
+
+
+def rate_words(x: float | None, currency: str = "GBP") -> str:
+    """An hourly rate in pounds and pence: ``£15.79``."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    return f"{'-' if x < 0 else ''}{_symbol(currency)}{abs(x):,.2f}"
 
 
 def ratio(x: float | None) -> str:
@@ -63,7 +87,8 @@ def summary_lines(a) -> list[str]:
         if alt not in tv:
             continue
         z, r = tv["zero"], tv[alt]
-        rate = a.time_valuation["rates"].get(alt, {})
+        hourly = r.get("hourly_value", a.time_valuation["rates"].get(alt, {}).get(
+            "value_price_base"))
         verdict = ""
         if (z["npv"] > 0) != (r["npv"] > 0):
             verdict = (" — enough to change the verdict: the option "
@@ -71,7 +96,7 @@ def summary_lines(a) -> list[str]:
         lines.append(
             f"{o.label} relies on {o.time_hours:,.0f} hours given by residents, volunteers or "
             f"service users. Valuing that time at {METHOD_WORDS[alt]} "
-            f"({money(rate.get('value_price_base'), cur)} an hour in {a.price_base} prices) "
+            f"({rate_words(hourly, cur)} an hour in {a.price_base} prices) "
             f"instead of leaving it out (zero) adds {money(r['pv_time_costs'], cur)} to its "
             f"economic costs and changes its net present public value from "
             f"{money(z['npv'], cur)} to {money(r['npv'], cur)} (benefit-cost ratio "

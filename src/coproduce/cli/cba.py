@@ -15,12 +15,15 @@ costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Data
 
 def register(app: typer.Typer) -> None:
     app.command("cba", help="Cost-benefit appraisal of the options in an appraisal file "
-                "(YAML/JSON, or example:balsall-heath / example:falls-prevention).")(cba)
+                "(YAML/JSON/XLSX, or example:balsall-heath / example:falls-prevention), or of "
+                "a strategy-map scenario with --from-model MODEL --scenario NAME --years N. "
+                "--template OUT.xlsx writes a workbook to start from.")(cba)
     app.add_typer(costs_app, name="costs")
 
 
 def cba(
-    file: str = typer.Argument(..., help="Appraisal file, or example:NAME for a bundled one."),
+    file: str | None = typer.Argument(
+        None, help="Appraisal file (.yaml, .json or .xlsx), or example:NAME for a bundled one."),
     json_out: bool = typer.Option(False, "--json", help="Print the result object as JSON."),
     out: Path | None = typer.Option(None, "--out", help="Write a report: .html or .xlsx."),
     draws: int = typer.Option(0, "--draws", help="Monte Carlo draws (0: deterministic only)."),
@@ -29,10 +32,36 @@ def cba(
         None, "--time-valuation",
         help="Value time given by: replacement_cost, opportunity_cost, minimum_wage, "
              "living_wage or zero (overrides the file)."),
+    from_model: str | None = typer.Option(
+        None, "--from-model", help="Build the appraisal from a strategy map (file or "
+        "example:NAME): the scenario(s) against the map as it stands."),
+    scenario: list[str] = typer.Option(
+        [], "--scenario", help="With --from-model: scenario to appraise (repeat to stack)."),
+    years: int | None = typer.Option(
+        None, "--years", help="With --from-model: the appraisal period in years."),
+    save_appraisal: Path | None = typer.Option(
+        None, "--save-appraisal", help="With --from-model: also write the appraisal file "
+        "built (.yaml, .json or .xlsx) to edit and re-run."),
+    template: Path | None = typer.Option(
+        None, "--template", help="Write a template appraisal workbook (.xlsx) and stop."),
 ) -> None:
     from ..appraisal import appraise
     from ..appraisal.schema import TIME_METHODS
 
+    given = [n for n, v in (("FILE", file), ("--from-model", from_model),
+                            ("--template", template)) if v is not None]
+    if len(given) != 1:
+        raise BadInput("give one of: an appraisal FILE, --from-model MODEL or --template "
+                       f"OUT.xlsx{' (got ' + ', '.join(given) + ')' if given else ''}")
+    if template is not None:
+        from ..appraisal.workbook import write_template
+
+        check_out_path(template, (".xlsx",))
+        write_template(template)
+        console.print(f"Template written to {template}", highlight=False)
+        return
+    if from_model is None and (scenario or years is not None or save_appraisal is not None):
+        raise BadInput("--scenario, --years and --save-appraisal go with --from-model MODEL")
     check_out_path(out, (".html", ".xlsx"))
     if draws < 0:
         raise BadInput(f"--draws {draws}: give 0 or more draws")
@@ -40,9 +69,15 @@ def cba(
         raise BadInput(f"--draws {draws}: at most 1,000,000")
     if time_valuation is not None and time_valuation not in TIME_METHODS:
         raise BadInput(f"--time-valuation {time_valuation}: use one of {', '.join(TIME_METHODS)}")
-    if not file.startswith("example:") and not Path(file).exists():
-        raise BadInput(f"{file}: file not found")
-    result = appraise(file, draws=draws, seed=seed, time_valuation=time_valuation)
+    source: str | dict
+    if from_model is not None:
+        source = _from_model(from_model, scenario, years, draws, save_appraisal)
+    else:
+        assert file is not None
+        if not file.startswith("example:") and not Path(file).exists():
+            raise BadInput(f"{file}: file not found")
+        source = file
+    result = appraise(source, draws=draws, seed=seed, time_valuation=time_valuation)
     if out is not None:
         if out.suffix.lower() == ".html":
             from ..reports.cba import write_html
@@ -58,14 +93,56 @@ def cba(
     _print(result)
     if out is not None:
         console.print(f"Report written to {out}")
+    if save_appraisal is not None:
+        console.print(f"Appraisal file written to {save_appraisal}", highlight=False)
 
 
-def _fmt(x: float | None, money: bool = True) -> str:
+def _from_model(model: str, scenarios: list[str], years: int | None, draws: int,
+                save: Path | None) -> dict:
+    from ..appraisal.from_model import appraisal_from_model
+    from ..model.load import EXAMPLE_PREFIX
+
+    if years is None:
+        raise BadInput("--from-model needs --years N, the appraisal period (the model is per "
+                       "year)")
+    if not 1 <= years <= 500:
+        raise BadInput(f"--years {years}: give 1 to 500 years")
+    if draws:
+        raise BadInput("--draws with --from-model: the appraisal is built from the model's "
+                       "means, so there is nothing to sample; run coproduce uncertainty on the "
+                       "model, or --save-appraisal, add distributions and appraise that file")
+    if save is not None:
+        check_out_path(save, (".yaml", ".yml", ".json", ".xlsx"))
+    if not model.startswith(EXAMPLE_PREFIX) and not Path(model).exists():
+        raise BadInput(f"{model}: model file not found")
+    data = appraisal_from_model(model, scenarios, years)
+    if save is not None:
+        suffix = save.suffix.lower()
+        if suffix == ".xlsx":
+            from ..appraisal.workbook import write_appraisal_xlsx
+
+            write_appraisal_xlsx(data, save)
+        elif suffix == ".json":
+            import json
+
+            save.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        else:
+            import yaml
+
+            save.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
+                                           width=100), encoding="utf-8")
+    return data
+
+
+def _fmt(x: float | None, money: bool = True, currency: str = "GBP") -> str:
     import math
+
+    from ..appraisal.words import amount
 
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return f"£{x:,.0f}" if money else f"{x:,.2f}"
+    return amount(x, currency) if money else f"{x:,.2f}"
 
 
 def _print(result) -> None:
@@ -86,7 +163,8 @@ def _print(result) -> None:
             ("Net present budget impact", "net_present_budget_impact", True),
             ("Fiscal return on investment", "fiscal_roi", False)]
     for label, key, money in rows:
-        table.add_row(label, *[_fmt(o.figures[key], money) for o in result.options.values()])
+        table.add_row(label, *[_fmt(o.figures[key], money, result.currency)
+                               for o in result.options.values()])
     labels = result.year_labels
     table.add_row("Payback year (discounted)", *[
         labels[o.payback["discounted"]] if o.payback["discounted"] is not None else "none"

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..appraisal.result import Appraisal
-from ..appraisal.words import METHOD_WORDS, money, ratio
+from ..appraisal.words import METHOD_WORDS, amount, money, rate_words, ratio
 from .page import csv_link, esc, plotly_div, render_page, table_html
 
 COLOURS = ["#1d5c8c", "#c8553d", "#2a9d8f", "#8a5a9e", "#e9a23b", "#5b6b7b"]
@@ -48,7 +48,7 @@ def headline_frame(result: Appraisal) -> pd.DataFrame:
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 col.append("–")
             elif kind == "£":
-                col.append(f"£{v:,.0f}")
+                col.append(amount(v, result.currency))
             elif kind == "%":
                 col.append(f"{v:.0%}")
             else:
@@ -60,7 +60,7 @@ def headline_frame(result: Appraisal) -> pd.DataFrame:
         if o.uncertainty:
             lo, hi = o.uncertainty["intervals"]["npv_public_value"]
             data[o.label] += [f"{o.uncertainty['prob_npv_positive']:.0%}",
-                              f"£{lo:,.0f} to £{hi:,.0f}"]
+                              f"{amount(lo, result.currency)} to {amount(hi, result.currency)}"]
     data["Figure"] += ["Payback year, discounted (financial case)",
                        "Payback year, undiscounted (financial case)"]
     if result.uncertainty:
@@ -108,7 +108,7 @@ def _wrong_pocket(result: Appraisal, o) -> tuple[str, pd.DataFrame]:
     z = np.array([[o.wrong_pocket[p][g] for g in gainers] for p in payers])
     fig = go.Figure(go.Heatmap(
         z=z, x=[labels[g] for g in gainers], y=[labels[p] for p in payers],
-        colorscale="Blues", text=[[f"£{v:,.0f}" for v in row] for row in z],
+        colorscale="Blues", text=[[amount(v, result.currency) for v in row] for row in z],
         texttemplate="%{text}", hovertemplate="%{y} pays → %{x} gains: %{text}<extra></extra>"))
     fig.update_layout(height=120 + 60 * len(payers), margin={"l": 200, "r": 20, "t": 20,
                                                               "b": 60},
@@ -165,8 +165,9 @@ def _time_table(result: Appraisal) -> str:
             rate = result.time_valuation["rates"].get(m, {})
             rows.append({"Valuation of time given": METHOD_WORDS[m] +
                          (" (in use)" if m == result.time_valuation["method"] else ""),
-                         "£ an hour (price base)": money(rate.get("value_price_base"))
-                         if m != "zero" else "£0",
+                         "£ an hour (price base)": rate_words(
+                             v.get("hourly_value", rate.get("value_price_base")),
+                             result.currency) if m != "zero" else "£0",
                          "PV of time given": money(v["pv_time_costs"]),
                          "Net present public value": money(v["npv"]),
                          "Benefit-cost ratio": ratio(v["bcr"])})
@@ -211,7 +212,10 @@ def render_html(result: Appraisal) -> str:
                             "PV fiscal benefits gained": v["pv_fiscal_benefits"],
                             "Net": v["pv_fiscal_benefits"] - v["pv_costs"]}
                            for a, v in o.by_agency.items()])
-        body += table_html(ba, numeric_format="£{:,.0f}") + csv_link(ba, f"by_agency_{o.name}.csv")
+        shown = ba.copy()
+        for col in ("PV costs paid", "PV fiscal benefits gained", "Net"):
+            shown[col] = [amount(v, result.currency) for v in ba[col]]
+        body += table_html(shown) + csv_link(ba, f"by_agency_{o.name}.csv")
         div, frame = _tornado(o)
         body += ("<h3>Switching values</h3><p class='note'>How far each driver can move, alone, "
                  "before the net present public value changes sign. Short bars are the "

@@ -1,0 +1,326 @@
+"""An appraisal file built from a strategy map: appraise a scenario (a pathway) in one step.
+
+This is the one place where the appraisal domain imports the strategy-map engine (a sibling
+domain): a deliberate, narrow bridge. The rest of the appraisal package knows nothing of
+strategy maps; what it receives here is ordinary appraisal-file data, validated by
+:func:`coproduce.appraisal.load_appraisal` like any file.
+
+The mapping (documented for analysts in ``docs/appraisal.md``):
+
+- **Option and baseline.** With scenarios, the option is the model with the scenarios applied
+  (in order) and the baseline is the model as it stands; without scenarios, the option is the
+  model as it stands and the baseline is "do nothing" (every volume zero, so nothing costs and
+  nothing changes). The option's flows are the *differences* option - baseline.
+- **Years.** The model is per period, a period being a year, so each year 0..N-1 carries the
+  same difference: costs and outcome levels are constant over the appraisal period.
+- **Costs**, per intervention and resource. An increase is a cost line paid by the resource's
+  agency (public resources; ``unassigned`` when a public resource names none) or by the
+  resource's sector (private, third sector, users, community). Time given (a resource in a
+  sector marked ``coproduction: true`` measured in hours) becomes an in-kind line of ``hours``
+  with ``time_of`` volunteers (community) or service users (user), valued at the model's own
+  unit cost through ``hourly_value`` - so it is counted, shown, and can be set to zero or to
+  another named rate like any time given. A decrease (a scenario that does less of
+  something) releases resources: it is a benefit, fiscal to the paying agency for public
+  money, economic for private, third-sector and community resources.
+- **Outcomes.** The change in each valued outcome's level is an outcome with that cohort every
+  year, engagement and impact 1, no deadweight, displacement or attribution (the model's
+  effects are already the change the interventions make), lag 0 and persistence 1 (the level
+  is per year of running), valued by the model's values per unit: fiscal by agency, economic
+  and social. A fall in an outcome is the same outcome with its values negated. Unvalued
+  outcomes are listed in the notes.
+- **Uncertainty.** The model's distributions are taken at their means (as ``evaluate`` does):
+  the appraisal is deterministic. Use ``coproduce uncertainty`` on the model for its
+  uncertainty, or edit the written appraisal file to add distributions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..engine.costs import resource_costs, resource_quantities
+from ..engine.evaluate import evaluate
+from ..model.compile import compile_model
+from ..model.distributions import mean_of
+from ..model.errors import Issue, ModelError
+from ..model.load import load_model
+from ..model.scenarios import apply_scenarios
+from ..model.schema import Model
+
+__all__ = ["appraisal_from_model"]
+
+_HOURS = re.compile(r"\b(hours?|hrs?)\b", re.IGNORECASE)
+_TOL = 1e-9
+
+
+def _is_hours(unit: str | None) -> bool:
+    return bool(unit) and bool(_HOURS.search(unit or ""))
+
+
+class _Side:
+    """One state of the model (baseline or option) at its current volumes, means throughout."""
+
+    def __init__(self, model: Model | None) -> None:
+        self.model = model
+        self.costs: dict[tuple[str, str], float] = {}
+        self.qty: dict[tuple[str, str], float] = {}
+        self.unit_cost: dict[str, float] = {}
+        self.levels: dict[str, float] = {}
+        if model is None:  # do nothing: no intervention runs
+            return
+        cm = compile_model(model)
+        cost = resource_costs(cm, cm.volume)
+        qty = resource_quantities(cm, cm.volume)
+        for i, iid in enumerate(cm.intervention_ids):
+            for r, rid in enumerate(cm.resource_ids):
+                if qty[i, r] != 0 or cost[i, r] != 0:
+                    self.costs[(iid, rid)] = float(cost[i, r])
+                    self.qty[(iid, rid)] = float(qty[i, r])
+        self.unit_cost = {rid: float(cm.unit_cost[r]) for r, rid in enumerate(cm.resource_ids)}
+        ev = evaluate(cm)
+        self.levels = {oid: o.level for oid, o in ev.outcomes.items()}
+
+    def values(self, oid: str) -> dict[tuple[str, str | None], float]:
+        """Value of one unit of an outcome by (type, agency), means, currency per unit."""
+        if self.model is None or oid not in self.model.outcomes:
+            return {}
+        v = self.model.outcomes[oid].value
+        out: dict[tuple[str, str | None], float] = {}
+        if v is None:
+            return out
+        for ag, q in v.fiscal.items():
+            out[("fiscal", ag)] = float(mean_of(q))
+        if v.economic is not None:
+            out[("economic", None)] = float(mean_of(v.economic))
+        if v.social is not None:
+            out[("social", None)] = float(mean_of(v.social))
+        return {k: x for k, x in out.items() if x != 0}
+
+
+def appraisal_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
+                         years: int = 10, *, name: str | None = None) -> dict[str, Any]:
+    """Appraisal-file data (a dict, format version 1) for a strategy-map scenario.
+
+    ``model`` is a loaded :class:`~coproduce.model.schema.Model` *without* the scenarios
+    applied, or a path / ``example:NAME``. ``scenarios`` are applied in order to give the
+    option; the baseline is the model as it stands (or "do nothing" when no scenario is
+    given). ``years`` is the appraisal period: each year carries the model's per-period
+    difference in costs and outcome levels. Money stays in the model's currency and price
+    year (the appraisal's price base). Raises :class:`ModelError` for an unknown scenario or
+    a bad period. The result passes :func:`coproduce.appraisal.load_appraisal`.
+    """
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 500:
+        raise ModelError([Issue("years", f"the appraisal period must be 1 to 500 years, got "
+                                f"{years!r}")])
+    base_model = model if isinstance(model, Model) else load_model(model)
+    scenarios = tuple(scenarios)
+    option_model = apply_scenarios(base_model, scenarios) if scenarios else base_model
+    base = _Side(base_model if scenarios else None)
+    opt = _Side(option_model)
+    # resources/outcomes/sectors by id, the option's definition first (a scenario may add)
+    resources = {**base_model.resources, **option_model.resources}
+    sectors = {**base_model.sectors, **option_model.sectors}
+    itv_label = {k: v.label or k for k, v in {**base_model.interventions,
+                                              **option_model.interventions}.items()}
+    agencies: dict[str, dict] = {a: {"label": v.label, "sector": "public"}
+                                 for a, v in option_model.agencies.items()}
+    notes: list[str] = []
+
+    def sector_agency(sid: str) -> str:
+        """The appraisal agency standing for a non-public sector (or an unnamed public payer)."""
+        key = "unassigned" if sid == "public" else sid
+        if key in option_model.agencies:
+            key = f"{key}_sector"
+        if key not in agencies:
+            s = sectors.get(sid)
+            kind = sid if sid in ("public", "private", "third", "user", "community") else (
+                "community" if s is not None and s.coproduction else "private")
+            label = s.label if s is not None else sid
+            if sid == "public":
+                label = "Public sector (no agency named in the model)"
+            agencies[key] = {"label": label, "sector": kind}
+        return key
+
+    costs: list[dict] = []
+    outcomes: list[dict] = []
+    for key in sorted(set(base.costs) | set(opt.costs), key=_order(option_model, base_model)):
+        iid, rid = key
+        res = resources[rid]
+        sector = sectors.get(res.sector)
+        copro = bool(sector is not None and sector.coproduction)
+        dc = opt.costs.get(key, 0.0) - base.costs.get(key, 0.0)
+        dq = opt.qty.get(key, 0.0) - base.qty.get(key, 0.0)
+        uc = opt.unit_cost.get(rid, base.unit_cost.get(rid, 0.0))
+        label = f"{itv_label[iid]}: {res.label or rid}"
+        src = res.source
+
+        def payer(res=res) -> str:
+            if res.sector == "public":
+                return res.agency or sector_agency("public")
+            return sector_agency(res.sector)
+        if copro and _is_hours(res.unit):
+            if abs(dq) <= _TOL:
+                if abs(dc) > _TOL:
+                    notes.append(f"{label}: the scenario changes the value put on an hour, not "
+                                 "the hours given; a valuation is not an option, so it adds no "
+                                 "cost here (use --time-valuation to test valuations).")
+                continue
+            time_of = "service_users" if res.sector == "user" or "user" in res.sector \
+                else "volunteers"
+            if dq > 0:
+                costs.append(_drop_none({
+                    "label": label, "agency": payer(), "type": "in_kind", "hours": dq,
+                    "time_of": time_of, "hourly_value": uc, "source": src,
+                    "notes": f"{dq:,.6g} hours a year of {res.label or rid} "
+                             f"(model resource {rid}, {res.sector} sector), valued at the "
+                             f"model's unit cost of {uc:,.2f} an hour"}))
+            else:
+                outcomes.append(_released(
+                    f"Time released: {label}", "hour", -dq, "economic", None, uc, src,
+                    f"{-dq:,.6g} fewer hours a year of {res.label or rid} are needed; valued "
+                    f"at the model's {uc:,.2f} an hour (not changed by --time-valuation)"))
+            continue
+        if abs(dc) <= _TOL:
+            continue
+        same_price = abs(uc - base.unit_cost.get(rid, uc)) <= _TOL
+        if dc > 0:
+            line: dict[str, Any] = {"label": label, "agency": payer(),
+                                    "type": "in_kind" if copro else "revenue"}
+            if same_price and uc not in (0.0, 1.0) and dq > 0:
+                line.update(units=dq, unit_cost=uc)
+            else:
+                line["amount"] = dc
+            line["source"] = src
+            line["notes"] = (f"{dq:,.6g} a year (unit: {res.unit}) at {uc:,.2f} each "
+                             f"(model resource {rid}, {res.sector} sector)")
+            costs.append(_drop_none(line))
+        else:
+            kind = "fiscal" if res.sector == "public" else "economic"
+            outcomes.append(_released(
+                f"Spending released: {label}", "£", -dc, kind,
+                payer() if kind == "fiscal" else None, 1.0, src,
+                f"{-dc:,.2f} a year less spent on {res.label or rid} ({res.sector} sector): "
+                "a saving to whoever paid for it"))
+
+    unvalued = []
+    for oid in [*option_model.outcomes, *[o for o in base_model.outcomes
+                                          if o not in option_model.outcomes]]:
+        o = option_model.outcomes.get(oid) or base_model.outcomes[oid]
+        l1, l0 = opt.levels.get(oid, 0.0), base.levels.get(oid, 0.0)
+        v1, v0 = opt.values(oid), base.values(oid)
+        dl = l1 - l0
+        unit = o.unit or "unit"
+        lab = o.label or oid
+        if not v1 and not v0:
+            if abs(dl) > _TOL:
+                unvalued.append(f"{lab} {dl:+,.4g} {unit} a year")
+            continue
+        if abs(dl) <= _TOL and v1 == v0:
+            continue
+        note = (f"model outcome {oid}: level {l0:,.6g} -> {l1:,.6g} {unit} a year"
+                + ("; complex: figures through it are indicative only" if o.complex else ""))
+        if v1 == v0 or not base.levels:
+            sign = 1.0 if dl >= 0 else -1.0
+            vals = [_value(t, ag, sign * x, o.source) for (t, ag), x in v1.items()]
+            outcomes.append(_drop_none({
+                "label": lab if dl >= 0 else f"{lab} (fewer)", "unit": unit,
+                "cohort": abs(dl), "source": o.source, "notes": note, "values": vals}))
+        else:  # the scenario changes what a unit is worth: carry the change in £ directly
+            vals = []
+            for k in sorted(set(v1) | set(v0), key=str):
+                d = l1 * v1.get(k, 0.0) - l0 * v0.get(k, 0.0)
+                if abs(d) > _TOL:
+                    vals.append(_value(k[0], k[1], d, o.source))
+            if vals:
+                outcomes.append(_drop_none({
+                    "label": f"{lab}: change in value", "unit": "year of the change",
+                    "cohort": 1.0, "source": o.source, "values": vals,
+                    "notes": note + "; the scenario changes the value per unit, so the change "
+                             "in benefits (level x value) is carried as one amount a year"}))
+        if o.complex and abs(dl) > _TOL:
+            notes.append(f"{lab} is marked complex in the model: its benefits are indicative.")
+    for o in outcomes:
+        for v in o["values"]:
+            if v["type"] == "fiscal" and v["agency"] not in agencies:
+                agencies[v["agency"]] = {"label": v["agency"], "sector": "public"}
+    if unvalued:
+        notes.append("Changes in outcomes the model does not value (not in the benefits): "
+                     + "; ".join(unvalued) + ".")
+    if not costs and not outcomes:
+        notes.append("The scenario changes nothing that is costed or valued in the model.")
+
+    labels = [option_model.scenarios[s].label or s for s in scenarios] if scenarios else []
+    option_id = _option_id(scenarios)
+    option = {
+        "label": " + ".join(labels) if labels else f"{base_model.name} as modelled",
+        "description": (f"The strategy map '{base_model.name}' with scenario(s) "
+                        f"{', '.join(scenarios)} applied, less the map as it stands"
+                        if scenarios else
+                        f"The strategy map '{base_model.name}' at its current volumes"),
+        "coproduced": any(c.get("time_of") or c["type"] == "in_kind" for c in costs),
+        "costs": costs, "outcomes": outcomes}
+    baseline = ({"label": f"{base_model.name} as it stands",
+                 "description": "the strategy map at its current volumes, without the "
+                                "scenario(s)"}
+                if scenarios else
+                {"label": "Do nothing", "description": "no intervention of the strategy map "
+                                                       "runs: every volume zero"})
+    mean_note = ("Built from the strategy map by coproduce cba --from-model: the model's "
+                 "distributions are taken at their means, each year repeats the model's "
+                 "per-year difference between option and baseline, and outcome effects are "
+                 "already net of the counterfactual (no deadweight, displacement or "
+                 "attribution added).")
+    data: dict[str, Any] = {
+        "coproduce_appraisal": 1,
+        "name": name or (f"{base_model.name}: {option['label']}" if scenarios
+                         else base_model.name),
+        "description": base_model.description,
+        "currency": base_model.currency,
+        "price_base": base_model.price_year,
+        "years": years,
+        "time_valuation": {"method": "replacement_cost"},
+        "agencies": agencies,
+        "baseline": baseline,
+        "options": {option_id: option},
+        "notes": "\n".join([mean_note, *notes]),
+    }
+    if base_model.source:
+        data["sources"] = [base_model.source]
+    return _drop_none(data)
+
+
+def _order(*models: Model):
+    """Sort (intervention, resource) pairs in file order: interventions, then resources."""
+    itv: dict[str, int] = {}
+    res: dict[str, int] = {}
+    for m in models:
+        for k in m.interventions:
+            itv.setdefault(k, len(itv))
+        for k in m.resources:
+            res.setdefault(k, len(res))
+    return lambda key: (itv.get(key[0], len(itv)), res.get(key[1], len(res)))
+
+
+def _option_id(scenarios: tuple[str, ...]) -> str:
+    if not scenarios:
+        return "programme"
+    raw = "_".join(scenarios)
+    return raw if len(raw) <= 60 else raw[:60].rstrip("_")
+
+
+def _value(kind: str, agency: str | None, value: float, source: str | None) -> dict:
+    return _drop_none({"type": kind, "agency": agency, "value": value,
+                       "source": source or "strategy-map outcome value"})
+
+
+def _released(label: str, unit: str, cohort: float, kind: str, agency: str | None,
+              value: float, source: str | None, notes: str) -> dict:
+    return _drop_none({"label": label, "unit": unit, "cohort": cohort, "source": source,
+                       "notes": notes,
+                       "values": [_value(kind, agency, value, source or "model unit cost")]})
+
+
+def _drop_none(d: dict) -> dict:
+    return {k: v for k, v in d.items() if v is not None}
