@@ -1,7 +1,8 @@
 """Malformed codebooks and data files: each exits 2 with a message naming the field and place.
 
-All cases run through the real entry point (``python -m coproduce``), launched together so the
-suite stays quick on two cores.
+Every case runs the real entry point: a few as ``python -m coproduce`` processes (launched
+together), the rest through ``coproduce.cli.main.run`` in-process, which is the same code path
+without the start-up cost, so the suite stays quick on two cores.
 """
 
 from __future__ import annotations
@@ -80,40 +81,67 @@ CASES = [
 ]
 
 
+# these cases also go through a real process (the rest run the same entry point in-process)
+SUBPROCESS_CASES = ("unknown_scale", "bad_item_code")
+
+
+def _write_case(folder: Path, name, cb_edit, data_edit) -> tuple[Path, Path]:
+    cb_file = folder / f"{name}.yaml"
+    if isinstance(cb_edit, str):
+        cb_file.write_text(cb_edit)
+    else:
+        cb = _variant(cb_edit) if cb_edit else CODEBOOK
+        cb_file.write_text(yaml.safe_dump(cb, sort_keys=False, allow_unicode=True))
+    data_file = folder / f"{name}.csv"
+    (data_edit(SURVEY) if data_edit else SURVEY).to_csv(data_file, index=False)
+    return data_file, cb_file
+
+
+def _in_process(args: list[str], capsys) -> tuple[int, str, str]:
+    """``coproduce.cli.main.run`` in this process: the same code path as the command."""
+    from coproduce.cli.main import run
+
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exc:
+        run(args)
+    out = capsys.readouterr()
+    return exc.value.code, out.out, out.err
+
+
 @pytest.fixture(scope="module")
-def results(tmp_path_factory) -> dict:
-    folder = tmp_path_factory.mktemp("bad")
+def processes(tmp_path_factory) -> dict:
+    """The real-process runs, launched together."""
+    folder = tmp_path_factory.mktemp("bad_proc")
     procs = {}
     for name, cb_edit, data_edit, _ in CASES:
-        cb_file = folder / f"{name}.yaml"
-        if isinstance(cb_edit, str):
-            cb_file.write_text(cb_edit)
-        else:
-            cb = _variant(cb_edit) if cb_edit else CODEBOOK
-            cb_file.write_text(yaml.safe_dump(cb, sort_keys=False, allow_unicode=True))
-        data_file = folder / f"{name}.csv"
-        (data_edit(SURVEY) if data_edit else SURVEY).to_csv(data_file, index=False)
-        procs[name] = subprocess.Popen(
-            [sys.executable, "-m", "coproduce", "survey", "describe", str(data_file),
-             "--codebook", str(cb_file)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
+        if name in SUBPROCESS_CASES:
+            data_file, cb_file = _write_case(folder, name, cb_edit, data_edit)
+            procs[name] = ["describe", str(data_file), "--codebook", str(cb_file)]
+    procs["bad_out"] = ["estimate", "--out", str(folder / "r.pdf")]
+    procs["bad_example"] = ["describe", "example:five-nations"]
+    running = {name: subprocess.Popen([sys.executable, "-m", "coproduce", "survey", *args],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for name, args in procs.items()}
     out = {}
-    for name, proc in procs.items():
+    for name, proc in running.items():
         stdout, stderr = proc.communicate(timeout=120)
         out[name] = (proc.returncode, stdout, stderr)
-    # two command-line mistakes, for completeness
-    for name, args in (("bad_out", ["estimate", "--out", str(folder / "r.pdf")]),
-                       ("bad_example", ["describe", "example:five-nations"])):
-        proc = subprocess.run([sys.executable, "-m", "coproduce", "survey", *args],
-                              capture_output=True, text=True, timeout=120)
-        out[name] = (proc.returncode, proc.stdout, proc.stderr)
     return out
 
 
+def _result(case, processes, tmp_path, capsys):
+    name, cb_edit, data_edit, _ = case
+    if name in processes:
+        return processes[name]
+    data_file, cb_file = _write_case(tmp_path, name, cb_edit, data_edit)
+    return _in_process(["survey", "describe", str(data_file), "--codebook", str(cb_file)],
+                       capsys)
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_exits_2_naming_the_field(results, case):
+def test_bad_input_exits_2_naming_the_field(processes, case, tmp_path, capsys):
     name, *_, words = case
-    code, _, stderr = results[name]
+    code, _, stderr = _result(case, processes, tmp_path, capsys)
     assert code == 2, stderr
     flat = " ".join(stderr.split())
     for word in words:
@@ -125,10 +153,10 @@ def test_bad_input_exits_2_naming_the_field(results, case):
         assert ".yaml:" in flat  # with the codebook line of the offending field
 
 
-def test_bad_command_line(results):
-    code, _, stderr = results["bad_out"]
+def test_bad_command_line(processes):
+    code, _, stderr = processes["bad_out"]
     assert code == 2 and ".pdf" in stderr
-    code, _, stderr = results["bad_example"]
+    code, _, stderr = processes["bad_example"]
     assert code == 2 and "did you mean 'five-nation'" in stderr
 
 

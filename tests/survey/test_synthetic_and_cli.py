@@ -97,6 +97,12 @@ def test_cli_estimate_json_and_report(tmp_path):
     assert len(cells) == 5 and all(0 < c["value"] < 1 for c in cells)
     page = out.read_text()
     assert "Synthetic data" in page and "prevalence.csv" in page and "Heatmap" in page
+    # the suppressed cells say which count was too small (nearly everyone recycles, so the few
+    # who don't are fewer than 10 in some countries)
+    suppressed = [c for c in data["prevalence"] if c["suppressed"]]
+    assert suppressed and "Suppressed cells and why" in page
+    for c in suppressed:
+        assert f"of {c['n']} respondents do not take part" in c["note"]
 
 
 def test_cli_correlates_and_capacity(tmp_path):
@@ -109,8 +115,10 @@ def test_cli_correlates_and_capacity(tmp_path):
     sheets = pd.read_excel(out, sheet_name=None)
     assert {"about", "coefficients", "marginal_effects"} <= set(sheets)
     html = tmp_path / "capacity.html"
+    new_model = tmp_path / "safety_by_area.yaml"
     proc = _run("capacity", "--fix", "country=United Kingdom", "--hours", "20", "--draws",
-                "200", "--json", "--out", str(html))
+                "200", "--json", "--out", str(html), "--to-model", "example:neighbourhood-safety",
+                "--resource", "volunteer_hour", "--out-model", str(new_model))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     areas = {a["area"]: a for a in data["areas"]}
@@ -120,3 +128,30 @@ def test_cli_correlates_and_capacity(tmp_path):
         assert a["participants"] == pytest.approx(a["rate"] * a["adults"])
     assert set(data["available"]) == set(synthetic.AREAS)
     assert "capacity.csv" in html.read_text()
+    _check_model_hand_off(new_model, areas, data["to_model"])
+
+
+def _check_model_hand_off(path, areas, to_model):
+    """The written model loads; each area's scenario sets volunteer_hour.available to that
+    area's simulated hours (rounded to 0.1), which is also, by a second route, about 20 hours ×
+    the expected participants (the mean of expit over coefficient draws is close to expit at the
+    estimate, within 3% here); and ``coproduce map`` runs with it."""
+    from coproduce.model import load_model
+    from coproduce.survey.to_model import area_identifier
+
+    model = load_model(path)
+    assert {s["scenario"] for s in to_model["scenarios"]} == {
+        area_identifier(a) for a in areas}
+    for name, a in areas.items():
+        ident = "area_" + name.lower().replace(" ", "_")  # by hand: "Old Town" -> area_old_town
+        assert ident in model.scenarios
+        res = load_model(path, scenarios=[ident]).resources["volunteer_hour"]
+        assert res.available.mean == pytest.approx(round(a["hours"], 1))
+        assert res.available.sd == pytest.approx(round(a["hours_sd"], 1))
+        assert res.available.mean == pytest.approx(20 * a["participants"], rel=0.03)
+    assert model.resources["volunteer_hour"].available == 12000  # baseline as it was
+    proc = subprocess.run([sys.executable, "-m", "coproduce", "map", str(path), "--scenario",
+                           "area_old_town", "--json"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["scenarios"] == ["area_old_town"]

@@ -46,6 +46,16 @@ def test_small_cells_are_suppressed():
     assert not row["suppressed"] and row["value"] == 0.4
 
 
+@pytest.mark.parametrize("n,yes,words", [
+    (9, None, "only 9 respondent(s) behind this cell, fewer than 10"),
+    (500, 4, "only 4 of 500 respondents take part, fewer than 10"),
+    (1000, 994, "only 6 of 1000 respondents do not take part, fewer than 10"),  # 1000 - 994
+])
+def test_suppression_note_names_the_count_that_was_too_small(n, yes, words):
+    row = suppress(Estimate("mean", "x", 0.5, 0.01, 0.48, 0.52, n=n), 10, taking_part=yes)
+    assert row["suppressed"] and words in row["note"]
+
+
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.floats(0.5, 20), min_size=12, max_size=40),
        st.lists(st.floats(10, 1000), min_size=3, max_size=3))

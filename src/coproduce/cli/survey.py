@@ -19,7 +19,7 @@ survey_app = typer.Typer(help="Citizen co-production surveys: who co-produces, w
                          no_args_is_help=True)
 
 DATA_ARG = typer.Argument(None, help="Survey file, or example:five-nation (synthetic demo).")
-CODEBOOK = typer.Option(None, "--codebook", "-c", help="Codebook (.yaml or .json).")
+CODEBOOK = typer.Option(None, "--codebook", "-c", help="Codebook (.yaml, .json or .xlsx).")
 JSON = typer.Option(False, "--json", help="Print the result object as JSON.")
 OUT = typer.Option(None, "--out", help="Write a report: .html or .xlsx.")
 BY = typer.Option(None, "--by", help="Domain variable (default: the codebook's country).")
@@ -169,9 +169,20 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
                  count: str = typer.Option("adults", "--count", help="Count column."),
                  draws: int = typer.Option(2000, "--draws"),
                  seed: int = typer.Option(1, "--seed"),
+                 to_model: str = typer.Option(None, "--to-model",
+                                              help="Write each area's hours into this model "
+                                                   "(file or example:NAME) as a scenario."),
+                 resource: str = typer.Option(None, "--resource",
+                                              help="The model's community-hours resource, "
+                                                   "e.g. volunteer_hour."),
+                 out_model: Path = typer.Option(None, "--out-model",
+                                                help="Where to write the new model (.yaml, "
+                                                     ".json); default: standard output."),
                  json_: bool = JSON, out: Path = OUT) -> None:
-    """Expected co-production rate and available hours per area, with uncertainty."""
+    """Expected co-production rate and available hours per area, with uncertainty; with
+    --to-model, a scenario per area setting the resource's available hours."""
     check_out_path(out, (".html", ".xlsx"))
+    model = _check_to_model(to_model, resource, out_model, json_)
     from ..model.distributions import parse_quantity
     from ..survey import capacity, fit_glm
     from ..survey.correlation import resolve_outcome
@@ -199,8 +210,20 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
     result = capacity(fit, cell_frame, area=area, count=count, hours_per_participant=hours_q,
                       fixed=_parse_fix(fix), draws=draws, seed=seed,
                       synthetic=prepared.codebook.synthetic)
+    hand_off = None
+    if model is not None:
+        from ..survey.to_model import capacity_to_model
+
+        hand_off = capacity_to_model(result, model, resource,
+                                     source=Path(str(data)).name if data else "example:five-nation")
     if json_:
-        print_json(result.to_dict())
+        payload = result.to_dict()
+        if hand_off is not None:
+            payload["to_model"] = {**hand_off.to_dict(), "model_file": str(out_model)}
+        print_json(payload)
+    elif hand_off is not None and out_model is None:
+        # the model goes to standard output (to redirect into a file); the table is not shown
+        _write_model(hand_off, None)
     else:
         _banner(result.synthetic)
         mean_hours = hours_q if isinstance(hours_q, float) else hours_q.mean
@@ -212,7 +235,74 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
                           f"{100 * r['rate_low']:.1f}–{100 * r['rate_high']:.1f}",
                           f"{r['hours']:,.0f}", f"{r['hours_low']:,.0f}–{r['hours_high']:,.0f}")
         console.print(table)
+    if hand_off is not None and (json_ or out_model is not None):
+        _write_model(hand_off, out_model)
     _write(out, result, "capacity")
+
+
+def _check_to_model(to_model: str | None, resource: str | None, out_model: Path | None,
+                    json_: bool):
+    """The --to-model model, loaded, after checking the options that go with it."""
+    if to_model is None:
+        for name, value in (("--resource", resource), ("--out-model", out_model)):
+            if value is not None:
+                raise BadInput(f"{name} goes with --to-model MODEL")
+        return None
+    if resource is None:
+        raise BadInput("--to-model needs --resource: the model's community-hours resource "
+                       "(e.g. --resource volunteer_hour)")
+    if out_model is not None and out_model.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise BadInput(f"--out-model '{out_model}': write the model as .yaml or .json")
+    if out_model is None and json_:
+        raise BadInput("with --json, give --out-model FILE for the new model")
+    from ..model import load_model
+    from ..survey.to_model import check_resource
+
+    model = load_model(to_model)
+    check_resource(model, resource)  # before the slow part
+    return model
+
+
+def _write_model(hand_off, out_model: Path | None) -> None:
+    from ..model import load_model
+    from ..reports.model_files import model_json, model_yaml
+
+    model = load_model(hand_off.model)
+    text = model_json(model) if out_model is not None and out_model.suffix.lower() == ".json" \
+        else model_yaml(model)
+    if out_model is None:
+        print(text, end="")
+    else:
+        out_model.write_text(text, encoding="utf-8")
+    for note in hand_off.notes:
+        err_console.print(f"note: {note}", highlight=False)
+    names = ", ".join(s["scenario"] for s in hand_off.scenarios)
+    err_console.print(f"{'wrote ' + str(out_model) + ': ' if out_model else ''}"
+                      f"{len(hand_off.scenarios)} area scenarios setting "
+                      f"resources.{hand_off.resource}.available ({names})", highlight=False)
+
+
+@survey_app.command("template")
+def template_cmd(out: Path = typer.Argument(..., help="The workbook to write (.xlsx)."),
+                 codebook: str = typer.Option(None, "--codebook", "-c",
+                                              help="Write this codebook (YAML, JSON, XLSX or "
+                                                   "example:five-nation) as a workbook instead "
+                                                   "of the blank template.")) -> None:
+    """Write a codebook workbook: the template (headers, an example row per sheet, a README
+    sheet) or, with --codebook, an existing codebook converted to XLSX."""
+    if out.suffix.lower() != ".xlsx":
+        raise BadInput(f"'{out}': the template is a workbook; name it .xlsx")
+    from ..survey.codebook_xlsx import TEMPLATE, write_codebook_xlsx
+
+    if codebook is None:
+        data = TEMPLATE
+    else:
+        from ..survey.codebook import load_codebook
+        from ..survey.examples import resolve
+
+        data = load_codebook(resolve(codebook, want="codebook")).to_dict()
+    write_codebook_xlsx(data, out)
+    err_console.print(f"wrote {out}", highlight=False)
 
 
 def _write(out: Path | None, result, kind: str) -> None:

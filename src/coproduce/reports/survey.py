@@ -85,9 +85,8 @@ def _estimate_page(result) -> tuple[str, list, str]:
                    f"occasionally. The least common is {low['sector']} ({low['type']})"
                    f"{where_low}: {_pct(low['value'])}.")
     n_sup = int(frame["suppressed"].sum())
-    summary += (f" {n_sup} cell(s) are suppressed because fewer than {result.min_cell} "
-                "respondents stand behind them." if n_sup else
-                f" No cell has fewer than {result.min_cell} respondents behind it.")
+    summary += " " + _suppression_summary(frame, result.min_cell) if n_sup else (
+        f" No cell has fewer than {result.min_cell} respondents behind it.")
     idx = result.indices_frame()
     idx_all = idx[idx["group"] == "all"]
     sections = [
@@ -102,7 +101,34 @@ def _estimate_page(result) -> tuple[str, list, str]:
                     numeric_format="{:,.2f}") + csv_link(idx, "indices.csv")),
         ("All prevalence estimates", table_html(_readable(shown), numeric_format="{:,.1f}")),
     ]
+    if n_sup:
+        sup = frame[frame["suppressed"]]
+        listing = sup[[c for c in [by, "group", "n", "note"] if c]].rename(
+            columns={"note": "why it is not shown"})
+        sections.append((
+            "Suppressed cells and why",
+            f"<p>{esc(_suppression_summary(frame, result.min_cell))} A share is published only "
+            f"when at least {result.min_cell} respondents take part <em>and</em> at least "
+            f"{result.min_cell} do not: otherwise the few people on one side could be "
+            "recognised. Suppression protects respondents; it does not mean the figure is "
+            "unknown to the survey team.</p>" + table_html(_readable(listing))))
     return "Co-production: who takes part", sections, summary
+
+
+def _suppression_summary(frame: pd.DataFrame, min_cell: int) -> str:
+    """How many cells are suppressed, and which count was too small, in plain words."""
+    sup = frame[frame["suppressed"]]
+    notes = sup["note"].fillna("")
+    kinds = [(notes.str.contains("do not take part").sum(),
+              f"fewer than {min_cell} respondents do not take part (nearly everyone does)"),
+             ((notes.str.contains("take part, fewer")
+               & ~notes.str.contains("do not take part")).sum(),
+              f"fewer than {min_cell} respondents take part"),
+             (notes.str.contains("behind this cell").sum(),
+              f"fewer than {min_cell} respondents answered at all")]
+    parts = [f"{n} because {text}" for n, text in kinds if n]
+    return (f"{len(sup)} cell(s) are suppressed: " + "; ".join(parts) + "."
+            if parts else f"{len(sup)} cell(s) are suppressed.")
 
 
 # ----------------------------------------------------------------------------- correlates

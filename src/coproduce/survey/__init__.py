@@ -7,7 +7,9 @@ The public surface (``coproduce.survey``):
 * :class:`Estimate`, :class:`EstimateTable`, :class:`GlmFit` — result objects;
 * :func:`load_survey` (codebook + data file, validated and recoded), :func:`describe`,
   :func:`estimate` (prevalence and indices with disclosure control), :func:`correlates`,
-  :func:`capacity` (poststratification of a participation model to areas).
+  :func:`capacity` (poststratification of a participation model to areas),
+  :func:`capacity_to_model` (each area's hours as a scenario of a strategy-map model),
+  :func:`write_codebook_xlsx` (the codebook as a workbook; ``load_codebook`` reads it back).
 """
 
 from .design import Design
@@ -22,7 +24,8 @@ _LAZY = {
     "average_marginal_effects": "correlation", "correlates": "correlation", "GlmFit": "glm",
     "fit_glm": "glm", "PrevalenceTable": "measures", "cronbach_alpha": "measures",
     "prevalence": "measures", "PreparedSurvey": "recode", "prepare": "recode",
-    "SurveyFile": "readers", "read_survey": "readers",
+    "SurveyFile": "readers", "read_survey": "readers", "ModelHandOff": "to_model",
+    "capacity_to_model": "to_model", "write_codebook_xlsx": "codebook_xlsx",
 }
 
 __all__ = [  # noqa: RUF022 - grouped: eager names first, then the lazily loaded ones
@@ -31,6 +34,7 @@ __all__ = [  # noqa: RUF022 - grouped: eager names first, then the lazily loaded
     "PrevalenceTable", "SurveyDescription", "SurveyEstimates", "SurveyFile",
     "average_marginal_effects", "capacity", "correlates", "cronbach_alpha", "describe",
     "estimate", "fit_glm", "load_codebook", "prepare", "prevalence", "read_survey",
+    "ModelHandOff", "capacity_to_model", "write_codebook_xlsx",
 ]
 
 

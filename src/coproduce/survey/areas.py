@@ -71,11 +71,16 @@ class CapacityResult:
         return pd.DataFrame.from_records(list(self.rows))
 
     def available(self) -> dict[str, dict | float]:
-        """Hours available per area as model-file quantities (a normal distribution with the
-        simulated mean and sd), ready to become a resource's ``available`` per scenario."""
-        return {r["area"]: quantity_to_data(parse_quantity(
-            {"dist": "normal", "mean": round(r["hours"], 1), "sd": round(r["hours_sd"], 1)}))
-            for r in self.rows}
+        """Hours available per area per ``period`` as model-file quantities, ready to become a
+        resource's ``available``: a gamma with the simulated mean and sd (rounded to 0.1 hour).
+        Not a normal: the model format refuses an availability that can fall below zero. With
+        no spread at all (sd 0) the plain mean."""
+        out: dict[str, dict | float] = {}
+        for r in self.rows:
+            mean, sd = round(r["hours"], 1), round(r["hours_sd"], 1)
+            q = {"dist": "gamma", "mean": mean, "sd": sd} if mean > 0 and sd > 0 else mean
+            out[r["area"]] = quantity_to_data(parse_quantity(q))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "formula": self.formula,

@@ -303,11 +303,20 @@ def _known_fields(parent: tuple) -> list[str]:
 
 
 def load_codebook(path: str | Path) -> Codebook:
-    """Read and validate a codebook file (YAML or JSON)."""
+    """Read and validate a codebook file (YAML, JSON, or the workbook of codebook_xlsx)."""
     fmt = format_of(path)
     if fmt == "xlsx":
-        raise ModelError([Issue("", "XLSX codebooks are not supported yet; write the codebook "
-                                "in YAML or JSON (see docs/survey.md)", file=str(path))])
+        from .codebook_xlsx import place_issue, read_codebook_xlsx
+
+        raw, places, issues = read_codebook_xlsx(path)
+        try:
+            cb = codebook_from_data(raw, file=str(path))
+        except ModelError as exc:
+            issues = issues + [place_issue(i, places, str(path)) for i in exc.issues]
+            cb = None
+        if issues:
+            raise ModelError(issues)
+        return cb
     text = read_text_file(path)
     raw = parse_text(text, fmt=fmt, file=str(path))
     return codebook_from_data(raw, file=str(path), text=text, fmt=fmt)

@@ -112,11 +112,16 @@ def suppress(est: Estimate, min_cell: int, taking_part: int | None = None) -> di
     row = {"value": est.value, "se": est.se, "low": est.low, "high": est.high, "deff": est.deff,
            "n": est.n}
     reason = None
+    # the note says, in plain words, which count was too small — for a share it is often the
+    # people NOT taking part (when nearly everyone recycles, the few who don't could be found)
     if est.n < min_cell:
-        reason = f"fewer than {min_cell} respondents"
-    elif taking_part is not None and (taking_part < min_cell
-                                      or est.n - taking_part < min_cell):
-        reason = f"fewer than {min_cell} respondents in a category"
+        reason = f"only {est.n} respondent(s) behind this cell, fewer than {min_cell}"
+    elif taking_part is not None and taking_part < min_cell:
+        reason = (f"only {taking_part} of {est.n} respondents take part, fewer than "
+                  f"{min_cell}: the few who do could be identified")
+    elif taking_part is not None and est.n - taking_part < min_cell:
+        reason = (f"only {est.n - taking_part} of {est.n} respondents do not take part, "
+                  f"fewer than {min_cell}: the few who don't could be identified")
     if reason:
         row.update(value=None, se=None, low=None, high=None, deff=None)
     row["suppressed"] = reason is not None

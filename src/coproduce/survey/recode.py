@@ -221,6 +221,12 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
             if col is not None:
                 out[name] = pd.to_numeric(col, errors="coerce")
     if issues:
+        if codebook_file and format_of(codebook_file) == "xlsx":
+            # a workbook codebook: say which sheet and row the field is on
+            from .codebook_xlsx import place_issue, read_codebook_xlsx
+
+            places = read_codebook_xlsx(codebook_file)[1]
+            issues = [place_issue(i, places, codebook_file) for i in issues]
         raise ModelError(issues)
     from .measures import add_indices
 
