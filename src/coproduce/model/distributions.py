@@ -54,8 +54,9 @@ class Fixed(_Dist):
         return (self.value, self.value)
 
 
-class Normal(_Dist):
-    dist: Literal["normal"] = "normal"
+class _MeanSd(_Dist):
+    """Distributions written by the mean and standard deviation of the variable itself."""
+
     mean_: float = Field(alias="mean")
     sd: float = Field(ge=0)
 
@@ -66,21 +67,18 @@ class Normal(_Dist):
         return self.mean_
 
     def to_data(self) -> dict:
-        return {"dist": "normal", "mean": self.mean_, "sd": self.sd}
+        return {"dist": self.dist, "mean": self.mean_, "sd": self.sd}
 
 
-class LogNormal(_Dist):
+class Normal(_MeanSd):
+    dist: Literal["normal"] = "normal"
+
+
+class LogNormal(_MeanSd):
     """Lognormal given by the mean and standard deviation of the variable itself."""
 
     dist: Literal["lognormal"] = "lognormal"
     mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(ge=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     @property
     def support(self) -> tuple[float, float]:
@@ -90,9 +88,6 @@ class LogNormal(_Dist):
         """(mu, sigma) of the underlying normal."""
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         return (math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2))
-
-    def to_data(self) -> dict:
-        return {"dist": "lognormal", "mean": self.mean_, "sd": self.sd}
 
 
 class _ThreePoint(_Dist):
@@ -178,18 +173,12 @@ class Beta(_Dist):
         return (0.0, 1.0)
 
 
-class Gamma(_Dist):
+class Gamma(_MeanSd):
     """Gamma given by its mean and standard deviation."""
 
     dist: Literal["gamma"] = "gamma"
     mean_: float = Field(alias="mean", gt=0)
     sd: float = Field(gt=0)
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    @property
-    def mean(self) -> float:
-        return self.mean_
 
     @property
     def support(self) -> tuple[float, float]:
@@ -199,9 +188,6 @@ class Gamma(_Dist):
         """(shape k, scale theta): mean = k theta, variance = k theta^2."""
         k = (self.mean_ / self.sd) ** 2
         return (k, self.mean_ / k)
-
-    def to_data(self) -> dict:
-        return {"dist": "gamma", "mean": self.mean_, "sd": self.sd}
 
 
 Distribution = Annotated[

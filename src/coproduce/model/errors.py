@@ -66,3 +66,16 @@ def format_path(parts: Iterable[str | int]) -> str:
         else:
             out += f".{p}" if out else str(p)
     return out
+
+
+def place_issue(issue: Issue, places: dict[str, str], file: str | None) -> Issue:
+    """An issue located by where its field came from in a workbook (``places`` maps a field
+    path such as ``links[2]`` to "sheet 'links' row 4"); the longest matching path wins."""
+    path = issue.path
+    best = ""
+    for key in places:
+        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) \
+                and len(key) > len(best):
+            best = key
+    where = places.get(best)
+    return Issue(issue.path, issue.message, None, f"{file} [{where}]" if where and file else file)

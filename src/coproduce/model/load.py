@@ -7,7 +7,7 @@ from importlib import resources as _pkg
 from pathlib import Path
 from typing import Any
 
-from .errors import Issue, ModelError, did_you_mean
+from .errors import Issue, ModelError, did_you_mean, place_issue
 from .files import format_of, parse_text, read_text_file
 from .scenarios import apply_scenarios
 from .schema import Model
@@ -63,22 +63,9 @@ def load_model(
         try:
             model = validate_data(data, file=shown)
         except ModelError as exc:
-            raise ModelError([_xlsx_place(i, places) for i in exc.issues]) from None
+            raise ModelError([place_issue(i, places, i.file) for i in exc.issues]) from None
     else:
         text = read_text_file(path)
         data = parse_text(text, fmt=fmt, file=shown)
         model = validate_data(data, file=shown, text=text, fmt=fmt)
     return apply_scenarios(model, scenarios)
-
-
-def _xlsx_place(issue: Issue, places: dict[str, str]) -> Issue:
-    """Say which sheet and row an XLSX problem is on instead of a line number."""
-    path = issue.path
-    best = ""
-    for key in places:
-        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) \
-                and len(key) > len(best):
-            best = key
-    where = places.get(best)
-    file = f"{issue.file} [{where}]" if where and issue.file else issue.file
-    return Issue(issue.path, issue.message, None, file)

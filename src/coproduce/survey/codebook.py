@@ -306,7 +306,8 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and validate a codebook file (YAML, JSON, or the workbook of codebook_xlsx)."""
     fmt = format_of(path)
     if fmt == "xlsx":
-        from .codebook_xlsx import place_issue, read_codebook_xlsx
+        from ..model.errors import place_issue
+        from .codebook_xlsx import read_codebook_xlsx
 
         raw, places, issues = read_codebook_xlsx(path)
         try:

@@ -463,13 +463,3 @@ def _read_margins(r: _Reader, rows, margins: dict) -> None:
         margins["variables"] = variables
 
 
-def place_issue(issue: Issue, places: dict[str, str], file: str) -> Issue:
-    """An issue found by validation, located by the sheet and row its field came from."""
-    path = issue.path
-    best = ""
-    for key in places:
-        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) \
-                and len(key) > len(best):
-            best = key
-    where = places.get(best)
-    return Issue(issue.path, issue.message, None, f"{file} [{where}]" if where else file)

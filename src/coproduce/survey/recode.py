@@ -223,7 +223,8 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
     if issues:
         if codebook_file and format_of(codebook_file) == "xlsx":
             # a workbook codebook: say which sheet and row the field is on
-            from .codebook_xlsx import place_issue, read_codebook_xlsx
+            from ..model.errors import place_issue
+            from .codebook_xlsx import read_codebook_xlsx
 
             places = read_codebook_xlsx(codebook_file)[1]
             issues = [place_issue(i, places, codebook_file) for i in issues]
