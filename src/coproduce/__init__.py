@@ -16,6 +16,7 @@ from typing import Any
 
 from .engine.backwards import BackwardsMap, Pathway, Route, backwards_map
 from .engine.evaluate import Evaluation, evaluate
+from .engine.planning import Plan, plan
 from .model import CompiledModel, Model, ModelError, compile_model, example_names, load_model
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "Model",
     "ModelError",
     "Pathway",
+    "Plan",
     "Route",
     "__version__",
     "backwards_map",
@@ -34,6 +36,7 @@ __all__ = [
     "evaluate",
     "example_names",
     "load_model",
+    "plan",
 ]
 
 _SUBMODULES = ("appraisal", "survey")

@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands, survey
+    from . import cba, model_commands, plan, survey
 
-    for module in (model_commands, cba, survey):
+    for module in (model_commands, cba, survey, plan):
         module.register(app)
 
 

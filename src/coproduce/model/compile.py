@@ -31,6 +31,7 @@ class CompiledModel:
       ``sector_ids`` and ``agency_ids`` (-1: no agency).
     - ``value_fiscal`` (outcomes × agencies), ``value_economic``, ``value_social`` (outcomes):
       currency per outcome unit.
+    - ``min_volume`` (interventions), ``cost_curves``: see :mod:`coproduce.engine.planning`.
     """
 
     model: Model
@@ -58,6 +59,10 @@ class CompiledModel:
     link_ungraded: np.ndarray
     node_complex: np.ndarray
     index: dict[str, int] = field(repr=False)
+    # planning: least volume per intervention (0 when not set), and each intervention's cost
+    # curve as (band ends, multipliers) with the last end +inf, or None for a straight line
+    min_volume: np.ndarray | None = None
+    cost_curves: tuple[tuple[np.ndarray, np.ndarray] | None, ...] = ()
 
     @property
     def n_nodes(self) -> int:
@@ -142,6 +147,8 @@ def compile_model(model: Model) -> CompiledModel:
     fixed = np.zeros((n_i, n_r))
     volume = np.zeros(n_i)
     capacity = np.full(n_i, np.inf)
+    min_volume = np.zeros(n_i)
+    curves: list[tuple[np.ndarray, np.ndarray] | None] = []
     for i, iid in enumerate(interventions):
         itv = model.interventions[iid]
         for r, q in itv.inputs.items():
@@ -151,6 +158,14 @@ def compile_model(model: Model) -> CompiledModel:
         volume[i] = mean_of(itv.volume)
         if itv.capacity is not None:
             capacity[i] = mean_of(itv.capacity)
+        if itv.min_volume is not None:
+            min_volume[i] = mean_of(itv.min_volume)
+        if itv.cost_curve:
+            ends = np.array([b.up_to if b.up_to is not None else np.inf
+                             for b in itv.cost_curve], dtype=float)
+            curves.append((ends, np.array([b.multiplier for b in itv.cost_curve], dtype=float)))
+        else:
+            curves.append(None)
     unit_cost = np.array([mean_of(model.resources[r].unit_cost) for r in resource_ids])
     resource_sector = np.array([sector_ids.index(model.resources[r].sector)
                                 for r in resource_ids], dtype=np.int64)
@@ -200,4 +215,6 @@ def compile_model(model: Model) -> CompiledModel:
         link_ungraded=np.array([e is None for e in evidence], dtype=bool),
         node_complex=node_complex,
         index=index,
+        min_volume=min_volume,
+        cost_curves=tuple(curves),
     )

@@ -88,14 +88,45 @@ class Resource(_Node):
         return v if v is None else _non_negative(v, "availability")
 
 
+class CostBand(BaseModel):
+    """One band of a piecewise-linear cost curve: volume up to ``up_to`` (from the previous
+    band's ``up_to``, or 0) uses ``multiplier`` × the per-unit ``inputs``. The last band has no
+    ``up_to``: it runs on without limit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    up_to: float | None = None
+    multiplier: float
+
+    @field_validator("up_to")
+    @classmethod
+    def _up_to(cls, v):
+        if v is not None and not v > 0:
+            raise ValueError(f"a band must end at a volume above 0 (got {v:g})")
+        return v
+
+    @field_validator("multiplier")
+    @classmethod
+    def _multiplier(cls, v):
+        if not v >= 0 or v == float("inf"):
+            raise ValueError(f"a multiplier cannot be negative or infinite (got {v:g}); 1 uses "
+                             "the intervention's own inputs, 0.8 a fifth less, 1.3 a third more")
+        return v
+
+
 class Intervention(_Node):
-    """Something the partnership does, at a ``volume`` of ``unit`` per period."""
+    """Something the partnership does, at a ``volume`` of ``unit`` per period.
+
+    ``min_volume`` is the least volume a plan must keep (a contract, a statutory duty);
+    ``cost_curve`` scales the per-unit inputs band by band (economies or diseconomies of
+    scale); planning uses both, together with ``capacity``."""
 
     unit: str | None = None
     volume: Quantity = 0.0
     capacity: Quantity | None = None
+    min_volume: Quantity | None = None
     inputs: dict[str, Quantity] = Field(default_factory=dict)
     fixed_inputs: dict[str, Quantity] = Field(default_factory=dict)
+    cost_curve: list[CostBand] | None = None
 
     @field_validator("volume")
     @classmethod
@@ -106,6 +137,11 @@ class Intervention(_Node):
     @classmethod
     def _capacity(cls, v):
         return v if v is None else _non_negative(v, "a capacity")
+
+    @field_validator("min_volume")
+    @classmethod
+    def _min_volume(cls, v):
+        return v if v is None else _non_negative(v, "a minimum volume")
 
     @field_validator("inputs", "fixed_inputs")
     @classmethod

@@ -38,6 +38,8 @@ def _class_at(loc: tuple) -> type[BaseModel] | None:
         return _SECTION_CLASSES[head]
     if head == "outcomes" and len(loc) == 3 and loc[2] == "value":
         return s.OutcomeValue
+    if head == "interventions" and len(loc) == 4 and loc[2] == "cost_curve":
+        return s.CostBand
     if head == "links" and len(loc) == 2:
         return s.Link
     if head == "correlations" and len(loc) == 2:
@@ -214,6 +216,12 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
             out.append((("interventions", iid, "volume"),
                         f"current volume {_num(vol):g} is above capacity {_num(cap):g}; raise the "
                         "capacity or lower the volume"))
+        least = _num(itv.get("min_volume"))
+        if least is not None and _num(cap) is not None and least > _num(cap):
+            out.append((("interventions", iid, "min_volume"),
+                        f"minimum volume {least:g} is above capacity {_num(cap):g}; no plan "
+                        "could meet both: lower min_volume or raise capacity"))
+        out.extend(_cost_curve_issues(iid, itv.get("cost_curve")))
 
     for oid, out_ in outcomes.items():
         if not isinstance(out_, dict):
@@ -227,6 +235,41 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
 
     out.extend(_link_issues(data, resources, interventions, outcomes))
     out.extend(_target_issues(data, outcomes))
+    return out
+
+
+def _cost_curve_issues(iid: str, curve: Any) -> list[tuple[tuple, str]]:
+    """Bands in order of volume: every ``up_to`` above the last, and only the last open."""
+    out: list[tuple[tuple, str]] = []
+    if not isinstance(curve, list):
+        return out
+    if not curve:
+        out.append((("interventions", iid, "cost_curve"),
+                    "a cost curve needs at least one band, e.g. [{up_to: 200, multiplier: 1}, "
+                    "{multiplier: 0.8}]; or remove cost_curve"))
+        return out
+    previous: float | None = None
+    for k, band in enumerate(curve):
+        if not isinstance(band, dict):
+            continue
+        where = ("interventions", iid, "cost_curve", k, "up_to")
+        last = k == len(curve) - 1
+        up_to = band.get("up_to")
+        if up_to is None:
+            if not last:
+                out.append((where, "only the last band may leave out up_to (it runs on without "
+                                   "limit); give this band the volume where it ends"))
+            continue
+        if last:
+            out.append((where, "the last band runs on without limit: remove its up_to (use "
+                               "the intervention's capacity to cap the volume)"))
+        value = _num(up_to)
+        if value is None:
+            continue
+        if previous is not None and value <= previous:
+            out.append((where, f"breakpoints must increase: {value:g} is not above the previous "
+                               f"band's up_to {previous:g}"))
+        previous = value if previous is None else max(previous, value)
     return out
 
 

@@ -21,8 +21,10 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "agencies": ("id", "label"),
     "resources": ("id", "label", "unit", "sector", "agency", "unit_cost", "available",
                   "source", "notes"),
-    "interventions": ("id", "label", "unit", "volume", "capacity", "source", "notes"),
+    "interventions": ("id", "label", "unit", "volume", "capacity", "min_volume", "source",
+                      "notes"),
     "inputs": ("intervention", "resource", "kind", "quantity"),
+    "cost_curves": ("intervention", "up_to", "multiplier"),
     "outcomes": ("id", "label", "unit", "final", "complex", "value_economic", "value_social",
                  "source", "notes"),
     "fiscal_values": ("outcome", "agency", "value"),
@@ -32,8 +34,8 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "targets": ("outcome", "amount"),
 }
 MODEL_FIELDS = ("coproduce", "name", "description", "currency", "price_year", "source", "notes")
-QUANTITY_COLUMNS = {"unit_cost", "available", "volume", "capacity", "quantity", "effect",
-                    "value_economic", "value_social", "value"}
+QUANTITY_COLUMNS = {"unit_cost", "available", "volume", "capacity", "min_volume", "quantity",
+                    "effect", "value_economic", "value_social", "value"}
 INPUT_KINDS = {"per_unit": "inputs", "fixed": "fixed_inputs"}
 
 
@@ -165,6 +167,17 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         field = INPUT_KINDS[kind]
         itv.setdefault(field, {})[str(rid)] = rec.get("quantity")
         places[f"interventions.{iid}.{field}.{rid}"] = f"sheet 'inputs' row {r}"
+    for r, rec in rows("cost_curves"):
+        # one row per band, in order of volume; an empty up_to is the last, open-ended band
+        iid = rec.get("intervention")
+        itv = data.get("interventions", {}).get(str(iid))
+        if itv is None:
+            issues.append(Issue("", f"sheet 'cost_curves' row {r}: unknown intervention "
+                                    f"'{iid}'", file=str(path)))
+            continue
+        curve = itv.setdefault("cost_curve", [])
+        places[f"interventions.{iid}.cost_curve[{len(curve)}]"] = f"sheet 'cost_curves' row {r}"
+        curve.append({k: rec[k] for k in ("up_to", "multiplier") if rec.get(k) is not None})
     links = []
     for r, rec in rows("links"):
         places[f"links[{len(links)}]"] = f"sheet 'links' row {r}"

@@ -64,6 +64,8 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
             sheets["inputs"].append([iid, rid, "per_unit", cell_text(q)])
         for rid, q in itv.get("fixed_inputs", {}).items():
             sheets["inputs"].append([iid, rid, "fixed", cell_text(q)])
+        for band in itv.get("cost_curve", []):
+            sheets["cost_curves"].append([iid, band.get("up_to"), band.get("multiplier")])
     for oid, out in data.get("outcomes", {}).items():
         value = out.get("value", {})
         sheets["outcomes"].append([oid, out.get("label"), out.get("unit"),

@@ -1,0 +1,146 @@
+"""``coproduce plan``: the least-cost mix that reaches targets, or the most value in a budget."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from ..engine.planning import Plan, PlanningError, plan
+from ..engine.planning.result import money, qty
+from ..model import Model, load_model
+from .common import (
+    AnalysisImpossible,
+    BadInput,
+    check_out_path,
+    console,
+    parse_assignment,
+    print_json,
+)
+
+ModelArg = Annotated[str, typer.Argument(
+    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
+    show_default=False)]
+
+
+def _assignments(texts: list[str] | None, option: str) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for text in texts or []:
+        name, amount = parse_assignment(text, option)
+        if name in out:
+            raise BadInput(f"{option} {text}: '{name}' is given twice")
+        out[name] = amount
+    return out
+
+
+def _budgets(texts: list[str] | None) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for text in texts or []:
+        if "=" not in text:  # a bare number is a public budget
+            text = f"public={text}"
+        name, amount = parse_assignment(text, "--budget")
+        out[name] = amount
+    return out
+
+
+def print_plan(p: Plan, m: Model) -> None:
+    """The plan as terminal tables and sentences."""
+    cur = p.currency
+    if p.status != "optimal":
+        console.print(f"[bold yellow]Infeasible[/bold yellow] {escape(p.message)}",
+                      highlight=False)
+        return
+    what = ("least " + ("public" if p.objective == "public" else "full") + " cost"
+            if p.mode == "least_cost" else "most value within budget")
+    t = Table(title=f"{p.model_name}: plan ({what}; {cur}, {p.price_year} prices, per period)")
+    for col, just in (("Intervention", "left"), ("Current", "right"), ("Planned", "right"),
+                      ("Full cost", "right"), ("Public cost", "right")):
+        t.add_column(col, justify=just)  # type: ignore[arg-type]
+    for iid, v in p.volumes.items():
+        c = p.intervention_costs.get(iid, {"full": 0.0, "public": 0.0})
+        if v == 0 and p.current_volumes.get(iid, 0) == 0:
+            continue
+        t.add_row(m.label_of(iid), qty(p.current_volumes.get(iid, 0.0)), qty(v),
+                  money(c["full"], cur), money(c["public"], cur))
+    t.add_row("[bold]Total[/bold]", "", "", money(p.cost["full"], cur),
+              money(p.cost["public"], cur))
+    console.print(t)
+    o = Table(title="Outcome levels")
+    o.add_column("Outcome")
+    o.add_column("Level", justify="right")
+    o.add_column("Target", justify="right")
+    for oid, level in p.outcomes.items():
+        o.add_row(m.label_of(oid), qty(level),
+                  qty(p.targets[oid]) if oid in p.targets else "")
+    console.print(o)
+    console.print("[bold]What binds and what it is worth[/bold]")
+    for line in p.explanations:
+        console.print(f"  • {escape(line)}", highlight=False)
+    if p.frontier:
+        f = Table(title=f"Frontier: {p.frontier_measure} against budget")
+        f.add_column("Budget", justify="right")
+        f.add_column("Public cost", justify="right")
+        f.add_column("Value", justify="right")
+        for pt in p.frontier:
+            f.add_row(money(pt.budget, cur), money(pt.cost_public, cur), qty(pt.value))
+        console.print(f)
+    console.print(escape(p.summary()), highlight=False)
+
+
+def plan_cmd(
+    model: ModelArg,
+    target: Annotated[list[str] | None, typer.Option(
+        "--target", "-t", help="OUTCOME=AMOUNT to reach; repeat. Default: the model's targets "
+        "(when no --budget is given).", show_default=False)] = None,
+    budget: Annotated[list[str] | None, typer.Option(
+        "--budget", "-b", help="SECTOR=AMOUNT (public=B, or full=B for all sectors): plan the "
+        "most valuable mix within it; repeat for one per sector.", show_default=False)] = None,
+    value: Annotated[list[str] | None, typer.Option(
+        "--value", help="OUTCOME=AMOUNT per unit to value instead of the model's values "
+        "(with --budget or --frontier); repeat.", show_default=False)] = None,
+    objective: Annotated[str, typer.Option(
+        help="Cost to minimise: 'public' or 'full' (every sector).")] = "public",
+    frontier: Annotated[int, typer.Option(
+        "--frontier", help="Also trace the frontier of value against budget at N points.")] = 0,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them.")] = None,
+    json_: Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
+    = False,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
+    = None,
+) -> None:
+    """Planning: the least-cost mix that reaches outcome targets within capacities and the
+    community's finite time, or the most value within a budget; shadow prices in words."""
+    check_out_path(out, (".html",))
+    if objective not in ("public", "full"):
+        raise BadInput(f"--objective {objective}: use 'public' or 'full'")
+    if frontier < 0 or frontier == 1:
+        raise BadInput(f"--frontier {frontier}: give 2 or more points (or 0 for none)")
+    targets = _assignments(target, "--target")
+    budgets = _budgets(budget)
+    values = _assignments(value, "--value")
+    m = load_model(model, scenarios=tuple(scenario or ()))
+    try:
+        result = plan(m, targets=targets or None, objective=objective,
+                      budget=budgets or None, values=values or None, frontier=frontier)
+    except PlanningError as exc:
+        raise BadInput(str(exc)) from None
+    if out is not None:
+        from ..reports.plan import plan_report
+
+        out.write_text(plan_report(m, result), encoding="utf-8")
+    if json_:
+        print_json(result.to_dict())
+    else:
+        print_plan(result, m)
+        if out is not None:
+            console.print(f"Report written to {out.resolve()}")
+    if result.status != "optimal":
+        raise AnalysisImpossible(result.message)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_cmd)

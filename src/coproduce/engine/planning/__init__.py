@@ -1,0 +1,8 @@
+"""Planning: the least-cost mix of interventions that reaches outcome targets, or the most
+valuable mix within budgets, within capacities and the community's finite time (HiGHS)."""
+
+from .api import plan, unit_values
+from .result import Constraint, FrontierPoint, Plan
+from .solve import PlanningError
+
+__all__ = ["Constraint", "FrontierPoint", "Plan", "PlanningError", "plan", "unit_values"]

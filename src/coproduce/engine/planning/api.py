@@ -1,0 +1,437 @@
+"""``plan``: least cost to reach targets, most value within budgets, and the frontier."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ...model.compile import CompiledModel, compile_model
+from ...model.distributions import mean_of
+from ...model.schema import Model
+from ..costs import breakdown
+from ..effects import outcome_levels
+from .programme import Spec, availability, build, input_scale, upper_volumes
+from .result import Constraint, FrontierPoint, Plan, money, qty
+from .solve import PlanningError, Relaxation, relax, solve
+
+_RETRIES = 4
+
+
+def _model(model: Model | str | Path, scenarios: Sequence[str]) -> Model:
+    from ...model.load import load_model
+    from ...model.scenarios import apply_scenarios
+
+    if isinstance(model, Model):
+        return apply_scenarios(model, scenarios) if scenarios else model
+    return load_model(model, scenarios=tuple(scenarios))
+
+
+def unit_values(cm: CompiledModel) -> np.ndarray:
+    """The model's value of one unit of each outcome (fiscal + economic + social), currency."""
+    return cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
+
+
+def _check_args(m: Model, cm: CompiledModel, targets: Mapping[str, float],
+                budgets: Mapping[str, float], values: Mapping[str, float] | None,
+                objective: str) -> None:
+    from ...model.errors import did_you_mean
+
+    if objective not in ("public", "full"):
+        raise PlanningError(f"objective '{objective}': use 'public' or 'full'")
+    for oid, a in targets.items():
+        if oid not in m.outcomes:
+            raise PlanningError(f"target '{oid}': unknown outcome{did_you_mean(oid, m.outcomes)}"
+                                f"; outcomes: {', '.join(m.outcomes)}")
+        if not np.isfinite(a) or a < 0:
+            raise PlanningError(f"target {oid}={a}: give a finite amount of 0 or more")
+    for key, b in budgets.items():
+        if key != "full" and key not in cm.sector_ids:
+            raise PlanningError(f"budget '{key}': unknown sector"
+                                f"{did_you_mean(key, [*cm.sector_ids, 'full'])}; use one of "
+                                f"{', '.join([*cm.sector_ids, 'full'])}")
+        if not np.isfinite(b) or b < 0:
+            raise PlanningError(f"budget {key}={b}: give a finite amount of 0 or more")
+    for oid, lam in (values or {}).items():
+        if oid not in m.outcomes:
+            raise PlanningError(f"value '{oid}': unknown outcome"
+                                f"{did_you_mean(oid, m.outcomes)}")
+        if not np.isfinite(lam):
+            raise PlanningError(f"value {oid}={lam}: give a finite amount")
+
+
+def plan(
+    model: Model | str | Path,
+    targets: Mapping[str, float] | None = None,
+    objective: str = "public",
+    *,
+    budget: float | Mapping[str, float] | None = None,
+    values: Mapping[str, float] | None = None,
+    frontier: int = 0,
+    scenarios: Sequence[str] = (),
+    gap: float = 1e-6,
+) -> Plan:
+    """Plan the mix of interventions.
+
+    - No ``budget``: the least ``objective`` cost (``public`` or ``full``) that reaches every
+      target (``{outcome: amount}`` in outcome units; default the model's ``targets``).
+    - With ``budget`` (currency; a number is a public budget, a mapping gives one per sector or
+      ``full``): the most valuable mix within it, valuing outcomes at the model's values or at
+      ``values`` (``{outcome: currency per unit}``); ``targets`` then apply only when given.
+    - ``frontier=N``: also the best value at N budgets from the least to the most worth
+      spending.
+
+    Always within resource ``available`` limits, intervention ``capacity`` and ``min_volume``;
+    ``fixed_inputs`` are set-up costs paid only when an intervention runs and falling marginal
+    cost (``cost_curve``) needs binaries: those plans are mixed-integer programmes.
+    Raises :class:`PlanningError` when the question cannot be asked of this model.
+    """
+    m = _model(model, scenarios)
+    cm = compile_model(m)
+    budgets = ({} if budget is None else {"public": float(budget)}
+               if isinstance(budget, (int, float)) else {k: float(v) for k, v in budget.items()})
+    if targets is None:
+        targets = {} if budgets else dict(m.targets)
+    targets = {k: float(v) for k, v in targets.items()}
+    _check_args(m, cm, targets, budgets, values, objective)
+    if frontier < 0:
+        raise PlanningError("frontier: give a number of points, 2 or more")
+    weights = None
+    if budgets:
+        weights = _weights(m, cm, values, targets)
+    elif not targets:
+        raise PlanningError("nothing to plan: give targets ({outcome: amount}) or a budget")
+    cost_sectors = (np.array([s == "public" for s in cm.sector_ids]) if objective == "public"
+                    else np.ones(len(cm.sector_ids), dtype=bool))
+    spec = Spec(targets=targets, cost_sectors=cost_sectors, budgets=budgets, weights=weights)
+    result = _plan_once(m, cm, spec, objective, gap)
+    if frontier:
+        if frontier < 2:
+            raise PlanningError("frontier: give 2 or more points")
+        fw = weights if weights is not None else _weights(m, cm, values, targets)
+        ceiling = None
+        if result.status == "optimal" and not budgets:  # unbounded value: go to twice this plan
+            ceiling = 2.0 * (result.cost["public"] if objective == "public"
+                             else result.cost["full"])
+        points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling)
+        result = _with(result, frontier=points, frontier_measure=measure)
+    return result
+
+
+def _with(p: Plan, **changes) -> Plan:
+    from dataclasses import replace
+
+    return replace(p, **changes)
+
+
+def _weights(m: Model, cm: CompiledModel, values: Mapping[str, float] | None,
+             targets: Mapping[str, float]) -> np.ndarray:
+    n_o = len(cm.outcome_ids)
+    if values:
+        w = np.zeros(n_o)
+        for oid, lam in values.items():
+            w[cm.index[oid] - cm.n_interventions] = lam
+        return w
+    w = unit_values(cm)
+    if np.any(w != 0):
+        return w
+    if targets:  # nothing valued: count units of the first target's outcome
+        w = np.zeros(n_o)
+        w[cm.index[next(iter(targets))] - cm.n_interventions] = 1.0
+        return w
+    raise PlanningError("no outcome has a value in this model: give values "
+                        "({outcome: amount per unit}), e.g. --value independent_years=31000")
+
+
+def _solve_with_m(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: str):
+    """Build and solve, enlarging working guesses of the most volume M where a plan hits one."""
+    t_rows_bound, guess = upper_volumes(cm, spec, _bands(cm), _t_rows(cm, spec))
+    big_m = t_rows_bound
+    for attempt in range(_RETRIES):
+        prog = build(cm, spec, big_m)
+        tie_vec = {"full": prog.cost_full, "public": prog.cost_public}[tie]
+        sol, x = solve(prog, tie_vec, gap=gap)
+        if not prog.is_mip or not guess.any():
+            return prog, sol, x
+        if sol.status == "optimal":
+            v = prog.volumes(x, cm.n_interventions)
+            if not np.any(guess & (v >= big_m * (1 - 1e-7))):
+                return prog, sol, x
+        elif attempt > 0:
+            return prog, sol, x
+        big_m = np.where(guess, big_m * 100.0, big_m)
+    return prog, sol, x
+
+
+def _bands(cm):
+    from .programme import bands_of
+
+    return bands_of(cm)
+
+
+def _t_rows(cm, spec):
+    from .programme import target_effects
+
+    return target_effects(cm, spec.targets)
+
+
+def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float) -> Plan:
+    mode = "most_value" if spec.weights is not None else "least_cost"
+    tie = ("public" if objective == "full" else "full") if mode == "least_cost" else objective
+    prog, sol, x = _solve_with_m(cm, spec, objective, gap, tie)
+    common = dict(mode=mode, objective=objective, model_name=m.name, currency=m.currency,
+                  price_year=m.price_year, targets=spec.targets, budgets=spec.budgets,
+                  weights=_weight_dict(cm, spec.weights),
+                  current_volumes=dict(zip(cm.intervention_ids, map(float, cm.volume),
+                                           strict=True)),
+                  labels={n: m.label_of(n) for n in cm.node_ids + cm.resource_ids},
+                  mixed_integer=prog.is_mip)
+    if sol.status == "unbounded":
+        raise PlanningError(
+            "the plan is unbounded: some valued intervention has no limit — no capacity, no "
+            "limited resource and no cost in a budgeted sector; give it a capacity or a budget")
+    if sol.status == "infeasible":
+        rel = relax(prog, gap=gap)
+        return Plan(status="infeasible", volumes={}, cost={"full": None, "public": None,
+                                                           "by_sector": {}},
+                    intervention_costs={}, outcomes={}, value=float("nan"),
+                    objective_value=float("nan"), resource_use={}, constraints=(),
+                    relaxation=_relaxation_dict(rel.alone),
+                    relaxation_together={_key(t): v for t, v in rel.together.items()},
+                    message=_infeasible_message(m, cm, prog, rel), **common)
+    v = prog.volumes(x, cm.n_interventions)
+    v = np.where(np.abs(v) < 1e-9 * max(1.0, float(np.abs(v).max(initial=0))), 0.0, v)
+    quantities = _quantities(cm, prog, v)
+    by_resource = quantities.sum(axis=0) * cm.unit_cost
+    cost = breakdown(cm, by_resource)
+    levels = outcome_levels(cm, v)
+    value = float(levels @ unit_values(cm))
+    per_itv = {}
+    for i, iid in enumerate(cm.intervention_ids):
+        if v[i] > 0:
+            c = breakdown(cm, quantities[i] * cm.unit_cost)
+            per_itv[iid] = {"full": c.full, "public": c.public, "by_sector": c.by_sector}
+    avail = availability(cm)
+    used = quantities.sum(axis=0)
+    resource_use = {rid: {"used": float(used[r]),
+                          "available": float(avail[r]) if np.isfinite(avail[r]) else None}
+                    for r, rid in enumerate(cm.resource_ids) if used[r] > 0 or
+                    np.isfinite(avail[r])}
+    constraints = _constraints(m, cm, prog, x, sol.duals, mode, objective)
+    obj_value = (float(levels @ spec.weights) if spec.weights is not None else
+                 (cost.public if objective == "public" else cost.full))
+    cost_dict = {"full": cost.full, "public": cost.public, "by_sector": cost.by_sector,
+                 "by_resource": cost.by_resource, "public_by_agency": cost.public_by_agency,
+                 "coproduction_share": cost.coproduction_share}
+    return Plan(status="optimal",
+                volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
+                cost=cost_dict, intervention_costs=per_itv,
+                outcomes=dict(zip(cm.outcome_ids, map(float, levels), strict=True)),
+                value=value, objective_value=obj_value, resource_use=resource_use,
+                constraints=constraints, relaxation={}, relaxation_together={},
+                message="", **common)
+
+
+def _weight_dict(cm: CompiledModel, w: np.ndarray | None) -> dict[str, float]:
+    if w is None:
+        return {}
+    return {o: float(x) for o, x in zip(cm.outcome_ids, w, strict=True) if x != 0}
+
+
+def _quantities(cm: CompiledModel, prog, v: np.ndarray) -> np.ndarray:
+    """Resources used by each intervention at volumes ``v`` (interventions × resources): the
+    per-unit inputs scaled along the cost curve, plus fixed inputs when it runs."""
+    scale = input_scale(prog.bands, cm.n_interventions, v)
+    return cm.inputs * scale[:, None] + cm.fixed_inputs * (v > 0)[:, None]
+
+
+def _key(tag: tuple[str, str]) -> str:
+    kind, name = tag
+    if kind in ("target", "resource"):
+        return name
+    if kind == "budget":
+        return f"budget.{name}"
+    return f"{name}.{kind}"
+
+
+def _relaxation_dict(alone: dict[tuple[str, str], float | None]) -> dict[str, float]:
+    return {_key(t): v for t, v in alone.items() if v is not None and v > 0}
+
+
+def _constraint_meta(m: Model, cm: CompiledModel, kind: str, name: str) -> tuple[str, str]:
+    if kind == "target":
+        return m.outcomes[name].label or name, m.outcomes[name].unit or "unit"
+    if kind == "resource":
+        return m.resources[name].label or name, m.resources[name].unit
+    if kind == "budget":
+        label = "all sectors" if name == "full" else m.sectors[name].label
+        return f"budget ({label})", m.currency
+    itv = m.interventions[name]
+    return itv.label or name, itv.unit or "unit"
+
+
+def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.ndarray | None,
+                 mode: str, objective: str) -> tuple[Constraint, ...]:
+    activity = prog.A @ x
+    cur = m.currency
+    measure = "public money" if objective == "public" else "full cost (every sector)"
+    out = []
+    for row, (kind, name) in enumerate(prog.tags):
+        if kind in ("setup", "band"):
+            continue
+        sign = -1.0 if kind in ("target", "min_volume") else 1.0
+        level, limit = sign * activity[row], sign * prog.b[row]
+        binding = abs(prog.b[row] - activity[row]) <= 1e-6 * max(1.0, abs(prog.b[row]))
+        price = float(-duals[row]) if duals is not None else float("nan")
+        if abs(price) < 1e-9 * max(1.0, abs(prog.c).max(initial=1.0)):
+            price = 0.0
+        label, unit = _constraint_meta(m, cm, kind, name)
+        words = _words(kind, label, unit, price, limit, level, binding, mode, measure, cur)
+        out.append(Constraint(key=_key((kind, name)), kind=kind, name=name, label=label,
+                              unit=unit, limit=float(limit), level=float(level),
+                              binding=bool(binding), shadow_price=price, words=words))
+    return tuple(out)
+
+
+def _one_more(unit: str, label: str) -> str:
+    """'one more volunteer hour (...)' when the label names its unit, else 'one more hour of
+    physiotherapy'."""
+    low = label[0].lower() + label[1:] if label else label
+    return f"one more {low}" if unit.lower() in low.lower() else f"one more {unit} of {low}"
+
+
+def _words(kind: str, label: str, unit: str, price: float, limit: float, level: float,
+           binding: bool, mode: str, measure: str, cur: str) -> str:
+    """A constraint and its shadow price in a sentence a commissioner can repeat."""
+    gain = "save" if mode == "least_cost" else "add"
+    what = measure if mode == "least_cost" else "value"
+    p = money(price, cur)
+    more = _one_more(unit, label)
+    cap = more[0].upper() + more[1:]
+    if kind == "target":
+        if not binding:
+            return (f"The {label.lower()} target ({qty(limit)}) is passed on the way to the "
+                    f"others ({qty(level)} reached), so one more {unit} costs nothing extra.")
+        if mode == "least_cost":
+            return (f"{cap} costs {p} of {measure} at the margin (the target of {qty(limit)} "
+                    "binds).")
+        return f"Raising the {label.lower()} target by one {unit} would give up {p} of value."
+    if kind == "min_volume":
+        return (f"Keeping {label} at its minimum of {qty(limit)} costs {p} of {what} per "
+                f"{unit} more than the plan would otherwise choose." if binding else
+                f"{label} runs above its minimum of {qty(limit)}.")
+    if kind == "budget":
+        if binding and price > 0:
+            return (f"Each extra {money(1, cur)[:1]}1 of the {label} would add "
+                    f"{money(price, cur)} of value at the margin (all {money(limit, cur)} "
+                    "spent).")
+        return f"{label[0].upper()}{label[1:]}: {money(level, cur)} of {money(limit, cur)} spent."
+    if kind == "resource":
+        if binding and price > 0:
+            return (f"{cap} would {gain} {p} of {what}: all {qty(limit)} available are used.")
+        if binding:
+            return (f"All {qty(limit)} {unit}s of {label.lower()} available are used, but one "
+                    f"more would not {gain} anything at the margin.")
+        return f"{label}: {qty(level)} of {qty(limit)} {unit}s used."
+    if binding and price > 0:
+        return (f"One more {unit} of capacity in {label} would {gain} {p} of {what} (it runs at "
+                f"its capacity of {qty(limit)}).")
+    if binding:
+        return f"{label} runs at its capacity of {qty(limit)} {unit}s."
+    return f"{label}: {qty(level)} of a capacity of {qty(limit)} {unit}s."
+
+
+def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation) -> str:
+    limits = dict(zip(prog.tags, prog.b, strict=True))
+    options = []
+    for tag, amount in sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target"):
+        if amount is None or amount <= 0:
+            continue
+        options.append(_relax_words(m, cm, tag, amount, limits[tag]))
+    head = "No plan meets every target within the limits. "
+    if options:
+        return head + "Any one of these would make it feasible: " + "; ".join(options) + "."
+    together = [_relax_words(m, cm, t, a, limits[t]) for t, a in rel.together.items()]
+    return head + ("No single change is enough; together: " + "; ".join(together) + "."
+                   if together else "No relaxation of targets or limits makes it feasible.")
+
+
+def _relax_words(m: Model, cm: CompiledModel, tag: tuple[str, str], amount: float,
+                 b: float) -> str:
+    kind, name = tag
+    label, unit = _constraint_meta(m, cm, kind, name)
+    if kind == "target":
+        return (f"lower the target {name} ({label.lower()}) by {qty(amount)} {unit}s, from "
+                f"{qty(-b)} to {qty(-b - amount)}")
+    if kind == "min_volume":
+        return (f"lower the minimum volume of {name} by {qty(amount)}, from {qty(-b)} to "
+                f"{qty(-b - amount)}")
+    if kind == "resource":
+        return (f"make {qty(amount)} more {unit}s of {name} ({label.lower()}) available, "
+                f"{qty(b + amount)} instead of {qty(b)}")
+    if kind == "budget":
+        return (f"raise the {name} budget by {money(amount, m.currency)}, to "
+                f"{money(b + amount, m.currency)}")
+    return f"raise the capacity of {name} by {qty(amount)}, from {qty(b)} to {qty(b + amount)}"
+
+
+def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, objective: str,
+              n: int, gap: float, ceiling: float | None) -> tuple[tuple[FrontierPoint, ...],
+                                                                  str]:
+    """Best value at ``n`` budgets, from the least spend the minimum volumes force to the
+    spend beyond which nothing more of value can be had, or the budget given (or, when value
+    could grow without end, ``ceiling``: twice the cost of the targets plan)."""
+    key = "public" if objective == "public" else "full"
+    base = {k: b for k, b in spec.budgets.items() if k != key}
+    if key in spec.budgets:
+        top = spec.budgets[key]
+    else:
+        open_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base,
+                         weights=weights)
+        prog, sol, x = _solve_with_m(cm, open_spec, objective, gap, key)
+        if sol.status == "unbounded" and ceiling is None:
+            raise PlanningError("the frontier needs a budget ceiling: some valued intervention "
+                                "has no capacity or limited resource; give --budget public=B")
+        if sol.status == "unbounded":
+            top = float(ceiling)  # type: ignore[arg-type]
+        elif sol.status != "optimal":
+            raise PlanningError("the frontier cannot be drawn: the limits and minimum volumes "
+                                "cannot all be met")
+        else:
+            top = float(_cost_at(cm, prog, x, key))
+    floor_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base, weights=None)
+    if np.any(cm.min_volume > 0):
+        prog, sol, x = _solve_with_m(cm, floor_spec, objective, gap, key)
+        bottom = float(_cost_at(cm, prog, x, key)) if sol.status == "optimal" else 0.0
+    else:
+        bottom = 0.0
+    points = []
+    for b in np.linspace(bottom, max(top, bottom), n):
+        s = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets={**base, key: float(b)},
+                 weights=weights)
+        prog, sol, x = _solve_with_m(cm, s, objective, gap, key)
+        if sol.status != "optimal":
+            continue
+        v = prog.volumes(x, cm.n_interventions)
+        q = _quantities(cm, prog, v)
+        c = breakdown(cm, q.sum(axis=0) * cm.unit_cost)
+        points.append(FrontierPoint(budget=float(b), cost_public=c.public, cost_full=c.full,
+                                    value=float(outcome_levels(cm, v) @ weights),
+                                    volumes=dict(zip(cm.intervention_ids, map(float, v),
+                                                     strict=True))))
+    nonzero = {o: w for o, w in _weight_dict(cm, weights).items()}
+    if len(nonzero) == 1 and next(iter(nonzero.values())) == 1.0:
+        measure = f"level of {m.label_of(next(iter(nonzero)))}"
+    else:
+        measure = f"value of outcomes ({m.currency})"
+    return tuple(points), measure
+
+
+def _cost_at(cm: CompiledModel, prog, x: np.ndarray, key: str) -> float:
+    v = prog.volumes(x, cm.n_interventions)
+    c = breakdown(cm, _quantities(cm, prog, v).sum(axis=0) * cm.unit_cost)
+    return c.public if key == "public" else c.full
+
+
+__all__ = ["Plan", "PlanningError", "mean_of", "plan", "unit_values"]
