@@ -15,8 +15,10 @@ import importlib
 from typing import Any
 
 from .engine.backwards import BackwardsMap, Pathway, Route, backwards_map
+from .engine.draws import DrawsTable
 from .engine.evaluate import Evaluation, evaluate
 from .engine.planning import Plan, plan
+from .engine.simulate import simulate
 from .model import CompiledModel, Model, ModelError, compile_model, example_names, load_model
 
 __version__ = "0.1.0"
@@ -24,6 +26,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BackwardsMap",
     "CompiledModel",
+    "DrawsTable",
     "Evaluation",
     "Model",
     "ModelError",
@@ -37,9 +40,10 @@ __all__ = [
     "example_names",
     "load_model",
     "plan",
+    "simulate",
 ]
 
-_SUBMODULES = ("appraisal", "survey")
+_SUBMODULES = ("appraisal", "survey", "voi")
 
 
 def __getattr__(name: str) -> Any:

@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands, plan, survey
+    from . import cba, model_commands, plan, survey, uncertainty
 
-    for module in (model_commands, cba, survey, plan):
+    for module in (model_commands, cba, survey, plan, uncertainty):
         module.register(app)
 
 

@@ -1,0 +1,251 @@
+"""Commands ``uncertainty`` (Monte Carlo on a strategy map) and ``voi`` (on a draws file)."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..engine.uncertain import EVIDENCE_CV
+from ..model import load_model
+from ..voi.registry import METHODS
+from .common import BadInput, check_out_path, console, err_console, parse_assignment, print_json
+
+if TYPE_CHECKING:
+    from ..engine.draws import DrawsTable
+    from ..voi.analysis import UncertaintyResult
+
+ModelArg = Annotated[str, typer.Argument(
+    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
+    show_default=False)]
+WtpOpt = Annotated[float, typer.Option(
+    "--wtp", help="Willingness to pay per unit of the target outcome (money), λ.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
+GroupOpt = Annotated[list[str] | None, typer.Option(
+    "--group", help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).")]
+PopOpt = Annotated[float | None, typer.Option(
+    "--population", help="People (or decisions) affected a year, for population EVPI.")]
+HorizonOpt = Annotated[int, typer.Option(
+    "--horizon", help="Years the decision applies, for population EVPI.")]
+RateOpt = Annotated[float, typer.Option(
+    "--discount", help="Discount rate for population EVPI (Green Book 3.5%).")]
+SobolOpt = Annotated[bool, typer.Option(
+    "--sobol", help="Add first-order Sobol indices (RBD-FAST on the draws; needs SALib).")]
+
+_METHOD_HELP = "; ".join(f"{m.name}: {m.summary}" for m in METHODS.values())
+
+
+def _groups(items: list[str] | None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        if "=" not in item:
+            raise BadInput(f"--group '{item}': write NAME=input1,input2")
+        name, _, members = item.partition("=")
+        cols = [c.strip() for c in members.split(",") if c.strip()]
+        if not name.strip() or not cols:
+            raise BadInput(f"--group '{item}': give a name and at least one input")
+        out[name.strip()] = cols
+    return out
+
+
+def _check_common(wtp: float, population: float | None, horizon: int, rate: float) -> None:
+    if not math.isfinite(wtp) or wtp < 0:
+        raise BadInput(f"--wtp {wtp}: willingness to pay must be a finite number ≥ 0")
+    if population is not None and (not math.isfinite(population) or population <= 0):
+        raise BadInput(f"--population {population}: must be a positive number")
+    if horizon < 1:
+        raise BadInput(f"--horizon {horizon}: must be at least 1 year")
+    if not 0 <= rate < 1:
+        raise BadInput(f"--discount {rate}: give a rate such as 0.035")
+
+
+def _evidence_cv(text: str | None) -> dict[int, float]:
+    table = dict(EVIDENCE_CV)
+    if not text:
+        return table
+    for part in text.split(","):
+        grade, value = parse_assignment(part.strip(), "--evidence-cv")
+        if grade not in {"1", "2", "3", "4", "5"}:
+            raise BadInput(f"--evidence-cv '{part}': the grade must be 1 to 5")
+        if value < 0:
+            raise BadInput(f"--evidence-cv '{part}': the coefficient of variation must be ≥ 0")
+        table[int(grade)] = value
+    return table
+
+
+def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
+             population: float | None, horizon: int, rate: float,
+             sobol: bool = False) -> UncertaintyResult:
+    from ..voi.analysis import analyse
+
+    missing = [f"{g}: {c}" for g, cols in groups.items() for c in cols
+               if c not in table.inputs.columns]
+    if missing:
+        raise BadInput("--group names inputs that are not in the draws: " + "; ".join(missing)
+                       + ". Inputs are: " + ", ".join(map(str, table.inputs.columns[:20])))
+    if sobol:
+        try:
+            import SALib  # noqa: F401
+        except ImportError:
+            raise BadInput("--sobol needs the SALib package: pip install SALib") from None
+    return analyse(table, wtp, groups=groups, population=population, horizon=horizon,
+                   rate=rate, sobol=sobol)
+
+
+def _print(result: UncertaintyResult) -> None:
+    d = result.to_dict()
+    cur = d.get("currency", "")
+    t = Table(title=f"Options at willingness to pay {result.wtp:,.0f} {cur} per unit "
+              f"({result.n_draws:,} draws)")
+    t.add_column("option")
+    t.add_column("net benefit (mean)", justify="right")
+    t.add_column("95% interval", justify="right")
+    t.add_column("P(best)", justify="right")
+    for o in sorted(result.options, key=lambda o: -result.net_benefit[o][0]):
+        m, lo, hi = result.net_benefit[o]
+        t.add_row(escape(o), f"{m:,.0f}", f"{lo:,.0f} to {hi:,.0f}",
+                  f"{result.prob_best[o]:.2f}")
+    console.print(t)
+    console.print(f"EVPI: {result.evpi:,.0f} {cur} per decision")
+    if result.population_evpi is not None:
+        console.print(f"Population EVPI: {result.population_evpi:,.0f} {cur}")
+    if result.evppi:
+        e = Table(title="Where better evidence is worth most (EVPPI)")
+        e.add_column("input or group")
+        e.add_column("EVPPI", justify="right")
+        for name, v in list(result.evppi.items())[:15]:
+            e.add_row(escape(name), f"{v:,.0f}")
+        console.print(e)
+    for note in d.get("notes") or []:
+        console.print(f"note: {escape(note)}")
+
+
+def _run_with_progress(fn, draws: int):  # type: ignore[no-untyped-def]
+    if not sys.stderr.isatty() or draws < 20_000:
+        return fn(None)
+    with Progress(TextColumn("drawing"), BarColumn(), TextColumn("{task.completed:,}/"
+                  "{task.total:,}"), TimeRemainingColumn(), console=err_console,
+                  transient=True) as bar:
+        task = bar.add_task("draws", total=draws)
+        return fn(lambda done, total: bar.update(task, completed=done))
+
+
+def uncertainty(
+    model: ModelArg,
+    target: Annotated[str, typer.Option(
+        "--target", help="The outcome to reach and how much of it: OUTCOME=AMOUNT.")],
+    wtp: WtpOpt,
+    draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws.")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result)."
+                                      )] = 1,
+    chunk: Annotated[int | None, typer.Option(
+        "--chunk", help="Draws propagated at once (memory); results do not depend on it.")
+    ] = None,
+    spend: Annotated[float | None, typer.Option(
+        "--spend", help="Compare interventions at this public spend each, not at the target."
+    )] = None,
+    portfolios: Annotated[bool, typer.Option(
+        "--portfolios", help="Compare the model's scenarios as portfolios (baseline + each)."
+    )] = False,
+    portfolio: Annotated[list[str] | None, typer.Option(
+        "--portfolio", help="With --portfolios: only these scenarios (repeatable).")] = None,
+    evidence_priors: Annotated[bool, typer.Option(
+        "--evidence-priors", help="Give plain link effects a lognormal spread by evidence "
+        "grade (CV 0.75/0.5/0.35/0.2/0.1 for grades 1-5).")] = False,
+    evidence_cv: Annotated[str | None, typer.Option(
+        "--evidence-cv", help="Override the grade table, e.g. 1=0.9,2=0.6.")] = None,
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="Apply a scenario first; repeat to stack them.")] = None,
+    group: GroupOpt = None,
+    population: PopOpt = None,
+    horizon: HorizonOpt = 10,
+    discount: RateOpt = 0.035,
+    sobol: SobolOpt = False,
+    json_: JsonOpt = False,
+    out: OutOpt = None,
+    draws_out: Annotated[Path | None, typer.Option(
+        "--draws-out", help="Also write the draws table (.csv or .parquet).")] = None,
+) -> None:
+    """Propagate uncertainty through a strategy map: net benefit, probability each option is
+    best, acceptability curve, incremental analysis, EVPI and EVPPI (where evidence pays)."""
+    check_out_path(out, (".html",))
+    if draws_out is not None:
+        check_out_path(draws_out, (".csv", ".parquet"))
+    _check_common(wtp, population, horizon, discount)
+    if draws < 2:
+        raise BadInput(f"--draws {draws}: need at least 2 draws")
+    if chunk is not None and chunk < 1:
+        raise BadInput(f"--chunk {chunk}: must be at least 1")
+    if spend is not None and portfolios:
+        raise BadInput("--spend and --portfolios are different kinds of option: choose one")
+    if spend is not None and (not math.isfinite(spend) or spend <= 0):
+        raise BadInput(f"--spend {spend}: give a positive public spend")
+    if portfolio and not portfolios:
+        raise BadInput("--portfolio needs --portfolios")
+    from ..engine.simulate import simulate
+
+    outcome, amount = parse_assignment(target, "--target")
+    cv = _evidence_cv(evidence_cv)
+    m = load_model(model, scenarios=tuple(scenario or ()))
+    mode = "spend" if spend is not None else "scenarios" if portfolios else "target"
+    table = _run_with_progress(lambda cb: simulate(
+        m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
+        evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb), draws)
+    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
+    if draws_out is not None:
+        table.write(draws_out)
+    if out is not None:
+        from ..reports.uncertainty import write_report
+
+        write_report(result, table, out)
+    if json_:
+        print_json(result.to_dict())
+    else:
+        _print(result)
+        if out is not None:
+            console.print(f"report written to {escape(str(out))}")
+
+
+def voi(
+    draws_file: Annotated[Path, typer.Argument(
+        help="A draws table (.csv or .parquet): effect:OPTION and cost:OPTION columns (or "
+        "net_benefit:OPTION), other numeric columns are inputs.", show_default=False)],
+    wtp: WtpOpt,
+    group: GroupOpt = None,
+    population: PopOpt = None,
+    horizon: HorizonOpt = 10,
+    discount: RateOpt = 0.035,
+    sobol: SobolOpt = False,
+    json_: JsonOpt = False,
+    out: OutOpt = None,
+) -> None:
+    """Value of information and incremental analysis of draws made by any model."""
+    check_out_path(out, (".html",))
+    _check_common(wtp, population, horizon, discount)
+    from ..engine.draws import DrawsError, DrawsTable
+
+    try:
+        table = DrawsTable.read(draws_file)
+    except DrawsError as exc:
+        raise BadInput(str(exc)) from None
+    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
+    if out is not None:
+        from ..reports.uncertainty import write_report
+
+        write_report(result, table, out)
+    if json_:
+        print_json(result.to_dict())
+    else:
+        _print(result)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("uncertainty", help=uncertainty.__doc__)(uncertainty)
+    app.command("voi", help=(voi.__doc__ or "") + " Methods: " + _METHOD_HELP)(voi)

@@ -1,0 +1,232 @@
+"""Which quantities of a model are uncertain, and their draws in reproducible blocks.
+
+Draws come in **stream blocks** of a fixed number of draws, a function of the model only: block
+``b`` draws from its own generator, ``SeedSequence(seed, spawn_key=(b,))`` (the ``b``-th child
+of ``SeedSequence(seed).spawn``). Draw ``j`` is therefore always position ``j % B`` of block
+``j // B``, so the same seed gives the same numbers, bit for bit, whatever the chunk size used
+to propagate them, the number of workers, or the total number of draws asked for.
+
+Quantities that appear in ``correlations`` are drawn together with a Gaussian copula on ranks
+(correlated normal scores turned into each quantity's own distribution by its quantile
+function); the others are drawn by family, one vectorised numpy call per family and block.
+
+``--evidence-priors``: a link effect written as a plain number gets a lognormal around it
+(sign kept) whose coefficient of variation is set by the link's evidence grade —
+:data:`EVIDENCE_CV` (a convention, overridable); ungraded links count as grade 1 (opinion).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.distributions import (
+    DistributionBase,
+    Fixed,
+    Gamma,
+    LogNormal,
+    Normal,
+)
+from ..model.paths import get_quantity, quantity_paths
+from ..model.schema import Model
+from ..sampling import copula_factor, correlated_uniforms, ppf
+
+EVIDENCE_CV: dict[int, float] = {1: 0.75, 2: 0.5, 3: 0.35, 4: 0.2, 5: 0.1}
+"""Coefficient of variation of an evidence prior by grade: 1 opinion ... 5 replicated
+experimental evidence. A convention, not an estimate: override it for your field."""
+
+# Quantities that change what an option costs or achieves. Volumes and capacities are the
+# decision (each option fixes them) and `available` is a planning constraint, so none of
+# those is propagated.
+_PROPAGATED = ("unit_cost", "inputs", "fixed_inputs", "value", "effect")
+_FAMILIES = ("normal", "lognormal", "triangular", "pert", "uniform", "beta", "gamma")
+
+
+@dataclass(frozen=True)
+class UncertainQuantity:
+    """One uncertain quantity: its path, its distribution, and a sign (−1 for the evidence
+    prior of a harmful effect, drawn as −lognormal)."""
+
+    path: str
+    dist: DistributionBase
+    sign: float = 1.0
+    prior: bool = False
+
+    @property
+    def key(self) -> tuple:
+        """Identity across option models: same path, same distribution, same sign."""
+        return (self.path, self.dist, self.sign)  # distributions are frozen, hence hashable
+
+    @property
+    def mean(self) -> float:
+        return self.sign * float(self.dist.mean)
+
+
+def _propagated(path: str) -> bool:
+    if path.startswith("links["):
+        return True
+    parts = path.split(".")
+    return len(parts) >= 3 and parts[2] in _PROPAGATED
+
+
+def evidence_prior(effect: float, grade: int | None,
+                   table: Mapping[int, float] = EVIDENCE_CV) -> tuple[LogNormal, float] | None:
+    """The lognormal (and sign) an unqualified effect gets under ``--evidence-priors``; None
+    for a zero effect (nothing to spread)."""
+    if effect == 0:
+        return None
+    cv = table[grade if grade is not None else 1]
+    m = abs(float(effect))
+    return LogNormal(mean=m, sd=cv * m), (1.0 if effect > 0 else -1.0)
+
+
+def uncertain_quantities(model: Model, evidence_priors: bool = False,
+                         evidence_cv: Mapping[int, float] = EVIDENCE_CV
+                         ) -> list[UncertainQuantity]:
+    """The model's uncertain quantities that are propagated, in file order."""
+    out = []
+    # links directly (a large map has 10^5 of them); other quantities by path
+    paths = [p for p in quantity_paths(model) if _propagated(p) and not p.startswith("links[")]
+    pairs = [(p, get_quantity(model, p)) for p in paths]
+    pairs += [(f"links[{k}].effect", lk.effect) for k, lk in enumerate(model.links)]
+    for path, q in pairs:
+        if isinstance(q, DistributionBase) and not isinstance(q, Fixed):
+            if _degenerate(q):
+                continue
+            out.append(UncertainQuantity(path, q))
+        elif evidence_priors and path.startswith("links["):
+            k = int(path[len("links["):-len("].effect")])
+            value = float(q.value if isinstance(q, Fixed) else q)
+            prior = evidence_prior(value, model.links[k].evidence, evidence_cv)
+            if prior is not None:
+                out.append(UncertainQuantity(path, prior[0], prior[1], prior=True))
+    return out
+
+
+def _degenerate(q: DistributionBase) -> bool:
+    lo, hi = q.support
+    if isinstance(q, (Normal, LogNormal, Gamma)):
+        return q.sd == 0
+    return lo == hi
+
+
+def stream_block(n_quantities: int) -> int:
+    """Draws per stream block: 1,024 for small models, fewer for large ones so a block of
+    draws (quantities × block) stays near 2^21 numbers (16 MB); a power of two ≥ 16."""
+    size = 1024
+    while size > 16 and size * max(n_quantities, 1) > 2**21:
+        size //= 2
+    return size
+
+
+class BlockSampler:
+    """Draws of ``quantities`` (rows) in stream blocks; ``draws(start, stop)`` gives the
+    (quantities × (stop − start)) array for those draw indices."""
+
+    def __init__(self, quantities: Sequence[UncertainQuantity], seed: int,
+                 correlations: Sequence[tuple[str, str, float]] = ()) -> None:
+        self.quantities = list(quantities)
+        self.seed = int(seed)
+        self.block = stream_block(len(self.quantities))
+        row_of: dict[str, int] = {}
+        for k, q in enumerate(self.quantities):  # the first (base model's) of each path
+            row_of.setdefault(q.path, k)
+        pairs = [(row_of[a], row_of[b], rho) for a, b, rho in correlations
+                 if a in row_of and b in row_of]
+        corr_rows = sorted({r for a, b, _ in pairs for r in (a, b)})
+        self.copula_rows = np.array(corr_rows, dtype=np.int64)
+        self.factor = None
+        if corr_rows:
+            pos = {r: k for k, r in enumerate(corr_rows)}
+            m = np.eye(len(corr_rows))
+            for a, b, rho in pairs:
+                m[pos[a], pos[b]] = m[pos[b], pos[a]] = rho
+            self.factor = copula_factor(m)
+        in_copula = set(corr_rows)
+        self.families: list[tuple[str, np.ndarray, list[np.ndarray]]] = []
+        for fam in _FAMILIES:
+            rows = [k for k, q in enumerate(self.quantities)
+                    if q.dist.dist == fam and k not in in_copula]
+            if rows:
+                self.families.append((fam, np.array(rows, dtype=np.int64),
+                                      _params(fam, [self.quantities[k].dist for k in rows])))
+        self.signs = np.array([q.sign for q in self.quantities])
+
+    def _block(self, b: int) -> np.ndarray:
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed,
+                                                                         spawn_key=(b,))))
+        n = self.block
+        out = np.empty((len(self.quantities), n))
+        if self.factor is not None:
+            u = correlated_uniforms(self.factor, rng, n)
+            for k, row in enumerate(self.copula_rows):
+                out[row] = ppf(self.quantities[row].dist, u[k])
+        for fam, rows, params in self.families:
+            out[rows] = _draw(fam, params, rng, (len(rows), n))
+        neg = self.signs < 0
+        if neg.any():
+            out[neg] *= -1
+        return out
+
+    def draws(self, start: int, stop: int) -> np.ndarray:
+        """Draws ``start`` to ``stop - 1`` of every quantity (quantities × draws)."""
+        out = np.empty((len(self.quantities), stop - start))
+        b = start // self.block
+        while b * self.block < stop:
+            lo, hi = b * self.block, (b + 1) * self.block
+            block = self._block(b)
+            a, z = max(lo, start), min(hi, stop)
+            out[:, a - start:z - start] = block[:, a - lo:z - lo]
+            b += 1
+        return out
+
+
+def _params(fam: str, dists: list) -> list[np.ndarray]:
+    def col(values: list[float]) -> np.ndarray:
+        return np.array(values, dtype=float)[:, None]
+
+    if fam == "normal":
+        return [col([d.mean for d in dists]), col([d.sd for d in dists])]
+    if fam == "lognormal":
+        lp = [d.log_params() for d in dists]
+        return [col([m for m, _ in lp]), col([s for _, s in lp])]
+    if fam in ("triangular",):
+        return [col([d.low for d in dists]), col([d.mode for d in dists]),
+                col([d.high for d in dists])]
+    if fam == "pert":
+        bp = [d.beta_params() for d in dists]
+        return [col([a for a, _ in bp]), col([b for _, b in bp]), col([d.low for d in dists]),
+                col([d.high - d.low for d in dists])]
+    if fam == "uniform":
+        return [col([d.low for d in dists]), col([d.high for d in dists])]
+    if fam == "beta":
+        return [col([d.alpha for d in dists]), col([d.beta for d in dists])]
+    if fam == "gamma":
+        ss = [d.shape_scale() for d in dists]
+        return [col([k for k, _ in ss]), col([t for _, t in ss])]
+    raise ValueError(fam)  # pragma: no cover
+
+
+def _draw(fam: str, p: list[np.ndarray], rng: np.random.Generator,
+          size: tuple[int, int]) -> np.ndarray:
+    if fam == "normal":
+        return rng.normal(p[0], p[1], size)
+    if fam == "lognormal":
+        return rng.lognormal(p[0], p[1], size)
+    if fam == "triangular":
+        return rng.triangular(p[0], p[1], p[2], size)
+    if fam == "pert":
+        return p[2] + p[3] * rng.beta(p[0], p[1], size)
+    if fam == "uniform":
+        return rng.uniform(p[0], p[1], size)
+    if fam == "beta":
+        return rng.beta(p[0], p[1], size)
+    if fam == "gamma":
+        return rng.gamma(p[0], p[1], size)
+    raise ValueError(fam)  # pragma: no cover
+
+
+__all__ = ["EVIDENCE_CV", "BlockSampler", "UncertainQuantity",
+           "evidence_prior", "stream_block", "uncertain_quantities"]
