@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from pydantic import BaseModel
+
 from .errors import did_you_mean
 
 _TOKEN = re.compile(r"([^.\[\]]+)|\[([^\]]*)\]")
@@ -95,7 +97,7 @@ def get_quantity(model: Any, text: str) -> Any:
                 obj = getattr(obj, str(p))
             if obj is None:
                 raise QuantityPathError(f"'{text}': not set in the model")
-        if isinstance(obj, (dict, list, str, bool)) or (hasattr(obj, "model_fields")
+        if isinstance(obj, (dict, list, str, bool)) or (isinstance(obj, BaseModel)
                                                         and not hasattr(obj, "dist")):
             raise QuantityPathError(f"'{text}' is not a single quantity")
         return obj
