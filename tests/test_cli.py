@@ -147,6 +147,21 @@ def test_demo_prints_table_and_writes_report(tmp_path):
     assert "Pathways to" in r.stdout and "HTML report:" in r.stdout
     html = (tmp_path / "older-people-map.html").read_text()
     assert "<svg" in html and "Physio-led strength and balance classes" in html
+    # the model and the run are kept in the embedded SQLite store, as the web app keeps them
+    from coproduce.store import Store
+
+    assert "embedded SQLite store" in r.stdout
+    password = r.stdout.split("with password")[-1].split()[0]
+    store = Store.open(f"sqlite:///{tmp_path / 'coproduce.db'}")
+    try:
+        actor = store.authenticate("analyst@demo.coproduce.local", password)
+        runs = store.list_runs(actor, kind="map")
+        assert len(runs) == 1 and runs[0].status == "done"
+        first = runs[0].result["pathways"][0]["intervention"]
+        assert first == json.loads(cli("map", "example:older-people", "--json").stdout)[
+            "pathways"][0]["intervention"]
+    finally:
+        store.close()
 
 
 @pytest.mark.parametrize("example", ["older-people", "neighbourhood-safety"])

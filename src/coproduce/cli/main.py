@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands, plan, survey, uncertainty
+    from . import cba, model_commands, plan, survey, uncertainty, web_commands
 
-    for module in (model_commands, cba, survey, plan, uncertainty):
+    for module in (model_commands, cba, survey, plan, uncertainty, web_commands):
         module.register(app)
 
 

@@ -279,7 +279,8 @@ def demo(
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the reports.")]
     = Path("coproduce-demo"),
 ) -> None:
-    """Map backwards on the bundled older-people example and write the HTML report."""
+    """Map backwards on the bundled older-people example, write the HTML report and keep the
+    model and the run in an embedded SQLite store that `coproduce serve` can open."""
     from ..reports.map_report import map_report
 
     m = load_model(f"{EXAMPLE_PREFIX}older-people")
@@ -293,6 +294,36 @@ def demo(
     report = out_dir / "older-people-map.html"
     report.write_text(map_report(m, result), encoding="utf-8")
     console.print(f"\nHTML report: {report.resolve()}", highlight=False)
+    _store_demo_run(out_dir, m.name, oid, amount, result)
+
+
+def _store_demo_run(out_dir: Path, name: str, outcome: str, amount: float,
+                    result: BackwardsMap) -> None:
+    """Keep the example and this run in ``out_dir/coproduce.db`` (SQLite), as the web
+    workspace would, so ``coproduce serve`` shows them."""
+    from ..store import Store
+    from ..web.demo import seed_demo
+
+    db = (out_dir / "coproduce.db").resolve()
+    url = f"sqlite:///{db}"
+    store = Store.open(url)
+    try:
+        email, password = seed_demo(store)
+        actor = store.authenticate(email, password)
+        stored = next(sm for sm in store.list_models(actor) if sm.name == name)
+        version = store.get_version(actor, stored.id)
+        run = store.create_run(actor, "map", {"outcome": outcome, "amount": amount,
+                                              "by": result.by, "paths": 10,
+                                              "model_name": stored.name,
+                                              "version": version.number},
+                               model_version_id=version.id)
+        store.finish_run(run.id, status="done", result=result.to_dict())
+    finally:
+        store.close()
+    console.print(f"Stored in the embedded SQLite store {db}: the example model "
+                  f"(version {version.number}) and this run (#{run.id}).", highlight=False)
+    console.print(f"Browse it: .venv/bin/coproduce serve --database {url}  — sign in as "
+                  f"{email} with password {password}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

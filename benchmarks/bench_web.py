@@ -1,0 +1,146 @@
+"""Load benchmark of the web workspace (not a test).
+
+Starts ``coproduce serve`` on a fresh SQLite file in a temporary folder, seeds the demo
+organisation with N users and the bundled examples, then runs N concurrent virtual users for
+a fixed time against 127.0.0.1 only. Each user signs in once, then repeats: open the maps
+list, open the demo map, run backwards mapping (a stored run), open the run's page. Prints
+throughput, p50/p95/p99 latency per kind of request, and errors.
+
+    .venv/bin/python benchmarks/bench_web.py --users 50 --seconds 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import httpx
+
+PASSWORD = "load test password"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def seed(url: str, users: int) -> int:
+    from coproduce.store import Store
+    from coproduce.web.demo import DEMO_ORG, seed_demo
+
+    store = Store.open(url)
+    seed_demo(store)
+    for k in range(users):
+        store.create_user(DEMO_ORG, f"load{k}@demo.example.org", PASSWORD, "analyst")
+    actor = store.authenticate("load0@demo.example.org", PASSWORD)
+    model = next(m for m in store.list_models(actor) if "Older people" in m.name)
+    store.close()
+    return model.id
+
+
+async def user(k: int, base: str, model_id: int, signed_in: asyncio.Barrier, seconds: float,
+               times, errors) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+        async def timed(kind: str, method: str, url: str, ok=(200,), **kw):
+            t = time.perf_counter()
+            try:
+                r = await c.request(method, url, **kw)
+            except httpx.HTTPError as exc:
+                errors[kind].append(repr(exc))
+                return None
+            times[kind].append(time.perf_counter() - t)
+            if r.status_code not in ok:
+                errors[kind].append(r.status_code)
+            return r
+
+        r = await timed("login page", "GET", "/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
+        await timed("sign in", "POST", "/login", ok=(303,),
+                    data={"email": f"load{k}@demo.example.org", "password": PASSWORD,
+                          "csrf_token": csrf, "next": "/"})
+        page = await c.get("/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        # everyone browses once all have signed in: signing in is argon2 work (about 0.3 s
+        # of CPU each) that would otherwise be mixed into the browsing figures
+        await signed_in.wait()
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            await timed("maps list", "GET", "/")
+            await timed("map page", "GET", f"/models/{model_id}")
+            r = await timed("map backwards", "POST", f"/models/{model_id}/map", ok=(303,),
+                            data={"csrf_token": csrf, "outcome": "independent_years",
+                                  "amount": "300", "by": "full"})
+            if r is not None and r.status_code == 303:
+                await timed("run page", "GET", r.headers["location"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--workers", type=int, default=1, help="server processes")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        model_id = seed(url, args.users)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "COPRODUCE_INSECURE_COOKIES": "1"}
+        server = subprocess.Popen([sys.executable, "-m", "coproduce", "serve", "--port",
+                                   str(port), "--database", url, "--insecure-cookies",
+                                   "--workers", str(args.workers)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(base + "/login", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            times: dict[str, list[float]] = defaultdict(list)
+            errors: dict[str, list] = defaultdict(list)
+            async def run_all() -> float:
+                barrier = asyncio.Barrier(args.users)
+                await asyncio.gather(*(user(k, base, model_id, barrier, args.seconds, times,
+                                            errors) for k in range(args.users)))
+                return args.seconds
+
+            start = time.perf_counter()
+            asyncio.run(run_all())
+            total_time = time.perf_counter() - start
+            elapsed = args.seconds
+        finally:
+            server.terminate()
+            server.wait(20)
+    signing_in = ("login page", "sign in")
+    total = sum(len(v) for k, v in times.items() if k not in signing_in)
+    n_err = sum(len(v) for v in errors.values())
+    print(f"{args.users} users, {args.workers} server process(es), {elapsed:.0f} s: "
+          f"{total} requests, "
+          f"{total / elapsed:.1f} requests/s, {len(times['map backwards']) / elapsed:.1f} "
+          f"backwards mappings/s, {n_err} errors (after all signed in; "
+          f"{total_time:.0f} s in all)")
+    every = sorted(x for k, v in times.items() if k not in signing_in for x in v)
+    print(f"{'request':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for kind, xs in [*sorted(times.items()), ("all browsing", every)]:
+        xs = sorted(xs)
+        q = statistics.quantiles(xs, n=100) if len(xs) > 1 else [xs[0]] * 99
+        print(f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
+              f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}")
+    for kind, errs in errors.items():
+        print(f"errors in {kind}: {errs[:5]}")
+
+
+if __name__ == "__main__":
+    main()

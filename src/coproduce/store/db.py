@@ -1,0 +1,69 @@
+"""Where the store lives and how to connect to it.
+
+By default an SQLite file, ``coproduce.db``, in the data folder: ``$COPRODUCE_HOME`` when set,
+else ``$XDG_DATA_HOME/coproduce`` (``~/.local/share/coproduce`` on Linux). SQLite runs with
+write-ahead logging (readers do not block the writer) and foreign keys enforced. Set
+``COPRODUCE_DATABASE_URL`` (for example ``postgresql+psycopg://user@host/dbname``) to use
+PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+URL_VARIABLE = "COPRODUCE_DATABASE_URL"
+
+
+def data_home() -> Path:
+    """The folder holding the default SQLite file."""
+    if os.environ.get("COPRODUCE_HOME"):
+        return Path(os.environ["COPRODUCE_HOME"]).expanduser()
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "coproduce"
+
+
+def default_url() -> str:
+    """``COPRODUCE_DATABASE_URL`` if set, else the SQLite file in :func:`data_home`."""
+    url = os.environ.get(URL_VARIABLE)
+    if url:
+        return url
+    return f"sqlite:///{data_home() / 'coproduce.db'}"
+
+
+def _normalise(url: str) -> str:
+    # "postgresql://" alone would ask for psycopg2; we ship psycopg 3
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default :func:`default_url`); SQLite gets WAL and foreign keys."""
+    url = _normalise(url or default_url())
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

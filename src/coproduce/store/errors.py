@@ -1,0 +1,38 @@
+"""What the store raises; the web app turns these into 404, 403, 409, 422 and 429."""
+
+from __future__ import annotations
+
+from ..model.errors import Issue, ModelError
+
+
+class StoreError(Exception):
+    """Base of the store's own errors."""
+
+
+class NotFound(StoreError):
+    """No such thing in the caller's organisation (other organisations' rows look absent)."""
+
+
+class Forbidden(StoreError):
+    """The caller's role does not allow this."""
+
+
+class Conflict(StoreError):
+    """A stale edit: the model moved on since the caller read it."""
+
+    def __init__(self, message: str, *, head: int | None = None) -> None:
+        super().__init__(message)
+        self.head = head
+
+
+class RateLimited(StoreError):
+    """Too many failed sign-ins; try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed sign-ins: try again in {retry_after // 60 + 1} minutes")
+        self.retry_after = retry_after
+
+
+def invalid(path: str, message: str) -> ModelError:
+    """A one-issue :class:`ModelError` for a bad field of a store request."""
+    return ModelError([Issue(path, message)])

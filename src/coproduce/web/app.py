@@ -1,0 +1,143 @@
+"""Build the FastAPI application: store, worker, routes, errors."""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..model.errors import ModelError
+from ..store import Conflict, Forbidden, NotFound, RateLimited, Store
+from .runner import Worker
+from .security import BadCsrf, NotSignedIn, login_url
+from .templating import render
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(store: Store | None = None, *, secure_cookies: bool | None = None,
+               threads: int | None = None, abandon_runs: bool | None = None) -> FastAPI:
+    """The workspace app over ``store`` (default: :meth:`Store.open`).
+
+    ``secure_cookies`` (default: true unless ``COPRODUCE_INSECURE_COOKIES=1``) marks the
+    session cookie Secure; browsers still send it to http://127.0.0.1 and http://localhost.
+    With no arguments it reads its settings from the environment, so that
+    ``uvicorn --factory coproduce.web.app:create_app`` works too.
+    """
+    store = store or Store.open()
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("COPRODUCE_INSECURE_COOKIES", "") not in ("1", "true")
+    if threads is None:
+        threads = int(os.environ.get("COPRODUCE_THREADS", "2"))
+    if abandon_runs is None:
+        # with several server processes, `coproduce serve` does this once before they start
+        abandon_runs = os.environ.get("COPRODUCE_WORKER_PROCESS") != "1"
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if abandon_runs:
+            store.abandon_unfinished_runs()
+        yield
+        app.state.worker.shutdown()
+
+    app = FastAPI(
+        title="coproduce workspace",
+        version=__version__,
+        description="Strategy maps, pathways and appraisals shared across a partnership. "
+                    "The JSON API mirrors the command line and returns the same result objects "
+                    "as `--json`. Authenticate with `Authorization: Bearer cpt_...` (make a "
+                    "token on the API tokens page).",
+        lifespan=lifespan,
+        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+    )
+    app.state.store = store
+    app.state.worker = Worker(store, threads=threads)
+    app.state.secure_cookies = secure_cookies
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    _errors(app)
+    from .routes import include_all
+
+    include_all(app)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith("/docs"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _errors(app: FastAPI) -> None:
+    def page(request: Request, status: int, title: str, message: str, **extra):
+        if _is_api(request):
+            return JSONResponse({"error": title, "detail": message, **extra}, status_code=status)
+        return render(request, "error.html", status_code=status, title=title, message=message)
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn):
+        if _is_api(request):
+            return JSONResponse({"error": "not signed in",
+                                 "detail": "send Authorization: Bearer TOKEN or sign in"},
+                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return RedirectResponse(login_url(request), status_code=303)
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, exc: BadCsrf):
+        return page(request, 403, "Form expired",
+                    "This form was not sent from a current page of the workspace (its security "
+                    "token is missing or out of date). Go back, reload the page and try again.")
+
+    @app.exception_handler(NotFound)
+    async def not_found(request: Request, exc: NotFound):
+        return page(request, 404, "Not found", str(exc))
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden):
+        return page(request, 403, "Not allowed", str(exc))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, exc: Conflict):
+        return page(request, 409, "Edit conflict", str(exc), head=exc.head)
+
+    @app.exception_handler(RateLimited)
+    async def limited(request: Request, exc: RateLimited):
+        resp = page(request, 429, "Too many attempts", str(exc))
+        resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
+
+    @app.exception_handler(ModelError)
+    async def invalid(request: Request, exc: ModelError):
+        if _is_api(request):
+            return JSONResponse(exc.to_dict(), status_code=422)
+        return render(request, "error.html", status_code=422, title="Invalid input",
+                      message=str(exc), issues=exc.issues)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        return page(request, exc.status_code, "Not found" if exc.status_code == 404 else
+                    "Error", str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        issues = [{"path": ".".join(str(p) for p in e.get("loc", ())[1:]),
+                   "message": e.get("msg", "")} for e in exc.errors()]
+        if _is_api(request):
+            return JSONResponse({"error": "invalid input", "issues": issues}, status_code=422)
+        return render(request, "error.html", status_code=422, title="Invalid input",
+                      message="; ".join(f"{i['path']}: {i['message']}" for i in issues))

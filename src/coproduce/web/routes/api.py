@@ -1,0 +1,303 @@
+"""The JSON API: the command line's analyses over stored models, with the same result objects
+as ``--json``. Authenticate with ``Authorization: Bearer cpt_...``; with the session cookie,
+send the page's CSRF token as ``X-CSRF-Token`` on every POST and DELETE."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ...model.errors import Issue, ModelError
+from ...store import diff_models
+from ..modelcache import loaded
+from ..security import Caller, analyst, caller, checked_caller
+from . import backwards
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class ModelSummary(BaseModel):
+    id: int
+    name: str
+    head: int = Field(description="number of the latest version")
+    updated_at: datetime
+
+
+class VersionInfo(BaseModel):
+    number: int
+    message: str
+    source: str
+    created_at: datetime
+
+
+class ModelDetail(ModelSummary):
+    versions: list[VersionInfo]
+
+
+class VersionData(VersionInfo):
+    data: dict[str, Any] = Field(description="the model, as a model file holds it")
+
+
+class NewModel(BaseModel):
+    name: str = Field("", max_length=200, description="default: the model's own name")
+    model: dict[str, Any] = Field(description="the model file's content as JSON")
+
+
+class NewVersion(BaseModel):
+    base_version: int = Field(ge=1, description="the version these edits start from")
+    model: dict[str, Any]
+    message: str = Field("", max_length=2000)
+
+
+class Created(BaseModel):
+    id: int
+    name: str
+    version: int
+
+
+class MapRequest(BaseModel):
+    outcome: str
+    amount: float = Field(gt=0, le=1e15)
+    by: Literal["full", "public"] = "full"
+    paths: int = Field(10, ge=1, le=100)
+    scenario: str = Field("", max_length=200)
+    version: int | None = Field(None, ge=1, description="default: the latest")
+
+
+class EvaluateRequest(BaseModel):
+    volumes: dict[str, float] = Field(default_factory=dict)
+    version: int | None = Field(None, ge=1)
+
+
+class AppraisalRequest(BaseModel):
+    example: Literal["falls-prevention", "balsall-heath"] | None = None
+    appraisal: dict[str, Any] | None = Field(None, description="an appraisal file as JSON")
+    draws: int = Field(0, ge=0, le=200_000)
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+class SurveyRequest(BaseModel):
+    example: Literal["five-nation"] = "five-nation"
+    by: Literal["country", ""] = "country"
+    min_cell: int = Field(10, ge=1, le=100_000)
+
+
+class RunInfo(BaseModel):
+    id: int
+    kind: str
+    status: str
+    progress: float
+    stage: str
+    model_version_id: int | None
+    inputs: dict[str, Any]
+    scenario: str
+    seed: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    error: str
+    result: dict[str, Any] | None = Field(None, description="the result object, as --json")
+
+
+class TokenInfo(BaseModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewToken(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class TokenCreated(TokenInfo):
+    token: str = Field(description="shown only once")
+
+
+class Me(BaseModel):
+    email: str
+    name: str
+    role: str
+    organisation: str
+
+
+def _run_info(run) -> RunInfo:
+    inputs = {k: v for k, v in run.inputs.items() if k != "data"}
+    return RunInfo(id=run.id, kind=run.kind, status=run.status, progress=run.progress,
+                   stage=run.stage, model_version_id=run.model_version_id, inputs=inputs,
+                   scenario=run.scenario, seed=run.seed, created_at=run.created_at,
+                   finished_at=run.finished_at, error=run.error, result=run.result)
+
+
+def _store(request: Request):
+    return request.app.state.store
+
+
+@router.get("/me", response_model=Me)
+def me(c: Caller = Depends(caller)):
+    return Me(email=c.actor.email, name=c.actor.name, role=c.actor.role,
+              organisation=c.actor.org_name)
+
+
+@router.get("/models", response_model=list[ModelSummary])
+def list_models(request: Request, c: Caller = Depends(caller)):
+    return [ModelSummary(id=m.id, name=m.name, head=m.head, updated_at=m.updated_at)
+            for m in _store(request).list_models(c.actor)]
+
+
+@router.post("/models", response_model=Created, status_code=201,
+             responses={422: {"description": "invalid model: every problem, located"}})
+def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
+    """Store a new model (validated first: nothing is stored when it is invalid)."""
+    m, v = _store(request).create_model(c.actor, body.name, body.model, source="api")
+    return Created(id=m.id, name=m.name, version=v.number)
+
+
+@router.get("/models/{model_id}", response_model=ModelDetail)
+def get_model(request: Request, model_id: int, c: Caller = Depends(caller)):
+    store = _store(request)
+    m = store.get_model(c.actor, model_id)
+    vs = [VersionInfo(number=v.number, message=v.message, source=v.source,
+                      created_at=v.created_at) for v in store.list_versions(c.actor, model_id)]
+    return ModelDetail(id=m.id, name=m.name, head=m.head, updated_at=m.updated_at, versions=vs)
+
+
+@router.get("/models/{model_id}/versions/{number}", response_model=VersionData)
+def get_version(request: Request, model_id: int, number: int, c: Caller = Depends(caller)):
+    v = _store(request).get_version(c.actor, model_id, number)
+    return VersionData(number=v.number, message=v.message, source=v.source,
+                       created_at=v.created_at, data=v.data)
+
+
+@router.post("/models/{model_id}/versions", response_model=Created, status_code=201,
+             responses={409: {"description": "the model moved on since base_version"},
+                        422: {"description": "invalid model"}})
+def save_version(request: Request, model_id: int, body: NewVersion,
+                 c: Caller = Depends(analyst)):
+    """Save the next version; refused with 409 if ``base_version`` is not the latest."""
+    store = _store(request)
+    v = store.save_version(c.actor, model_id, body.model, base=body.base_version,
+                           message=body.message)
+    return Created(id=model_id, name=store.get_model(c.actor, model_id).name, version=v.number)
+
+
+@router.get("/models/{model_id}/diff")
+def diff(request: Request, model_id: int, a: int = Query(ge=1), b: int = Query(ge=1),
+         c: Caller = Depends(caller)) -> dict[str, Any]:
+    store = _store(request)
+    va, vb = store.get_version(c.actor, model_id, a), store.get_version(c.actor, model_id, b)
+    changes = diff_models(va.data, vb.data)
+    return {"from": a, "to": b, "changes": [ch.to_dict() for ch in changes],
+            "sentences": [ch.sentence() for ch in changes]}
+
+
+def _finished(request: Request, c: Caller, run) -> JSONResponse:
+    run = _store(request).get_run(c.actor, run.id)
+    code = 200 if run.status in ("done", "failed", "cancelled") else 202
+    return JSONResponse(_run_info(run).model_dump(mode="json"), status_code=code)
+
+
+@router.post("/models/{model_id}/map", response_model=RunInfo,
+             responses={202: {"description": "still running: poll /api/runs/{id}"}})
+def map_backwards(request: Request, model_id: int, body: MapRequest,
+                  c: Caller = Depends(analyst)):
+    """Backwards mapping; ``result`` is exactly what ``coproduce map --json`` prints."""
+    run = backwards.start(request, c, model_id, body.version, body.outcome, body.amount,
+                          body.by, body.scenario, body.paths)
+    return _finished(request, c, run)
+
+
+@router.post("/models/{model_id}/evaluate", response_model=RunInfo,
+             responses={202: {"description": "still running: poll /api/runs/{id}"}})
+def evaluate(request: Request, model_id: int, body: EvaluateRequest,
+             c: Caller = Depends(analyst)):
+    """Evaluation at given volumes; ``result`` is what ``coproduce evaluate --json`` prints."""
+    store = _store(request)
+    m = store.get_model(c.actor, model_id)
+    v = store.get_version(c.actor, model_id, body.version)
+    model, _cm = loaded(v)
+    bad = [Issue(f"volumes.{k}", "unknown intervention" if k not in model.interventions
+                 else "cannot be negative") for k, x in body.volumes.items()
+           if k not in model.interventions or not x >= 0]
+    if bad:
+        raise ModelError(bad)
+    run = store.create_run(c.actor, "evaluate", {"volumes": body.volumes, "model_name": m.name,
+                                                 "version": v.number}, model_version_id=v.id)
+    request.app.state.worker.run_now(run.id)
+    return _finished(request, c, run)
+
+
+@router.post("/appraisals", response_model=RunInfo, status_code=202)
+def appraisal(request: Request, body: AppraisalRequest, c: Caller = Depends(analyst)):
+    """Start a cost-benefit appraisal in the background; ``result`` as ``coproduce cba --json``."""
+    from ...appraisal.loading import load_appraisal
+
+    c.actor.require("analyst")
+    if (body.example is None) == (body.appraisal is None):
+        raise ModelError([Issue("example", "give either example or appraisal")])
+    load_appraisal(body.appraisal if body.appraisal is not None else f"example:{body.example}")
+    inputs: dict[str, Any] = {"example": body.example or "", "draws": body.draws}
+    if body.appraisal is not None:
+        inputs["data"] = body.appraisal
+    run = _store(request).create_run(c.actor, "appraisal", inputs, seed=body.seed)
+    request.app.state.worker.submit(run.id)
+    return _finished(request, c, run)
+
+
+@router.post("/surveys", response_model=RunInfo, status_code=202)
+def survey(request: Request, body: SurveyRequest, c: Caller = Depends(analyst)):
+    """Start prevalence estimates on the bundled survey, as ``coproduce survey estimate``."""
+    run = _store(request).create_run(c.actor, "survey", body.model_dump())
+    request.app.state.worker.submit(run.id)
+    return _finished(request, c, run)
+
+
+@router.get("/runs", response_model=list[RunInfo])
+def runs(request: Request, kind: str | None = Query(None, max_length=32),
+         limit: int = Query(50, ge=1, le=500), c: Caller = Depends(caller)):
+    return [_run_info(r).model_copy(update={"result": None})
+            for r in _store(request).list_runs(c.actor, kind=kind, limit=limit)]
+
+
+@router.get("/runs/{run_id}", response_model=RunInfo)
+def run(request: Request, run_id: int, c: Caller = Depends(caller)):
+    return _run_info(_store(request).get_run(c.actor, run_id))
+
+
+@router.post("/runs/{run_id}/cancel", response_model=RunInfo)
+def cancel(request: Request, run_id: int, c: Caller = Depends(analyst)):
+    return _run_info(_store(request).cancel_run(c.actor, run_id))
+
+
+@router.get("/tokens", response_model=list[TokenInfo])
+def tokens(request: Request, c: Caller = Depends(caller)):
+    return [TokenInfo.model_validate(t, from_attributes=True)
+            for t in _store(request).list_tokens(c.actor)]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201)
+def new_token(request: Request, body: NewToken, c: Caller = Depends(checked_caller)):
+    tok, plain = _store(request).create_token(c.actor, body.name)
+    return TokenCreated(token=plain, **TokenInfo.model_validate(
+        tok, from_attributes=True).model_dump())
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke(request: Request, token_id: int, c: Caller = Depends(checked_caller)):
+    _store(request).revoke_token(c.actor, token_id)
+
+
+@router.get("/examples")
+def examples(c: Caller = Depends(caller)) -> dict[str, list[str]]:
+    from ...model import example_names
+
+    return {"models": example_names(), "appraisals": ["falls-prevention", "balsall-heath"],
+            "surveys": ["five-nation"]}
+
+
+__all__ = ["router"]

@@ -1,0 +1,135 @@
+"""Appraisal (cost-benefit): a bundled example or an uploaded appraisal file, run in the
+background (Monte Carlo when draws > 0), with the HTML report of ``coproduce cba``."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pandas as pd
+import yaml
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+
+from ...model.errors import Issue, ModelError
+from ..runner import Analysis, Report, RunContext, register
+from ..security import Caller, analyst, caller
+from ..templating import render
+
+router = APIRouter(include_in_schema=False)
+EXAMPLES = ("falls-prevention", "balsall-heath")
+MAX_DRAWS = 200_000
+
+
+def _appraise(ctx: RunContext):
+    from ...appraisal import appraise
+
+    i = ctx.inputs
+    source = i["data"] if i.get("data") is not None else f"example:{i['example']}"
+    return appraise(source, draws=int(i.get("draws", 0)), seed=ctx.seed,
+                    time_valuation=i.get("time_valuation") or None)
+
+
+def compute(ctx: RunContext) -> dict[str, Any]:
+    ctx.progress(0.1, "appraising the options" + (
+        f" with {int(ctx.inputs.get('draws', 0)):,} Monte Carlo draws"
+        if ctx.inputs.get("draws") else ""))
+    result = _appraise(ctx)
+    ctx.progress(0.95, "storing the result")
+    return result.to_dict()
+
+
+def html_report(ctx: RunContext, _r: dict) -> bytes:
+    from ...reports.cba import render_html
+
+    return render_html(_appraise(ctx)).encode("utf-8")
+
+
+def xlsx_report(ctx: RunContext, _r: dict) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from ...reports.cba_xlsx import write_xlsx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "cba.xlsx"
+        write_xlsx(_appraise(ctx), path)
+        return path.read_bytes()
+
+
+def headline_frame(result: dict) -> pd.DataFrame:
+    rows = []
+    labels = result.get("year_labels") or []
+    for name, o in result["options"].items():
+        year = (o.get("payback_year") or {}).get("discounted")
+        if isinstance(year, int) and 0 <= year < len(labels):
+            year = labels[year]  # the result counts years from 0; people read calendar years
+        pv = o.get("pv_benefits", {})
+        rows.append({"option": o.get("label") or name, "pv_costs": o.get("pv_costs"),
+                     "pv_fiscal_benefits": pv.get("fiscal"),
+                     "pv_economic_benefits": pv.get("economic"),
+                     "pv_social_benefits": pv.get("social"),
+                     "npv_public_value": o.get("npv_public_value"),
+                     "benefit_cost_ratio": o.get("benefit_cost_ratio"),
+                     "fiscal_roi": o.get("fiscal_roi"),
+                     "payback_year": year})
+    return pd.DataFrame(rows)
+
+
+CSV_TABLES = {"headline": headline_frame}
+
+
+def view(request: Request, run, result: dict, version) -> dict[str, Any]:
+    return {"headline": headline_frame(result)}
+
+
+register(Analysis(kind="appraisal", title="Cost-benefit appraisal", compute=compute,
+                  template="run_appraisal.html", view=view, needs_model=False,
+                  reports=(Report("html", "text/html", html_report),
+                           Report("xlsx", "application/vnd.openxmlformats-officedocument."
+                                  "spreadsheetml.sheet", xlsx_report))))
+
+
+@router.get("/appraisals")
+def appraisals(request: Request, c: Caller = Depends(caller)):
+    runs = request.app.state.store.list_runs(c.actor, kind="appraisal")
+    return render(request, "appraisals.html", examples=EXAMPLES, runs=runs, issues=None)
+
+
+@router.post("/appraisals")
+async def start(request: Request, example: str = Form(""), draws: int = Form(0),
+                seed: int = Form(1), file: UploadFile | None = File(None),
+                c: Caller = Depends(analyst)):
+    store = request.app.state.store
+    c.actor.require("analyst")
+    issues = []
+    data = None
+    if not 0 <= draws <= MAX_DRAWS:
+        issues.append(Issue("draws", f"must be between 0 and {MAX_DRAWS:,}"))
+    if file is not None and file.filename:
+        try:
+            data = yaml.safe_load(io.BytesIO(await file.read()))
+        except yaml.YAMLError as exc:
+            issues.append(Issue("file", f"not YAML or JSON: {exc}"))
+        if data is not None and not isinstance(data, dict):
+            issues.append(Issue("file", "the file must hold a mapping of appraisal fields"))
+    elif example not in EXAMPLES:
+        issues.append(Issue("example", f"choose one of {', '.join(EXAMPLES)} or upload a file"))
+    if not issues:
+        from ...appraisal.loading import load_appraisal
+
+        try:  # validate now so that an invalid file stores nothing
+            load_appraisal(data if data is not None else f"example:{example}")
+        except ModelError as exc:
+            issues.extend(exc.issues)
+    if issues:
+        runs = store.list_runs(c.actor, kind="appraisal")
+        return render(request, "appraisals.html", status_code=422, examples=EXAMPLES,
+                      runs=runs, issues=issues)
+    inputs = {"example": example if data is None else "", "draws": draws,
+              "file": file.filename if data is not None else ""}
+    if data is not None:
+        inputs["data"] = data
+    run = store.create_run(c.actor, "appraisal", inputs, seed=seed)
+    request.app.state.worker.submit(run.id, wait=0.5 if draws else 5.0)
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
