@@ -106,11 +106,12 @@ def _best_k(ready: np.ndarray, ls: np.ndarray, owner: np.ndarray, succ: np.ndarr
         cols_total = width * k
         # the k-th largest value of each row (a value partition is far faster than an
         # arg-partition), then the entries at or above it, best first
+        tiny = np.finfo(float).tiny  # a threshold of at least this keeps zero padding out
         if k < cols_total:
             kth = np.partition(block, cols_total - k, axis=1)[:, cols_total - k]
-            sel_rows, sel_cols = np.nonzero((block >= kth[:, None]) & (block > 0))
+            sel_rows, sel_cols = np.nonzero(block >= np.maximum(kth, tiny)[:, None])
         else:
-            sel_rows, sel_cols = np.nonzero(block > 0)
+            sel_rows, sel_cols = np.nonzero(block >= tiny)
         sel_vals = block[sel_rows, sel_cols]
         # best first within each row: one float key (row + 1 - value / row maximum) sorts far
         # faster than a lexicographic sort; values within ~1e-11 of each other may swap
