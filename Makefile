@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The command-line demo (table, HTML report, run kept in SQLite), then the web workspace on it.
 demo: $(STAMP)
-	$(BIN)/coproduce demo
+	$(BIN)/coproduce demo --out-dir coproduce-demo
+	$(BIN)/coproduce serve --demo --database sqlite:///$(CURDIR)/coproduce-demo/coproduce.db
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -151,10 +151,10 @@ def test_demo_prints_table_and_writes_report(tmp_path):
     from coproduce.store import Store
 
     assert "embedded SQLite store" in r.stdout
-    password = r.stdout.split("with password")[-1].split()[0]
     store = Store.open(f"sqlite:///{tmp_path / 'coproduce.db'}")
     try:
-        actor = store.authenticate("analyst@demo.coproduce.local", password)
+        store.reset_password("analyst@demo.coproduce.local", "a test password")
+        actor = store.authenticate("analyst@demo.coproduce.local", "a test password")
         runs = store.list_runs(actor, kind="map")
         assert len(runs) == 1 and runs[0].status == "done"
         first = runs[0].result["pathways"][0]["intervention"]

@@ -308,7 +308,7 @@ def _store_demo_run(out_dir: Path, name: str, outcome: str, amount: float,
     url = f"sqlite:///{db}"
     store = Store.open(url)
     try:
-        email, password = seed_demo(store)
+        email, password = seed_demo(store)  # the password is set anew by `serve --demo`
         actor = store.authenticate(email, password)
         stored = next(sm for sm in store.list_models(actor) if sm.name == name)
         version = store.get_version(actor, stored.id)
@@ -322,8 +322,8 @@ def _store_demo_run(out_dir: Path, name: str, outcome: str, amount: float,
         store.close()
     console.print(f"Stored in the embedded SQLite store {db}: the example model "
                   f"(version {version.number}) and this run (#{run.id}).", highlight=False)
-    console.print(f"Browse it: .venv/bin/coproduce serve --database {url}  — sign in as "
-                  f"{email} with password {password}", highlight=False)
+    console.print(f"Browse it: .venv/bin/coproduce serve --demo --database {url} "
+                  "(it prints the demo analyst's sign-in)", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
