@@ -8,8 +8,9 @@ JSON — as an admin of one organisation holding real objects.
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from .conftest import example_data
@@ -103,7 +104,10 @@ def _fuzz(w, headers, method, path, path_values, query_values, body) -> None:
         kw = {"params": {k: v for k, v in qv.items() if isinstance(v, (int, str, float))}}
         if body is not None:
             kw["json"] = body
-        r = w.request(method, url, headers=headers, **kw)
+        try:
+            r = w.request(method, url, headers=headers, **kw)
+        except httpx.InvalidURL:  # a control character in a path: no client can send it
+            assume(False)
         assert r.status_code < 500, (method, url, body, r.text[:500])
         if r.status_code != 204:
             r.json()

@@ -16,10 +16,12 @@ def include_all(app: FastAPI) -> None:
         edit,
         evaluate,
         models,
+        planning,
         runs,
         survey,
+        uncertainty,
     )
 
-    for module in (assets, auth, models, edit, backwards, evaluate, appraisal, survey, runs,
-                   admin, api):
+    for module in (assets, auth, models, edit, backwards, evaluate, uncertainty, planning,
+                   appraisal, survey, runs, admin, api):
         app.include_router(module.router)

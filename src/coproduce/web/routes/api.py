@@ -15,7 +15,7 @@ from ...model.errors import Issue, ModelError
 from ...store import diff_models
 from ..modelcache import loaded
 from ..security import Caller, analyst, caller, checked_caller
-from . import backwards
+from . import backwards, planning, uncertainty
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -71,6 +71,29 @@ class MapRequest(BaseModel):
 class EvaluateRequest(BaseModel):
     volumes: dict[str, float] = Field(default_factory=dict)
     version: int | None = Field(None, ge=1)
+
+
+class UncertaintyRequest(BaseModel):
+    outcome: str = Field(description="the target outcome")
+    amount: float = Field(description="how much of it to reach, in its unit, a period")
+    wtp: float = Field(description="willingness to pay per unit of the target outcome, λ")
+    draws: int = Field(2_000, description="Monte Carlo draws, 2 to 20,000")
+    seed: int = Field(1, description="random seed, 0 to 2,147,483,647")
+    mode: Literal["target", "spend", "scenarios"] = Field(
+        "target", description="options: scaled to the target, the same public spend, or the "
+        "model's scenarios as portfolios")
+    spend: float | None = Field(None, description="public spend per option (mode 'spend')")
+    evidence_priors: bool = False
+    version: int | None = Field(None, ge=1, description="default: the latest")
+
+
+class PlanRequest(BaseModel):
+    targets: dict[str, float] | None = Field(
+        None, description="{outcome: amount}; default the model's targets (none with a budget)")
+    objective: Literal["public", "full"] = "public"
+    budget: float | None = Field(None, description="public budget: the most value within it")
+    frontier: int = Field(0, description="0, or 2 to 50 points of value against budget")
+    version: int | None = Field(None, ge=1, description="default: the latest")
 
 
 class AppraisalRequest(BaseModel):
@@ -229,6 +252,37 @@ def evaluate(request: Request, model_id: int, body: EvaluateRequest,
     run = store.create_run(c.actor, "evaluate", {"volumes": body.volumes, "model_name": m.name,
                                                  "version": v.number}, model_version_id=v.id)
     request.app.state.worker.run_now(run.id)
+    return _finished(request, c, run)
+
+
+@router.post("/models/{model_id}/uncertainty", response_model=RunInfo, status_code=202,
+             responses={200: {"description": "finished within half a second"},
+                        422: {"description": "invalid input, each issue naming its field"}})
+def uncertainty_run(request: Request, model_id: int, body: UncertaintyRequest,
+                    c: Caller = Depends(analyst)):
+    """Monte Carlo uncertainty and value of information in the background; ``result`` is what
+    ``coproduce uncertainty --json`` prints (poll ``/api/runs/{id}``)."""
+    inputs = body.model_dump(exclude={"version"})
+    run = uncertainty.start(request, c, model_id, body.version, inputs)
+    return _finished(request, c, run)
+
+
+@router.post("/models/{model_id}/plan", response_model=RunInfo,
+             responses={202: {"description": "still running: poll /api/runs/{id}"},
+                        422: {"description": "invalid input, each issue naming its field"}})
+def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Depends(analyst)):
+    """Planning; ``result`` is what ``coproduce plan --json`` prints (an infeasible plan is a
+    finished run whose result has ``status`` infeasible and ``relaxation``)."""
+    store = _store(request)
+    m = store.get_model(c.actor, model_id)
+    v = store.get_version(c.actor, model_id, body.version)
+    model, _cm = loaded(v)
+    targets = body.targets
+    if targets is None:
+        targets = {} if body.budget is not None else dict(model.targets)
+    run = planning.start(request, c, m.id, v.number,
+                         {"targets": targets, "objective": body.objective,
+                          "budget": body.budget, "frontier": body.frontier})
     return _finished(request, c, run)
 
 

@@ -90,7 +90,7 @@ def csv_data(request: Request, run_id: int, table: str, c: Caller = Depends(call
     if run.status != "done":
         raise NotFound(f"run {run_id} has not finished")
     module = {"map": "backwards", "evaluate": "evaluate", "appraisal": "appraisal",
-              "survey": "survey"}.get(run.kind)
+              "survey": "survey", "uncertainty": "uncertainty", "plan": "planning"}.get(run.kind)
     tables = getattr(import_module(f".{module}", __package__), "CSV_TABLES", {}) if module \
         else {}
     if table not in tables:
