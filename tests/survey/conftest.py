@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pandas as pd
 import pytest
-
-ORACLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "oracles"
+from tests.conftest import read_reference_csv
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = ORACLES / f"survey_{name}.csv"
-    if not path.exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{path} is missing: CI must provide ../shared/reference")
-        pytest.skip(f"{path} not found: the reference oracles live in ../shared/reference")
-    return pd.read_csv(path)
+    return read_reference_csv(f"survey_{name}.csv")
 
 
 @pytest.fixture(scope="session")

@@ -9,8 +9,9 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 
 # Off a terminal (pipes, CI logs) rich would wrap at 80 columns; tables need more room and
@@ -21,6 +22,16 @@ err_console = Console(stderr=True, soft_wrap=True)
 EXIT_OK = 0
 EXIT_IMPOSSIBLE = 1
 EXIT_BAD_INPUT = 2
+
+
+# The arguments and options every analysis command shares, declared once.
+ModelArg = Annotated[str, typer.Argument(
+    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
+    show_default=False)]
+ScenarioOpt = Annotated[list[str] | None, typer.Option(
+    "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them in order.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
 
 
 class AnalysisImpossible(Exception):

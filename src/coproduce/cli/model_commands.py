@@ -18,19 +18,15 @@ from ..model.validate import model_warnings
 from .common import (
     AnalysisImpossible,
     BadInput,
+    JsonOpt,
+    ModelArg,
+    OutOpt,
+    ScenarioOpt,
     check_out_path,
     console,
     parse_assignment,
     print_json,
 )
-
-ModelArg = Annotated[str, typer.Argument(
-    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
-    show_default=False)]
-ScenarioOpt = Annotated[list[str] | None, typer.Option(
-    "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them in order.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
 
 
 def _load(model: str, scenarios: list[str] | None) -> Model:

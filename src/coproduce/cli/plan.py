@@ -15,15 +15,12 @@ from ..model import Model, load_model
 from .common import (
     AnalysisImpossible,
     BadInput,
+    ModelArg,
     check_out_path,
     console,
     parse_assignment,
     print_json,
 )
-
-ModelArg = Annotated[str, typer.Argument(
-    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
-    show_default=False)]
 
 
 def _assignments(texts: list[str] | None, option: str) -> dict[str, float]:

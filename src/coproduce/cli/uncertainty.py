@@ -15,19 +15,24 @@ from rich.table import Table
 from ..engine.uncertain import EVIDENCE_CV
 from ..model import load_model
 from ..voi.registry import METHODS
-from .common import BadInput, check_out_path, console, err_console, parse_assignment, print_json
+from .common import (
+    BadInput,
+    JsonOpt,
+    ModelArg,
+    OutOpt,
+    check_out_path,
+    console,
+    err_console,
+    parse_assignment,
+    print_json,
+)
 
 if TYPE_CHECKING:
     from ..engine.draws import DrawsTable
     from ..voi.analysis import UncertaintyResult
 
-ModelArg = Annotated[str, typer.Argument(
-    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
-    show_default=False)]
 WtpOpt = Annotated[float, typer.Option(
     "--wtp", help="Willingness to pay per unit of the target outcome (money), λ.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
 GroupOpt = Annotated[list[str] | None, typer.Option(
     "--group", help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).")]
 PopOpt = Annotated[float | None, typer.Option(
