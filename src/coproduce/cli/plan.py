@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine.planning import Plan, PlanningError, plan
+from ..engine.planning import Plan, PlanningError, SolverFailed, plan
 from ..engine.planning.result import money, qty
 from ..model import Model, load_model
 from .common import (
@@ -123,6 +123,10 @@ def plan_cmd(
     try:
         result = plan(m, targets=targets or None, objective=objective,
                       budget=budgets or None, values=values or None, frontier=frontier)
+    except SolverFailed as exc:
+        raise AnalysisImpossible(
+            f"{exc} — this usually means amounts many orders of magnitude apart (e.g. a target "
+            "far beyond what the map could ever reach); try a smaller target") from None
     except PlanningError as exc:
         raise BadInput(str(exc)) from None
     if out is not None:

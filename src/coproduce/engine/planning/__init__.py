@@ -3,6 +3,7 @@ valuable mix within budgets, within capacities and the community's finite time (
 
 from .api import plan, unit_values
 from .result import Constraint, FrontierPoint, Plan
-from .solve import PlanningError
+from .solve import PlanningError, SolverFailed
 
-__all__ = ["Constraint", "FrontierPoint", "Plan", "PlanningError", "plan", "unit_values"]
+__all__ = ["Constraint", "FrontierPoint", "Plan", "PlanningError", "SolverFailed", "plan",
+           "unit_values"]

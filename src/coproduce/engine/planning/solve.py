@@ -25,7 +25,12 @@ from .programme import RELAXABLE, Programme
 
 
 class PlanningError(ValueError):
-    """The programme cannot be solved as asked (unbounded, or HiGHS failed)."""
+    """The programme cannot be set up as asked (an unknown outcome, a bad budget ...)."""
+
+
+class SolverFailed(PlanningError):
+    """HiGHS stopped without an answer (numerical trouble, typically from amounts many orders
+    of magnitude apart): the request was valid, the analysis could not be done."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: n
             if res.x is not None:  # time or node limit with a feasible point
                 status = "optimal"
             else:
-                raise PlanningError(f"the solver stopped: {res.message}")
+                raise SolverFailed(f"the solver stopped: {res.message}")
         if status != "optimal":
             return Solution(status, None, np.nan, None)
         return Solution("optimal", np.asarray(res.x), float(res.fun), None)
@@ -66,7 +71,7 @@ def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: n
     if res.status == 3:
         return Solution("unbounded", None, np.nan, None)
     if res.status != 0:
-        raise PlanningError(f"the solver stopped: {res.message}")
+        raise SolverFailed(f"the solver stopped: {res.message}")
     duals = np.asarray(res.ineqlin.marginals) if A.shape[0] else np.zeros(0)
     reduced = np.asarray(res.lower.marginals) + np.asarray(res.upper.marginals)
     return Solution("optimal", np.asarray(res.x), float(res.fun), duals, reduced)
