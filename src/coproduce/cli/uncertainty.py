@@ -209,7 +209,9 @@ def uncertainty(
     if out is not None:
         from ..reports.uncertainty import write_report
 
-        write_report(result, table, out)
+        labels = {i: m.label_of(i) for i in (*m.interventions, *m.outcomes, *m.resources)}
+        labels.update({k: sc.label for k, sc in m.scenarios.items() if sc.label})
+        write_report(result, table, out, labels=labels)
     if json_:
         print_json(result.to_dict())
     else:
