@@ -114,7 +114,7 @@ CASES = [
      "scenarios.s1.changes[0]: each change needs exactly one of: set, scale"),
     ("scenario invalid result", _set(["scenarios", "s1"], {"changes": [
         {"set": "resources.staff_hour.sector", "value": 3}]}),
-     "scenarios.s1"),
+     "scenarios.s1: after applying it, resources.staff_hour.sector: expected text, got 3"),
     ("sectors without public", _set(["sectors"], {"council": {"label": "Council"}}),
      "sectors: must include 'public'"),
 ]

@@ -11,7 +11,9 @@ from rich.table import Table
 
 from ..engine.backwards import BackwardsMap, backwards_map
 from ..engine.evaluate import Evaluation, evaluate
-from ..model import Model, load_model
+from ..formatting import money
+from ..formatting import quantity as qty
+from ..model import Model, compile_model, load_model
 from ..model.errors import ModelError, did_you_mean
 from ..model.load import EXAMPLE_PREFIX
 from ..model.validate import model_warnings
@@ -31,19 +33,6 @@ from .common import (
 
 def _load(model: str, scenarios: list[str] | None) -> Model:
     return load_model(model, scenarios=tuple(scenarios or ()))
-
-
-def money(x: float, currency: str = "GBP") -> str:
-    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
-    if x != x:  # NaN
-        return "–"
-    return f"{sym}{x:,.0f}" if abs(x) >= 100 else f"{sym}{x:,.2f}"
-
-
-def qty(x: float) -> str:
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.2f}"
 
 
 # ----- check ---------------------------------------------------------------------------------
@@ -134,11 +123,12 @@ def evaluate_cmd(
         if v < 0:
             raise BadInput(f"--volume {text}: a volume cannot be negative")
         volumes[name] = v
-    ev = evaluate(m, volumes, scenarios=tuple(scenario or ()))
+    cm = compile_model(m)
+    ev = evaluate(cm, volumes, scenarios=tuple(scenario or ()))
     if out is not None:
         from ..reports.map_report import evaluation_report
 
-        out.write_text(evaluation_report(m, ev), encoding="utf-8")
+        out.write_text(evaluation_report(m, ev, compiled=cm), encoding="utf-8")
     if json_:
         print_json(ev.to_dict())
     else:
@@ -221,12 +211,13 @@ def map_cmd(
         raise BadInput(f"--co-benefits {co_benefits}: give 0 or more")
     m = _load(model, scenario)
     oid, amount = _parse_target(m, target)
-    result = backwards_map(m, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
+    cm = compile_model(m)
+    result = backwards_map(cm, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
                            scenarios=tuple(scenario or ()))
     if out is not None:
         from ..reports.map_report import map_report
 
-        out.write_text(map_report(m, result), encoding="utf-8")
+        out.write_text(map_report(m, result, compiled=cm), encoding="utf-8")
     if json_:
         print_json(result.to_dict())
     else:
@@ -284,11 +275,12 @@ def demo(
     console.rule(f"[bold]{m.name}[/bold]")
     console.print(f"Backwards mapping from the target: {qty(amount)} more "
                   f"{m.outcomes[oid].label or oid}.", highlight=False)
-    result = backwards_map(m, oid, amount)
+    cm = compile_model(m)
+    result = backwards_map(cm, oid, amount)
     print_map_table(result)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = out_dir / "older-people-map.html"
-    report.write_text(map_report(m, result), encoding="utf-8")
+    report.write_text(map_report(m, result, compiled=cm), encoding="utf-8")
     console.print(f"\nHTML report: {report.resolve()}", highlight=False)
     _store_demo_run(out_dir, m.name, oid, amount, result)
 

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..engine.planning import Plan, PlanningError, SolverFailed, plan
-from ..engine.planning.result import money, qty
+from ..formatting import money
+from ..formatting import quantity as qty
 from ..model import Model, load_model
 from .common import (
     AnalysisImpossible,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..formatting import money, quantity
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
@@ -145,44 +146,32 @@ class BackwardsMap:
 
     def summary(self) -> str:
         """One plain-language sentence on the answer."""
-        what = f"{_num(self.amount)} more {self.outcome_label.lower()} ({self.outcome_unit})"
+        what = f"{quantity(self.amount)} more {self.outcome_label.lower()} ({self.outcome_unit})"
         if not self.pathways:
             return f"No intervention in this map reaches {what}."
         best = self.pathways[0]
         cur = self.currency
         cheapest_public = min(self.pathways, key=lambda p: (p.cost.public, p.intervention))
         text = (f"Reaching {what} costs least in full through {best.label} "
-                f"({_money(best.cost.full, cur)} in all, {_money(best.cost_per_outcome_full, cur)}"
+                f"({money(best.cost.full, cur)} in all, {money(best.cost_per_outcome_full, cur)}"
                 f" per {self.outcome_unit}, of which {best.coproduction_share:.0%} is time and "
                 f"resources given by users and communities)")
         if self.by == "public":
             text = (f"Reaching {what} costs the public purse least through {best.label} "
-                    f"({_money(best.cost.public, cur)}, "
-                    f"{_money(best.cost_per_outcome_public, cur)} per {self.outcome_unit})")
+                    f"({money(best.cost.public, cur)}, "
+                    f"{money(best.cost_per_outcome_public, cur)} per {self.outcome_unit})")
         elif cheapest_public.intervention != best.intervention:
             text += (f"; it costs the public purse least through {cheapest_public.label} "
-                     f"({_money(cheapest_public.cost.public, cur)})")
+                     f"({money(cheapest_public.cost.public, cur)})")
         text += "."
         if best.flags:
             text += (" Caution: the leading pathway "
                      + "; ".join(FLAG_TEXT[f].split(":")[0].removeprefix("it ")
                                  for f in best.flags) + ".")
         if "over_capacity" in best.flags:
-            text += (f" It needs a volume of {_num(best.volume)} ({best.unit}), above its "
-                     f"capacity of {_num(best.capacity)}.")
+            text += (f" It needs a volume of {quantity(best.volume)} ({best.unit}), above its "
+                     f"capacity of {quantity(best.capacity)}.")
         return text
-
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "–"
-    return f"{x:,.0f}" if abs(x) >= 100 or float(x).is_integer() else f"{x:,.2f}"
-
-
-def _money(x: float, currency: str) -> str:
-    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency)
-    body = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
-    return f"{sym}{body}" if sym else f"{body} {currency}"
 
 
 def _flag_names(bits: int) -> list[str]:

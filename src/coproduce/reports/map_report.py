@@ -8,7 +8,8 @@ import pandas as pd
 
 from ..engine.backwards import FLAG_TEXT, BackwardsMap
 from ..engine.evaluate import Evaluation
-from ..model.compile import compile_model
+from ..formatting import money, quantity
+from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
 from .page import csv_link, esc, render_page, table_html
@@ -23,17 +24,6 @@ _FLAG_SHORT = {
     "over_capacity": "over capacity",
     "over_available": "resource short",
 }
-
-
-def _money(x: float, currency: str) -> str:
-    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
-    return f"{sym}{x:,.0f}" if abs(x) >= 100 else f"{sym}{x:,.2f}"
-
-
-def _qty(x: float) -> str:
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.2f}"
 
 
 def _flags_html(flags, shares: dict[str, float] | None = None) -> str:
@@ -69,12 +59,12 @@ def cost_bars_svg(result: BackwardsMap, model: Model) -> str:
             w = bar_w * (cost / amount) / top
             out.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" '
                        f'fill="{colours[sid]}"><title>{esc(model.sectors[sid].label)}: '
-                       f'{esc(_money(cost / amount, result.currency))} per '
+                       f'{esc(money(cost / amount, result.currency))} per '
                        f'{esc(result.outcome_unit)}</title></rect>')
             x += w
         out.append(f'<text x="{x + 6:.1f}" y="{y + 18}" font-size="12" fill="#33414e">'
-                   f'{esc(_money(p.cost_per_outcome_full, result.currency))}'
-                   f' (public {esc(_money(p.cost_per_outcome_public, result.currency))})</text>')
+                   f'{esc(money(p.cost_per_outcome_full, result.currency))}'
+                   f' (public {esc(money(p.cost_per_outcome_public, result.currency))})</text>')
     ly = height - 14
     lx = label_w
     for sid, sec in model.sectors.items():
@@ -116,9 +106,11 @@ def _time_valuation_html(model: Model) -> str:
             "the minimum wage, with a scenario):</p>" + table_html(pd.DataFrame(rows)))
 
 
-def map_report(model: Model, result: BackwardsMap) -> str:
-    """A self-contained HTML report of a backwards mapping."""
-    cm = compile_model(model)
+def map_report(model: Model, result: BackwardsMap,
+               compiled: CompiledModel | None = None) -> str:
+    """A self-contained HTML report of a backwards mapping (``compiled``: the model already
+    compiled for the analysis, so it is not compiled twice)."""
+    cm = compiled if compiled is not None else compile_model(model)
     cur = result.currency
     best = result.pathways[0] if result.pathways else None
     hl = Highlight()
@@ -134,20 +126,20 @@ def map_report(model: Model, result: BackwardsMap) -> str:
     for k, p in enumerate(result.pathways, start=1):
         cap = "yes"
         if p.capacity is not None and p.volume > p.capacity * (1 + 1e-12):
-            cap = f"no: capacity {_qty(p.capacity)}"
+            cap = f"no: capacity {quantity(p.capacity)}"
         if p.resources_short:
             cap = ("no: " if cap == "yes" else cap + "; ") + ", ".join(
-                f"{result.labels.get(r, r)} {_qty(v['needed'])} needed, {_qty(v['available'])} "
-                "available" for r, v in p.resources_short.items())
+                f"{result.labels.get(r, r)} {quantity(v['needed'])} needed, "
+                f"{quantity(v['available'])} available" for r, v in p.resources_short.items())
         table_rows.append(
             f'<tr class="pathway" data-intervention="{esc(p.intervention)}">'
             f'<td class="num">{k}</td><td><b>{esc(p.label)}</b></td>'
-            f'<td class="num">{esc(_qty(p.volume))}<br><span class="muted">{esc(p.unit)}</span>'
+            f'<td class="num">{esc(quantity(p.volume))}<br><span class="muted">{esc(p.unit)}</span>'
             "</td>"
-            f'<td class="num">{esc(_money(p.cost.full, cur))}</td>'
-            f'<td class="num">{esc(_money(p.cost.public, cur))}</td>'
-            f'<td class="num"><b>{esc(_money(p.cost_per_outcome_full, cur))}</b></td>'
-            f'<td class="num">{esc(_money(p.cost_per_outcome_public, cur))}</td>'
+            f'<td class="num">{esc(money(p.cost.full, cur))}</td>'
+            f'<td class="num">{esc(money(p.cost.public, cur))}</td>'
+            f'<td class="num"><b>{esc(money(p.cost_per_outcome_full, cur))}</b></td>'
+            f'<td class="num">{esc(money(p.cost_per_outcome_public, cur))}</td>'
             f'<td class="num">{p.coproduction_share:.0%}</td><td>{esc(cap)}</td>'
             f"<td>{_flags_html(p.flags, p.flag_shares)}</td></tr>")
     unit = esc(result.outcome_unit)
@@ -170,16 +162,16 @@ def map_report(model: Model, result: BackwardsMap) -> str:
             f'<td class="num">{r.effect:.4g}</td><td class="num">{r.share:.0%}</td>'
             f"<td>{_flags_html(r.flags)}</td></tr>" for r in p.paths)
         co = "".join(
-            f"<tr><td>{esc(result.labels.get(o, o))}</td><td class='num'>{esc(_qty(v))}</td>"
-            f"<td class='num'>{esc(_money(p.co_benefit_values[o], cur)) if o in p.co_benefit_values else ''}</td></tr>"  # noqa: E501
+            f"<tr><td>{esc(result.labels.get(o, o))}</td><td class='num'>{esc(quantity(v))}</td>"
+            f"<td class='num'>{esc(money(p.co_benefit_values[o], cur)) if o in p.co_benefit_values else ''}</td></tr>"  # noqa: E501
             for o, v in p.co_benefits.items())
         notes = "".join(f"<li>{esc(n)}</li>" for n in p.notes)
         details.append(
             f"<h3>{esc(p.label)}</h3>"
-            f"<p>{esc(_qty(p.volume))} × {esc(p.unit)} a period reach the target "
+            f"<p>{esc(quantity(p.volume))} × {esc(p.unit)} a period reach the target "
             f"(total effect {p.total_effect:.4g} {unit} per {esc(p.unit)}). Cost: "
-            f"{esc(_money(p.cost.full, cur))} in full, {esc(_money(p.cost.public, cur))} public "
-            f"({', '.join(f'{esc(model.sectors[s].label)} {esc(_money(c, cur))}' for s, c in p.cost.by_sector.items() if c)}).</p>"  # noqa: E501
+            f"{esc(money(p.cost.full, cur))} in full, {esc(money(p.cost.public, cur))} public "
+            f"({', '.join(f'{esc(model.sectors[s].label)} {esc(money(c, cur))}' for s, c in p.cost.by_sector.items() if c)}).</p>"  # noqa: E501
             + (f"<ul>{notes}</ul>" if notes else "")
             + '<table class="data"><thead><tr><th>Route</th><th>Effect</th><th>Share</th>'
             f"<th>Flags</th></tr></thead><tbody>{routes}</tbody></table>"
@@ -214,14 +206,14 @@ def map_report(model: Model, result: BackwardsMap) -> str:
         sections.append(("Interventions that do not help", unreachable))
     valuation = _time_valuation_html(model)
     method = (f"<p>Each pathway is one intervention scaled on its own to reach "
-              f"{esc(_qty(result.amount))} more {unit}: volume = target ÷ total effect, where "
+              f"{esc(quantity(result.amount))} more {unit}: volume = target ÷ total effect, where "
               "the total effect sums the effect of every route (the product of effects along "
               "it). Costs are inputs × volume plus fixed inputs, at unit costs in "
               f"{esc(cur)} at {result.price_year} prices, per period. See docs/method.md.</p>"
               + valuation)
     sections.append(("How to read these figures", method))
-    subtitle = (f"Backwards mapping to {_qty(result.amount)} more {result.outcome_label.lower()}"
-                f" · {cur}, {result.price_year} prices"
+    subtitle = (f"Backwards mapping to {quantity(result.amount)} more "
+                f"{result.outcome_label.lower()} · {cur}, {result.price_year} prices"
                 + (f" · scenarios: {', '.join(result.scenarios)}" if result.scenarios else ""))
     return render_page(model.name, sections, summary=result.summary(), subtitle=subtitle)
 
@@ -246,9 +238,10 @@ def _highlight_script(routes: dict[str, list[list[str]]]) -> str:
         "})();</script>")
 
 
-def evaluation_report(model: Model, ev: Evaluation) -> str:
+def evaluation_report(model: Model, ev: Evaluation,
+                      compiled: CompiledModel | None = None) -> str:
     """A self-contained HTML report of a programme at given volumes."""
-    cm = compile_model(model)
+    cm = compiled if compiled is not None else compile_model(model)
     cur = ev.currency
     costs = pd.DataFrame([
         {"intervention": model.label_of(i), "volume": ev.volumes[i], "full cost": c.full,
@@ -261,10 +254,10 @@ def evaluation_report(model: Model, ev: Evaluation) -> str:
         {"agency": model.agencies[a].label if a in model.agencies else a,
          "public cost paid": r["pays"], "fiscal value gained": r["gains"]}
         for a, r in ev.who_pays_who_gains().items()])
-    summary = (f"At these volumes the programme costs {_money(ev.cost.full, cur)} a period in "
-               f"full, of which {_money(ev.cost.public, cur)} is public money and "
+    summary = (f"At these volumes the programme costs {money(ev.cost.full, cur)} a period in "
+               f"full, of which {money(ev.cost.public, cur)} is public money and "
                f"{ev.cost.coproduction_share:.0%} is given by users and communities; the "
-               f"outcomes it produces are valued at {_money(ev.value['total'], cur)}.")
+               f"outcomes it produces are valued at {money(ev.value['total'], cur)}.")
     sections = [
         ("Strategy map", '<div class="map">' + render_svg(cm) + "</div>"),
         ("Cost by intervention", table_html(costs) + csv_link(costs, "costs.csv")),

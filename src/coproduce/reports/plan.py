@@ -8,7 +8,9 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..engine.planning import Plan
-from ..engine.planning.result import MIP_NOTE, money, qty
+from ..engine.planning.result import MIP_NOTE
+from ..formatting import money
+from ..formatting import quantity as qty
 from ..model.schema import Model
 from .page import csv_link, esc, plotly_div, render_page, table_html
 

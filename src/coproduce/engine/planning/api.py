@@ -7,13 +7,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ...formatting import money
+from ...formatting import quantity as qty
 from ...model.compile import CompiledModel, compile_model
 from ...model.distributions import mean_of
 from ...model.schema import Model
 from ..costs import breakdown
 from ..effects import outcome_levels
 from .programme import Spec, availability, build, input_scale, upper_volumes
-from .result import Constraint, FrontierPoint, Plan, money, qty
+from .result import Constraint, FrontierPoint, Plan
 from .solve import PlanningError, Relaxation, relax, solve
 
 _RETRIES = 4

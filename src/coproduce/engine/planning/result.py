@@ -6,6 +6,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from ...formatting import money
+from ...formatting import quantity as qty
+
 MIP_NOTE = (
     "This plan has set-up costs or economies of scale, so it was solved as a mixed-integer "
     "programme. Its shadow prices are those of the linear programme with the integer decisions "
@@ -13,22 +16,6 @@ MIP_NOTE = (
     "hold for small changes, and a larger change may make it worth starting or stopping an "
     "intervention."
 )
-
-
-def money(x: float, currency: str = "GBP") -> str:
-    """£1,234 for large amounts, £12.34 for small ones."""
-    sym = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    return f"{sym}{x:,.0f}" if abs(x) >= 100 else f"{sym}{x:,.2f}"
-
-
-def qty(x: float) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.2f}"
 
 
 @dataclass(frozen=True)
