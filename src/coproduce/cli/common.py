@@ -32,6 +32,11 @@ ScenarioOpt = Annotated[list[str] | None, typer.Option(
     "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them in order.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
+SchedulerOpt = Annotated[str, typer.Option(
+    "--scheduler", help="Where the work runs: local (this process), processes (a local pool), "
+    "tcp://HOST:8786 (a Dask scheduler) or a Dask scheduler file (.json).")]
+WorkersOpt = Annotated[int | None, typer.Option(
+    "--workers", help="With --scheduler processes: how many (default one per core).")]
 
 
 class AnalysisImpossible(Exception):

@@ -20,9 +20,9 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands, plan, survey, uncertainty, web_commands
+    from . import cba, model_commands, plan, survey, sweep, uncertainty, web_commands
 
-    for module in (model_commands, cba, survey, plan, uncertainty, web_commands):
+    for module in (model_commands, cba, survey, plan, uncertainty, sweep, web_commands):
         module.register(app)
 
 

@@ -28,9 +28,10 @@ come in fixed stream blocks (:mod:`.uncertain`), so results do not depend on the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -239,21 +240,103 @@ def _groups(model: Model, names: list[str]) -> dict[str, tuple[str, ...]]:
     return groups
 
 
-def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1, *,
-             mode: str = "target", spend: float | None = None,
-             scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
-             evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
-             keep_inputs: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> DrawsTable:
-    """Draw every uncertain quantity of ``model`` and propagate it to each decision option.
+class ChunkRunner(Protocol):
+    """Where chunks of draws run (see :mod:`coproduce.scale.executors`): ``map(fn, shared,
+    items)`` calls ``fn(shared, item)`` for each item, anywhere, and yields ``(item, result)``
+    pairs as they complete, in any order. ``shared`` is sent to each worker once."""
 
-    ``target``: (outcome id, amount in the outcome's units). ``mode``: ``target``, ``spend``
-    (with ``spend``, money of public cost per option) or ``scenarios`` (``scenarios``: names of
-    the model's scenarios, default all). ``chunk``: draws propagated at once (memory bound;
-    results do not depend on it). ``keep_inputs=False`` leaves the input draws out of the
-    table (no EVPPI; memory then grows with options, not with the map's size).
-    ``progress(done, total)`` is called after each chunk.
-    Returns the :class:`DrawsTable`; money in the model's currency and price year."""
+    def map(self, fn: Callable[[Any, Any], Any], shared: Any,
+            items: Sequence[Any]) -> Iterable[tuple[Any, Any]]: ...
+
+
+def _run_chunk(sim: Simulation, span: tuple[int, int]) -> dict[str, np.ndarray]:
+    return sim.run_chunk(*span)
+
+
+@dataclass(frozen=True, eq=False)
+class Simulation:
+    """A prepared Monte Carlo run: everything needed to propagate any range of draws, so that
+    chunks can be computed in any order, in any process, and assembled into the same
+    :class:`DrawsTable`, bit for bit. Made by :func:`prepare_simulation`; picklable."""
+
+    sampler: BlockSampler
+    option_models: tuple[_OptionModel, ...]
+    options: tuple[Option, ...]
+    labels: tuple[str, ...]
+    groups: dict[str, tuple[str, ...]]
+    draws: int
+    step: int
+    keep_inputs: bool
+    meta: dict[str, Any]
+
+    @property
+    def sectors(self) -> tuple[str, ...]:
+        return self.option_models[0].cm.sector_ids
+
+    def chunks(self) -> list[tuple[int, int]]:
+        """The (start, stop) draw ranges of the run; each a whole number of stream blocks."""
+        return [(a, min(self.draws, a + self.step)) for a in range(0, self.draws, self.step)]
+
+    def run_chunk(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Draws ``start`` to ``stop - 1``: arrays of shape (draws × options) named
+        ``effect``, ``cost_full``, ``cost_public``, ``value_other``, ``cost_sector_S``, and
+        ``inputs`` (draws × uncertain quantities, empty without ``keep_inputs``)."""
+        x = self.sampler.draws(start, stop)
+        n_opt = len(self.options)
+        out = {k: np.empty((stop - start, n_opt)) for k in _columns(self.sectors)}
+        for om_index, om in enumerate(self.option_models):
+            mine = [j for j, o in enumerate(self.options) if o.model_index == om_index]
+            if mine:
+                res = _propagate(om, x, [self.options[j].volumes for j in mine], self.sectors)
+                for key, arr in res.items():
+                    out[key][:, mine] = arr.T
+        out["inputs"] = x.T if self.keep_inputs else np.empty((stop - start, 0))
+        return out
+
+    def run(self, executor: ChunkRunner | None = None,
+            progress: Callable[[int, int], None] | None = None) -> DrawsTable:
+        """Every chunk, in this process or on ``executor``, assembled into the draws table.
+        Each chunk's numbers do not depend on where it ran, so neither does the table."""
+        out = {k: np.empty((self.draws, len(self.options))) for k in _columns(self.sectors)}
+        out["inputs"] = np.empty((self.draws, len(self.labels) if self.keep_inputs else 0))
+        chunks = self.chunks()
+        parts: Iterable[tuple[Any, Any]] = (
+            ((span, _run_chunk(self, span)) for span in chunks) if executor is None
+            else executor.map(_run_chunk, self, chunks))
+        done = 0
+        for (start, stop), part in parts:
+            for key, arr in part.items():
+                out[key][start:stop] = arr
+            done += stop - start
+            if progress is not None:
+                progress(done, self.draws)
+        return self.assemble(out)
+
+    def assemble(self, out: dict[str, np.ndarray]) -> DrawsTable:
+        """The draws table from whole-run arrays (the keys :meth:`run_chunk` returns)."""
+        import pandas as pd  # loaded on first use: `import coproduce` stays quick
+
+        cost = out["cost_full"] - out["value_other"]
+        extra = {k: v for k, v in out.items() if k not in ("effect", "inputs")}
+        inputs = pd.DataFrame(out["inputs"], columns=list(self.labels) if self.keep_inputs
+                              else [])
+        return DrawsTable(options=tuple(o.name for o in self.options), effect=out["effect"],
+                          cost=cost, extra=extra, inputs=inputs,
+                          groups=self.groups if self.keep_inputs else {}, meta=dict(self.meta))
+
+
+def _columns(sectors: tuple[str, ...]) -> list[str]:
+    return ["effect", "cost_full", "cost_public", "value_other",
+            *(f"cost_sector_{s}" for s in sectors)]
+
+
+def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_000,
+                       seed: int = 1, *, mode: str = "target", spend: float | None = None,
+                       scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
+                       evidence_cv: Mapping[int, float] = EVIDENCE_CV,
+                       chunk: int | None = None, keep_inputs: bool = True) -> Simulation:
+    """Check the request and prepare the run (arguments as :func:`simulate`); raises
+    :class:`ModelError` naming each bad argument."""
     outcome, amount = target
     issues = []
     if outcome not in model.outcomes:
@@ -316,35 +399,9 @@ def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed:
         raise ModelError([Issue("target", f"no intervention raises '{outcome}': there is "
                                 "nothing to compare")])
 
-    n_opt = len(options)
-    sectors = oms[0].cm.sector_ids
-    out = {k: np.empty((draws, n_opt)) for k in ("effect", "cost_full", "cost_public",
-                                                 "value_other")}
-    for s in sectors:
-        out[f"cost_sector_{s}"] = np.empty((draws, n_opt))
-    input_draws = np.empty((draws, len(quantities) if keep_inputs else 0))
     biggest = max(len(om.cm.link_src) + om.cm.n_nodes for om in oms)
     step = chunk or max(_LINK_BUDGET // max(biggest, 1), 1)
     step = max(sampler.block, (step // sampler.block) * sampler.block)
-    for start in range(0, draws, step):
-        stop = min(draws, start + step)
-        x = sampler.draws(start, stop)
-        if keep_inputs:
-            input_draws[start:stop] = x.T
-        for om_index, om in enumerate(oms):
-            mine = [j for j, o in enumerate(options) if o.model_index == om_index]
-            if mine:
-                res = _propagate(om, x, [options[j].volumes for j in mine], sectors)
-                for key, arr in res.items():
-                    out[key][start:stop, mine] = arr.T
-        if progress is not None:
-            progress(stop, draws)
-
-    cost = out["cost_full"] - out["value_other"]
-    extra = {k: v for k, v in out.items() if k != "effect"}
-    import pandas as pd  # loaded on first use: `import coproduce` stays quick
-
-    inputs = pd.DataFrame(input_draws, columns=labels if keep_inputs else [])
     meta = {
         "model": model.name, "currency": model.currency, "price_year": model.price_year,
         "target": {"outcome": outcome, "amount": amount,
@@ -359,9 +416,34 @@ def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed:
         "uncertain_inputs": len(quantities),
         "notes": notes,
     }
-    return DrawsTable(options=tuple(o.name for o in options), effect=out["effect"], cost=cost,
-                      extra=extra, inputs=inputs,
-                      groups=_groups(model, labels) if keep_inputs else {}, meta=meta)
+    return Simulation(sampler=sampler, option_models=tuple(oms), options=tuple(options),
+                      labels=tuple(labels),
+                      groups=_groups(model, labels) if keep_inputs else {}, draws=draws,
+                      step=step, keep_inputs=keep_inputs, meta=meta)
+
+
+def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1, *,
+             mode: str = "target", spend: float | None = None,
+             scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
+             evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
+             keep_inputs: bool = True,
+             progress: Callable[[int, int], None] | None = None,
+             executor: ChunkRunner | None = None) -> DrawsTable:
+    """Draw every uncertain quantity of ``model`` and propagate it to each decision option.
+
+    ``target``: (outcome id, amount in the outcome's units). ``mode``: ``target``, ``spend``
+    (with ``spend``, money of public cost per option) or ``scenarios`` (``scenarios``: names of
+    the model's scenarios, default all). ``chunk``: draws propagated at once (memory bound;
+    results do not depend on it). ``keep_inputs=False`` leaves the input draws out of the
+    table (no EVPPI; memory then grows with options, not with the map's size).
+    ``progress(done, total)`` is called after each chunk. ``executor``: where the chunks run
+    (:func:`coproduce.scale.executor`: in this process by default, a process pool, a Dask
+    cluster); the table is the same, bit for bit, wherever they run.
+    Returns the :class:`DrawsTable`; money in the model's currency and price year."""
+    sim = prepare_simulation(model, target, draws, seed, mode=mode, spend=spend,
+                             scenarios=scenarios, evidence_priors=evidence_priors,
+                             evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs)
+    return sim.run(executor, progress)
 
 
 def _propagate(om: _OptionModel, x: np.ndarray, volumes: list[np.ndarray],

@@ -3,7 +3,7 @@
 from .compile import CompiledModel, compile_model
 from .errors import Issue, ModelError
 from .load import example_names, load_model
-from .scenarios import apply_scenarios
+from .scenarios import apply_scenarios, apply_settings
 from .schema import Model
 from .serialise import model_to_data
 
@@ -13,6 +13,7 @@ __all__ = [
     "Model",
     "ModelError",
     "apply_scenarios",
+    "apply_settings",
     "compile_model",
     "example_names",
     "load_model",

@@ -9,7 +9,7 @@ model file, so a scenario can never produce an invalid model silently.
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from . import schema as s
@@ -155,3 +155,29 @@ def apply_scenarios(model: s.Model, names: Sequence[str]) -> s.Model:
         label = " + ".join(names)
         raise ModelError([Issue(i.path, f"{i.message} (after scenario {label})")
                           for i in exc.issues]) from None
+
+
+def apply_settings(model: s.Model, settings: Mapping[str, Any],
+                   scale: Mapping[str, float] | None = None) -> s.Model:
+    """The model with each quantity path in ``settings`` set to its value — a number or a
+    distribution, in the units of that field — and each path in ``scale`` multiplied by its
+    factor (a distribution's parameters scale with it). A new, validated model; ``model`` is
+    unchanged. Raises :class:`ModelError` naming each path that names nothing or each value
+    the model refuses."""
+    if not settings and not scale:
+        return model
+    from .validate import validate_data
+
+    data = model_to_data(model)
+    issues: list[Issue] = []
+    changes: list[tuple[str, Any]] = [
+        *((path, s.SetChange(set=path, value=value)) for path, value in settings.items()),
+        *((path, s.ScaleChange(scale=path, by=by)) for path, by in (scale or {}).items())]
+    for path, change in changes:
+        try:
+            apply_change(data, change)
+        except QuantityPathError as exc:
+            issues.append(Issue(path, str(exc)))
+    if issues:
+        raise ModelError(issues)
+    return validate_data(copy.deepcopy(data), check_scenarios=False)

@@ -1,0 +1,651 @@
+"""Sweeps: one analysis of one model, repeated for every row of an areas file or every point of
+a grid, each row run as one task wherever the executor runs tasks, each row's results written
+as one Parquet partition as soon as it arrives.
+
+**Inputs.** An areas file (CSV) has one row per area; a grid file (YAML) lists values per
+column and the sweep runs every combination. The columns are the same in both:
+
+- ``area`` (areas file: required, unique) — the row's name; ``label`` — a longer name;
+- ``scenario`` — the model's scenarios to apply first, joined with ``+``;
+- any model quantity path — ``resources.volunteer_hour.available``,
+  ``interventions.befriending.capacity``, ``links[befriending->loneliness_free_years].effect``,
+  ``targets.independent_years`` — set to the cell's number (an empty cell leaves the model's
+  value);
+- ``scale:PATH`` — multiply that quantity by the cell's number (a distribution's parameters
+  scale with it: an area cost adjustment keeps the uncertainty of a unit cost);
+- ``#NAME`` — carried into the results as it is, not applied (a population, a region);
+- ``wtp`` (uncertainty: willingness to pay per unit of the target);
+  ``budget`` (plan: a public budget) or ``budget.SECTOR`` / ``budget.full``.
+
+**Determinism.** Every row uses the same ``seed`` (common random numbers: differences between
+areas come from their inputs, not from sampling noise) and runs in one task, so a row's results
+are the same, bit for bit, in this process, in a process pool or on a cluster, however often
+its task was retried.
+
+**Resumption.** The output directory holds ``part-NNNNN.parquet`` per completed row and
+``_sweep.json``, a fingerprint of the model, the analysis settings and each row's inputs. Run
+again, a sweep keeps each partition whose fingerprint still matches and computes only the rest.
+Rows whose inputs the model refuses are reported in ``_errors.json`` with their line and do not
+stop the others. Read the results with ``pandas.read_parquet(out)`` (files starting with ``_``
+are not data).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import itertools
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..model.errors import Issue, ModelError, did_you_mean
+from ..model.paths import QuantityPathError, quantity_paths, resolve_link_index, split_path
+from ..model.scenarios import apply_scenarios, apply_settings
+from ..model.schema import Model
+from ..model.serialise import model_to_data
+from .executors import executor as make_executor
+
+ANALYSES = ("map", "uncertainty", "plan")
+_FORMAT = 1  # of _sweep.json; a different format is a different sweep
+
+
+class SweepError(ValueError):
+    """A sweep that cannot start: a bad areas or grid file, options, or output directory."""
+
+
+@dataclass(frozen=True)
+class SweepRow:
+    """One area or grid point: what to change in the model before the analysis."""
+
+    row: int                         # 1-based: data row of the areas file, or grid point
+    where: str                       # "areas.csv line 14" or "grid point 7"
+    area: str
+    label: str
+    scenarios: tuple[str, ...]
+    settings: dict[str, float]       # quantity path -> value in that field's units
+    scale: dict[str, float] = field(default_factory=dict)  # quantity path -> factor
+    wtp: float | None = None
+    budget: dict[str, float] = field(default_factory=dict)
+    inputs: dict[str, Any] = field(default_factory=dict)  # every input column, as read
+    problem: str | None = None       # a cell that could not be read: the row is not run
+
+    def fingerprint(self) -> str:
+        text = json.dumps([self.area, self.label, list(self.scenarios), self.settings,
+                           self.scale, self.wtp, self.budget], sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SweepJob:
+    """What every row runs: the analysis and its settings, and the model (sent to each worker
+    once). ``target``: (outcome, amount) or None for the model's first target."""
+
+    model: Model
+    analysis: str
+    input_columns: tuple[str, ...]
+    target: tuple[str, float] | None = None
+    draws: int = 10_000
+    seed: int = 1
+    wtp: float | None = None
+    evppi: bool = False
+    objective: str = "public"
+    by: str = "full"
+
+    def fingerprint(self) -> str:
+        settings = {k: v for k, v in self.__dict__.items() if k not in ("model",)}
+        text = json.dumps([_FORMAT, model_to_data(self.model), settings], sort_keys=True,
+                          default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+# ----- reading areas and grids ------------------------------------------------------------
+
+
+def _settable(model: Model) -> dict[str, str]:
+    """Every path a sweep may set, by its canonical spelling -> how the user may write it."""
+    paths = {p: p for p in quantity_paths(model) if not p.startswith("links[")}
+    for rid in model.resources:
+        paths.setdefault(f"resources.{rid}.available", f"resources.{rid}.available")
+    for iid in model.interventions:
+        for f in ("capacity", "min_volume"):
+            paths.setdefault(f"interventions.{iid}.{f}", f"interventions.{iid}.{f}")
+    for oid in model.outcomes:
+        paths[f"targets.{oid}"] = f"targets.{oid}"
+    for lk in model.links:
+        name = f"links[{lk.from_}->{lk.to}].effect"
+        paths[name] = name
+    return paths
+
+
+def _canonical(model: Model, column: str) -> str:
+    if column.startswith("links"):
+        try:
+            parts = split_path(column)
+            k = resolve_link_index(model.links, parts[1], column)
+        except (QuantityPathError, IndexError):
+            return column
+        if len(parts) == 3 and parts[2] == "effect":
+            lk = model.links[k]
+            return f"links[{lk.from_}->{lk.to}].effect"
+    return column
+
+
+_KEYWORDS = ("area", "label", "scenario", "wtp", "budget")
+
+
+def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: str) -> None:
+    settable = _settable(model)
+    sectors = [*model.sectors, "full"]
+    problems = []
+    for c in columns:
+        if c in _KEYWORDS or c.startswith("#"):
+            continue
+        if c.startswith("scale:"):
+            path = _canonical(model, c[len("scale:"):])
+            if path not in settable or path.startswith("targets."):
+                problems.append(f"column '{c}': '{path}' is not a quantity of the model that "
+                                "can be scaled" + did_you_mean(path, list(settable)))
+            continue
+        if c.startswith("budget."):
+            if c.split(".", 1)[1] not in sectors:
+                problems.append(f"column '{c}': no sector '{c.split('.', 1)[1]}'"
+                                + did_you_mean(c.split(".", 1)[1], sectors)
+                                + f"; write budget.SECTOR with one of {', '.join(sectors)}")
+            continue
+        if _canonical(model, c) not in settable:
+            problems.append(f"column '{c}' is neither one of {', '.join(_KEYWORDS)} nor a "
+                            "quantity of the model" + did_you_mean(c, list(settable))
+                            + "; a quantity is written like resources.volunteer_hour.available"
+                            " (scale:PATH multiplies one; a column starting with # is carried "
+                            "along, not applied)")
+    if (any(c == "budget" or c.startswith("budget.") for c in columns)
+            and analysis != "plan"):
+        problems.append("budget columns apply only to --analysis plan")
+    if "wtp" in columns and analysis != "uncertainty":
+        problems.append("a wtp column applies only to --analysis uncertainty")
+    if problems:
+        raise SweepError(f"{source}: " + "; ".join(problems))
+
+
+def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
+         area: str) -> SweepRow:
+    """A row from its cells (text or numbers); unreadable cells make ``problem``."""
+    settings: dict[str, float] = {}
+    scale: dict[str, float] = {}
+    budget: dict[str, float] = {}
+    wtp = None
+    problems = []
+    scenarios: tuple[str, ...] = ()
+    for col, raw in values.items():
+        if col in ("area", "label") or col.startswith("#"):
+            continue
+        text = "" if raw is None else str(raw).strip()
+        if col == "scenario":
+            scenarios = tuple(s.strip() for s in text.split("+") if s.strip())
+            continue
+        if text == "" or (isinstance(raw, float) and math.isnan(raw)):
+            continue
+        try:
+            number_ = float(text.replace(",", "")) if isinstance(raw, str) else float(raw)
+        except (TypeError, ValueError):
+            problems.append(f"column {col}: '{text}' is not a number")
+            continue
+        if not math.isfinite(number_):
+            problems.append(f"column {col}: '{text}' is not a finite number")
+        elif col == "wtp":
+            wtp = number_
+        elif col == "budget":
+            budget["public"] = number_
+        elif col.startswith("budget."):
+            budget[col.split(".", 1)[1]] = number_
+        elif col.startswith("scale:"):
+            scale[_canonical(model, col[len("scale:"):])] = number_
+        else:
+            settings[_canonical(model, col)] = number_
+    return SweepRow(row=number, where=where, area=area,
+                    label=str(values.get("label") or area), scenarios=scenarios,
+                    settings=settings, scale=scale, wtp=wtp, budget=budget, inputs=dict(values),
+                    problem="; ".join(problems) or None)
+
+
+def bundled_areas(name: str) -> Path:
+    """The path of a bundled areas file, ``example:NAME`` (e.g. older-people-areas)."""
+    import importlib.resources as pkg
+
+    folder = pkg.files("coproduce") / "examples"
+    names = sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+    if name not in names:
+        raise SweepError(f"--areas example:{name}: no such bundled areas file"
+                         + did_you_mean(name, names) + f"; bundled: {', '.join(names)}")
+    return Path(str(folder / f"{name}.csv"))
+
+
+def read_areas(path: str | Path, model: Model, analysis: str = "map"
+               ) -> tuple[list[SweepRow], tuple[str, ...]]:
+    """The rows of an areas CSV (a path, or ``example:NAME`` for a bundled one) and its input
+    columns. Raises :class:`SweepError` naming the file (and line) for a missing or repeated
+    ``area`` or an unknown column."""
+    if str(path).startswith("example:"):
+        path = bundled_areas(str(path)[len("example:"):])
+    path = Path(path)
+    name = path.name
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.reader(f)
+            header = next(reader, None)
+            if header is None:
+                raise SweepError(f"{name}: the file is empty; write a header row such as "
+                                 "area,resources.volunteer_hour.available")
+            header = [h.strip() for h in header]
+            if "area" not in header:
+                raise SweepError(f"{name} line 1: no 'area' column; name each row in a column "
+                                 "headed area")
+            dup = sorted({h for h in header if header.count(h) > 1})
+            if dup:
+                raise SweepError(f"{name} line 1: column {', '.join(dup)} appears twice")
+            _check_columns(model, header, f"{name} line 1", analysis)
+            rows: list[SweepRow] = []
+            seen: dict[str, int] = {}
+            for cells in reader:
+                if not any(c.strip() for c in cells):
+                    continue
+                line = reader.line_num
+                if len(cells) != len(header):
+                    raise SweepError(f"{name} line {line}: {len(cells)} cells for "
+                                     f"{len(header)} columns")
+                values = dict(zip(header, cells, strict=True))
+                area = values["area"].strip()
+                if not area:
+                    raise SweepError(f"{name} line {line}: the area is empty; give each row "
+                                     "a name")
+                if area in seen:
+                    raise SweepError(f"{name} line {line}: area '{area}' is also on line "
+                                     f"{seen[area]}; each area appears once")
+                seen[area] = line
+                rows.append(_row(model, len(rows) + 1, f"{name} line {line}", values, area))
+    except FileNotFoundError:
+        raise SweepError(f"{name}: no such file") from None
+    except UnicodeDecodeError:
+        raise SweepError(f"{name}: not a UTF-8 text file; save it as CSV (UTF-8)") from None
+    if not rows:
+        raise SweepError(f"{name}: no rows below the header")
+    return rows, tuple(h for h in header if h not in ("area", "label"))
+
+
+def read_grid(path: str | Path, model: Model, analysis: str = "map"
+              ) -> tuple[list[SweepRow], tuple[str, ...]]:
+    """Every combination of a grid file's values (first column slowest) as rows. The file
+    is YAML: ``grid: {column: [values, ...], ...}``."""
+    import yaml
+
+    path = Path(path)
+    name = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SweepError(f"{name}: no such file") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        raise SweepError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+                         ) from None
+    if not isinstance(data, dict) or not isinstance(data.get("grid"), dict) or not data["grid"]:
+        raise SweepError(f"{name}: write the grid as 'grid:' followed by one column per line, "
+                         "each with a list of values, e.g. grid: {targets.independent_years: "
+                         "[20, 40]}")
+    grid = {str(k): (v if isinstance(v, list) else [v]) for k, v in data["grid"].items()}
+    if "area" in grid:
+        raise SweepError(f"{name}: a grid names its points itself; remove 'area'")
+    empty = [k for k, v in grid.items() if not v]
+    if empty:
+        raise SweepError(f"{name}: column {', '.join(empty)} lists no values")
+    _check_columns(model, list(grid), name, analysis)
+    rows = []
+    for k, combo in enumerate(itertools.product(*grid.values()), start=1):
+        values = dict(zip(grid, combo, strict=True))
+        label = ", ".join(f"{c}={v}" for c, v in values.items())
+        values.setdefault("label", label)
+        rows.append(_row(model, k, f"{name} grid point {k}", values, f"g{k:05d}"))
+    return rows, tuple(grid)
+
+
+# ----- one row: what runs on a worker -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What a row's task sends back: its records, or why it could not run."""
+
+    row: int
+    records: list[dict[str, Any]] | None
+    error: str | None = None
+    kind: str = "input"              # input (bad row: exit 2) or analysis (exit 1)
+    seconds: float = 0.0
+
+
+def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
+    """The analysis of one row, as records (one per pathway, option or intervention) with
+    the row's identity in front. Never raises for a bad row: the outcome says why."""
+    from ..engine.planning import PlanningError
+
+    t0 = time.perf_counter()
+    if row.problem:
+        return RowOutcome(row.row, None, row.problem)
+    try:
+        model = apply_scenarios(job.model, list(row.scenarios))
+        model = apply_settings(model, row.settings, row.scale)
+    except ModelError as exc:
+        return RowOutcome(row.row, None, _one_line(exc))
+    try:
+        records = _ANALYSES[job.analysis](job, row, model)
+    except ModelError as exc:
+        return RowOutcome(row.row, None, _one_line(exc))
+    except PlanningError as exc:
+        return RowOutcome(row.row, None, str(exc), kind="analysis")
+    except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+        # numbers this row's inputs make impossible (a singular fit, an overflow): reported
+        # with the row, so one area cannot stop a national sweep
+        return RowOutcome(row.row, None, f"{type(exc).__name__}: {exc}", kind="analysis")
+    head = {"row": row.row, "area": row.area, "label": row.label,
+            "scenario": "+".join(row.scenarios)}
+    for c in job.input_columns:
+        if c.startswith("#"):
+            head[c[1:]] = str(row.inputs.get(c) or "")
+        elif c != "scenario":
+            head[c] = _number(row.inputs.get(c))
+    return RowOutcome(row.row, [{**head, **r} for r in records],
+                      seconds=time.perf_counter() - t0)
+
+
+def _one_line(exc: ModelError) -> str:
+    return "; ".join(f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues)
+
+
+def _number(v: Any) -> float:
+    try:
+        return float(str(v).replace(",", "")) if v not in (None, "") else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _target(job: SweepJob, row: SweepRow, model: Model) -> tuple[str, float]:
+    if job.target is not None:
+        outcome, amount = job.target
+        if f"targets.{outcome}" in row.settings:  # the row's own target for this outcome
+            amount = row.settings[f"targets.{outcome}"]
+        return outcome, amount
+    if not model.targets:
+        raise ModelError([Issue("target", "the model has no targets; give --target "
+                                "OUTCOME=AMOUNT")])
+    return next(iter(model.targets.items()))
+
+
+def _map_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
+    from ..engine.backwards import backwards_map
+
+    outcome, amount = _target(job, row, model)
+    result = backwards_map(model, outcome, amount, by=job.by, paths=1, co_benefits=0)
+    out = []
+    for rank, p in enumerate(result.pathways, start=1):
+        out.append({"target_outcome": outcome, "target_amount": float(amount), "rank": rank,
+                    "intervention": p.intervention, "volume": p.volume,
+                    "cost_full": p.cost.full, "cost_public": p.cost.public,
+                    "cost_per_outcome_full": p.cost_per_outcome_full,
+                    "cost_per_outcome_public": p.cost_per_outcome_public,
+                    "coproduction_share": p.coproduction_share,
+                    "within_capacity": p.within_capacity, "flags": ";".join(p.flags)})
+    return out
+
+
+def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
+    from ..engine.simulate import simulate
+    from ..voi.analysis import analyse
+
+    outcome, amount = _target(job, row, model)
+    wtp = row.wtp if row.wtp is not None else job.wtp
+    if wtp is None or wtp < 0:
+        raise ModelError([Issue("wtp", "give a willingness to pay: --wtp or a wtp column")])
+    table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi)
+    res = analyse(table, wtp, evppi=job.evppi, with_tornado=False)
+    top = res.top_input
+    out = []
+    for o in res.options:
+        eff = res.effect[o] if res.effect else (math.nan,) * 3
+        cost = res.cost[o] if res.cost else (math.nan,) * 3
+        cpo = res.cost_per_outcome[o] if res.cost_per_outcome else (math.nan,) * 3
+        nb = res.net_benefit[o]
+        out.append({"target_outcome": outcome, "target_amount": float(amount),
+                    "wtp": float(wtp),
+                    "draws": job.draws, "seed": job.seed, "option": o,
+                    "net_benefit_mean": nb[0], "net_benefit_low": nb[1],
+                    "net_benefit_high": nb[2], "prob_best": res.prob_best[o],
+                    "effect_mean": eff[0], "cost_mean": cost[0],
+                    "cost_per_outcome_mean": cpo[0], "best_option": res.best_option,
+                    "evpi": res.evpi, "most_valuable_input": top or "",
+                    "evppi_top": res.evppi[top] if top else math.nan})
+    return out
+
+
+def _plan_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
+    from ..engine.planning import plan
+
+    targets = dict(model.targets)
+    if job.target is not None:
+        outcome, amount = _target(job, row, model)
+        targets = {outcome: amount}
+    p = plan(model, targets=targets or None, objective=job.objective,
+             budget=row.budget or None)
+    common = {"status": p.status, "objective": p.objective,
+              "plan_cost_full": p.cost.get("full", math.nan) if p.status == "optimal"
+              else math.nan,
+              "plan_cost_public": p.cost.get("public", math.nan) if p.status == "optimal"
+              else math.nan,
+              "binding": ";".join(p.binding),
+              "relaxation": json.dumps(p.relaxation, sort_keys=True)}
+    return [{**common, "intervention": iid,
+             "volume": p.volumes.get(iid, math.nan) if p.status == "optimal" else math.nan}
+            for iid in model.interventions]
+
+
+_ANALYSES: dict[str, Callable[[SweepJob, SweepRow, Model], list[dict[str, Any]]]] = {
+    "map": _map_records, "uncertainty": _uncertainty_records, "plan": _plan_records}
+
+
+# ----- the sweep: tasks out, partitions in ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """What a sweep did: rows computed now, rows kept from an earlier run, rows that failed
+    (each with where and why), and where the Parquet partitions are."""
+
+    out: Path
+    analysis: str
+    rows: int
+    computed: int
+    reused: int
+    failed: tuple[dict[str, Any], ...]
+    seconds: float
+    scheduler: str
+
+    @property
+    def complete(self) -> bool:
+        return not self.failed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out": str(self.out), "analysis": self.analysis, "rows": self.rows,
+                "computed": self.computed, "reused": self.reused,
+                "failed": list(self.failed), "seconds": self.seconds,
+                "scheduler": self.scheduler}
+
+
+def partition_path(out: Path, row: int) -> Path:
+    return out / f"part-{row:05d}.parquet"
+
+
+def _write_partition(out: Path, row: int, records: list[dict[str, Any]]) -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame.from_records(records)
+    for col in frame.columns:  # every partition the same schema: text as text, not null
+        if frame[col].dtype == object:
+            frame[col] = frame[col].astype("string")
+    final = partition_path(out, row)
+    tmp = final.with_name(f".{final.name}.tmp")
+    frame.to_parquet(tmp, index=False)
+    os.replace(tmp, final)  # atomic: a partition is whole or absent, never half-written
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: bool
+                 ) -> set[int]:
+    """Create or check the output directory; the rows whose partitions can be kept."""
+    manifest = out / "_sweep.json"
+    if out.exists() and not out.is_dir():
+        raise SweepError(f"--out {out}: a file is there; sweeps write a directory of Parquet "
+                         "partitions")
+    if out.exists():
+        foreign = [p.name for p in out.iterdir() if not (
+            p.name.startswith(("part-", "_", ".")))]
+        if foreign:
+            raise SweepError(f"--out {out}: holds files that are not a sweep's "
+                             f"({', '.join(sorted(foreign)[:3])}); choose an empty or new "
+                             "directory")
+    keep: set[int] = set()
+    if out.exists() and manifest.exists():
+        try:
+            old = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            old = {}
+        if old.get("job") != job.fingerprint() and not overwrite:
+            raise SweepError(f"--out {out}: holds a different sweep (another model, analysis "
+                             "or setting); use --overwrite to replace it or choose another "
+                             "directory")
+        if old.get("job") == job.fingerprint() and not overwrite:
+            fps = old.get("rows", {})
+            keep = {r.row for r in rows if fps.get(str(r.row)) == r.fingerprint()
+                    and partition_path(out, r.row).exists()}
+    out.mkdir(parents=True, exist_ok=True)
+    for p in out.iterdir():  # stale partitions (changed rows, an old sweep) go first
+        if p.name.startswith("part-") and p.suffix == ".parquet":
+            try:
+                number = int(p.stem.split("-", 1)[1])
+            except ValueError:
+                continue
+            if number not in keep:
+                p.unlink()
+    _write_json(manifest, {"format": _FORMAT, "job": job.fingerprint(),
+                           "analysis": job.analysis,
+                           "rows": {str(r.row): r.fingerprint() for r in rows}})
+    return keep
+
+
+def sweep(model: Model, *, analysis: str = "map", out: str | Path,
+          areas: str | Path | None = None, grid: str | Path | None = None,
+          target: tuple[str, float] | None = None, draws: int = 10_000, seed: int = 1,
+          wtp: float | None = None, evppi: bool = False, objective: str = "public",
+          by: str = "full", scheduler: Any = None, workers: int | None = None,
+          overwrite: bool = False,
+          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+    """Run ``analysis`` (``map``, ``uncertainty`` or ``plan``) for every row of ``areas`` (a
+    CSV) or point of ``grid`` (a YAML file), on ``scheduler`` (see
+    :func:`coproduce.scale.executor`), writing one Parquet partition per row under ``out``.
+    Rows already done by an earlier run of the same sweep are kept, not recomputed.
+    ``progress(done, total)`` is called as rows complete. Raises :class:`SweepError` when
+    the sweep cannot start; bad rows are reported in the result and in ``_errors.json``."""
+    t0 = time.perf_counter()
+    if analysis not in ANALYSES:
+        raise SweepError(f"--analysis {analysis}: use one of {', '.join(ANALYSES)}")
+    if (areas is None) == (grid is None):
+        raise SweepError("give either --areas FILE.csv or --grid FILE.yaml")
+    if draws < 2:
+        raise SweepError(f"--draws {draws}: need at least 2")
+    if objective not in ("public", "full"):
+        raise SweepError(f"--objective {objective}: use public or full")
+    if target is not None and target[0] not in model.outcomes:
+        raise SweepError(f"--target: unknown outcome '{target[0]}'"
+                         + did_you_mean(target[0], model.outcomes))
+    rows, columns = (read_areas(areas, model, analysis) if areas is not None
+                     else read_grid(grid, model, analysis))  # type: ignore[arg-type]
+    if analysis == "uncertainty" and wtp is None and "wtp" not in columns:
+        raise SweepError("--analysis uncertainty needs a willingness to pay: --wtp or a wtp "
+                         "column")
+    job = SweepJob(model=model, analysis=analysis, input_columns=columns, target=target,
+                   draws=draws, seed=seed, wtp=wtp, evppi=evppi, objective=objective, by=by)
+    out = Path(out)
+    keep = _prepare_out(out, job, rows, overwrite)
+    todo = [r for r in rows if r.row not in keep]
+    by_row = {r.row: r for r in rows}
+    failed: list[dict[str, Any]] = []
+    done = len(keep)
+    if progress is not None:
+        progress(done, len(rows))
+    ex = make_executor(scheduler, workers)
+    try:
+        for row, outcome in ex.map(run_row, job, todo):
+            if outcome.records is not None and outcome.records:
+                _write_partition(out, row.row, outcome.records)
+            elif outcome.records is not None:
+                failed.append({"row": row.row, "where": row.where, "area": row.area,
+                               "kind": "analysis", "message": "no results (nothing reaches "
+                               "the target)"})
+            else:
+                failed.append({"row": row.row, "where": row.where, "area": row.area,
+                               "kind": outcome.kind, "message": outcome.error})
+            done += 1
+            if progress is not None:
+                progress(done, len(rows))
+    finally:
+        if ex is not scheduler:
+            ex.close()
+        failed.sort(key=lambda f: f["row"])
+        _write_json(out / "_errors.json", failed)
+    return SweepResult(out=out, analysis=analysis, rows=len(by_row),
+                       computed=len(todo) - len(failed), reused=len(keep),
+                       failed=tuple(failed), seconds=time.perf_counter() - t0,
+                       scheduler=getattr(ex, "name", str(scheduler)))
+
+
+def read_sweep(out: str | Path) -> Any:
+    """The results of a sweep as one DataFrame, in row order."""
+    import pandas as pd
+
+    frame = pd.read_parquet(out)
+    return frame.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def summarise(frame: Any, analysis: str) -> Any:
+    """One line per area from a sweep's results: the best pathway (map), the best option and
+    EVPI (uncertainty), or the plan's status, public cost and main interventions (plan)."""
+    import pandas as pd
+
+    if frame.empty:
+        return pd.DataFrame()
+    first = frame.groupby("row", sort=True).head(1).set_index("row")
+    if analysis == "map":
+        out = first[["area", "intervention", "cost_per_outcome_full", "cost_per_outcome_public",
+                     "coproduction_share"]].rename(columns={"intervention": "best_pathway"})
+    elif analysis == "uncertainty":
+        best = frame[frame["option"] == frame["best_option"]].set_index("row")
+        out = first[["area", "best_option", "evpi"]].join(
+            best[["prob_best", "net_benefit_mean"]])
+    else:
+        running = frame[frame["volume"] > 0].sort_values(["row", "volume"],
+                                                         ascending=[True, False])
+        mix = running.groupby("row")["intervention"].agg(lambda s: ", ".join(s.head(3)))
+        out = first[["area", "status", "plan_cost_public", "plan_cost_full"]].join(
+            mix.rename("main_interventions"))
+    return out.reset_index()
