@@ -43,7 +43,7 @@ __all__ = [
     "simulate",
 ]
 
-_SUBMODULES = ("appraisal", "survey", "voi")
+_SUBMODULES = ("appraisal", "scale", "survey", "voi")
 
 
 def __getattr__(name: str) -> Any:

@@ -20,6 +20,8 @@ from .common import (
     JsonOpt,
     ModelArg,
     OutOpt,
+    SchedulerOpt,
+    WorkersOpt,
     check_out_path,
     console,
     err_console,
@@ -177,6 +179,8 @@ def uncertainty(
     out: OutOpt = None,
     draws_out: Annotated[Path | None, typer.Option(
         "--draws-out", help="Also write the draws table (.csv or .parquet).")] = None,
+    scheduler: SchedulerOpt = "local",
+    workers: WorkersOpt = None,
 ) -> None:
     """Propagate uncertainty through a strategy map: net benefit, probability each option is
     best, acceptability curve, incremental analysis, EVPI and EVPPI (where evidence pays)."""
@@ -186,6 +190,8 @@ def uncertainty(
     _check_common(wtp, population, horizon, discount)
     if draws < 2:
         raise BadInput(f"--draws {draws}: need at least 2 draws")
+    if workers is not None and workers < 1:
+        raise BadInput(f"--workers {workers}: must be at least 1")
     if chunk is not None and chunk < 1:
         raise BadInput(f"--chunk {chunk}: must be at least 1")
     if spend is not None and portfolios:
@@ -200,9 +206,17 @@ def uncertainty(
     cv = _evidence_cv(evidence_cv)
     m = load_model(model, scenarios=tuple(scenario or ()))
     mode = "spend" if spend is not None else "scenarios" if portfolios else "target"
-    table = _run_with_progress(lambda cb: simulate(
-        m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
-        evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb), draws)
+    from ..scale.executors import SchedulerError, executor
+
+    try:
+        runner = executor(scheduler, workers)
+    except SchedulerError as exc:
+        raise BadInput(str(exc)) from None
+    with runner:  # the same draws table wherever the chunks run
+        table = _run_with_progress(lambda cb: simulate(
+            m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
+            evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb,
+            executor=runner), draws)
     result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
     if draws_out is not None:
         table.write(draws_out)
