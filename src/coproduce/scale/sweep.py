@@ -150,7 +150,7 @@ def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: 
             continue
         if c.startswith("scale:"):
             path = _canonical(model, c[len("scale:"):])
-            if path not in settable or path.startswith("targets."):
+            if path not in settable:
                 problems.append(f"column '{c}': '{path}' is not a quantity of the model that "
                                 "can be scaled" + did_you_mean(path, list(settable)))
             continue
