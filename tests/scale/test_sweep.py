@@ -101,6 +101,11 @@ def test_national_sweep_on_two_workers_survives_a_killed_worker(model, client, t
     here = sweep(model, analysis="map", areas="example:older-people-areas",
                  out=tmp_path / "here")
     assert here.computed == 317 and not here.failed
+    first = read_sweep(tmp_path / "here").groupby("row").head(1)
+    # '#population_65_plus' is carried along as text; the targets scale with it (by hand:
+    # A001 has 43,946 people aged 65+, so 40 × 43,946 / 60,000 = 29.3 years to reach)
+    assert first["population_65_plus"].iloc[0] == "43946"
+    assert first["target_amount"].iloc[0] == 29.3
     killed = []
 
     def kill_midway(done: int, total: int) -> None:
