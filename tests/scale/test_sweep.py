@@ -83,6 +83,16 @@ def test_an_uncertainty_row_equals_the_library_run_on_the_edited_model(model, tm
     assert (got["evpi"] == res.evpi).all() and (got["best_option"] == res.best_option).all()
 
 
+def test_evppi_per_row_names_the_same_input_as_the_library(model, tmp_path):
+    areas = write(tmp_path / "areas.csv", "area\nx\n")
+    sweep(model, analysis="uncertainty", areas=areas, out=tmp_path / "out", draws=2000,
+          seed=2, wtp=30_000, evppi=True)
+    got = read_sweep(tmp_path / "out")
+    res = analyse(cp.simulate(model, ("independent_years", 40.0), 2000, 2), 30_000)
+    assert res.top_input and (got["most_valuable_input"] == res.top_input).all()
+    assert (got["evppi_top"] == res.evppi[res.top_input]).all()
+
+
 def test_a_plan_row_reaches_the_examples_known_least_cost(model, tmp_path):
     areas = write(tmp_path / "areas.csv", "area,label\nsame,The example itself\n")
     sweep(model, analysis="plan", areas=areas, out=tmp_path / "out")

@@ -83,6 +83,11 @@ def sweep(
                                overwrite=overwrite, progress=bar)
     except (SweepError, SchedulerError) as exc:
         raise BadInput(str(exc)) from None
+    except KeyboardInterrupt:
+        done = len(list(out.glob("part-*.parquet")))
+        err_console.print(f"interrupted: {done:,} rows are written in {escape(str(out))}; run "
+                          "the same command again to finish the rest", highlight=False)
+        raise typer.Exit(130) from None
     if json_:
         print_json(result.to_dict())
     else:
