@@ -231,3 +231,18 @@ def test_cli_sweep_json_and_exit_codes(tmp_path):
     r = cli("sweep", "example:older-people", "--areas", "example:older-people-areas",
             "--analysis", "uncertainty", "--out", str(tmp_path / "o3"))
     assert r.returncode == 2 and "needs a willingness to pay" in r.stderr
+
+
+def test_apply_settings_sets_scales_and_leaves_the_model_alone(model):
+    from coproduce.model import apply_settings
+
+    before = model_to_data(model)
+    m = apply_settings(model, {"resources.volunteer_hour.available": 1234.0},
+                       {"resources.residential_week_council.unit_cost": 2.0})
+    assert m.resources["volunteer_hour"].available == 1234.0
+    fee, fee2 = (x.resources["residential_week_council"].unit_cost for x in (model, m))
+    assert fee2.mean == pytest.approx(2 * fee.mean, rel=1e-12)   # a distribution, scaled
+    assert fee2.dist == fee.dist
+    assert model_to_data(model) == before
+    with pytest.raises(cp.ModelError, match="unknown resource 'volunter_hour'"):
+        apply_settings(model, {"resources.volunter_hour.available": 1.0})

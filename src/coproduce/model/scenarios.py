@@ -180,4 +180,6 @@ def apply_settings(model: s.Model, settings: Mapping[str, Any],
             issues.append(Issue(path, str(exc)))
     if issues:
         raise ModelError(issues)
-    return validate_data(copy.deepcopy(data), check_scenarios=False)
+    # no deepcopy (unlike apply_scenarios): model_to_data builds fresh containers and each
+    # set or scale writes a new value, so nothing here is shared with the model
+    return validate_data(data, check_scenarios=False)

@@ -365,6 +365,25 @@ def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
                       seconds=time.perf_counter() - t0)
 
 
+def run_rows(job: SweepJob, rows: Sequence[SweepRow]) -> list[RowOutcome]:
+    """:func:`run_row` for each of a batch of rows (one task)."""
+    return [run_row(job, row) for row in rows]
+
+
+# Rows of a map or plan take a few milliseconds, about a task's own overhead on Dask: those are
+# sent several to a task, about 8 tasks a worker; an uncertainty row is 10^4 draws, one a task.
+_CHEAP = ("map", "plan")
+_TASKS_PER_WORKER = 8
+_MAX_BATCH = 32
+
+
+def _batches(rows: list[SweepRow], analysis: str, workers: int) -> list[tuple[SweepRow, ...]]:
+    size = 1
+    if analysis in _CHEAP:
+        size = max(1, min(_MAX_BATCH, len(rows) // (max(workers, 1) * _TASKS_PER_WORKER)))
+    return [tuple(rows[k:k + size]) for k in range(0, len(rows), size)]
+
+
 def _one_line(exc: ModelError) -> str:
     return "; ".join(f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues)
 
@@ -594,20 +613,21 @@ def sweep(model: Model, *, analysis: str = "map", out: str | Path,
     if progress is not None:
         progress(done, len(rows))
     ex = make_executor(scheduler, workers)
+    batches = _batches(todo, analysis, getattr(ex, "workers", 1))
     try:
-        for row, outcome in ex.map(run_row, job, todo):
-            if outcome.records is not None and outcome.records:
-                _write_partition(out, row.row, outcome.records)
-            elif outcome.records is not None:
-                failed.append({"row": row.row, "where": row.where, "area": row.area,
-                               "kind": "analysis", "message": "no results (nothing reaches "
-                               "the target)"})
-            else:
-                failed.append({"row": row.row, "where": row.where, "area": row.area,
-                               "kind": outcome.kind, "message": outcome.error})
-            done += 1
-            if progress is not None:
-                progress(done, len(rows))
+        for _batch, outcomes in ex.map(run_rows, job, batches):
+            for outcome in outcomes:
+                row = by_row[outcome.row]
+                if outcome.records:
+                    _write_partition(out, row.row, outcome.records)
+                else:
+                    failed.append({"row": row.row, "where": row.where, "area": row.area,
+                                   "kind": outcome.kind,
+                                   "message": outcome.error if outcome.records is None
+                                   else "no results (nothing reaches the target)"})
+                done += 1
+                if progress is not None:
+                    progress(done, len(rows))
     finally:
         if ex is not scheduler:
             ex.close()
