@@ -246,3 +246,16 @@ def test_apply_settings_sets_scales_and_leaves_the_model_alone(model):
     assert model_to_data(model) == before
     with pytest.raises(cp.ModelError, match="unknown resource 'volunter_hour'"):
         apply_settings(model, {"resources.volunter_hour.available": 1.0})
+
+
+def test_budget_columns_plan_the_most_valuable_mix_within_them(model, tmp_path):
+    areas = write(tmp_path / "areas.csv", "area,budget\nsmall,500000\nlarge,2000000\n")
+    sweep(model, analysis="plan", areas=areas, out=tmp_path / "out")
+    df = read_sweep(tmp_path / "out")
+    for area, budget in (("small", 500_000), ("large", 2_000_000)):
+        got = df[df["area"] == area]
+        direct = cp.plan(model, budget=budget)  # the library with the same budget
+        assert (got["status"] == direct.status).all()
+        assert got["plan_cost_public"].iloc[0] == pytest.approx(direct.cost["public"],
+                                                                rel=1e-12)
+        assert got["plan_cost_public"].iloc[0] <= budget * (1 + 1e-9)

@@ -456,12 +456,16 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
 def _plan_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
     from ..engine.planning import plan
 
-    targets = dict(model.targets)
+    # as the library: without a budget, reach the model's targets (a row's targets.X columns
+    # included); with one, the most valuable mix, bound only by targets the row sets itself
+    targets: dict[str, float] | None = None
     if job.target is not None:
         outcome, amount = _target(job, row, model)
         targets = {outcome: amount}
-    p = plan(model, targets=targets or None, objective=job.objective,
-             budget=row.budget or None)
+    elif row.budget:
+        targets = {o: a for o, a in model.targets.items() if f"targets.{o}" in row.settings
+                   } or None
+    p = plan(model, targets=targets, objective=job.objective, budget=row.budget or None)
     common = {"status": p.status, "objective": p.objective,
               "plan_cost_full": p.cost.get("full", math.nan) if p.status == "optimal"
               else math.nan,
