@@ -336,8 +336,8 @@ def main() -> None:
     print(f"    workers' MALLOC_TRIM_THRESHOLD_: {', '.join(map(str, trim))}")
 
     print()
-    print(f"(2) Sweeps over areas (each row one task; {SWEEP_DRAWS:,} draws per uncertainty "
-          "row)")
+    print(f"(2) Sweeps over areas (an uncertainty row a task, {SWEEP_DRAWS:,} draws each; "
+          "map rows several to a task)")
     print(f"    {'sweep':<44}{'rows':>6}{'seconds':>9}{'rows/s':>9}{'speed-up':>10}"
           f"{'efficiency':>12}")
     unc_label = f"uncertainty, {n_unc} areas"
