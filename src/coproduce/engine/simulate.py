@@ -28,6 +28,7 @@ come in fixed stream blocks (:mod:`.uncertain`), so results do not depend on the
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -66,6 +67,13 @@ class _OptionModel:
     target: int
     slots: list[tuple[int, _Slot]]  # (row in the draws, slot)
     heights: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per generation: links, starts, srcs
+
+    def __getstate__(self) -> dict[str, Any]:
+        # sent to every worker: the compiled arrays are all a chunk needs, not the model they
+        # came from (for a 100k-link map, 12 MiB of pydantic objects, slow to unpickle)
+        state = dict(self.__dict__)
+        state["cm"] = dataclasses.replace(self.cm, model=None)
+        return state
 
     @cached_property
     def input_slots(self) -> list[tuple[int, _Slot]]:

@@ -127,11 +127,14 @@ class BlockSampler:
 
     def __init__(self, quantities: Sequence[UncertainQuantity], seed: int,
                  correlations: Sequence[tuple[str, str, float]] = ()) -> None:
-        self.quantities = list(quantities)
+        quantities = list(quantities)
+        # only arrays and the copula's distributions are kept: a sampler is sent to every
+        # worker, and 10^5 distribution objects would make it slow to pickle
+        self.n = len(quantities)
         self.seed = int(seed)
-        self.block = stream_block(len(self.quantities))
+        self.block = stream_block(self.n)
         row_of: dict[str, int] = {}
-        for k, q in enumerate(self.quantities):  # the first (base model's) of each path
+        for k, q in enumerate(quantities):  # the first (base model's) of each path
             row_of.setdefault(q.path, k)
         pairs = [(row_of[a], row_of[b], rho) for a, b, rho in correlations
                  if a in row_of and b in row_of]
@@ -145,24 +148,25 @@ class BlockSampler:
                 m[pos[a], pos[b]] = m[pos[b], pos[a]] = rho
             self.factor = copula_factor(m)
         in_copula = set(corr_rows)
+        self.copula_dists = [quantities[r].dist for r in corr_rows]
         self.families: list[tuple[str, np.ndarray, list[np.ndarray]]] = []
         for fam in _FAMILIES:
-            rows = [k for k, q in enumerate(self.quantities)
+            rows = [k for k, q in enumerate(quantities)
                     if q.dist.dist == fam and k not in in_copula]
             if rows:
                 self.families.append((fam, np.array(rows, dtype=np.int64),
-                                      _params(fam, [self.quantities[k].dist for k in rows])))
-        self.signs = np.array([q.sign for q in self.quantities])
+                                      _params(fam, [quantities[k].dist for k in rows])))
+        self.signs = np.array([q.sign for q in quantities])
 
     def _block(self, b: int) -> np.ndarray:
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed,
                                                                          spawn_key=(b,))))
         n = self.block
-        out = np.empty((len(self.quantities), n))
+        out = np.empty((self.n, n))
         if self.factor is not None:
             u = correlated_uniforms(self.factor, rng, n)
             for k, row in enumerate(self.copula_rows):
-                out[row] = ppf(self.quantities[row].dist, u[k])
+                out[row] = ppf(self.copula_dists[k], u[k])
         for fam, rows, params in self.families:
             out[rows] = _draw(fam, params, rng, (len(rows), n))
         neg = self.signs < 0
@@ -172,7 +176,7 @@ class BlockSampler:
 
     def draws(self, start: int, stop: int) -> np.ndarray:
         """Draws ``start`` to ``stop - 1`` of every quantity (quantities × draws)."""
-        out = np.empty((len(self.quantities), stop - start))
+        out = np.empty((self.n, stop - start))
         b = start // self.block
         while b * self.block < stop:
             lo, hi = b * self.block, (b + 1) * self.block

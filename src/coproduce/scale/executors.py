@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -157,8 +158,11 @@ class DaskExecutor:
             items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
         from dask.distributed import as_completed
 
-        # a task, not scattered data: the scheduler can recompute it if its holders die
-        held = self.client.submit(_identity, shared, pure=False)
+        # a task, not scattered data: the scheduler can recompute it if its holders die. A
+        # large map makes a large task, which Dask warns about; here that is the point.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            held = self.client.submit(_identity, shared, pure=False)
         futures = [self.client.submit(fn, held, item, pure=False) for item in items]
         index = {f.key: k for k, f in enumerate(futures)}
         try:
