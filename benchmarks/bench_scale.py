@@ -27,11 +27,11 @@ Printed, in one run:
 (3) Peak memory: peak RSS of each worker of the 2-worker cluster after the uncertainty sweep
     (fresh worker processes: the sweep runs first on that cluster), and of this process (the
     client, which also hosts the scheduler), in MiB.
-(4) Cores and load average at the start and the end, to judge the noise.
-(5) A city-wide map (``bench_map.random_layered_map``: 20,000 nodes, 100,000 links with
+(4) A city-wide map (``bench_map.random_layered_map``: 20,000 nodes, 100,000 links with
     evidence priors; 4,096 draws, ``--quick`` 1,024, ``keep_inputs=False``): in this process, on
     1 Dask worker and on 2 — the case distributed Monte Carlo is for, where a chunk is much more
     work than the numbers it sends back.
+(5) Cores and load average at the start and the end, to judge the noise.
 
 Run: ``.venv/bin/python benchmarks/bench_scale.py [--quick] [--repeats N] [--no-malloc-trim]``
 (a few minutes; ``--quick`` about a minute). ``--no-malloc-trim`` starts the Dask workers
@@ -216,7 +216,7 @@ def same(a: object, b: object) -> bool:
 
 
 def city_map_scaling(draws: int) -> None:
-    """(5) Where distributed Monte Carlo pays: a city-wide map (bench_map's 20,000 nodes,
+    """(4) Where distributed Monte Carlo pays: a city-wide map (bench_map's 20,000 nodes,
     100,000 links, every plain link given its evidence prior), each chunk far more work than
     the numbers it sends back (``keep_inputs=False``). In this process, on 1 worker, on 2."""
     from bench_map import random_layered_map
@@ -248,7 +248,7 @@ def city_map_scaling(draws: int) -> None:
             client.close()
             cluster.close()
     print()
-    print(f"(5) City-wide map, {len(model.links):,} links, {len(sim.options)} options, "
+    print(f"(4) City-wide map, {len(model.links):,} links, {len(sim.options)} options, "
           f"{draws:,} draws in {len(sim.chunks())} chunks of {sim.step} (keep_inputs=False)")
     print(f"    in this process {t0:6.2f} s; Dask 1 worker {times[1]:6.2f} s (overhead "
           f"{times[1] / t0:.2f}x, the plan shipped included); 2 workers {times[2]:6.2f} s "
@@ -421,8 +421,8 @@ def main() -> None:
     city_map_scaling(1_024 if args.quick else 4_096)
 
     print()
-    print(f"(4) cores {os.cpu_count()}, load average (1, 5, 15 min) at end: {_load()}; "
-          f"measured part took {elapsed:.0f} s before (5)")
+    print(f"(5) cores {os.cpu_count()}, load average (1, 5, 15 min) at end: {_load()}; "
+          f"parts (1)-(3) took {elapsed:.0f} s")
 
 
 if __name__ == "__main__":
