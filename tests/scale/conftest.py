@@ -25,14 +25,22 @@ def client():
 def kill_one_worker(client) -> int:
     """SIGKILL one worker process (its nanny starts another); returns the killed pid."""
     pids = client.run(os.getpid)
-    pid = sorted(pids.values())[0]
+    address, pid = sorted(pids.items(), key=lambda kv: kv[1])[0]
     os.kill(pid, signal.SIGKILL)
+    _KILLED.append(address)
     return pid
 
 
+_KILLED: list[str] = []
+
+
 def wait_for_workers(client, n: int = 2, timeout: float = 60) -> None:
-    """Let the nanny's replacement worker join before the next test uses the cluster."""
+    """Let the nanny's replacement worker join before the next test uses the cluster: first
+    the scheduler must have dropped the killed worker, then n workers must be there."""
     end = time.monotonic() + timeout
-    while len(client.scheduler_info()["workers"]) < n and time.monotonic() < end:
+    while time.monotonic() < end:
+        workers = client.scheduler_info()["workers"]
+        if len(workers) >= n and not set(_KILLED) & set(workers):
+            return
         time.sleep(0.2)
-    client.wait_for_workers(n, timeout=timeout)
+    raise TimeoutError(f"the cluster did not get back to {n} workers in {timeout} s")

@@ -259,3 +259,22 @@ def test_budget_columns_plan_the_most_valuable_mix_within_them(model, tmp_path):
         assert got["plan_cost_public"].iloc[0] == pytest.approx(direct.cost["public"],
                                                                 rel=1e-12)
         assert got["plan_cost_public"].iloc[0] <= budget * (1 + 1e-9)
+
+
+def test_a_sweep_interrupted_on_the_cluster_resumes_there(model, client, tmp_path):
+    rows = "area,targets.independent_years,wtp\n" + "".join(
+        f"a{k},{10 + k},30000\n" for k in range(10))
+    areas = write(tmp_path / "areas.csv", rows)
+    kw = dict(analysis="uncertainty", areas=areas, draws=2000, seed=3)
+    full = sweep(model, out=tmp_path / "full", **kw)
+
+    def interrupt(done: int, total: int) -> None:
+        if done == 4:
+            raise KeyboardInterrupt  # Ctrl-C while tasks are in flight on the workers
+
+    with pytest.raises(KeyboardInterrupt):
+        sweep(model, out=tmp_path / "out", scheduler=client, progress=interrupt, **kw)
+    again = sweep(model, out=tmp_path / "out", scheduler=client, **kw)
+    assert (again.reused, again.computed) == (4, 6) and full.computed == 10
+    pd.testing.assert_frame_equal(read_sweep(tmp_path / "out"), read_sweep(tmp_path / "full"),
+                                  check_exact=True)
