@@ -44,3 +44,4 @@ def wait_for_workers(client, n: int = 2, timeout: float = 60) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError(f"the cluster did not get back to {n} workers in {timeout} s")
+

@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from dask.distributed import get_task_stream
 
 import coproduce as cp
 from coproduce.engine.simulate import _run_chunk, prepare_simulation
@@ -25,6 +26,11 @@ TARGET = ("independent_years", 40.0)
 @pytest.fixture(scope="module")
 def model():
     return cp.load_model("example:older-people")
+
+
+def _chunk_tasks(stream) -> int:
+    """Tasks the workers ran for chunks (not the one holding the shared plan)."""
+    return sum(1 for t in stream.data if "chunk" in str(t["key"]))
 
 
 def assert_same_table(a, b) -> None:
@@ -46,7 +52,10 @@ def test_same_seed_same_table_in_process_pool_and_cluster(model, client):
     assert len(prepare_simulation(model, TARGET, **kw).chunks()) == 6
     with ProcessPool(2) as pool:
         assert_same_table(reference, cp.simulate(model, TARGET, executor=pool, **kw))
-    assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client), **kw))
+    with get_task_stream(client) as stream:
+        assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client),
+                                                 **kw))
+    assert _chunk_tasks(stream) == 6  # the chunks really ran on the workers
     # a different chunk size on the cluster: still the same numbers (fixed stream blocks)
     assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client),
                                              **{**kw, "chunk": 2048}))
@@ -85,7 +94,9 @@ def test_chunk_sums_equal_the_statistics_of_the_whole_table(model, client):
     sim = prepare_simulation(model, TARGET, draws=8192, seed=5, chunk=1024)
     grid = [0.0, 20_000.0, 60_000.0]
     here = summarise(sim, grid)
-    there = summarise(sim, grid, executor(client))
+    with get_task_stream(client) as stream:
+        there = summarise(sim, grid, executor(client))
+    assert _chunk_tasks(stream) == len(sim.chunks()) == 8
     assert here.to_dict() == there.to_dict()  # merged in draw order: bit for bit
     table = sim.run()
     for k, lam in enumerate(grid):  # second method: the whole-table statistics of voi.core

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from dask.distributed import get_task_stream
 
 import coproduce as cp
 from coproduce.model import load_model
@@ -122,8 +123,11 @@ def test_national_sweep_on_two_workers_survives_a_killed_worker(model, client, t
         if done == 40 and not killed:
             killed.append(kill_one_worker(client))
 
-    there = sweep(model, analysis="map", areas=AREAS, out=tmp_path / "there",
-                  scheduler=client, progress=kill_midway)
+    with get_task_stream(client) as stream:
+        there = sweep(model, analysis="map", areas=AREAS, out=tmp_path / "there",
+                      scheduler=client, progress=kill_midway)
+    # the rows ran on the workers: 317 rows, several to a task (about 8 tasks a worker)
+    assert sum("run_rows" in str(t["key"]) for t in stream.data) >= 317 // 32
     assert killed and there.computed == 317 and not there.failed
     assert len(list((tmp_path / "there").glob("part-*.parquet"))) == 317
     pd.testing.assert_frame_equal(read_sweep(tmp_path / "here"), read_sweep(tmp_path / "there"),
@@ -157,7 +161,9 @@ def test_an_interrupted_sweep_resumes_without_recomputing(model, tmp_path):
 def test_a_small_grid_on_the_cluster(model, client, tmp_path):
     grid = write(tmp_path / "grid.yaml", "grid:\n  targets.independent_years: [20, 40]\n"
                  "  scenario: ['', double_befriending]\n")
-    r = sweep(model, analysis="plan", grid=grid, out=tmp_path / "out", scheduler=client)
+    with get_task_stream(client) as stream:
+        r = sweep(model, analysis="plan", grid=grid, out=tmp_path / "out", scheduler=client)
+    assert sum("run_rows" in str(t["key"]) for t in stream.data) == 4
     assert (r.rows, r.computed) == (4, 4)
     df = read_sweep(tmp_path / "out")
     first = df.groupby("row").head(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import BadInput, check_out_path, console, print_json
+from .common import BadInput, check_out_path, console, print_json, show
 
 costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Database v1.4).",
                         no_args_is_help=True)
@@ -87,13 +87,8 @@ def cba(
             from ..reports.cba_xlsx import write_xlsx
 
             write_xlsx(result, out)
-    if json_out:
-        print_json(result.to_dict())
-        return
-    _print(result)
-    if out is not None:
-        console.print(f"Report written to {out}")
-    if save_appraisal is not None:
+    show(result.to_dict(), json_out, lambda: _print(result), out)
+    if save_appraisal is not None and not json_out:
         console.print(f"Appraisal file written to {save_appraisal}", highlight=False)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -67,6 +68,17 @@ def to_json(data: dict) -> str:
 
 def print_json(data: dict) -> None:
     sys.stdout.write(to_json(data) + "\n")
+
+
+def show(data: dict, json_: bool, table: Callable[[], None], out: Path | None = None) -> None:
+    """How an analysis command ends: the result object as JSON (``--json``), or the human
+    table and where the ``--out`` report was written."""
+    if json_:
+        print_json(data)
+        return
+    table()
+    if out is not None:
+        console.print(f"Report written to {out.resolve()}", markup=False, highlight=False)
 
 
 def check_out_path(out: Path | None, allowed: tuple[str, ...]) -> None:

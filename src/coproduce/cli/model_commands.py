@@ -28,6 +28,7 @@ from .common import (
     console,
     parse_assignment,
     print_json,
+    show,
 )
 
 
@@ -129,12 +130,7 @@ def evaluate_cmd(
         from ..reports.map_report import evaluation_report
 
         out.write_text(evaluation_report(m, ev, compiled=cm), encoding="utf-8")
-    if json_:
-        print_json(ev.to_dict())
-    else:
-        _evaluation_table(ev, m)
-        if out is not None:
-            console.print(f"Report written to {out.resolve()}")
+    show(ev.to_dict(), json_, lambda: _evaluation_table(ev, m), out)
 
 
 # ----- map -------------------------------------------------------------------------------------
@@ -218,12 +214,7 @@ def map_cmd(
         from ..reports.map_report import map_report
 
         out.write_text(map_report(m, result, compiled=cm), encoding="utf-8")
-    if json_:
-        print_json(result.to_dict())
-    else:
-        print_map_table(result)
-        if out is not None:
-            console.print(f"Report written to {out.resolve()}")
+    show(result.to_dict(), json_, lambda: print_map_table(result), out)
     if not result.pathways:
         raise AnalysisImpossible(f"no intervention reaches {oid}")
 

@@ -20,7 +20,7 @@ from .common import (
     check_out_path,
     console,
     parse_assignment,
-    print_json,
+    show,
 )
 
 
@@ -134,12 +134,7 @@ def plan_cmd(
         from ..reports.plan import plan_report
 
         out.write_text(plan_report(m, result), encoding="utf-8")
-    if json_:
-        print_json(result.to_dict())
-    else:
-        print_plan(result, m)
-        if out is not None:
-            console.print(f"Report written to {out.resolve()}")
+    show(result.to_dict(), json_, lambda: print_plan(result, m), out)
     if result.status != "optimal":
         raise AnalysisImpossible(result.message)
 

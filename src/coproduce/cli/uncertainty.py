@@ -26,7 +26,7 @@ from .common import (
     console,
     err_console,
     parse_assignment,
-    print_json,
+    show,
 )
 
 if TYPE_CHECKING:
@@ -226,12 +226,7 @@ def uncertainty(
         labels = {i: m.label_of(i) for i in (*m.interventions, *m.outcomes, *m.resources)}
         labels.update({k: sc.label for k, sc in m.scenarios.items() if sc.label})
         write_report(result, table, out, labels=labels)
-    if json_:
-        print_json(result.to_dict())
-    else:
-        _print(result)
-        if out is not None:
-            console.print(f"report written to {escape(str(out))}")
+    show(result.to_dict(), json_, lambda: _print(result), out)
 
 
 def voi(
@@ -261,10 +256,7 @@ def voi(
         from ..reports.uncertainty import write_report
 
         write_report(result, table, out)
-    if json_:
-        print_json(result.to_dict())
-    else:
-        _print(result)
+    show(result.to_dict(), json_, lambda: _print(result), out)
 
 
 def register(app: typer.Typer) -> None:

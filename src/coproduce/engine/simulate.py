@@ -38,7 +38,7 @@ import numpy as np
 
 from ..model.compile import CompiledModel, compile_model
 from ..model.errors import Issue, ModelError, did_you_mean
-from ..model.paths import resolve_link_index, split_path
+from ..model.paths import canonical_path, link_position, resolve_link_index, split_path
 from ..model.scenarios import apply_scenarios
 from ..model.schema import Model
 from .draws import DrawsTable
@@ -90,31 +90,6 @@ class _OptionModel:
         return cached[kind]
 
 
-def _link_name(model: Model, k: int) -> str:
-    lk = model.links[k]
-    return f"links[{lk.from_}->{lk.to}].effect"
-
-
-def _position(path: str) -> int | None:
-    """k for 'links[k].effect' (the form quantity_paths writes), quickly; else None."""
-    if path.startswith("links[") and path.endswith("].effect"):
-        inner = path[6:-8]
-        if inner.isdigit():
-            return int(inner)
-    return None
-
-
-def _canonical(model: Model, path: str) -> str:
-    """'links[a->b].effect' and 'links[3].effect' name the same quantity: use the first."""
-    k = _position(path)
-    if k is not None:
-        return _link_name(model, k)
-    if path.startswith("links"):
-        parts = split_path(path)
-        return _link_name(model, resolve_link_index(model.links, parts[1], path))
-    return ".".join(str(p) for p in split_path(path))
-
-
 def _path_by_index(model: Model, path: str) -> str:
     """The path as :func:`quantity_paths` writes it (links by position)."""
     if path.startswith("links"):
@@ -125,7 +100,7 @@ def _path_by_index(model: Model, path: str) -> str:
 
 def _slot(cm: CompiledModel, path: str) -> _Slot:
     model = cm.model
-    k = _position(path)
+    k = link_position(path)
     if k is not None:
         return _Slot("link", k, 0, float(cm.link_effect[k]))
     parts = split_path(path)
@@ -386,7 +361,7 @@ def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_
             if q.key not in rows:
                 rows[q.key] = len(quantities)
                 quantities.append(q)
-                label = _canonical(m, q.path)
+                label = canonical_path(m, q.path)
                 labels.append(label if k == 0 or label not in seen else f"{label} [{names[k]}]")
                 seen.add(labels[-1])
             keys.append((q.path, q.key))

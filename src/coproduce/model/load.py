@@ -16,18 +16,20 @@ from .validate import validate_data
 EXAMPLE_PREFIX = "example:"
 
 
-def example_names() -> list[str]:
-    """Names of the bundled example models (``example:NAME``)."""
+def example_names(suffix: str = ".yaml") -> list[str]:
+    """Names of the bundled examples (``example:NAME``): models, or with ``suffix=".csv"``
+    the areas files for sweeps."""
     folder = _pkg.files("coproduce") / "examples"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(p.name[:-len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
 
 
-def example_path(name: str) -> Path:
-    names = example_names()
+def example_path(name: str, suffix: str = ".yaml") -> Path:
+    """The bundled example file ``NAME + suffix``; :class:`ModelError` if there is none."""
+    names = example_names(suffix)
     if name not in names:
         raise ModelError([Issue("", f"unknown example '{name}'{did_you_mean(name, names)}; "
                                     f"examples: {', '.join(names) or 'none'}")])
-    return Path(str(_pkg.files("coproduce") / "examples" / f"{name}.yaml"))
+    return Path(str(_pkg.files("coproduce") / "examples" / f"{name}{suffix}"))
 
 
 def resolve(source: str | Path) -> Path:

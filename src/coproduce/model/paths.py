@@ -59,6 +59,31 @@ def resolve_link_index(links: list, key: str | int, text: str) -> int:
     raise QuantityPathError(f"'{text}': no link {a} -> {b}")
 
 
+def link_position(text: str) -> int | None:
+    """k for 'links[k].effect' (the form :func:`quantity_paths` writes), quickly; else None."""
+    if text.startswith("links[") and text.endswith("].effect"):
+        inner = text[6:-8]
+        if inner.isdigit():
+            return int(inner)
+    return None
+
+
+def canonical_path(model: Any, text: str) -> str:
+    """A path as results and labels write it: a link by its ends ('links[3].effect' and
+    'links[a->b].effect' are both 'links[a->b].effect'), other parts joined by dots. Raises
+    :class:`QuantityPathError` for a link that is not there."""
+    k = link_position(text)  # the common case, for 10^5 links: no parsing
+    if k is not None:
+        lk = model.links[k]
+        return f"links[{lk.from_}->{lk.to}].effect"
+    parts = split_path(text)
+    if parts[0] == "links" and len(parts) >= 2:
+        lk = model.links[resolve_link_index(model.links, parts[1], text)]
+        rest = "".join(f".{p}" for p in parts[2:])
+        return f"links[{lk.from_}->{lk.to}]{rest}"
+    return ".".join(str(p) for p in parts)
+
+
 def get_quantity(model: Any, text: str) -> Any:
     """The quantity (number or distribution) a path names in a loaded :class:`Model`."""
     parts = split_path(text)

@@ -32,7 +32,20 @@ class SchedulerError(ValueError):
     """A scheduler that cannot be used (a bad address, Dask not installed, none answering)."""
 
 
-class InProcess:
+class _Executor:
+    """What every executor shares: ``with executor(...) as ex:`` closes it at the end."""
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class InProcess(_Executor):
     """Every item in this process, in order. The reference the others must equal."""
 
     name = "local"
@@ -42,15 +55,6 @@ class InProcess:
             items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
         for item in items:
             yield item, fn(shared, item)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> InProcess:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 _SHARED: Any = None
@@ -65,7 +69,7 @@ def _call(fn: Callable[[Any, Any], Any], item: Any) -> Any:
     return fn(_SHARED, item)
 
 
-class ProcessPool:
+class ProcessPool(_Executor):
     """A pool of ``workers`` local processes (default: one per core). ``shared`` is pickled
     once per worker when the pool starts. A dead worker breaks a Python process pool, so the
     pool is rebuilt and the unfinished items resubmitted, at most ``retries`` times."""
@@ -104,21 +108,12 @@ class ProcessPool:
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
 
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> ProcessPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def _identity(x: Any) -> Any:
     return x
 
 
-class DaskExecutor:
+class DaskExecutor(_Executor):
     """Items as tasks on a Dask distributed cluster, through ``client`` (a
     ``dask.distributed.Client``). ``close()`` closes the client only if this executor made
     it (from an address or scheduler file)."""
@@ -177,12 +172,6 @@ class DaskExecutor:
         if self._owns:
             self.client.close()
 
-    def __enter__(self) -> DaskExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def _client_class() -> Any:
     try:
@@ -207,9 +196,13 @@ def executor(spec: Any = None, workers: int | None = None) -> Any:
             return DaskExecutor.connect(spec)
         raise SchedulerError(f"--scheduler {spec}: use local, processes, tcp://HOST:8786 or a "
                              "scheduler file (.json)")
-    if type(spec).__name__ == "Client" and hasattr(spec, "submit"):
-        return DaskExecutor(spec)  # checked first: a Client has map and close of its own
-    if isinstance(spec, (InProcess, ProcessPool, DaskExecutor)):
+    if isinstance(spec, _Executor):
         return spec
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        Client = None  # without Dask, nothing passed in can be a Client
+    if Client is not None and isinstance(spec, Client):
+        return DaskExecutor(spec)
     raise SchedulerError(f"cannot run work on a {type(spec).__name__}; give 'local', "
                          "'processes', a scheduler address or a dask.distributed Client")

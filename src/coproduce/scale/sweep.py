@@ -47,7 +47,8 @@ from typing import Any
 import numpy as np
 
 from ..model.errors import Issue, ModelError, did_you_mean
-from ..model.paths import QuantityPathError, quantity_paths, resolve_link_index, split_path
+from ..model.load import example_path
+from ..model.paths import QuantityPathError, canonical_path, quantity_paths
 from ..model.scenarios import apply_scenarios, apply_settings
 from ..model.schema import Model
 from ..model.serialise import model_to_data
@@ -126,16 +127,12 @@ def _settable(model: Model) -> dict[str, str]:
 
 
 def _canonical(model: Model, column: str) -> str:
-    if column.startswith("links"):
-        try:
-            parts = split_path(column)
-            k = resolve_link_index(model.links, parts[1], column)
-        except (QuantityPathError, IndexError):
-            return column
-        if len(parts) == 3 and parts[2] == "effect":
-            lk = model.links[k]
-            return f"links[{lk.from_}->{lk.to}].effect"
-    return column
+    """The column's path as the model writes it; the column itself if it names nothing (the
+    header check then says so)."""
+    try:
+        return canonical_path(model, column)
+    except QuantityPathError:
+        return column
 
 
 _KEYWORDS = ("area", "label", "scenario", "wtp", "budget")
@@ -216,25 +213,16 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
                     problem="; ".join(problems) or None)
 
 
-def bundled_areas(name: str) -> Path:
-    """The path of a bundled areas file, ``example:NAME`` (e.g. older-people-areas)."""
-    import importlib.resources as pkg
-
-    folder = pkg.files("coproduce") / "examples"
-    names = sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
-    if name not in names:
-        raise SweepError(f"--areas example:{name}: no such bundled areas file"
-                         + did_you_mean(name, names) + f"; bundled: {', '.join(names)}")
-    return Path(str(folder / f"{name}.csv"))
-
-
 def read_areas(path: str | Path, model: Model, analysis: str = "map"
                ) -> tuple[list[SweepRow], tuple[str, ...]]:
     """The rows of an areas CSV (a path, or ``example:NAME`` for a bundled one) and its input
     columns. Raises :class:`SweepError` naming the file (and line) for a missing or repeated
     ``area`` or an unknown column."""
     if str(path).startswith("example:"):
-        path = bundled_areas(str(path)[len("example:"):])
+        try:
+            path = example_path(str(path)[len("example:"):], ".csv")
+        except ModelError as exc:
+            raise SweepError(f"--areas {path}: {exc.issues[0].message}") from None
     path = Path(path)
     name = path.name
     try:
@@ -521,15 +509,19 @@ def _write_partition(out: Path, row: int, records: list[dict[str, Any]]) -> None
     # straight to Arrow (no DataFrame): the client writes every partition, so this is the
     # serial part of a sweep — 1.4 ms a row against 3.4 ms through pandas
     table = pa.Table.from_pylist(records)
-    final = partition_path(out, row)
-    tmp = final.with_name(f".{final.name}.tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, final)  # atomic: a partition is whole or absent, never half-written
+    _atomically(partition_path(out, row), lambda tmp: pq.write_table(table, tmp))
 
 
 def _write_json(path: Path, data: Any) -> None:
+    text = json.dumps(data, indent=2, default=str)
+    _atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` to a temporary file beside ``path``, then rename it into place: the file is
+    whole or absent, never half-written, whenever the sweep is stopped."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
+    write(tmp)
     os.replace(tmp, path)
 
 
@@ -548,18 +540,20 @@ def _prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: 
                              f"({', '.join(sorted(foreign)[:3])}); choose an empty or new "
                              "directory")
     keep: set[int] = set()
+    fingerprint = job.fingerprint()  # the whole model as JSON: once
+    row_prints = {str(r.row): r.fingerprint() for r in rows}
     if out.exists() and manifest.exists():
         try:
             old = json.loads(manifest.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             old = {}
-        if old.get("job") != job.fingerprint() and not overwrite:
+        if old.get("job") != fingerprint and not overwrite:
             raise SweepError(f"--out {out}: holds a different sweep (another model, analysis "
                              "or setting); use --overwrite to replace it or choose another "
                              "directory")
-        if old.get("job") == job.fingerprint() and not overwrite:
+        if old.get("job") == fingerprint and not overwrite:
             fps = old.get("rows", {})
-            keep = {r.row for r in rows if fps.get(str(r.row)) == r.fingerprint()
+            keep = {r.row for r in rows if fps.get(str(r.row)) == row_prints[str(r.row)]
                     and partition_path(out, r.row).exists()}
     out.mkdir(parents=True, exist_ok=True)
     for p in out.iterdir():  # stale partitions (changed rows, an old sweep) go first
@@ -570,9 +564,9 @@ def _prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: 
                 continue
             if number not in keep:
                 p.unlink()
-    _write_json(manifest, {"format": _FORMAT, "job": job.fingerprint(),
+    _write_json(manifest, {"format": _FORMAT, "job": fingerprint,
                            "analysis": job.analysis,
-                           "rows": {str(r.row): r.fingerprint() for r in rows}})
+                           "rows": row_prints})
     return keep
 
 

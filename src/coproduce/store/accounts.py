@@ -6,7 +6,8 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, delete, func, select
+from sqlalchemy.orm import Session
 
 from .actor import Actor
 from .errors import Forbidden, NotFound, RateLimited, invalid
@@ -34,6 +35,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise invalid("password", f"must be at least {MIN_PASSWORD} characters")
+
+
+def _credential(s: Session, table: type[ApiToken] | type[WebSession],
+                plain: str) -> Row | None:
+    """(credential, user, organisation) for a plain session or API token, else None. Only
+    the token's digest is stored, so it is looked up by digest."""
+    return s.execute(
+        select(table, User, Organisation)
+        .join(User, User.id == table.user_id)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(table.token_hash == digest(plain))).first()
 
 
 def actor_of(user: User, org: Organisation) -> Actor:
@@ -167,11 +179,7 @@ class AccountsMixin:
         if not token:
             return None
         with self.transaction() as s:
-            row = s.execute(
-                select(WebSession, User, Organisation)
-                .join(User, User.id == WebSession.user_id)
-                .join(Organisation, Organisation.id == User.org_id)
-                .where(WebSession.token_hash == digest(token))).first()
+            row = _credential(s, WebSession, token)
             if row is None:
                 return None
             sess, user, org = row
@@ -222,11 +230,7 @@ class AccountsMixin:
         if not plain.startswith(TOKEN_PREFIX):
             return None
         with self.transaction() as s:
-            row = s.execute(
-                select(ApiToken, User, Organisation)
-                .join(User, User.id == ApiToken.user_id)
-                .join(Organisation, Organisation.id == User.org_id)
-                .where(ApiToken.token_hash == digest(plain))).first()
+            row = _credential(s, ApiToken, plain)
             if row is None:
                 return None
             tok, user, org = row

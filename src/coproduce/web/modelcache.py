@@ -32,6 +32,13 @@ def version_of(store: Store, actor: Actor, model_id: int, number: int | None):
     return m, store.get_version(actor, model_id, number)
 
 
+def open_version(store: Store, actor: Actor, model_id: int, number: int | None):
+    """A stored model, one of its versions (``None``: the latest), and that version loaded
+    and compiled (cached): (stored model, version, Model, CompiledModel)."""
+    m, v = version_of(store, actor, model_id, number)
+    return (m, v, *loaded(v))
+
+
 @lru_cache(maxsize=64)
 def _with_scenarios(version_id: int | None, data_json: str, scenarios: tuple[str, ...]) -> Model:
     import json

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from ...engine.evaluate import evaluate
 from ...model.errors import Issue, ModelError
-from ..modelcache import loaded, version_of
+from ..modelcache import loaded, open_version
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
 from ..templating import render
@@ -86,8 +86,7 @@ def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
 @router.get("/models/{model_id}/evaluate")
 def evaluate_form(request: Request, model_id: int, version: int | None = None,
                   c: Caller = Depends(caller)):
-    m, v = version_of(request.app.state.store, c.actor, model_id, version)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
     return render(request, "evaluate.html", m=m, v=v, model=model)
 
 
@@ -95,8 +94,8 @@ def evaluate_form(request: Request, model_id: int, version: int | None = None,
 async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
     store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
-    m, v = version_of(store, c.actor, model_id, int(form.get("version") or 0) or None)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(store, c.actor, model_id,
+                                    int(form.get("version") or 0) or None)
     vols = parse_volumes(model, form)
     run = store.create_run(c.actor, "evaluate", {"volumes": vols, "model_name": m.name,
                                                  "version": v.number},

@@ -14,7 +14,7 @@ from ...model.errors import Issue, ModelError
 from ...model.serialise import model_to_data
 from ...reports.strategy_map import Highlight, render_svg
 from ...store import diff_models, text_diff
-from ..modelcache import loaded, version_of
+from ..modelcache import loaded, open_version, version_of
 from ..security import Caller, admin, analyst, caller
 from ..templating import render
 
@@ -114,8 +114,7 @@ def copy_example(request: Request, name: str, c: Caller = Depends(analyst)):
 def model_page(request: Request, model_id: int, version: int | None = None,
                c: Caller = Depends(caller)):
     store = request.app.state.store
-    m, v = version_of(store, c.actor, model_id, version)
-    model, cm = loaded(v)
+    m, v, model, cm = open_version(store, c.actor, model_id, version)
     runs = store.list_runs(c.actor, model_id=model_id, limit=10)
     return render(request, "model.html", m=m, v=v, model=model,
                   svg=map_svg(cm, m.id, version), runs=runs, downloads=DOWNLOADS,
@@ -172,8 +171,7 @@ def download(request: Request, model_id: int, fmt: str, version: int | None = No
 def node_page(request: Request, model_id: int, node_id: str, version: int | None = None,
               c: Caller = Depends(caller)):
     store = request.app.state.store
-    m, v = version_of(store, c.actor, model_id, version)
-    model, cm = loaded(v)
+    m, v, model, cm = open_version(store, c.actor, model_id, version)
     section = next((s for s in ("interventions", "outcomes", "resources")
                     if node_id in getattr(model, s)), None)
     if section is None:
@@ -199,8 +197,7 @@ def node_page(request: Request, model_id: int, node_id: str, version: int | None
 def link_page(request: Request, model_id: int, src: str, dst: str, version: int | None = None,
               c: Caller = Depends(caller)):
     store = request.app.state.store
-    m, v = version_of(store, c.actor, model_id, version)
-    model, cm = loaded(v)
+    m, v, model, cm = open_version(store, c.actor, model_id, version)
     found = [(k, lk) for k, lk in enumerate(v.data.get("links", []))
              if lk["from"] == src and lk["to"] == dst]
     if not found:

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from ...model.errors import Issue, ModelError, did_you_mean
-from ..modelcache import loaded, version_of
+from ..modelcache import loaded, open_version
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
 from ..templating import render
@@ -127,8 +127,7 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
     frontier it goes to the queue); nothing is stored when the inputs are invalid."""
     store = request.app.state.store
     c.actor.require("analyst")
-    m, v = version_of(store, c.actor, model_id, version)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(store, c.actor, model_id, version)
     check_inputs(model, inputs)
     stored = {"targets": inputs["targets"], "objective": inputs["objective"],
               "budget": inputs.get("budget"), "frontier": inputs.get("frontier", 0),
@@ -149,8 +148,7 @@ def _form(request: Request, m, v, model, issues, values: dict, status: int = 200
 @router.get("/models/{model_id}/plan")
 def plan_form(request: Request, model_id: int, version: int | None = None,
               c: Caller = Depends(caller)):
-    m, v = version_of(request.app.state.store, c.actor, model_id, version)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
     return _form(request, m, v, model, None, {})
 
 
@@ -162,8 +160,7 @@ async def plan_run(request: Request, model_id: int, c: Caller = Depends(analyst)
         number = int(form.get("version") or 0) or None
     except ValueError:
         number = None
-    m, v = version_of(store, c.actor, model_id, number)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(store, c.actor, model_id, number)
     issues: list[Issue] = []
     targets: dict[str, Any] = {}
     raw_targets: dict[str, str] = {}

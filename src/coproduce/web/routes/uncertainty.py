@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from ...model.errors import Issue, ModelError, did_you_mean
-from ..modelcache import loaded, version_of
+from ..modelcache import loaded, open_version
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
 from ..templating import render
@@ -228,8 +228,7 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
     inputs are invalid)."""
     store = request.app.state.store
     c.actor.require("analyst")
-    m, v = version_of(store, c.actor, model_id, version)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(store, c.actor, model_id, version)
     check_inputs(model, inputs)
     stored = {k: inputs[k] for k in ("outcome", "amount", "wtp", "draws", "mode",
                                      "evidence_priors")}
@@ -245,8 +244,7 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
 @router.get("/models/{model_id}/uncertainty")
 def uncertainty_form(request: Request, model_id: int, version: int | None = None,
                      c: Caller = Depends(caller)):
-    m, v = version_of(request.app.state.store, c.actor, model_id, version)
-    model, _cm = loaded(v)
+    m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
     return _form(request, m, v, model, None, {})
 
 
@@ -266,9 +264,8 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
     store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
     issues: list[Issue] = []
-    m, v = version_of(store, c.actor, model_id, _number(form, "version", [], whole=True,
-                                                         default=0) or None)
-    model, _cm = loaded(v)
+    number = _number(form, "version", [], whole=True, default=0) or None
+    m, v, model, _cm = open_version(store, c.actor, model_id, number)
     mode = form.get("mode", "target")
     inputs = {"outcome": form.get("outcome", ""),
               "amount": _number(form, "amount", issues),
