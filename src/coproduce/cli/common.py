@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ..model.schema import Model
+
 # Off a terminal (pipes, CI logs) rich would wrap at 80 columns; tables need more room and
 # error messages must stay one per line so they can be searched.
 console = Console(width=None if sys.stdout.isatty() else 140)
@@ -38,6 +40,29 @@ SchedulerOpt = Annotated[str, typer.Option(
     "tcp://HOST:8786 (a Dask scheduler) or a Dask scheduler file (.json).")]
 WorkersOpt = Annotated[int | None, typer.Option(
     "--workers", help="With --scheduler processes: how many (default one per core).")]
+
+
+TimeValueOpt = Annotated[str | None, typer.Option(
+    "--time-value", help="How users' and communities' hours are valued: a basis named in the "
+    "model's time_values, zero, or as_stated (each resource's own unit cost; the default unless "
+    "the model names one).", show_default=False)]
+TimeValuePerHourOpt = Annotated[float | None, typer.Option(
+    "--time-value-per-hour", help="Value users' and communities' hours at this amount an hour "
+    "(the model's currency and price year); overrides --time-value.", show_default=False)]
+MinEvidenceOpt = Annotated[int | None, typer.Option(
+    "--min-evidence", min=1, max=5, help="Leave out links graded below this (1 opinion to 5 "
+    "replicated experiments; ungraded links count as 1) and say whether the answer survives.",
+    show_default=False)]
+
+
+def load_for_analysis(model: str, scenarios: list[str] | None, time_value: str | None = None,
+                      per_hour: float | None = None) -> Model:
+    """A model as every analysis command reads it: scenarios applied in order, then the
+    valuation of users' and communities' time."""
+    from ..model import load_model
+
+    return load_model(model, scenarios=tuple(scenarios or ()), time_value=time_value,
+                      time_value_per_hour=per_hour)
 
 
 class AnalysisImpossible(Exception):

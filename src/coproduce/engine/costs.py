@@ -16,19 +16,44 @@ import numpy as np
 from ..model.compile import CompiledModel
 
 
-def resource_costs(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
+def input_scale(cm: CompiledModel, volumes: np.ndarray,
+                above: np.ndarray | None = None) -> np.ndarray:
+    """Per intervention, what the per-unit ``inputs`` are multiplied by at ``volumes``: the
+    volume itself on a straight line, and on a cost curve ∫ m(x) dx from ``above`` (e.g. the
+    baseline volume, for volume added to what runs today; default 0) to ``above + volume`` —
+    economies of scale make added volume cheaper per unit, diseconomies dearer."""
+    v = np.asarray(volumes, dtype=float)
+    curves = cm.cost_curves
+    if not curves or all(c is None for c in curves):
+        return v.copy()
+    a = np.zeros_like(v) if above is None else np.asarray(above, dtype=float)
+    out = v.copy()
+    for i, curve in enumerate(curves):
+        if curve is None or v[i] == 0:
+            continue
+        ends, mults = curve
+        starts = np.concatenate([[0.0], ends[:-1]])
+        lo, hi = a[i], a[i] + v[i]
+        out[i] = float((np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0, None)
+                        * mults).sum())
+    return out
+
+
+def resource_quantities(cm: CompiledModel, volumes: np.ndarray,
+                        above: np.ndarray | None = None) -> np.ndarray:
+    """Quantity of each resource used by each intervention at ``volumes`` (interventions ×
+    resources, resource units): per-unit inputs along any cost curve (from ``above``, see
+    :func:`input_scale`), plus fixed inputs whenever the volume is above 0."""
+    v = np.asarray(volumes, dtype=float)
+    scale = input_scale(cm, v, above)
+    return cm.inputs * scale[:, None] + cm.fixed_inputs * (v > 0).astype(float)[:, None]
+
+
+def resource_costs(cm: CompiledModel, volumes: np.ndarray,
+                   above: np.ndarray | None = None) -> np.ndarray:
     """Cost of each resource used by each intervention at ``volumes``: (interventions ×
-    resources), currency of the model's price year."""
-    v = np.asarray(volumes, dtype=float)
-    running = (v > 0).astype(float)
-    qty = cm.inputs * v[:, None] + cm.fixed_inputs * running[:, None]
-    return qty * cm.unit_cost[None, :]
-
-
-def resource_quantities(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
-    """Quantity of each resource used by each intervention at ``volumes`` (resource units)."""
-    v = np.asarray(volumes, dtype=float)
-    return cm.inputs * v[:, None] + cm.fixed_inputs * (v > 0).astype(float)[:, None]
+    resources), currency of the model's price year (see :func:`resource_quantities`)."""
+    return resource_quantities(cm, volumes, above) * cm.unit_cost[None, :]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ import scipy.sparse as sp
 
 from .distributions import mean_of
 from .graph import topological_order
+from .enabling import multiplier as enabling_multiplier
 from .schema import Model
+from .time_value import HOUR_UNITS
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +34,15 @@ class CompiledModel:
     - ``value_fiscal`` (outcomes × agencies), ``value_economic``, ``value_social`` (outcomes):
       currency per outcome unit.
     - ``min_volume`` (interventions), ``cost_curves``: see :mod:`coproduce.engine.planning`.
+    - ``link_effect`` already carries each link's **enabling multiplier** (``link_multiplier``,
+      1 unless its source intervention uses less of an enabling input than it declares; see
+      :mod:`coproduce.model.enabling`); ``enabling`` lists, per declared enabling input,
+      (intervention, resource, fixed?, declared level, elasticity, floor) at their means.
+    - ``time_resource``: resources of a co-production sector measured in hours (valued by the
+      chosen basis for users' and communities' time); ``hour_resource``: every resource
+      measured in hours.
+    - ``max_decrease`` (interventions): share of today's volume that may stop in a period
+      (1 when not set: a service may stop altogether).
     """
 
     model: Model
@@ -63,6 +74,12 @@ class CompiledModel:
     # curve as (band ends, multipliers) with the last end +inf, or None for a straight line
     min_volume: np.ndarray | None = None
     cost_curves: tuple[tuple[np.ndarray, np.ndarray] | None, ...] = ()
+    link_multiplier: np.ndarray | None = None
+    enabling: tuple[tuple[int, int, bool, float, float, float], ...] = ()
+    enabling_multiplier: np.ndarray | None = None
+    time_resource: np.ndarray | None = None
+    hour_resource: np.ndarray | None = None
+    max_decrease: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -136,7 +153,7 @@ def compile_model(model: Model) -> CompiledModel:
 
     link_src = np.array([index[lk.from_] for lk in model.links], dtype=np.int64)
     link_dst = np.array([index[lk.to] for lk in model.links], dtype=np.int64)
-    link_effect = np.array([mean_of(lk.effect) for lk in model.links], dtype=float)
+    link_raw = np.array([mean_of(lk.effect) for lk in model.links], dtype=float)
 
     resource_ids = tuple(model.resources)
     r_index = {r: k for k, r in enumerate(resource_ids)}
@@ -166,6 +183,19 @@ def compile_model(model: Model) -> CompiledModel:
             curves.append((ends, np.array([b.multiplier for b in itv.cost_curve], dtype=float)))
         else:
             curves.append(None)
+    enabling = []
+    for i, iid in enumerate(interventions):
+        for rid, e in model.interventions[iid].enabling.items():
+            fixed_input = rid not in model.interventions[iid].inputs
+            enabling.append((i, r_index[rid], fixed_input, float(e.level or 0.0),
+                             float(mean_of(e.elasticity)), float(mean_of(e.floor))))
+    held = np.ones(n_i)
+    for i, r, fixed_input, level, elasticity, floor in enabling:
+        actual = fixed[i, r] if fixed_input else inputs[i, r]
+        held[i] *= float(enabling_multiplier(actual, level, elasticity, floor))
+    max_decrease = np.array([1.0 if model.interventions[iid].max_decrease is None
+                             else model.interventions[iid].max_decrease
+                             for iid in interventions], dtype=float)
     unit_cost = np.array([mean_of(model.resources[r].unit_cost) for r in resource_ids])
     resource_sector = np.array([sector_ids.index(model.resources[r].sector)
                                 for r in resource_ids], dtype=np.int64)
@@ -187,6 +217,14 @@ def compile_model(model: Model) -> CompiledModel:
             value_fiscal[k, agency_ids.index(a)] = mean_of(q)
         value_economic[k] = mean_of(out.value.economic) or 0.0
         value_social[k] = mean_of(out.value.social) or 0.0
+
+    link_multiplier = np.ones(len(link_src))
+    from_itv = link_src < n_i
+    link_multiplier[from_itv] = held[link_src[from_itv]]
+    link_effect = link_raw * link_multiplier
+    hours = np.array([model.resources[r].unit.strip().lower() in HOUR_UNITS
+                      for r in resource_ids], dtype=bool)
+    time_resource = hours & coproduction[resource_sector] if n_r else hours
 
     evidence = [lk.evidence for lk in model.links]
     return CompiledModel(
@@ -217,4 +255,10 @@ def compile_model(model: Model) -> CompiledModel:
         index=index,
         min_volume=min_volume,
         cost_curves=tuple(curves),
+        link_multiplier=link_multiplier,
+        enabling=tuple(enabling),
+        enabling_multiplier=held,
+        time_resource=time_resource,
+        hour_resource=hours,
+        max_decrease=max_decrease,
     )

@@ -11,6 +11,7 @@ from .errors import Issue, ModelError, did_you_mean, place_issue
 from .files import format_of, parse_text, read_text_file
 from .scenarios import apply_scenarios
 from .schema import Model
+from .time_value import choose_time_value
 from .validate import validate_data
 
 EXAMPLE_PREFIX = "example:"
@@ -44,12 +45,22 @@ def load_model(
     source: str | Path | dict[str, Any],
     *,
     scenarios: Sequence[str] = (),
+    time_value: str | None = None,
+    time_value_per_hour: float | None = None,
 ) -> Model:
     """Load, validate and return a model; raises :class:`ModelError` naming every problem.
 
     ``source`` is a path to a ``.yaml``/``.yml``/``.json``/``.xlsx`` file, ``"example:NAME"``
-    for a bundled example, or an already-parsed mapping. ``scenarios`` are applied in order.
+    for a bundled example, or an already-parsed mapping. ``scenarios`` are applied in order,
+    then the valuation of users' and communities' time (``time_value``: a basis named in the
+    model, ``zero`` or ``as_stated``; ``time_value_per_hour``: a bare value; neither: the
+    file's own ``time_value``, if any — see :mod:`coproduce.model.time_value`).
     """
+    model = _load(source, scenarios)
+    return choose_time_value(model, time_value, time_value_per_hour)
+
+
+def _load(source: str | Path | dict[str, Any], scenarios: Sequence[str]) -> Model:
     if isinstance(source, dict):
         model = validate_data(source)
         return apply_scenarios(model, scenarios)

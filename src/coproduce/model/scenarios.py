@@ -183,3 +183,34 @@ def apply_settings(model: s.Model, settings: Mapping[str, Any],
     # no deepcopy (unlike apply_scenarios): model_to_data builds fresh containers and each
     # set or scale writes a new value, so nothing here is shared with the model
     return validate_data(data, check_scenarios=False)
+
+
+def drop_weak_links(model: s.Model, min_evidence: int) -> tuple[s.Model, list[str]]:
+    """The model without the links graded below ``min_evidence`` (ungraded links count as
+    grade 1, opinion), and the dropped links as ``from->to``. Correlations that name a dropped
+    link are dropped with it; the others are rewritten to name links by their ends."""
+    if not 1 <= min_evidence <= 5:
+        raise ModelError([Issue("min_evidence", f"an evidence grade is 1 to 5 (got "
+                                                f"{min_evidence})")])
+    keep = [(lk.evidence or 1) >= min_evidence for lk in model.links]
+    if all(keep):
+        return model, []
+    dropped = [f"{lk.from_}->{lk.to}" for lk, k in zip(model.links, keep, strict=True) if not k]
+    links = [lk for lk, k in zip(model.links, keep, strict=True) if k]
+
+    def by_ends(path: str) -> str | None:
+        if not path.startswith("links"):
+            return path
+        parts = split_path(path)
+        k = resolve_link_index(model.links, parts[1], path)
+        if not keep[k]:
+            return None
+        lk = model.links[k]
+        return f"links[{lk.from_}->{lk.to}]." + ".".join(str(p) for p in parts[2:])
+
+    correlations = []
+    for c in model.correlations:
+        a, b = by_ends(c.between[0]), by_ends(c.between[1])
+        if a is not None and b is not None:
+            correlations.append(c.model_copy(update={"between": (a, b)}))
+    return model.model_copy(update={"links": links, "correlations": correlations}), dropped

@@ -113,19 +113,63 @@ class CostBand(BaseModel):
         return v
 
 
+class EnablingInput(BaseModel):
+    """How strongly an intervention's effect depends on one of its inputs (an organiser,
+    training, a venue): below the declared ``level`` the effect of every link out of the
+    intervention is multiplied by ``floor + (1 − floor) × (actual / level)^elasticity``.
+
+    ``level`` is the input per unit of volume (per period for a fixed input) at which the
+    effects were estimated; when the file leaves it out, the loader fills in the input as the
+    file states it, so scenarios and sweeps that cut the input are measured against it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    elasticity: Quantity = 1.0
+    floor: Quantity = 0.0
+    level: float | None = None
+
+    @field_validator("elasticity")
+    @classmethod
+    def _elasticity(cls, v):
+        return _non_negative(v, "an elasticity")
+
+    @field_validator("floor")
+    @classmethod
+    def _floor(cls, v):
+        _non_negative(v, "a floor")
+        high = v if isinstance(v, (int, float)) else v.support[1]
+        if high > 1:
+            raise ValueError(f"a floor is a share of the effect kept with no support at all, "
+                             f"from 0 to 1 (got {high:g})")
+        return v
+
+    @field_validator("level")
+    @classmethod
+    def _level(cls, v):
+        if v is not None and not (v >= 0 and v != float("inf")):
+            raise ValueError(f"a declared level must be a finite number of 0 or more (got {v})")
+        return v
+
+
+COPRODUCTION_KINDS = ("individual", "collective", "none")
+
+
 class Intervention(_Node):
     """Something the partnership does, at a ``volume`` of ``unit`` per period.
 
-    ``min_volume`` is the least volume a plan must keep (a contract, a statutory duty);
-    ``cost_curve`` scales the per-unit inputs band by band (economies or diseconomies of
-    scale); planning uses both, together with ``capacity``."""
+    ``volume`` is what runs today (the baseline). ``min_volume`` is the least volume a plan
+    must keep (a contract, a statutory duty); ``max_decrease`` the share of today's volume that
+    may stop in one period (placements that end naturally); ``cost_curve`` scales the per-unit
+    inputs band by band (economies or diseconomies of scale). ``enabling`` names the inputs
+    whose effect depends on them (see :class:`EnablingInput`)."""
 
     unit: str | None = None
     volume: Quantity = 0.0
     capacity: Quantity | None = None
     min_volume: Quantity | None = None
+    max_decrease: float | None = Field(default=None, ge=0, le=1)
     inputs: dict[str, Quantity] = Field(default_factory=dict)
     fixed_inputs: dict[str, Quantity] = Field(default_factory=dict)
+    enabling: dict[str, EnablingInput] = Field(default_factory=dict)
     cost_curve: list[CostBand] | None = None
 
     @field_validator("volume")
@@ -270,12 +314,32 @@ Change = Annotated[
 
 
 class Scenario(BaseModel):
-    """A named, composable change to the baseline."""
+    """A named, composable change to the baseline. ``kind``: ``decision`` (something the
+    partnership can choose: compared as an option) or ``belief`` (another reading of the
+    evidence: a sensitivity analysis, never an option); unset counts as a decision."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     label: str | None = None
+    kind: Literal["decision", "belief"] | None = None
     notes: str | None = None
     changes: list[Change] = Field(default_factory=list)
+
+
+class TimeValue(BaseModel):
+    """A named basis for valuing users' and communities' time: ``per_hour`` in the model's
+    currency and price year, applied to every resource of a co-production sector whose unit
+    is an hour."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str | None = None
+    per_hour: Quantity
+    source: str | None = None
+    notes: str | None = None
+
+    @field_validator("per_hour")
+    @classmethod
+    def _per_hour(cls, v):
+        return _non_negative(v, "a value of time")
 
 
 class Model(BaseModel):
@@ -299,6 +363,8 @@ class Model(BaseModel):
     correlations: list[Correlation] = Field(default_factory=list)
     scenarios: dict[Id, Scenario] = Field(default_factory=dict)
     targets: dict[str, float] = Field(default_factory=dict)
+    time_values: dict[Id, TimeValue] = Field(default_factory=dict)
+    time_value: Id | None = None
 
     # set by the loader: where the model came from, for messages; not part of the file
     def node_kind(self, node_id: str) -> str | None:

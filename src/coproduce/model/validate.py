@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import schema as s
+from .distributions import mean_of
 from .errors import Issue, ModelError, did_you_mean, format_path
 from .files import Lines, line_of
 from .graph import topological_order
@@ -222,6 +223,30 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
                         f"minimum volume {least:g} is above capacity {_num(cap):g}; no plan "
                         "could meet both: lower min_volume or raise capacity"))
         out.extend(_cost_curve_issues(iid, itv.get("cost_curve")))
+        enabling = itv.get("enabling")
+        if isinstance(enabling, dict):
+            used = [*(itv.get("inputs") or {}), *(itv.get("fixed_inputs") or {})] \
+                if isinstance(itv.get("inputs") or {}, dict) \
+                and isinstance(itv.get("fixed_inputs") or {}, dict) else []
+            for rid, spec in enabling.items():
+                if rid not in used:
+                    out.append((("interventions", iid, "enabling", rid),
+                                f"'{rid}' is not an input of {iid}{did_you_mean(rid, used)}; an "
+                                "enabling input must be one of its inputs or fixed_inputs"))
+                elif (isinstance(spec, dict) and spec.get("level") is None
+                      and _num((itv.get("inputs") or {}).get(
+                          rid, (itv.get("fixed_inputs") or {}).get(rid))) == 0):
+                    out.append((("interventions", iid, "enabling", rid),
+                                f"{iid} declares {rid} as enabling but uses none of it; give "
+                                "the level at which its effects were measured (level: N)"))
+
+    basis = data.get("time_value")
+    bases = _section(data, "time_values")
+    if isinstance(basis, str) and basis not in bases and basis != "zero":
+        choices = [*bases, "zero"]
+        out.append((("time_value",), f"unknown valuation of time '{basis}'"
+                    f"{did_you_mean(basis, choices)}; define it under time_values "
+                    f"(known: {', '.join(choices)})"))
 
     for oid, out_ in outcomes.items():
         if not isinstance(out_, dict):
@@ -514,7 +539,29 @@ def validate_data(
         issues.sort(key=lambda i: (i.line if i.line is not None else 10**9))
         raise ModelError(issues)
     assert model is not None
-    return model
+    return _with_enabling_levels(model)
+
+
+def _with_enabling_levels(model: s.Model) -> s.Model:
+    """Fill in each enabling input's declared ``level`` from the input as the file states it
+    (per unit for ``inputs``, per period for ``fixed_inputs``), once, at load: scenarios,
+    sweeps and draws that change the input are then measured against what was declared."""
+    missing = any(e.level is None for itv in model.interventions.values()
+                  for e in itv.enabling.values())
+    if not missing:
+        return model
+    interventions = {}
+    for iid, itv in model.interventions.items():
+        if any(e.level is None for e in itv.enabling.values()):
+            enabling = {}
+            for rid, e in itv.enabling.items():
+                if e.level is None:
+                    q = itv.inputs.get(rid, itv.fixed_inputs.get(rid))
+                    e = e.model_copy(update={"level": float(mean_of(q))})
+                enabling[rid] = e
+            itv = itv.model_copy(update={"enabling": enabling})
+        interventions[iid] = itv
+    return model.model_copy(update={"interventions": interventions})
 
 
 def model_warnings(model: s.Model) -> list[Issue]:
