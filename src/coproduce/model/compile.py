@@ -14,8 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .distributions import mean_of
-from .graph import topological_order
 from .enabling import multiplier as enabling_multiplier
+from .graph import topological_order
 from .schema import Model
 from .time_value import HOUR_UNITS
 
