@@ -78,7 +78,9 @@ def test_pathway_b_by_hand(diamond):
     assert b.coproduction_share == pytest.approx((vol + user) / (2000 + vol + user))
     assert b.cost_per_outcome_public == pytest.approx(100)
     assert b.within_capacity  # 83.3 <= 200
-    assert b.flags == ("weak_evidence",)
+    # co-produced (volunteer and user time) with public staff hours but no input declared as
+    # enabling it: flagged, since its effect is then assumed not to depend on public support
+    assert b.flags == ("weak_evidence", "no_public_input")
     assert [r.nodes for r in b.paths] == [("b", "x", "z")]
 
 

@@ -21,11 +21,15 @@ from .common import (
     AnalysisImpossible,
     BadInput,
     JsonOpt,
+    MinEvidenceOpt,
     ModelArg,
     OutOpt,
     ScenarioOpt,
+    TimeValueOpt,
+    TimeValuePerHourOpt,
     check_out_path,
     console,
+    load_for_analysis,
     parse_assignment,
     print_json,
     show,
@@ -109,12 +113,14 @@ def evaluate_cmd(
     volume: Annotated[list[str] | None, typer.Option(
         "--volume", "-v", help="Set an intervention's volume, ID=V; repeat as needed.")] = None,
     scenario: ScenarioOpt = None,
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
     json_: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
     """Outcome levels, costs by sector and who pays and gains, at current or given volumes."""
     check_out_path(out, (".html",))
-    m = _load(model, scenario)
+    m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     volumes = {}
     for text in volume or []:
         name, v = parse_assignment(text, "--volume")
@@ -146,13 +152,17 @@ def print_map_table(result: BackwardsMap) -> None:
     t.add_column("Volume", justify="right")
     t.add_column(f"Full cost / {result.outcome_unit}", justify="right")
     t.add_column(f"Public cost / {result.outcome_unit}", justify="right")
-    t.add_column("Co-prod. share", justify="right")
+    t.add_column("Co-prod. share (cost / hours)", justify="right")
+    t.add_column("Cheapest in full when time is valued at")
     t.add_column("Capacity")
     t.add_column("Flags")
     for k, p in enumerate(result.pathways, start=1):
+        hours = "–" if p.coproduction_share_hours is None else \
+            f"{p.coproduction_share_hours:.0%}"
         t.add_row(str(k), p.label, f"{qty(p.volume)} {p.unit}",
                   money(p.cost_per_outcome_full, cur), money(p.cost_per_outcome_public, cur),
-                  f"{p.coproduction_share:.0%}",
+                  f"{p.coproduction_share:.0%} / {hours}",
+                  _time_range(p.first_on_full_cost_when_time_valued, cur),
                   "ok" if p.within_capacity else "[red]over[/red]",
                   ", ".join(f"{f} ({p.flag_shares[f]:.0%})" if f in p.flag_shares else f
                             for f in p.flags))
@@ -165,7 +175,25 @@ def print_map_table(result: BackwardsMap) -> None:
         console.print("Reach it but with no net gain (effects cancel or harm): "
                       + ", ".join(result.labels.get(i, i) for i in result.no_net_gain),
                       highlight=False)
+    if result.min_evidence is not None:
+        me = result.min_evidence
+        lead = result.labels.get(me["leading_pathway"], me["leading_pathway"])
+        console.print(
+            f"Without the {len(me['links_dropped'])} links graded below {me['grade']}: "
+            + ("the leading pathway is the same." if me["survives"] else
+               f"the leading pathway would be {lead}." if lead else
+               "no pathway reaches the target."), highlight=False)
     console.print(result.summary(), highlight=False)
+
+
+def _time_range(r: tuple[float, float | None] | None, cur: str) -> str:
+    """'£0 to £4.10 an hour', 'from £321 an hour', or 'never'."""
+    if r is None:
+        return "never"
+    low, high = r
+    if high is None:
+        return f"from {money(low, cur)} an hour"
+    return f"{money(low, cur)} to {money(high, cur)} an hour"
 
 
 def _parse_target(m: Model, target: str | None) -> tuple[str, float]:
@@ -194,6 +222,9 @@ def map_cmd(
     co_benefits: Annotated[int, typer.Option(
         "--co-benefits", help="Other outcomes to list per pathway, largest value first.")] = 50,
     scenario: ScenarioOpt = None,
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
+    min_evidence: MinEvidenceOpt = None,
     json_: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -205,11 +236,11 @@ def map_cmd(
         raise BadInput(f"--paths {paths}: give at least 1")
     if co_benefits < 0:
         raise BadInput(f"--co-benefits {co_benefits}: give 0 or more")
-    m = _load(model, scenario)
+    m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     oid, amount = _parse_target(m, target)
     cm = compile_model(m)
     result = backwards_map(cm, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
-                           scenarios=tuple(scenario or ()))
+                           scenarios=tuple(scenario or ()), min_evidence=min_evidence)
     if out is not None:
         from ..reports.map_report import map_report
 

@@ -16,10 +16,11 @@ import numpy as np
 
 from ..formatting import money, quantity
 from ..model.compile import CompiledModel, compile_model
-from ..model.distributions import mean_of
 from ..model.schema import Model
-from .costs import CostBreakdown, breakdown, resource_costs, resource_quantities
-from .effects import effects_from, effects_to
+from ..model.time_value import basis_of
+from .costs import CostBreakdown, breakdown, resource_quantities
+from .effects import effects_from
+from .flags import CaveatContext, Caveats, enabling_shortfalls, flag_names
 from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
 
 FLAG_TEXT = {
@@ -30,8 +31,18 @@ FLAG_TEXT = {
     "complex": "passes through a complex outcome: figures are indicative, not a forecast",
     "no_public_input": "co-production with no public enabling input: co-production rarely "
                        "produces value without some public money (Bovaird & Loeffler 2012)",
+    "enabling_shortfall": "uses less of an enabling input than its effects were measured with, "
+                          "so its effect is cut",
     "over_capacity": "the volume needed exceeds the intervention's capacity",
     "over_available": "it needs more of a resource than is available (e.g. volunteer hours)",
+}
+
+
+NO_PUBLIC_TEXT = {
+    "none_paid": FLAG_TEXT["no_public_input"],
+    "none_declared": "co-production with no declared enabling input: its effect is assumed "
+                     "not to depend on public support, which is rarely so (Bovaird & Loeffler "
+                     "2012); declare the inputs that enable it under 'enabling'",
 }
 
 
@@ -74,6 +85,10 @@ class Pathway:
     paths: tuple[Route, ...]
     flag_shares: dict[str, float] = field(default_factory=dict)
     resources_short: dict[str, dict[str, float]] = field(default_factory=dict)
+    coproduction_share_hours: float | None = None
+    time_hours: float = 0.0
+    first_on_full_cost_when_time_valued: tuple[float, float | None] | None = None
+    enabling_shortfall: dict = field(default_factory=dict)
 
     @property
     def within_capacity(self) -> bool:
@@ -96,6 +111,12 @@ class Pathway:
             "cost_per_outcome": {"full": self.cost_per_outcome_full,
                                  "public": self.cost_per_outcome_public},
             "coproduction_share": self.coproduction_share,
+            "coproduction_share_hours": self.coproduction_share_hours,
+            "coproduction_hours": self.time_hours,
+            "first_on_full_cost_when_time_valued": (
+                None if self.first_on_full_cost_when_time_valued is None
+                else list(self.first_on_full_cost_when_time_valued)),
+            "enabling_shortfall": self.enabling_shortfall,
             "capacity": self.capacity,
             "within_capacity": self.within_capacity,
             "co_benefits": self.co_benefits,
@@ -127,6 +148,9 @@ class BackwardsMap:
     unreachable: tuple[str, ...]
     no_net_gain: dict[str, float] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    time_value: dict = field(default_factory=dict)
+    enabling_shortfall: dict[str, dict] = field(default_factory=dict)
+    min_evidence: dict | None = None
 
     def to_dict(self) -> dict:
         """What ``coproduce map --json`` prints."""
@@ -141,6 +165,9 @@ class BackwardsMap:
             "pathways": [p.to_dict() for p in self.pathways],
             "unreachable": list(self.unreachable),
             "no_net_gain": self.no_net_gain,
+            "time_value": self.time_value,
+            "enabling_shortfall": self.enabling_shortfall,
+            "min_evidence": self.min_evidence,
             "summary": self.summary(),
         }
 
@@ -171,20 +198,45 @@ class BackwardsMap:
         if "over_capacity" in best.flags:
             text += (f" It needs a volume of {quantity(best.volume)} ({best.unit}), above its "
                      f"capacity of {quantity(best.capacity)}.")
+        text += self.time_value_words()
+        for iid, short in self.enabling_shortfall.items():
+            label = self.labels.get(iid, iid)
+            lost = "reaches nothing" if short["multiplier"] == 0 else \
+                f"keeps {short['multiplier']:.0%} of its effect"
+            inputs = "; ".join(f"{self.labels.get(r, r).lower()} {quantity(v['actual'])} of "
+                               f"{quantity(v['declared'])} declared"
+                               for r, v in short["inputs"].items()
+                               if v["actual"] < v["declared"])
+            text += (f" {label} {lost}: the inputs that enable it fall short ({inputs}), and "
+                     "co-production rarely produces value without them.")
         return text
 
-
-def _flag_names(bits: int) -> list[str]:
-    out = []
-    if bits & CONTESTED:
-        out.append("contested")
-    if bits & WEAK:
-        out.append("weak_evidence")
-    if bits & UNGRADED:
-        out.append("ungraded_evidence")
-    if bits & COMPLEX:
-        out.append("complex")
-    return out
+    def time_value_words(self) -> str:
+        """How the ranking turns on the value put on users' and communities' time."""
+        cur = self.currency
+        basis = self.time_value or {}
+        if basis.get("per_hour") is None:
+            text = (" Users' and communities' time is valued as stated for each resource in "
+                    "the model file.")
+        else:
+            text = (f" Users' and communities' time is valued at "
+                    f"{money(basis['per_hour'], cur)} an hour ({basis['label']}).")
+        firsts = sorted((p for p in self.pathways
+                         if p.first_on_full_cost_when_time_valued is not None),
+                        key=lambda p: p.first_on_full_cost_when_time_valued[0])
+        if len(firsts) < 2:
+            return text
+        parts = []
+        for p in firsts:
+            low, high = p.first_on_full_cost_when_time_valued
+            if low == 0:
+                parts.append(f"{p.label} while it is valued below {money(high, cur)} an hour")
+            elif high is None:
+                parts.append(f"{p.label} above {money(low, cur)}")
+            else:
+                parts.append(f"{p.label} from {money(low, cur)} to {money(high, cur)}")
+        return text + (" Which pathway costs least in full depends on that value: "
+                       + "; ".join(parts) + ".")
 
 
 def backwards_map(
@@ -196,10 +248,39 @@ def backwards_map(
     paths: int = 10,
     co_benefits: int | None = 50,
     scenarios: tuple[str, ...] = (),
+    min_evidence: int | None = None,
 ) -> BackwardsMap:
     """Every pathway to ``amount`` more units of ``outcome``, ranked by full (``by="full"``)
     or public (``by="public"``) cost per outcome unit, each with up to ``paths`` routes and
-    up to ``co_benefits`` other outcomes (largest value first; ``None`` for all)."""
+    up to ``co_benefits`` other outcomes (largest value first; ``None`` for all).
+
+    Volume is added to what runs today: along a cost curve it is costed from the baseline
+    volume up. ``min_evidence=N`` also maps the model without links graded below N and says
+    whether the leading pathway survives (``min_evidence`` in the result)."""
+    result = _backwards_map(model, outcome, amount, by=by, paths=paths,
+                            co_benefits=co_benefits, scenarios=scenarios)
+    if min_evidence is None:
+        return result
+    from dataclasses import replace
+
+    from ..model.scenarios import drop_weak_links
+
+    m = model.model if isinstance(model, CompiledModel) else model
+    reduced, dropped = drop_weak_links(m, min_evidence)
+    without = _backwards_map(reduced, outcome, amount, by=by, paths=1, co_benefits=0,
+                             scenarios=scenarios)
+    lead = result.pathways[0].intervention if result.pathways else None
+    lead_without = without.pathways[0].intervention if without.pathways else None
+    return replace(result, min_evidence={
+        "grade": min_evidence, "links_dropped": dropped,
+        "leading_pathway": lead_without,
+        "survives": lead is not None and lead == lead_without,
+        "reachable": [p.intervention for p in without.pathways]})
+
+
+def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *, by: str,
+                   paths: int, co_benefits: int | None,
+                   scenarios: tuple[str, ...]) -> BackwardsMap:
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     m = cm.model
     if by not in ("full", "public"):
@@ -210,7 +291,8 @@ def backwards_map(
         raise ValueError("amount must be above 0")
     target = cm.index[outcome]
     n_i = cm.n_interventions
-    g = effects_to(cm, target)[:n_i]
+    context = CaveatContext(cm, (outcome,))
+    g = context.total_effects(outcome)
     table = route_table(cm, target, k=paths)
 
     reaching = np.flatnonzero(table.reaches[:n_i])
@@ -220,38 +302,35 @@ def backwards_map(
 
     volumes = np.zeros(n_i)
     volumes[positive] = amount / g[positive]
-    costs = resource_costs(cm, volumes)
-    quantities = resource_quantities(cm, volumes)
+    quantities = resource_quantities(cm, volumes, above=cm.volume)
+    costs = quantities * cm.unit_cost[None, :]
     co = _co_benefits(cm, positive, volumes, target, co_benefits)
-    flag_g = _flagged_effects(cm, target)
-    available = _available(cm)
     link_bits = (CONTESTED * cm.link_contested + WEAK * cm.link_weak
                  + UNGRADED * cm.link_ungraded).astype(np.int64)
+    time_hours = quantities[:, cm.time_resource].sum(axis=1)
+    all_hours = quantities[:, cm.hour_resource].sum(axis=1)
+    time_cost = costs[:, cm.time_resource].sum(axis=1)
 
     pathways = []
     for col, i in enumerate(positive):
         iid = cm.node_ids[i]
         itv = m.interventions[iid]
         cost = breakdown(cm, costs[i])
-        flags = _flag_names(int(table.flags[i]))
+        alone = np.zeros(n_i)
+        alone[i] = volumes[i]
+        only = np.zeros_like(quantities)
+        only[i] = quantities[i]
+        caveats = context.for_volumes(alone, quantities=only)
         routes = []
         for nodes, links, eff in table.routes(cm, int(i)):
             bits = int(np.bitwise_or.reduce(link_bits[links])) if links else 0
             if cm.node_complex[nodes].any():
                 bits |= COMPLEX
             routes.append(Route(tuple(cm.node_ids[n] for n in nodes), eff, eff / g[i],
-                                tuple(_flag_names(bits)), tuple(links)))
-        if cost.coproduction > 0 and cost.public == 0:
-            flags.append("no_public_input")
+                                tuple(flag_names(bits)), tuple(links)))
+        flags = list(caveats.flags)
+        shares = caveats.flag_shares[outcome]
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
-        if capacity is not None and volumes[i] > capacity * (1 + 1e-12):
-            flags.append("over_capacity")
-        short = {cm.resource_ids[r]: {"needed": float(quantities[i, r]), "available": a}
-                 for r, a in available.items() if quantities[i, r] > a * (1 + 1e-12)}
-        if short:
-            flags.append("over_available")
-        shares = {f: float((g[i] - without[i]) / g[i]) for f, without in flag_g.items()
-                  if f in flags}
         pathways.append(Pathway(
             intervention=iid,
             label=itv.label or iid,
@@ -267,11 +346,23 @@ def backwards_map(
             co_benefits_omitted=co.omitted[col],
             co_benefit_value=co.totals[col],
             flags=tuple(flags),
-            notes=tuple(_notes(cm, flags, routes, shares, short)),
+            notes=tuple(_notes(cm, flags, routes, shares, caveats.short, caveats)),
             paths=tuple(routes),
             flag_shares=shares,
-            resources_short=short,
+            resources_short=caveats.short,
+            coproduction_share_hours=(float(time_hours[i] / all_hours[i]) if all_hours[i] > 0
+                                      else None),
+            time_hours=float(time_hours[i]),
+            enabling_shortfall=caveats.enabling.get(iid, {}),
         ))
+    ranges = switching_ranges(
+        [(p.cost.full - time_cost[cm.index[p.intervention]]) / amount for p in pathways],
+        [time_hours[cm.index[p.intervention]] / amount for p in pathways],
+        [p.intervention for p in pathways])
+    from dataclasses import replace
+
+    pathways = [replace(p, first_on_full_cost_when_time_valued=r)
+                for p, r in zip(pathways, ranges, strict=True)]
     key = (lambda p: (p.cost_per_outcome_full, p.intervention)) if by == "full" else \
         (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
     pathways.sort(key=key)
@@ -291,33 +382,42 @@ def backwards_map(
         unreachable=unreachable,
         no_net_gain=no_net_gain,
         labels=labels,
+        time_value=basis_of(m).to_dict(),
+        enabling_shortfall=enabling_shortfalls(cm),
     )
 
 
-def _flagged_effects(cm: CompiledModel, target: int) -> dict[str, np.ndarray]:
-    """For each evidence flag, every intervention's total effect on the target with the
-    flagged links switched off; the difference is the effect that rests on them."""
-    n_i = cm.n_interventions
-    out = {}
-    complex_links = cm.node_complex[cm.link_dst] | cm.node_complex[cm.link_src]
-    for name, mask in (("contested", cm.link_contested), ("weak_evidence", cm.link_weak),
-                       ("ungraded_evidence", cm.link_ungraded), ("complex", complex_links)):
-        if not mask.any():
-            continue
-        if name == "complex" and cm.node_complex[target]:
-            out[name] = np.zeros(n_i)   # everything reaching a complex target is indicative
-            continue
-        out[name] = effects_to(cm, target, np.where(mask, 0.0, cm.link_effect))[:n_i]
-    return out
-
-
-def _available(cm: CompiledModel) -> dict[int, float]:
-    out = {}
-    for r, rid in enumerate(cm.resource_ids):
-        q = cm.model.resources[rid].available
-        if q is not None:
-            out[r] = float(mean_of(q))
-    return out
+def switching_ranges(fixed: list[float], slope: list[float], names: list[str]
+                     ) -> list[tuple[float, float | None] | None]:
+    """For lines ``fixed[p] + slope[p] × w`` (cost per outcome unit at a valuation of ``w`` a
+    unit of time), the range ``(low, high)`` of ``w ≥ 0`` over which each is the lowest — ties
+    go to the name first in order, as the ranking does — or None when it never is. ``high`` is
+    None when unbounded. The ranges of the lines that are ever lowest tile [0, ∞): each
+    breakpoint is where the next line crosses below, found exactly (the lower envelope)."""
+    n = len(fixed)
+    out: list[tuple[float, float | None] | None] = [None] * n
+    if n == 0:
+        return out
+    a = np.asarray(fixed, dtype=float)
+    b = np.asarray(slope, dtype=float)
+    order = sorted(range(n), key=lambda p: (a[p], b[p], names[p]))
+    current, w = order[0], 0.0
+    while True:
+        # lines with a smaller slope overtake the current one at w* = Δfixed / Δslope
+        steeper = b < b[current]
+        if not steeper.any():
+            out[current] = (w, None)
+            return out
+        cross = np.full(n, np.inf)
+        cross[steeper] = (a[steeper] - a[current]) / (b[current] - b[steeper])
+        cross = np.maximum(cross, w)
+        w_next = float(cross.min())
+        at = np.flatnonzero(cross <= w_next)
+        # beyond the crossing the flattest of the lines meeting there is lowest
+        nxt = min(at, key=lambda p: (b[p], names[p]))
+        if w_next > w:  # a line lowest at one valuation only has no range
+            out[current] = (w, w_next)
+        current, w = int(nxt), w_next
 
 
 @dataclass(frozen=True)
@@ -378,12 +478,21 @@ def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, t
 
 
 def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dict[str, float],
-           short: dict[str, dict[str, float]]) -> list[str]:
+           short: dict[str, dict[str, float]], caveats: Caveats) -> list[str]:
     """Plain sentences for each flag, naming the links on the largest routes that cause it."""
     notes = []
     m = cm.model
     for f in flags:
         text = FLAG_TEXT[f]
+        if f == "no_public_input":
+            reason = next(iter(caveats.no_public_input.values()), "none_paid")
+            text = NO_PUBLIC_TEXT[reason]
+        if f == "enabling_shortfall":
+            short_of = next(iter(caveats.enabling.values()), None)
+            if short_of:
+                text += f" to {short_of['multiplier']:.0%} (" + "; ".join(
+                    f"{m.label_of(r)}: {v['actual']:,.4g} of {v['declared']:,.4g} declared"
+                    for r, v in short_of["inputs"].items() if v["actual"] < v["declared"]) + ")"
         if f in shares:
             text += f"; {shares[f]:.0%} of its effect on the target rests on such links"
         if f == "over_available":

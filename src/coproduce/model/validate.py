@@ -515,7 +515,7 @@ def validate_data(
     problems: list[tuple[tuple, str]] = []
     model = None
     try:
-        model = s.Model.model_validate(data)
+        model = _with_enabling_levels(s.Model.model_validate(data))
     except ValidationError as exc:
         problems.extend(field_issues(exc))
     problems.extend(semantic_issues(data))
@@ -539,7 +539,7 @@ def validate_data(
         issues.sort(key=lambda i: (i.line if i.line is not None else 10**9))
         raise ModelError(issues)
     assert model is not None
-    return _with_enabling_levels(model)
+    return model
 
 
 def _with_enabling_levels(model: s.Model) -> s.Model:
@@ -555,8 +555,8 @@ def _with_enabling_levels(model: s.Model) -> s.Model:
         if any(e.level is None for e in itv.enabling.values()):
             enabling = {}
             for rid, e in itv.enabling.items():
-                if e.level is None:
-                    q = itv.inputs.get(rid, itv.fixed_inputs.get(rid))
+                q = itv.inputs.get(rid, itv.fixed_inputs.get(rid))
+                if e.level is None and q is not None:  # not an input: reported later
                     e = e.model_copy(update={"level": float(mean_of(q))})
                 enabling[rid] = e
             itv = itv.model_copy(update={"enabling": enabling})
