@@ -28,7 +28,8 @@ def test_every_schema_field_is_in_model_format_doc():
                schema.Outcome, schema.OutcomeValue, schema.Link, schema.Correlation,
                schema.Scenario, schema.SetChange, schema.ScaleChange, schema.RemoveLinkChange,
                schema.AddInterventionChange, schema.RemoveInterventionChange,
-               schema.AddLinkChange, schema.NewIntervention]
+               schema.AddLinkChange, schema.NewIntervention, schema.EnablingInput,
+               schema.TimeValue, schema.CostBand]
     missing = {f"{cls.__name__}.{f}" for cls in classes for f in _fields(cls) - mentioned}
     assert not missing, f"fields not described in docs/model-format.md: {sorted(missing)}"
 
@@ -46,3 +47,18 @@ def test_every_command_is_in_the_readme():
 @pytest.mark.parametrize("name", ["architecture.md", "method.md", "model-format.md"])
 def test_docs_exist(name):
     assert len((ROOT / "docs" / name).read_text()) > 1000
+
+
+def test_example_figures_in_the_docs_are_the_codes():
+    """docs/examples.md quotes the bundled examples' headline figures; they are regenerated
+    from the code here, so the documentation cannot drift from the product."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("example_figures",
+                                                  ROOT / "scripts" / "example_figures.py")
+    figures = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(figures)
+    text = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
+    assert text.count("<!-- figures:") == len(figures.BLOCKS)
+    assert figures.regenerate(text) == text, (
+        "docs/examples.md is out of date: run .venv/bin/python scripts/example_figures.py --write")

@@ -575,6 +575,14 @@ def model_warnings(model: s.Model) -> list[Issue]:
             out.append(Issue(f"interventions.{iid}", "has no links, so it reaches no outcome"))
         if not itv.inputs and not itv.fixed_inputs:
             out.append(Issue(f"interventions.{iid}", "has no inputs, so it costs nothing"))
+        coprod = {sid for sid, sec in model.sectors.items() if sec.coproduction}
+        uses_time = any(model.resources[r].sector in coprod
+                        for r in (*itv.inputs, *itv.fixed_inputs) if r in model.resources)
+        if uses_time and not itv.enabling:
+            out.append(Issue(f"interventions.{iid}", "uses users' or communities' input but "
+                             "declares no enabling input, so its effect is assumed not to "
+                             "depend on public support; name the inputs that enable it under "
+                             "enabling"))
     for oid in model.outcomes:
         if oid not in targets:
             out.append(Issue(f"outcomes.{oid}", "nothing links to it, so its level is always 0"))
