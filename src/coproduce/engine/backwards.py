@@ -412,6 +412,9 @@ def switching_ranges(fixed: list[float], slope: list[float], names: list[str]
         cross[steeper] = (a[steeper] - a[current]) / (b[current] - b[steeper])
         cross = np.maximum(cross, w)
         w_next = float(cross.min())
+        if not np.isfinite(w_next):  # slopes so close that they never cross in floats
+            out[current] = (w, None)
+            return out
         at = np.flatnonzero(cross <= w_next)
         # beyond the crossing the flattest of the lines meeting there is lowest
         nxt = min(at, key=lambda p: (b[p], names[p]))

@@ -12,6 +12,7 @@ from ..formatting import money, quantity
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
+from .economics import cost_curve_section, time_value_section
 from .page import csv_link, esc, render_page, table_html
 from .strategy_map import Highlight, render_svg, sector_colour
 
@@ -21,6 +22,7 @@ _FLAG_SHORT = {
     "ungraded_evidence": "ungraded evidence",
     "complex": "complex: indicative",
     "no_public_input": "no public enabling input",
+    "enabling_shortfall": "enabling input cut",
     "over_capacity": "over capacity",
     "over_available": "resource short",
 }
@@ -28,7 +30,7 @@ _FLAG_SHORT = {
 
 def _flags_html(flags, shares: dict[str, float] | None = None) -> str:
     shares = shares or {}
-    bad = ("over_capacity", "no_public_input", "over_available")
+    bad = ("over_capacity", "no_public_input", "over_available", "enabling_shortfall")
     return "".join(
         f'<span class="flag{" bad" if f in bad else ""}" title="{esc(FLAG_TEXT[f])}">'
         f'{esc(_FLAG_SHORT[f])}{f" ({shares[f]:.0%})" if f in shares else ""}</span>'
@@ -85,6 +87,11 @@ def pathway_frame(result: BackwardsMap) -> pd.DataFrame:
                "full_cost_per_outcome": p.cost_per_outcome_full,
                "public_cost_per_outcome": p.cost_per_outcome_public,
                "coproduction_share": p.coproduction_share,
+               "coproduction_share_hours": p.coproduction_share_hours,
+               "first_on_full_cost_from": (None if p.first_on_full_cost_when_time_valued is None
+                                           else p.first_on_full_cost_when_time_valued[0]),
+               "first_on_full_cost_to": (None if p.first_on_full_cost_when_time_valued is None
+                                         else p.first_on_full_cost_when_time_valued[1]),
                "within_capacity": p.within_capacity, "flags": ";".join(p.flags)}
         for sid, c in p.cost.by_sector.items():
             row[f"cost_per_outcome_{sid}"] = c / result.amount
@@ -101,9 +108,18 @@ def _time_valuation_html(model: Model) -> str:
                          mean_of(r.unit_cost), "source or method": r.source or "not stated"})
     if not rows:
         return ""
-    return ("<p>The time and resources that service users and communities give are counted in "
-            "full cost at these values — a choice to see and to test (set them to zero, or to "
-            "the minimum wage, with a scenario):</p>" + table_html(pd.DataFrame(rows)))
+    from ..model.time_value import bases, basis_of
+
+    basis = basis_of(model)
+    named = ", ".join(f"{b.label or n} ({money(mean_of(b.per_hour), model.currency)})"
+                      for n, b in bases(model).items())
+    chosen = ("as stated for each resource" if basis.per_hour is None else
+              f"on one basis, {basis.label}, at {money(basis.per_hour, model.currency)} an hour")
+    return (f"<p>The time and resources that service users and communities give are counted in "
+            f"full cost, here {esc(chosen)}, at these values. It is a choice to see and to "
+            f"test: <code>--time-value NAME</code> takes one of this model's valuations "
+            f"({esc(named)}) and <code>--time-value-per-hour X</code> any amount.</p>"
+            + table_html(pd.DataFrame(rows)))
 
 
 def map_report(model: Model, result: BackwardsMap,
@@ -202,8 +218,18 @@ def map_report(model: Model, result: BackwardsMap,
         (f"Cost per {result.outcome_unit} by sector", chart),
         ("Pathways in detail", "".join(details)),
     ]
+    if result.enabling_shortfall:
+        unreachable += "<p>" + esc(" ".join(
+            f"{result.labels.get(i, i)}: its enabling inputs fall short, so it keeps "
+            f"{s['multiplier']:.0%} of its effect." for i, s in result.enabling_shortfall.items()
+        )) + "</p>"
     if unreachable:
         sections.append(("Interventions that do not help", unreachable))
+    sections.append(("How the ranking turns on the value of time",
+                     time_value_section(result, cm)))
+    curves = cost_curve_section(cm, cur)
+    if curves:
+        sections.append(("Economies and diseconomies of scale", curves))
     valuation = _time_valuation_html(model)
     method = (f"<p>Each pathway is one intervention scaled on its own to reach "
               f"{esc(quantity(result.amount))} more {unit}: volume = target ÷ total effect, where "
@@ -215,7 +241,8 @@ def map_report(model: Model, result: BackwardsMap,
     subtitle = (f"Backwards mapping to {quantity(result.amount)} more "
                 f"{result.outcome_label.lower()} · {cur}, {result.price_year} prices"
                 + (f" · scenarios: {', '.join(result.scenarios)}" if result.scenarios else ""))
-    return render_page(model.name, sections, summary=result.summary(), subtitle=subtitle)
+    return render_page(model.name, sections, summary=result.summary(), subtitle=subtitle,
+                       with_plotly=True)
 
 
 def _highlight_script(routes: dict[str, list[list[str]]]) -> str:
