@@ -121,6 +121,24 @@ def test_upload_an_example_file_see_the_map_and_map_backwards(web_factory, world
              if line.startswith(best.label + ",")}
     for sector, cost in best.cost.by_sector.items():
         assert first[sector] == pytest.approx(cost / 300)
+    # valuing time at zero and checking without weak links: the form's choices reach the
+    # library, and the page says which valuation and whether the leader survives
+    r = w.form(f"/models/{model_id}/map", {"outcome": "admissions_avoided", "amount": "40",
+                                           "by": "full", "time_value": "zero",
+                                           "min_evidence": "3"})
+    assert r.status_code == 303
+    run_id = int(r.headers["location"].rsplit("/", 1)[1])
+    stored = w.get(f"/runs/{run_id}/result.json").json()
+    zero = cp.backwards_map(cp.load_model("example:older-people", time_value="zero"),
+                            "admissions_avoided", 40, min_evidence=3)
+    assert stored == json.loads(json.dumps(zero.to_dict()))
+    assert stored["time_value"]["name"] == "zero"
+    page = w.get(r.headers["location"]).text
+    assert "Without the 14 links graded below 3" in page
+    assert "Cheapest in full when time is valued at" in page
+    bad = w.form(f"/models/{model_id}/map", {"outcome": "admissions_avoided", "amount": "40",
+                                             "time_value": "gold"})
+    assert bad.status_code == 422 and "unknown valuation of time" in bad.text
 
 
 def test_an_invalid_upload_stores_nothing_and_names_each_field(web_factory, world):

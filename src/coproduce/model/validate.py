@@ -557,7 +557,8 @@ def _with_enabling_levels(model: s.Model) -> s.Model:
             for rid, e in itv.enabling.items():
                 q = itv.inputs.get(rid, itv.fixed_inputs.get(rid))
                 if e.level is None and q is not None:  # not an input: reported later
-                    e = e.model_copy(update={"level": float(mean_of(q))})
+                    # 12 significant figures: exact through a workbook (15) and JSON
+                    e = e.model_copy(update={"level": float(f"{float(mean_of(q)):.12g}")})
                 enabling[rid] = e
             itv = itv.model_copy(update={"enabling": enabling})
         interventions[iid] = itv

@@ -21,21 +21,25 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "agencies": ("id", "label"),
     "resources": ("id", "label", "unit", "sector", "agency", "unit_cost", "available",
                   "source", "notes"),
-    "interventions": ("id", "label", "unit", "volume", "capacity", "min_volume", "source",
-                      "notes"),
+    "interventions": ("id", "label", "unit", "volume", "capacity", "min_volume",
+                      "max_decrease", "source", "notes"),
     "inputs": ("intervention", "resource", "kind", "quantity"),
+    "enabling": ("intervention", "resource", "elasticity", "floor", "level"),
     "cost_curves": ("intervention", "up_to", "multiplier"),
     "outcomes": ("id", "label", "unit", "final", "complex", "value_economic", "value_social",
                  "source", "notes"),
     "fiscal_values": ("outcome", "agency", "value"),
     "links": ("from", "to", "effect", "evidence", "contested", "source", "notes"),
     "correlations": ("quantity_a", "quantity_b", "rho"),
-    "scenarios": ("scenario", "label", "notes", "change"),
+    "scenarios": ("scenario", "label", "kind", "notes", "change"),
     "targets": ("outcome", "amount"),
+    "time_values": ("id", "label", "per_hour", "source", "notes"),
 }
-MODEL_FIELDS = ("coproduce", "name", "description", "currency", "price_year", "source", "notes")
+MODEL_FIELDS = ("coproduce", "name", "description", "currency", "price_year", "source", "notes",
+                "time_value")
 QUANTITY_COLUMNS = {"unit_cost", "available", "volume", "capacity", "min_volume", "quantity",
-                    "effect", "value_economic", "value_social", "value"}
+                    "effect", "value_economic", "value_social", "value", "elasticity", "floor",
+                    "per_hour"}
 INPUT_KINDS = {"per_unit": "inputs", "fixed": "fixed_inputs"}
 
 
@@ -178,6 +182,19 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         curve = itv.setdefault("cost_curve", [])
         places[f"interventions.{iid}.cost_curve[{len(curve)}]"] = f"sheet 'cost_curves' row {r}"
         curve.append({k: rec[k] for k in ("up_to", "multiplier") if rec.get(k) is not None})
+    for r, rec in rows("enabling"):
+        iid, rid = rec.get("intervention"), rec.get("resource")
+        itv = data.get("interventions", {}).get(str(iid))
+        if itv is None:
+            issues.append(Issue("", f"sheet 'enabling' row {r}: unknown intervention '{iid}'",
+                                file=str(path)))
+            continue
+        itv.setdefault("enabling", {})[str(rid)] = {
+            k: rec[k] for k in ("elasticity", "floor", "level") if rec.get(k) is not None}
+        places[f"interventions.{iid}.enabling.{rid}"] = f"sheet 'enabling' row {r}"
+    nodes("time_values", "time_values")
+    if not data.get("time_values"):
+        data.pop("time_values", None)
     links = []
     for r, rec in rows("links"):
         places[f"links[{len(links)}]"] = f"sheet 'links' row {r}"
@@ -200,6 +217,8 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         places.setdefault(f"scenarios.{name}", f"sheet 'scenarios' row {r}")
         if rec.get("label"):
             sc["label"] = rec["label"]
+        if rec.get("kind"):
+            sc["kind"] = rec["kind"]
         if rec.get("notes"):
             sc["notes"] = rec["notes"]
         change = rec.get("change")

@@ -64,6 +64,9 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
             sheets["inputs"].append([iid, rid, "per_unit", cell_text(q)])
         for rid, q in itv.get("fixed_inputs", {}).items():
             sheets["inputs"].append([iid, rid, "fixed", cell_text(q)])
+        for rid, e in itv.get("enabling", {}).items():
+            sheets["enabling"].append([iid, rid, cell_text(e.get("elasticity")),
+                                       cell_text(e.get("floor")), e.get("level")])
         for band in itv.get("cost_curve", []):
             sheets["cost_curves"].append([iid, band.get("up_to"), band.get("multiplier")])
     for oid, out in data.get("outcomes", {}).items():
@@ -84,10 +87,14 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
         changes = sc.get("changes", []) or [None]
         for k, change in enumerate(changes):
             sheets["scenarios"].append([name, sc.get("label") if k == 0 else None,
+                                        sc.get("kind") if k == 0 else None,
                                         sc.get("notes") if k == 0 else None,
                                         cell_text(change) if change is not None else None])
     for oid, amount in data.get("targets", {}).items():
         sheets["targets"].append([oid, amount])
+    for name, tv in data.get("time_values", {}).items():
+        sheets["time_values"].append([name] + [cell_text(tv.get(c)) for c in
+                                               LAYOUT["time_values"][1:]])
 
     wb = Workbook()
     wb.remove(wb.active)

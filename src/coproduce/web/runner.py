@@ -48,10 +48,17 @@ class RunContext:
         return tuple(s for s in self.scenario.split(",") if s)
 
     def model(self):
-        """The run's model with its scenarios applied (cached: versions never change)."""
+        """The run's model with its scenarios applied (cached: versions never change), and
+        users' and communities' time valued on the basis the run asked for, if any."""
+        from ..model.time_value import choose_time_value
         from .modelcache import loaded_with
 
-        return loaded_with(self.model_version_id, self.model_data, self.scenarios)
+        model = loaded_with(self.model_version_id, self.model_data, self.scenarios)
+        name = self.inputs.get("time_value") or None
+        per_hour = self.inputs.get("time_value_per_hour")
+        if name is None and per_hour is None:
+            return model
+        return choose_time_value(model, name, None if per_hour is None else float(per_hour))
 
 
 @dataclass(frozen=True)

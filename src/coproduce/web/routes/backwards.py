@@ -20,9 +20,17 @@ from .models import map_svg
 router = APIRouter(include_in_schema=False)
 
 
-def check_inputs(model, outcome: str, amount: float, by: str, scenario: str) -> None:
+def check_inputs(model, outcome: str, amount: float, by: str, scenario: str,
+                 time_value: str = "", min_evidence: int | None = None) -> None:
     """Raise ModelError naming the field when the request cannot be run."""
+    from ...model.time_value import AS_STATED, bases
+
     issues = []
+    if time_value and time_value != AS_STATED and time_value not in bases(model):
+        issues.append(Issue("time_value", f"unknown valuation of time '{time_value}'; choose "
+                            f"one of {', '.join([AS_STATED, *bases(model)])}"))
+    if min_evidence is not None and not 1 <= min_evidence <= 5:
+        issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
     if outcome not in model.outcomes:
         issues.append(Issue("outcome", f"unknown outcome '{outcome}'"))
     if not amount > 0:
@@ -39,8 +47,10 @@ def check_inputs(model, outcome: str, amount: float, by: str, scenario: str) -> 
 def _result(ctx: RunContext):
     i = ctx.inputs
     model = ctx.model()
+    min_evidence = i.get("min_evidence")
     return model, backwards_map(model, i["outcome"], float(i["amount"]), by=i.get("by", "full"),
-                                paths=int(i.get("paths", 10)))
+                                paths=int(i.get("paths", 10)),
+                                min_evidence=None if min_evidence is None else int(min_evidence))
 
 
 def compute(ctx: RunContext) -> dict[str, Any]:
@@ -177,18 +187,23 @@ CSV_TABLES = {"pathways": pathway_frame, "cost-by-sector": sector_frame, "routes
 
 
 def start(request: Request, c: Caller, model_id: int, version: int | None, outcome: str,
-          amount: float, by: str, scenario: str, paths: int = 10):
+          amount: float, by: str, scenario: str, paths: int = 10, time_value: str = "",
+          min_evidence: int | None = None):
     """Check the request, store the run, hand it to the worker; returns the run."""
     store = request.app.state.store
     m = store.get_model(c.actor, model_id)
     v = store.get_version(c.actor, model_id, version)
     model, _cm = loaded(v)
-    check_inputs(model, outcome, amount, by, scenario)
+    check_inputs(model, outcome, amount, by, scenario, time_value, min_evidence)
     if not 1 <= paths <= 100:
         raise ModelError([Issue("paths", "must be between 1 and 100")])
-    run = store.create_run(c.actor, "map", {"outcome": outcome, "amount": amount, "by": by,
-                                            "paths": paths, "model_name": m.name,
-                                            "version": v.number},
+    inputs = {"outcome": outcome, "amount": amount, "by": by, "paths": paths,
+              "model_name": m.name, "version": v.number}
+    if time_value:
+        inputs["time_value"] = time_value
+    if min_evidence is not None:
+        inputs["min_evidence"] = min_evidence
+    run = store.create_run(c.actor, "map", inputs,
                            model_version_id=v.id, scenario=scenario)
     request.app.state.worker.run_now(run.id)  # milliseconds: no need for the queue
     return run
@@ -197,6 +212,13 @@ def start(request: Request, c: Caller, model_id: int, version: int | None, outco
 @router.post("/models/{model_id}/map")
 def run_map(request: Request, model_id: int, outcome: str = Form(...),
             amount: float = Form(...), by: str = Form("full"), scenario: str = Form(""),
+            time_value: str = Form(""), min_evidence: str = Form(""),
             version: int | None = Form(None), c: Caller = Depends(analyst)):
-    run = start(request, c, model_id, version, outcome, amount, by, scenario)
+    grade = None
+    if min_evidence.strip():
+        if not min_evidence.strip().isdigit():
+            raise ModelError([Issue("min_evidence", "an evidence grade is 1 to 5")])
+        grade = int(min_evidence)
+    run = start(request, c, model_id, version, outcome, amount, by, scenario,
+                time_value=time_value, min_evidence=grade)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

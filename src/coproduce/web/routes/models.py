@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from ...model import example_names, load_model
 from ...model.errors import Issue, ModelError
 from ...model.serialise import model_to_data
+from ...model.time_value import bases
 from ...reports.strategy_map import Highlight, render_svg
 from ...store import diff_models, text_diff
 from ..modelcache import loaded, open_version, version_of
@@ -119,7 +120,7 @@ def model_page(request: Request, model_id: int, version: int | None = None,
     return render(request, "model.html", m=m, v=v, model=model,
                   svg=map_svg(cm, m.id, version), runs=runs, downloads=DOWNLOADS,
                   latest=v.number == m.head, created=request.query_params.get("created"),
-                  saved=request.query_params.get("saved"))
+                  saved=request.query_params.get("saved"), time_value_bases=bases(model))
 
 
 @router.get("/models/{model_id}/versions")
