@@ -212,3 +212,28 @@ def test_min_evidence_says_whether_the_leader_survives(diamond):
     # public ranking: b leads with all links, but not without the weak one
     p = cp.backwards_map(diamond, "z", 10, by="public", min_evidence=3)
     assert p.pathways[0].intervention == "b" and p.min_evidence["survives"] is False
+
+
+def test_bundled_examples_have_no_spurious_shortfall():
+    # declared levels are filled in from the files' own (often uncertain) inputs: at the
+    # baseline every enabling input is at its level, whatever the rounding
+    for name in ("older-people", "neighbourhood-safety"):
+        cm = cp.compile_model(load_model(f"example:{name}"))
+        assert (cm.enabling_multiplier == 1.0).all()
+
+
+def test_volunteer_wellbeing_by_hand(diamond):
+    # £5 an hour for volunteer hours only (not the users' own time): b needs 5 × 83.33 = 416.67
+    # volunteer hours, so £2,083.33; a uses none. Shown apart: the costs do not change.
+    data = model_to_data(diamond)
+    data["volunteer_wellbeing"] = {"per_hour": 5, "source": "test"}
+    r = cp.backwards_map(load_model(data), "z", 10, volunteer_wellbeing=True)
+    by = {p.intervention: p for p in r.pathways}
+    assert by["b"].volunteer_wellbeing["hours"] == pytest.approx(5 * 10 / 0.12)
+    assert by["b"].volunteer_wellbeing["value"] == pytest.approx(25 * 10 / 0.12)
+    assert by["a"].volunteer_wellbeing["value"] == 0
+    assert by["b"].cost.full == pytest.approx(cp.backwards_map(diamond, "z", 10)
+                                              .pathways[1].cost.full)
+    assert "not counted in the ranking" in r.summary()
+    with pytest.raises(cp.ModelError, match="volunteer_wellbeing"):
+        cp.backwards_map(diamond, "z", 10, volunteer_wellbeing=True)

@@ -225,6 +225,9 @@ def map_cmd(
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
     min_evidence: MinEvidenceOpt = None,
+    volunteer_wellbeing: Annotated[bool, typer.Option(
+        "--volunteer-wellbeing", help="Also show the wellbeing volunteers gain from "
+        "volunteering (the model's volunteer_wellbeing), apart from the ranking.")] = False,
     json_: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -240,7 +243,8 @@ def map_cmd(
     oid, amount = _parse_target(m, target)
     cm = compile_model(m)
     result = backwards_map(cm, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
-                           scenarios=tuple(scenario or ()), min_evidence=min_evidence)
+                           scenarios=tuple(scenario or ()), min_evidence=min_evidence,
+                           volunteer_wellbeing=volunteer_wellbeing)
     if out is not None:
         from ..reports.map_report import map_report
 

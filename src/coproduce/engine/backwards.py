@@ -89,6 +89,7 @@ class Pathway:
     time_hours: float = 0.0
     first_on_full_cost_when_time_valued: tuple[float, float | None] | None = None
     enabling_shortfall: dict = field(default_factory=dict)
+    volunteer_wellbeing: dict | None = None
 
     @property
     def within_capacity(self) -> bool:
@@ -117,6 +118,7 @@ class Pathway:
                 None if self.first_on_full_cost_when_time_valued is None
                 else list(self.first_on_full_cost_when_time_valued)),
             "enabling_shortfall": self.enabling_shortfall,
+            "volunteer_wellbeing": self.volunteer_wellbeing,
             "capacity": self.capacity,
             "within_capacity": self.within_capacity,
             "co_benefits": self.co_benefits,
@@ -151,6 +153,7 @@ class BackwardsMap:
     time_value: dict = field(default_factory=dict)
     enabling_shortfall: dict[str, dict] = field(default_factory=dict)
     min_evidence: dict | None = None
+    volunteer_wellbeing: dict | None = None
 
     def to_dict(self) -> dict:
         """What ``coproduce map --json`` prints."""
@@ -168,6 +171,7 @@ class BackwardsMap:
             "time_value": self.time_value,
             "enabling_shortfall": self.enabling_shortfall,
             "min_evidence": self.min_evidence,
+            "volunteer_wellbeing": self.volunteer_wellbeing,
             "summary": self.summary(),
         }
 
@@ -199,6 +203,16 @@ class BackwardsMap:
             text += (f" It needs a volume of {quantity(best.volume)} ({best.unit}), above its "
                      f"capacity of {quantity(best.capacity)}.")
         text += self.time_value_words()
+        if self.volunteer_wellbeing is not None:
+            gains = [p for p in self.pathways if p.volunteer_wellbeing
+                     and p.volunteer_wellbeing["value"] > 0]
+            if gains:
+                text += (" Apart from the programme's outcomes, volunteering itself is worth "
+                         f"{money(self.volunteer_wellbeing['per_hour'], cur)} an hour to the "
+                         "volunteers (" + self.volunteer_wellbeing["label"] + "): "
+                         + "; ".join(f"{money(p.volunteer_wellbeing['value'], cur)} through "
+                                     f"{p.label}" for p in gains[:3])
+                         + ". It is not counted in the ranking.")
         for iid, short in self.enabling_shortfall.items():
             label = self.labels.get(iid, iid)
             lost = "reaches nothing" if short["multiplier"] == 0 else \
@@ -249,6 +263,7 @@ def backwards_map(
     co_benefits: int | None = 50,
     scenarios: tuple[str, ...] = (),
     min_evidence: int | None = None,
+    volunteer_wellbeing: bool = False,
 ) -> BackwardsMap:
     """Every pathway to ``amount`` more units of ``outcome``, ranked by full (``by="full"``)
     or public (``by="public"``) cost per outcome unit, each with up to ``paths`` routes and
@@ -256,9 +271,14 @@ def backwards_map(
 
     Volume is added to what runs today: along a cost curve it is costed from the baseline
     volume up. ``min_evidence=N`` also maps the model without links graded below N and says
-    whether the leading pathway survives (``min_evidence`` in the result)."""
+    whether the leading pathway survives (``min_evidence`` in the result).
+    ``volunteer_wellbeing=True`` adds, per pathway, the wellbeing its volunteers gain from
+    volunteering (the model's ``volunteer_wellbeing``, currency per hour), shown apart from the
+    programme's outcomes and never in the ranking."""
     result = _backwards_map(model, outcome, amount, by=by, paths=paths,
                             co_benefits=co_benefits, scenarios=scenarios)
+    if volunteer_wellbeing:
+        result = _with_wellbeing(result, model)
     if min_evidence is None:
         return result
     from dataclasses import replace
@@ -385,6 +405,34 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
         time_value=basis_of(m).to_dict(),
         enabling_shortfall=enabling_shortfalls(cm),
     )
+
+
+def _with_wellbeing(result: BackwardsMap, model: Model | CompiledModel) -> BackwardsMap:
+    from dataclasses import replace
+
+    from ..model.distributions import mean_of
+    from ..model.errors import Issue, ModelError
+    from ..model.time_value import wellbeing_resources
+
+    cm = model if isinstance(model, CompiledModel) else compile_model(model)
+    w = cm.model.volunteer_wellbeing
+    if w is None:
+        raise ModelError([Issue("volunteer_wellbeing", "this model gives no value for the "
+                                "wellbeing volunteers gain; add volunteer_wellbeing: {per_hour: "
+                                "..., source: ...} to the model file")])
+    per_hour = float(mean_of(w.per_hour))
+    rows = [cm.resource_ids.index(r) for r in wellbeing_resources(cm.model)]
+    pathways = []
+    for p in result.pathways:
+        i = cm.index[p.intervention]
+        v = np.zeros(cm.n_interventions)
+        v[i] = p.volume
+        hours = float(resource_quantities(cm, v, above=cm.volume)[i, rows].sum())
+        pathways.append(replace(p, volunteer_wellbeing={"hours": hours,
+                                                        "value": hours * per_hour}))
+    return replace(result, pathways=tuple(pathways), volunteer_wellbeing={
+        "label": w.label or "wellbeing from volunteering", "per_hour": per_hour,
+        "source": w.source, "resources": list(wellbeing_resources(cm.model))})
 
 
 def switching_ranges(fixed: list[float], slope: list[float], names: list[str]

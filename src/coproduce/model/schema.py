@@ -342,6 +342,25 @@ class TimeValue(BaseModel):
         return _non_negative(v, "a value of time")
 
 
+class VolunteerWellbeing(BaseModel):
+    """The benefit regular volunteering brings the volunteers themselves: ``per_hour`` of
+    volunteering (currency of the model's price year) for the hours of ``resources`` (default:
+    every resource of the ``community`` sector measured in hours). An optional co-benefit, off
+    unless an analysis asks for it, and always shown apart from the programme's outcomes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    label: str | None = None
+    per_hour: Quantity
+    resources: list[Id] | None = None
+    source: str | None = None
+    notes: str | None = None
+
+    @field_validator("per_hour")
+    @classmethod
+    def _per_hour(cls, v):
+        return _non_negative(v, "a wellbeing value")
+
+
 class Model(BaseModel):
     """A whole strategy map (model file format 1)."""
 
@@ -365,6 +384,7 @@ class Model(BaseModel):
     targets: dict[str, float] = Field(default_factory=dict)
     time_values: dict[Id, TimeValue] = Field(default_factory=dict)
     time_value: Id | None = None
+    volunteer_wellbeing: VolunteerWellbeing | None = None
 
     # set by the loader: where the model came from, for messages; not part of the file
     def node_kind(self, node_id: str) -> str | None:

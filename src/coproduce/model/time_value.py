@@ -94,3 +94,15 @@ def choose_time_value(model: Model, name: str | None = None,
                  for rid, r in model.resources.items()}
     return model.model_copy(update={"resources": resources, "time_values": time_values,
                                     "time_value": name})
+
+
+def wellbeing_resources(model: Model) -> list[str]:
+    """The resources whose hours bring volunteers the wellbeing of ``volunteer_wellbeing``:
+    those it names, else every ``community`` resource measured in hours."""
+    w = model.volunteer_wellbeing
+    if w is None:
+        return []
+    if w.resources is not None:
+        return list(w.resources)
+    return [rid for rid, r in model.resources.items()
+            if r.sector == "community" and r.unit.strip().lower() in HOUR_UNITS]

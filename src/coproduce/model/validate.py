@@ -240,6 +240,12 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
                                 f"{iid} declares {rid} as enabling but uses none of it; give "
                                 "the level at which its effects were measured (level: N)"))
 
+    wellbeing = data.get("volunteer_wellbeing")
+    if isinstance(wellbeing, dict) and isinstance(wellbeing.get("resources"), list):
+        for k, rid in enumerate(wellbeing["resources"]):
+            if rid not in resources:
+                out.append((("volunteer_wellbeing", "resources", k),
+                            f"unknown resource '{rid}'{did_you_mean(str(rid), resources)}"))
     basis = data.get("time_value")
     bases = _section(data, "time_values")
     if isinstance(basis, str) and basis not in bases and basis != "zero":
