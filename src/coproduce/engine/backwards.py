@@ -457,7 +457,8 @@ def switching_ranges(fixed: list[float], slope: list[float], names: list[str]
             out[current] = (w, None)
             return out
         cross = np.full(n, np.inf)
-        cross[steeper] = (a[steeper] - a[current]) / (b[current] - b[steeper])
+        with np.errstate(over="ignore"):  # subnormal slope gaps: no crossing in floats
+            cross[steeper] = (a[steeper] - a[current]) / (b[current] - b[steeper])
         cross = np.maximum(cross, w)
         w_next = float(cross.min())
         if not np.isfinite(w_next):  # slopes so close that they never cross in floats
