@@ -47,6 +47,50 @@ def test_json_contract(tmp_path):
     assert "relaxation" not in d
 
 
+def test_baseline_keys_and_readings(tmp_path):
+    # today a = 30, b = 40 (y = 50): 100 more needs y ≥ 150 — a = 100, b = 100, £2,500
+    # (tests/planning/test_baseline.py); read as a total, the old a = 50, b = 100, £1,500
+    data = edit(base(), interventions__a__volume=30, interventions__b__volume=40)
+    path = write(tmp_path, data)
+    d = json.loads(run(path, "--json").stdout)
+    assert d["targets_as"] == "increase"
+    assert d["baseline"] == {"a": 30.0, "b": 40.0}
+    assert d["volumes"] == pytest.approx({"a": 100.0, "b": 100.0})
+    assert d["changes"] == pytest.approx({"a": 70.0, "b": 60.0})
+    assert d["cost"]["public"] == pytest.approx(2500.0)
+    for key in ("flags", "flag_shares", "caveats", "time_value"):
+        assert key in d
+    assert d["same_choice_when_time_valued"] == [0.0, None]
+    assert d["time_value"]["name"] == "as_stated"
+    d = json.loads(run(path, "--targets-as", "total", "--json").stdout)
+    assert d["targets_as"] == "total"
+    assert d["volumes"] == pytest.approx({"a": 50.0, "b": 100.0})
+    assert d["cost"]["public"] == pytest.approx(1500.0)
+
+
+def test_time_value_and_min_evidence_options(tmp_path, capsys):
+    # volunteer time at £4 an hour: b costs (5 + 4) / 0.5 = £18 per y in full against a's
+    # £20, so least full cost funds b to its 100 units and a for the other 50 y; the choice
+    # holds while 10 + 2h < 20, i.e. below £5 an hour (and down to 0).
+    data = edit(base(), links=[{"from": "a", "to": "x", "effect": 1.0, "evidence": 4},
+                               {"from": "x", "to": "y", "effect": 1.0, "evidence": 4},
+                               {"from": "b", "to": "y", "effect": 0.5, "evidence": 2}])
+    path = write(tmp_path, data)
+    r = run(path, "--objective", "full", "--time-value-per-hour", "4", "--min-evidence", "3",
+            "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert d["volumes"] == pytest.approx({"a": 50.0, "b": 100.0})
+    assert d["time_value"]["per_hour"] == 4.0
+    low, high = d["same_choice_when_time_valued"]
+    assert low == 0.0 and high == pytest.approx(5.0, rel=1e-5)
+    assert d["min_evidence"]["links_dropped"] == ["b->y"]
+    assert d["min_evidence"]["survives"] is False
+    r = run(path, "--time-value", "zero", "--objective", "full")
+    assert r.returncode == 0, r.stderr
+    assert "time is not valued (£0 an hour)" in r.stdout and "Change" in r.stdout
+
+
 def test_target_option_and_full_objective(tmp_path):
     r = run(write(tmp_path, base()), "--target", "y=40", "--objective", "full", "--json")
     d = json.loads(r.stdout)
@@ -135,6 +179,11 @@ def test_malformed_min_volume_exit_2(tmp_path, capsys, change, message):
     (["--frontier", "1"], "--frontier 1: give 2 or more points"),
     (["--out", "plan.pdf"], "cannot write '.pdf' files"),
     (["--target", "y=-5"], "target y=-5.0: give a finite amount of 0 or more"),
+    (["--targets-as", "more"], "--targets-as more: use 'increase'"),
+    (["--time-value", "wage"], "unknown valuation of time 'wage'"),
+    (["--time-value-per-hour", "-3"], "a value of time must be a finite amount of 0 or more"),
+    (["--min-evidence", "9"], "--min-evidence"),
+    (["--min-evidence", "0"], "--min-evidence"),
 ])
 def test_bad_arguments_exit_2(tmp_path, capsys, args, message):
     code, err = run_here(capsys, write(tmp_path, base()), *args)

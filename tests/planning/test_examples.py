@@ -13,8 +13,12 @@ def test_older_people_targets_plan():
     m = load_model("example:older-people")
     p = cp.plan(m, targets=dict(m.targets))
     assert p.status == "optimal"
+    for o, a in m.targets.items():  # read as increases over what runs today
+        assert p.outcomes[o] - p.baseline_outcomes[o] >= a * (1 - 1e-9)
+        assert p.outcome_changes[o] >= a * (1 - 1e-9)
+    total = cp.plan(m, targets=dict(m.targets), targets_as="total")
     for o, a in m.targets.items():
-        assert p.outcomes[o] >= a * (1 - 1e-9)
+        assert total.outcomes[o] >= a * (1 - 1e-9)
     for iid, v in p.volumes.items():
         cap = m.interventions[iid].capacity
         if cap is not None:
@@ -52,8 +56,31 @@ def test_neighbourhood_safety_plans():
 
 
 def test_budget_mode_on_example():
+    # the budget caps the whole planned services, so it must cover what may not be cut:
+    # give £1m more than the least-cost plan of the targets spends
     m = load_model("example:older-people")
-    p = cp.plan(m, budget=1_000_000)
+    budget = cp.plan(m).cost["public"] + 1_000_000
+    p = cp.plan(m, budget=budget)
     assert p.status == "optimal"
-    assert p.cost["public"] <= 1_000_000 + 1e-3
+    assert p.cost["public"] <= budget + 1e-3
     assert p.shadow_prices["budgets"]["public"] > 0
+
+
+def test_older_people_keeps_what_may_not_stop_and_says_what_it_cuts():
+    """Acceptance (issue 12): the plan keeps today's services as far as max_decrease says,
+    reports changes from the baseline and carries the flags of what it funds."""
+    m = load_model("example:older-people")
+    p = cp.plan(m)
+    d = p.to_dict()
+    assert d["baseline"] == {iid: float(itv.volume) for iid, itv in m.interventions.items()}
+    for iid, itv in m.interventions.items():
+        assert d["changes"][iid] == pytest.approx(d["volumes"][iid] - itv.volume)
+        if itv.max_decrease is not None:
+            assert p.volumes[iid] >= itv.volume * (1 - itv.max_decrease) - 1e-6
+    cuts = [n for n in p.change_notes() if n["kind"] in ("cut", "stop")]
+    for n in cuts:
+        assert "a decision that affects the people the service supports today" in n["words"]
+        assert n["words"] in p.summary()
+    assert set(d["flag_shares"]) == set(m.targets)
+    assert d["flags"] and "Caveats: " in p.summary()
+    assert "on top of what today's services already achieve" in p.summary()

@@ -92,3 +92,30 @@ def test_same_input_same_output():
     a = cp.plan(load_model(data)).to_dict()
     b = cp.plan(load_model(data)).to_dict()
     assert a == b
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_increase_reading_and_max_decrease_hold(seed):
+    """With today's volumes and max_decrease, a plan adds at least each target to today's
+    level, keeps every volume above what may not stop, and its changes are planned − today."""
+    rng = np.random.default_rng(100 + seed)
+    data = random_model(seed)
+    for itv in data["interventions"].values():
+        itv["volume"] = float(rng.uniform(0, 10))
+        if rng.uniform() < 0.5:
+            itv["max_decrease"] = float(rng.uniform(0, 1))
+    m = load_model(data)
+    p = cp.plan(m)
+    if p.status != "optimal":
+        pytest.skip("this random instance is infeasible")
+    for o, a in p.targets.items():
+        assert p.outcome_changes[o] >= a - 1e-7 * max(1.0, a)
+    for iid, itv in m.interventions.items():
+        keep = itv.volume * (1 - (itv.max_decrease if itv.max_decrease is not None else 1))
+        assert p.volumes[iid] >= keep - 1e-7
+        assert p.changes[iid] == pytest.approx(p.volumes[iid] - itv.volume)
+    # the same question read as totals asks for less: it never costs more
+    total = cp.plan(m, targets_as="total")
+    if all(p.baseline_outcomes[o] >= 0 for o in p.targets):
+        assert total.status == "optimal"
+        assert total.cost["public"] <= p.cost["public"] * (1 + 1e-9) + 1e-9

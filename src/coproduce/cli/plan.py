@@ -9,16 +9,20 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..engine.planning import Plan, PlanningError, SolverFailed, plan
+from ..engine.planning import TARGET_READINGS, Plan, PlanningError, SolverFailed, plan
 from ..formatting import money
 from ..formatting import quantity as qty
-from ..model import Model, load_model
+from ..model import Model
 from .common import (
     AnalysisImpossible,
     BadInput,
+    MinEvidenceOpt,
     ModelArg,
+    TimeValueOpt,
+    TimeValuePerHourOpt,
     check_out_path,
     console,
+    load_for_analysis,
     parse_assignment,
     show,
 )
@@ -55,25 +59,40 @@ def print_plan(p: Plan, m: Model) -> None:
             if p.mode == "least_cost" else "most value within budget")
     t = Table(title=f"{p.model_name}: plan ({what}; {cur}, {p.price_year} prices, per period)")
     for col, just in (("Intervention", "left"), ("Current", "right"), ("Planned", "right"),
-                      ("Full cost", "right"), ("Public cost", "right")):
+                      ("Change", "right"), ("Full cost", "right"), ("Public cost", "right")):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
+    changes = p.changes
     for iid, v in p.volumes.items():
         c = p.intervention_costs.get(iid, {"full": 0.0, "public": 0.0})
         if v == 0 and p.current_volumes.get(iid, 0) == 0:
             continue
-        t.add_row(m.label_of(iid), qty(p.current_volumes.get(iid, 0.0)), qty(v),
+        d = changes[iid]
+        change = "—" if abs(d) <= 1e-9 * max(1.0, abs(v)) else (
+            f"+{qty(d)}" if d > 0 else f"[bold red]{escape(qty(d))}[/bold red]")
+        t.add_row(m.label_of(iid), qty(p.current_volumes.get(iid, 0.0)), qty(v), change,
                   money(c["full"], cur), money(c["public"], cur))
-    t.add_row("[bold]Total[/bold]", "", "", money(p.cost["full"], cur),
+    t.add_row("[bold]Total[/bold]", "", "", "", money(p.cost["full"], cur),
               money(p.cost["public"], cur))
     console.print(t)
-    o = Table(title="Outcome levels")
-    o.add_column("Outcome")
-    o.add_column("Level", justify="right")
-    o.add_column("Target", justify="right")
+    reading = "increase over today" if p.targets_as == "increase" else "total level"
+    o = Table(title=f"Outcome levels ({p.reading})")
+    for col in ("Outcome", "Today", "Planned", "Change", f"Target ({reading})"):
+        o.add_column(col, justify="left" if col == "Outcome" else "right")
     for oid, level in p.outcomes.items():
-        o.add_row(m.label_of(oid), qty(level),
+        o.add_row(m.label_of(oid), qty(p.baseline_outcomes.get(oid, 0.0)), qty(level),
+                  qty(p.outcome_changes[oid]),
                   qty(p.targets[oid]) if oid in p.targets else "")
     console.print(o)
+    changed = p.change_words()
+    if changed:
+        console.print("[bold]Changes from today[/bold]")
+        for line in changed:
+            console.print(f"  • {escape(line)}", highlight=False)
+    caveats = p.caveat_words()
+    if caveats:
+        console.print("[bold]Caveats of what it funds[/bold]")
+        for line in caveats:
+            console.print(f"  • {escape(line)}", highlight=False)
     console.print("[bold]What binds and what it is worth[/bold]")
     for line in p.explanations:
         console.print(f"  • {escape(line)}", highlight=False)
@@ -103,16 +122,27 @@ def plan_cmd(
         help="Cost to minimise: 'public' or 'full' (every sector).")] = "public",
     frontier: Annotated[int, typer.Option(
         "--frontier", help="Also trace the frontier of value against budget at N points.")] = 0,
+    targets_as: Annotated[str, typer.Option(
+        "--targets-as", help="How targets are read: 'increase' over what today's volumes "
+        "already achieve (as map reads them), or 'total' levels counted from nothing.")]
+    = "increase",
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them.")] = None,
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
+    min_evidence: MinEvidenceOpt = None,
     json_: Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
     = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.")]
     = None,
 ) -> None:
-    """Planning: the least-cost mix that reaches outcome targets within capacities and the
-    community's finite time, or the most value within a budget; shadow prices in words."""
+    """Planning: the least-cost change from today's services that reaches outcome targets
+    within capacities and the community's finite time, or the most value within a budget;
+    shadow prices, cuts to today's services and the caveats of what it funds in words."""
     check_out_path(out, (".html",))
+    if targets_as not in TARGET_READINGS:
+        raise BadInput(f"--targets-as {targets_as}: use 'increase' (over what today's volumes "
+                       "already achieve) or 'total' (the level reached from nothing)")
     if objective not in ("public", "full"):
         raise BadInput(f"--objective {objective}: use 'public' or 'full'")
     if frontier < 0 or frontier == 1:
@@ -120,10 +150,11 @@ def plan_cmd(
     targets = _assignments(target, "--target")
     budgets = _budgets(budget)
     values = _assignments(value, "--value")
-    m = load_model(model, scenarios=tuple(scenario or ()))
+    m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     try:
         result = plan(m, targets=targets or None, objective=objective,
-                      budget=budgets or None, values=values or None, frontier=frontier)
+                      budget=budgets or None, values=values or None, frontier=frontier,
+                      targets_as=targets_as, min_evidence=min_evidence)
     except SolverFailed as exc:
         raise AnalysisImpossible(
             f"{exc} — this usually means amounts many orders of magnitude apart (e.g. a target "

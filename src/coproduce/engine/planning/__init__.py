@@ -1,9 +1,9 @@
 """Planning: the least-cost mix of interventions that reaches outcome targets, or the most
 valuable mix within budgets, within capacities and the community's finite time (HiGHS)."""
 
-from .api import plan, unit_values
+from .api import TARGET_READINGS, funded, plan, unit_values
 from .result import Constraint, FrontierPoint, Plan
 from .solve import PlanningError, SolverFailed
 
-__all__ = ["Constraint", "FrontierPoint", "Plan", "PlanningError", "SolverFailed", "plan",
-           "unit_values"]
+__all__ = ["TARGET_READINGS", "Constraint", "FrontierPoint", "Plan", "PlanningError",
+           "SolverFailed", "funded", "plan", "unit_values"]

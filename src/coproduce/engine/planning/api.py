@@ -12,9 +12,11 @@ from ...formatting import quantity as qty
 from ...model.compile import CompiledModel, compile_model
 from ...model.distributions import mean_of
 from ...model.schema import Model
+from ...model.time_value import basis_of
 from ..costs import breakdown
 from ..effects import outcome_levels
-from .programme import Spec, availability, build, input_scale, upper_volumes
+from ..flags import CaveatContext
+from .programme import Spec, availability, build, input_scale, least_volumes, upper_volumes
 from .result import Constraint, FrontierPoint, Plan
 from .solve import PlanningError, Relaxation, relax, solve
 
@@ -63,6 +65,9 @@ def _check_args(m: Model, cm: CompiledModel, targets: Mapping[str, float],
             raise PlanningError(f"value {oid}={lam}: give a finite amount")
 
 
+TARGET_READINGS = ("increase", "total")
+
+
 def plan(
     model: Model | str | Path,
     targets: Mapping[str, float] | None = None,
@@ -73,22 +78,51 @@ def plan(
     frontier: int = 0,
     scenarios: Sequence[str] = (),
     gap: float = 1e-6,
+    targets_as: str = "increase",
+    min_evidence: int | None = None,
+    same_choice: bool = True,
 ) -> Plan:
-    """Plan the mix of interventions.
+    """Plan the mix of interventions, as changes from what runs today (each intervention's
+    ``volume``, the baseline).
 
     - No ``budget``: the least ``objective`` cost (``public`` or ``full``) that reaches every
       target (``{outcome: amount}`` in outcome units; default the model's ``targets``).
+      ``targets_as="increase"`` (the default, as backwards mapping reads them): each amount is
+      an increase over the level today's volumes already reach, Σᵢ T[o, i] (planned − today)
+      ≥ amount; ``"total"``: the total level reached, counted from nothing.
     - With ``budget`` (currency; a number is a public budget, a mapping gives one per sector or
       ``full``): the most valuable mix within it, valuing outcomes at the model's values or at
       ``values`` (``{outcome: currency per unit}``); ``targets`` then apply only when given.
+      The budget caps the cost of the whole planned volumes; with targets read as increases the
+      value reported (``objective_value``) is that of the change in outcomes from today.
     - ``frontier=N``: also the best value at N budgets from the least to the most worth
       spending.
+    - ``min_evidence=N`` (1–5): plan again without the links graded below N and say whether
+      the plan funds the same interventions.
+    - ``same_choice``: find ``same_choice_when_time_valued``, the range of hourly valuations
+      of users' and communities' time (currency an hour) over which the plan funds the same
+      interventions. With a full-cost objective or budget this re-solves the plan some tens
+      of times (see :mod:`.switching`); ``False`` skips it (the range is then None), e.g. for
+      sweeps over many areas.
 
-    Always within resource ``available`` limits, intervention ``capacity`` and ``min_volume``;
-    ``fixed_inputs`` are set-up costs paid only when an intervention runs and falling marginal
-    cost (``cost_curve``) needs binaries: those plans are mixed-integer programmes.
+    Always within resource ``available`` limits (on the whole planned use), intervention
+    ``capacity`` and the least volume each may fall to: ``min_volume``, or ``volume × (1 −
+    max_decrease)`` when larger (an intervention without ``max_decrease`` may stop
+    altogether). ``fixed_inputs`` are set-up costs paid only when an intervention runs and
+    falling marginal cost (``cost_curve``) needs binaries: those plans are mixed-integer
+    programmes. ``cost`` is that of the whole planned volumes. The result carries the
+    caveats of what it funds, the valuation of users' and communities' time it used, and the
+    range of hourly valuations over which it funds the same interventions.
     Raises :class:`PlanningError` when the question cannot be asked of this model.
     """
+    if targets_as not in TARGET_READINGS:
+        raise PlanningError(f"targets_as '{targets_as}': use 'increase' (over what today's "
+                            "volumes achieve) or 'total' (the level reached from nothing)")
+    if min_evidence is not None and (isinstance(min_evidence, bool) or
+                                     not isinstance(min_evidence, (int, np.integer))
+                                     or not 1 <= min_evidence <= 5):
+        raise PlanningError(f"min_evidence {min_evidence}: an evidence grade is a whole number "
+                            "from 1 (opinion) to 5 (replicated experiments)")
     m = _model(model, scenarios)
     cm = compile_model(m)
     budgets = ({} if budget is None else {"public": float(budget)}
@@ -99,26 +133,87 @@ def plan(
     _check_args(m, cm, targets, budgets, values, objective)
     if frontier < 0:
         raise PlanningError("frontier: give a number of points, 2 or more")
-    weights = None
-    if budgets:
-        weights = _weights(m, cm, values, targets)
-    elif not targets:
+    if frontier and frontier < 2:
+        raise PlanningError("frontier: give 2 or more points")
+    if not budgets and not targets:
         raise PlanningError("nothing to plan: give targets ({outcome: amount}) or a budget")
-    cost_sectors = (np.array([s == "public" for s in cm.sector_ids]) if objective == "public"
-                    else np.ones(len(cm.sector_ids), dtype=bool))
-    spec = Spec(targets=targets, cost_sectors=cost_sectors, budgets=budgets, weights=weights)
-    result = _plan_once(m, cm, spec, objective, gap)
+    spec = _spec(m, cm, targets, objective, budgets, values, targets_as)
+    result = _plan_once(m, cm, spec, objective, gap, targets_as)
     if frontier:
-        if frontier < 2:
-            raise PlanningError("frontier: give 2 or more points")
-        fw = weights if weights is not None else _weights(m, cm, values, targets)
+        fw = spec.weights if spec.weights is not None else _weights(m, cm, values, targets)
         ceiling = None
         if result.status == "optimal" and not budgets:  # unbounded value: go to twice this plan
             ceiling = 2.0 * (result.cost["public"] if objective == "public"
                              else result.cost["full"])
-        points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling)
+        offset = (float(outcome_levels(cm, cm.volume) @ fw) if targets_as == "increase"
+                  else 0.0)
+        points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling, offset)
         result = _with(result, frontier=points, frontier_measure=measure)
+    if result.status == "optimal" and same_choice:
+        from .switching import same_choice_range
+
+        result = _with(result, same_choice_checked=True,
+                       same_choice_when_time_valued=same_choice_range(
+                           cm, spec, objective, gap, set(funded(result.volumes))))
+    if min_evidence is not None:
+        result = _with(result, min_evidence=_without_weak_links(
+            m, result, targets, objective, budgets, values, targets_as, int(min_evidence),
+            gap))
     return result
+
+
+def funded(volumes: Mapping[str, float]) -> list[str]:
+    """The interventions a plan funds: volume above 0 (relative tolerance 1e-9 of the
+    largest, so that solver round-off does not count)."""
+    top = max((abs(v) for v in volumes.values()), default=0.0)
+    return [iid for iid, v in volumes.items() if v > 1e-9 * max(1.0, top)]
+
+
+def _spec(m: Model, cm: CompiledModel, targets: dict[str, float], objective: str,
+          budgets: dict[str, float], values: Mapping[str, float] | None,
+          targets_as: str) -> Spec:
+    """What to solve: targets (with today's levels added when read as increases), the cost
+    measure, budgets and, with a budget, the value of each outcome."""
+    weights = _weights(m, cm, values, targets) if budgets else None
+    cost_sectors = (np.array([s == "public" for s in cm.sector_ids]) if objective == "public"
+                    else np.ones(len(cm.sector_ids), dtype=bool))
+    offset = None
+    if targets_as == "increase" and targets:
+        # what today's volumes already reach on each target: T b, one triangular solve each
+        offset = _t_rows(cm, Spec(targets, cost_sectors, budgets, None)) @ cm.volume
+    return Spec(targets=targets, cost_sectors=cost_sectors, budgets=budgets, weights=weights,
+                target_offset=offset)
+
+
+def _without_weak_links(m: Model, result: Plan, targets: dict[str, float], objective: str,
+                        budgets: dict[str, float], values: Mapping[str, float] | None,
+                        targets_as: str, grade: int, gap: float) -> dict:
+    """The plan again on the model without the links graded below ``grade``: whether it
+    funds the same interventions (``survives``) and its volumes, or why there is none."""
+    from ...model.scenarios import drop_weak_links
+
+    weak, dropped = drop_weak_links(m, grade)
+    out: dict = {"grade": grade, "links_dropped": dropped}
+    if not dropped:
+        return {**out, "survives": True, "status": result.status,
+                "volumes_without_weak_links": dict(result.volumes)}
+    cm = compile_model(weak)
+    try:
+        spec = _spec(weak, cm, targets, objective, budgets, values, targets_as)
+        other = _plan_once(weak, cm, spec, objective, gap, targets_as)
+    except PlanningError as exc:  # e.g. nothing valued is reachable any more
+        return {**out, "survives": False, "status": "not_planned", "message": str(exc)}
+    out["status"] = other.status
+    if other.status == "optimal":
+        out["volumes_without_weak_links"] = dict(other.volumes)
+        out["cost_without_weak_links"] = {"full": other.cost["full"],
+                                          "public": other.cost["public"]}
+        out["survives"] = (result.status == "optimal"
+                           and set(funded(other.volumes)) == set(funded(result.volumes)))
+    else:
+        out["message"] = other.message
+        out["survives"] = result.status != "optimal"  # no plan either way
+    return out
 
 
 def _with(p: Plan, **changes) -> Plan:
@@ -178,21 +273,35 @@ def _t_rows(cm, spec):
     return target_effects(cm, spec.targets)
 
 
-def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float) -> Plan:
+def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float,
+               targets_as: str = "increase") -> Plan:
     mode = "most_value" if spec.weights is not None else "least_cost"
     tie = ("public" if objective == "full" else "full") if mode == "least_cost" else objective
     prog, sol, x = _solve_with_m(cm, spec, objective, gap, tie)
+    least, _ = least_volumes(cm)
+    baseline_levels = outcome_levels(cm, cm.volume)
+    max_decrease = {iid: float(cm.max_decrease[i]) for i, iid in enumerate(cm.intervention_ids)
+                    if cm.max_decrease is not None and cm.max_decrease[i] < 1}
     common = dict(mode=mode, objective=objective, model_name=m.name, currency=m.currency,
                   price_year=m.price_year, targets=spec.targets, budgets=spec.budgets,
                   weights=_weight_dict(cm, spec.weights),
                   current_volumes=dict(zip(cm.intervention_ids, map(float, cm.volume),
                                            strict=True)),
                   labels={n: m.label_of(n) for n in cm.node_ids + cm.resource_ids},
-                  mixed_integer=prog.is_mip)
+                  units={iid: m.interventions[iid].unit or "unit"
+                         for iid in cm.intervention_ids},
+                  mixed_integer=prog.is_mip, targets_as=targets_as,
+                  baseline_outcomes=dict(zip(cm.outcome_ids, map(float, baseline_levels),
+                                             strict=True)),
+                  least_volumes={iid: float(least[i])
+                                 for i, iid in enumerate(cm.intervention_ids) if least[i] > 0},
+                  max_decrease=max_decrease,
+                  time_value=basis_of(m).to_dict())
     if sol.status == "unbounded":
         raise PlanningError(
             "the plan is unbounded: some valued intervention has no limit — no capacity, no "
             "limited resource and no cost in a budgeted sector; give it a capacity or a budget")
+    offsets = _offsets(spec) if targets_as == "increase" else None
     if sol.status == "infeasible":
         rel = relax(prog, gap=gap)
         return Plan(status="infeasible", volumes={}, cost={"full": None, "public": None,
@@ -201,7 +310,8 @@ def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: flo
                     objective_value=float("nan"), resource_use={}, constraints=(),
                     relaxation=_relaxation_dict(rel.alone),
                     relaxation_together={_key(t): v for t, v in rel.together.items()},
-                    message=_infeasible_message(m, cm, prog, rel), **common)
+                    message=_infeasible_message(m, cm, prog, rel, offsets, targets_as),
+                    **common)
     v = prog.volumes(x, cm.n_interventions)
     v = np.where(np.abs(v) < 1e-9 * max(1.0, float(np.abs(v).max(initial=0))), 0.0, v)
     quantities = _quantities(cm, prog, v)
@@ -220,19 +330,36 @@ def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: flo
                           "available": float(avail[r]) if np.isfinite(avail[r]) else None}
                     for r, rid in enumerate(cm.resource_ids) if used[r] > 0 or
                     np.isfinite(avail[r])}
-    constraints = _constraints(m, cm, prog, x, sol.duals, mode, objective)
-    obj_value = (float(levels @ spec.weights) if spec.weights is not None else
-                 (cost.public if objective == "public" else cost.full))
+    constraints = _constraints(m, cm, prog, x, sol.duals, mode, objective, offsets)
+    if spec.weights is not None:
+        # with targets read as increases, the value of the change in outcomes from today
+        obj_value = float((levels - (baseline_levels if targets_as == "increase" else 0.0))
+                          @ spec.weights)
+    else:
+        obj_value = cost.public if objective == "public" else cost.full
     cost_dict = {"full": cost.full, "public": cost.public, "by_sector": cost.by_sector,
                  "by_resource": cost.by_resource, "public_by_agency": cost.public_by_agency,
                  "coproduction_share": cost.coproduction_share}
+    # the caveats of what the plan funds, on its own resource use (cost curves included); a
+    # most-value plan without targets is flagged on the outcomes it values
+    flagged = list(spec.targets) or [o for o, w in _weight_dict(cm, spec.weights).items()]
+    caveats = CaveatContext(cm, flagged).for_volumes(v, quantities=quantities)
     return Plan(status="optimal",
                 volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
                 cost=cost_dict, intervention_costs=per_itv,
                 outcomes=dict(zip(cm.outcome_ids, map(float, levels), strict=True)),
                 value=value, objective_value=obj_value, resource_use=resource_use,
                 constraints=constraints, relaxation={}, relaxation_together={},
-                message="", **common)
+                message="", caveats=caveats.to_dict(), flags=caveats.flags,
+                flag_shares=caveats.flag_shares,
+                value_change=float((levels - baseline_levels) @ unit_values(cm)), **common)
+
+
+def _offsets(spec: Spec) -> dict[str, float]:
+    """Per target, the level today's volumes already reach (0 for total levels)."""
+    if spec.target_offset is None:
+        return {o: 0.0 for o in spec.targets}
+    return {o: float(x) for o, x in zip(spec.targets, spec.target_offset, strict=True)}
 
 
 def _weight_dict(cm: CompiledModel, w: np.ndarray | None) -> dict[str, float]:
@@ -274,7 +401,8 @@ def _constraint_meta(m: Model, cm: CompiledModel, kind: str, name: str) -> tuple
 
 
 def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.ndarray | None,
-                 mode: str, objective: str) -> tuple[Constraint, ...]:
+                 mode: str, objective: str,
+                 offsets: Mapping[str, float] | None = None) -> tuple[Constraint, ...]:
     activity = prog.A @ x
     cur = m.currency
     measure = "public money" if objective == "public" else "full cost (every sector)"
@@ -282,14 +410,18 @@ def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.nda
     for row, (kind, name) in enumerate(prog.tags):
         if kind in ("setup", "band"):
             continue
-        sign = -1.0 if kind in ("target", "min_volume") else 1.0
+        sign = -1.0 if kind in ("target", "min_volume", "max_decrease") else 1.0
         level, limit = sign * activity[row], sign * prog.b[row]
         binding = abs(prog.b[row] - activity[row]) <= 1e-6 * max(1.0, abs(prog.b[row]))
+        if kind == "target" and offsets is not None:
+            # a target read as an increase: its limit and level count from today's level
+            level, limit = level - offsets[name], limit - offsets[name]
         price = float(-duals[row]) if duals is not None else float("nan")
         if abs(price) < 1e-9 * max(1.0, abs(prog.c).max(initial=1.0)):
             price = 0.0
         label, unit = _constraint_meta(m, cm, kind, name)
-        words = _words(kind, label, unit, price, limit, level, binding, mode, measure, cur)
+        words = _words(kind, label, unit, price, limit, level, binding, mode, measure, cur,
+                       increase=offsets is not None)
         out.append(Constraint(key=_key((kind, name)), kind=kind, name=name, label=label,
                               unit=unit, limit=float(limit), level=float(level),
                               binding=bool(binding), shadow_price=price, words=words))
@@ -304,25 +436,34 @@ def _one_more(unit: str, label: str) -> str:
 
 
 def _words(kind: str, label: str, unit: str, price: float, limit: float, level: float,
-           binding: bool, mode: str, measure: str, cur: str) -> str:
-    """A constraint and its shadow price in a sentence a commissioner can repeat."""
+           binding: bool, mode: str, measure: str, cur: str, increase: bool = False) -> str:
+    """A constraint and its shadow price in a sentence a commissioner can repeat
+    (``increase``: targets are increases over what today's volumes achieve)."""
     gain = "save" if mode == "least_cost" else "add"
     what = measure if mode == "least_cost" else "value"
     p = money(price, cur)
     more = _one_more(unit, label)
     cap = more[0].upper() + more[1:]
     if kind == "target":
+        more_than = " more than today" if increase else ""
         if not binding:
-            return (f"The {label.lower()} target ({qty(limit)}) is passed on the way to the "
-                    f"others ({qty(level)} reached), so one more {unit} costs nothing extra.")
+            return (f"The {label.lower()} target ({qty(limit)}{more_than}) is passed on the way "
+                    f"to the others ({qty(level)}{more_than} reached), so one more {unit} costs "
+                    "nothing extra.")
         if mode == "least_cost":
-            return (f"{cap} costs {p} of {measure} at the margin (the target of {qty(limit)} "
-                    "binds).")
+            return (f"{cap} costs {p} of {measure} at the margin (the target of {qty(limit)}"
+                    f"{more_than} binds).")
         return f"Raising the {label.lower()} target by one {unit} would give up {p} of value."
     if kind == "min_volume":
         return (f"Keeping {label} at its minimum of {qty(limit)} costs {p} of {what} per "
                 f"{unit} more than the plan would otherwise choose." if binding else
                 f"{label} runs above its minimum of {qty(limit)}.")
+    if kind == "max_decrease":
+        return (f"Keeping {label} at {qty(limit)}, the least its max_decrease lets it fall to "
+                f"from today, costs {p} of {what} per {unit} more than the plan would otherwise "
+                "choose." if binding else
+                f"{label} stays above the least its max_decrease lets it fall to "
+                f"({qty(limit)}).")
     if kind == "budget":
         if binding and price > 0:
             return (f"Each extra {money(1, cur)[:1]}1 of the {label} would add "
@@ -344,14 +485,20 @@ def _words(kind: str, label: str, unit: str, price: float, limit: float, level: 
     return f"{label}: {qty(level)} of a capacity of {qty(limit)} {unit}s."
 
 
-def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation) -> str:
+def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation,
+                        offsets: Mapping[str, float] | None = None,
+                        targets_as: str = "increase") -> str:
     limits = dict(zip(prog.tags, prog.b, strict=True))
+    for name, off in (offsets or {}).items():  # state targets as the increases asked for
+        limits[("target", name)] += off
     options = []
     for tag, amount in sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target"):
         if amount is None or amount <= 0:
             continue
         options.append(_relax_words(m, cm, tag, amount, limits[tag]))
-    head = "No plan meets every target within the limits. "
+    reading = ("targets read as increases over what today's services achieve"
+               if targets_as == "increase" else "targets read as total levels")
+    head = f"No plan meets every target ({reading}) within the limits. "
     if options:
         return head + "Any one of these would make it feasible: " + "; ".join(options) + "."
     together = [_relax_words(m, cm, t, a, limits[t]) for t, a in rel.together.items()]
@@ -369,6 +516,9 @@ def _relax_words(m: Model, cm: CompiledModel, tag: tuple[str, str], amount: floa
     if kind == "min_volume":
         return (f"lower the minimum volume of {name} by {qty(amount)}, from {qty(-b)} to "
                 f"{qty(-b - amount)}")
+    if kind == "max_decrease":
+        return (f"let {name} fall further from today's volume: {qty(amount)} lower, to "
+                f"{qty(-b - amount)} instead of {qty(-b)} (a larger max_decrease)")
     if kind == "resource":
         return (f"make {qty(amount)} more {unit}s of {name} ({label.lower()}) available, "
                 f"{qty(b + amount)} instead of {qty(b)}")
@@ -379,11 +529,12 @@ def _relax_words(m: Model, cm: CompiledModel, tag: tuple[str, str], amount: floa
 
 
 def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, objective: str,
-              n: int, gap: float, ceiling: float | None) -> tuple[tuple[FrontierPoint, ...],
-                                                                  str]:
-    """Best value at ``n`` budgets, from the least spend the minimum volumes force to the
+              n: int, gap: float, ceiling: float | None,
+              offset: float = 0.0) -> tuple[tuple[FrontierPoint, ...], str]:
+    """Best value at ``n`` budgets, from the least spend the least volumes force to the
     spend beyond which nothing more of value can be had, or the budget given (or, when value
-    could grow without end, ``ceiling``: twice the cost of the targets plan)."""
+    could grow without end, ``ceiling``: twice the cost of the targets plan). ``offset`` (the
+    value of today's outcomes when targets are increases) is taken from each point's value."""
     key = "public" if objective == "public" else "full"
     base = {k: b for k, b in spec.budgets.items() if k != key}
     if key in spec.budgets:
@@ -403,7 +554,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
         else:
             top = float(_cost_at(cm, prog, x, key))
     floor_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base, weights=None)
-    if np.any(cm.min_volume > 0):
+    if np.any(least_volumes(cm)[0] > 0):
         prog, sol, x = _solve_with_m(cm, floor_spec, objective, gap, key)
         bottom = float(_cost_at(cm, prog, x, key)) if sol.status == "optimal" else 0.0
     else:
@@ -419,7 +570,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
         q = _quantities(cm, prog, v)
         c = breakdown(cm, q.sum(axis=0) * cm.unit_cost)
         points.append(FrontierPoint(budget=float(b), cost_public=c.public, cost_full=c.full,
-                                    value=float(outcome_levels(cm, v) @ weights),
+                                    value=float(outcome_levels(cm, v) @ weights) - offset,
                                     volumes=dict(zip(cm.intervention_ids, map(float, v),
                                                      strict=True))))
     nonzero = {o: w for o, w in _weight_dict(cm, weights).items()}
@@ -436,4 +587,5 @@ def _cost_at(cm: CompiledModel, prog, x: np.ndarray, key: str) -> float:
     return c.public if key == "public" else c.full
 
 
-__all__ = ["Plan", "PlanningError", "mean_of", "plan", "unit_values"]
+__all__ = ["TARGET_READINGS", "Plan", "PlanningError", "funded", "mean_of", "plan",
+           "unit_values"]

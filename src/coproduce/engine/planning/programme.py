@@ -11,8 +11,10 @@ Decision variables, in column order:
   curve (economies of scale); rising marginal cost fills in order by itself, so needs none.
 
 Every constraint is a row of ``A x ≤ b`` with a tag ``(kind, key)`` naming it: targets
-(``-T v ≤ -A``), resource availability, budgets, capacities, minimum volumes, set-up links and
-band order. Money is in the model's currency and price year.
+(``-T v ≤ -(A + T b)`` when targets are increases over what the baseline volumes ``b`` already
+achieve, ``-T v ≤ -A`` when they are total levels), resource availability, budgets,
+capacities, least volumes (``min_volume``, or what ``max_decrease`` keeps of today's volume),
+set-up links and band order. Money is in the model's currency and price year.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scipy.sparse.linalg import spsolve_triangular
 from ...model.compile import CompiledModel
 
 # Constraint kinds a user can relax; the others (setup, band) are how the model is written.
-RELAXABLE = ("target", "resource", "budget", "capacity", "min_volume")
+RELAXABLE = ("target", "resource", "budget", "capacity", "min_volume", "max_decrease")
 
 
 @dataclass(frozen=True)
@@ -34,12 +36,32 @@ class Spec:
     """What to plan. ``targets``: outcome -> amount (outcome units); ``cost_sectors``: which
     sectors the cost objective counts (public or all); ``budgets``: sector (or ``full``) ->
     most spend; ``weights``: currency per unit of each outcome (mode: most value) or None
-    (mode: least cost)."""
+    (mode: least cost); ``target_offset``: per target, the level today's volumes already
+    reach (outcome units), added to the amount when targets are read as increases (None:
+    total levels)."""
 
     targets: dict[str, float]
     cost_sectors: np.ndarray          # bool per sector
     budgets: dict[str, float]
     weights: np.ndarray | None        # (n_outcomes,) or None
+    target_offset: np.ndarray | None = None
+
+    def required(self) -> np.ndarray:
+        """The total level each target needs, in the order of ``targets`` (outcome units)."""
+        amounts = np.array(list(self.targets.values()), dtype=float)
+        return amounts if self.target_offset is None else amounts + self.target_offset
+
+
+def least_volumes(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
+    """The least volume a plan may give each intervention (volume units per period) and
+    whether it comes from ``max_decrease`` rather than ``min_volume``: the larger of the
+    statutory or contractual floor and the part of today's volume that may not stop in one
+    period, ``volume × (1 − max_decrease)``. Without ``max_decrease`` (1) a service may stop
+    altogether."""
+    floor = cm.min_volume if cm.min_volume is not None else np.zeros(cm.n_interventions)
+    share = cm.max_decrease if cm.max_decrease is not None else np.ones(cm.n_interventions)
+    keep = cm.volume * (1.0 - share)
+    return np.maximum(floor, keep), keep > floor
 
 
 @dataclass(frozen=True)
@@ -146,6 +168,7 @@ def upper_volumes(cm: CompiledModel, spec: Spec, bands: Bands,
     it is only a working guess (no capacity, resource or budget bounds it). Guesses are
     checked after solving and enlarged if a volume reaches one."""
     n = cm.n_interventions
+    floor, _ = least_volumes(cm)
     m = cm.capacity.copy()
     min_mult = np.full(n, np.inf)
     np.minimum.at(min_mult, bands.owner, bands.multiplier)
@@ -161,16 +184,16 @@ def upper_volumes(cm: CompiledModel, spec: Spec, bands: Bands,
     guess = ~np.isfinite(m)
     if guess.any():
         reach = np.zeros(n)
-        for k, amount in enumerate(spec.targets.values()):
+        for k, amount in enumerate(spec.required()):
             with np.errstate(divide="ignore", invalid="ignore"):
                 need = np.where(t_rows[k] > 0, amount / np.where(t_rows[k] > 0, t_rows[k], 1),
                                 0.0)
             reach = np.maximum(reach, need)
         finite = m[np.isfinite(m)]
         base = max(1.0, float(finite.max()) if finite.size else 1.0,
-                   float(reach.max()) if reach.size else 1.0, float(cm.min_volume.max(initial=0)))
+                   float(reach.max()) if reach.size else 1.0, float(floor.max(initial=0)))
         m = np.where(guess, 4.0 * np.maximum(base, reach), m)
-    m = np.maximum(m, cm.min_volume)
+    m = np.maximum(m, floor)
     return m, guess
 
 
@@ -237,7 +260,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     t_rows = target_effects(cm, spec.targets)
     if spec.targets:
         blocks.append(-sp.csr_matrix(t_rows) @ P)
-        rhs.append(-np.array(list(spec.targets.values()), dtype=float))
+        rhs.append(-spec.required())
         tags.extend(("target", o) for o in spec.targets)
     avail = availability(cm)
     limited = np.flatnonzero(np.isfinite(avail))
@@ -256,11 +279,12 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
         blocks.append(P[capped])
         rhs.append(cm.capacity[capped])
         tags.extend(("capacity", ids[i]) for i in capped)
-    floor = np.flatnonzero(cm.min_volume > 0)
+    least, kept = least_volumes(cm)
+    floor = np.flatnonzero(least > 0)
     if floor.size:
         blocks.append(-P[floor])
-        rhs.append(-cm.min_volume[floor])
-        tags.extend(("min_volume", ids[i]) for i in floor)
+        rhs.append(-least[floor])
+        tags.extend(("max_decrease" if kept[i] else "min_volume", ids[i]) for i in floor)
     if n_y:
         link = P[setup_of].tolil()
         for j, i in enumerate(setup_of):

@@ -178,7 +178,8 @@ def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
     every = n_e <= 200
     for k, r in enumerate(rows):
         tag = prog.tags[r]
-        if tag[0] in ("capacity", "min_volume") and tag not in together and not every:
+        if (tag[0] in ("capacity", "min_volume", "max_decrease") and tag not in together
+                and not every):
             continue
         ub_k = np.concatenate([prog.ub, np.zeros(n_e)])
         ub_k[n_x + k] = np.inf

@@ -1,6 +1,9 @@
-"""Planning on a stored map: the least-cost mix that reaches outcome targets within capacities
-and the community's finite time, or the most value within a public budget (``coproduce plan``);
-shadow prices in words and, when no plan is possible, what would have to give."""
+"""Planning on a stored map: the least-cost change from today's services that reaches outcome
+targets (read as increases over what runs today, or as total levels) within capacities and the
+community's finite time, or the most value within a public budget (``coproduce plan``);
+today's, planned and changed volumes, the caveats of what it funds, the valuation of users'
+and communities' time, shadow prices in words and, when no plan is possible, what would have
+to give."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
+from ...engine.planning import TARGET_READINGS
 from ...model.errors import Issue, ModelError, did_you_mean
+from ...model.time_value import AS_STATED, bases
 from ..modelcache import loaded, open_version
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
@@ -42,17 +47,45 @@ def check_inputs(model, i: dict[str, Any]) -> None:
         issues.append(Issue("frontier", f"give 0 (no frontier) or 2 to {MAX_FRONTIER} points"))
     if not i.get("targets") and budget is None:
         issues.append(Issue("targets", "nothing to plan: give at least one target or a budget"))
+    if i.get("targets_as", "increase") not in TARGET_READINGS:
+        issues.append(Issue("targets_as", "use 'increase' (over what today's services achieve) "
+                            "or 'total'"))
+    tv = i.get("time_value")
+    if tv is not None and tv != AS_STATED and tv not in bases(model):
+        issues.append(Issue("time_value", f"unknown valuation of time '{tv}'"
+                            + did_you_mean(tv, [*bases(model), AS_STATED])))
+    per_hour = i.get("time_value_per_hour")
+    if per_hour is not None and not (isinstance(per_hour, (int, float))
+                                     and math.isfinite(per_hour) and per_hour >= 0):
+        issues.append(Issue("time_value_per_hour", "give a finite amount of 0 or more an hour, "
+                            "or leave it blank"))
+    grade = i.get("min_evidence")
+    if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
+        issues.append(Issue("min_evidence", "give an evidence grade from 1 to 5, or leave it "
+                            "blank"))
     if issues:
         raise ModelError(issues)
 
 
 def _plan(ctx: RunContext):
     from ...engine.planning import plan
+    from ...model import load_model
 
     i = ctx.inputs
-    model = ctx.model()
+    if i.get("time_value") is not None or i.get("time_value_per_hour") is not None:
+        # load afresh: the cached model has the map's own basis applied, which a choice of
+        # "as_stated" could not undo
+        model = load_model(ctx.model_data or {}, scenarios=ctx.scenarios,
+                           time_value=i.get("time_value"),
+                           time_value_per_hour=i.get("time_value_per_hour"))
+    else:
+        model = ctx.model()
+    # runs stored before targets could be read as increases planned total levels: keep
+    # their figures (new runs always store the reading)
     return model, plan(model, targets=i.get("targets") or None, objective=i["objective"],
-                       budget=i.get("budget"), frontier=int(i.get("frontier") or 0))
+                       budget=i.get("budget"), frontier=int(i.get("frontier") or 0),
+                       targets_as=i.get("targets_as", "total"),
+                       min_evidence=i.get("min_evidence"))
 
 
 def compute(ctx: RunContext) -> dict[str, Any]:
@@ -72,6 +105,7 @@ def html_report(ctx: RunContext, _r: dict) -> bytes:
 
 
 def volumes_frame(result: dict) -> pd.DataFrame:
+    """Today's, planned and changed volume and the cost of each intervention that runs."""
     rows = []
     for iid, v in result["volumes"].items():
         current = result["current_volumes"].get(iid, 0.0)
@@ -79,9 +113,17 @@ def volumes_frame(result: dict) -> pd.DataFrame:
             continue
         c = result["intervention_costs"].get(iid, {})
         rows.append({"intervention": iid, "current_volume": current, "planned_volume": v,
+                     "change": v - current,
                      "full_cost": c.get("full", 0.0), "public_cost": c.get("public", 0.0)})
     return pd.DataFrame(rows, columns=["intervention", "current_volume", "planned_volume",
-                                       "full_cost", "public_cost"])
+                                       "change", "full_cost", "public_cost"])
+
+
+def flag_shares_frame(result: dict) -> pd.DataFrame:
+    """Share of the planned effect on each target resting on links of each kind."""
+    return pd.DataFrame([{"target": t, "kind": k, "share": x}
+                         for t, shares in (result.get("flag_shares") or {}).items()
+                         for k, x in shares.items()], columns=["target", "kind", "share"])
 
 
 def sector_frame(result: dict) -> pd.DataFrame:
@@ -106,7 +148,8 @@ def relaxation_frame(result: dict) -> pd.DataFrame:
 
 
 CSV_TABLES = {"volumes": volumes_frame, "cost-by-sector": sector_frame,
-              "constraints": constraints_frame, "relaxation": relaxation_frame}
+              "constraints": constraints_frame, "relaxation": relaxation_frame,
+              "flag-shares": flag_shares_frame}
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
@@ -114,6 +157,9 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     cons = [c for c in result["constraints"] if c["binding"] or c["kind"] == "target"]
     return {"model": model, "volumes": volumes_frame(result), "sectors": sector_frame(result),
             "binding": cons, "relaxation": relaxation_frame(result),
+            "flag_shares": flag_shares_frame(result),
+            "cuts": [n["words"] for n in result.get("change_notes") or ()
+                     if n["kind"] in ("cut", "stop")],
             "sector_labels": {s: model.sectors[s].label for s in model.sectors}}
 
 
@@ -131,6 +177,10 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
     check_inputs(model, inputs)
     stored = {"targets": inputs["targets"], "objective": inputs["objective"],
               "budget": inputs.get("budget"), "frontier": inputs.get("frontier", 0),
+              "targets_as": inputs.get("targets_as", "increase"),
+              "time_value": inputs.get("time_value"),
+              "time_value_per_hour": inputs.get("time_value_per_hour"),
+              "min_evidence": inputs.get("min_evidence"),
               "model_name": m.name, "version": v.number}
     run = store.create_run(c.actor, "plan", stored, model_version_id=v.id)
     request.app.state.worker.submit(run.id, wait=5.0)
@@ -139,10 +189,14 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
 
 def _form(request: Request, m, v, model, issues, values: dict, status: int = 200):
     defaults = {"targets": {o: a for o, a in model.targets.items()}, "objective": "public",
-                "budget": "", "frontier": 0}
+                "budget": "", "frontier": 0, "targets_as": "increase",
+                "time_value": model.time_value or AS_STATED, "time_value_per_hour": "",
+                "min_evidence": ""}
     return render(request, "plan.html", status_code=status, m=m, v=v, model=model,
                   issues=issues, bad={i.path for i in issues or ()},
-                  values={**defaults, **values}, max_frontier=MAX_FRONTIER)
+                  values={**defaults, **values}, max_frontier=MAX_FRONTIER,
+                  time_bases={AS_STATED: "as stated for each resource in the map",
+                              **{k: (b.label or k) for k, b in bases(model).items()}})
 
 
 @router.get("/models/{model_id}/plan")
@@ -185,8 +239,24 @@ async def plan_run(request: Request, model_id: int, c: Caller = Depends(analyst)
             frontier = int(form["frontier"])
         except ValueError:
             issues.append(Issue("frontier", f"'{form['frontier']}' is not a whole number"))
+    per_hour: float | None = None
+    if form.get("time_value_per_hour", "").strip():
+        try:
+            per_hour = float(form["time_value_per_hour"])
+        except ValueError:
+            issues.append(Issue("time_value_per_hour",
+                                f"'{form['time_value_per_hour']}' is not a number"))
+    grade: Any = None
+    if form.get("min_evidence", "").strip():
+        try:
+            grade = int(form["min_evidence"])
+        except ValueError:
+            issues.append(Issue("min_evidence", f"'{form['min_evidence']}' is not a grade"))
     inputs = {"targets": targets, "objective": form.get("objective", "public"),
-              "budget": budget, "frontier": frontier}
+              "budget": budget, "frontier": frontier,
+              "targets_as": form.get("targets_as", "increase"),
+              "time_value": form.get("time_value") or None,
+              "time_value_per_hour": per_hour, "min_evidence": grade}
     if not issues:
         try:
             check_inputs(model, inputs)
@@ -195,7 +265,10 @@ async def plan_run(request: Request, model_id: int, c: Caller = Depends(analyst)
     if issues:
         return _form(request, m, v, model, issues, {
             "targets": raw_targets, "objective": inputs["objective"],
-            "budget": form.get("budget", ""), "frontier": form.get("frontier", "")},
-            status=422)
+            "budget": form.get("budget", ""), "frontier": form.get("frontier", ""),
+            "targets_as": inputs["targets_as"],
+            "time_value": inputs["time_value"] or AS_STATED,
+            "time_value_per_hour": form.get("time_value_per_hour", ""),
+            "min_evidence": form.get("min_evidence", "")}, status=422)
     run = start(request, c, model_id, v.number, inputs)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
