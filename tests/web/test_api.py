@@ -290,6 +290,21 @@ def test_api_map_returns_the_cli_json(world, web_factory):
     assert r.json()["result"] == json.loads(json.dumps(expected))
     r = w.post(f"/api/models/{mid}/map", json={"outcome": "nope", "amount": 3}, headers=h)
     assert r.status_code == 422 and r.json()["issues"][0]["path"] == "outcome"
+    r = w.post(f"/api/models/{mid}/map", json={"outcome": "admissions_avoided", "amount": 40,
+                                               "time_value": "national_living_wage",
+                                               "min_evidence": 3}, headers=h)
+    assert r.status_code == 200
+    nlw = cp.load_model("example:older-people", time_value="national_living_wage")
+    expected = cp.backwards_map(nlw, "admissions_avoided", 40, min_evidence=3).to_dict()
+    assert r.json()["result"] == json.loads(json.dumps(expected))
+    assert r.json()["result"]["time_value"]["per_hour"] == 11.44
+    r = w.post(f"/api/models/{mid}/plan", json={"targets_as": "total", "time_value": "zero"},
+               headers=h)
+    assert r.status_code == 200, r.text
+    planned = cp.plan(cp.load_model("example:older-people", time_value="zero"),
+                      targets_as="total")
+    assert r.json()["result"]["volumes"] == pytest.approx(planned.to_dict()["volumes"])
+    assert r.json()["result"]["targets_as"] == "total"
 
 
 @SQLITE_ONLY

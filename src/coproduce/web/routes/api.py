@@ -65,6 +65,10 @@ class MapRequest(BaseModel):
     by: Literal["full", "public"] = "full"
     paths: int = Field(10, ge=1, le=100)
     scenario: str = Field("", max_length=200)
+    time_value: str = Field("", max_length=64, description="a valuation of users' and "
+                            "communities' time named in the model, zero, or as_stated")
+    min_evidence: int | None = Field(None, ge=1, le=5, description="also map without links "
+                                     "graded below this and say whether the leader survives")
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 
@@ -93,6 +97,13 @@ class PlanRequest(BaseModel):
     objective: Literal["public", "full"] = "public"
     budget: float | None = Field(None, description="public budget: the most value within it")
     frontier: int = Field(0, description="0, or 2 to 50 points of value against budget")
+    targets_as: Literal["increase", "total"] = Field(
+        "increase", description="targets are increases over what today's services achieve, "
+        "or total levels")
+    time_value: str | None = Field(None, max_length=64, description="a valuation of users' and "
+                                   "communities' time named in the model, zero, or as_stated")
+    time_value_per_hour: float | None = Field(None, ge=0, le=1e6)
+    min_evidence: int | None = Field(None, ge=1, le=5)
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 
@@ -231,7 +242,8 @@ def map_backwards(request: Request, model_id: int, body: MapRequest,
                   c: Caller = Depends(analyst)):
     """Backwards mapping; ``result`` is exactly what ``coproduce map --json`` prints."""
     run = backwards.start(request, c, model_id, body.version, body.outcome, body.amount,
-                          body.by, body.scenario, body.paths)
+                          body.by, body.scenario, body.paths, time_value=body.time_value,
+                          min_evidence=body.min_evidence)
     return _finished(request, c, run)
 
 
@@ -282,7 +294,10 @@ def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Dep
         targets = {} if body.budget is not None else dict(model.targets)
     run = planning.start(request, c, m.id, v.number,
                          {"targets": targets, "objective": body.objective,
-                          "budget": body.budget, "frontier": body.frontier})
+                          "budget": body.budget, "frontier": body.frontier,
+                          "targets_as": body.targets_as, "time_value": body.time_value,
+                          "time_value_per_hour": body.time_value_per_hour,
+                          "min_evidence": body.min_evidence})
     return _finished(request, c, run)
 
 
