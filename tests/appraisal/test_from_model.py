@@ -156,17 +156,21 @@ def test_bundled_example_scenario_end_to_end(tmp_path):
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     o = d["options"]["double_befriending"]
-    # befriending 150 -> 300 matches: volunteer hours 78 (triangular 52/78/104) x 150 = 11,700
-    # a year at the model's mean £15.7433 (triangular 11.44/15.79/20); coordinator hours
-    # 40.1667 (pert 15/40/66: (15 + 4 x 40 + 66) / 6) x 150 = 6,025 at £39.71
+    # befriending 150 -> 300 matches along its cost curve (x1 up to 200 matches, x1.2 from
+    # 200 to 300): the added matches take 50 x 1 + 100 x 1.2 = 170 matches' worth of the
+    # per-match inputs. Volunteer hours 78 (triangular 52/78/104) x 170 = 13,260 a year at the
+    # model's mean £15.7433 (triangular 11.44/15.79/20); coordinator hours 40.1667 (pert
+    # 15/40/66: (15 + 4 x 40 + 66) / 6) x 170 = 6,828.33 at £39.71
     df10 = sum(1 / 1.035**t for t in range(10))
     vol_rate = (11.44 + 15.79 + 20.0) / 3
-    assert o["pv_time_costs"] == pytest.approx(11700 * vol_rate * df10, rel=1e-9)
-    assert o["time_hours"] == pytest.approx(117000)
-    charity = 150 * (50 + 150 + 300) / 3        # triangular 50/150/300 mean per match
-    assert o["pv_public_costs"] == pytest.approx(6025 * 39.71 * df10, rel=1e-9)
-    assert o["pv_costs"] == pytest.approx((6025 * 39.71 + charity + 11700 * vol_rate) * df10,
-                                          rel=1e-9)
+    along = 50 * 1.0 + 100 * 1.2
+    assert o["pv_time_costs"] == pytest.approx(78 * along * vol_rate * df10, rel=1e-9)
+    assert o["time_hours"] == pytest.approx(78 * along * 10)       # 132,600 over 10 years
+    charity = along * (50 + 150 + 300) / 3      # triangular 50/150/300 mean per match
+    coordinator = along * (15 + 4 * 40 + 66) / 6 * 39.71
+    assert o["pv_public_costs"] == pytest.approx(coordinator * df10, rel=1e-9)
+    assert o["pv_costs"] == pytest.approx((coordinator + charity + 78 * along * vol_rate)
+                                          * df10, rel=1e-9)
     # the same as the strategy-map engine's own cost difference
     m = cp.load_model("example:older-people")
     base = cp.evaluate(m)

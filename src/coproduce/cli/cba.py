@@ -7,7 +7,15 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from .common import BadInput, check_out_path, console, print_json, show
+from .common import (
+    BadInput,
+    TimeValueOpt,
+    TimeValuePerHourOpt,
+    check_out_path,
+    console,
+    print_json,
+    show,
+)
 
 costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Database v1.4).",
                         no_args_is_help=True)
@@ -16,7 +24,9 @@ costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Data
 def register(app: typer.Typer) -> None:
     app.command("cba", help="Cost-benefit appraisal of the options in an appraisal file "
                 "(YAML/JSON/XLSX, or example:balsall-heath / example:falls-prevention), or of "
-                "a strategy-map scenario with --from-model MODEL --scenario NAME --years N. "
+                "a strategy-map scenario with --from-model MODEL --scenario NAME --years N "
+                "(users' and communities' time valued as the model values it: --time-value, "
+                "--time-value-per-hour; the option's caveats carried). "
                 "--template OUT.xlsx writes a workbook to start from.")(cba)
     app.add_typer(costs_app, name="costs")
 
@@ -44,6 +54,8 @@ def cba(
         "built (.yaml, .json or .xlsx) to edit and re-run."),
     template: Path | None = typer.Option(
         None, "--template", help="Write a template appraisal workbook (.xlsx) and stop."),
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
 ) -> None:
     from ..appraisal import appraise
     from ..appraisal.schema import TIME_METHODS
@@ -60,8 +72,11 @@ def cba(
         write_template(template)
         console.print(f"Template written to {template}", highlight=False)
         return
-    if from_model is None and (scenario or years is not None or save_appraisal is not None):
-        raise BadInput("--scenario, --years and --save-appraisal go with --from-model MODEL")
+    if from_model is None and (scenario or years is not None or save_appraisal is not None
+                               or time_value is not None or time_value_per_hour is not None):
+        raise BadInput("--scenario, --years, --save-appraisal, --time-value and "
+                       "--time-value-per-hour go with --from-model MODEL (an appraisal file "
+                       "values time with --time-valuation)")
     check_out_path(out, (".html", ".xlsx"))
     if draws < 0:
         raise BadInput(f"--draws {draws}: give 0 or more draws")
@@ -70,32 +85,53 @@ def cba(
     if time_valuation is not None and time_valuation not in TIME_METHODS:
         raise BadInput(f"--time-valuation {time_valuation}: use one of {', '.join(TIME_METHODS)}")
     source: str | dict
+    built = None
     if from_model is not None:
-        source = _from_model(from_model, scenario, years, draws, save_appraisal)
+        if time_valuation is not None and time_valuation != "zero":
+            # the appraisal's own rates are uprated with its deflator: a second figure for
+            # the same hour. A model's time is valued on the model's bases only.
+            raise BadInput(f"--time-valuation {time_valuation} with --from-model: value users' "
+                           "and communities' time as the model does, with --time-value NAME "
+                           "(a basis the model names, zero or as_stated) or "
+                           "--time-value-per-hour X")
+        if time_valuation == "zero":
+            if time_value is not None and time_value != "zero":
+                raise BadInput(f"--time-valuation zero and --time-value {time_value}: give one")
+            time_value, time_valuation = "zero", None
+        built = _from_model(from_model, scenario, years, draws, save_appraisal, time_value,
+                            time_value_per_hour)
+        source = built.data
     else:
         assert file is not None
         if not file.startswith("example:") and not Path(file).exists():
             raise BadInput(f"{file}: file not found")
         source = file
     result = appraise(source, draws=draws, seed=seed, time_valuation=time_valuation)
+    extra = built.to_dict() if built is not None else None
     if out is not None:
         if out.suffix.lower() == ".html":
             from ..reports.cba import write_html
 
-            write_html(result, out)
+            write_html(result, out, from_model=extra)
         else:
             from ..reports.cba_xlsx import write_xlsx
 
-            write_xlsx(result, out)
-    show(result.to_dict(), json_out, lambda: _print(result), out)
+            write_xlsx(result, out, from_model=extra)
+    data = built.merge_into(result.to_dict()) if built is not None else result.to_dict()
+    show(data, json_out, lambda: _print(result, extra), out)
     if save_appraisal is not None and not json_out:
         console.print(f"Appraisal file written to {save_appraisal}", highlight=False)
 
 
 def _from_model(model: str, scenarios: list[str], years: int | None, draws: int,
-                save: Path | None) -> dict:
-    from ..appraisal.from_model import appraisal_from_model
-    from ..model.load import EXAMPLE_PREFIX
+                save: Path | None, time_value: str | None, per_hour: float | None):
+    """The appraisal built from the model (a ModelAppraisal), with the appraisal under each of
+    the model's bases of time for the report and --json."""
+    from dataclasses import replace
+
+    from ..appraisal.from_model import build_from_model, time_value_sensitivity
+    from ..model.load import EXAMPLE_PREFIX, load_model
+    from ..model.time_value import AS_STATED
 
     if years is None:
         raise BadInput("--from-model needs --years N, the appraisal period (the model is per "
@@ -110,7 +146,14 @@ def _from_model(model: str, scenarios: list[str], years: int | None, draws: int,
         check_out_path(save, (".yaml", ".yml", ".json", ".xlsx"))
     if not model.startswith(EXAMPLE_PREFIX) and not Path(model).exists():
         raise BadInput(f"{model}: model file not found")
-    data = appraisal_from_model(model, scenarios, years)
+    # valued at load, as every analysis command loads a model: a basis overwrites the unit
+    # cost of every hour it values, so "as stated" needs the file's own figures, loaded apart
+    valued = load_model(model, time_value=time_value, time_value_per_hour=per_hour)
+    built = build_from_model(valued, scenarios, years)
+    raw = load_model(model, time_value=AS_STATED)
+    built = replace(built, time_values=time_value_sensitivity(raw, scenarios, years,
+                                                              per_hour=per_hour))
+    data = built.data
     if save is not None:
         suffix = save.suffix.lower()
         if suffix == ".xlsx":
@@ -127,7 +170,7 @@ def _from_model(model: str, scenarios: list[str], years: int | None, draws: int,
 
             save.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True,
                                            width=100), encoding="utf-8")
-    return data
+    return built
 
 
 def _fmt(x: float | None, money: bool = True, currency: str = "GBP") -> str:
@@ -140,7 +183,7 @@ def _fmt(x: float | None, money: bool = True, currency: str = "GBP") -> str:
     return amount(x, currency) if money else f"{x:,.2f}"
 
 
-def _print(result) -> None:
+def _print(result, from_model: dict | None = None) -> None:
     console.print(f"[bold]{result.name}[/bold]  ({result.currency}, {result.price_base} prices, "
                   f"{result.schedule['name']}, {result.years} years)", highlight=False)
     table = Table(show_header=True, header_style="bold")
@@ -173,8 +216,46 @@ def _print(result) -> None:
     console.print(table)
     for line in result.summary()[1:]:
         console.print(line, highlight=False)
+    if from_model is not None:
+        _print_from_model(result, from_model)
     for note in result.notes:
+        if from_model is not None and note.startswith("Caveats carried from"):
+            continue  # printed above, one a line
         console.print(f"[dim]Note: {note}[/dim]", highlight=False)
+
+
+def _print_from_model(result, extra: dict) -> None:
+    """The basis of time, the option's caveats and the appraisal under each basis."""
+    from rich.markup import escape
+
+    from ..appraisal.words import rate_words
+
+    tv = extra["time_value"]
+    per = (f"{rate_words(tv['per_hour'], result.currency)} an hour"
+           if tv["per_hour"] is not None else "as each resource states it")
+    console.print(f"Users' and communities' time valued on the model's basis "
+                  f"'{escape(tv['name'])}' ({escape(tv['label'])}): {per}.", highlight=False)
+    for oid, o in extra["options"].items():
+        label = result.options[oid].label if oid in result.options else oid
+        if o["caveats_in_words"]:
+            console.print(f"[bold]Caveats for {escape(label)}[/bold]"
+                          + ("" if o["fits"] else " [red](cannot be delivered as it stands)"
+                                                  "[/red]"), highlight=False)
+            for line in o["caveats_in_words"]:
+                console.print(f"  - {escape(line)}", highlight=False)
+        if o["time_values"]:
+            t = Table(title=f"{label}: under each of the model's values of time",
+                      show_header=True, header_style="bold")
+            for col in ("Basis", "An hour", "PV of time given", "NPV", "BCR"):
+                t.add_column(col, justify="left" if col == "Basis" else "right")
+            for name, r in o["time_values"].items():
+                t.add_row(escape(r["label"]) + (" (in use)" if name == tv["name"] else ""),
+                          rate_words(r["per_hour"], result.currency)
+                          if r["per_hour"] is not None else "as stated",
+                          _fmt(r["pv_time_costs"], True, result.currency),
+                          _fmt(r["npv_public_value"], True, result.currency),
+                          _fmt(r["benefit_cost_ratio"], False))
+            console.print(t)
 
 
 @costs_app.command("search", help="Search the unit-cost library, e.g. coproduce costs search A&E")

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..engine.backwards import BackwardsMap, backwards_map
-from ..engine.evaluate import Evaluation, evaluate
+from ..engine.evaluate import Evaluation, caveat_words, evaluate
 from ..formatting import money
 from ..formatting import quantity as qty
 from ..model import Model, compile_model, load_model
@@ -80,9 +80,16 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     for iid, c in ev.intervention_costs.items():
         t.add_row(m.label_of(iid), qty(ev.volumes[iid]), money(c.full, cur), money(c.public, cur),
                   f"{c.coproduction_share:.0%}")
+    hours = ev.coproduction_share_hours
     t.add_row("[bold]Total[/bold]", "", money(ev.cost.full, cur), money(ev.cost.public, cur),
-              f"{ev.cost.coproduction_share:.0%}")
+              f"{ev.cost.coproduction_share:.0%}"
+              + ("" if hours is None else f" ({hours:.0%} of hours)"))
     console.print(t)
+    basis = ev.time_value
+    console.print("Users' and communities' time is valued "
+                  + ("as stated for each resource in the model file" if basis.get("per_hour")
+                     is None else f"at {money(basis['per_hour'], cur)} an hour "
+                     f"({basis['label']})") + ".", highlight=False, markup=False)
     o = Table(title="Outcomes (change attributable to the interventions, per period)")
     o.add_column("Outcome")
     o.add_column("Level", justify="right")
@@ -101,11 +108,13 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
         label = m.agencies[agency].label if agency in m.agencies else agency
         w.add_row(label, money(row["pays"], cur), money(row["gains"], cur))
     console.print(w)
-    for rid, used in ev.resource_use.items():
-        avail = ev.resource_available.get(rid)
-        if avail is not None and used > avail:
-            console.print(f"[yellow]warning[/yellow] {m.label_of(rid)}: uses {qty(used)} "
-                          f"{m.resources[rid].unit}s, more than the {qty(avail)} available")
+    words = caveat_words(ev.caveats.to_dict(), m)
+    if words:
+        console.print("Caveats" + ("" if ev.caveats.fits else
+                                   " (these volumes cannot be delivered as they stand)") + ":",
+                      highlight=False, markup=False)
+        for line in words:
+            console.print(f"  • {line}", highlight=False, markup=False)
 
 
 def evaluate_cmd(

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..formatting import money
-from ..model import load_model
 from .common import (
     AnalysisImpossible,
     BadInput,
@@ -21,9 +20,12 @@ from .common import (
     ModelArg,
     ScenarioOpt,
     SchedulerOpt,
+    TimeValueOpt,
+    TimeValuePerHourOpt,
     WorkersOpt,
     console,
     err_console,
+    load_for_analysis,
     parse_assignment,
     print_json,
 )
@@ -57,6 +59,8 @@ def sweep(
     objective: Annotated[str, typer.Option(
         "--objective", help="Plan: minimise public or full cost.")] = "public",
     scenario: ScenarioOpt = None,
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
     overwrite: Annotated[bool, typer.Option(
@@ -64,7 +68,10 @@ def sweep(
     json_: JsonOpt = False,
 ) -> None:
     """Run one analysis for every area (or grid point): results as partitioned Parquet,
-    written as rows complete, resumable, on this machine or a Dask cluster."""
+    written as rows complete, resumable, on this machine or a Dask cluster. Every row carries
+    its caveats (flags, one flag_KIND column per kind, fits) and the basis its users' and
+    communities' time is valued on (time_value and time_value_per_hour columns may set it per
+    row)."""
     from ..scale.executors import SchedulerError
     from ..scale.sweep import SweepError, read_sweep, summarise
     from ..scale.sweep import sweep as run_sweep
@@ -73,7 +80,7 @@ def sweep(
         raise BadInput(f"--wtp {wtp}: willingness to pay must be a finite number ≥ 0")
     if workers is not None and workers < 1:
         raise BadInput(f"--workers {workers}: must be at least 1")
-    m = load_model(model, scenarios=tuple(scenario or ()))
+    m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     goal = parse_assignment(target, "--target") if target else None
     try:
         with _progress() as bar:

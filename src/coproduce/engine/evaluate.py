@@ -1,16 +1,36 @@
 """Evaluating a programme as it stands (or at chosen volumes): outcome levels, what each
-intervention costs and who pays, what the outcomes are worth and who gains."""
+intervention costs and who pays, what the outcomes are worth and who gains — and the caveats
+a reader must see beside those figures.
+
+- **Costs** follow any cost curve from 0 to each whole volume (the programme's whole cost,
+  not the cost of a change): ``resource_costs(cm, v)``.
+- **Effects** carry the enabling multipliers of the compiled model: an intervention that uses
+  less of an enabling input than it declares has every link out of it cut
+  (``enabling_shortfall`` says which and by how much).
+- **Caveats** (:mod:`coproduce.engine.flags`) are those of the whole volumes. The evidence
+  shares (``flag_shares``) are given per **target of the model** (``targets:``), the outcomes
+  the partnership has said it is aiming at, with the same keys as ``plan --json``; a model
+  that names no target gets them per **final outcome** (``final: true``), and a model with
+  neither per outcome that no link leaves (the ends of the map).
+- **Time**: ``time_value`` names the basis users' and communities' hours are valued on;
+  ``coproduction_share_hours`` is the hours of resources in co-production sectors measured in
+  hours over all hours of input (null when nothing is measured in hours).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
+from ..model.time_value import basis_of
 from .costs import CostBreakdown, breakdown, resource_costs, resource_quantities
 from .effects import node_levels
+from .flags import CaveatContext, Caveats
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,25 @@ class Evaluation:
     outcomes: dict[str, OutcomeLevel]
     resource_use: dict[str, float]
     resource_available: dict[str, float]
+    # additions for issue 12; defaults keep older callers working
+    caveats: Caveats = field(default_factory=lambda: Caveats(flags=()))
+    time_value: dict = field(default_factory=dict)
+    hours: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Per intervention, (hours from co-production sectors, all hours of input) a period."""
+    flag_outcomes: str = "targets"
+    """What ``flag_shares`` are keyed by: ``targets``, ``final`` outcomes or ``ends``."""
+
+    @property
+    def flags(self) -> tuple[str, ...]:
+        """The kinds of caveat present (names of :data:`coproduce.engine.flags.FLAG_KINDS`)."""
+        return self.caveats.flags
+
+    @property
+    def coproduction_share_hours(self) -> float | None:
+        """Hours given by users and communities over all hours of input (0–1), or None when
+        no input is measured in hours."""
+        return _share(sum(h[0] for h in self.hours.values()),
+                      sum(h[1] for h in self.hours.values()))
 
     @property
     def value(self) -> dict:
@@ -82,7 +121,8 @@ class Evaluation:
                      "coproduction_share": self.cost.coproduction_share},
             "interventions": {
                 iid: {"volume": self.volumes[iid], "cost": c.to_dict(),
-                      "coproduction_share": c.coproduction_share}
+                      "coproduction_share": c.coproduction_share,
+                      "coproduction_share_hours": _share(*self.hours.get(iid, (0.0, 0.0)))}
                 for iid, c in self.intervention_costs.items()
             },
             "outcomes": {oid: o.to_dict() for oid, o in self.outcomes.items()},
@@ -91,7 +131,85 @@ class Evaluation:
             "resources": {r: {"used": self.resource_use[r],
                               "available": self.resource_available.get(r)}
                           for r in self.resource_use},
+            "flags": list(self.caveats.flags),
+            "flag_shares": self.caveats.flag_shares,
+            "flag_shares_per": self.flag_outcomes,
+            "fits": self.caveats.fits,
+            "caveats": self.caveats.to_dict(),
+            "enabling_shortfall": self.caveats.enabling,
+            "time_value": self.time_value,
+            "coproduction_share_hours": self.coproduction_share_hours,
         }
+
+
+def _share(part: float, whole: float) -> float | None:
+    return part / whole if whole > 0 else None
+
+
+_EVIDENCE_WORDS = {
+    "contested": "Contested links (stakeholders dispute whether or how much they work) carry",
+    "weak_evidence": "Weakly evidenced links (grade 2 or below) carry",
+    "ungraded_evidence": "Links with no evidence grade carry",
+    "complex": "A complex outcome (figures through it are indicative, not a forecast) carries",
+}
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def caveat_words(caveats: Mapping, model: Model | None = None) -> list[str]:
+    """The caveats of a set of volumes in sentences a commissioner can read out, from
+    :meth:`Caveats.to_dict` (or the ``caveats`` of a stored result): evidence first, then
+    practice (enabling inputs), then feasibility (capacity, resources available)."""
+    def label(x: str) -> str:
+        return model.label_of(x) if model is not None else x
+
+    def unit(r: str) -> str:
+        return model.resources[r].unit if model is not None and r in model.resources else ""
+
+    lines = []
+    for kind, words in _EVIDENCE_WORDS.items():
+        parts = [f"{share:.0%} of the effect on {label(t)}"
+                 for t, shares in (caveats.get("flag_shares") or {}).items()
+                 for k, share in shares.items() if k == kind and share > 0]
+        if parts:
+            lines.append(f"{words} {_and(parts)}.")
+    for iid, reason in (caveats.get("no_public_input") or {}).items():
+        lines.append(
+            f"{label(iid)} is co-produced with no public money behind it: co-production rarely "
+            "produces value without some (Bovaird & Loeffler 2012)." if reason == "none_paid"
+            else f"{label(iid)} is co-produced but declares no enabling input: its effect is "
+            "assumed not to depend on public support, which is rarely so.")
+    for iid, e in (caveats.get("enabling_shortfall") or {}).items():
+        cut = ", ".join(f"{label(r)} {x['actual']:,.4g} of the {x['declared']:,.4g} declared a "
+                        f"{x.get('per', 'unit')}" for r, x in (e.get("inputs") or {}).items()
+                        if x["actual"] < x["declared"])
+        lines.append(f"{label(iid)} keeps {e['multiplier']:.0%} of its effect: it uses less of "
+                     f"an enabling input than its effects were measured with ({cut}).")
+    for iid, c in (caveats.get("over_capacity") or {}).items():
+        lines.append(f"{label(iid)} runs at {c['volume']:,.0f}, above its capacity of "
+                     f"{c['capacity']:,.0f}: it cannot be delivered as it stands.")
+    for r, x in (caveats.get("resources_short") or {}).items():
+        u = f" {unit(r)}s" if unit(r) else ""
+        lines.append(f"{label(r)}: {x['needed']:,.0f}{u} needed, more than the "
+                     f"{x['available']:,.0f} available: it cannot be delivered as it stands.")
+    return lines
+
+
+def flag_outcomes(cm: CompiledModel) -> tuple[list[str], str]:
+    """The outcomes a programme's evidence shares are given for, and which rule chose them:
+    the model's targets (``targets``); else its final outcomes (``final``); else the
+    outcomes no link leaves (``ends``)."""
+    m = cm.model
+    targets = [o for o in m.targets if o in m.outcomes]
+    if targets:
+        return targets, "targets"
+    final = [o for o, out in m.outcomes.items() if out.final]
+    if final:
+        return final, "final"
+    leaving = {cm.node_ids[s] for s in cm.link_src}
+    return [o for o in cm.outcome_ids if o not in leaving], "ends"
 
 
 def evaluate(
@@ -100,7 +218,11 @@ def evaluate(
     *,
     scenarios: tuple[str, ...] = (),
 ) -> Evaluation:
-    """Evaluate at the model's current volumes, with ``volumes`` overriding some of them."""
+    """Evaluate at the model's current volumes, with ``volumes`` overriding some of them.
+
+    Costs are the whole volumes' (along any cost curve from 0), effects carry enabling
+    multipliers, and the result carries the caveats of these volumes and the basis on which
+    users' and communities' time is valued (see the module docstring)."""
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     m = cm.model
     v = cm.volume.copy()
@@ -124,9 +246,18 @@ def evaluate(
             value_economic=float(levels[k] * cm.value_economic[k]),
             value_social=float(levels[k] * cm.value_social[k]),
             final=o.final, complex=o.complex)
-    used = resource_quantities(cm, v).sum(axis=0)
+    qty = resource_quantities(cm, v)
+    used = qty.sum(axis=0)
     available = {rid: float(mean_of(m.resources[rid].available)) for rid in cm.resource_ids
                  if m.resources[rid].available is not None}
+    # hours by quantity, not cost: a co-production share by hours does not vanish when
+    # users' and communities' time is valued at £0
+    time_res = _mask(cm.time_resource, len(cm.resource_ids))
+    hour_res = _mask(cm.hour_resource, len(cm.resource_ids))
+    hours = {iid: (float(qty[i, time_res].sum()), float(qty[i, hour_res].sum()))
+             for i, iid in enumerate(cm.intervention_ids)}
+    outcomes_for, rule = flag_outcomes(cm)
+    caveats = CaveatContext(cm, outcomes_for).for_volumes(v, quantities=qty)
     return Evaluation(
         model_name=m.name, currency=m.currency, price_year=m.price_year,
         scenarios=tuple(scenarios),
@@ -134,4 +265,10 @@ def evaluate(
         intervention_costs=per_itv, cost=total, outcomes=outs,
         resource_use={rid: float(used[k]) for k, rid in enumerate(cm.resource_ids)},
         resource_available=available,
+        caveats=caveats, time_value=basis_of(m).to_dict(), hours=hours, flag_outcomes=rule,
     )
+
+
+def _mask(mask: np.ndarray | None, n: int) -> np.ndarray:
+    """A compiled boolean mask over resources, or all False for a model compiled without it."""
+    return np.zeros(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)

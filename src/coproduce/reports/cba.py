@@ -4,6 +4,12 @@ Charts: cumulative discounted cash flow with the payback year marked, the wrong-
 as a heat map, the switching-value tornado and (with --draws) the NPV distribution; each with
 its data as CSV. Then the cash flows, who pays and who gains, the time-valuation comparison and
 every assumption with its source.
+
+An appraisal built from a strategy map (``cba --from-model``) also shows, from
+:meth:`coproduce.appraisal.from_model.ModelAppraisal.to_dict`, the caveats the option carries
+from the map (in words, beside the headline figures) and the appraisal under each of the
+model's own values of time — the figures ``map`` uses — in place of the appraisal library's
+rates, which would be a second figure for the same hour.
 """
 
 from __future__ import annotations
@@ -178,11 +184,81 @@ def _time_table(result: Appraisal) -> str:
     return "".join(parts)
 
 
-def render_html(result: Appraisal) -> str:
+FLAG_WORDS = {"contested": "contested evidence", "weak_evidence": "weak evidence",
+              "ungraded_evidence": "ungraded evidence", "complex": "complex: indicative",
+              "no_public_input": "no public enabling input",
+              "enabling_shortfall": "enabling input cut", "over_capacity": "over capacity",
+              "over_available": "resource short"}
+
+
+def caveats_html(result: Appraisal, from_model: dict) -> str:
+    """The caveats each option carries from the strategy map, in words and as evidence
+    shares per target."""
+    parts = []
+    for oid, o in from_model["options"].items():
+        label = result.options[oid].label if oid in result.options else oid
+        fits = ("" if o["fits"] else
+                " <span class='flag bad'>cannot be delivered as it stands</span>")
+        flags = "".join(f"<span class='flag{' bad' if f in _BAD else ''}'>"
+                        f"{esc(FLAG_WORDS.get(f, f))}</span>" for f in o["flags"])
+        body = (f"<h3>{esc(label)}{fits}</h3><p>{flags}</p>" if o["flags"] else
+                f"<h3>{esc(label)}</h3><p>No caveat: the effects it changes rest on graded, "
+                "uncontested evidence, its co-production has its enabling input, and it fits "
+                "capacity and the resources available.</p>")
+        if o["caveats_in_words"]:
+            body += "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in o["caveats_in_words"]) + \
+                "</ul>"
+        shares = pd.DataFrame([{"outcome": t, **{FLAG_WORDS[k]: f"{v:.0%}" for k, v in ks.items()}}
+                               for t, ks in o["caveats"]["flag_shares"].items() if ks])
+        if not shares.empty:
+            per = {"targets": "target of the model", "final": "final outcome",
+                   "ends": "outcome at the end of the map"}.get(from_model["flag_shares_per"],
+                                                               "outcome")
+            body += (f"<p class='note'>Share of the effect on each {per} resting on each kind "
+                     "of link:</p>" + table_html(shares.fillna("")))
+        parts.append(body)
+    return ("<p class='note'>From the strategy map: the evidence and enabling-input caveats of "
+            "the interventions the option changes, and whether the whole option fits capacity "
+            "and the resources available.</p>" + "".join(parts))
+
+
+_BAD = ("no_public_input", "enabling_shortfall", "over_capacity", "over_available", "contested")
+
+
+def model_time_table(result: Appraisal, from_model: dict) -> str:
+    """The appraisal under each of the strategy map's values of users' and communities'
+    time."""
+    in_use = from_model["time_value"]["name"]
+    parts = []
+    for oid, o in from_model["options"].items():
+        if not o["time_values"]:
+            continue
+        label = result.options[oid].label if oid in result.options else oid
+        hours = result.options[oid].time_hours if oid in result.options else 0.0
+        rows = [{"Value of time (the model's bases)": r["label"] +
+                 (" (in use)" if name == in_use else ""),
+                 "£ an hour": rate_words(r["per_hour"], result.currency)
+                 if r["per_hour"] is not None else "as each resource states it",
+                 "Source": r.get("source") or "",
+                 "PV of time given": money(r["pv_time_costs"]),
+                 "Net present public value": money(r["npv_public_value"]),
+                 "Benefit-cost ratio": ratio(r["benefit_cost_ratio"])}
+                for name, r in o["time_values"].items()]
+        parts.append(f"<h3>{esc(label)} — {hours:,.0f} hours given</h3>"
+                     + table_html(pd.DataFrame(rows)))
+    return "".join(parts)
+
+
+def render_html(result: Appraisal, from_model: dict | None = None) -> str:
+    """The report; ``from_model``: the additions of an appraisal built from a strategy map
+    (:meth:`~coproduce.appraisal.from_model.ModelAppraisal.to_dict`), or None."""
     sections: list[tuple[str, str]] = []
     summary = result.summary()
     sections.append(("What the appraisal says", "<ul>" + "".join(
         f"<li>{esc(s)}</li>" for s in summary[1:]) + "</ul>"))
+    if from_model is not None:
+        sections.append(("Caveats carried from the strategy map",
+                         caveats_html(result, from_model)))
     head = headline_frame(result)
     sections.append(("Headline figures", table_html(head) + csv_link(head, "headline.csv")))
     div, frame = _cumulative_chart(result)
@@ -191,10 +267,21 @@ def render_html(result: Appraisal) -> str:
                      "costs, including time given). Dotted lines: the financial case (fiscal "
                      "benefits less public costs); the star marks the discounted payback "
                      "year.</p>" + div + csv_link(frame, "cumulative_cash_flow.csv")))
-    tv = _time_table(result)
-    sections.append(("Time given by residents, volunteers and service users",
-                     "<p>How the economic case depends on the value put on time given. "
-                     "Leaving it out (zero) flatters co-produced options.</p>" + tv))
+    if from_model is not None and any(o["time_values"]
+                                      for o in from_model["options"].values()):
+        tv = model_time_table(result, from_model)
+        basis = from_model["time_value"]
+        sections.append(("Time given by residents, volunteers and service users",
+                         "<p>How the economic case depends on the value put on time given, "
+                         "under each value of time the strategy map names — the same figures "
+                         "an hour as its map and evaluation, at the model's price year. In use: "
+                         f"{esc(basis['label'])}. Leaving time out (zero) flatters co-produced "
+                         "options.</p>" + tv))
+    else:
+        tv = _time_table(result)
+        sections.append(("Time given by residents, volunteers and service users",
+                         "<p>How the economic case depends on the value put on time given. "
+                         "Leaving it out (zero) flatters co-produced options.</p>" + tv))
     if result.uncertainty:
         div, frame = _npv_histogram(result)
         sections.append((f"Uncertainty: NPV over {result.uncertainty['draws']:,} draws "
@@ -242,7 +329,9 @@ def render_html(result: Appraisal) -> str:
         "generic table, or the confidence-grade table) and lowers benefits by confidence grade. "
         "Transfer payments count in the fiscal case but not in public value. Unit costs from the "
         "GMCA Unit Cost Database v1.4, CC BY 4.0.</p>"
-        + "".join(f"<p class='note'>{esc(n)}</p>" for n in result.notes))
+        + "".join(f"<p class='note'>{esc(n)}</p>" for n in result.notes
+                  # shown in their own section, one a line
+                  if not (from_model is not None and n.startswith("Caveats carried from"))))
     sections.append(("Method", method))
     subtitle = (f"Cost-benefit appraisal · {result.currency}, {result.price_base} prices · "
                 f"{result.years} years · against: {result.baseline['label']}")
@@ -250,7 +339,7 @@ def render_html(result: Appraisal) -> str:
                        with_plotly=True)
 
 
-def write_html(result: Appraisal, path: str | Path) -> Path:
+def write_html(result: Appraisal, path: str | Path, from_model: dict | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_html(result), encoding="utf-8")
+    path.write_text(render_html(result, from_model), encoding="utf-8")
     return path

@@ -2,7 +2,9 @@
 
 Sheets: Summary; Cash flows (by year, per option); By agency (costs and fiscal benefits by
 year, and present values); Wrong pocket; Switching values; Time valuation; Assumptions (with
-sources); Notes.
+sources); Notes. An appraisal built from a strategy map adds Caveats (the option's flags from
+the map, in words) and Time values (model) (the appraisal under each of the model's values of
+time).
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def _sheet(wb: Workbook, title: str, frame: pd.DataFrame, intro: list[str] | Non
     ws.freeze_panes = ws.cell(row=r + 1, column=1)
 
 
-def write_xlsx(result: Appraisal, path: str | Path) -> Path:
+def write_xlsx(result: Appraisal, path: str | Path, from_model: dict | None = None) -> Path:
+    """The workbook; ``from_model``: the additions of an appraisal built from a strategy map
+    (:meth:`~coproduce.appraisal.from_model.ModelAppraisal.to_dict`), or None."""
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
@@ -97,6 +101,8 @@ def write_xlsx(result: Appraisal, path: str | Path) -> Path:
     if tv:
         _sheet(wb, "Time valuation", pd.DataFrame(tv),
                ["Economic case under each valuation of time given by residents and volunteers"])
+    if from_model is not None:
+        _from_model_sheets(wb, result, from_model)
     _sheet(wb, "Assumptions", result.assumptions, ["Every assumption with its source"])
     notes = pd.DataFrame({"note": [*result.notes, f"Deflator: {result.deflator['source']}",
                                    f"Discounting: {result.schedule['source']}",
@@ -104,3 +110,24 @@ def write_xlsx(result: Appraisal, path: str | Path) -> Path:
     _sheet(wb, "Notes", notes)
     wb.save(path)
     return path
+
+
+def _from_model_sheets(wb: Workbook, result: Appraisal, extra: dict) -> None:
+    from ..engine.flags import FLAG_KINDS
+
+    rows = []
+    for oid, o in extra["options"].items():
+        label = result.options[oid].label if oid in result.options else oid
+        head = {"option": label, "fits": o["fits"], "flags": ";".join(o["flags"])}
+        rows.extend({**head, **{f: f in o["flags"] for f in FLAG_KINDS}, "caveat": line}
+                    for line in (o["caveats_in_words"] or ["(none)"]))
+    _sheet(wb, "Caveats", pd.DataFrame(rows),
+           ["Caveats carried from the strategy map: evidence and enabling inputs of what the "
+            "option changes; capacity and resources available for the whole option"])
+    tv = [{"option": result.options[oid].label if oid in result.options else oid,
+           "basis": name, **r, "in_use": name == extra["time_value"]["name"]}
+          for oid, o in extra["options"].items() for name, r in o["time_values"].items()]
+    if tv:
+        _sheet(wb, "Time values (model)", pd.DataFrame(tv),
+               ["The appraisal under each of the strategy map's values of users' and "
+                "communities' time (the figures its map uses, at the model's price year)"])

@@ -285,7 +285,16 @@ def evaluation_report(model: Model, ev: Evaluation,
                f"full, of which {money(ev.cost.public, cur)} is public money and "
                f"{ev.cost.coproduction_share:.0%} is given by users and communities; the "
                f"outcomes it produces are valued at {money(ev.value['total'], cur)}.")
+    from ..engine.evaluate import caveat_words
+
+    words = caveat_words(ev.caveats.to_dict(), model)
+    if not ev.caveats.fits:
+        summary += " These volumes cannot be delivered as they stand (see the caveats)."
+    caveats = ("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in words) + "</ul>" if words
+               else "<p>None: every figure rests on graded, uncontested evidence and the "
+                    "volumes fit capacity and what is available.</p>")
     sections = [
+        ("Caveats", caveats),
         ("Strategy map", '<div class="map">' + render_svg(cm) + "</div>"),
         ("Cost by intervention", table_html(costs) + csv_link(costs, "costs.csv")),
         ("Outcomes", table_html(outs) + csv_link(outs, "outcomes.csv")),

@@ -15,7 +15,23 @@ column and the sweep runs every combination. The columns are the same in both:
   scale with it: an area cost adjustment keeps the uncertainty of a unit cost);
 - ``#NAME`` — carried into the results as it is, not applied (a population, a region);
 - ``wtp`` (uncertainty: willingness to pay per unit of the target);
-  ``budget`` (plan: a public budget) or ``budget.SECTOR`` / ``budget.full``.
+  ``budget`` (plan: a public budget) or ``budget.SECTOR`` / ``budget.full``;
+- ``time_value`` — the basis users' and communities' hours are valued on (one the model
+  names, ``zero`` or ``as_stated``); ``time_value_per_hour`` — a bare value in currency an
+  hour (overrides ``time_value``). Applied last, after the scenarios and the settings, as
+  :func:`coproduce.model.load_model` applies a basis after scenarios: it sets the unit cost of
+  every hour of a co-production sector. An empty cell keeps the sweep's own basis.
+
+**Outputs.** Every row starts with ``row``, ``area``, ``label``, ``scenario``, the input
+columns, and the basis of time used: ``time_value`` (its name: ``as_stated``, a named basis,
+or ``custom`` for a bare value) and ``time_value_per_hour`` (NaN when each resource keeps its
+own unit cost). Every row carries the caveats of what it describes
+(:mod:`coproduce.engine.flags`): ``flags`` (the kinds present, joined with ``;``), one
+boolean column ``flag_KIND`` per kind of :data:`~coproduce.engine.flags.FLAG_KINDS`, and
+``fits`` (deliverable as it stands: within capacity and the resources available). For
+``map`` those are the row's pathway's (as ``backwards_map`` flags it); for ``uncertainty``
+the row's option's, and every row also names ``best_option_flags`` and ``best_option_fits``
+(the most likely best option's); for ``plan`` the whole plan's, on every intervention's row.
 
 **Determinism.** Every row uses the same ``seed`` (common random numbers: differences between
 areas come from their inputs, not from sampling noise) and runs in one task, so a row's results
@@ -46,16 +62,23 @@ from typing import Any
 
 import numpy as np
 
+from ..engine.flags import FEASIBILITY_FLAGS, FLAG_KINDS
 from ..model.errors import Issue, ModelError, did_you_mean
 from ..model.load import example_path
 from ..model.paths import QuantityPathError, canonical_path, quantity_paths
 from ..model.scenarios import apply_scenarios, apply_settings
 from ..model.schema import Model
 from ..model.serialise import model_to_data
+from ..model.time_value import basis_of, choose_time_value
 from .executors import executor as make_executor
 
 ANALYSES = ("map", "uncertainty", "plan")
-_FORMAT = 1  # of _sweep.json; a different format is a different sweep
+# of _sweep.json; a different format is a different sweep. 2: rows carry flag columns and the
+# basis of time, so partitions of format 1 cannot be mixed with new ones
+_FORMAT = 2
+FLAG_COLUMNS = tuple(f"flag_{k}" for k in FLAG_KINDS)
+"""One boolean column per kind of caveat, in :data:`~coproduce.engine.flags.FLAG_KINDS`
+order."""
 
 
 class SweepError(ValueError):
@@ -77,10 +100,13 @@ class SweepRow:
     budget: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)  # every input column, as read
     problem: str | None = None       # a cell that could not be read: the row is not run
+    time_value: str | None = None    # a basis for users' and communities' hours, by name
+    time_value_per_hour: float | None = None  # or a bare value, currency an hour
 
     def fingerprint(self) -> str:
         text = json.dumps([self.area, self.label, list(self.scenarios), self.settings,
-                           self.scale, self.wtp, self.budget], sort_keys=True, default=str)
+                           self.scale, self.wtp, self.budget, self.time_value,
+                           self.time_value_per_hour], sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -135,7 +161,8 @@ def _canonical(model: Model, column: str) -> str:
         return column
 
 
-_KEYWORDS = ("area", "label", "scenario", "wtp", "budget")
+_KEYWORDS = ("area", "label", "scenario", "wtp", "budget", "time_value",
+             "time_value_per_hour")
 
 
 def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: str) -> None:
@@ -179,6 +206,8 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
     scale: dict[str, float] = {}
     budget: dict[str, float] = {}
     wtp = None
+    per_hour = None
+    time_value = None
     problems = []
     scenarios: tuple[str, ...] = ()
     for col, raw in values.items():
@@ -187,6 +216,9 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
         text = "" if raw is None else str(raw).strip()
         if col == "scenario":
             scenarios = tuple(s.strip() for s in text.split("+") if s.strip())
+            continue
+        if col == "time_value":
+            time_value = text or None   # a name: checked against the model when the row runs
             continue
         if text == "" or (isinstance(raw, float) and math.isnan(raw)):
             continue
@@ -199,6 +231,8 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
             problems.append(f"column {col}: '{text}' is not a finite number")
         elif col == "wtp":
             wtp = number_
+        elif col == "time_value_per_hour":
+            per_hour = number_
         elif col == "budget":
             budget["public"] = number_
         elif col.startswith("budget."):
@@ -210,7 +244,8 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
     return SweepRow(row=number, where=where, area=area,
                     label=str(values.get("label") or area), scenarios=scenarios,
                     settings=settings, scale=scale, wtp=wtp, budget=budget, inputs=dict(values),
-                    problem="; ".join(problems) or None)
+                    problem="; ".join(problems) or None, time_value=time_value,
+                    time_value_per_hour=per_hour)
 
 
 def read_areas(path: str | Path, model: Model, analysis: str = "map"
@@ -330,6 +365,8 @@ def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
     try:
         model = apply_scenarios(job.model, list(row.scenarios))
         model = apply_settings(model, row.settings, row.scale)
+        # last, as load_model does after scenarios: the row's basis, else the sweep's own
+        model = choose_time_value(model, row.time_value, row.time_value_per_hour)
     except ModelError as exc:
         return RowOutcome(row.row, None, _one_line(exc))
     try:
@@ -347,8 +384,11 @@ def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
     for c in job.input_columns:
         if c.startswith("#"):
             head[c[1:]] = str(row.inputs.get(c) or "")
-        elif c != "scenario":
+        elif c not in ("scenario", "time_value", "time_value_per_hour"):
             head[c] = _number(row.inputs.get(c))
+    basis = basis_of(model)
+    head["time_value"] = basis.name
+    head["time_value_per_hour"] = math.nan if basis.per_hour is None else basis.per_hour
     return RowOutcome(row.row, [{**head, **r} for r in records],
                       seconds=time.perf_counter() - t0)
 
@@ -374,6 +414,11 @@ def _batches(rows: list[SweepRow], analysis: str, workers: int) -> list[tuple[Sw
 
 def _one_line(exc: ModelError) -> str:
     return "; ".join(f"{i.path}: {i.message}" if i.path else i.message for i in exc.issues)
+
+
+def _float(v: Any) -> float:
+    """A float column's value: NaN for none, so every partition has the same type."""
+    return math.nan if v is None else float(v)
 
 
 def _number(v: Any) -> float:
@@ -408,8 +453,38 @@ def _map_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, A
                     "cost_per_outcome_full": p.cost_per_outcome_full,
                     "cost_per_outcome_public": p.cost_per_outcome_public,
                     "coproduction_share": p.coproduction_share,
-                    "within_capacity": p.within_capacity, "flags": ";".join(p.flags)})
+                    # by hours, which valuing time at £0 cannot hide (NaN: no hours)
+                    "coproduction_share_hours": _float(getattr(p, "coproduction_share_hours",
+                                                               None)),
+                    "within_capacity": p.within_capacity,
+                    # the pathway's own flags, as backwards mapping gives them
+                    **flag_columns(p.flags, p.within_capacity)})
     return out
+
+
+def flag_columns(flags: Sequence[str] | None, fits: bool | None = None) -> dict[str, Any]:
+    """The flag columns of a row: ``flags`` (kinds joined with ``;``, in the order given),
+    ``flag_KIND`` for each kind of :data:`FLAG_KINDS`, and ``fits`` (given, else: no
+    feasibility flag). ``flags`` None (nothing to deliver: a plan with no solution) leaves the
+    booleans False and ``fits`` False. Always booleans, never null: every partition of a
+    sweep must have the same column types to be read as one table."""
+    present = list(flags or ())
+    if fits is None:
+        fits = flags is not None and not any(f in FEASIBILITY_FLAGS for f in present)
+    return {"flags": ";".join(present),
+            **{col: kind in present for col, kind in zip(FLAG_COLUMNS, FLAG_KINDS, strict=True)},
+            "fits": bool(fits)}
+
+
+def _caveats_of(model: Model, targets: Sequence[str], volumes: Mapping[str, float]):
+    """The engine's caveats of ``volumes`` on ``model``: for an analysis whose result does not
+    carry them (yet)."""
+    from ..engine.flags import CaveatContext, volumes_of
+    from ..model.compile import compile_model
+
+    cm = compile_model(model)
+    return CaveatContext(cm, [t for t in targets if t in cm.index]).for_volumes(
+        volumes_of(cm, {k: v for k, v in volumes.items() if k in cm.index}))
 
 
 def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
@@ -423,6 +498,8 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
     table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi)
     res = analyse(table, wtp, evppi=job.evppi, with_tornado=False)
     top = res.top_input
+    flags = _option_flags(res, model, outcome)
+    best = flags.get(res.best_option, flag_columns(None))
     out = []
     for o in res.options:
         eff = res.effect[o] if res.effect else (math.nan,) * 3
@@ -437,7 +514,28 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
                     "effect_mean": eff[0], "cost_mean": cost[0],
                     "cost_per_outcome_mean": cpo[0], "best_option": res.best_option,
                     "evpi": res.evpi, "most_valuable_input": top or "",
-                    "evppi_top": res.evppi[top] if top else math.nan})
+                    "evppi_top": res.evppi[top] if top else math.nan,
+                    **flags.get(o, flag_columns(None)),
+                    # a best option that does not fit is never reported without its mark
+                    "best_option_flags": best["flags"], "best_option_fits": best["fits"]})
+    return out
+
+
+def _option_flags(res: Any, model: Model, outcome: str) -> dict[str, dict[str, Any]]:
+    """Each option's flag columns: from the analysis's own ``summary{option: {flags,
+    fits}}`` where it gives them, else the engine's caveats of the option's volumes."""
+    summary = res.to_dict().get("summary") or {}
+    volumes = (getattr(res, "meta", None) or {}).get("volumes") or {}
+    out = {}
+    for o in res.options:
+        entry = summary.get(o) or {}
+        if entry.get("flags") is not None:
+            out[o] = flag_columns(entry["flags"], entry.get("fits"))
+        elif o in volumes:
+            c = _caveats_of(model, [outcome], volumes[o])
+            out[o] = flag_columns(c.flags, c.fits)
+        else:
+            out[o] = flag_columns(None)
     return out
 
 
@@ -453,8 +551,11 @@ def _plan_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, 
     elif row.budget:
         targets = {o: a for o, a in model.targets.items() if f"targets.{o}" in row.settings
                    } or None
-    p = plan(model, targets=targets, objective=job.objective, budget=row.budget or None)
+    # the range of valuations that keep the choice costs tens of solves: not per row
+    p = plan(model, targets=targets, objective=job.objective, budget=row.budget or None,
+             same_choice=False)
     common = {"status": p.status, "objective": p.objective,
+              **_plan_flags(p, model, targets),
               "plan_cost_full": p.cost.get("full", math.nan) if p.status == "optimal"
               else math.nan,
               "plan_cost_public": p.cost.get("public", math.nan) if p.status == "optimal"
@@ -464,6 +565,18 @@ def _plan_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, 
     return [{**common, "intervention": iid,
              "volume": p.volumes.get(iid, math.nan) if p.status == "optimal" else math.nan}
             for iid in model.interventions]
+
+
+def _plan_flags(p: Any, model: Model, targets: Mapping[str, float] | None) -> dict[str, Any]:
+    """The plan's flag columns: from the plan's own ``flags`` (and ``fits``) where it gives
+    them, else the engine's caveats of its volumes; none for a plan with no solution."""
+    if p.status != "optimal":
+        return flag_columns(None)
+    d = p.to_dict()
+    if d.get("flags") is not None:
+        return flag_columns(d["flags"], d.get("fits"))
+    c = _caveats_of(model, list(targets or p.targets or model.targets), p.volumes)
+    return flag_columns(c.flags, c.fits)
 
 
 _ANALYSES: dict[str, Callable[[SweepJob, SweepRow, Model], list[dict[str, Any]]]] = {
@@ -653,17 +766,20 @@ def summarise(frame: Any, analysis: str) -> Any:
     if frame.empty:
         return pd.DataFrame()
     first = frame.groupby("row", sort=True).head(1).set_index("row")
+    # the caveats of what each line names: a sweep written before rows carried them has none
+    caveats = [c for c in ("flags", "fits") if c in frame.columns]
     if analysis == "map":
         out = first[["area", "intervention", "cost_per_outcome_full", "cost_per_outcome_public",
-                     "coproduction_share"]].rename(columns={"intervention": "best_pathway"})
+                     "coproduction_share", *caveats]].rename(
+            columns={"intervention": "best_pathway"})
     elif analysis == "uncertainty":
         best = frame[frame["option"] == frame["best_option"]].set_index("row")
         out = first[["area", "best_option", "evpi"]].join(
-            best[["prob_best", "net_benefit_mean"]])
+            best[["prob_best", "net_benefit_mean", *caveats]])
     else:
         running = frame[frame["volume"] > 0].sort_values(["row", "volume"],
                                                          ascending=[True, False])
         mix = running.groupby("row")["intervention"].agg(lambda s: ", ".join(s.head(3)))
-        out = first[["area", "status", "plan_cost_public", "plan_cost_full"]].join(
+        out = first[["area", "status", "plan_cost_public", "plan_cost_full", *caveats]].join(
             mix.rename("main_interventions"))
     return out.reset_index()

@@ -1,4 +1,6 @@
-"""Evaluation: the cost, outcomes and who pays / who gains of a programme at chosen volumes."""
+"""Evaluation: the cost, outcomes and who pays / who gains of a programme at chosen volumes,
+with the caveats of those volumes and the basis on which users' and communities' time is
+valued (chosen on the form, as ``--time-value`` / ``--time-value-per-hour`` do)."""
 
 from __future__ import annotations
 
@@ -8,8 +10,10 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from ...engine.evaluate import evaluate
+from ...engine.evaluate import caveat_words, evaluate
+from ...model.distributions import mean_of
 from ...model.errors import Issue, ModelError
+from ...model.time_value import AS_STATED, bases, choose_time_value
 from ..modelcache import loaded, open_version
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
@@ -20,6 +24,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _result(ctx: RunContext):
+    # the run's model is valued on the basis the run asked for (inputs time_value /
+    # time_value_per_hour); runs stored before that was a choice keep the model's own
     model = ctx.model()
     return model, evaluate(model, ctx.inputs.get("volumes") or {})
 
@@ -55,13 +61,43 @@ CSV_TABLES = {"costs": cost_frame, "outcomes": outcome_frame}
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     model, cm = loaded(version)
+    # results stored before caveats travelled with every answer have none: say nothing
+    caveats = result.get("caveats")
     return {"model": model, "svg": map_svg(cm, version.model_id, version.number),
-            "costs": cost_frame(result), "outcomes": outcome_frame(result)}
+            "costs": cost_frame(result), "outcomes": outcome_frame(result),
+            "caveat_lines": caveat_words(caveats, model) if caveats else [],
+            "has_caveats": caveats is not None}
 
 
 register(Analysis(kind="evaluate", title="Evaluation at chosen volumes", compute=compute,
                   template="run_evaluate.html", view=view,
                   reports=(Report("html", "text/html", html_report),)))
+
+
+def time_value_choices(model) -> dict[str, str]:
+    """The bases a form offers: each resource as stated, then the model's named bases."""
+    out = {AS_STATED: "As stated for each resource in the model file"}
+    for name, tv in bases(model).items():
+        figure = float(mean_of(tv.per_hour))
+        out[name] = f"{tv.label or name.replace('_', ' ')} ({model.currency} {figure:,.2f} an hour)"
+    return out
+
+
+def parse_time_value(model, form: dict[str, str]) -> dict[str, Any]:
+    """The valuation of time chosen on the form, checked against the model (raises
+    :class:`ModelError` naming the field)."""
+    name = form.get("time_value", "").strip() or None
+    text = form.get("time_value_per_hour", "").strip()
+    per_hour = None
+    if text:
+        try:
+            per_hour = float(text)
+        except ValueError:
+            raise ModelError([Issue("time_value_per_hour", f"'{text}' is not a number")]
+                             ) from None
+    choose_time_value(model, name, per_hour)  # raises for an unknown basis or a bad value
+    return {k: v for k, v in (("time_value", name), ("time_value_per_hour", per_hour))
+            if v is not None}
 
 
 def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
@@ -87,7 +123,9 @@ def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
 def evaluate_form(request: Request, model_id: int, version: int | None = None,
                   c: Caller = Depends(caller)):
     m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
-    return render(request, "evaluate.html", m=m, v=v, model=model)
+    return render(request, "evaluate.html", m=m, v=v, model=model,
+                  time_values=time_value_choices(model),
+                  chosen_time_value=model.time_value or AS_STATED)
 
 
 @router.post("/models/{model_id}/evaluate")
@@ -97,8 +135,9 @@ async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(anal
     m, v, model, _cm = open_version(store, c.actor, model_id,
                                     int(form.get("version") or 0) or None)
     vols = parse_volumes(model, form)
+    time_value = parse_time_value(model, form)
     run = store.create_run(c.actor, "evaluate", {"volumes": vols, "model_name": m.name,
-                                                 "version": v.number},
+                                                 "version": v.number, **time_value},
                            model_version_id=v.id)
     request.app.state.worker.run_now(run.id)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
