@@ -18,6 +18,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 CONTRACT = {"wtp", "options", "summary", "evpi", "evppi", "ceac", "frontier"}
+ECONOMICS = {"caveats", "most_likely_best", "best_that_fits", "beliefs", "time_value",
+             "most_likely_best_when_time_valued", "time_value_switching"}
 
 
 @pytest.mark.parametrize("example, target, wtp", [
@@ -31,11 +33,13 @@ def test_uncertainty_report_and_json(tmp_path, example, target, wtp):
             "--json", "--out", str(out), "--draws-out", str(draws))
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert set(d) >= CONTRACT
+    assert set(d) >= CONTRACT | ECONOMICS
     for o in d["options"]:
         s = d["summary"][o]
         assert {"mean", "low", "high"} <= set(s["net_benefit"])
         assert 0 <= s["prob_best"] <= 1
+        assert isinstance(s["fits"], bool) and s["flags"] == d["caveats"][o]["flags"]
+    assert d["beliefs"] and not set(d["beliefs"]) & set(d["options"])
     assert sum(d["summary"][o]["prob_best"] for o in d["options"]) == pytest.approx(1)
     assert {"wtp", "prob_best"} <= set(d["ceac"][0])
     assert {f["status"] for f in d["frontier"]} <= {"frontier", "dominated",

@@ -13,18 +13,21 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..engine.uncertain import EVIDENCE_CV
-from ..model import load_model
 from ..voi.registry import METHODS
 from .common import (
     BadInput,
     JsonOpt,
+    MinEvidenceOpt,
     ModelArg,
     OutOpt,
     SchedulerOpt,
+    TimeValueOpt,
+    TimeValuePerHourOpt,
     WorkersOpt,
     check_out_path,
     console,
     err_console,
+    load_for_analysis,
     parse_assignment,
     show,
 )
@@ -106,7 +109,9 @@ def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
                    rate=rate, sobol=sobol)
 
 
-def _print(result: UncertaintyResult) -> None:
+def _print(result: UncertaintyResult, labels: dict[str, str] | None = None) -> None:
+    from ..reports.uncertainty import FLAG_WORDS, NOT_FIT, caveat_sentences, why_not_fit
+
     d = result.to_dict()
     cur = d.get("currency", "")
     t = Table(title=f"Options at willingness to pay {result.wtp:,.0f} {cur} per unit "
@@ -115,11 +120,21 @@ def _print(result: UncertaintyResult) -> None:
     t.add_column("net benefit (mean)", justify="right")
     t.add_column("95% interval", justify="right")
     t.add_column("P(best)", justify="right")
+    if result.fits is not None:
+        t.add_column("fits")
+        t.add_column("caveats")
     for o in sorted(result.options, key=lambda o: -result.net_benefit[o][0]):
         m, lo, hi = result.net_benefit[o]
-        t.add_row(escape(o), f"{m:,.0f}", f"{lo:,.0f} to {hi:,.0f}",
-                  f"{result.prob_best[o]:.2f}")
+        row = [escape(o), f"{m:,.0f}", f"{lo:,.0f} to {hi:,.0f}", f"{result.prob_best[o]:.2f}"]
+        if result.fits is not None:
+            # an option that does not fit is marked wherever it is named
+            row[0] = escape(o if result.fits[o] else f"{o} [{NOT_FIT}]")
+            row.append("yes" if result.fits[o] else escape("no: " + why_not_fit(d, o)))
+            row.append(escape(", ".join(FLAG_WORDS.get(f, f) for f in result.flags(o))))
+        t.add_row(*row)
     console.print(t)
+    for sentence in caveat_sentences(d, labels):
+        console.print(escape(sentence))
     console.print(f"EVPI: {result.evpi:,.0f} {cur} per decision")
     if result.population_evpi is not None:
         console.print(f"Population EVPI: {result.population_evpi:,.0f} {cur}")
@@ -159,10 +174,12 @@ def uncertainty(
         "--spend", help="Compare interventions at this public spend each, not at the target."
     )] = None,
     portfolios: Annotated[bool, typer.Option(
-        "--portfolios", help="Compare the model's scenarios as portfolios (baseline + each)."
+        "--portfolios", help="Compare the model's decision scenarios as portfolios (baseline "
+        "+ each); belief scenarios are sensitivity analyses, never options."
     )] = False,
     portfolio: Annotated[list[str] | None, typer.Option(
-        "--portfolio", help="With --portfolios: only these scenarios (repeatable).")] = None,
+        "--portfolio", help="With --portfolios: only these decision scenarios (repeatable)."
+    )] = None,
     evidence_priors: Annotated[bool, typer.Option(
         "--evidence-priors", help="Give plain link effects a lognormal spread by evidence "
         "grade (CV 0.75/0.5/0.35/0.2/0.1 for grades 1-5).")] = False,
@@ -170,6 +187,9 @@ def uncertainty(
         "--evidence-cv", help="Override the grade table, e.g. 1=0.9,2=0.6.")] = None,
     scenario: Annotated[list[str] | None, typer.Option(
         "--scenario", "-s", help="Apply a scenario first; repeat to stack them.")] = None,
+    time_value: TimeValueOpt = None,
+    time_value_per_hour: TimeValuePerHourOpt = None,
+    min_evidence: MinEvidenceOpt = None,
     group: GroupOpt = None,
     population: PopOpt = None,
     horizon: HorizonOpt = 10,
@@ -183,7 +203,9 @@ def uncertainty(
     workers: WorkersOpt = None,
 ) -> None:
     """Propagate uncertainty through a strategy map: net benefit, probability each option is
-    best, acceptability curve, incremental analysis, EVPI and EVPPI (where evidence pays)."""
+    best, acceptability curve, incremental analysis, EVPI and EVPPI (where evidence pays);
+    each option's caveats and fit, every belief scenario as a sensitivity analysis, and the
+    values of users' and communities' time over which the answer holds."""
     check_out_path(out, (".html",))
     if draws_out is not None:
         check_out_path(draws_out, (".csv", ".parquet"))
@@ -200,11 +222,13 @@ def uncertainty(
         raise BadInput(f"--spend {spend}: give a positive public spend")
     if portfolio and not portfolios:
         raise BadInput("--portfolio needs --portfolios")
-    from ..engine.simulate import simulate
+    from ..engine.simulate import belief_names, simulate
 
     outcome, amount = parse_assignment(target, "--target")
     cv = _evidence_cv(evidence_cv)
-    m = load_model(model, scenarios=tuple(scenario or ()))
+    m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
+    # every belief is a sensitivity analysis, except one already applied with --scenario
+    beliefs = [b for b in belief_names(m) if b not in (scenario or [])]
     mode = "spend" if spend is not None else "scenarios" if portfolios else "target"
     from ..scale.executors import SchedulerError, executor
 
@@ -216,17 +240,17 @@ def uncertainty(
         table = _run_with_progress(lambda cb: simulate(
             m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
             evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb,
-            executor=runner), draws)
+            executor=runner, beliefs=beliefs, min_evidence=min_evidence), draws)
     result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
     if draws_out is not None:
         table.write(draws_out)
+    labels = {i: m.label_of(i) for i in (*m.interventions, *m.outcomes, *m.resources)}
+    labels.update({k: sc.label for k, sc in m.scenarios.items() if sc.label})
     if out is not None:
         from ..reports.uncertainty import write_report
 
-        labels = {i: m.label_of(i) for i in (*m.interventions, *m.outcomes, *m.resources)}
-        labels.update({k: sc.label for k, sc in m.scenarios.items() if sc.label})
         write_report(result, table, out, labels=labels)
-    show(result.to_dict(), json_, lambda: _print(result), out)
+    show(result.to_dict(), json_, lambda: _print(result, labels), out)
 
 
 def voi(

@@ -47,7 +47,11 @@ class DrawsTable:
       ``value_other``, ``cost_sector_community`` ...).
     - ``inputs``: one column per uncertain input (draws × inputs); ``groups`` names sets of
       input columns analysed together.
-    - ``meta``: what produced the table (target, currency, price year, volumes, notes).
+    - ``meta``: what produced the table (target, currency, price year, volumes, notes, each
+      option's ``caveats``, the ``time_value`` basis).
+    - ``beliefs``: the same options under each belief scenario (sensitivity analyses, same
+      seed); ``min_evidence``: the analysis rerun on the map without its weakly evidenced
+      links. Neither is written to a draws file: the table itself is the canonical result.
     """
 
     options: tuple[str, ...]
@@ -58,6 +62,8 @@ class DrawsTable:
     inputs: pd.DataFrame = field(default_factory=lambda: _pd().DataFrame())
     groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    beliefs: dict[str, DrawsTable] = field(default_factory=dict)
+    min_evidence: DrawsTable | None = None
 
     def __post_init__(self) -> None:
         # C order, float64: reductions then run in the same order whatever the source

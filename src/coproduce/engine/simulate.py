@@ -8,16 +8,37 @@ in what that commitment achieves and costs — including whether the target is r
   that reaches it on mean effects, ``A / T̄[target, i]`` (the backwards-mapping volume);
 - ``mode="spend"``: each such intervention at the volume whose mean public cost is ``spend``;
 - ``mode="scenarios"``: named portfolios — the model's current volumes (``baseline``) and each
-  named scenario applied to it (its volumes, and any other changes it makes).
+  named **decision** scenario applied to it (its volumes, and any other changes it makes).
 
 Re-solving the volume per draw would assume the council knows the true effect before it
 commissions, i.e. perfect information built into the options; it would hide outcome
 uncertainty in cost and misstate the value of information.
 
+**Beliefs are never options.** A scenario of ``kind: belief`` is another reading of the
+evidence, not something the partnership can choose: it is run as a sensitivity analysis of
+the same options (the same volumes, on the model with the belief applied), with the same seed
+and common random numbers, and the result says whether it changes the option most likely to be
+best. ``min_evidence`` re-runs the analysis on the map without its weakly evidenced links.
+
 **Net benefit** of an option in a draw, at willingness to pay λ per unit of the target
 outcome: ``λ × target reached + value of the other valued outcomes − full cost``. The draws
 table stores ``effect`` (target reached) and ``cost`` = full cost − value of other outcomes,
-so net benefit is ``λ × effect − cost`` and λ can vary afterwards (acceptability curve).
+so net benefit is ``λ × effect − cost`` and λ can vary afterwards (acceptability curve). It
+also keeps, per option and draw, the hours of users' and communities' time
+(``coproduction_hours``) and their cost at the drawn valuation (``coproduction_time_cost``):
+net benefit is linear in the value of an hour, so the analysis can say over which hourly
+valuations the answer holds.
+
+**Costs** follow each intervention's cost curve (economies and diseconomies of scale): in the
+target and spend modes an option's volume is *added* to what runs today, so its per-unit
+inputs are ∫ m(x) dx from today's volume; a portfolio's volumes are whole, from 0.
+
+**Enabling inputs.** Each link's effect carries its intervention's enabling multiplier
+(:mod:`coproduce.model.enabling`). It varies by draw when an ``elasticity`` or ``floor`` is a
+distribution, or when the enabling input is itself uncertain *and* its mean differs from the
+declared level (then the ratio is drawn input ÷ level). An uncertain input whose mean is the
+declared level counts as fully supported in every draw: uncertainty about how much support is
+needed is not a shortfall.
 
 **Propagation** is vectorised over a draw axis in chunks: per chunk, the total effect on the
 target of every intervention, and the value of everything else it causes, are two backward
@@ -29,34 +50,71 @@ come in fixed stream blocks (:mod:`.uncertain`), so results do not depend on the
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
 
 from ..model.compile import CompiledModel, compile_model
+from ..model.distributions import mean_of
+from ..model.enabling import multiplier as enabling_multiplier
 from ..model.errors import Issue, ModelError, did_you_mean
 from ..model.paths import canonical_path, link_position, resolve_link_index, split_path
-from ..model.scenarios import apply_scenarios
+from ..model.scenarios import apply_scenarios, drop_weak_links
 from ..model.schema import Model
+from ..model.time_value import basis_of
+from .costs import input_scale
 from .draws import DrawsTable
 from .effects import effects_to
-from .uncertain import EVIDENCE_CV, BlockSampler, UncertainQuantity, uncertain_quantities
+from .uncertain import (
+    EVIDENCE_CV,
+    BlockSampler,
+    JoinedSampler,
+    UncertainQuantity,
+    uncertain_quantities,
+)
 
 MODES = ("target", "spend", "scenarios")
 _LINK_BUDGET = 2**22  # default chunk: links × chunk numbers ≈ 32 MB per effect array
+_EXTRA_STREAM = 1  # stream of the quantities only an extra run (a belief, min-evidence) has
 
 
 @dataclass(frozen=True)
 class _Slot:
     """Where a drawn quantity goes in a compiled model's arrays."""
 
-    kind: str  # link, input, fixed, unit_cost, value
+    kind: str  # link, input, fixed, unit_cost, value, elasticity, floor
     i: int
     j: int = 0
     mean: float = 0.0  # the compiled (mean) value the draw replaces
+
+
+@dataclass(frozen=True)
+class _EnablingTerm:
+    """One enabling input of an intervention whose multiplier varies by draw: the draw rows
+    of the input (−1: its mean ``actual`` is used), of the elasticity and of the floor."""
+
+    input_row: int
+    actual: float  # per unit (or per period when fixed), at the mean
+    level: float  # declared
+    e_row: int
+    e_mean: float
+    f_row: int
+    f_mean: float
+
+
+@dataclass(frozen=True)
+class _PerDraw:
+    """An intervention whose enabling multiplier varies by draw: its outgoing links, their
+    effects before any multiplier (means; ``link_rows`` ≥ 0 where drawn) and its terms."""
+
+    links: np.ndarray
+    raw: np.ndarray
+    link_rows: np.ndarray
+    terms: tuple[_EnablingTerm, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +125,7 @@ class _OptionModel:
     target: int
     slots: list[tuple[int, _Slot]]  # (row in the draws, slot)
     heights: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per generation: links, starts, srcs
+    per_draw: tuple[_PerDraw, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         # sent to every worker: the compiled arrays are all a chunk needs, not the model they
@@ -113,6 +172,9 @@ def _slot(cm: CompiledModel, path: str) -> _Slot:
         return _Slot("unit_cost", r, 0, float(cm.unit_cost[r]))
     if parts[0] == "interventions":
         i, r = cm.index[parts[1]], r_index[parts[3]]
+        if parts[2] == "enabling":  # interventions.ID.enabling.R.elasticity | .floor
+            e = next(t for t in cm.enabling if t[0] == i and t[1] == r)
+            return _Slot(str(parts[4]), i, r, e[4] if parts[4] == "elasticity" else e[5])
         if parts[2] == "inputs":
             return _Slot("input", i, r, float(cm.inputs[i, r]))
         return _Slot("fixed", i, r, float(cm.fixed_inputs[i, r]))
@@ -156,28 +218,94 @@ def _backward(om: _OptionModel, effect: np.ndarray, rhs: np.ndarray) -> np.ndarr
     return x
 
 
-def _option_model(model: Model, target: str, keys: list[tuple[str, tuple]],
-                  rows: dict[tuple, int]) -> _OptionModel:
+def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]
+                       ) -> tuple[_PerDraw, ...]:
+    """The interventions whose enabling multiplier varies by draw (see the module docstring);
+    the others keep the multiplier at the means that ``cm.link_effect`` already carries."""
+    if not cm.enabling:
+        return ()
+    row_of = {(s.kind, s.i, s.j): row for row, s in slots
+              if s.kind in ("input", "fixed", "elasticity", "floor")}
+    link_row = {s.i: row for row, s in slots if s.kind == "link"}
+    terms: dict[int, list[_EnablingTerm]] = {}
+    varies: set[int] = set()
+    for i, r, fixed_input, level, e_mean, f_mean in cm.enabling:
+        actual = float(cm.fixed_inputs[i, r] if fixed_input else cm.inputs[i, r])
+        in_row = row_of.get(("fixed" if fixed_input else "input", i, r), -1)
+        # an uncertain input whose mean is the declared level is fully supported in every
+        # draw: uncertainty about how much support is needed is not a shortfall (levels
+        # filled in at load keep 12 significant figures, hence the tolerance)
+        full = level <= 0 or actual >= level or math.isclose(actual, level, rel_tol=1e-9,
+                                                              abs_tol=0.0)
+        if in_row >= 0 and full:
+            in_row = -1
+        if in_row < 0 and full:
+            continue  # the multiplier of this input is 1 in every draw
+        t = _EnablingTerm(in_row, actual, level, row_of.get(("elasticity", i, r), -1), e_mean,
+                          row_of.get(("floor", i, r), -1), f_mean)
+        terms.setdefault(i, []).append(t)
+        if t.input_row >= 0 or t.e_row >= 0 or t.f_row >= 0:
+            varies.add(i)
+    out = []
+    model = cm.model
+    for i in sorted(varies):
+        links = np.flatnonzero(cm.link_src == i)
+        raw = np.array([float(mean_of(model.links[k].effect)) for k in links], dtype=float)
+        rows = np.array([link_row.get(int(k), -1) for k in links], dtype=np.int64)
+        out.append(_PerDraw(links, raw, rows, tuple(terms[i])))
+    return tuple(out)
+
+
+def _option_model(model: Model, target: str, slots_of: list[tuple[str, int]]) -> _OptionModel:
+    """``slots_of``: (path, draw row) of each uncertain quantity of ``model``."""
     cm = compile_model(model)
-    slots = [(rows[key], _slot(cm, path)) for path, key in keys]
-    return _OptionModel(cm, cm.index[target], slots, _generations(cm))
+    slots = [(row, _slot(cm, path)) for path, row in slots_of]
+    return _OptionModel(cm, cm.index[target], slots, _generations(cm),
+                        _per_draw_enabling(cm, slots))
 
 
 @dataclass(frozen=True)
 class Option:
-    """A decision option: a name, the model it runs on, and its volume per intervention."""
+    """A decision option: a name, the model it runs on, its volume per intervention, and
+    ``scale``: what each intervention's per-unit inputs are multiplied by (the volume on a
+    straight line; ∫ m(x) dx along a cost curve; None: the volume)."""
 
     name: str
     model_index: int
     volumes: np.ndarray
+    scale: np.ndarray | None = None
+
+    @property
+    def input_scale(self) -> np.ndarray:
+        return self.volumes if self.scale is None else self.scale
 
 
-def _options(models: list[Model], cms: list[CompiledModel], target: str, amount: float,
-             mode: str, spend: float | None, names: Sequence[str]
-             ) -> tuple[list[Option], list[str]]:
+def _volume_for_scale(cm: CompiledModel, i: int, s: float, above: float) -> float:
+    """The volume added above ``above`` whose per-unit inputs come to ``s`` units along
+    intervention ``i``'s cost curve (inverse of :func:`input_scale`); inf if none does."""
+    curve = cm.cost_curves[i] if cm.cost_curves else None
+    if curve is None:
+        return s
+    ends, mults = curve
+    starts = np.concatenate([[0.0], ends[:-1]])
+    left = s
+    for lo, hi, m in zip(starts, ends, mults, strict=True):
+        if hi <= above:
+            continue
+        lo = max(lo, above)
+        room = (hi - lo) * m
+        if left <= room and m > 0:
+            return float(lo + left / m - above)
+        left -= room
+    return math.inf
+
+
+def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
+             spend: float | None, names: Sequence[str]) -> tuple[list[Option], list[str]]:
     notes: list[str] = []
-    if mode == "scenarios":
-        return [Option(name, k, cms[k].volume.copy()) for k, name in enumerate(names)], notes
+    if mode == "scenarios":  # whole portfolios: per-unit inputs along any curve from 0
+        return [Option(name, k, cms[k].volume.copy(), input_scale(cms[k], cms[k].volume))
+                for k, name in enumerate(names)], notes
     cm = cms[0]
     t_bar = effects_to(cm, cm.index[target])[: cm.n_interventions]
     opts = []
@@ -198,11 +326,18 @@ def _options(models: list[Model], cms: list[CompiledModel], target: str, amount:
                     f"its fixed public cost ({fixed:,.0f}) uses the whole budget"
                 notes.append(f"{iid} cannot be scaled to the same public spend: {why}")
                 continue
-            v[i] = (spend - fixed) / per_unit
+            # the volume whose per-unit inputs, added to today's along any cost curve, cost
+            # the spend (on a straight line: (spend − fixed) / per_unit)
+            v[i] = _volume_for_scale(cm, i, (spend - fixed) / per_unit, float(cm.volume[i]))
+            if not math.isfinite(v[i]):
+                notes.append(f"{iid} cannot be scaled to the same public spend: its cost "
+                             "curve never reaches it")
+                continue
         if v[i] > cm.capacity[i]:
             notes.append(f"{iid} needs volume {v[i]:,.4g}, above its capacity "
                          f"{cm.capacity[i]:,.4g}")
-        opts.append(Option(iid, 0, v))
+        # added to what runs today: per-unit inputs along the cost curve from today's volume
+        opts.append(Option(iid, 0, v, input_scale(cm, v, cm.volume)))
     return opts, notes
 
 
@@ -242,7 +377,7 @@ class Simulation:
     chunks can be computed in any order, in any process, and assembled into the same
     :class:`DrawsTable`, bit for bit. Made by :func:`prepare_simulation`; picklable."""
 
-    sampler: BlockSampler
+    sampler: BlockSampler | JoinedSampler
     option_models: tuple[_OptionModel, ...]
     options: tuple[Option, ...]
     labels: tuple[str, ...]
@@ -260,20 +395,26 @@ class Simulation:
         """The (start, stop) draw ranges of the run; each a whole number of stream blocks."""
         return [(a, min(self.draws, a + self.step)) for a in range(0, self.draws, self.step)]
 
-    def run_chunk(self, start: int, stop: int) -> dict[str, np.ndarray]:
+    def run_chunk(self, start: int, stop: int,
+                  x: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Draws ``start`` to ``stop - 1``: arrays of shape (draws × options) named
-        ``effect``, ``cost_full``, ``cost_public``, ``value_other``, ``cost_sector_S``, and
-        ``inputs`` (draws × uncertain quantities, empty without ``keep_inputs``)."""
-        x = self.sampler.draws(start, stop)
+        ``effect``, ``cost_full``, ``cost_public``, ``value_other``, ``cost_sector_S``,
+        ``coproduction_hours``, ``coproduction_time_cost``, and ``inputs`` (draws × uncertain
+        quantities, empty without ``keep_inputs``). ``x``: the sampler's draws for that range,
+        when already made."""
+        if x is None:
+            x = self.sampler.draws(start, stop)
         n_opt = len(self.options)
         out = {k: np.empty((stop - start, n_opt)) for k in _columns(self.sectors)}
         for om_index, om in enumerate(self.option_models):
             mine = [j for j, o in enumerate(self.options) if o.model_index == om_index]
             if mine:
-                res = _propagate(om, x, [self.options[j].volumes for j in mine], self.sectors)
+                res = _propagate(om, x, [self.options[j] for j in mine], self.sectors)
                 for key, arr in res.items():
                     out[key][:, mine] = arr.T
-        out["inputs"] = x.T if self.keep_inputs else np.empty((stop - start, 0))
+        n_in = len(self.labels) if self.keep_inputs else 0
+        # an extra run's own quantities (rows after the main run's) are not inputs of its table
+        out["inputs"] = x[:n_in].T if self.keep_inputs else np.empty((stop - start, 0))
         return out
 
     def run(self, executor: ChunkRunner | None = None,
@@ -310,17 +451,16 @@ class Simulation:
 
 def _columns(sectors: tuple[str, ...]) -> list[str]:
     return ["effect", "cost_full", "cost_public", "value_other",
-            *(f"cost_sector_{s}" for s in sectors)]
+            *(f"cost_sector_{s}" for s in sectors), "coproduction_hours",
+            "coproduction_time_cost"]
 
 
-def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_000,
-                       seed: int = 1, *, mode: str = "target", spend: float | None = None,
-                       scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
-                       evidence_cv: Mapping[int, float] = EVIDENCE_CV,
-                       chunk: int | None = None, keep_inputs: bool = True) -> Simulation:
-    """Check the request and prepare the run (arguments as :func:`simulate`); raises
-    :class:`ModelError` naming each bad argument."""
-    outcome, amount = target
+# ----- preparing runs ----------------------------------------------------------------------
+
+
+def _check_request(model: Model, outcome: str, amount: float, mode: str, draws: int,
+                   spend: float | None, evidence_cv: Mapping[int, float],
+                   min_evidence: int | None) -> None:
     issues = []
     if outcome not in model.outcomes:
         issues.append(Issue("target", f"unknown outcome '{outcome}'"
@@ -336,56 +476,268 @@ def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_
     if set(evidence_cv) != set(EVIDENCE_CV) or any(v < 0 for v in evidence_cv.values()):
         issues.append(Issue("evidence_cv", "give a non-negative coefficient of variation for "
                             "each evidence grade 1 to 5"))
+    if min_evidence is not None and not 1 <= min_evidence <= 5:
+        issues.append(Issue("min_evidence", f"an evidence grade is 1 to 5 (got "
+                                            f"{min_evidence})"))
     if issues:
         raise ModelError(issues)
 
-    if mode == "scenarios":
-        chosen = list(scenarios) if scenarios else list(model.scenarios)
-        if not chosen:
-            raise ModelError([Issue("scenarios", "the model defines no scenarios to compare; "
-                                    "add a 'scenarios' section or use mode 'target'")])
-        models = [model] + [apply_scenarios(model, [s]) for s in chosen]
-        names = ["baseline", *chosen]
-    else:
-        models, names = [model], []
 
-    # the union of uncertain quantities over the option models, keyed by (path, distribution)
-    quantities: list[UncertainQuantity] = []
+def is_belief(model: Model, name: str) -> bool:
+    """True for a scenario of ``kind: belief`` (unset counts as a decision)."""
+    sc = model.scenarios.get(name)
+    return sc is not None and sc.kind == "belief"
+
+
+def belief_names(model: Model, beliefs: Sequence[str] | None = None) -> list[str]:
+    """The belief scenarios to run as sensitivity analyses: ``None`` every belief of the
+    model, in file order; else those named (each must be a belief)."""
+    if beliefs is None:
+        return [name for name in model.scenarios if is_belief(model, name)]
+    issues = []
+    for name in beliefs:
+        if name not in model.scenarios:
+            issues.append(Issue("beliefs", f"unknown scenario '{name}'"
+                                + did_you_mean(name, list(model.scenarios))))
+        elif not is_belief(model, name):
+            issues.append(Issue("beliefs", f"'{name}' is a decision, not a belief: compare "
+                                "it as an option (mode 'scenarios')"))
+    if issues:
+        raise ModelError(issues)
+    return list(dict.fromkeys(beliefs))
+
+
+def _decisions(model: Model, mode: str, scenarios: Sequence[str] | None
+               ) -> tuple[list[str], list[str]]:
+    """The decision scenarios compared as portfolios (mode ``scenarios``) and their option
+    names (``baseline`` first). A belief asked for as an option is bad input."""
+    if mode != "scenarios":
+        return [], []
+    if scenarios:
+        chosen = list(scenarios)
+        beliefs = [s for s in chosen if is_belief(model, s)]
+        if beliefs:
+            raise ModelError([Issue("scenarios", f"'{b}' is a belief (another reading of the "
+                                    "evidence), not a decision: it cannot be an option; use "
+                                    "it as a sensitivity analysis (every belief of the model "
+                                    "is run as one)") for b in beliefs])
+    else:
+        chosen = [s for s in model.scenarios if not is_belief(model, s)]
+        if not chosen:
+            why = ("its scenarios are all beliefs, which are sensitivity analyses, not "
+                   "options; " if model.scenarios else "")
+            raise ModelError([Issue("scenarios", "the model defines no decision scenarios to "
+                                    f"compare; {why}add a scenario of kind decision or use "
+                                    "mode 'target'")])
+    return chosen, ["baseline", *chosen]
+
+
+@dataclass
+class _Quantities:
+    """The uncertain quantities of a run: ``items`` in draw-row order, each model's (path,
+    row) pairs, and the rows by (canonical path, distribution, sign) for matching the
+    quantities of extra runs (whose links may sit at other positions)."""
+
+    items: list[UncertainQuantity] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    per_model: list[list[tuple[str, int]]] = field(default_factory=list)
+    by_label: dict[tuple, int] = field(default_factory=dict)
+
+
+def _gather(models: list[Model], names: list[str], evidence_priors: bool,
+            evidence_cv: Mapping[int, float]) -> _Quantities:
+    """The union of uncertain quantities over the option models, keyed by (path,
+    distribution): a quantity a scenario leaves unchanged shares its draws."""
+    q = _Quantities()
     rows: dict[tuple, int] = {}
-    labels: list[str] = []
     seen: set[str] = set()
-    per_model_keys: list[list[tuple[str, tuple]]] = []
     for k, m in enumerate(models):
-        keys = []
-        for q in uncertain_quantities(m, evidence_priors, evidence_cv):
-            if q.key not in rows:
-                rows[q.key] = len(quantities)
-                quantities.append(q)
-                label = canonical_path(m, q.path)
-                labels.append(label if k == 0 or label not in seen else f"{label} [{names[k]}]")
-                seen.add(labels[-1])
-            keys.append((q.path, q.key))
-        per_model_keys.append(keys)
+        mine = []
+        for u in uncertain_quantities(m, evidence_priors, evidence_cv):
+            label = canonical_path(m, u.path)
+            if u.key not in rows:
+                rows[u.key] = len(q.items)
+                q.items.append(u)
+                q.labels.append(label if k == 0 or label not in seen
+                                else f"{label} [{names[k]}]")
+                seen.add(q.labels[-1])
+            q.by_label.setdefault((label, u.dist, u.sign), rows[u.key])
+            mine.append((u.path, rows[u.key]))
+        q.per_model.append(mine)
+    return q
+
+
+def _gather_against(models: list[Model], base: _Quantities, evidence_priors: bool,
+                    evidence_cv: Mapping[int, float]
+                    ) -> tuple[list[UncertainQuantity], list[list[tuple[str, int]]]]:
+    """An extra run's quantities: those the main run has (same quantity, same distribution)
+    take its rows; the others (``extra``) get rows after them."""
+    extra: list[UncertainQuantity] = []
+    extra_rows: dict[tuple, int] = {}
+    n_base = len(base.items)
+    per_model = []
+    for m in models:
+        mine = []
+        for u in uncertain_quantities(m, evidence_priors, evidence_cv):
+            key = (canonical_path(m, u.path), u.dist, u.sign)
+            row = base.by_label.get(key)
+            if row is None:
+                if key not in extra_rows:
+                    extra_rows[key] = n_base + len(extra)
+                    extra.append(u)
+                row = extra_rows[key]
+            mine.append((u.path, row))
+        per_model.append(mine)
+    return extra, per_model
+
+
+def _step(oms: list[_OptionModel], block: int, chunk: int | None) -> int:
+    biggest = max(len(om.cm.link_src) + om.cm.n_nodes for om in oms)
+    step = chunk or max(_LINK_BUDGET // max(biggest, 1), 1)
+    return max(block, (step // block) * block)
+
+
+def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str
+             ) -> dict[str, dict]:
+    """Each option's flags (engine/flags.py) for its volumes on its own model, with its
+    resource use along any cost curve."""
+    from .flags import CaveatContext
+
+    contexts: dict[int, CaveatContext] = {}
+    out = {}
+    for o in options:
+        cm = oms[o.model_index].cm
+        ctx = contexts.setdefault(o.model_index, CaveatContext(cm, [outcome]))
+        qty = cm.inputs * o.input_scale[:, None] \
+            + cm.fixed_inputs * (o.volumes > 0).astype(float)[:, None]
+        out[o.name] = ctx.for_volumes(o.volumes, quantities=qty).to_dict()
+    return out
+
+
+def _remap(options: Sequence[Option], source: list[CompiledModel], dest: list[CompiledModel],
+           mode: str) -> tuple[list[Option], list[str]]:
+    """The same options (volumes by intervention id) on other compiled models."""
+    notes = []
+    out = []
+    for o in options:
+        a, b = source[o.model_index], dest[o.model_index]
+        v = np.zeros(b.n_interventions)
+        for iid, x in zip(a.intervention_ids, o.volumes, strict=True):
+            if x == 0:
+                continue
+            if iid in b.index:
+                v[b.index[iid]] = x
+            else:
+                notes.append(f"{iid} of option {o.name} is not in this model: left out")
+        out.append(Option(o.name, o.model_index, v,
+                          input_scale(b, v, None if mode == "scenarios" else b.volume)))
+    return out, notes
+
+
+def _simulation(sampler: BlockSampler | JoinedSampler, oms: list[_OptionModel],
+                options: Sequence[Option], labels: list[str], groups: dict, draws: int,
+                chunk: int | None, keep_inputs: bool, meta: dict) -> Simulation:
+    return Simulation(sampler=sampler, option_models=tuple(oms), options=tuple(options),
+                      labels=tuple(labels), groups=groups if keep_inputs else {}, draws=draws,
+                      step=_step(oms, sampler.block, chunk), keep_inputs=keep_inputs,
+                      meta=meta)
+
+
+@dataclass(frozen=True, eq=False)
+class Runs:
+    """The main run and the extra runs made with it: each belief (a sensitivity analysis of
+    the same options) and the map without its weakly evidenced links (``min_evidence``).
+    ``evidence`` holds what the min-evidence rerun left out (grade, links dropped) and, when
+    it could not run, why."""
+
+    main: Simulation
+    beliefs: dict[str, Simulation] = field(default_factory=dict)
+    min_evidence: Simulation | None = None
+
+    @property
+    def all(self) -> list[Simulation]:
+        return [self.main, *self.beliefs.values(),
+                *([self.min_evidence] if self.min_evidence is not None else [])]
+
+    def run_chunk(self, start: int, stop: int) -> list[dict[str, np.ndarray]]:
+        """Draws ``start`` to ``stop - 1`` of every run (as :meth:`Simulation.run_chunk`), in
+        the order of :attr:`all`: the main run's draws are made once and shared."""
+        x = self.main.sampler.draws(start, stop)
+        out = [self.main.run_chunk(start, stop, x)]
+        for sim in self.all[1:]:
+            # an extra run's own quantities come after the main run's (JoinedSampler)
+            xs = np.concatenate([x, sim.sampler.second.draws(start, stop)]) \
+                if isinstance(sim.sampler, JoinedSampler) else x
+            out.append(sim.run_chunk(start, stop, xs))
+        return out
+
+    def run(self, executor: ChunkRunner | None = None,
+            progress: Callable[[int, int], None] | None = None) -> DrawsTable:
+        """Every run, chunk by chunk (one task per chunk computes all the runs, so each is
+        bit-reproducible wherever it ran): the main draws table, with the extra runs' tables
+        attached (``beliefs``, ``min_evidence``). ``progress(done, total)`` counts draws."""
+        sims = self.all
+        if len(sims) == 1:
+            return self.main.run(executor, progress)
+        outs = []
+        for sim in sims:
+            out = {k: np.empty((sim.draws, len(sim.options))) for k in _columns(sim.sectors)}
+            out["inputs"] = np.empty((sim.draws, len(sim.labels) if sim.keep_inputs else 0))
+            outs.append(out)
+        chunks = self.main.chunks()
+        parts: Iterable[tuple[Any, Any]] = (
+            ((span, _run_all_chunk(self, span)) for span in chunks) if executor is None
+            else executor.map(_run_all_chunk, self, chunks))
+        done = 0
+        for (start, stop), per_run in parts:
+            for out, part in zip(outs, per_run, strict=True):
+                for key, arr in part.items():
+                    out[key][start:stop] = arr
+            done += stop - start
+            if progress is not None:
+                progress(done, self.main.draws)
+        tables = [sim.assemble(out) for sim, out in zip(sims, outs, strict=True)]
+        beliefs = dict(zip(self.beliefs, tables[1:1 + len(self.beliefs)], strict=True))
+        evidence = tables[-1] if self.min_evidence is not None else None
+        return dataclasses.replace(tables[0], beliefs=beliefs, min_evidence=evidence)
+
+
+def _run_all_chunk(runs: Runs, span: tuple[int, int]) -> list[dict[str, np.ndarray]]:
+    return runs.run_chunk(*span)
+
+
+def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1,
+                 *, mode: str = "target", spend: float | None = None,
+                 scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
+                 evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
+                 keep_inputs: bool = True, beliefs: Sequence[str] | None = None,
+                 min_evidence: int | None = None, caveats: bool = True) -> Runs:
+    """Check the request and prepare the main run and its extra runs (arguments as
+    :func:`simulate`); raises :class:`ModelError` naming each bad argument."""
+    outcome, amount = target
+    _check_request(model, outcome, amount, mode, draws, spend, evidence_cv, min_evidence)
+    chosen, names = _decisions(model, mode, scenarios)
+    belief_list = belief_names(model, beliefs)
+    models = [model] + [apply_scenarios(model, [s]) for s in chosen]
+
+    q = _gather(models, names, evidence_priors, evidence_cv)
     correlations = [(_path_by_index(model, c.between[0]), _path_by_index(model, c.between[1]),
                      c.rho) for c in model.correlations]
-    sampler = BlockSampler(quantities, seed, correlations)
+    sampler = BlockSampler(q.items, seed, correlations)
 
     oms = []
-    for m, keys in zip(models, per_model_keys, strict=True):
+    for m, slots_of in zip(models, q.per_model, strict=True):
         if outcome not in m.outcomes:
             raise ModelError([Issue("target", f"outcome '{outcome}' is missing after a "
                                     "scenario")])
-        oms.append(_option_model(m, outcome, keys, rows))
-    options, notes = _options(models, [om.cm for om in oms], outcome, amount, mode, spend,
-                              names)
+        oms.append(_option_model(m, outcome, slots_of))
+    cms = [om.cm for om in oms]
+    options, notes = _options(cms, outcome, amount, mode, spend, names)
     if not options:
         raise ModelError([Issue("target", f"no intervention raises '{outcome}': there is "
                                 "nothing to compare")])
 
-    biggest = max(len(om.cm.link_src) + om.cm.n_nodes for om in oms)
-    step = chunk or max(_LINK_BUDGET // max(biggest, 1), 1)
-    step = max(sampler.block, (step // sampler.block) * sampler.block)
-    meta = {
+    meta: dict[str, Any] = {
         "model": model.name, "currency": model.currency, "price_year": model.price_year,
         "target": {"outcome": outcome, "amount": amount,
                    "unit": model.outcomes[outcome].unit or "unit"},
@@ -394,15 +746,93 @@ def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_
         "evidence_cv": {str(k): v for k, v in evidence_cv.items()} if evidence_priors else None,
         "stream_block": sampler.block,
         "volumes": {o.name: {iid: float(v) for iid, v in
-                             zip(oms[o.model_index].cm.intervention_ids, o.volumes, strict=True)
+                             zip(cms[o.model_index].intervention_ids, o.volumes, strict=True)
                              if v > 0} for o in options},
-        "uncertain_inputs": len(quantities),
+        "uncertain_inputs": len(q.items),
         "notes": notes,
+        "time_value": basis_of(model).to_dict(),
     }
-    return Simulation(sampler=sampler, option_models=tuple(oms), options=tuple(options),
-                      labels=tuple(labels),
-                      groups=_groups(model, labels) if keep_inputs else {}, draws=draws,
-                      step=step, keep_inputs=keep_inputs, meta=meta)
+    if caveats:
+        meta["caveats"] = _caveats(oms, options, outcome)
+    main = _simulation(sampler, oms, options, q.labels, _groups(model, q.labels), draws, chunk,
+                       keep_inputs, meta)
+
+    def extra_run(run_models: list[Model], run_options: Callable[[list[CompiledModel]],
+                  tuple[list[Option], list[str]]], run_meta: dict) -> Simulation | str:
+        """A run sharing the main run's draws where it has the same quantities; a string
+        (why not) when it cannot be run."""
+        if any(outcome not in m.outcomes for m in run_models):
+            return f"it leaves no outcome '{outcome}'"
+        extra, per_model = _gather_against(run_models, q, evidence_priors, evidence_cv)
+        joined = sampler if not extra else \
+            JoinedSampler(sampler, BlockSampler(extra, seed, stream=_EXTRA_STREAM))
+        run_oms = [_option_model(m, outcome, s) for m, s in zip(run_models, per_model,
+                                                                 strict=True)]
+        run_opts, run_notes = run_options([om.cm for om in run_oms])
+        if not run_opts:
+            return f"no intervention raises '{outcome}'"
+        run_meta = {**run_meta, "notes": run_notes,
+                    "volumes": {o.name: {iid: float(v) for iid, v in
+                                         zip(run_oms[o.model_index].cm.intervention_ids,
+                                             o.volumes, strict=True) if v > 0}
+                                for o in run_opts}}
+        if caveats:
+            run_meta["caveats"] = _caveats(run_oms, run_opts, outcome)
+        # no inputs kept: an extra run answers "which option is best", not where evidence pays
+        return _simulation(joined, run_oms, run_opts, [], {}, draws, chunk, False, run_meta)
+
+    belief_runs: dict[str, Simulation] = {}
+    for b in belief_list:
+        sc = model.scenarios[b]
+        try:
+            b_models = [apply_scenarios(model, [b])] + [apply_scenarios(model, [s, b])
+                                                        for s in chosen]
+        except ModelError as exc:
+            notes.append(f"belief {b} was not run: " + "; ".join(i.message for i in exc.issues))
+            continue
+        run = extra_run(b_models, lambda b_cms: _remap(options, cms, b_cms, mode),
+                        {"belief": b, "label": sc.label or b.replace("_", " "),
+                         "notes_of_belief": sc.notes})
+        if isinstance(run, str):
+            notes.append(f"belief {b} was not run: {run}")
+        else:
+            belief_runs[b] = run
+    meta["beliefs"] = list(belief_runs)
+
+    evidence_run = None
+    if min_evidence is not None:
+        reduced, dropped = drop_weak_links(model, min_evidence)
+        info: dict[str, Any] = {"grade": min_evidence, "links_dropped": dropped}
+        if not dropped:  # nothing left out: the main run is the answer
+            meta["min_evidence"] = info
+            return Runs(main, belief_runs, None)
+        try:
+            r_models = [reduced] + [apply_scenarios(reduced, [s]) for s in chosen]
+            run = extra_run(r_models, lambda r_cms: _options(r_cms, outcome, amount, mode,
+                                                             spend, names),
+                            {"min_evidence": info})
+        except ModelError as exc:
+            run = "; ".join(i.message for i in exc.issues)
+        if isinstance(run, str):
+            info["not_run"] = run
+        else:
+            evidence_run = run
+        meta["min_evidence"] = info
+    return Runs(main, belief_runs, evidence_run)
+
+
+def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_000,
+                       seed: int = 1, *, mode: str = "target", spend: float | None = None,
+                       scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
+                       evidence_cv: Mapping[int, float] = EVIDENCE_CV,
+                       chunk: int | None = None, keep_inputs: bool = True,
+                       caveats: bool = True) -> Simulation:
+    """Check the request and prepare the main run alone, without beliefs (arguments as
+    :func:`simulate`); raises :class:`ModelError` naming each bad argument."""
+    return prepare_runs(model, target, draws, seed, mode=mode, spend=spend,
+                        scenarios=scenarios, evidence_priors=evidence_priors,
+                        evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs,
+                        beliefs=(), caveats=caveats).main
 
 
 def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1, *,
@@ -411,25 +841,56 @@ def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed:
              evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
              keep_inputs: bool = True,
              progress: Callable[[int, int], None] | None = None,
-             executor: ChunkRunner | None = None) -> DrawsTable:
+             executor: ChunkRunner | None = None, beliefs: Sequence[str] | None = None,
+             min_evidence: int | None = None, caveats: bool = True) -> DrawsTable:
     """Draw every uncertain quantity of ``model`` and propagate it to each decision option.
 
     ``target``: (outcome id, amount in the outcome's units). ``mode``: ``target``, ``spend``
     (with ``spend``, money of public cost per option) or ``scenarios`` (``scenarios``: names of
-    the model's scenarios, default all). ``chunk``: draws propagated at once (memory bound;
-    results do not depend on it). ``keep_inputs=False`` leaves the input draws out of the
-    table (no EVPPI; memory then grows with options, not with the map's size).
-    ``progress(done, total)`` is called after each chunk. ``executor``: where the chunks run
+    the model's decision scenarios, default all of them; a belief is refused). ``chunk``: draws
+    propagated at once (memory bound; results do not depend on it). ``keep_inputs=False``
+    leaves the input draws out of the table (no EVPPI; memory then grows with options, not
+    with the map's size). ``progress(done, total)`` is called after each chunk (every run
+    advances together, chunk by chunk). ``executor``: where the chunks run
     (:func:`coproduce.scale.executor`: in this process by default, a process pool, a Dask
     cluster); the table is the same, bit for bit, wherever they run.
+
+    ``beliefs``: belief scenarios run as sensitivity analyses of the same options (default:
+    every belief of the model; ``()`` none), attached as ``table.beliefs``. ``min_evidence``:
+    also run on the map without links graded below it (``table.min_evidence``). ``caveats``:
+    each option's flags in ``table.meta["caveats"]``.
     Returns the :class:`DrawsTable`; money in the model's currency and price year."""
-    sim = prepare_simulation(model, target, draws, seed, mode=mode, spend=spend,
-                             scenarios=scenarios, evidence_priors=evidence_priors,
-                             evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs)
-    return sim.run(executor, progress)
+    runs = prepare_runs(model, target, draws, seed, mode=mode, spend=spend,
+                        scenarios=scenarios, evidence_priors=evidence_priors,
+                        evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs,
+                        beliefs=beliefs, min_evidence=min_evidence, caveats=caveats)
+    return runs.run(executor, progress)
 
 
-def _propagate(om: _OptionModel, x: np.ndarray, volumes: list[np.ndarray],
+def _enabling_multipliers(om: _OptionModel, x: np.ndarray, effect: np.ndarray) -> None:
+    """Replace the effects of links out of interventions whose enabling multiplier varies by
+    draw: effect before any multiplier (drawn or mean) × the product of its terms."""
+    n = x.shape[1]
+    for pd_ in om.per_draw:
+        m = np.ones(n)
+        for t in pd_.terms:
+            e = t.e_mean if t.e_row < 0 else x[t.e_row]
+            f = t.f_mean if t.f_row < 0 else x[t.f_row]
+            if t.input_row < 0:
+                m = m * enabling_multiplier(t.actual, t.level, e, f)
+            else:
+                actual = x[t.input_row]
+                # exactly 1 where the drawn input reaches the declared level
+                m = m * np.where(actual >= t.level, 1.0,
+                                 enabling_multiplier(actual, t.level, e, f))
+        base = np.repeat(pd_.raw[:, None], n, axis=1)
+        drawn = pd_.link_rows >= 0
+        if drawn.any():
+            base[drawn] = x[pd_.link_rows[drawn]]
+        effect[pd_.links] = base * m
+
+
+def _propagate(om: _OptionModel, x: np.ndarray, options: list[Option],
                sectors: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Per option (rows) and draw (columns): target reached, costs and value of the rest."""
     cm = om.cm
@@ -439,7 +900,12 @@ def _propagate(om: _OptionModel, x: np.ndarray, volumes: list[np.ndarray],
     value = np.repeat((cm.value_fiscal.sum(axis=1) + cm.value_economic
                        + cm.value_social)[:, None], n, axis=1)
     rows, idx, _ = om.rows_of("link")
-    effect[idx] = x[rows]
+    # a drawn effect keeps its intervention's enabling multiplier at the means (1 unless an
+    # enabling input falls short)
+    effect[idx] = x[rows] if cm.link_multiplier is None else \
+        x[rows] * cm.link_multiplier[idx, None]
+    if om.per_draw:
+        _enabling_multipliers(om, x, effect)
     rows, idx, _ = om.rows_of("unit_cost")
     unit_cost[idx] = x[rows]
     rows, idx, means = om.rows_of("value")  # one part (fiscal, economic, social) of a value
@@ -453,28 +919,35 @@ def _propagate(om: _OptionModel, x: np.ndarray, volumes: list[np.ndarray],
     rhs = np.zeros((cm.n_nodes, n))
     rhs[cm.n_interventions:] = value
     to_value = _backward(om, effect, rhs)[: cm.n_interventions]
+    time_rows = np.flatnonzero(cm.time_resource) if cm.time_resource is not None else \
+        np.zeros(0, dtype=np.int64)
 
-    k = len(volumes)
-    res = {key: np.empty((k, n)) for key in ("effect", "cost_full", "cost_public",
-                                               "value_other")}
-    for s in sectors:
-        res[f"cost_sector_{s}"] = np.empty((k, n))
-    for j, v in enumerate(volumes):
+    k = len(options)
+    res = {key: np.empty((k, n)) for key in _columns(sectors)}
+    for j, opt in enumerate(options):
+        v = opt.volumes
+        s = opt.input_scale
         active = np.flatnonzero(v)
         running = (v > 0).astype(float)
         # sums over interventions and resources row by row (fixed order for every chunk size)
         res["effect"][j] = (v[active, None] * to_target[active]).sum(axis=0)
         res["value_other"][j] = (v[active, None] * to_value[active]).sum(axis=0)
-        qty = cm.inputs.T @ v + cm.fixed_inputs.T @ running  # resources (mean quantities)
+        qty = cm.inputs.T @ s + cm.fixed_inputs.T @ running  # resources (mean quantities)
         qty_draws = np.repeat(qty[:, None], n, axis=1)
         for i, r, dev, fixed in input_dev:
-            scale = running[i] if fixed else v[i]
+            scale = running[i] if fixed else s[i]
             if scale:
                 qty_draws[r] += scale * dev
         cost = qty_draws * unit_cost
-        for si, s in enumerate(sectors):
+        for si, sec in enumerate(sectors):
             rows = np.flatnonzero(cm.resource_sector == si)
-            res[f"cost_sector_{s}"][j] = cost[rows].sum(axis=0) if len(rows) else 0.0
+            res[f"cost_sector_{sec}"][j] = cost[rows].sum(axis=0) if len(rows) else 0.0
         res["cost_full"][j] = cost.sum(axis=0)
         res["cost_public"][j] = res[f"cost_sector_{sectors[cm.public_sector]}"][j]
+        # users' and communities' hours and their cost at the drawn valuation: net benefit is
+        # linear in the value of an hour (the analysis finds where the answer switches)
+        res["coproduction_hours"][j] = qty_draws[time_rows].sum(axis=0) if len(time_rows) \
+            else 0.0
+        res["coproduction_time_cost"][j] = cost[time_rows].sum(axis=0) if len(time_rows) \
+            else 0.0
     return res

@@ -13,6 +13,11 @@ function); the others are drawn by family, one vectorised numpy call per family 
 ``--evidence-priors``: a link effect written as a plain number gets a lognormal around it
 (sign kept) whose coefficient of variation is set by the link's evidence grade —
 :data:`EVIDENCE_CV` (a convention, overridable); ungraded links count as grade 1 (opinion).
+
+Extra runs (a belief scenario, the map without its weakly evidenced links) share the draws of
+every quantity they have in common with the main run (common random numbers, so a change in
+the answer is the belief's and not sampling noise); the quantities only they have come from a
+second stream of the same seed (``stream``), so the main run's numbers never change.
 """
 
 from __future__ import annotations
@@ -40,7 +45,8 @@ experimental evidence. A convention, not an estimate: override it for your field
 # Quantities that change what an option costs or achieves. Volumes and capacities are the
 # decision (each option fixes them) and `available` is a planning constraint, so none of
 # those is propagated.
-_PROPAGATED = ("unit_cost", "inputs", "fixed_inputs", "value", "effect")
+_PROPAGATED = ("unit_cost", "inputs", "fixed_inputs", "value", "effect", "enabling")
+_ENABLING_FIELDS = ("elasticity", "floor")
 _FAMILIES = ("normal", "lognormal", "triangular", "pert", "uniform", "beta", "gamma")
 
 
@@ -71,6 +77,14 @@ def _propagated(path: str) -> bool:
     return len(parts) >= 3 and parts[2] in _PROPAGATED
 
 
+def enabling_paths(model: Model) -> list[str]:
+    """``interventions.ID.enabling.RESOURCE.elasticity`` and ``.floor`` of every declared
+    enabling input, in file order (both may be distributions)."""
+    return [f"interventions.{iid}.enabling.{rid}.{f}"
+            for iid, itv in model.interventions.items()
+            for rid in itv.enabling for f in _ENABLING_FIELDS]
+
+
 def evidence_prior(effect: float, grade: int | None,
                    table: Mapping[int, float] = EVIDENCE_CV) -> tuple[LogNormal, float] | None:
     """The lognormal (and sign) an unqualified effect gets under ``--evidence-priors``; None
@@ -89,6 +103,9 @@ def uncertain_quantities(model: Model, evidence_priors: bool = False,
     out = []
     # links directly (a large map has 10^5 of them); other quantities by path
     paths = [p for p in quantity_paths(model) if _propagated(p) and not p.startswith("links[")]
+    # the elasticity and floor of enabling inputs, unless the model's own list has them
+    known = set(paths)
+    paths += [p for p in enabling_paths(model) if p not in known]
     pairs = [(p, get_quantity(model, p)) for p in paths]
     pairs += [(f"links[{k}].effect", lk.effect) for k, lk in enumerate(model.links)]
     for path, q in pairs:
@@ -126,8 +143,12 @@ class BlockSampler:
     (quantities × (stop − start)) array for those draw indices."""
 
     def __init__(self, quantities: Sequence[UncertainQuantity], seed: int,
-                 correlations: Sequence[tuple[str, str, float]] = ()) -> None:
+                 correlations: Sequence[tuple[str, str, float]] = (),
+                 stream: int | None = None) -> None:
         quantities = list(quantities)
+        # stream None: block b is the b-th child of the seed (the main run); stream k: blocks
+        # of an independent family (k, b) of the same seed, for quantities only an extra run has
+        self.stream = stream
         # only arrays and the copula's distributions are kept: a sampler is sent to every
         # worker, and 10^5 distribution objects would make it slow to pickle
         self.n = len(quantities)
@@ -159,8 +180,9 @@ class BlockSampler:
         self.signs = np.array([q.sign for q in quantities])
 
     def _block(self, b: int) -> np.ndarray:
+        key = (b,) if self.stream is None else (self.stream, b)
         rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed,
-                                                                         spawn_key=(b,))))
+                                                                         spawn_key=key)))
         n = self.block
         out = np.empty((self.n, n))
         if self.factor is not None:
@@ -185,6 +207,21 @@ class BlockSampler:
             out[:, a - start:z - start] = block[:, a - lo:z - lo]
             b += 1
         return out
+
+
+class JoinedSampler:
+    """The rows of ``first`` (the main run's quantities, the same numbers bit for bit), then
+    those of ``second`` (quantities only an extra run has, from their own stream)."""
+
+    def __init__(self, first: BlockSampler, second: BlockSampler) -> None:
+        self.first = first
+        self.second = second
+        self.n = first.n + second.n
+        self.block = first.block
+
+    def draws(self, start: int, stop: int) -> np.ndarray:
+        """Draws ``start`` to ``stop - 1`` of every quantity (quantities × draws)."""
+        return np.concatenate([self.first.draws(start, stop), self.second.draws(start, stop)])
 
 
 def _params(fam: str, dists: list) -> list[np.ndarray]:
@@ -232,5 +269,5 @@ def _draw(fam: str, p: list[np.ndarray], rng: np.random.Generator,
     raise ValueError(fam)  # pragma: no cover
 
 
-__all__ = ["EVIDENCE_CV", "BlockSampler", "UncertainQuantity",
-           "evidence_prior", "stream_block", "uncertain_quantities"]
+__all__ = ["EVIDENCE_CV", "BlockSampler", "JoinedSampler", "UncertainQuantity",
+           "enabling_paths", "evidence_prior", "stream_block", "uncertain_quantities"]

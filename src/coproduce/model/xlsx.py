@@ -34,6 +34,7 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "scenarios": ("scenario", "label", "kind", "notes", "change"),
     "targets": ("outcome", "amount"),
     "time_values": ("id", "label", "per_hour", "source", "notes"),
+    "volunteer_wellbeing": ("label", "per_hour", "resources", "source", "notes"),
 }
 MODEL_FIELDS = ("coproduce", "name", "description", "currency", "price_year", "source", "notes",
                 "time_value")
@@ -193,6 +194,13 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
             k: rec[k] for k in ("elasticity", "floor", "level") if rec.get(k) is not None}
         places[f"interventions.{iid}.enabling.{rid}"] = f"sheet 'enabling' row {r}"
     nodes("time_values", "time_values")
+    for r, rec in rows("volunteer_wellbeing"):
+        # one row; resources as a comma-separated list of resource ids
+        w = {k: v for k, v in rec.items() if v is not None}
+        if isinstance(w.get("resources"), str):
+            w["resources"] = [x.strip() for x in w["resources"].split(",") if x.strip()]
+        data["volunteer_wellbeing"] = w
+        places["volunteer_wellbeing"] = f"sheet 'volunteer_wellbeing' row {r}"
     if not data.get("time_values"):
         data.pop("time_values", None)
     links = []

@@ -92,6 +92,12 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
                                         cell_text(change) if change is not None else None])
     for oid, amount in data.get("targets", {}).items():
         sheets["targets"].append([oid, amount])
+    w = data.get("volunteer_wellbeing")
+    if w:
+        sheets["volunteer_wellbeing"].append(
+            [w.get("label"), cell_text(w.get("per_hour")),
+             ", ".join(w["resources"]) if w.get("resources") else None, w.get("source"),
+             w.get("notes")])
     for name, tv in data.get("time_values", {}).items():
         sheets["time_values"].append([name] + [cell_text(tv.get(c)) for c in
                                                LAYOUT["time_values"][1:]])

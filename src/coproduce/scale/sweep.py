@@ -495,7 +495,9 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
     wtp = row.wtp if row.wtp is not None else job.wtp
     if wtp is None or wtp < 0:
         raise ModelError([Issue("wtp", "give a willingness to pay: --wtp or a wtp column")])
-    table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi)
+    # beliefs are sensitivity analyses of one run; a sweep row is already one of many
+    table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi,
+                     beliefs=())
     res = analyse(table, wtp, evppi=job.evppi, with_tornado=False)
     top = res.top_input
     flags = _option_flags(res, model, outcome)

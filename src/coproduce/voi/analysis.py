@@ -1,7 +1,27 @@
-"""All the analyses of one draws table, in one result object (what ``--json`` prints)."""
+"""All the analyses of one draws table, in one result object (what ``--json`` prints).
+
+Besides the value of information, the result carries what a commissioner must see beside the
+answer: each option's caveats and whether it fits capacity and availability (an option that
+does not fit is never called best without saying so: ``best_that_fits``); how the answer fares
+under each belief scenario and without weakly evidenced links; and the range of hourly
+valuations of users' and communities' time over which the most likely best option stays so.
+
+**Switching values of the valuation of time.** Per draw d and option k, net benefit at a value
+of w an hour for every hour of users' and communities' time is the line
+``b[d, k] − w × h[d, k]``, with ``b = λ × effect − cost + cost of that time as drawn`` and
+``h`` its hours. The best option of a draw over w ≥ 0 is the upper envelope of K lines: it
+changes only where the current best is overtaken by an option using fewer hours, at
+``w = (b_best − b_k) / (h_best − h_k)``; walking those crossings (at most K − 1 per draw,
+vectorised over draws) gives every draw's winner as a step function of w, exactly. The
+probability of being best is the count of draws each option wins, so it changes only at those
+crossings: sorting them and keeping running counts gives the most likely best option on each
+interval of w exactly (no grid, no tolerance beyond floating point). The option with the
+highest *expected* net benefit is the envelope of the K mean lines, exact as well.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +43,192 @@ def default_grid(wtp: float, points: int = 41) -> list[float]:
     """λ grid for the acceptability curve: 0 to twice ``wtp`` (``wtp`` itself included)."""
     top = 2 * wtp if wtp > 0 else 1.0
     return [float(v) for v in np.linspace(0, top, points)]
+
+
+TIME_VALUE_METHOD = ("exact: per draw, the upper envelope of each option's net benefit as a "
+                     "line in the value of an hour (crossings where an option using fewer "
+                     "hours overtakes), then running counts of draws won across the sorted "
+                     "crossings; the expected best from the envelope of the mean lines")
+
+
+def _first_max(values: Sequence[float]) -> int:
+    """Index of the largest value, the first on ties (as :func:`core.prob_best`)."""
+    return int(np.argmax(np.asarray(values, dtype=float)))
+
+
+def _winners(b: np.ndarray, h: np.ndarray
+             ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per row of lines ``b − h × w`` (rows × K) over w ≥ 0: the winner just above w = 0 and
+    the crossings ``(w, row, old winner, new winner)`` where it changes. Ties go to the line
+    that stays higher (fewer hours), then to the first option."""
+    n, k = b.shape
+    top = b.max(axis=1, keepdims=True)
+    cur = np.where(b == top, h, np.inf).argmin(axis=1)
+    start = cur.copy()
+    at = np.zeros(n)
+    ws, rows, olds, news = [], [], [], []
+    active = np.arange(n)
+    for _ in range(k - 1):  # each step moves to strictly fewer hours: at most K − 1 steps
+        if not len(active):
+            break
+        c = cur[active]
+        dh = h[active, c][:, None] - h[active]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(dh > 0, (b[active, c][:, None] - b[active]) / dh, np.inf)
+        w = np.maximum(w, at[active][:, None])  # rounding: never behind the current point
+        first = w.min(axis=1)
+        more = np.isfinite(first)
+        if not more.any():
+            break
+        a, wm, sub = active[more], first[more], w[more]
+        new = np.where(sub == wm[:, None], h[a], np.inf).argmin(axis=1)
+        ws.append(wm)
+        rows.append(a)
+        olds.append(cur[a])
+        news.append(new)
+        cur[a] = new
+        at[a] = wm
+        active = a
+    if not ws:
+        empty = np.zeros(0)
+        return start, (empty, empty.astype(np.int64), empty.astype(np.int64),
+                       empty.astype(np.int64))
+    return start, (np.concatenate(ws), np.concatenate(rows), np.concatenate(olds),
+                   np.concatenate(news))
+
+
+def _intervals(changes: list[tuple[float, int]], options: Sequence[str]) -> list[dict]:
+    """[{option, low, high}] from (w where it starts, option index), in increasing w;
+    ``high`` None: on without end. Changes at one w keep the last; neighbours with the same
+    option merge."""
+    tidy: list[tuple[float, int]] = []
+    for w, k in changes:
+        if tidy and tidy[-1][0] == w:
+            tidy[-1] = (w, k)
+        else:
+            tidy.append((w, k))
+        if len(tidy) >= 2 and tidy[-1][1] == tidy[-2][1]:
+            tidy.pop()
+    changes = tidy
+    out = []
+    for n, (w, k) in enumerate(changes):
+        high = changes[n + 1][0] if n + 1 < len(changes) else None
+        out.append({"option": options[k], "low": float(w), "high": high})
+    return out
+
+
+_EVENT_CHUNK = 2**16  # crossings counted at once: memory of (chunk × options) integers
+
+
+def _most_likely_tiling(b: np.ndarray, h: np.ndarray, options: Sequence[str]) -> list[dict]:
+    """The most likely best option on each interval of w ≥ 0 (exact; see the module)."""
+    k = b.shape[1]
+    start, (w, _rows, old, new) = _winners(b, h)
+    counts = np.bincount(start, minlength=k).astype(np.int64)
+    leader = _first_max(counts)
+    changes = [(0.0, leader)]
+    order = np.argsort(w, kind="stable")
+    w, old, new = w[order], old[order], new[order]
+    last = np.ones(len(w), dtype=bool)  # the last crossing at each distinct w
+    last[:-1] = w[:-1] != w[1:]
+    for a in range(0, len(w), _EVENT_CHUNK):
+        z = min(len(w), a + _EVENT_CHUNK)
+        delta = np.zeros((z - a, k), dtype=np.int64)
+        idx = np.arange(z - a)
+        delta[idx, new[a:z]] += 1
+        delta[idx, old[a:z]] -= 1
+        running = counts + np.cumsum(delta, axis=0)
+        counts = running[-1]
+        keep = np.flatnonzero(last[a:z])
+        if not len(keep):
+            continue
+        leads = running[keep].argmax(axis=1)  # first on ties, as prob_best
+        moved = np.flatnonzero(leads != np.concatenate([[leader], leads[:-1]]))
+        changes.extend((float(w[a + keep[j]]), int(leads[j])) for j in moved)
+        leader = int(leads[-1])
+    return _intervals(changes, options)
+
+
+def _expected_tiling(b: np.ndarray, h: np.ndarray, options: Sequence[str]) -> list[dict]:
+    """The option with the highest expected net benefit on each interval of w ≥ 0."""
+    start, (w, _rows, _old, new) = _winners(b.mean(axis=0)[None, :], h.mean(axis=0)[None, :])
+    changes = [(0.0, int(start[0]))] + [(float(x), int(y)) for x, y in zip(w, new,
+                                                                           strict=True)]
+    return _intervals(changes, options)
+
+
+def time_value_ranges(table: DrawsTable, wtp: float, best: str) -> dict[str, Any] | None:
+    """Over which hourly valuations of users' and communities' time ``best`` stays the most
+    likely best option, from the table's ``coproduction_hours`` and
+    ``coproduction_time_cost`` (None when the table has neither). Money per hour in the
+    table's currency and price year.
+
+    ``reference_per_hour``: the valuation the analysis used (its basis's value an hour, else
+    the average the model's own unit costs imply); ``range``: the interval of w where
+    ``best`` is most likely best that holds the reference (or the nearest such interval;
+    None if ``best`` is never most likely best at any single valuation)."""
+    if not table.has_effects or "coproduction_hours" not in table.extra \
+            or "coproduction_time_cost" not in table.extra:
+        return None
+    assert table.effect is not None and table.cost is not None
+    hours = table.extra["coproduction_hours"]
+    time_cost = table.extra["coproduction_time_cost"]
+    b = wtp * table.effect - table.cost + time_cost
+    opts = table.options
+    likely = _most_likely_tiling(b, hours, opts)
+    expected = _expected_tiling(b, hours, opts)
+    basis = table.meta.get("time_value") or {}
+    ref = basis.get("per_hour")
+    if ref is None:
+        total = float(hours.sum())
+        ref = float(time_cost.sum()) / total if total > 0 else None
+    mine = [iv for iv in likely if iv["option"] == best]
+    chosen = None
+    if mine:
+        def gap(iv: dict) -> float:
+            if ref is None:
+                return 0.0
+            hi = math.inf if iv["high"] is None else iv["high"]
+            return 0.0 if iv["low"] <= ref <= hi else min(abs(ref - iv["low"]), abs(ref - hi))
+
+        chosen = min(mine, key=gap)
+    return {"option": best,
+            "range": None if chosen is None else [chosen["low"], chosen["high"]],
+            "reference_per_hour": ref,
+            "most_likely_best": likely, "best_expected": expected,
+            "method": TIME_VALUE_METHOD}
+
+
+def _fits(meta: dict[str, Any], options: Sequence[str]) -> dict[str, bool] | None:
+    caveats = meta.get("caveats")
+    if not caveats or any(o not in caveats for o in options):
+        return None
+    return {o: not any(f in caveats[o]["flags"] for f in ("over_capacity", "over_available"))
+            for o in options}
+
+
+def _best_of(prob: dict[str, float], allowed: Sequence[str]) -> str | None:
+    """The most likely best of ``allowed`` (first in option order on ties), or None."""
+    names = [o for o in prob if o in allowed]
+    return names[_first_max([prob[o] for o in names])] if names else None
+
+
+def _run_summary(table: DrawsTable, wtp: float) -> dict[str, Any]:
+    """An extra run (a belief, the map without weak evidence) as the options fare in it."""
+    nb = table.net_benefit(wtp)
+    pb = dict(zip(table.options, (float(p) for p in core.prob_best(nb)), strict=True))
+    fits = _fits(table.meta, table.options)
+    summary: dict[str, Any] = {}
+    for j, o in enumerate(table.options):
+        summary[o] = {"net_benefit": {"mean": float(nb[:, j].mean())}, "prob_best": pb[o]}
+        if fits is not None:
+            summary[o]["fits"] = fits[o]
+            summary[o]["flags"] = list(table.meta["caveats"][o]["flags"])
+    out: dict[str, Any] = {"summary": summary,
+                           "most_likely_best": _best_of(pb, table.options)}
+    if fits is not None:
+        out["best_that_fits"] = _best_of(pb, [o for o in table.options if fits[o]])
+    return out
 
 
 @dataclass(frozen=True)
@@ -50,6 +256,28 @@ class UncertaintyResult:
     population: dict[str, Any] | None
     sobol: dict[str, float] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    fits: dict[str, bool] | None = None
+    beliefs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    min_evidence: dict[str, Any] | None = None
+    time_valued: dict[str, Any] | None = None
+
+    @property
+    def most_likely_best(self) -> str:
+        """The option most often best across the draws (the first on ties)."""
+        return self.options[_first_max([self.prob_best[o] for o in self.options])]
+
+    @property
+    def best_that_fits(self) -> str | None:
+        """The most likely best among the options that fit capacity and availability (None
+        when none fits, or when the table says nothing about fit)."""
+        if self.fits is None:
+            return None
+        return _best_of(self.prob_best, [o for o in self.options if self.fits[o]])
+
+    def flags(self, option: str) -> list[str]:
+        """The option's caveats (flag kinds of engine/flags.py); [] when unknown."""
+        caveats = self.meta.get("caveats") or {}
+        return list((caveats.get(option) or {}).get("flags", []))
 
     @property
     def best_option(self) -> str:
@@ -77,6 +305,9 @@ class UncertaintyResult:
                 entry["cost"] = trio(self.cost[o])
             if self.cost_per_outcome is not None:
                 entry["cost_per_outcome"] = trio(self.cost_per_outcome[o])
+            if self.fits is not None:
+                entry["flags"] = self.flags(o)
+                entry["fits"] = self.fits[o]
             summary[o] = entry
         ceac = [] if self.ceac is None else [
             {"wtp": lam, "prob_best": {o: float(p) for o, p in zip(self.options, row,
@@ -101,6 +332,14 @@ class UncertaintyResult:
             "frontier": [r.to_dict() for r in self.frontier],
             "tornado": [b.to_dict() for b in self.tornado],
             **({"sobol": self.sobol} if self.sobol is not None else {}),
+            "most_likely_best": self.most_likely_best,
+            **({"best_that_fits": self.best_that_fits} if self.fits is not None else {}),
+            "beliefs": self.beliefs,
+            **({"min_evidence": self.min_evidence} if self.min_evidence is not None else {}),
+            **({"most_likely_best_when_time_valued": self.time_valued["range"],
+                "time_value_switching": {k: v for k, v in self.time_valued.items()
+                                         if k != "range"}}
+               if self.time_valued is not None else {}),
         }
 
 
@@ -152,13 +391,46 @@ def analyse(table: DrawsTable, wtp: float, *, grid: Sequence[float] | None = Non
         pop = core.population_evpi(value, population, horizon, rate)
         pop_info = {"per_year": population if np.ndim(population) == 0 else list(population),
                     "horizon_years": horizon, "discount_rate": rate}
+    most_likely = opts[_first_max([pb[o] for o in opts])]
+    fits = _fits(table.meta, opts)
+    beliefs = {}
+    for name, tb in table.beliefs.items():
+        run = _run_summary(tb, wtp)
+        beliefs[name] = {"label": tb.meta.get("label", name), **run,
+                         "changes_most_likely_best": run["most_likely_best"] != most_likely}
+    min_ev = _min_evidence(table, wtp, most_likely, pb, fits)
     return UncertaintyResult(
         wtp=float(wtp), options=opts, n_draws=table.n_draws, net_benefit=nbs, prob_best=pb,
         effect=effect, cost=cost, cost_per_outcome=cpo, evpi=value, evppi=ev,
         groups=all_groups, ceac_grid=grid_list, ceac=ceac_arr, ceaf=ceaf, frontier=frontier,
         tornado=bars, population_evpi=pop, population=pop_info,
         sobol=_sobol(nb, inputs) if sobol and len(inputs.columns) else None,
-        meta=dict(table.meta))
+        meta=dict(table.meta), fits=fits, beliefs=beliefs, min_evidence=min_ev,
+        time_valued=time_value_ranges(table, wtp, most_likely))
+
+
+def _min_evidence(table: DrawsTable, wtp: float, most_likely: str, pb: dict[str, float],
+                  fits: dict[str, bool] | None) -> dict[str, Any] | None:
+    """``min_evidence{grade, links_dropped, most_likely_best, survives, ...}``: whether the
+    most likely best option stays so on the map without links graded below ``grade``."""
+    info = table.meta.get("min_evidence")
+    if info is None:
+        return None
+    out: dict[str, Any] = {"grade": info["grade"], "links_dropped": list(info["links_dropped"])}
+    fit_best = None if fits is None else _best_of(pb, [o for o in pb if fits[o]])
+    if table.min_evidence is not None:
+        run = _run_summary(table.min_evidence, wtp)
+        out.update(run)
+    elif not info["links_dropped"]:  # nothing left out: the answer is the main run's
+        out.update({"most_likely_best": most_likely,
+                    **({"best_that_fits": fit_best} if fits is not None else {})})
+    else:
+        out.update({"most_likely_best": None, "not_run": info.get("not_run")})
+    out["survives"] = out["most_likely_best"] == most_likely
+    if fits is not None:
+        out["best_that_fits_survives"] = fit_best is not None \
+            and out.get("best_that_fits") == fit_best
+    return out
 
 
 def _sobol(nb: np.ndarray, inputs: Any) -> dict[str, float]:

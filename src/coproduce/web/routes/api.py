@@ -88,6 +88,11 @@ class UncertaintyRequest(BaseModel):
         "model's scenarios as portfolios")
     spend: float | None = Field(None, description="public spend per option (mode 'spend')")
     evidence_priors: bool = False
+    time_value: str | None = Field(None, max_length=64, description="a valuation of users' and "
+                                   "communities' time named in the model, zero, or as_stated")
+    time_value_per_hour: float | None = Field(None, ge=0, le=1e6)
+    min_evidence: int | None = Field(None, ge=1, le=5, description="also run without links "
+                                     "graded below this and say whether the answer survives")
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 

@@ -1,5 +1,9 @@
 """Uncertainty and value of information on a stored map: Monte Carlo draws propagated to each
-option (``coproduce uncertainty``), net benefit, probability best and EVPPI, in the background.
+option (``coproduce uncertainty``), net benefit, probability best and EVPPI, in the background;
+with each option's caveats and fit, the beliefs as sensitivity analyses, the valuation of
+users' and communities' time (``time_value``, ``time_value_per_hour``) and the evidence
+standard (``min_evidence``) — the optional inputs are stored only when given, so older runs
+keep their inputs and their figures.
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ DEFAULT_DRAWS = 2_000
 CHUNK = 1_024  # draws propagated at once: progress between chunks; results do not depend on it
 MODES = {"target": "each intervention scaled to reach the target",
          "spend": "each intervention at the same public spend",
-         "scenarios": "the model's scenarios as portfolios (baseline and each scenario)"}
+         "scenarios": "the model's decision scenarios as portfolios (baseline and each)"}
+OPTIONAL = ("time_value", "time_value_per_hour", "min_evidence")
+
+
+def _decisions(model) -> list[str]:
+    return [k for k, sc in model.scenarios.items() if sc.kind != "belief"]
 
 
 def check_inputs(model, i: dict[str, Any]) -> None:
@@ -50,25 +59,55 @@ def check_inputs(model, i: dict[str, Any]) -> None:
     if mode == "spend" and not (isinstance(spend, (int, float)) and math.isfinite(spend)
                                 and spend > 0):
         issues.append(Issue("spend", "the same-spend comparison needs a public spend above 0"))
-    if mode == "scenarios" and not model.scenarios:
-        issues.append(Issue("mode", "this map defines no scenarios to compare as portfolios"))
+    if mode == "scenarios" and not _decisions(model):
+        issues.append(Issue("mode", "this map defines no decision scenarios to compare as "
+                            "portfolios (beliefs are sensitivity analyses, never options)"))
+    tv = i.get("time_value")
+    if tv not in (None, ""):
+        from ...model.time_value import AS_STATED, bases
+
+        known = [*bases(model), AS_STATED]
+        if tv not in known:
+            issues.append(Issue("time_value", f"unknown valuation of time '{tv}'"
+                                + did_you_mean(str(tv), known)
+                                + f"; choose one of {', '.join(known)}"))
+    per_hour = i.get("time_value_per_hour")
+    if per_hour is not None and not (isinstance(per_hour, (int, float))
+                                     and math.isfinite(per_hour) and per_hour >= 0):
+        issues.append(Issue("time_value_per_hour", "give a value of an hour of 0 or more"))
+    grade = i.get("min_evidence")
+    if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
+        issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
     if issues:
         raise ModelError(issues)
 
 
-def _table(ctx: RunContext, progress: bool):
-    from ...engine.simulate import simulate
+def run_model(ctx: RunContext):
+    """The run's model as ``coproduce uncertainty`` reads it: scenarios applied, then the
+    valuation of users' and communities' time (the model's own basis unless one is given)."""
+    from ...model.time_value import choose_time_value
 
     i = ctx.inputs
-    model = ctx.model()
+    return choose_time_value(ctx.model(), i.get("time_value") or None,
+                             i.get("time_value_per_hour"))
+
+
+def _table(ctx: RunContext, progress: bool):
+    from ...engine.simulate import belief_names, simulate
+
+    i = ctx.inputs
+    model = run_model(ctx)
 
     def tick(done: int, total: int) -> None:
         ctx.progress(0.05 + 0.45 * done / total, f"drawing: {done:,} of {total:,} draws")
 
+    # every belief is a sensitivity analysis, except one the run already applies
+    beliefs = [b for b in belief_names(model) if b not in ctx.scenarios]
     return simulate(model, (i["outcome"], float(i["amount"])), int(i["draws"]), int(ctx.seed),
                     mode=i["mode"], spend=i.get("spend") if i["mode"] == "spend" else None,
                     evidence_priors=bool(i.get("evidence_priors")), chunk=CHUNK,
-                    progress=tick if progress else None)
+                    progress=tick if progress else None, beliefs=beliefs,
+                    min_evidence=i.get("min_evidence"))
 
 
 def _analysed(ctx: RunContext, progress: bool = False):
@@ -97,22 +136,36 @@ def html_report(ctx: RunContext, _r: dict) -> bytes:
     table, result = _analysed(ctx)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "uncertainty.html"
-        write_report(result, table, path)
+        write_report(result, table, path, labels=_labels(run_model(ctx)))
         return path.read_bytes()
 
 
+def _labels(model) -> dict[str, str]:
+    labels = {i: model.label_of(i) for i in (*model.interventions, *model.outcomes,
+                                             *model.resources)}
+    labels.update({k: sc.label for k, sc in model.scenarios.items() if sc.label})
+    return labels
+
+
 def options_frame(result: dict) -> pd.DataFrame:
-    """Each option: probability best, net benefit mean and 95% interval, effect and cost."""
+    """Each option: probability best, net benefit mean and 95% interval, effect and cost, and
+    (when the result has them) whether it fits and its caveats."""
+    from ...reports.uncertainty import why_not_fit
+
     rows = []
     for o in result["options"]:
         s = result["summary"][o]
         nb = s["net_benefit"]
-        rows.append({"option": o, "prob_best": s["prob_best"], "net_benefit_mean": nb["mean"],
-                     "net_benefit_low": nb["low"], "net_benefit_high": nb["high"],
-                     "effect_mean": (s.get("effect") or {}).get("mean"),
-                     "cost_mean": (s.get("cost") or {}).get("mean"),
-                     "volumes": "; ".join(f"{k}={v:.6g}" for k, v in
-                                          ((result.get("volumes") or {}).get(o) or {}).items())})
+        row = {"option": o, "prob_best": s["prob_best"], "net_benefit_mean": nb["mean"],
+               "net_benefit_low": nb["low"], "net_benefit_high": nb["high"],
+               "effect_mean": (s.get("effect") or {}).get("mean"),
+               "cost_mean": (s.get("cost") or {}).get("mean"),
+               "volumes": "; ".join(f"{k}={v:.6g}" for k, v in
+                                    ((result.get("volumes") or {}).get(o) or {}).items())}
+        if "fits" in s:
+            row.update(fits=s["fits"], why_not_fit=why_not_fit(result, o),
+                       flags=";".join(s.get("flags") or []))
+        rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.sort_values("net_benefit_mean", ascending=False, kind="stable")
 
@@ -131,7 +184,21 @@ def ceac_frame(result: dict) -> pd.DataFrame:
                         columns=["wtp", "option", "prob_best", "best_expected"])
 
 
-CSV_TABLES = {"options": options_frame, "evppi": evppi_frame, "ceac": ceac_frame}
+def beliefs_frame(result: dict) -> pd.DataFrame:
+    """Each belief run as a sensitivity analysis: its most likely best option and whether it
+    differs from the main run's."""
+    return pd.DataFrame([{"belief": k, "label": b["label"],
+                          "most_likely_best": b["most_likely_best"],
+                          "prob_best": b["summary"][b["most_likely_best"]]["prob_best"],
+                          "changes_most_likely_best": b["changes_most_likely_best"],
+                          "best_that_fits": b.get("best_that_fits")}
+                         for k, b in (result.get("beliefs") or {}).items()],
+                        columns=["belief", "label", "most_likely_best", "prob_best",
+                                 "changes_most_likely_best", "best_that_fits"])
+
+
+CSV_TABLES = {"options": options_frame, "evppi": evppi_frame, "ceac": ceac_frame,
+              "beliefs": beliefs_frame}
 
 
 def describe(model, name: str) -> str:
@@ -162,8 +229,9 @@ def _lower(label: str) -> str:
 
 
 def summary_sentence(result: dict, model) -> str:
-    """The report's plain-language summary, from the stored result, with the map's labels."""
-    from ...reports.uncertainty import _money
+    """The report's plain-language summary, from the stored result, with the map's labels;
+    an option that does not fit is never called best without saying so."""
+    from ...reports.uncertainty import NOT_FIT, _money, caveat_sentences, fits_of, why_not_fit
 
     cur = result.get("currency", "")
     best_id = result["best_option"]
@@ -173,11 +241,16 @@ def summary_sentence(result: dict, model) -> str:
     what = (f"reaching {t['amount']:,.4g} {t['unit']}s of {_lower(model.label_of(t['outcome']))}"
             if t
             else "this decision")
+    why = why_not_fit(result, best_id, _labels(model))
+    mark = f" — it does not fit: it {why}" if why else \
+        (f" — it {NOT_FIT}" if fits_of(result, best_id) is False else "")
     text = (f"For {what}, valuing each unit at {_money(result['wtp'], cur)}, the option with "
             f"the highest expected net benefit is {best} "
-            f"({_money(s['net_benefit']['mean'], cur)}); it is the best option in "
-            f"{s['prob_best']:.0%} of {result['n_draws']:,} draws. Resolving all uncertainty "
-            f"would be worth {_money(result['evpi'], cur)} per decision (EVPI).")
+            f"({_money(s['net_benefit']['mean'], cur)}){mark}; it is the best option in "
+            f"{s['prob_best']:.0%} of {result['n_draws']:,} draws. ")
+    text += " ".join(caveat_sentences(result, _labels(model)))
+    text += (f" Resolving all uncertainty would be worth {_money(result['evpi'], cur)} per "
+             "decision (EVPI).")
     top = result.get("most_valuable_input")
     if top:
         text += (f" The evidence most worth paying for is {describe(model, top)}: learning it "
@@ -185,7 +258,7 @@ def summary_sentence(result: dict, model) -> str:
     else:
         text += " No single input changes the decision: more evidence on one input alone is "\
                 "not worth paying for."
-    return text
+    return text.replace("  ", " ")
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
@@ -195,12 +268,29 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     floor = max(1e-6 * abs(result["evpi"]), 0.005)
     worth = ev[ev["evppi"] > floor].head(15)
     top = float(worth["evppi"].max()) if len(worth) else 1.0
+    from ...reports.uncertainty import (
+        FLAG_WORDS,
+        belief_sentences,
+        evidence_sentences,
+        pct,
+        time_sentences,
+        why_not_fit,
+    )
+
+    labels = _labels(model)
+    tv = result.get("time_value_switching") or {}
     return {"model": model, "summary_text": summary_sentence(result, model),
             "options": options_frame(result), "evppi": worth, "evppi_zero": int(
                 (ev["evppi"] <= floor).sum()), "evppi_top": top,
             "describe": lambda name: describe(model, name),
             "label": lambda o: model.label_of(o) if o in model.interventions else o,
-            "mode_words": MODES.get(result.get("mode", ""), "")}
+            "mode_words": MODES.get(result.get("mode", ""), ""),
+            "flag_words": FLAG_WORDS, "pct": pct,
+            "why_not_fit": lambda o: why_not_fit(result, o, labels),
+            "time_words": time_sentences(result, labels),
+            "time_tiling": tv.get("most_likely_best") or [],
+            "belief_words": belief_sentences(result, labels),
+            "evidence_words": evidence_sentences(result, labels)}
 
 
 register(Analysis(kind="uncertainty", title="Uncertainty and value of information",
@@ -234,6 +324,8 @@ def start(request: Request, c: Caller, model_id: int, version: int | None,
                                      "evidence_priors")}
     if inputs["mode"] == "spend":
         stored["spend"] = inputs["spend"]
+    # given only: a run without them keeps the inputs (and the figures) runs always had
+    stored.update({k: inputs[k] for k in OPTIONAL if inputs.get(k) not in (None, "")})
     stored.update(model_name=m.name, version=v.number)
     run = store.create_run(c.actor, "uncertainty", stored, model_version_id=v.id,
                            seed=inputs["seed"])
@@ -251,12 +343,17 @@ def uncertainty_form(request: Request, model_id: int, version: int | None = None
 def _form(request: Request, m, v, model, issues, values: dict, status: int = 200):
     final = next((o for o, x in model.outcomes.items() if x.final), next(iter(model.outcomes)))
     outcome = values.get("outcome") or (next(iter(model.targets)) if model.targets else final)
+    from ...model.time_value import bases
+
     defaults = {"outcome": outcome, "amount": model.targets.get(outcome, 100),
                 "wtp": "", "draws": DEFAULT_DRAWS, "seed": 1, "mode": "target", "spend": "",
-                "evidence_priors": True}
+                "evidence_priors": True, "time_value": "", "time_value_per_hour": "",
+                "min_evidence": ""}
     return render(request, "uncertainty.html", status_code=status, m=m, v=v, model=model,
                   issues=issues, bad={i.path for i in issues or ()}, modes=MODES,
-                  values={**defaults, **values}, max_draws=MAX_DRAWS)
+                  values={**defaults, **values}, max_draws=MAX_DRAWS,
+                  time_bases=bases(model), decisions=_decisions(model),
+                  beliefs=[k for k, sc in model.scenarios.items() if sc.kind == "belief"])
 
 
 @router.post("/models/{model_id}/uncertainty")
@@ -274,7 +371,13 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
               "seed": _number(form, "seed", issues, whole=True, default=1),
               "mode": mode,
               "spend": _number(form, "spend", issues if mode == "spend" else [], default=0.0),
-              "evidence_priors": form.get("evidence_priors") in ("on", "true", "1")}
+              "evidence_priors": form.get("evidence_priors") in ("on", "true", "1"),
+              "time_value": form.get("time_value", "").strip() or None,
+              "time_value_per_hour": _number(form, "time_value_per_hour", issues,
+                                             default=None) if form.get(
+                  "time_value_per_hour", "").strip() else None,
+              "min_evidence": _number(form, "min_evidence", issues, whole=True, default=None)
+              if form.get("min_evidence", "").strip() else None}
     try:
         check_inputs(model, inputs)
     except ModelError as exc:
@@ -282,7 +385,9 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
         issues.extend(i for i in exc.issues if i.path not in known)
     if issues:
         return _form(request, m, v, model, issues, {**inputs, **{
-            k: form.get(k, "") for k in ("amount", "wtp", "draws", "seed", "spend")}},
+            k: form.get(k, "") for k in ("amount", "wtp", "draws", "seed", "spend",
+                                         "time_value", "time_value_per_hour",
+                                         "min_evidence")}},
             status=422)
     run = start(request, c, model_id, v.number, inputs)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
