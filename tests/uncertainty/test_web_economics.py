@@ -5,7 +5,6 @@ holds; the stored result equals the library's."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -20,17 +19,9 @@ from tests.web.conftest import (  # noqa: F401  (fixtures used by name)
     web_factory,
     world,
 )
+from tests.web.test_uncertainty_planning import _wait
 
 SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-
-
-def _wait(w, run_id: int, h: dict, seconds: float = 60) -> dict:
-    end = time.monotonic() + seconds
-    while True:
-        got = w.get(f"/api/runs/{run_id}", headers=h).json()
-        if got["status"] in ("done", "failed", "cancelled") or time.monotonic() > end:
-            return got
-        time.sleep(0.05)
 
 
 @SQLITE_ONLY
