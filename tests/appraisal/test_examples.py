@@ -21,7 +21,9 @@ def pv(flows, years=None):
     return sum(x / 1.035**t for x, t in zip(flows, years, strict=True))
 
 
-RC = 11.3 * up(2012)  # replacement cost per hour, ONS/NCVO 2012/13, in 2024 prices
+# replacement cost per hour: ONS/NCVO £11.30 in 2012/13, stated once in 2024/25 prices (x1.3977)
+# so that a map and an appraisal value the same hour alike; 2024/25 is read as 2024
+RC = 15.79
 
 
 def balsall_hand():

@@ -286,9 +286,13 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
 
 
 DEFAULT_TIME_RATES = {
-    "replacement_cost": (11.3, "2012/13", "ONS Household Satellite Account via NCVO (2014): "
+    # one figure for one hour everywhere: the bundled models value an hour of volunteer time at
+    # this same £15.79, so a map and an appraisal of the same programme agree
+    "replacement_cost": (15.79, "2024/25", "ONS Household Satellite Account via NCVO (2014): "
                          "regular formal volunteering valued at the wage of an equivalent paid "
-                         "role, £23.9bn for about 2.12bn hours, about £11.30 an hour, 2012/13"),
+                         "role, £23.9bn for about 2.12bn hours, about £11.30 an hour in 2012/13, "
+                         "x1.3977 to 2024/25 (HM Treasury GDP deflator, March 2026 QNA, financial "
+                         "years), the figure the bundled strategy maps use"),
     "minimum_wage": (11.44, 2024, "National Living Wage for workers aged 21 and over from 1 April "
                      "2024, £11.44 an hour (GOV.UK, National Minimum Wage and National Living "
                      "Wage rates)"),
