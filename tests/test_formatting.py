@@ -1,10 +1,10 @@
-"""The one way amounts and quantities are written (CLI tables, reports, summaries)."""
+"""The one way amounts, quantities, shares and units are written (CLI, reports, pages)."""
 
 from __future__ import annotations
 
 import math
 
-from coproduce.formatting import money, quantity
+from coproduce.formatting import count, money, money_words, percent, plural, quantity, rate
 
 
 def test_money():
@@ -14,10 +14,36 @@ def test_money():
     assert money(1234, "EUR") == "€1,234"
     assert money(1234.5, "NOK") == "1,234 NOK"   # 1,234.5 rounds to even
     assert money(None) == "–" and money(math.nan) == "–"
+    assert money(0) == "£0" and money(-0.0) == "£0"
+    assert money(-0.3) == "-£0.30"               # pence below £100: never a bare "-£0"
+    assert money(-0.004) == "£0.00"              # rounds to nothing: no sign
+    assert money(1_170_000) == "£1,170,000"      # a table column never switches to "m"
+
+
+def test_money_in_words_rates_and_shares():
+    assert money_words(1_170_000) == "£1.17m"
+    assert money_words(-350_400) == "-£350k"
+    assert money_words(9_950) == "£9,950"
+    assert money_words(-0.001) == "£0.00"
+    assert rate(11.44) == "£11.44" and rate(321) == "£321.00"
+    assert percent(0.61) == "61%" and percent(0.003) == "under 1%"
+    assert percent(0.998) == "over 99%" and percent(0) == "0%" and percent(1) == "100%"
 
 
 def test_quantity():
-    assert quantity(83.333333) == "83.33"
-    assert quantity(25.0) == "25"
+    assert quantity(83.333333) == "83.3"         # three significant figures below 100
+    assert quantity(25.0) == "25" and quantity(40.0) == "40"   # never "40.00"
     assert quantity(11662.4) == "11,662"
+    assert quantity(0.000735) == "0.000735"
+    assert quantity(-0.0) == "0"
     assert quantity(None) == "–"
+
+
+def test_units_in_words():
+    assert count(1, "hour") == "1 hour" and count(38873, "hour") == "38,873 hours"
+    assert count(2449, "person") == "2,449 people"
+    assert plural("befriending match (about a year)") == "befriending matches (about a year)"
+    assert plural("person-year") == "person-years"
+    assert plural("warden FTE-year") == "warden FTE-years"
+    assert plural("family") == "families" and plural("day") == "days"
+    assert plural("GBP") == "GBP"

@@ -1,35 +1,134 @@
-"""How amounts and quantities are written in tables and sentences (CLI, reports, summaries).
+"""How figures are written for readers: one formatter for money, quantities, shares, units.
 
-One place, so a figure reads the same in `coproduce map`, `coproduce plan` and their reports:
-whole units from 100 up, two decimals below; a minus sign before the currency symbol.
+Every table, sentence, report, web page and CLI line writes numbers through here, so a figure
+reads the same wherever it appears:
+
+- money in tables: the currency's symbol before the figure (a currency without one after it:
+  ``1,234 NOK``), whole units from 100 up, pence below (``£12.34``), ``£0`` for nothing, and an
+  ASCII minus before the symbol (``-£8,797``), decided after rounding so ``-0.3`` is ``£0``;
+- money in sentences (:func:`money_words`): compact from ten thousand (``£350k``, ``£1.17m``);
+- an hourly rate (:func:`rate`): always pence (``£11.44``);
+- quantities: whole from 100 up or when whole, else three significant figures (``0.35``,
+  ``12.5``), never trailing zeros (``40``, not ``40.00``);
+- shares (:func:`percent`): ``61%``, and ``under 1%`` / ``over 99%`` rather than a misleading
+  ``0%`` or ``100%``;
+- units in words, singular or plural (:func:`count`: ``1 hour``, ``2,449 people``).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
+MISSING = "–"
 
 
 def _missing(x: object) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
 
 
-def money(x: float | None, currency: str = "GBP") -> str:
-    """£1,234 for large amounts, £12.34 for small ones, -£5 for negative; '–' when missing.
-    Currencies without a symbol are written after the figure (1,234 NOK)."""
-    if _missing(x):
-        return "–"
-    sign = "-" if x < 0 else ""
-    body = f"{abs(x):,.0f}" if abs(x) >= 100 else f"{abs(x):,.2f}"
+def _with_currency(body: str, negative: bool, currency: str) -> str:
+    sign = "-" if negative else ""
     sym = _SYMBOLS.get(currency)
     return f"{sign}{sym}{body}" if sym else f"{sign}{body} {currency}"
 
 
-def quantity(x: float | None) -> str:
-    """1,234 from 100 up or for whole numbers, 12.34 otherwise; '–' when missing."""
+def money(x: float | None, currency: str = "GBP") -> str:
+    """An amount for a table: ``£1,234``, ``£12.34``, ``-£5``, ``£0``; '–' when missing."""
     if _missing(x):
-        return "–"
-    if abs(x) >= 100 or float(x).is_integer():
-        return f"{x:,.0f}"
-    return f"{x:,.2f}"
+        return MISSING
+    a = abs(float(x))
+    body = f"{a:,.0f}" if a >= 100 or a == 0 else f"{a:,.2f}"
+    negative = x < 0 and body.strip("0.,") != ""
+    return _with_currency(body, negative, currency)
+
+
+def money_words(x: float | None, currency: str = "GBP") -> str:
+    """An amount for a sentence: ``£350k``, ``-£1.17m``, ``£9,950``; '–' when missing."""
+    if _missing(x):
+        return MISSING
+    a = abs(float(x))
+    if a >= 1e6:
+        body = f"{a / 1e6:,.2f}m"
+    elif a >= 1e4:
+        body = f"{a / 1e3:,.0f}k"
+    else:
+        body = f"{a:,.0f}" if a >= 100 or a == 0 else f"{a:,.2f}"
+    negative = x < 0 and body.strip("0.,mk") != ""
+    return _with_currency(body, negative, currency)
+
+
+def rate(x: float | None, currency: str = "GBP") -> str:
+    """An hourly (or other per-unit) rate, always to the penny: ``£11.44``."""
+    if _missing(x):
+        return MISSING
+    body = f"{abs(float(x)):,.2f}"
+    return _with_currency(body, x < 0 and body != "0.00", currency)
+
+
+def quantity(x: float | None) -> str:
+    """``1,234`` from 100 up or when whole, else three significant figures (``0.35``, ``12.5``,
+    ``0.00735``); '–' when missing."""
+    if _missing(x):
+        return MISSING
+    x = float(x)
+    if abs(x) >= 100 or x.is_integer():
+        text = f"{x:,.0f}"
+        return "0" if text == "-0" else text
+    text = f"{x:.3g}"
+    if "e" in text:  # very small: plain decimals, still three significant figures
+        text = f"{x:.{max(2 - math.floor(math.log10(abs(x))), 0)}f}"
+    return text
+
+
+def percent(p: float | None) -> str:
+    """A share or probability: ``61%``; ``under 1%`` and ``over 99%`` at the ends."""
+    if _missing(p):
+        return MISSING
+    if 0 < p < 0.005:
+        return "under 1%"
+    if 0.995 < p < 1:
+        return "over 99%"
+    return f"{p:.0%}"
+
+
+_IRREGULAR = {"person": "people", "child": "children", "man": "men", "woman": "women",
+              "match": "matches", "family": "families", "property": "properties",
+              "activity": "activities", "study": "studies", "day": "days", "key": "keys"}
+
+
+def plural(unit: str) -> str:
+    """The plural of a unit in words: ``hour`` → ``hours``, ``person`` → ``people``,
+    ``befriending match (about a year)`` → ``befriending matches (about a year)``,
+    ``person-year`` → ``person-years``; units already plural or symbols are kept."""
+    text = unit.strip()
+    m = re.match(r"^(.*?)(\s*\(.*\))?$", text)
+    head, tail = (m.group(1), m.group(2) or "") if m else (text, "")
+    words = head.split(" ")
+    last = words[-1]
+    parts = last.split("-")
+    word = parts[-1]
+    low = word.lower()
+    if not low or not low[-1].isalpha() or low in ("gbp", "eur", "usd", "£"):
+        return text
+    if low in _IRREGULAR:
+        new = _IRREGULAR[low]
+    elif low.endswith("s") and not low.endswith("ss"):
+        new = word
+    elif low.endswith(("ch", "sh", "ss", "x")):
+        new = word + "es"
+    elif low.endswith("y") and len(low) > 1 and low[-2] not in "aeiou":
+        new = word[:-1] + "ies"
+    else:
+        new = word + "s"
+    parts[-1] = new
+    words[-1] = "-".join(parts)
+    return " ".join(words) + tail
+
+
+def count(n: float | None, unit: str) -> str:
+    """A number of units in words: ``1 hour``, ``2,449 people``, ``0.5 hours``."""
+    if _missing(n):
+        return MISSING
+    return f"{quantity(n)} {unit if float(n) == 1 else plural(unit)}"

@@ -4,46 +4,28 @@ from __future__ import annotations
 
 import math
 
+from ..formatting import MISSING, money_words, rate
+from ..formatting import money as _table_money
 
-def _symbol(currency: str) -> str:
-    return "£" if currency == "GBP" else f"{currency} "
 
-
-def amount(x: float | None, currency: str = "GBP", missing: str = "–") -> str:
-    """A whole amount with its sign before the currency symbol: ``-£14,063,738``, never
-    ``£-14,063,738`` (ASCII hyphen-minus, so the text survives any console code page)."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return missing
-    r = round(float(x))
-    sign = "-" if r < 0 else ""
-    return f"{sign}{_symbol(currency)}{abs(r):,.0f}"
+def amount(x: float | None, currency: str = "GBP", missing: str = MISSING) -> str:
+    """An amount for a table (the one formatter: ``-£14,063,738``, ``£12.34``)."""
+    return missing if x is None or (isinstance(x, float) and math.isnan(x)) else \
+        _table_money(x, currency)
 
 
 def money(x: float | None, currency: str = "GBP") -> str:
-    """A rounded amount for sentences (``-£14.06m``, ``£350k``), sign before the symbol."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    sym = _symbol(currency)
-    a = abs(x)
-    # the sign follows the rounded figure, so -0.3 is "£0", not "-£0"
-    shown = a / 1e6 if a >= 1e6 else (a / 1e3 if a >= 1e4 else a)
-    sign = "-" if x < 0 and round(shown, 2 if a >= 1e6 else 0) != 0 else ""
-    if a >= 1e6:
-        return f"{sign}{sym}{a / 1e6:,.2f}m"
-    if a >= 1e4:
-        return f"{sign}{sym}{a / 1e3:,.0f}k"
-    return f"{sign}{sym}{a:,.0f}"
+    """An amount for a sentence (the one formatter: ``-£14.06m``, ``£350k``)."""
+    return money_words(x, currency)
 
 
 def rate_words(x: float | None, currency: str = "GBP") -> str:
     """An hourly rate in pounds and pence: ``£15.79``."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{'-' if x < 0 else ''}{_symbol(currency)}{abs(x):,.2f}"
+    return rate(x, currency)
 
 
 def ratio(x: float | None) -> str:
-    return "n/a" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
+    return MISSING if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
 METHOD_WORDS = {"zero": "zero", "replacement_cost": "replacement cost",

@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from ..engine.draws import DrawsTable
+from ..formatting import money, percent, rate
 from ..voi import EVPPI_METHOD, UncertaintyResult
 from .page import csv_link, esc, plotly_div, render_page, table_html
 
@@ -28,10 +29,8 @@ _SAMPLE = 1000  # points per option on the plane: enough to see the cloud, small
 
 
 def _money(x: float, cur: str) -> str:
-    sign = "−" if x < 0 else ""
-    sym = "£" if cur == "GBP" else ""
-    tail = "" if sym else f" {cur}"
-    return f"{sign}{sym}{abs(x):,.0f}{tail}"
+    """The one formatter's table amount (kept under this name for the web routes)."""
+    return money(x, cur)
 
 
 def describe_input(name: str, labels: dict[str, str] | None = None) -> str:
@@ -72,15 +71,12 @@ def _name(lab, key: str) -> str:
 
 
 def _per_hour(x: float, cur: str) -> str:
-    sign = "−" if x < 0 else ""
-    sym = "£" if cur == "GBP" else ""
-    tail = "" if sym else f" {cur}"
-    return f"{sign}{sym}{abs(x):,.2f}{tail}"
+    return rate(x, cur)
 
 
 def pct(p: float) -> str:
     """A probability as a percentage: '61%', 'under 1%' (never a misleading '0%')."""
-    return "under 1%" if 0 < p < 0.005 else f"{p:.0%}"
+    return percent(p)
 
 
 def fits_of(d: dict, option: str) -> bool | None:

@@ -10,35 +10,25 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
+from .. import formatting as fmt
 from .security import CSRF_FIELD
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 def money(x: float | None, currency: str = "GBP") -> str:
-    if x is None or x != x:
-        return "–"
-    minus = "−" if x < 0 else ""
-    x = abs(x)
-    sign = "£" if currency == "GBP" else ""
-    tail = "" if sign else f" {currency}"
-    if x >= 1e6:
-        return f"{minus}{sign}{x / 1e6:,.2f}m{tail}"
-    if x >= 100 or x == 0 or float(x).is_integer():
-        return f"{minus}{sign}{x:,.0f}{tail}"
-    return f"{minus}{sign}{x:,.2f}{tail}"
+    """The one formatter's table amount (coproduce.formatting.money)."""
+    return fmt.money(x, currency)
 
 
 def qty(x: float | None) -> str:
-    if x is None:
-        return "–"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:,.3g}" if x else "0"
+    """The one formatter's quantity (coproduce.formatting.quantity)."""
+    return fmt.quantity(x)
 
 
 def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.0%}"
+    """The one formatter's share (coproduce.formatting.percent)."""
+    return fmt.percent(x)
 
 
 def quantity(value) -> str:
@@ -61,7 +51,9 @@ def cell(value) -> str:
     return "" if value is None else str(value)
 
 
-templates.env.filters.update(money=money, qty=qty, pct=pct, quantity=quantity)
+templates.env.filters.update(money=money, qty=qty, pct=pct, quantity=quantity,
+                             rate=fmt.rate, money_words=fmt.money_words, count=fmt.count,
+                             plural=fmt.plural)
 
 
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
