@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import BadInput
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -31,7 +33,7 @@ def _pd():  # pandas loads on first use: `import coproduce` stays quick
     return pandas
 
 
-class DrawsError(ValueError):
+class DrawsError(BadInput, ValueError):
     """A draws table (or file) that cannot be analysed; the message says which column."""
 
 

@@ -9,46 +9,24 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+
+from ..errors import BadInput, Issue
+
+__all__ = ["Issue", "ModelError", "did_you_mean", "format_path", "place_issue"]
 
 
-@dataclass(frozen=True)
-class Issue:
-    """One problem in an input: ``path`` is the field (``links[2].to``), ``line`` 1-based."""
+class ModelError(BadInput):
+    """An input file (a model, and the other files read the same way) could not be used;
+    ``issues`` lists every problem found. Part of the one error tree (:mod:`coproduce.errors`):
+    exit code 2, HTTP 422."""
 
-    path: str
-    message: str
-    line: int | None = None
-    file: str | None = None
-
-    def __str__(self) -> str:
-        where = ""
-        if self.file:
-            where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
-        elif self.line:
-            where = f"line {self.line}: "
-        return f"{where}{self.path}: {self.message}" if self.path else f"{where}{self.message}"
-
-    def to_dict(self) -> dict:
-        return {"path": self.path, "message": self.message, "line": self.line, "file": self.file}
-
-
-@dataclass
-class ModelError(Exception):
-    """An input could not be used; ``issues`` lists every problem found."""
-
-    issues: list[Issue] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        super().__init__(str(self))
+    def __init__(self, issues: Iterable[Issue] = ()) -> None:
+        super().__init__(list(issues))
 
     def __str__(self) -> str:
         n = len(self.issues)
         head = f"{n} problem{'s' if n != 1 else ''} found"
         return head + ":\n" + "\n".join(f"  {i}" for i in self.issues)
-
-    def to_dict(self) -> dict:
-        return {"error": "invalid input", "issues": [i.to_dict() for i in self.issues]}
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -25,10 +25,12 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from ..errors import BadInput
+
 __all__ = ["DaskExecutor", "InProcess", "ProcessPool", "SchedulerError", "executor"]
 
 
-class SchedulerError(ValueError):
+class SchedulerError(BadInput, ValueError):
     """A scheduler that cannot be used (a bad address, Dask not installed, none answering)."""
 
 

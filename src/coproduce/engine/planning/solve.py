@@ -21,14 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ...errors import BadInput, NoAnswer
 from .programme import RELAXABLE, Programme
 
 
-class PlanningError(ValueError):
+class PlanningError(BadInput, ValueError):
     """The programme cannot be set up as asked (an unknown outcome, a bad budget ...)."""
 
 
-class SolverFailed(PlanningError):
+class SolverFailed(NoAnswer, ValueError):
     """HiGHS stopped without an answer (numerical trouble, typically from amounts many orders
     of magnitude apart): the request was valid, the analysis could not be done."""
 
