@@ -3,6 +3,7 @@
     cp.voi.evpi(net_benefit)              # draws × options -> money per decision
     cp.voi.evppi(net_benefit, inputs)     # inputs: draws × k array or DataFrame -> money
     cp.voi.icers(costs, effects, names)   # frontier table (strong and extended dominance)
+    cp.voi.evsi(net_benefit, inputs, study="trial_binary", pars=[...], n=100)  # a study's worth
     cp.voi.analyse(draws_table, wtp)      # everything, as one UncertaintyResult
 
 Methods are listed in :data:`METHODS` (one registry, read by the CLI and the docs).
@@ -32,7 +33,8 @@ _LAZY = {
     "EVPPI_METHOD": "analysis", "UncertaintyResult": "analysis", "analyse": "analysis",
     "default_grid": "analysis", "evppi": "partial", "evppi_table": "partial",
     "SplineFit": "smoother", "fit_spline": "smoother", "TornadoBar": "oneway",
-    "tornado": "oneway", "sobol_first_order": "sobol",
+    "tornado": "oneway", "sobol_first_order": "sobol", "evsi": "evsi", "EvsiPoint": "evsi",
+    "STUDIES": "evsi",
 }
 
 
@@ -44,6 +46,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "EVPPI_METHOD",
+    "STUDIES",
+    "EvsiPoint",
     "GREEN_BOOK_RATE",
     "METHODS",
     "IcerRow",
@@ -58,6 +62,7 @@ __all__ = [
     "evpi",
     "evpi_curve",
     "evppi",
+    "evsi",
     "evppi_table",
     "fit_spline",
     "icers",

@@ -42,20 +42,28 @@ def fit_incremental(net_benefit: np.ndarray,
 
 
 def evppi(net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame | pd.Series,
-          refine: bool = False) -> float:
+          refine: bool | None = None, se: bool = False,
+          seed: int = 1) -> float | tuple[float, float]:
     """EVPPI of ``inputs`` taken together (draws × k, array or DataFrame), money per decision.
 
     ``net_benefit``: draws × options. With one column of ``inputs`` this is a single input's
     EVPPI; with several, the EVPPI of learning all of them at once (a group). ``refine``:
-    one smoothing parameter per input of a group (see :func:`.smoother.fit_spline`)."""
+    one smoothing parameter per input of a group, as ``mgcv``'s ``te()`` chooses them (the
+    default for groups: a shared one can oversmooth the input that matters and put a group
+    below its own member). ``se=True``: also its standard error from the regression's
+    uncertainty (coefficients drawn from their posterior, ``seed``), as ``(value, se)``."""
     nb = _nb(net_benefit)
     x = _inputs_matrix(inputs, nb.shape[0])
     keep = np.ptp(x, axis=0) > 0
     if not keep.any() or nb.shape[1] < 2:
-        return 0.0
+        return (0.0, 0.0) if se else 0.0
+    refine = bool(keep.sum() > 1) if refine is None else refine
     fit = fit_spline(x[:, keep], nb[:, 1:] - nb[:, :1], refine=refine)
     fitted = np.column_stack([np.zeros(nb.shape[0]), fit.fitted])
-    return float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0.0))
+    value = float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0.0))
+    if se:
+        return value, fit.value_se(np.random.default_rng(seed))
+    return value
 
 
 def evppi_table(net_benefit: np.ndarray, inputs: pd.DataFrame,

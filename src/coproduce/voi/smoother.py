@@ -105,6 +105,28 @@ class SplineFit:
     additive: bool
     coef: np.ndarray  # (p, n_outputs)
     fitted: np.ndarray  # (n, n_outputs)
+    # for standard errors: the design, and per output the posterior covariance of the
+    # coefficients as σ² Tᵀ diag(shrink) T (mgcv's Bayesian Vp at the chosen smoothing)
+    basis: np.ndarray | None = None
+    to_eigen: np.ndarray | None = None     # T (p × p)
+    shrink: np.ndarray | None = None       # (n_outputs × p)
+    sigma2: np.ndarray | None = None       # (n_outputs,)
+
+    def value_se(self, rng: np.random.Generator, samples: int = 200) -> float:
+        """Standard error of the value of information this fit implies (EVPPI or EVSI):
+        the spread of mean(max fitted) − max(mean fitted) over coefficient vectors drawn from
+        their posterior (Strong, Oakley & Brennan 2014, section 3.4). Money per decision."""
+        if self.basis is None or self.to_eigen is None or self.shrink is None \
+                or self.sigma2 is None:
+            raise ValueError("this fit kept no posterior: refit with fit_spline")
+        p, m = self.coef.shape
+        values = np.empty(samples)
+        for s in range(samples):
+            z = rng.standard_normal((p, m))
+            beta = self.coef + self.to_eigen.T @ (np.sqrt(self.shrink.T * self.sigma2) * z)
+            fitted = np.column_stack([np.zeros(self.basis.shape[0]), self.basis @ beta])
+            values[s] = fitted.max(axis=1).mean() - fitted.mean(axis=0).max()
+        return float(values.std(ddof=1))
 
     def design(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
@@ -167,7 +189,10 @@ class _Problem:
         score = np.where(edf < n - 1, n * rss / np.maximum(n - edf, 1e-300) ** 2, np.inf)
         k = np.argmin(score, axis=0)
         beta = self.t.T @ (shrink[k].T * w)
-        return beta, _GRID[k], score[k, np.arange(len(k))]
+        cols = np.arange(len(k))
+        self.last_shrink = shrink[k]                                   # m × p
+        self.last_sigma2 = rss[k, cols] / np.maximum(n - edf[k, 0], 1.0)
+        return beta, _GRID[k], score[k, cols]
 
     def solve(self, b: np.ndarray, yy: float,
               log_lam: np.ndarray) -> tuple[np.ndarray, float, float]:
@@ -252,4 +277,5 @@ def _fit_spline(x: np.ndarray, y: np.ndarray, refine: bool) -> SplineFit:
     problem = _Problem(design.T @ design, pens, n)
     coef = _gcv_fit(problem, design.T @ y, np.einsum("ij,ij->j", y, y), refine)
     return SplineFit(margins=tuple(margins), additive=additive, coef=coef,
-                     fitted=design @ coef)
+                     fitted=design @ coef, basis=design, to_eigen=problem.t,
+                     shrink=problem.last_shrink, sigma2=problem.last_sigma2)
