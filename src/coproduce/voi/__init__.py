@@ -46,10 +46,10 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "EVPPI_METHOD",
-    "STUDIES",
-    "EvsiPoint",
     "GREEN_BOOK_RATE",
     "METHODS",
+    "STUDIES",
+    "EvsiPoint",
     "IcerRow",
     "Method",
     "SplineFit",
@@ -62,8 +62,8 @@ __all__ = [
     "evpi",
     "evpi_curve",
     "evppi",
-    "evsi",
     "evppi_table",
+    "evsi",
     "fit_spline",
     "icers",
     "interval",
