@@ -113,3 +113,41 @@ def test_chemo_groups_are_never_worth_less_than_their_members(chemo_nb, chemo_pa
                  ["lambda_home", "lambda_hosp", "rate_longterm", "p_died"]):
         group, se = voi.evppi(nb, chemo_pars[cols], se=True)
         assert all(group >= voi.evppi(nb, chemo_pars[[c]]) - se for c in cols)
+
+
+def test_enbs_by_hand():
+    from coproduce.voi.enbs import best_size, enbs, pilot_sd
+    from coproduce.voi.evsi import EvsiPoint
+
+    # EVSI £10 and £14 per decision; 1,000 decisions a year for 3 years at 3.5%:
+    # 1000 × (1 + 1/1.035 + 1/1.035²) = 2,899.69; study £5,000 + £100 a participant
+    factor = 1000 * (1 + 1 / 1.035 + 1 / 1.035**2)
+    curve = enbs([EvsiPoint(50, 10.0, 1.0), EvsiPoint(200, 14.0, 1.0)], 1000, 3,
+                 fixed_cost=5000, cost_per_participant=100)
+    assert curve[0].enbs == pytest.approx(10 * factor - 10_000)
+    assert curve[1].enbs == pytest.approx(14 * factor - 25_000)
+    assert curve[0].low == pytest.approx(10 * factor - 10_000 - 1.959964 * factor)
+    assert best_size(curve).n == 50                     # 18,997 against 15,596
+    assert best_size(enbs([EvsiPoint(50, 1.0)], 10, 1, fixed_cost=100)) is None
+    assert pilot_sd(0.2, 3) == pytest.approx(0.2 * 10)  # grade 3: read as 100 participants
+
+
+def test_research_agenda_on_older_people():
+    from coproduce.voi.agenda import research_agenda
+
+    m = cp.load_model("example:older-people")
+    table = cp.simulate(m, ("independent_years", 40), draws=2000, seed=1)
+    nb = 30_000 * table.effect - table.cost
+    agenda = research_agenda(m, nb, table.inputs, population=1, horizon=5, fixed_cost=20_000,
+                             cost_per_participant=150, sizes=(50, 200, 800))
+    # only weakly evidenced links (grade 2 or below, or ungraded) appear, each once
+    assert set(agenda["grade"].dropna()) <= {1, 2}
+    assert len(agenda) == len(set(zip(agenda["from"], agenda["to"], strict=True)))
+    top = agenda.iloc[0]
+    # the loneliness effect of peer support groups is where evidence pays (EVPPI above)
+    assert (top["from"], top["to"]) == ("peer_support_groups", "loneliness_free_years")
+    assert top["best_enbs"] > 0 and top["evsi_at_best"] <= top["evppi"] * 1.05
+    # the study's cost is what was asked: £20,000 plus £150 a participant
+    assert top["cost"] == 20_000 + 150 * top["best_n"]
+    # a link whose EVPPI cannot repay the cheapest study gets no study
+    assert agenda["best_n"].isna().sum() >= len(agenda) - 2
