@@ -14,43 +14,79 @@ from typing import Any
 import yaml
 
 BLANK_ROWS = 3
+KEEP = object()  # a cell the form did not send: the stored value stays
 
 
 @dataclass(frozen=True)
 class Column:
     name: str
     label: str
-    kind: str = "text"      # text, quantity, bool, choice, int
+    kind: str = "text"  # text, quantity, bool, choice, int, paragraph
     hint: str = ""
 
 
 SECTIONS: dict[str, tuple[str, list[Column]]] = {
-    "interventions": ("Interventions", [
-        Column("id", "Id"), Column("label", "Label"), Column("unit", "Unit"),
-        Column("volume", "Volume now", "quantity"),
-        Column("capacity", "Capacity", "quantity", "upper limit on volume; blank for none"),
-        Column("source", "Source"), Column("notes", "Notes")]),
-    "inputs": ("Inputs of each intervention", [
-        Column("intervention", "Intervention", "choice"), Column("resource", "Resource", "choice"),
-        Column("kind", "Per", "choice"),
-        Column("quantity", "Quantity", "quantity")]),
-    "outcomes": ("Outcomes", [
-        Column("id", "Id"), Column("label", "Label"), Column("unit", "Unit"),
-        Column("final", "Final", "bool"), Column("complex", "Complex", "bool"),
-        Column("value", "Value per unit", "quantity",
-               "e.g. {fiscal: {nhs: 2600}, social: 1200}"),
-        Column("source", "Source"), Column("notes", "Notes")]),
-    "resources": ("Resources", [
-        Column("id", "Id"), Column("label", "Label"), Column("unit", "Unit"),
-        Column("sector", "Sector", "choice"), Column("agency", "Paying agency", "choice"),
-        Column("unit_cost", "Unit cost", "quantity"),
-        Column("available", "Available", "quantity", "a period; blank for no limit"),
-        Column("source", "Source")]),
-    "links": ("Links", [
-        Column("from", "From", "choice"), Column("to", "To", "choice"),
-        Column("effect", "Effect", "quantity", "per unit of the source"),
-        Column("evidence", "Evidence (1–5)", "int"), Column("contested", "Contested", "bool"),
-        Column("source", "Source"), Column("notes", "Notes")]),
+    "interventions": (
+        "Interventions",
+        [
+            Column("id", "Id"),
+            Column("label", "Label"),
+            Column("unit", "Unit"),
+            Column("volume", "Volume now", "quantity"),
+            Column("capacity", "Capacity", "quantity", "upper limit on volume; blank for none"),
+            Column("source", "Source", "paragraph"),
+            Column("notes", "Notes", "paragraph"),
+        ],
+    ),
+    "inputs": (
+        "Inputs of each intervention",
+        [
+            Column("intervention", "Intervention", "choice"),
+            Column("resource", "Resource", "choice"),
+            Column("kind", "Per", "choice"),
+            Column("quantity", "Quantity", "quantity"),
+        ],
+    ),
+    "outcomes": (
+        "Outcomes",
+        [
+            Column("id", "Id"),
+            Column("label", "Label"),
+            Column("unit", "Unit"),
+            Column("final", "Final", "bool"),
+            Column("complex", "Complex", "bool"),
+            Column(
+                "value", "Value per unit", "quantity", "e.g. {fiscal: {nhs: 2600}, social: 1200}"
+            ),
+            Column("source", "Source", "paragraph"),
+            Column("notes", "Notes", "paragraph"),
+        ],
+    ),
+    "resources": (
+        "Resources",
+        [
+            Column("id", "Id"),
+            Column("label", "Label"),
+            Column("unit", "Unit"),
+            Column("sector", "Sector", "choice"),
+            Column("agency", "Paying agency", "choice"),
+            Column("unit_cost", "Unit cost", "quantity"),
+            Column("available", "Available", "quantity", "a period; blank for no limit"),
+            Column("source", "Source", "paragraph"),
+        ],
+    ),
+    "links": (
+        "Links",
+        [
+            Column("from", "From", "choice"),
+            Column("to", "To", "choice"),
+            Column("effect", "Effect", "quantity", "per unit of the source"),
+            Column("evidence", "Evidence (1–5)", "int"),
+            Column("contested", "Contested", "bool"),
+            Column("source", "Source", "paragraph"),
+            Column("notes", "Notes", "paragraph"),
+        ],
+    ),
 }
 INPUT_KINDS = {"inputs": "unit of volume", "fixed_inputs": "period (fixed)"}
 
@@ -74,8 +110,15 @@ def rows_of(section: str, data: dict) -> list[dict[str, str]]:
         for iid, itv in (data.get("interventions") or {}).items():
             for kind in INPUT_KINDS:
                 for rid, q in (itv.get(kind) or {}).items():
-                    rows.append({"key": f"{iid}/{kind}/{rid}", "intervention": iid,
-                                 "resource": rid, "kind": kind, "quantity": cell_text(q)})
+                    rows.append(
+                        {
+                            "key": f"{iid}/{kind}/{rid}",
+                            "intervention": iid,
+                            "resource": rid,
+                            "kind": kind,
+                            "quantity": cell_text(q),
+                        }
+                    )
         return rows
     if section == "links":
         for k, lk in enumerate(data.get("links") or []):
@@ -84,8 +127,7 @@ def rows_of(section: str, data: dict) -> list[dict[str, str]]:
             rows.append(row)
         return rows
     for nid, entry in (data.get(section) or {}).items():
-        row = {c.name: cell_text(entry.get(c.name)) for c in SECTIONS[section][1]
-               if c.name != "id"}
+        row = {c.name: cell_text(entry.get(c.name)) for c in SECTIONS[section][1] if c.name != "id"}
         row["id"], row["key"] = nid, nid
         rows.append(row)
     return rows
@@ -95,19 +137,34 @@ def choices(section: str, data: dict) -> dict[str, list[tuple[str, str]]]:
     itv = list(data.get("interventions") or {})
     res = list(data.get("resources") or {})
     outs = list(data.get("outcomes") or {})
-    sectors = list(data.get("sectors") or ["public", "private", "third", "user", "community"])
-    label = {k: (v.get("label") or k) for s in ("interventions", "outcomes", "resources")
-             for k, v in (data.get(s) or {}).items()}
+    from ..model.schema import DEFAULT_SECTORS
 
-    def opts(ids: list[str]) -> list[tuple[str, str]]:
-        return [(i, label.get(i, i)) for i in ids]
+    sectors = data.get("sectors") or {k: {"label": s.label} for k, s in DEFAULT_SECTORS.items()}
+    agencies = data.get("agencies") or {}
+    label = {
+        k: ((v or {}).get("label") or k.replace("_", " "))
+        for s in ("interventions", "outcomes", "resources")
+        for k, v in (data.get(s) or {}).items()
+    }
+    label.update(
+        {
+            k: ((v or {}).get("label") or k.replace("_", " "))
+            for d in (sectors, agencies)
+            for k, v in d.items()
+        }
+    )
+
+    def opts(ids) -> list[tuple[str, str]]:
+        return [(i, label.get(i, i.replace("_", " "))) for i in ids]
 
     return {
-        "intervention": opts(itv), "resource": opts(res),
+        "intervention": opts(itv),
+        "resource": opts(res),
         "kind": list(INPUT_KINDS.items()),
-        "sector": [(s, s) for s in sectors],
-        "agency": [("", "—"), *[(a, a) for a in (data.get("agencies") or {})]],
-        "from": opts(itv + outs), "to": opts(outs),
+        "sector": opts(sectors),
+        "agency": [("", "none"), *opts(agencies)],
+        "from": opts(itv + outs),
+        "to": opts(outs),
     }
 
 
@@ -127,8 +184,11 @@ def _parse(col: Column, text: str, row: int) -> Any:
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
-            raise CellError(row, col.name, "write a number, or a distribution such as "
-                                           "{dist: normal, mean: 10, sd: 2}") from None
+            raise CellError(
+                row,
+                col.name,
+                "write a number, or a distribution such as {dist: normal, mean: 10, sd: 2}",
+            ) from None
         if isinstance(value, str):
             raise CellError(row, col.name, f"'{text}' is not a number")
         return value
@@ -150,11 +210,17 @@ def read_form(section: str, form: dict[str, str]) -> list[dict[str, Any]]:
         if form.get(f"r{k}-delete"):
             continue
         raw = {c.name: form.get(f"r{k}-{c.name}", "") for c in cols}
-        if not any(v.strip() for c, v in zip(cols, raw.values(), strict=True)
-                   if c.kind != "bool" and c.name not in ("kind", "sector", "agency")):
+        if not any(
+            v.strip()
+            for c, v in zip(cols, raw.values(), strict=True)
+            if c.kind != "bool" and c.name not in ("kind", "sector", "agency")
+        ):
             continue  # an unused blank row
         row: dict[str, Any] = {"_row": k, "_key": form.get(f"r{k}-key", "")}
         for c in cols:
+            if c.kind == "paragraph" and f"r{k}-{c.name}" not in form:
+                row[c.name] = KEEP  # a text the form did not send is kept, not erased
+                continue
             try:
                 row[c.name] = _parse(c, raw[c.name], k)
             except CellError as exc:
@@ -171,8 +237,9 @@ class CellErrors(ValueError):
         self.errors = errors
 
 
-def apply_rows(section: str, data: dict, rows: list[dict[str, Any]]
-               ) -> tuple[dict, dict[str, tuple[int, str]]]:
+def apply_rows(
+    section: str, data: dict, rows: list[dict[str, Any]]
+) -> tuple[dict, dict[str, tuple[int, str]]]:
     """New model data with the section replaced by ``rows``, and a map from issue paths
     (``interventions.x.volume``) to (form row, column) so errors land on their cell."""
     new = copy.deepcopy(data)
@@ -180,8 +247,16 @@ def apply_rows(section: str, data: dict, rows: list[dict[str, Any]]
     cols = [c.name for c in SECTIONS[section][1]]
     if section == "links":
         links = []
+        stored = data.get("links") or []
         for row in rows:
-            entry = {c: row[c] for c in cols if row.get(c) not in (None, False)}
+            key = str(row.get("_key", ""))
+            old_link = stored[int(key)] if key.isdigit() and int(key) < len(stored) else {}
+            entry = {
+                c: (old_link.get(c) if row.get(c) is KEEP else row[c])
+                for c in cols
+                if not _empty(row.get(c))
+            }
+            entry = {c: x for c, x in entry.items() if x is not None}
             for c in cols:
                 places[f"links[{len(links)}].{c}"] = (row["_row"], c)
             places[f"links[{len(links)}]"] = (row["_row"], "effect")
@@ -208,9 +283,9 @@ def apply_rows(section: str, data: dict, rows: list[dict[str, Any]]
         nid = row.get("id") or ""
         entry = dict(old.get(row["_key"], {})) if row["_key"] in old else {}
         for c in cols:
-            if c == "id":
+            if c == "id" or row.get(c) is KEEP:
                 continue
-            if row.get(c) in (None, False):
+            if _empty(row.get(c)):
                 entry.pop(c, None)
             else:
                 entry[c] = row[c]
@@ -224,6 +299,12 @@ def apply_rows(section: str, data: dict, rows: list[dict[str, Any]]
             entry.setdefault("inputs", (old.get(nid) or {}).get("inputs", {}))
     new[section] = entries
     return new, places
+
+
+def _empty(value: Any) -> bool:
+    """A cell that leaves its field out of the model: blank, or an unticked box (a 0 is a
+    value: a capacity of 0 is not "no limit")."""
+    return value is None or value is False
 
 
 def place_of(path: str, places: dict[str, tuple[int, str]]) -> tuple[int, str] | None:

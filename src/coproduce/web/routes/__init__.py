@@ -22,6 +22,19 @@ def include_all(app: FastAPI) -> None:
         uncertainty,
     )
 
-    for module in (assets, auth, models, edit, backwards, evaluate, uncertainty, planning,
-                   appraisal, survey, runs, admin, api):
+    for module in (
+        assets,
+        auth,
+        models,
+        edit,
+        backwards,
+        evaluate,
+        uncertainty,
+        planning,
+        appraisal,
+        survey,
+        runs,
+        admin,
+        api,
+    ):
         app.include_router(module.router)

@@ -25,35 +25,93 @@ def users(request: Request, c: Caller = Depends(reader("admin"))):
 
 
 @router.post("/admin/users")
-def add_user(request: Request, email: str = Form(...), name: str = Form(""),
-             role: str = Form("viewer"), password: str = Form(...),
-             c: Caller = Depends(admin)):
+def add_user(
+    request: Request,
+    email: str = Form(...),
+    name: str = Form(""),
+    role: str = Form("viewer"),
+    password: str = Form(...),
+    c: Caller = Depends(admin),
+):
     store = request.app.state.store
     c.actor.require("admin")
     try:
         store.create_user(_org_slug(store, c.actor), email, password, role, name, by=c.actor)
     except ModelError as exc:
-        return render(request, "users.html", status_code=422, users=store.list_users(c.actor),
-                      issues=exc.issues)
+        return render(
+            request,
+            "users.html",
+            status_code=422,
+            users=store.list_users(c.actor),
+            issues=exc.issues,
+        )
     return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/admin/users/{user_id}")
-def change_user(request: Request, user_id: int, role: str = Form(...),
-                active: str = Form(""), c: Caller = Depends(admin)):
+def change_user(
+    request: Request,
+    user_id: int,
+    role: str = Form(...),
+    active: str = Form(""),
+    c: Caller = Depends(admin),
+):
     request.app.state.store.set_role(c.actor, user_id, role, bool(active))
     return RedirectResponse("/admin/users", status_code=303)
 
 
+ACTION_WORDS = {
+    "org.create": "created the organisation",
+    "user.create": "added a user",
+    "user.reset_password": "reset a password",
+    "user.role": "changed a user's role",
+    "session.open": "signed in",
+    "token.create": "created an API token",
+    "token.revoke": "revoked an API token",
+    "model.create": "added a strategy map",
+    "model.edit": "saved a new version",
+    "model.rename": "renamed a map",
+    "model.delete": "deleted a map",
+    "run.create": "started a run",
+    "run.cancel": "cancelled a run",
+}
+DETAIL_WORDS = {"kind": "analysis", "source": "from", "from": "was", "to": "now"}
+
+
+def detail_words(action: str, detail: dict) -> str:
+    """An audit entry's details in words (an analysis by its title, yes/no for flags)."""
+    from .models import examples
+    from .runs import analysis_title
+
+    parts = []
+    for k, v in (detail or {}).items():
+        if k == "kind":
+            v = analysis_title(str(v))
+        elif isinstance(v, bool):
+            v = "yes" if v else "no"
+        elif k == "source" and isinstance(v, str) and v.startswith("example:"):
+            name = v[len("example:") :]
+            v = f"the bundled example “{examples().get(name, name)}”"
+        parts.append(f"{DETAIL_WORDS.get(k, k.replace('_', ' '))}: {v}")
+    return "; ".join(parts)
+
+
 @router.get("/admin/audit")
 def audit(request: Request, c: Caller = Depends(reader("admin"))):
-    return render(request, "audit.html", entries=request.app.state.store.audit_log(c.actor))
+    return render(
+        request,
+        "audit.html",
+        entries=request.app.state.store.audit_log(c.actor),
+        action_words=ACTION_WORDS,
+        detail_words=detail_words,
+    )
 
 
 @router.get("/tokens")
 def tokens(request: Request, c: Caller = Depends(caller)):
-    return render(request, "tokens.html", tokens=request.app.state.store.list_tokens(c.actor),
-                  new_token=None)
+    return render(
+        request, "tokens.html", tokens=request.app.state.store.list_tokens(c.actor), new_token=None
+    )
 
 
 @router.post("/tokens")

@@ -65,10 +65,18 @@ class MapRequest(BaseModel):
     by: Literal["full", "public"] = "full"
     paths: int = Field(10, ge=1, le=100)
     scenario: str = Field("", max_length=200)
-    time_value: str = Field("", max_length=64, description="a valuation of users' and "
-                            "communities' time named in the model, zero, or as_stated")
-    min_evidence: int | None = Field(None, ge=1, le=5, description="also map without links "
-                                     "graded below this and say whether the leader survives")
+    time_value: str = Field(
+        "",
+        max_length=64,
+        description="a valuation of users' and "
+        "communities' time named in the model, zero, or as_stated",
+    )
+    min_evidence: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="also map without links graded below this and say whether the leader survives",
+    )
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 
@@ -84,29 +92,45 @@ class UncertaintyRequest(BaseModel):
     draws: int = Field(2_000, description="Monte Carlo draws, 2 to 20,000")
     seed: int = Field(1, description="random seed, 0 to 2,147,483,647")
     mode: Literal["target", "spend", "scenarios"] = Field(
-        "target", description="options: scaled to the target, the same public spend, or the "
-        "model's scenarios as portfolios")
+        "target",
+        description="options: scaled to the target, the same public spend, or the "
+        "model's scenarios as portfolios",
+    )
     spend: float | None = Field(None, description="public spend per option (mode 'spend')")
     evidence_priors: bool = False
-    time_value: str | None = Field(None, max_length=64, description="a valuation of users' and "
-                                   "communities' time named in the model, zero, or as_stated")
+    time_value: str | None = Field(
+        None,
+        max_length=64,
+        description="a valuation of users' and "
+        "communities' time named in the model, zero, or as_stated",
+    )
     time_value_per_hour: float | None = Field(None, ge=0, le=1e6)
-    min_evidence: int | None = Field(None, ge=1, le=5, description="also run without links "
-                                     "graded below this and say whether the answer survives")
+    min_evidence: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="also run without links graded below this and say whether the answer survives",
+    )
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 
 class PlanRequest(BaseModel):
     targets: dict[str, float] | None = Field(
-        None, description="{outcome: amount}; default the model's targets (none with a budget)")
+        None, description="{outcome: amount}; default the model's targets (none with a budget)"
+    )
     objective: Literal["public", "full"] = "public"
     budget: float | None = Field(None, description="public budget: the most value within it")
     frontier: int = Field(0, description="0, or 2 to 50 points of value against budget")
     targets_as: Literal["increase", "total"] = Field(
-        "increase", description="targets are increases over what today's services achieve, "
-        "or total levels")
-    time_value: str | None = Field(None, max_length=64, description="a valuation of users' and "
-                                   "communities' time named in the model, zero, or as_stated")
+        "increase",
+        description="targets are increases over what today's services achieve, or total levels",
+    )
+    time_value: str | None = Field(
+        None,
+        max_length=64,
+        description="a valuation of users' and "
+        "communities' time named in the model, zero, or as_stated",
+    )
     time_value_per_hour: float | None = Field(None, ge=0, le=1e6)
     min_evidence: int | None = Field(None, ge=1, le=5)
     version: int | None = Field(None, ge=1, description="default: the latest")
@@ -167,10 +191,21 @@ class Me(BaseModel):
 
 def _run_info(run) -> RunInfo:
     inputs = {k: v for k, v in run.inputs.items() if k != "data"}
-    return RunInfo(id=run.id, kind=run.kind, status=run.status, progress=run.progress,
-                   stage=run.stage, model_version_id=run.model_version_id, inputs=inputs,
-                   scenario=run.scenario, seed=run.seed, created_at=run.created_at,
-                   finished_at=run.finished_at, error=run.error, result=run.result)
+    return RunInfo(
+        id=run.id,
+        kind=run.kind,
+        status=run.status,
+        progress=run.progress,
+        stage=run.stage,
+        model_version_id=run.model_version_id,
+        inputs=inputs,
+        scenario=run.scenario,
+        seed=run.seed,
+        created_at=run.created_at,
+        finished_at=run.finished_at,
+        error=run.error,
+        result=run.result,
+    )
 
 
 def _store(request: Request):
@@ -179,18 +214,25 @@ def _store(request: Request):
 
 @router.get("/me", response_model=Me)
 def me(c: Caller = Depends(caller)):
-    return Me(email=c.actor.email, name=c.actor.name, role=c.actor.role,
-              organisation=c.actor.org_name)
+    return Me(
+        email=c.actor.email, name=c.actor.name, role=c.actor.role, organisation=c.actor.org_name
+    )
 
 
 @router.get("/models", response_model=list[ModelSummary])
 def list_models(request: Request, c: Caller = Depends(caller)):
-    return [ModelSummary(id=m.id, name=m.name, head=m.head, updated_at=m.updated_at)
-            for m in _store(request).list_models(c.actor)]
+    return [
+        ModelSummary(id=m.id, name=m.name, head=m.head, updated_at=m.updated_at)
+        for m in _store(request).list_models(c.actor)
+    ]
 
 
-@router.post("/models", response_model=Created, status_code=201,
-             responses={422: {"description": "invalid model: every problem, located"}})
+@router.post(
+    "/models",
+    response_model=Created,
+    status_code=201,
+    responses={422: {"description": "invalid model: every problem, located"}},
+)
 def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
     """Store a new model (validated first: nothing is stored when it is invalid)."""
     m, v = _store(request).create_model(c.actor, body.name, body.model, source="api")
@@ -201,38 +243,56 @@ def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst))
 def get_model(request: Request, model_id: int, c: Caller = Depends(caller)):
     store = _store(request)
     m = store.get_model(c.actor, model_id)
-    vs = [VersionInfo(number=v.number, message=v.message, source=v.source,
-                      created_at=v.created_at) for v in store.list_versions(c.actor, model_id)]
+    vs = [
+        VersionInfo(number=v.number, message=v.message, source=v.source, created_at=v.created_at)
+        for v in store.list_versions(c.actor, model_id)
+    ]
     return ModelDetail(id=m.id, name=m.name, head=m.head, updated_at=m.updated_at, versions=vs)
 
 
 @router.get("/models/{model_id}/versions/{number}", response_model=VersionData)
 def get_version(request: Request, model_id: int, number: int, c: Caller = Depends(caller)):
     v = _store(request).get_version(c.actor, model_id, number)
-    return VersionData(number=v.number, message=v.message, source=v.source,
-                       created_at=v.created_at, data=v.data)
+    return VersionData(
+        number=v.number, message=v.message, source=v.source, created_at=v.created_at, data=v.data
+    )
 
 
-@router.post("/models/{model_id}/versions", response_model=Created, status_code=201,
-             responses={409: {"description": "the model moved on since base_version"},
-                        422: {"description": "invalid model"}})
-def save_version(request: Request, model_id: int, body: NewVersion,
-                 c: Caller = Depends(analyst)):
+@router.post(
+    "/models/{model_id}/versions",
+    response_model=Created,
+    status_code=201,
+    responses={
+        409: {"description": "the model moved on since base_version"},
+        422: {"description": "invalid model"},
+    },
+)
+def save_version(request: Request, model_id: int, body: NewVersion, c: Caller = Depends(analyst)):
     """Save the next version; refused with 409 if ``base_version`` is not the latest."""
     store = _store(request)
-    v = store.save_version(c.actor, model_id, body.model, base=body.base_version,
-                           message=body.message)
+    v = store.save_version(
+        c.actor, model_id, body.model, base=body.base_version, message=body.message
+    )
     return Created(id=model_id, name=store.get_model(c.actor, model_id).name, version=v.number)
 
 
 @router.get("/models/{model_id}/diff")
-def diff(request: Request, model_id: int, a: int = Query(ge=1), b: int = Query(ge=1),
-         c: Caller = Depends(caller)) -> dict[str, Any]:
+def diff(
+    request: Request,
+    model_id: int,
+    a: int = Query(ge=1),
+    b: int = Query(ge=1),
+    c: Caller = Depends(caller),
+) -> dict[str, Any]:
     store = _store(request)
     va, vb = store.get_version(c.actor, model_id, a), store.get_version(c.actor, model_id, b)
     changes = diff_models(va.data, vb.data)
-    return {"from": a, "to": b, "changes": [ch.to_dict() for ch in changes],
-            "sentences": [ch.sentence() for ch in changes]}
+    return {
+        "from": a,
+        "to": b,
+        "changes": [ch.to_dict() for ch in changes],
+        "sentences": [ch.sentence() for ch in changes],
+    }
 
 
 def _finished(request: Request, c: Caller, run) -> JSONResponse:
@@ -241,42 +301,72 @@ def _finished(request: Request, c: Caller, run) -> JSONResponse:
     return JSONResponse(_run_info(run).model_dump(mode="json"), status_code=code)
 
 
-@router.post("/models/{model_id}/map", response_model=RunInfo,
-             responses={202: {"description": "still running: poll /api/runs/{id}"}})
-def map_backwards(request: Request, model_id: int, body: MapRequest,
-                  c: Caller = Depends(analyst)):
+@router.post(
+    "/models/{model_id}/map",
+    response_model=RunInfo,
+    responses={202: {"description": "still running: poll /api/runs/{id}"}},
+)
+def map_backwards(request: Request, model_id: int, body: MapRequest, c: Caller = Depends(analyst)):
     """Backwards mapping; ``result`` is exactly what ``coproduce map --json`` prints."""
-    run = backwards.start(request, c, model_id, body.version, body.outcome, body.amount,
-                          body.by, body.scenario, body.paths, time_value=body.time_value,
-                          min_evidence=body.min_evidence)
+    run = backwards.start(
+        request,
+        c,
+        model_id,
+        body.version,
+        body.outcome,
+        body.amount,
+        body.by,
+        body.scenario,
+        body.paths,
+        time_value=body.time_value,
+        min_evidence=body.min_evidence,
+    )
     return _finished(request, c, run)
 
 
-@router.post("/models/{model_id}/evaluate", response_model=RunInfo,
-             responses={202: {"description": "still running: poll /api/runs/{id}"}})
-def evaluate(request: Request, model_id: int, body: EvaluateRequest,
-             c: Caller = Depends(analyst)):
+@router.post(
+    "/models/{model_id}/evaluate",
+    response_model=RunInfo,
+    responses={202: {"description": "still running: poll /api/runs/{id}"}},
+)
+def evaluate(request: Request, model_id: int, body: EvaluateRequest, c: Caller = Depends(analyst)):
     """Evaluation at given volumes; ``result`` is what ``coproduce evaluate --json`` prints."""
     store = _store(request)
     m = store.get_model(c.actor, model_id)
     v = store.get_version(c.actor, model_id, body.version)
     model, _cm = loaded(v)
-    bad = [Issue(f"volumes.{k}", "unknown intervention" if k not in model.interventions
-                 else "cannot be negative") for k, x in body.volumes.items()
-           if k not in model.interventions or not x >= 0]
+    bad = [
+        Issue(
+            f"volumes.{k}",
+            "unknown intervention" if k not in model.interventions else "cannot be negative",
+        )
+        for k, x in body.volumes.items()
+        if k not in model.interventions or not x >= 0
+    ]
     if bad:
         raise ModelError(bad)
-    run = store.create_run(c.actor, "evaluate", {"volumes": body.volumes, "model_name": m.name,
-                                                 "version": v.number}, model_version_id=v.id)
+    run = store.create_run(
+        c.actor,
+        "evaluate",
+        {"volumes": body.volumes, "model_name": m.name, "version": v.number},
+        model_version_id=v.id,
+    )
     request.app.state.worker.run_now(run.id)
     return _finished(request, c, run)
 
 
-@router.post("/models/{model_id}/uncertainty", response_model=RunInfo, status_code=202,
-             responses={200: {"description": "finished within half a second"},
-                        422: {"description": "invalid input, each issue naming its field"}})
-def uncertainty_run(request: Request, model_id: int, body: UncertaintyRequest,
-                    c: Caller = Depends(analyst)):
+@router.post(
+    "/models/{model_id}/uncertainty",
+    response_model=RunInfo,
+    status_code=202,
+    responses={
+        200: {"description": "finished within half a second"},
+        422: {"description": "invalid input, each issue naming its field"},
+    },
+)
+def uncertainty_run(
+    request: Request, model_id: int, body: UncertaintyRequest, c: Caller = Depends(analyst)
+):
     """Monte Carlo uncertainty and value of information in the background; ``result`` is what
     ``coproduce uncertainty --json`` prints (poll ``/api/runs/{id}``)."""
     inputs = body.model_dump(exclude={"version"})
@@ -284,9 +374,14 @@ def uncertainty_run(request: Request, model_id: int, body: UncertaintyRequest,
     return _finished(request, c, run)
 
 
-@router.post("/models/{model_id}/plan", response_model=RunInfo,
-             responses={202: {"description": "still running: poll /api/runs/{id}"},
-                        422: {"description": "invalid input, each issue naming its field"}})
+@router.post(
+    "/models/{model_id}/plan",
+    response_model=RunInfo,
+    responses={
+        202: {"description": "still running: poll /api/runs/{id}"},
+        422: {"description": "invalid input, each issue naming its field"},
+    },
+)
 def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Depends(analyst)):
     """Planning; ``result`` is what ``coproduce plan --json`` prints (an infeasible plan is a
     finished run whose result has ``status`` infeasible and ``relaxation``)."""
@@ -297,12 +392,22 @@ def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Dep
     targets = body.targets
     if targets is None:
         targets = {} if body.budget is not None else dict(model.targets)
-    run = planning.start(request, c, m.id, v.number,
-                         {"targets": targets, "objective": body.objective,
-                          "budget": body.budget, "frontier": body.frontier,
-                          "targets_as": body.targets_as, "time_value": body.time_value,
-                          "time_value_per_hour": body.time_value_per_hour,
-                          "min_evidence": body.min_evidence})
+    run = planning.start(
+        request,
+        c,
+        m.id,
+        v.number,
+        {
+            "targets": targets,
+            "objective": body.objective,
+            "budget": body.budget,
+            "frontier": body.frontier,
+            "targets_as": body.targets_as,
+            "time_value": body.time_value,
+            "time_value_per_hour": body.time_value_per_hour,
+            "min_evidence": body.min_evidence,
+        },
+    )
     return _finished(request, c, run)
 
 
@@ -332,10 +437,16 @@ def survey(request: Request, body: SurveyRequest, c: Caller = Depends(analyst)):
 
 
 @router.get("/runs", response_model=list[RunInfo])
-def runs(request: Request, kind: str | None = Query(None, max_length=32),
-         limit: int = Query(50, ge=1, le=500), c: Caller = Depends(caller)):
-    return [_run_info(r).model_copy(update={"result": None})
-            for r in _store(request).list_runs(c.actor, kind=kind, limit=limit)]
+def runs(
+    request: Request,
+    kind: str | None = Query(None, max_length=32),
+    limit: int = Query(50, ge=1, le=500),
+    c: Caller = Depends(caller),
+):
+    return [
+        _run_info(r).model_copy(update={"result": None})
+        for r in _store(request).list_runs(c.actor, kind=kind, limit=limit)
+    ]
 
 
 @router.get("/runs/{run_id}", response_model=RunInfo)
@@ -350,15 +461,18 @@ def cancel(request: Request, run_id: int, c: Caller = Depends(analyst)):
 
 @router.get("/tokens", response_model=list[TokenInfo])
 def tokens(request: Request, c: Caller = Depends(caller)):
-    return [TokenInfo.model_validate(t, from_attributes=True)
-            for t in _store(request).list_tokens(c.actor)]
+    return [
+        TokenInfo.model_validate(t, from_attributes=True)
+        for t in _store(request).list_tokens(c.actor)
+    ]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
 def new_token(request: Request, body: NewToken, c: Caller = Depends(checked_caller)):
     tok, plain = _store(request).create_token(c.actor, body.name)
-    return TokenCreated(token=plain, **TokenInfo.model_validate(
-        tok, from_attributes=True).model_dump())
+    return TokenCreated(
+        token=plain, **TokenInfo.model_validate(tok, from_attributes=True).model_dump()
+    )
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
@@ -370,8 +484,11 @@ def revoke(request: Request, token_id: int, c: Caller = Depends(checked_caller))
 def examples(c: Caller = Depends(caller)) -> dict[str, list[str]]:
     from ...model import example_names
 
-    return {"models": example_names(), "appraisals": ["falls-prevention", "balsall-heath"],
-            "surveys": ["five-nation"]}
+    return {
+        "models": example_names(),
+        "appraisals": ["falls-prevention", "balsall-heath"],
+        "surveys": ["five-nation"],
+    }
 
 
 __all__ = ["router"]

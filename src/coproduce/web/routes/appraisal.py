@@ -4,6 +4,7 @@ background (Monte Carlo when draws > 0), with the HTML report of ``coproduce cba
 from __future__ import annotations
 
 import io
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
@@ -26,14 +27,24 @@ def _appraise(ctx: RunContext):
 
     i = ctx.inputs
     source = i["data"] if i.get("data") is not None else f"example:{i['example']}"
-    return appraise(source, draws=int(i.get("draws", 0)), seed=ctx.seed,
-                    time_valuation=i.get("time_valuation") or None)
+    return appraise(
+        source,
+        draws=int(i.get("draws", 0)),
+        seed=ctx.seed,
+        time_valuation=i.get("time_valuation") or None,
+    )
 
 
 def compute(ctx: RunContext) -> dict[str, Any]:
-    ctx.progress(0.1, "appraising the options" + (
-        f" with {int(ctx.inputs.get('draws', 0)):,} Monte Carlo draws"
-        if ctx.inputs.get("draws") else ""))
+    ctx.progress(
+        0.1,
+        "appraising the options"
+        + (
+            f" with {int(ctx.inputs.get('draws', 0)):,} Monte Carlo draws"
+            if ctx.inputs.get("draws")
+            else ""
+        ),
+    )
     result = _appraise(ctx)
     ctx.progress(0.95, "storing the result")
     return result.to_dict()
@@ -65,41 +76,112 @@ def headline_frame(result: dict) -> pd.DataFrame:
         if isinstance(year, int) and 0 <= year < len(labels):
             year = labels[year]  # the result counts years from 0; people read calendar years
         pv = o.get("pv_benefits", {})
-        rows.append({"option": o.get("label") or name, "pv_costs": o.get("pv_costs"),
-                     "pv_fiscal_benefits": pv.get("fiscal"),
-                     "pv_economic_benefits": pv.get("economic"),
-                     "pv_social_benefits": pv.get("social"),
-                     "npv_public_value": o.get("npv_public_value"),
-                     "benefit_cost_ratio": o.get("benefit_cost_ratio"),
-                     "fiscal_roi": o.get("fiscal_roi"),
-                     "payback_year": year})
+        rows.append(
+            {
+                "option": o.get("label") or name,
+                "pv_costs": o.get("pv_costs"),
+                "pv_fiscal_benefits": pv.get("fiscal"),
+                "pv_economic_benefits": pv.get("economic"),
+                "pv_social_benefits": pv.get("social"),
+                "npv_public_value": o.get("npv_public_value"),
+                "benefit_cost_ratio": o.get("benefit_cost_ratio"),
+                "fiscal_roi": o.get("fiscal_roi"),
+                "payback_year": year,
+            }
+        )
     return pd.DataFrame(rows)
 
 
-CSV_TABLES = {"headline": headline_frame}
+def by_agency_frame(result: dict) -> pd.DataFrame:
+    """Each option and agency: present value of the costs it bears and of the fiscal
+    benefits it gains (who pays and who gains)."""
+    agencies = result.get("agencies") or {}
+    rows = [
+        {
+            "option": o.get("label") or name,
+            "agency": (agencies.get(a) or {}).get("label") or a.replace("_", " "),
+            "pv_costs": x.get("pv_costs", 0.0),
+            "pv_fiscal_benefits": x.get("pv_fiscal_benefits", 0.0),
+            "net": x.get("pv_fiscal_benefits", 0.0) - x.get("pv_costs", 0.0),
+        }
+        for name, o in result["options"].items()
+        for a, x in (o.get("by_agency") or {}).items()
+        if x.get("pv_costs") or x.get("pv_fiscal_benefits")
+    ]
+    return pd.DataFrame(rows, columns=["option", "agency", "pv_costs", "pv_fiscal_benefits", "net"])
+
+
+CSV_TABLES = {"headline": headline_frame, "who-pays-who-gains": by_agency_frame}
+
+
+@lru_cache(maxsize=8)
+def example_title(name: str) -> str:
+    """The title of a bundled appraisal (its file's name), for drop-downs and run lists."""
+    from ...appraisal.loading import load_appraisal
+
+    try:
+        return load_appraisal(f"example:{name}").data.name
+    except Exception:  # an example that no longer loads is still named
+        return name.replace("-", " ")
+
+
+def input_words(i: dict[str, Any], _model) -> list[str]:
+    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
+    from ... import formatting as fmt
+
+    words = [
+        f"uploaded file “{i['file']}”"
+        if i.get("file")
+        else f"bundled appraisal “{example_title(i['example'])}”"
+    ]
+    draws = int(i.get("draws") or 0)
+    words.append(f"{fmt.count(draws, 'Monte Carlo draw')}" if draws else "central case only")
+    return words
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
-    return {"headline": headline_frame(result)}
+    return {"headline": headline_frame(result), "by_agency": by_agency_frame(result)}
 
 
-register(Analysis(kind="appraisal", title="Cost-benefit appraisal", compute=compute,
-                  template="run_appraisal.html", view=view, needs_model=False,
-                  reports=(Report("html", "text/html", html_report),
-                           Report("xlsx", "application/vnd.openxmlformats-officedocument."
-                                  "spreadsheetml.sheet", xlsx_report))))
+register(
+    Analysis(
+        kind="appraisal",
+        title="Cost-benefit appraisal",
+        compute=compute,
+        template="run_appraisal.html",
+        view=view,
+        needs_model=False,
+        reports=(
+            Report("html", "text/html", html_report),
+            Report(
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                xlsx_report,
+            ),
+        ),
+    )
+)
+
+
+def _examples() -> dict[str, str]:
+    return {e: example_title(e) for e in EXAMPLES}
 
 
 @router.get("/appraisals")
 def appraisals(request: Request, c: Caller = Depends(caller)):
     runs = request.app.state.store.list_runs(c.actor, kind="appraisal")
-    return render(request, "appraisals.html", examples=EXAMPLES, runs=runs, issues=None)
+    return render(request, "appraisals.html", examples=_examples(), runs=runs, issues=None)
 
 
 @router.post("/appraisals")
-async def start(request: Request, example: str = Form(""), draws: int = Form(0),
-                seed: int = Form(1), file: UploadFile | None = File(None),
-                c: Caller = Depends(analyst)):
+async def start(
+    request: Request,
+    example: str = Form(""),
+    draws: int = Form(0),
+    seed: int = Form(1),
+    file: UploadFile | None = File(None),
+    c: Caller = Depends(analyst),
+):
     store = request.app.state.store
     c.actor.require("analyst")
     issues = []
@@ -124,10 +206,19 @@ async def start(request: Request, example: str = Form(""), draws: int = Form(0),
             issues.extend(exc.issues)
     if issues:
         runs = store.list_runs(c.actor, kind="appraisal")
-        return render(request, "appraisals.html", status_code=422, examples=EXAMPLES,
-                      runs=runs, issues=issues)
-    inputs = {"example": example if data is None else "", "draws": draws,
-              "file": file.filename if data is not None else ""}
+        return render(
+            request,
+            "appraisals.html",
+            status_code=422,
+            examples=_examples(),
+            runs=runs,
+            issues=issues,
+        )
+    inputs = {
+        "example": example if data is None else "",
+        "draws": draws,
+        "file": file.filename if data is not None else "",
+    }
     if data is not None:
         inputs["data"] = data
     run = store.create_run(c.actor, "appraisal", inputs, seed=seed)

@@ -20,13 +20,27 @@ from ..templating import render
 router = APIRouter(include_in_schema=False)
 
 
-def _login_page(request: Request, *, next_: str, email: str = "", error: str = "",
-                status: int = 200):
+def _login_page(
+    request: Request, *, next_: str, email: str = "", error: str = "", status: int = 200
+):
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
-    resp = render(request, "login.html", status_code=status, next=safe_next(next_), email=email,
-                  error=error, login_csrf=token)
-    resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
-                    secure=request.app.state.secure_cookies, path="/login")
+    resp = render(
+        request,
+        "login.html",
+        status_code=status,
+        next=safe_next(next_),
+        email=email,
+        error=error,
+        login_csrf=token,
+    )
+    resp.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.secure_cookies,
+        path="/login",
+    )
     return resp
 
 
@@ -38,23 +52,45 @@ def login_form(request: Request, next: str = "/"):
 
 
 @router.post("/login")
-def login(request: Request, email: str = Form(""), password: str = Form(""),
-          next: str = Form("/"), csrf_token: str = Form("")):
+def login(
+    request: Request,
+    email: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    csrf_token: str = Form(""),
+):
     store = request.app.state.store
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     # the sign-in form is protected by a double-submit token (there is no session yet)
     if not expected or not secrets.compare_digest(expected, csrf_token):
-        return _login_page(request, next_=next, email=email, status=403,
-                           error="The sign-in form had expired. Please try again.")
+        return _login_page(
+            request,
+            next_=next,
+            email=email,
+            status=403,
+            error="The sign-in form had expired. Please try again.",
+        )
     client = request.client.host if request.client else ""
     actor = store.authenticate(email, password, client)  # RateLimited -> 429
     if actor is None:
-        return _login_page(request, next_=next, email=email, status=401,
-                           error="That e-mail and password do not match an active account.")
+        return _login_page(
+            request,
+            next_=next,
+            email=email,
+            status=401,
+            error="That e-mail and password do not match an active account.",
+        )
     token, _csrf = store.open_session(actor)
     resp = RedirectResponse(safe_next(next), status_code=303)
-    resp.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax",
-                    secure=request.app.state.secure_cookies, max_age=12 * 3600, path="/")
+    resp.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.secure_cookies,
+        max_age=12 * 3600,
+        path="/",
+    )
     resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return resp
 

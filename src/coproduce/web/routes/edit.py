@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from ...model.errors import ModelError
 from ...store import Conflict, NotFound
+from ..modelcache import loaded
 from ..security import Caller, analyst, reader
 from ..tables import BLANK_ROWS, SECTIONS, CellErrors, apply_rows, choices, place_of, rows_of
 from ..templating import render
@@ -19,22 +20,47 @@ def _section(section: str) -> None:
         raise NotFound(f"no table '{section}'; tables: {', '.join(SECTIONS)}")
 
 
-def _page(request: Request, m, v, section: str, rows, *, status: int = 200,
-          cell_errors: dict | None = None, other_errors: list | None = None,
-          conflict: Conflict | None = None, message: str = ""):
+def _page(
+    request: Request,
+    m,
+    v,
+    section: str,
+    rows,
+    *,
+    status: int = 200,
+    cell_errors: dict | None = None,
+    other_errors: list | None = None,
+    conflict: Conflict | None = None,
+    message: str = "",
+):
     title, cols = SECTIONS[section]
     blank = {c.name: "" for c in cols}
     blank["key"] = ""
-    return render(request, "edit.html", status_code=status, m=m, v=v, section=section,
-                  title=title, cols=cols, rows=[*rows, *[dict(blank) for _ in range(BLANK_ROWS)]],
-                  n_existing=len(rows), choices=choices(section, v.data),
-                  cell_errors=cell_errors or {}, other_errors=other_errors or [],
-                  conflict=conflict, message=message, sections=SECTIONS)
+    return render(
+        request,
+        "edit.html",
+        status_code=status,
+        m=m,
+        v=v,
+        section=section,
+        model=loaded(v)[0],
+        title=title,
+        cols=cols,
+        rows=[*rows, *[dict(blank) for _ in range(BLANK_ROWS)]],
+        n_existing=len(rows),
+        choices=choices(section, v.data),
+        cell_errors=cell_errors or {},
+        other_errors=other_errors or [],
+        conflict=conflict,
+        message=message,
+        sections=SECTIONS,
+    )
 
 
 @router.get("/models/{model_id}/edit/{section}")
-def edit_form(request: Request, model_id: int, section: str,
-              c: Caller = Depends(reader("analyst"))):
+def edit_form(
+    request: Request, model_id: int, section: str, c: Caller = Depends(reader("analyst"))
+):
     _section(section)
     c.actor.require("analyst")
     store = request.app.state.store
@@ -44,8 +70,7 @@ def edit_form(request: Request, model_id: int, section: str,
 
 
 @router.post("/models/{model_id}/edit/{section}")
-async def edit_save(request: Request, model_id: int, section: str,
-                    c: Caller = Depends(analyst)):
+async def edit_save(request: Request, model_id: int, section: str, c: Caller = Depends(analyst)):
     _section(section)
     c.actor.require("analyst")
     store = request.app.state.store
@@ -67,8 +92,7 @@ async def edit_save(request: Request, model_id: int, section: str,
         saved = store.save_version(c.actor, model_id, data, base=base, message=message)
     except CellErrors as exc:
         errs = {(e.row, e.column): str(e) for e in exc.errors}
-        return _page(request, m, v, section, posted, status=422, cell_errors=errs,
-                     message=typed)
+        return _page(request, m, v, section, posted, status=422, cell_errors=errs, message=typed)
     except ModelError as exc:
         errs, other = {}, []
         for issue in exc.issues:
@@ -77,8 +101,17 @@ async def edit_save(request: Request, model_id: int, section: str,
                 other.append(issue)
             else:
                 errs.setdefault(where, issue.message)
-        return _page(request, m, v, section, posted, status=422, cell_errors=errs,
-                     other_errors=other, message=typed)
+        return _page(
+            request,
+            m,
+            v,
+            section,
+            posted,
+            status=422,
+            cell_errors=errs,
+            other_errors=other,
+            message=typed,
+        )
     except Conflict as exc:
         m = store.get_model(c.actor, model_id)
         return _page(request, m, v, section, posted, status=409, conflict=exc, message=typed)

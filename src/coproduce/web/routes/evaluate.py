@@ -43,43 +43,114 @@ def html_report(ctx: RunContext, _r: dict) -> bytes:
 
 
 def cost_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"intervention": i, "volume": r["volume"], "full_cost": r["cost"]["full"],
-                          "public_cost": r["cost"]["public"]}
-                         for i, r in result["interventions"].items()])
+    return pd.DataFrame(
+        [
+            {
+                "intervention": i,
+                "volume": r["volume"],
+                "full_cost": r["cost"]["full"],
+                "public_cost": r["cost"]["public"],
+            }
+            for i, r in result["interventions"].items()
+        ]
+    )
 
 
 def outcome_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"outcome": r.get("label") or o,
-                          "level": r["level"], "unit": r.get("unit", ""),
-                          "value": r["value"]["total"],
-                          "note": "complex: indicative" if r.get("complex") else ""}
-                         for o, r in result["outcomes"].items()])
+    return pd.DataFrame(
+        [
+            {
+                "outcome": r.get("label") or o,
+                "level": r["level"],
+                "unit": r.get("unit", ""),
+                "value": r["value"]["total"],
+                "note": "complex: indicative" if r.get("complex") else "",
+            }
+            for o, r in result["outcomes"].items()
+        ]
+    )
 
 
-CSV_TABLES = {"costs": cost_frame, "outcomes": outcome_frame}
+def who_pays_frame(result: dict) -> pd.DataFrame:
+    """Each agency: the public cost it pays and the fiscal value it gains, and the balance."""
+    rows = [
+        {"agency": a, "pays": r["pays"], "gains": r["gains"], "net": r["gains"] - r["pays"]}
+        for a, r in (result.get("who_pays_who_gains") or {}).items()
+    ]
+    return pd.DataFrame(rows, columns=["agency", "pays", "gains", "net"])
+
+
+CSV_TABLES = {"costs": cost_frame, "outcomes": outcome_frame, "who-pays-who-gains": who_pays_frame}
+
+
+def input_words(i: dict[str, Any], model) -> list[str]:
+    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
+    from ... import formatting as fmt
+    from ..templating import labels, time_value_input
+
+    vols = i.get("volumes") or {}
+    lab = labels(model)
+    changed = {
+        k: x
+        for k, x in vols.items()
+        if model is None
+        or k not in model.interventions
+        or float(mean_of(model.interventions[k].volume) or 0) != float(x)
+    }
+    if not changed:
+        words = ["each intervention at the map's own volume"]
+    else:
+        shown = [
+            f"{lab(k)} at {fmt.count(x, model.interventions[k].unit or 'unit')}"
+            if model is not None and k in model.interventions
+            else f"{lab(k)} at {fmt.quantity(x)}"
+            for k, x in list(changed.items())[:4]
+        ]
+        more = len(changed) - len(shown)
+        words = [
+            "volumes: "
+            + ", ".join(shown)
+            + (f" and {more} more" if more > 0 else "")
+            + "; the rest as in the map"
+        ]
+    tv = time_value_input(i, model)
+    return [*words, *([tv] if tv else [])]
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     model, cm = loaded(version)
     # results stored before caveats travelled with every answer have none: say nothing
     caveats = result.get("caveats")
-    return {"model": model, "svg": map_svg(cm, version.model_id, version.number),
-            "costs": cost_frame(result), "outcomes": outcome_frame(result),
-            "caveat_lines": caveat_words(caveats, model) if caveats else [],
-            "has_caveats": caveats is not None}
+    return {
+        "model": model,
+        "svg": map_svg(cm, version.model_id, version.number),
+        "costs": cost_frame(result),
+        "outcomes": outcome_frame(result),
+        "who_pays": who_pays_frame(result),
+        "caveat_lines": caveat_words(caveats, model) if caveats else [],
+        "has_caveats": caveats is not None,
+    }
 
 
-register(Analysis(kind="evaluate", title="Evaluation at chosen volumes", compute=compute,
-                  template="run_evaluate.html", view=view,
-                  reports=(Report("html", "text/html", html_report),)))
+register(
+    Analysis(
+        kind="evaluate",
+        title="Evaluation at chosen volumes",
+        compute=compute,
+        template="run_evaluate.html",
+        view=view,
+        reports=(Report("html", "text/html", html_report),),
+    )
+)
 
 
 def time_value_choices(model) -> dict[str, str]:
     """The bases a form offers: each resource as stated, then the model's named bases."""
+    from ..templating import time_value_choice
+
     out = {AS_STATED: "As stated for each resource in the model file"}
     for name, tv in bases(model).items():
-        figure = float(mean_of(tv.per_hour))
-        out[name] = f"{tv.label or name.replace('_', ' ')} ({model.currency} {figure:,.2f} an hour)"
+        out[name] = time_value_choice(model, name, tv)
     return out
 
 
@@ -93,11 +164,11 @@ def parse_time_value(model, form: dict[str, str]) -> dict[str, Any]:
         try:
             per_hour = float(text)
         except ValueError:
-            raise ModelError([Issue("time_value_per_hour", f"'{text}' is not a number")]
-                             ) from None
+            raise ModelError([Issue("time_value_per_hour", f"'{text}' is not a number")]) from None
     choose_time_value(model, name, per_hour)  # raises for an unknown basis or a bad value
-    return {k: v for k, v in (("time_value", name), ("time_value_per_hour", per_hour))
-            if v is not None}
+    return {
+        k: v for k, v in (("time_value", name), ("time_value_per_hour", per_hour)) if v is not None
+    }
 
 
 def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
@@ -120,24 +191,33 @@ def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
 
 
 @router.get("/models/{model_id}/evaluate")
-def evaluate_form(request: Request, model_id: int, version: int | None = None,
-                  c: Caller = Depends(caller)):
+def evaluate_form(
+    request: Request, model_id: int, version: int | None = None, c: Caller = Depends(caller)
+):
     m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
-    return render(request, "evaluate.html", m=m, v=v, model=model,
-                  time_values=time_value_choices(model),
-                  chosen_time_value=model.time_value or AS_STATED)
+    return render(
+        request,
+        "evaluate.html",
+        m=m,
+        v=v,
+        model=model,
+        time_values=time_value_choices(model),
+        chosen_time_value=model.time_value or AS_STATED,
+    )
 
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
     store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
-    m, v, model, _cm = open_version(store, c.actor, model_id,
-                                    int(form.get("version") or 0) or None)
+    m, v, model, _cm = open_version(store, c.actor, model_id, int(form.get("version") or 0) or None)
     vols = parse_volumes(model, form)
     time_value = parse_time_value(model, form)
-    run = store.create_run(c.actor, "evaluate", {"volumes": vols, "model_name": m.name,
-                                                 "version": v.number, **time_value},
-                           model_version_id=v.id)
+    run = store.create_run(
+        c.actor,
+        "evaluate",
+        {"volumes": vols, "model_name": m.name, "version": v.number, **time_value},
+        model_version_id=v.id,
+    )
     request.app.state.worker.run_now(run.id)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

@@ -1,19 +1,122 @@
-"""Stored runs: the list, each run's page (live progress while it runs), cancel, reports, CSV."""
+"""Stored runs: the list, each run's page (live progress while it runs), cancel, reports, CSV.
+
+Every run is described in words wherever it is listed or opened: each analysis module says
+what its inputs mean (``input_words(inputs, model)``, with the model's labels and the one
+formatter), so a reader sees "willingness to pay £20,000 per person-year", never
+"wtp 20000.0".
+"""
 
 from __future__ import annotations
 
 import json
+from importlib import import_module
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ... import formatting as fmt
 from ...store import NotFound
 from ...store.runs import FINISHED
 from ..runner import REGISTRY
 from ..security import Caller, analyst, caller
-from ..templating import render
+from ..templating import labels, render, templates
 
 router = APIRouter(include_in_schema=False)
+MODULES = {
+    "map": "backwards",
+    "evaluate": "evaluate",
+    "appraisal": "appraisal",
+    "survey": "survey",
+    "uncertainty": "uncertainty",
+    "plan": "planning",
+}
+STATUS_WORDS = {
+    "queued": "waiting",
+    "running": "running",
+    "done": "done",
+    "failed": "failed",
+    "cancelled": "cancelled",
+}
+
+
+def _module(kind: str):
+    name = MODULES.get(kind)
+    return import_module(f".{name}", __package__) if name else None
+
+
+def run_model(request: Request, run):
+    """The model a run used (loaded and cached), or None for analyses without one."""
+    if run.model_version_id is None:
+        return None
+    cache = getattr(request.state, "run_models", None)
+    if cache is None:
+        cache = request.state.run_models = {}
+    if run.model_version_id not in cache:
+        from ...store.tables import ModelVersion
+        from ..modelcache import loaded
+
+        store = request.app.state.store
+        with store.transaction() as s:
+            v = s.get(ModelVersion, run.model_version_id)
+        cache[run.model_version_id] = loaded(v)[0] if v is not None else None
+    return cache[run.model_version_id]
+
+
+def inputs_words(run, model=None) -> list[str]:
+    """A run's inputs in words: the analysis's own, then its scenarios and seed."""
+    module = _module(run.kind)
+    words_of = getattr(module, "input_words", None) if module else None
+    inputs = dict(run.inputs or {})
+    words: list[str] = []
+    if words_of is not None:
+        try:
+            words = list(words_of(inputs, model))
+        except (KeyError, TypeError, ValueError):  # an old run with other inputs
+            words = []
+    if not words:
+        shown = {k: v for k, v in inputs.items() if k not in ("data", "model_name", "volumes")}
+        words = [f"{k.replace('_', ' ')}: {_value(v)}" for k, v in shown.items()]
+    if run.scenario:
+        lab = labels(model)
+        names = [lab(s) for s in run.scenario.split(",") if s]
+        words.append(
+            ("scenario " if len(names) == 1 else "scenarios ") + "; ".join(f"“{n}”" for n in names)
+        )
+    if run.seed is not None:
+        words.append(f"seed {run.seed}")
+    return words
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, (int, float)):
+        return fmt.quantity(v)
+    if v is None or v == "":
+        return "none"
+    if isinstance(v, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_value(x)}" for k, x in v.items())
+    return str(v)
+
+
+def run_inputs(request: Request, run) -> list[str]:
+    """For templates: a run's inputs in words (its model's labels when it has one)."""
+    try:
+        model = run_model(request, run)
+    except Exception:  # a run whose model version is gone still lists
+        model = None
+    return inputs_words(run, model)
+
+
+def analysis_title(kind: str) -> str:
+    a = REGISTRY.get(kind)
+    return a.title if a else kind.replace("_", " ")
+
+
+templates.env.globals.update(
+    run_inputs=run_inputs, analysis_title=analysis_title, status_words=STATUS_WORDS
+)
 
 
 def run_version(store, actor, run):
@@ -41,8 +144,15 @@ def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
     analysis = REGISTRY.get(run.kind)
     version = run_version(store, c.actor, run)
     model_row = store.get_model(c.actor, version.model_id) if version else None
-    context = {"run": run, "analysis": analysis, "version": version, "m": model_row,
-               "result": run.result, "finished": run.status in FINISHED}
+    context = {
+        "run": run,
+        "analysis": analysis,
+        "version": version,
+        "m": model_row,
+        "result": run.result,
+        "finished": run.status in FINISHED,
+        "inputs_words": inputs_words(run, run_model(request, run)),
+    }
     template = "run.html"
     if run.status == "done" and analysis is not None:
         template = analysis.template
@@ -54,8 +164,13 @@ def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
 @router.get("/runs/{run_id}/status")
 def run_status(request: Request, run_id: int, c: Caller = Depends(caller)):
     run = request.app.state.store.get_run(c.actor, run_id)
-    return {"id": run.id, "status": run.status, "progress": run.progress, "stage": run.stage,
-            "error": run.error}
+    return {
+        "id": run.id,
+        "status": run.status,
+        "progress": run.progress,
+        "stage": run.stage,
+        "error": run.error,
+    }
 
 
 @router.post("/runs/{run_id}/cancel")
@@ -77,33 +192,36 @@ def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(calle
     body = rep.build(ctx, run.result)
     name = f"coproduce-{run.kind}-run{run.id}.{suffix}"
     disposition = "inline" if suffix == "html" else "attachment"
-    return Response(body, media_type=rep.media_type,
-                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+    return Response(
+        body,
+        media_type=rep.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+    )
 
 
 @router.get("/runs/{run_id}/data/{table}.csv")
 def csv_data(request: Request, run_id: int, table: str, c: Caller = Depends(caller)):
     """The data behind each chart and table of a run, as CSV."""
-    from importlib import import_module
-
     run = request.app.state.store.get_run(c.actor, run_id)
     if run.status != "done":
         raise NotFound(f"run {run_id} has not finished")
-    module = {"map": "backwards", "evaluate": "evaluate", "appraisal": "appraisal",
-              "survey": "survey", "uncertainty": "uncertainty", "plan": "planning"}.get(run.kind)
-    tables = getattr(import_module(f".{module}", __package__), "CSV_TABLES", {}) if module \
-        else {}
+    module = _module(run.kind)
+    tables = getattr(module, "CSV_TABLES", {}) if module else {}
     if table not in tables:
         raise NotFound(f"no table '{table}' for this run; tables: {', '.join(tables)}")
     frame = tables[table](run.result)
-    return Response(frame.to_csv(index=False), media_type="text/csv",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="run{run.id}-{table}.csv"'})
+    return Response(
+        frame.to_csv(index=False),
+        media_type="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="run{run.id}-{table}.csv"'},
+    )
 
 
 @router.get("/runs/{run_id}/result.json")
 def result_json(request: Request, run_id: int, c: Caller = Depends(caller)):
     run = request.app.state.store.get_run(c.actor, run_id)
-    return Response(json.dumps(run.result, indent=2), media_type="application/json",
-                    headers={"Content-Disposition":
-                             f'attachment; filename="run{run.id}-result.json"'})
+    return Response(
+        json.dumps(run.result, indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="run{run.id}-result.json"'},
+    )

@@ -11,6 +11,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from ... import formatting as fmt
 from ...model.errors import Issue, ModelError
 from ..runner import Analysis, Report, RunContext, register
 from ..security import Caller, analyst, caller
@@ -27,8 +28,7 @@ def _estimate(ctx: RunContext):
     ctx.progress(0.1, "reading and recoding the survey")
     prepared = load_survey(f"example:{i['example']}", None)
     ctx.progress(0.4, "estimating prevalence with design-based standard errors")
-    return estimate(prepared, prepared.design(), by=i.get("by") or None,
-                    min_cell=i.get("min_cell"))
+    return estimate(prepared, prepared.design(), by=i.get("by") or None, min_cell=i.get("min_cell"))
 
 
 def compute(ctx: RunContext) -> dict[str, Any]:
@@ -52,36 +52,145 @@ def prevalence_frame(result: dict) -> pd.DataFrame:
 
 
 CSV_TABLES = {"prevalence": prevalence_frame}
+EXAMPLE_TITLES = {
+    "five-nation": "Citizen co-production in five European countries (synthetic demonstration data)"
+}
+
+
+def input_words(i: dict[str, Any], _model) -> list[str]:
+    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
+    return [
+        f"survey “{EXAMPLE_TITLES.get(i['example'], i['example'])}”",
+        f"by {i['by']}" if i.get("by") else "no breakdown",
+        f"a share not shown when fewer than {i.get('min_cell', 10)} respondents take part "
+        "or do not",
+    ]
+
+
+def group_words(sector: str, kind: str) -> str:
+    """A survey cell's group in words: 'Any co-production', 'Safety, collective'."""
+    if sector == "all":
+        return "Any co-production" if kind == "all" else f"Any {kind} co-production"
+    name = sector.replace("_", " ").capitalize()
+    return f"{name}, any kind" if kind == "all" else f"{name}, {kind}"
+
+
+def hidden_words(note: str | None, n: int, min_cell: int) -> tuple[str, str]:
+    """Why a share is not shown, as a cell says it and as a sentence: the count that was too
+    small is often the people who did NOT take part (when nearly everyone does)."""
+    note = note or ""
+    if "do not take part" in note:
+        return (
+            "nearly all (not shown)",
+            f"fewer than {min_cell} of the {fmt.quantity(n)} respondents do not take part: "
+            "nearly everyone does, and the few who don't could be recognised",
+        )
+    if "take part" in note:
+        return (
+            "very few (not shown)",
+            f"fewer than {min_cell} of the {fmt.quantity(n)} respondents take part, and "
+            "they could be recognised",
+        )
+    return (
+        "too few answers (not shown)",
+        f"fewer than {min_cell} respondents answered, too few to publish a share",
+    )
+
+
+_GROUP_ORDER = {"all": 0, "individual": 1, "collective": 2}
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     frame = prevalence_frame(result)
     by = result.get("by")
+    min_cell = int(result.get("min_cell") or 10)
+    if len(frame):
+        frame = frame.assign(
+            words=[group_words(a, b) for a, b in zip(frame["sector"], frame["type"], strict=True)],
+            sector_order=[s != "all" for s in frame["sector"]],
+            type_order=[_GROUP_ORDER.get(t, 3) for t in frame["type"]],
+        )
+        frame = frame.sort_values(["sector_order", "sector", "type_order"], kind="stable")
+    rows = []
+    for _, r in frame.iterrows():
+        cell, why = (
+            hidden_words(r.get("note"), int(r["n"]), min_cell) if r["suppressed"] else ("", "")
+        )
+        rows.append(
+            {
+                "by": r[by] if by else "",
+                "group": r["words"],
+                "suppressed": bool(r["suppressed"]),
+                "value": r["value"],
+                "low": r["low"],
+                "high": r["high"],
+                "deff": r["deff"],
+                "n": r["n"],
+                "cell": cell,
+                "why": why,
+            }
+        )
     table = None
     if by and len(frame):
-        shown = frame.assign(cell=[None if s else v for s, v in zip(frame["suppressed"],
-                                                                     frame["value"],
-                                                                     strict=True)])
-        table = shown.pivot_table(index="group", columns=by, values="cell", aggfunc="first")
-    return {"frame": frame, "table": table}
+        columns = list(dict.fromkeys(frame[by]))
+        table = {"columns": columns, "rows": []}
+        for group in dict.fromkeys(frame["words"]):
+            part = {r["by"]: r for r in rows if r["group"] == group}
+            table["rows"].append((group, [part.get(c) for c in columns]))
+    hidden = [r for r in rows if r["suppressed"]]
+    kinds: dict[str, int] = {}
+    for r in hidden:
+        kinds[r["cell"]] = kinds.get(r["cell"], 0) + 1
+    return {
+        "rows": rows,
+        "table": table,
+        "hidden": hidden,
+        "hidden_kinds": kinds,
+        "by_words": (by or "").replace("_", " ").capitalize(),
+        "min_cell": min_cell,
+    }
 
 
-register(Analysis(kind="survey", title="Survey: who co-produces", compute=compute,
-                  template="run_survey.html", view=view, needs_model=False,
-                  reports=(Report("html", "text/html", _report("html")),
-                           Report("xlsx", "application/vnd.openxmlformats-officedocument."
-                                  "spreadsheetml.sheet", _report("xlsx")))))
+register(
+    Analysis(
+        kind="survey",
+        title="Survey: who co-produces",
+        compute=compute,
+        template="run_survey.html",
+        view=view,
+        needs_model=False,
+        reports=(
+            Report("html", "text/html", _report("html")),
+            Report(
+                "xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                _report("xlsx"),
+            ),
+        ),
+    )
+)
 
 
 @router.get("/surveys")
 def surveys(request: Request, c: Caller = Depends(caller)):
     runs = request.app.state.store.list_runs(c.actor, kind="survey")
-    return render(request, "surveys.html", examples=EXAMPLES, runs=runs, issues=None)
+    return render(
+        request,
+        "surveys.html",
+        examples={e: EXAMPLE_TITLES.get(e, e) for e in EXAMPLES},
+        runs=runs,
+        issues=None,
+    )
 
 
 @router.post("/surveys")
-def start(request: Request, example: str = Form("five-nation"), by: str = Form("country"),
-          min_cell: int = Form(10), c: Caller = Depends(analyst)):
+def start(
+    request: Request,
+    example: str = Form("five-nation"),
+    by: str = Form("country"),
+    min_cell: int = Form(10),
+    c: Caller = Depends(analyst),
+):
     store = request.app.state.store
     issues = []
     if example not in EXAMPLES:
@@ -92,7 +201,6 @@ def start(request: Request, example: str = Form("five-nation"), by: str = Form("
         issues.append(Issue("min_cell", "must be 1 or more"))
     if issues:
         raise ModelError(issues)
-    run = store.create_run(c.actor, "survey", {"example": example, "by": by,
-                                               "min_cell": min_cell})
+    run = store.create_run(c.actor, "survey", {"example": example, "by": by, "min_cell": min_cell})
     request.app.state.worker.submit(run.id, wait=0.3)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)

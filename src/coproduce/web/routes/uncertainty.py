@@ -25,9 +25,11 @@ router = APIRouter(include_in_schema=False)
 MAX_DRAWS = 20_000
 DEFAULT_DRAWS = 2_000
 CHUNK = 1_024  # draws propagated at once: progress between chunks; results do not depend on it
-MODES = {"target": "each intervention scaled to reach the target",
-         "spend": "each intervention at the same public spend",
-         "scenarios": "the model's decision scenarios as portfolios (baseline and each)"}
+MODES = {
+    "target": "each intervention scaled to reach the target",
+    "spend": "each intervention at the same public spend",
+    "scenarios": "the model's decision scenarios as portfolios (baseline and each)",
+}
 OPTIONAL = ("time_value", "time_value_per_hour", "min_evidence")
 
 
@@ -40,10 +42,12 @@ def check_inputs(model, i: dict[str, Any]) -> None:
     issues = []
     outcome = i.get("outcome", "")
     if outcome not in model.outcomes:
-        issues.append(Issue("outcome", f"unknown outcome '{outcome}'"
-                            + did_you_mean(outcome, model.outcomes)))
-    if not (isinstance(i.get("amount"), (int, float)) and math.isfinite(i["amount"])
-            and i["amount"] > 0):
+        issues.append(
+            Issue("outcome", f"unknown outcome '{outcome}'" + did_you_mean(outcome, model.outcomes))
+        )
+    if not (
+        isinstance(i.get("amount"), (int, float)) and math.isfinite(i["amount"]) and i["amount"] > 0
+    ):
         issues.append(Issue("amount", "give a target amount above 0"))
     wtp = i.get("wtp")
     if not (isinstance(wtp, (int, float)) and math.isfinite(wtp) and wtp >= 0):
@@ -56,24 +60,36 @@ def check_inputs(model, i: dict[str, Any]) -> None:
     if mode not in MODES:
         issues.append(Issue("mode", f"use one of {', '.join(MODES)}"))
     spend = i.get("spend")
-    if mode == "spend" and not (isinstance(spend, (int, float)) and math.isfinite(spend)
-                                and spend > 0):
+    if mode == "spend" and not (
+        isinstance(spend, (int, float)) and math.isfinite(spend) and spend > 0
+    ):
         issues.append(Issue("spend", "the same-spend comparison needs a public spend above 0"))
     if mode == "scenarios" and not _decisions(model):
-        issues.append(Issue("mode", "this map defines no decision scenarios to compare as "
-                            "portfolios (beliefs are sensitivity analyses, never options)"))
+        issues.append(
+            Issue(
+                "mode",
+                "this map defines no decision scenarios to compare as "
+                "portfolios (beliefs are sensitivity analyses, never options)",
+            )
+        )
     tv = i.get("time_value")
     if tv not in (None, ""):
         from ...model.time_value import AS_STATED, bases
 
         known = [*bases(model), AS_STATED]
         if tv not in known:
-            issues.append(Issue("time_value", f"unknown valuation of time '{tv}'"
-                                + did_you_mean(str(tv), known)
-                                + f"; choose one of {', '.join(known)}"))
+            issues.append(
+                Issue(
+                    "time_value",
+                    f"unknown valuation of time '{tv}'"
+                    + did_you_mean(str(tv), known)
+                    + f"; choose one of {', '.join(known)}",
+                )
+            )
     per_hour = i.get("time_value_per_hour")
-    if per_hour is not None and not (isinstance(per_hour, (int, float))
-                                     and math.isfinite(per_hour) and per_hour >= 0):
+    if per_hour is not None and not (
+        isinstance(per_hour, (int, float)) and math.isfinite(per_hour) and per_hour >= 0
+    ):
         issues.append(Issue("time_value_per_hour", "give a value of an hour of 0 or more"))
     grade = i.get("min_evidence")
     if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
@@ -88,8 +104,7 @@ def run_model(ctx: RunContext):
     from ...model.time_value import choose_time_value
 
     i = ctx.inputs
-    return choose_time_value(ctx.model(), i.get("time_value") or None,
-                             i.get("time_value_per_hour"))
+    return choose_time_value(ctx.model(), i.get("time_value") or None, i.get("time_value_per_hour"))
 
 
 def _table(ctx: RunContext, progress: bool):
@@ -103,11 +118,19 @@ def _table(ctx: RunContext, progress: bool):
 
     # every belief is a sensitivity analysis, except one the run already applies
     beliefs = [b for b in belief_names(model) if b not in ctx.scenarios]
-    return simulate(model, (i["outcome"], float(i["amount"])), int(i["draws"]), int(ctx.seed),
-                    mode=i["mode"], spend=i.get("spend") if i["mode"] == "spend" else None,
-                    evidence_priors=bool(i.get("evidence_priors")), chunk=CHUNK,
-                    progress=tick if progress else None, beliefs=beliefs,
-                    min_evidence=i.get("min_evidence"))
+    return simulate(
+        model,
+        (i["outcome"], float(i["amount"])),
+        int(i["draws"]),
+        int(ctx.seed),
+        mode=i["mode"],
+        spend=i.get("spend") if i["mode"] == "spend" else None,
+        evidence_priors=bool(i.get("evidence_priors")),
+        chunk=CHUNK,
+        progress=tick if progress else None,
+        beliefs=beliefs,
+        min_evidence=i.get("min_evidence"),
+    )
 
 
 def _analysed(ctx: RunContext, progress: bool = False):
@@ -141,10 +164,19 @@ def html_report(ctx: RunContext, _r: dict) -> bytes:
 
 
 def _labels(model) -> dict[str, str]:
-    labels = {i: model.label_of(i) for i in (*model.interventions, *model.outcomes,
-                                             *model.resources)}
-    labels.update({k: sc.label for k, sc in model.scenarios.items() if sc.label})
-    return labels
+    """The model's names for the report's sentences: every id the result may name."""
+    from ..templating import labels as resolver
+
+    lab = resolver(model)
+    ids = (
+        *model.interventions,
+        *model.outcomes,
+        *model.resources,
+        *model.scenarios,
+        *model.agencies,
+        *model.sectors,
+    )
+    return {i: lab(i) for i in ids}
 
 
 def options_frame(result: dict) -> pd.DataFrame:
@@ -156,15 +188,24 @@ def options_frame(result: dict) -> pd.DataFrame:
     for o in result["options"]:
         s = result["summary"][o]
         nb = s["net_benefit"]
-        row = {"option": o, "prob_best": s["prob_best"], "net_benefit_mean": nb["mean"],
-               "net_benefit_low": nb["low"], "net_benefit_high": nb["high"],
-               "effect_mean": (s.get("effect") or {}).get("mean"),
-               "cost_mean": (s.get("cost") or {}).get("mean"),
-               "volumes": "; ".join(f"{k}={v:.6g}" for k, v in
-                                    ((result.get("volumes") or {}).get(o) or {}).items())}
+        row = {
+            "option": o,
+            "prob_best": s["prob_best"],
+            "net_benefit_mean": nb["mean"],
+            "net_benefit_low": nb["low"],
+            "net_benefit_high": nb["high"],
+            "effect_mean": (s.get("effect") or {}).get("mean"),
+            "cost_mean": (s.get("cost") or {}).get("mean"),
+            "volumes": "; ".join(
+                f"{k}={v:.6g}" for k, v in ((result.get("volumes") or {}).get(o) or {}).items()
+            ),
+        }
         if "fits" in s:
-            row.update(fits=s["fits"], why_not_fit=why_not_fit(result, o),
-                       flags=";".join(s.get("flags") or []))
+            row.update(
+                fits=s["fits"],
+                why_not_fit=why_not_fit(result, o),
+                flags=";".join(s.get("flags") or []),
+            )
         rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.sort_values("net_benefit_mean", ascending=False, kind="stable")
@@ -172,93 +213,190 @@ def options_frame(result: dict) -> pd.DataFrame:
 
 def evppi_frame(result: dict) -> pd.DataFrame:
     groups = result.get("evppi_groups") or {}
-    return pd.DataFrame([{"input": k, "evppi": v, "group": k in groups}
-                         for k, v in result["evppi"].items()],
-                        columns=["input", "evppi", "group"])
+    return pd.DataFrame(
+        [{"input": k, "evppi": v, "group": k in groups} for k, v in result["evppi"].items()],
+        columns=["input", "evppi", "group"],
+    )
 
 
 def ceac_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"wtp": row["wtp"], "option": o, "prob_best": p,
-                          "best_expected": row["best_expected"] == o}
-                         for row in result["ceac"] for o, p in row["prob_best"].items()],
-                        columns=["wtp", "option", "prob_best", "best_expected"])
+    return pd.DataFrame(
+        [
+            {
+                "wtp": row["wtp"],
+                "option": o,
+                "prob_best": p,
+                "best_expected": row["best_expected"] == o,
+            }
+            for row in result["ceac"]
+            for o, p in row["prob_best"].items()
+        ],
+        columns=["wtp", "option", "prob_best", "best_expected"],
+    )
 
 
 def beliefs_frame(result: dict) -> pd.DataFrame:
     """Each belief run as a sensitivity analysis: its most likely best option and whether it
     differs from the main run's."""
-    return pd.DataFrame([{"belief": k, "label": b["label"],
-                          "most_likely_best": b["most_likely_best"],
-                          "prob_best": b["summary"][b["most_likely_best"]]["prob_best"],
-                          "changes_most_likely_best": b["changes_most_likely_best"],
-                          "best_that_fits": b.get("best_that_fits")}
-                         for k, b in (result.get("beliefs") or {}).items()],
-                        columns=["belief", "label", "most_likely_best", "prob_best",
-                                 "changes_most_likely_best", "best_that_fits"])
+    return pd.DataFrame(
+        [
+            {
+                "belief": k,
+                "label": b["label"],
+                "most_likely_best": b["most_likely_best"],
+                "prob_best": b["summary"][b["most_likely_best"]]["prob_best"],
+                "changes_most_likely_best": b["changes_most_likely_best"],
+                "best_that_fits": b.get("best_that_fits"),
+            }
+            for k, b in (result.get("beliefs") or {}).items()
+        ],
+        columns=[
+            "belief",
+            "label",
+            "most_likely_best",
+            "prob_best",
+            "changes_most_likely_best",
+            "best_that_fits",
+        ],
+    )
 
 
-CSV_TABLES = {"options": options_frame, "evppi": evppi_frame, "ceac": ceac_frame,
-              "beliefs": beliefs_frame}
+def input_words(i: dict[str, Any], model) -> list[str]:
+    """The run's inputs in words (see :func:`..runs.inputs_words`): "target: 40 more years
+    lived independently at home; willingness to pay £20,000 per person-year; 2,000 draws"."""
+    from ... import formatting as fmt
+    from ..templating import evidence_input, target_words, time_value_input
+
+    currency = getattr(model, "currency", "GBP")
+    outcome = i["outcome"]
+    unit = (
+        model.outcomes[outcome].unit if model is not None and outcome in model.outcomes else None
+    ) or "unit"
+    words = [
+        f"target: {target_words(outcome, i['amount'], model)}",
+        f"willingness to pay {fmt.money(i['wtp'], currency)} per {unit}",
+        "options: " + MODES.get(i.get("mode", ""), str(i.get("mode", ""))),
+    ]
+    if i.get("mode") == "spend" and i.get("spend") is not None:
+        words.append(f"public spend {fmt.money(i['spend'], currency)} each")
+    words += [
+        fmt.count(int(i["draws"]), "draw"),
+        "evidence priors: " + ("yes" if i.get("evidence_priors") else "no"),
+    ]
+    words += [w for w in (time_value_input(i, model), evidence_input(i.get("min_evidence"))) if w]
+    return words
+
+
+CSV_TABLES = {
+    "options": options_frame,
+    "evppi": evppi_frame,
+    "ceac": ceac_frame,
+    "beliefs": beliefs_frame,
+}
 
 
 def describe(model, name: str) -> str:
     """An input in words with the map's labels: 'the effect of Befriending on Loneliness-free
-    years', 'the unit cost of Volunteer hour'."""
-    import re
+    years', 'the unit cost of Volunteer hour', 'all inputs of Telecare'."""
+    from ..templating import labels
 
-    from ...reports.uncertainty import describe_input
-
-    m = re.fullmatch(r"links\[(\w+)->(\w+)\]\.effect( \[\w+\])?", name)
-    if m:
-        return f"the effect of {model.label_of(m[1])} on {_lower(model.label_of(m[2]))}" \
-            + (m[3] or "")
+    lab = labels(model)
     if name.startswith("all inputs of "):
-        return f"all inputs of {model.label_of(name[len('all inputs of '):])}"
-    text = describe_input(name)
-    parts = name.split(".")
-    if len(parts) >= 2 and parts[1] in {**model.interventions, **model.outcomes,
-                                        **model.resources}:
-        text = text.replace(parts[1], model.label_of(parts[1]))
-    if len(parts) == 4 and parts[3] in model.resources:
-        text = text.replace(f"the {parts[3]} ", f"the {_lower(model.label_of(parts[3]))} ")
-    return text
+        return f"all inputs of {lab(name[len('all inputs of ') :])}"
+    return lab.path(name)
 
 
 def _lower(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
+def option_name(model, option: str) -> str:
+    """An option as a reader names it: an intervention's or a scenario's label, or
+    'the baseline' (the portfolio the map runs today)."""
+    from ..templating import labels
+
+    if option == "baseline":
+        return "Baseline (today's services)"
+    return labels(model)(option)
+
+
+def why_not_fit(result: dict, option: str, model) -> str:
+    """What stops an option fitting, in words ('' when it fits or the result does not say)."""
+    from ..templating import over_capacity_words, shortfall_words
+
+    cav = (result.get("caveats") or {}).get(option) or {}
+    parts = [
+        shortfall_words(rid, x["needed"], x["available"], model)
+        for rid, x in (cav.get("resources_short") or {}).items()
+    ]
+    parts += [
+        over_capacity_words(iid, x["volume"], x["capacity"], model)
+        for iid, x in (cav.get("over_capacity") or {}).items()
+    ]
+    return "; ".join(parts)
+
+
 def summary_sentence(result: dict, model) -> str:
     """The report's plain-language summary, from the stored result, with the map's labels;
     an option that does not fit is never called best without saying so."""
-    from ...reports.uncertainty import NOT_FIT, _money, caveat_sentences, fits_of, why_not_fit
+    from ... import formatting as fmt
+    from ...reports.uncertainty import NOT_FIT, caveat_sentences, fits_of
+    from ..templating import target_words
 
     cur = result.get("currency", "")
     best_id = result["best_option"]
-    best = model.label_of(best_id) if best_id in model.interventions else best_id
+    best = option_name(model, best_id)
     s = result["summary"][best_id]
     t = result.get("target")
-    what = (f"reaching {t['amount']:,.4g} {t['unit']}s of {_lower(model.label_of(t['outcome']))}"
-            if t
-            else "this decision")
-    why = why_not_fit(result, best_id, _labels(model))
-    mark = f" — it does not fit: it {why}" if why else \
-        (f" — it {NOT_FIT}" if fits_of(result, best_id) is False else "")
-    text = (f"For {what}, valuing each unit at {_money(result['wtp'], cur)}, the option with "
-            f"the highest expected net benefit is {best} "
-            f"({_money(s['net_benefit']['mean'], cur)}){mark}; it is the best option in "
-            f"{s['prob_best']:.0%} of {result['n_draws']:,} draws. ")
+    what = (
+        f"reaching {target_words(t['outcome'], t['amount'], model, more=False)}"
+        if t
+        else "this decision"
+    )
+    unit = (t or {}).get("unit") or "unit"
+    why = why_not_fit(result, best_id, model)
+    mark = (
+        f" — it does not fit: it {why}"
+        if why
+        else (f" — it {NOT_FIT}" if fits_of(result, best_id) is False else "")
+    )
+    text = (
+        f"For {what}, valuing each {unit} at {fmt.money(result['wtp'], cur)}, the option "
+        f"with the highest expected net benefit is {best} "
+        f"({fmt.money(s['net_benefit']['mean'], cur)}){mark}; it is the best option in "
+        f"{fmt.percent(s['prob_best'])} of {fmt.count(result['n_draws'], 'draw')}. "
+    )
     text += " ".join(caveat_sentences(result, _labels(model)))
-    text += (f" Resolving all uncertainty would be worth {_money(result['evpi'], cur)} per "
-             "decision (EVPI).")
+    text += (
+        f" Resolving all uncertainty would be worth {fmt.money(result['evpi'], cur)} per "
+        "decision (EVPI)."
+    )
     top = result.get("most_valuable_input")
     if top:
-        text += (f" The evidence most worth paying for is {describe(model, top)}: learning it "
-                 f"exactly would be worth {_money(result['evppi'][top], cur)} (EVPPI).")
+        text += (
+            f" The evidence most worth paying for is {describe(model, top)}: learning it "
+            f"exactly would be worth {fmt.money(result['evppi'][top], cur)} (EVPPI)."
+        )
     else:
-        text += " No single input changes the decision: more evidence on one input alone is "\
-                "not worth paying for."
+        text += (
+            " No single input changes the decision: more evidence on one input alone is "
+            "not worth paying for."
+        )
     return text.replace("  ", " ")
+
+
+def volume_words(result: dict, option: str, model) -> str:
+    """The volumes an option runs at, in words (target and same-spend options scale one
+    intervention); a portfolio of a scenario is described as such."""
+    from ..templating import amount_words
+
+    if result.get("mode") == "scenarios":
+        return "as in the scenario" if option != "baseline" else "as today"
+    vols = (result.get("volumes") or {}).get(option) or {}
+    return "; ".join(
+        amount_words(x, model.interventions[k].unit if k in model.interventions else None)
+        for k, x in vols.items()
+    )
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
@@ -268,38 +406,53 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     floor = max(1e-6 * abs(result["evpi"]), 0.005)
     worth = ev[ev["evppi"] > floor].head(15)
     top = float(worth["evppi"].max()) if len(worth) else 1.0
-    from ...reports.uncertainty import (
-        FLAG_WORDS,
-        belief_sentences,
-        evidence_sentences,
-        pct,
-        time_sentences,
-        why_not_fit,
-    )
+    from ...reports.uncertainty import belief_sentences, evidence_sentences, time_sentences
+    from ..templating import labels
 
-    labels = _labels(model)
+    lab = labels(model)
+    names = {**_labels(model), "baseline": option_name(model, "baseline")}
     tv = result.get("time_value_switching") or {}
-    return {"model": model, "summary_text": summary_sentence(result, model),
-            "options": options_frame(result), "evppi": worth, "evppi_zero": int(
-                (ev["evppi"] <= floor).sum()), "evppi_top": top,
-            "describe": lambda name: describe(model, name),
-            "label": lambda o: model.label_of(o) if o in model.interventions else o,
-            "mode_words": MODES.get(result.get("mode", ""), ""),
-            "flag_words": FLAG_WORDS, "pct": pct,
-            "why_not_fit": lambda o: why_not_fit(result, o, labels),
-            "time_words": time_sentences(result, labels),
-            "time_tiling": tv.get("most_likely_best") or [],
-            "belief_words": belief_sentences(result, labels),
-            "evidence_words": evidence_sentences(result, labels)}
+    dropped = (result.get("min_evidence") or {}).get("links_dropped") or []
+    return {
+        "model": model,
+        "summary_text": summary_sentence(result, model),
+        "options": options_frame(result),
+        "evppi": worth,
+        "evppi_zero": int((ev["evppi"] <= floor).sum()),
+        "evppi_top": top,
+        "describe": lambda name: describe(model, name),
+        "label": lambda o: option_name(model, o),
+        "volume_words": lambda o: volume_words(result, o, model),
+        "mode_words": MODES.get(result.get("mode", ""), ""),
+        "why_not_fit": lambda o: why_not_fit(result, o, model),
+        "time_words": time_sentences(result, names),
+        "time_tiling": tv.get("most_likely_best") or [],
+        "belief_words": belief_sentences(result, names),
+        "evidence_words": evidence_sentences(result, names),
+        "links_dropped": [" → ".join(lab(n) for n in lk.split("->")) for lk in dropped],
+    }
 
 
-register(Analysis(kind="uncertainty", title="Uncertainty and value of information",
-                  compute=compute, template="run_uncertainty.html", view=view,
-                  reports=(Report("html", "text/html", html_report),)))
+register(
+    Analysis(
+        kind="uncertainty",
+        title="Uncertainty and value of information",
+        compute=compute,
+        template="run_uncertainty.html",
+        view=view,
+        reports=(Report("html", "text/html", html_report),),
+    )
+)
 
 
-def _number(form: dict[str, str], name: str, issues: list[Issue], *, whole: bool = False,
-            default: float | None = None) -> Any:
+def _number(
+    form: dict[str, str],
+    name: str,
+    issues: list[Issue],
+    *,
+    whole: bool = False,
+    default: float | None = None,
+) -> Any:
     text = form.get(name, "").strip()
     if text == "":
         if default is None:
@@ -312,30 +465,32 @@ def _number(form: dict[str, str], name: str, issues: list[Issue], *, whole: bool
         return None
 
 
-def start(request: Request, c: Caller, model_id: int, version: int | None,
-          inputs: dict[str, Any]):
+def start(request: Request, c: Caller, model_id: int, version: int | None, inputs: dict[str, Any]):
     """Check the inputs, store the run and queue it; returns the run (nothing stored when the
     inputs are invalid)."""
     store = request.app.state.store
     c.actor.require("analyst")
     m, v, model, _cm = open_version(store, c.actor, model_id, version)
     check_inputs(model, inputs)
-    stored = {k: inputs[k] for k in ("outcome", "amount", "wtp", "draws", "mode",
-                                     "evidence_priors")}
+    stored = {
+        k: inputs[k] for k in ("outcome", "amount", "wtp", "draws", "mode", "evidence_priors")
+    }
     if inputs["mode"] == "spend":
         stored["spend"] = inputs["spend"]
     # given only: a run without them keeps the inputs (and the figures) runs always had
     stored.update({k: inputs[k] for k in OPTIONAL if inputs.get(k) not in (None, "")})
     stored.update(model_name=m.name, version=v.number)
-    run = store.create_run(c.actor, "uncertainty", stored, model_version_id=v.id,
-                           seed=inputs["seed"])
+    run = store.create_run(
+        c.actor, "uncertainty", stored, model_version_id=v.id, seed=inputs["seed"]
+    )
     request.app.state.worker.submit(run.id, wait=0.5)
     return run
 
 
 @router.get("/models/{model_id}/uncertainty")
-def uncertainty_form(request: Request, model_id: int, version: int | None = None,
-                     c: Caller = Depends(caller)):
+def uncertainty_form(
+    request: Request, model_id: int, version: int | None = None, c: Caller = Depends(caller)
+):
     m, v, model, _cm = open_version(request.app.state.store, c.actor, model_id, version)
     return _form(request, m, v, model, None, {})
 
@@ -345,15 +500,35 @@ def _form(request: Request, m, v, model, issues, values: dict, status: int = 200
     outcome = values.get("outcome") or (next(iter(model.targets)) if model.targets else final)
     from ...model.time_value import bases
 
-    defaults = {"outcome": outcome, "amount": model.targets.get(outcome, 100),
-                "wtp": "", "draws": DEFAULT_DRAWS, "seed": 1, "mode": "target", "spend": "",
-                "evidence_priors": True, "time_value": "", "time_value_per_hour": "",
-                "min_evidence": ""}
-    return render(request, "uncertainty.html", status_code=status, m=m, v=v, model=model,
-                  issues=issues, bad={i.path for i in issues or ()}, modes=MODES,
-                  values={**defaults, **values}, max_draws=MAX_DRAWS,
-                  time_bases=bases(model), decisions=_decisions(model),
-                  beliefs=[k for k, sc in model.scenarios.items() if sc.kind == "belief"])
+    defaults = {
+        "outcome": outcome,
+        "amount": model.targets.get(outcome, 100),
+        "wtp": "",
+        "draws": DEFAULT_DRAWS,
+        "seed": 1,
+        "mode": "target",
+        "spend": "",
+        "evidence_priors": True,
+        "time_value": "",
+        "time_value_per_hour": "",
+        "min_evidence": "",
+    }
+    return render(
+        request,
+        "uncertainty.html",
+        status_code=status,
+        m=m,
+        v=v,
+        model=model,
+        issues=issues,
+        bad={i.path for i in issues or ()},
+        modes=MODES,
+        values={**defaults, **values},
+        max_draws=MAX_DRAWS,
+        time_bases=bases(model),
+        decisions=_decisions(model),
+        beliefs=[k for k, sc in model.scenarios.items() if sc.kind == "belief"],
+    )
 
 
 @router.post("/models/{model_id}/uncertainty")
@@ -364,30 +539,52 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
     number = _number(form, "version", [], whole=True, default=0) or None
     m, v, model, _cm = open_version(store, c.actor, model_id, number)
     mode = form.get("mode", "target")
-    inputs = {"outcome": form.get("outcome", ""),
-              "amount": _number(form, "amount", issues),
-              "wtp": _number(form, "wtp", issues),
-              "draws": _number(form, "draws", issues, whole=True, default=DEFAULT_DRAWS),
-              "seed": _number(form, "seed", issues, whole=True, default=1),
-              "mode": mode,
-              "spend": _number(form, "spend", issues if mode == "spend" else [], default=0.0),
-              "evidence_priors": form.get("evidence_priors") in ("on", "true", "1"),
-              "time_value": form.get("time_value", "").strip() or None,
-              "time_value_per_hour": _number(form, "time_value_per_hour", issues,
-                                             default=None) if form.get(
-                  "time_value_per_hour", "").strip() else None,
-              "min_evidence": _number(form, "min_evidence", issues, whole=True, default=None)
-              if form.get("min_evidence", "").strip() else None}
+    inputs = {
+        "outcome": form.get("outcome", ""),
+        "amount": _number(form, "amount", issues),
+        "wtp": _number(form, "wtp", issues),
+        "draws": _number(form, "draws", issues, whole=True, default=DEFAULT_DRAWS),
+        "seed": _number(form, "seed", issues, whole=True, default=1),
+        "mode": mode,
+        "spend": _number(form, "spend", issues if mode == "spend" else [], default=0.0),
+        "evidence_priors": form.get("evidence_priors") in ("on", "true", "1"),
+        "time_value": form.get("time_value", "").strip() or None,
+        "time_value_per_hour": _number(form, "time_value_per_hour", issues, default=None)
+        if form.get("time_value_per_hour", "").strip()
+        else None,
+        "min_evidence": _number(form, "min_evidence", issues, whole=True, default=None)
+        if form.get("min_evidence", "").strip()
+        else None,
+    }
     try:
         check_inputs(model, inputs)
     except ModelError as exc:
         known = {i.path for i in issues}
         issues.extend(i for i in exc.issues if i.path not in known)
     if issues:
-        return _form(request, m, v, model, issues, {**inputs, **{
-            k: form.get(k, "") for k in ("amount", "wtp", "draws", "seed", "spend",
-                                         "time_value", "time_value_per_hour",
-                                         "min_evidence")}},
-            status=422)
+        return _form(
+            request,
+            m,
+            v,
+            model,
+            issues,
+            {
+                **inputs,
+                **{
+                    k: form.get(k, "")
+                    for k in (
+                        "amount",
+                        "wtp",
+                        "draws",
+                        "seed",
+                        "spend",
+                        "time_value",
+                        "time_value_per_hour",
+                        "min_evidence",
+                    )
+                },
+            },
+            status=422,
+        )
     run = start(request, c, model_id, v.number, inputs)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
