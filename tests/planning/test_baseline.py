@@ -74,7 +74,7 @@ def test_a_plan_without_max_decrease_may_cut_and_says_so():
     assert p.cost["public"] == pytest.approx(1300.0)
     assert p.changes == pytest.approx({"a": -40.0, "b": 100.0})
     words = p.change_words()
-    assert ("a falls from 80 to 40 places (the model sets no max_decrease for it, so the plan "
+    assert ("a falls from 80 to 40 places (the model sets no largest cut for it, so the plan "
             "may stop it altogether): a decision that affects the people the service supports "
             "today.") in words
     assert "b starts at 100 places." in words
@@ -96,8 +96,8 @@ def test_max_decrease_binds_by_hand():
     assert p.shadow_prices["targets"]["y"] == pytest.approx(10.0)
     assert p.shadow_prices["resources"]["vol"] == pytest.approx(0.0)
     assert "a.max_decrease" in p.binding
-    assert ("a falls from 80 to 60 places (as far as its max_decrease lets it: 25% of today's "
-            "volume may stop in a period): a decision that affects the people the service "
+    assert ("a falls from 80 to 60 places (as far as the model lets it fall: at most 25% of "
+            "today's volume may stop in a period): a decision that affects the people the service "
             "supports today.") in p.change_words()
     # a looser max_decrease (60% may stop: a ≥ 32) does not bind: the £1,300 plan again
     loose = cp.plan(load_model(with_today(80, 0, interventions__a__max_decrease=0.6)),

@@ -1,20 +1,25 @@
-"""`coproduce plan` through the real entry point: exit codes, the JSON contract, bad input."""
+"""`coproduce plan` through the entry point: exit codes, the JSON contract, bad input — in
+this process, and through a real interpreter for the contract and a bad file."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 import yaml
 
+from tests.clirun import Ran, cli, cli_process
+
 from .models import base, edit
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coproduce", "plan", *args],
-                          capture_output=True, text=True, timeout=120)
+def run(*args: str) -> Ran:
+    return cli("plan", *args)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    return cli_process("plan", *args, timeout=120)
 
 
 def run_here(capsys, *args: str) -> tuple[int, str]:
@@ -33,7 +38,7 @@ def write(tmp_path, data: dict, name: str = "m.yaml"):
 
 
 def test_json_contract(tmp_path):
-    r = run(write(tmp_path, base()), "--json")
+    r = run_process(write(tmp_path, base()), "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["status"] == "optimal"
@@ -115,7 +120,7 @@ def test_infeasible_exits_1_and_names_the_shortfall(tmp_path):
     d = json.loads(r.stdout)
     assert d["status"] == "infeasible"
     assert d["relaxation"] == pytest.approx({"y": 50.0, "vol": 100.0, "a.capacity": 50.0})
-    assert "lower the target y" in r.stderr and "100 more hours of vol" in r.stderr
+    assert "lower the target for y" in r.stderr and "100 more hours of vol" in r.stderr
 
 
 def test_example_and_report(tmp_path):
@@ -192,5 +197,5 @@ def test_bad_arguments_exit_2(tmp_path, capsys, args, message):
 
 
 def test_bad_input_through_the_real_entry_point(tmp_path):
-    r = run(write(tmp_path, edit(base(), interventions__a__cost_curve=BAD_CURVES[0][1])))
+    r = run_process(write(tmp_path, edit(base(), interventions__a__cost_curve=BAD_CURVES[0][1])))
     assert r.returncode == 2 and BAD_CURVES[0][2] in r.stderr

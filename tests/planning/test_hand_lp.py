@@ -126,7 +126,7 @@ def test_infeasible_relaxation_by_hand():
     p = cp.plan(load_model(data))
     assert p.status == "infeasible"
     assert p.relaxation == pytest.approx({"y": 50.0, "vol": 100.0, "a.capacity": 50.0})
-    assert "lower the target y" in p.message and "by 50" in p.message
+    assert "lower the target for y" in p.message and "by 50" in p.message
     assert "100 more hours of vol" in p.message
     d = p.to_dict()
     assert d["status"] == "infeasible" and d["relaxation"]["y"] == pytest.approx(50)

@@ -263,7 +263,7 @@ def test_option_flags_on_the_example(older):
     text = summary_text(r)
     for o in r.options:
         if not out["summary"][o]["fits"] and o in (r.best_option, r.most_likely_best):
-            i = text.index(o)
+            i = text.index(o.replace("_", " "))
             assert "does not fit" in text[i:i + 120]
     if not out["summary"][r.best_option]["fits"]:
         assert "needs 203,571 of volunteer hour against 30,000 available" in text \
@@ -416,8 +416,11 @@ def test_time_value_tiling_matches_brute_force(data, n, k):
     from coproduce.voi.analysis import time_value_ranges
 
     ints = st.integers(0, 6)
-    arr = lambda: np.array(data.draw(st.lists(st.lists(ints, min_size=k, max_size=k),  # noqa
-                                              min_size=n, max_size=n)), dtype=float)
+
+    def arr() -> np.ndarray:
+        rows = st.lists(st.lists(ints, min_size=k, max_size=k), min_size=n, max_size=n)
+        return np.array(data.draw(rows), dtype=float)
+
     effect, cost, hours = arr(), arr() * 10, arr()
     table = DrawsTable(options=tuple(f"o{j}" for j in range(k)), effect=effect, cost=cost,
                        extra={"coproduction_hours": hours,
@@ -436,7 +439,11 @@ def test_time_value_tiling_matches_brute_force(data, n, k):
     for w in probes:
         nb = 7.0 * effect - cost - w * hours
         likely = table.options[int(np.argmax(cp.voi.prob_best(nb)))]
-        expected = table.options[int(np.argmax(nb.mean(axis=0)))]
+        # the first option of the highest mean; means equal in exact arithmetic (options with
+        # the same mean effect, cost and hours) can differ in their last bit, so they tie here
+        means = nb.mean(axis=0)
+        top = means.max()
+        expected = table.options[int(np.flatnonzero(means >= top - 1e-9 * max(1.0, abs(top)))[0])]
         for name, want in (("most_likely_best", likely), ("best_expected", expected)):
             at = next(iv["option"] for iv in got[name]
                       if iv["low"] <= w and (iv["high"] is None or w < iv["high"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ..formatting import MISSING, money_words, rate
+from ..formatting import MISSING, money_words, percent, quantity, rate
 from ..formatting import money as _table_money
 
 
@@ -28,9 +28,22 @@ def ratio(x: float | None) -> str:
     return MISSING if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2f}"
 
 
+def schedule_words(schedule: dict) -> str:
+    """A discount schedule as a reader knows it: 'the HM Treasury Green Book (2022) rates'
+    (from its source), not its identifier."""
+    source = (schedule.get("source") or "").split(",")[0].split(":")[0].strip()
+    if source:
+        return f"the {source} rates"
+    return f"the {str(schedule.get('name', '')).replace('-', ' ').replace('_', ' ')} rates"
+
+
 METHOD_WORDS = {"zero": "zero", "replacement_cost": "replacement cost",
                 "opportunity_cost": "opportunity cost", "minimum_wage": "the National Living Wage",
                 "living_wage": "the Real Living Wage"}
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def summary_lines(a) -> list[str]:
@@ -39,7 +52,7 @@ def summary_lines(a) -> list[str]:
     opts = list(a.options.values())
     best = max(opts, key=lambda o: o.figures["npv_public_value"])
     lines.append(
-        f"All money is in {a.price_base} prices, discounted at the {a.schedule['name']} schedule "
+        f"All money is in {a.price_base} prices, discounted at {schedule_words(a.schedule)} "
         f"over {a.years} years, against the baseline '{a.baseline['label']}'.")
     for o in opts:
         f = o.figures
@@ -55,8 +68,8 @@ def summary_lines(a) -> list[str]:
         if o.uncertainty:
             p = o.uncertainty["prob_npv_positive"]
             lo, hi = o.uncertainty["intervals"]["npv_public_value"]
-            lines.append(f"  With the stated uncertainty, the chance its net present public value "
-                         f"is above zero is {p:.0%} (95% interval {money(lo, cur)} to "
+            lines.append(f"With the stated uncertainty, the chance its net present public value "
+                         f"is above zero is {percent(p)} (95% interval {money(lo, cur)} to "
                          f"{money(hi, cur)}).")
     if len(opts) > 1:
         lines.append(f"{best.label} gives the most public value for the money.")
@@ -76,7 +89,7 @@ def summary_lines(a) -> list[str]:
             verdict = (" — enough to change the verdict: the option "
                        f"{'passes' if r['npv'] > 0 else 'fails'} only when time is valued")
         lines.append(
-            f"{o.label} relies on {o.time_hours:,.0f} hours given by residents, volunteers or "
+            f"{o.label} relies on {quantity(o.time_hours)} hours given by residents, volunteers or "
             f"service users. Valuing that time at {METHOD_WORDS[alt]} "
             f"({rate_words(hourly, cur)} an hour in {a.price_base} prices) "
             f"instead of leaving it out (zero) adds {money(r['pv_time_costs'], cur)} to its "
@@ -91,8 +104,12 @@ def summary_lines(a) -> list[str]:
         gainers = [ag for ag, v in agencies.items() if v["pv_fiscal_benefits"] > v["pv_costs"]]
         if payers and gainers:
             lab = a.agencies
+            pay = [lab[p]["label"] for p in payers]
+            gain = [lab[g]["label"] for g in gainers]
             lines.append(
-                f"Wrong pocket in {o.label}: "
-                f"{', '.join(lab[p]['label'] for p in payers)} pay more than they get back, while "
-                f"{', '.join(lab[g]['label'] for g in gainers)} gain more than they pay.")
+                f"Wrong pocket in {o.label}: {_and(pay)} "
+                f"{'pays' if len(pay) == 1 else 'pay'} more than "
+                f"{'it gets' if len(pay) == 1 else 'they get'} back, while {_and(gain)} "
+                f"{'gains' if len(gain) == 1 else 'gain'} more than "
+                f"{'it pays' if len(gain) == 1 else 'they pay'}.")
     return lines

@@ -22,18 +22,22 @@ costs_app = typer.Typer(help="The bundled unit-cost library (GMCA Unit Cost Data
 
 
 def register(app: typer.Typer) -> None:
-    app.command("cba", help="Cost-benefit appraisal of the options in an appraisal file "
-                "(YAML/JSON/XLSX, or example:balsall-heath / example:falls-prevention), or of "
-                "a strategy-map scenario with --from-model MODEL --scenario NAME --years N "
-                "(users' and communities' time valued as the model values it: --time-value, "
-                "--time-value-per-hour; the option's caveats carried). "
-                "--template OUT.xlsx writes a workbook to start from.")(cba)
+    app.command("cba", help="Cost-benefit appraisal: net present value, benefit-cost ratio, "
+                "payback and who pays and who gains, for an appraisal file or a strategy-map "
+                "scenario.\n\n"
+                "FILE is an appraisal file (YAML/JSON/XLSX, or example:balsall-heath / "
+                "example:falls-prevention); or appraise a strategy-map scenario with "
+                "--from-model MODEL --scenario NAME --years N (users' and communities' time "
+                "valued as the model values it: --time-value, --time-value-per-hour; the "
+                "option's caveats carried). --template OUT.xlsx writes a workbook to start "
+                "from.")(cba)
     app.add_typer(costs_app, name="costs")
 
 
 def cba(
     file: str | None = typer.Argument(
-        None, help="Appraisal file (.yaml, .json or .xlsx), or example:NAME for a bundled one."),
+        None, help="Appraisal file (.yaml, .json or .xlsx), or example:NAME for a bundled one.",
+        metavar="FILE"),
     json_out: bool = typer.Option(False, "--json", help="Print the result object as JSON."),
     out: Path | None = typer.Option(None, "--out", help="Write a report: .html or .xlsx."),
     draws: int = typer.Option(0, "--draws", help="Monte Carlo draws (0: deterministic only)."),
@@ -108,17 +112,20 @@ def cba(
         source = file
     result = appraise(source, draws=draws, seed=seed, time_valuation=time_valuation)
     extra = built.to_dict() if built is not None else None
+    from ..presentation.labels import Labels
+
+    labels = Labels(built.model) if built is not None else Labels(None)
     if out is not None:
         if out.suffix.lower() == ".html":
             from ..reports.cba import write_html
 
-            write_html(result, out, from_model=extra)
+            write_html(result, out, from_model=extra, labels=labels)
         else:
             from ..reports.cba_xlsx import write_xlsx
 
             write_xlsx(result, out, from_model=extra)
     data = built.merge_into(result.to_dict()) if built is not None else result.to_dict()
-    show(data, json_out, lambda: _print(result, extra), out)
+    show(data, json_out, lambda: _print(result, extra, labels), out)
     if save_appraisal is not None and not json_out:
         console.print(f"Appraisal file written to {save_appraisal}", highlight=False)
 
@@ -176,16 +183,23 @@ def _from_model(model: str, scenarios: list[str], years: int | None, draws: int,
 def _fmt(x: float | None, money: bool = True, currency: str = "GBP") -> str:
     import math
 
-    from ..appraisal.words import amount
+    from ..appraisal.words import amount, ratio
 
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    return amount(x, currency) if money else f"{x:,.2f}"
+    return amount(x, currency) if money else ratio(x)
 
 
-def _print(result, from_model: dict | None = None) -> None:
-    console.print(f"[bold]{result.name}[/bold]  ({result.currency}, {result.price_base} prices, "
-                  f"{result.schedule['name']}, {result.years} years)", highlight=False)
+def _print(result, from_model: dict | None = None, labels=None) -> None:
+    from rich.markup import escape
+
+    from ..appraisal.words import schedule_words
+    from ..formatting import percent
+
+    console.print(f"[bold]{escape(result.name)}[/bold]  ({result.currency}, "
+                  f"{result.price_base} prices, discounted at "
+                  f"{escape(schedule_words(result.schedule))}, {result.years} years)",
+                  highlight=False)
     table = Table(show_header=True, header_style="bold")
     table.add_column("Figure")
     for o in result.options.values():
@@ -211,17 +225,17 @@ def _print(result, from_model: dict | None = None) -> None:
         labels[o.payback["undiscounted"]] if o.payback["undiscounted"] is not None else "none"
         for o in result.options.values()])
     if result.uncertainty:
-        table.add_row("P(NPV > 0)", *[f"{o.uncertainty['prob_npv_positive']:.0%}"
-                                      for o in result.options.values()])
+        table.add_row("Chance the NPV is above zero", *[
+            percent(o.uncertainty["prob_npv_positive"]) for o in result.options.values()])
     console.print(table)
     for line in result.summary()[1:]:
-        console.print(line, highlight=False)
+        console.print(escape(line.strip()), highlight=False)
     if from_model is not None:
         _print_from_model(result, from_model)
     for note in result.notes:
         if from_model is not None and note.startswith("Caveats carried from"):
             continue  # printed above, one a line
-        console.print(f"[dim]Note: {note}[/dim]", highlight=False)
+        console.print(f"[dim]Note: {escape(note)}[/dim]", highlight=False)
 
 
 def _print_from_model(result, extra: dict) -> None:
@@ -231,10 +245,10 @@ def _print_from_model(result, extra: dict) -> None:
     from ..appraisal.words import rate_words
 
     tv = extra["time_value"]
-    per = (f"{rate_words(tv['per_hour'], result.currency)} an hour"
-           if tv["per_hour"] is not None else "as each resource states it")
-    console.print(f"Users' and communities' time valued on the model's basis "
-                  f"'{escape(tv['name'])}' ({escape(tv['label'])}): {per}.", highlight=False)
+    per = (f"at {rate_words(tv['per_hour'], result.currency)} an hour ({tv['label']})"
+           if tv["per_hour"] is not None else tv["label"])
+    console.print(escape(f"Users' and communities' time is valued as the model values it: "
+                         f"{per}."), highlight=False)
     for oid, o in extra["options"].items():
         label = result.options[oid].label if oid in result.options else oid
         if o["caveats_in_words"]:
@@ -244,7 +258,7 @@ def _print_from_model(result, extra: dict) -> None:
             for line in o["caveats_in_words"]:
                 console.print(f"  - {escape(line)}", highlight=False)
         if o["time_values"]:
-            t = Table(title=f"{label}: under each of the model's values of time",
+            t = Table(title=f"{escape(label)}: under each of the model's values of time",
                       show_header=True, header_style="bold")
             for col in ("Basis", "An hour", "PV of time given", "NPV", "BCR"):
                 t.add_column(col, justify="left" if col == "Basis" else "right")
@@ -268,6 +282,7 @@ def costs_search(
 ) -> None:
     from ..appraisal.deflators import get_deflator
     from ..appraisal.unit_costs import ATTRIBUTION, search
+    from ..formatting import money
 
     if not query.strip():
         raise BadInput("give some words to search for, e.g. coproduce costs search \"A&E\"")
@@ -300,10 +315,12 @@ def costs_search(
             if v is None:
                 cells.append("")
             elif price_year is not None:
-                cells.append(f"£{e.uprated(k, price_year, deflator):,.0f} ({price_year})")
+                cells.append(f"{money(e.uprated(k, price_year, deflator))} ({price_year})")
             else:
-                cells.append(f"£{v[0]:,.0f} ({v[1]})")
+                cells.append(f"{money(v[0])} ({v[1]})")
         table.add_row(e.code, e.description, e.unit, e.agency_label, *cells, e.rag)
     console.print(table)
-    console.print(f"{len(hits)} match(es). Source: {ATTRIBUTION}; each entry's original source "
-                  "is in --json.", highlight=False)
+    from ..formatting import count
+
+    console.print(f"{count(len(hits), 'match')}. Source: {ATTRIBUTION}; each entry's original "
+                  "source is in --json.", highlight=False)

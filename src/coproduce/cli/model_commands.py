@@ -11,12 +11,15 @@ from rich.table import Table
 
 from ..engine.backwards import BackwardsMap, backwards_map
 from ..engine.evaluate import Evaluation, caveat_words, evaluate
-from ..formatting import money
+from ..formatting import count, money, percent, plural, rate
 from ..formatting import quantity as qty
 from ..model import Model, compile_model, load_model
 from ..model.errors import ModelError, did_you_mean
 from ..model.load import EXAMPLE_PREFIX
 from ..model.validate import model_warnings
+from ..presentation.flags import flag_labels
+from ..presentation.labels import Labels, lower_first
+from ..presentation.words import unreachable_words
 from .common import (
     AnalysisImpossible,
     BadInput,
@@ -59,11 +62,28 @@ def check(model: ModelArg, scenario: ScenarioOpt = None, json_: JsonOpt = False)
         print_json({"valid": True, "name": m.name, "counts": counts,
                     "warnings": [w.to_dict() for w in warnings]})
         return
-    console.print(f"[green]ok[/green] {m.name}: " + ", ".join(f"{v} {k}" for k, v in
-                                                              counts.items()), highlight=False)
+    console.print(f"[green]ok[/green] {escape(m.name)}: " + ", ".join(
+        count(v, k.removesuffix("s")) for k, v in counts.items()), highlight=False)
+    labels = Labels(m)
     for w in warnings:
-        console.print(f"  [yellow]warning[/yellow] {escape(w.path)}: {escape(w.message)}",
-                      highlight=False)
+        where = labels.path(w.path) if w.path else "the model"
+        console.print(f"  [yellow]warning[/yellow] {escape(where)}: "
+                      f"{escape(labels.in_words(w.message))}", highlight=False)
+    _print_targetable(m)
+
+
+def _print_targetable(m: Model) -> None:
+    """The outcomes a user can aim at with --target, with the identifier to type."""
+    t = Table(title="Outcomes you can target: --target OUTCOME=AMOUNT (map, plan, uncertainty)",
+              title_justify="left")
+    t.add_column("OUTCOME (to type)")
+    t.add_column("Outcome")
+    t.add_column("Unit")
+    t.add_column("Model's target", justify="right")
+    for oid, o in m.outcomes.items():
+        t.add_row(oid, escape(o.label or oid), escape(o.unit or "unit"),
+                  qty(m.targets[oid]) if oid in m.targets else "")
+    console.print(t)
 
 
 # ----- evaluate ------------------------------------------------------------------------------
@@ -71,24 +91,26 @@ def check(model: ModelArg, scenario: ScenarioOpt = None, json_: JsonOpt = False)
 
 def _evaluation_table(ev: Evaluation, m: Model) -> None:
     cur = ev.currency
-    t = Table(title=f"{ev.model_name}: cost by intervention ({cur}, {ev.price_year} prices)")
+    t = Table(title=f"{escape(ev.model_name)}: volume and cost by intervention, a period "
+              f"({ev.price_year} prices)")
     t.add_column("Intervention")
     t.add_column("Volume", justify="right")
     t.add_column("Full cost", justify="right")
     t.add_column("Public cost", justify="right")
     t.add_column("Co-production", justify="right")
     for iid, c in ev.intervention_costs.items():
-        t.add_row(m.label_of(iid), qty(ev.volumes[iid]), money(c.full, cur), money(c.public, cur),
-                  f"{c.coproduction_share:.0%}")
+        unit = m.interventions[iid].unit or "unit"
+        t.add_row(escape(m.label_of(iid)), escape(count(ev.volumes[iid], unit)),
+                  money(c.full, cur), money(c.public, cur), percent(c.coproduction_share))
     hours = ev.coproduction_share_hours
     t.add_row("[bold]Total[/bold]", "", money(ev.cost.full, cur), money(ev.cost.public, cur),
-              f"{ev.cost.coproduction_share:.0%}"
-              + ("" if hours is None else f" ({hours:.0%} of hours)"))
+              percent(ev.cost.coproduction_share)
+              + ("" if hours is None else f" ({percent(hours)} of hours)"))
     console.print(t)
     basis = ev.time_value
     console.print("Users' and communities' time is valued "
                   + ("as stated for each resource in the model file" if basis.get("per_hour")
-                     is None else f"at {money(basis['per_hour'], cur)} an hour "
+                     is None else f"at {rate(basis['per_hour'], cur)} an hour "
                      f"({basis['label']})") + ".", highlight=False, markup=False)
     o = Table(title="Outcomes (change attributable to the interventions, per period)")
     o.add_column("Outcome")
@@ -97,7 +119,8 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     o.add_column("Value", justify="right")
     for lvl in ev.outcomes.values():
         mark = " (indicative: complex)" if lvl.complex else ""
-        o.add_row(lvl.label + mark, qty(lvl.level), lvl.unit,
+        o.add_row(escape(lvl.label + mark), qty(lvl.level),
+                  escape(lvl.unit if lvl.level == 1 else plural(lvl.unit)),
                   money(lvl.value_total, cur) if lvl.value_total else "")
     console.print(o)
     w = Table(title="Who pays, who gains (public cost against fiscal value)")
@@ -105,8 +128,8 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     w.add_column("Pays", justify="right")
     w.add_column("Gains", justify="right")
     for agency, row in ev.who_pays_who_gains().items():
-        label = m.agencies[agency].label if agency in m.agencies else agency
-        w.add_row(label, money(row["pays"], cur), money(row["gains"], cur))
+        label = m.agencies[agency].label if agency in m.agencies else agency.replace("_", " ")
+        w.add_row(escape(label), money(row["pays"], cur), money(row["gains"], cur))
     console.print(w)
     words = caveat_words(ev.caveats.to_dict(), m)
     if words:
@@ -120,7 +143,8 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
 def evaluate_cmd(
     model: ModelArg,
     volume: Annotated[list[str] | None, typer.Option(
-        "--volume", "-v", help="Set an intervention's volume, ID=V; repeat as needed.")] = None,
+        "--volume", "-v", help="Set an intervention's volume, ID=V; repeat as needed.",
+        metavar="ID=V")] = None,
     scenario: ScenarioOpt = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
@@ -153,56 +177,53 @@ def evaluate_cmd(
 
 def print_map_table(result: BackwardsMap) -> None:
     cur = result.currency
-    t = Table(title=(f"Pathways to {qty(result.amount)} more {result.outcome_label.lower()} "
-                     f"({result.outcome_unit}) — {cur}, {result.price_year} prices, ranked by "
-                     f"{result.by} cost"))
+    unit = result.outcome_unit
+    t = Table(title=(f"Pathways to {qty(result.amount)} more "
+                     f"{escape(lower_first(result.outcome_label))} "
+                     f"({escape(unit if result.amount == 1 else plural(unit))}), a period — "
+                     f"{result.price_year} prices, ranked by {result.by} cost"))
     t.add_column("#", justify="right")
     t.add_column("Pathway")
-    t.add_column("Volume", justify="right")
-    t.add_column(f"Full cost / {result.outcome_unit}", justify="right")
-    t.add_column(f"Public cost / {result.outcome_unit}", justify="right")
-    t.add_column("Co-prod. share (cost / hours)", justify="right")
+    t.add_column("Volume needed", justify="right")
+    t.add_column(f"Full cost per {escape(unit)}", justify="right")
+    t.add_column(f"Public cost per {escape(unit)}", justify="right")
+    t.add_column("Co-production share (cost / hours)", justify="right")
     t.add_column("Cheapest in full when time is valued at")
-    t.add_column("Capacity")
+    t.add_column("Within capacity")
     t.add_column("Flags")
     for k, p in enumerate(result.pathways, start=1):
         hours = "–" if p.coproduction_share_hours is None else \
-            f"{p.coproduction_share_hours:.0%}"
-        t.add_row(str(k), p.label, f"{qty(p.volume)} {p.unit}",
+            percent(p.coproduction_share_hours)
+        t.add_row(str(k), escape(p.label), escape(count(p.volume, p.unit)),
                   money(p.cost_per_outcome_full, cur), money(p.cost_per_outcome_public, cur),
-                  f"{p.coproduction_share:.0%} / {hours}",
+                  f"{percent(p.coproduction_share)} / {hours}",
                   _time_range(p.first_on_full_cost_when_time_valued, cur),
-                  "ok" if p.within_capacity else "[red]over[/red]",
-                  ", ".join(f"{f} ({p.flag_shares[f]:.0%})" if f in p.flag_shares else f
-                            for f in p.flags))
+                  "yes" if p.within_capacity else "[red]no[/red]",
+                  escape(flag_labels(p.flags, p.flag_shares)))
     console.print(t)
-    if result.unreachable:
-        console.print("Cannot reach this outcome: " + ", ".join(result.labels.get(i, i)
-                                                               for i in result.unreachable),
-                      highlight=False)
-    if result.no_net_gain:
-        console.print("Reach it but with no net gain (effects cancel or harm): "
-                      + ", ".join(result.labels.get(i, i) for i in result.no_net_gain),
-                      highlight=False)
+    for line in unreachable_words(result):
+        console.print(escape(line), highlight=False)
     if result.min_evidence is not None:
         me = result.min_evidence
         lead = result.labels.get(me["leading_pathway"], me["leading_pathway"])
-        console.print(
-            f"Without the {len(me['links_dropped'])} links graded below {me['grade']}: "
+        n = len(me["links_dropped"])
+        console.print(escape(
+            f"Without the {n} link{'' if n == 1 else 's'} graded below {me['grade']}: "
             + ("the leading pathway is the same." if me["survives"] else
                f"the leading pathway would be {lead}." if lead else
-               "no pathway reaches the target."), highlight=False)
-    console.print(result.summary(), highlight=False)
+               "no pathway reaches the target.")), highlight=False)
+    for part in result.summary_parts():
+        console.print("\n" + escape(part), highlight=False)
 
 
 def _time_range(r: tuple[float, float | None] | None, cur: str) -> str:
-    """'£0 to £4.10 an hour', 'from £321 an hour', or 'never'."""
+    """'£0.00 to £4.10 an hour', 'from £321.40 an hour', or 'never'."""
     if r is None:
         return "never"
     low, high = r
     if high is None:
-        return f"from {money(low, cur)} an hour"
-    return f"{money(low, cur)} to {money(high, cur)} an hour"
+        return f"from {rate(low, cur)} an hour"
+    return f"{rate(low, cur)} to {rate(high, cur)} an hour"
 
 
 def _parse_target(m: Model, target: str | None) -> tuple[str, float]:
@@ -225,8 +246,9 @@ def map_cmd(
     model: ModelArg,
     target: Annotated[str | None, typer.Option(
         "--target", "-t", help="OUTCOME=AMOUNT to reach (default: the model's first target).",
-        show_default=False)] = None,
-    by: Annotated[str, typer.Option(help="Rank by 'full' or 'public' cost per outcome.")] = "full",
+        show_default=False, metavar="OUTCOME=AMOUNT")] = None,
+    by: Annotated[str, typer.Option(help="Rank by 'full' or 'public' cost per outcome.",
+                                    metavar="full|public")] = "full",
     paths: Annotated[int, typer.Option(help="Routes to show per pathway (largest first).")] = 10,
     co_benefits: Annotated[int, typer.Option(
         "--co-benefits", help="Other outcomes to list per pathway, largest value first.")] = 50,
@@ -268,7 +290,8 @@ def map_cmd(
 
 def export_cmd(
     model: ModelArg,
-    to: Annotated[str, typer.Option("--to", help="yaml, json, xlsx or elements-xlsx.")],
+    to: Annotated[str, typer.Option("--to", help="yaml, json, xlsx or elements-xlsx.",
+                                    metavar="FORMAT")],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", help="File to write (required for xlsx; text formats print otherwise).")]
     = None,
@@ -298,18 +321,21 @@ def export_cmd(
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the reports.")]
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the reports.",
+                                          metavar="FOLDER")]
     = Path("coproduce-demo"),
 ) -> None:
-    """Map backwards on the bundled older-people example, write the HTML report and keep the
-    model and the run in an embedded SQLite store that `coproduce serve` can open."""
+    """Try it: map the bundled older-people example backwards and write its report.
+
+    Also keeps the model and the run in an embedded SQLite store that `coproduce serve` can
+    open."""
     from ..reports.map_report import map_report
 
     m = load_model(f"{EXAMPLE_PREFIX}older-people")
     oid, amount = _parse_target(m, None)
     console.rule(f"[bold]{m.name}[/bold]")
     console.print(f"Backwards mapping from the target: {qty(amount)} more "
-                  f"{m.outcomes[oid].label or oid}.", highlight=False)
+                  f"{lower_first(m.label_of(oid))}.", highlight=False, markup=False)
     cm = compile_model(m)
     result = backwards_map(cm, oid, amount)
     print_map_table(result)

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from .common import BadInput, check_out_path, console, err_console, print_json
@@ -37,10 +38,16 @@ def _banner(synthetic: bool) -> None:
         console.print("[bold yellow]SYNTHETIC data[/]: demonstration only, not survey results.")
 
 
-def _fmt(v, digits: int = 1) -> str:
-    if v is None or (isinstance(v, float) and v != v):
-        return "–"
-    return f"{v:,.{digits}f}"
+def _fmt(v) -> str:
+    from ..formatting import quantity
+
+    return quantity(None if v is None or (isinstance(v, float) and v != v) else float(v))
+
+
+def _words(prepared, effects=()):
+    from ..presentation.survey import SurveyWords
+
+    return SurveyWords(prepared.codebook, effects)
 
 
 @survey_app.command("describe")
@@ -56,21 +63,25 @@ def describe_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, json_: bool = J
         print_json(result.to_dict())
     else:
         _banner(result.synthetic)
+        words = _words(prepared)
         d = result.design
-        console.print(f"[bold]{result.title}[/]\n{d['respondents']:,} respondents, "
+        calibrated = ", ".join(words.variable(v).lower() for v in d["calibrated"]) or "no"
+        console.print(f"[bold]{escape(result.title)}[/]\n{d['respondents']:,} respondents, "
                       f"{d['strata']} strata, {d['clusters']} clusters, "
-                      f"population {d['population']:,.0f}, calibrated: "
-                      f"{', '.join(d['calibrated']) or 'no'}")
-        table = Table("item", "sector", "type", "answered", "answers")
+                      f"population {_fmt(d['population'])}, calibrated to: "
+                      f"{escape(calibrated)}", highlight=False)
+        table = Table("Item", "Sector", "Type", "Answered", "Answers")
         for it in result.items:
-            table.add_row(it["item"], it["sector"], it["type"], str(it["answered"]),
-                          ", ".join(f"{k} {v}" for k, v in it["answers"].items()))
+            table.add_row(escape(words.item(it["item"])), escape(words.sector(it["sector"])),
+                          it["type"], _fmt(it["answered"]),
+                          escape(", ".join(f"{k} {_fmt(v)}" for k, v in it["answers"].items())))
         console.print(table)
-        rel = Table("index", "items", "Cronbach's alpha", "complete cases")
+        rel = Table("Index", "Items", "Cronbach's alpha", "Complete cases")
         for r in result.reliability:
-            rel.add_row(r.group, str(len(r.items)), _fmt(r.alpha, 2), str(r.n))
+            rel.add_row(escape(words.group(r.group)), str(len(r.items)), _fmt(r.alpha),
+                        _fmt(r.n))
         console.print(rel)
-    _write(out, result, "describe")
+    _write(out, result, "describe", prepared.codebook)
 
 
 @survey_app.command("estimate")
@@ -91,17 +102,36 @@ def estimate_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, by: str = BY,
     if json_:
         print_json(result.to_dict())
     else:
+        from ..formatting import percent
+
         _banner(result.synthetic)
+        words = _words(prepared)
         frame = result.prevalence.to_frame()
         key = result.by
-        table = Table(*([key] if key else []), "group", "% taking part", "95% CI", "n")
+        table = Table(*([words.variable(key)] if key else []), "Activities",
+                      "Share taking part", "95% interval", "Respondents")
         for _, r in frame.iterrows():
-            ci = "suppressed" if r["suppressed"] else \
-                f"{100 * r['low']:.1f}–{100 * r['high']:.1f}"
-            table.add_row(*([str(r[key])] if key else []), r["group"],
-                          _fmt(None if r["suppressed"] else 100 * r["value"]), ci, str(r["n"]))
+            if r["suppressed"]:
+                share, ci = "not shown", escape(_why(r["note"], result.min_cell))
+            else:
+                share, ci = percent(r["value"]), f"{percent(r['low'])} to {percent(r['high'])}"
+            table.add_row(*([escape(str(r[key]))] if key else []),
+                          escape(words.group(r["group"])), share, ci, _fmt(r["n"]))
         console.print(table)
-    _write(out, result, "estimate")
+        console.print(escape(f"A share is not shown when fewer than {result.min_cell} "
+                             f"respondents take part, or fewer than {result.min_cell} do not: "
+                             "the few on one side could be recognised."), highlight=False)
+    _write(out, result, "estimate", prepared.codebook)
+
+
+def _why(note, min_cell: int) -> str:
+    """Why a share is not shown, briefly: which side of it has too few people."""
+    text = "" if note is None else str(note)
+    if "do not take part" in text:
+        return f"nearly everyone takes part (fewer than {min_cell} do not)"
+    if "take part" in text:
+        return f"fewer than {min_cell} take part"
+    return f"fewer than {min_cell} answered"
 
 
 def _parse_fix(fix: list[str] | None) -> dict:
@@ -139,19 +169,28 @@ def correlates_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
     if json_:
         print_json(result.to_dict())
     else:
+        from ..presentation.words import signed
+        from ..reports.survey import p_words
+
         _banner(result.synthetic)
-        console.print(f"[bold]{result.formula}[/] ({result.family}; n = {result.pooled.n:,}; "
-                      f"design df {result.pooled.df})")
-        table = Table("term", "estimate", "SE", "95% CI", "p")
+        words = _words(prepared, result.effects.rows)
+        console.print(f"[bold]{escape(words.formula(result.formula))}[/] ({result.family} "
+                      f"model; {result.pooled.n:,} respondents; design degrees of freedom "
+                      f"{result.pooled.df})", highlight=False)
+        table = Table("Term", "Estimate", "Standard error", "95% interval", "p-value")
         for _, r in result.pooled.to_frame().iterrows():
-            table.add_row(r["term"], f"{r['estimate']:.4f}", f"{r['se']:.4f}",
-                          f"{r['low']:.3f} – {r['high']:.3f}", f"{r['p_value']:.3g}")
+            table.add_row(escape(words.term(r["term"])), signed(r["estimate"]), _fmt(r["se"]),
+                          f"{signed(r['low'])} to {signed(r['high'])}", p_words(r["p_value"]))
         console.print(table)
-        ame = Table("variable", "contrast", f"AME ({result.effects.quantity})", "SE")
+        ame = Table("Variable", "Contrast",
+                    f"Average marginal effect ({escape(result.effects.quantity)})",
+                    "Standard error")
         for r in result.effects.rows:
-            ame.add_row(r["variable"], r["contrast"], f"{r['ame']:.4f}", f"{r['se']:.4f}")
+            ame.add_row(escape(words.variable(r["variable"])),
+                        escape(str(r["contrast"]).replace(" vs ", " against ")),
+                        signed(r["ame"]), _fmt(r["se"]))
         console.print(ame)
-    _write(out, result, "correlates")
+    _write(out, result, "correlates", prepared.codebook)
 
 
 @survey_app.command("capacity")
@@ -225,19 +264,25 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
         # the model goes to standard output (to redirect into a file); the table is not shown
         _write_model(hand_off, None)
     else:
+        from ..formatting import percent
+
         _banner(result.synthetic)
+        words = _words(prepared)
         mean_hours = hours_q if isinstance(hours_q, float) else hours_q.mean
-        console.print(f"[bold]{result.formula}[/]; {_fmt(mean_hours)} hours per participant "
-                      f"per {result.period}")
-        table = Table("area", "adults", "% co-producing", "90% interval", "hours", "90% interval")
+        console.print(f"[bold]{escape(words.formula(result.formula))}[/]; "
+                      f"{_fmt(mean_hours)} hours per participant per {result.period}",
+                      highlight=False)
+        level = percent(result.level)
+        table = Table("Area", "Adults", "Share co-producing", f"{level} interval", "Hours",
+                      f"{level} interval")
         for r in result.rows:
-            table.add_row(r["area"], f"{r['adults']:,.0f}", _fmt(100 * r["rate"]),
-                          f"{100 * r['rate_low']:.1f}–{100 * r['rate_high']:.1f}",
-                          f"{r['hours']:,.0f}", f"{r['hours_low']:,.0f}–{r['hours_high']:,.0f}")
+            table.add_row(escape(str(r["area"])), _fmt(r["adults"]), percent(r["rate"]),
+                          f"{percent(r['rate_low'])} to {percent(r['rate_high'])}",
+                          _fmt(r["hours"]), f"{_fmt(r['hours_low'])} to {_fmt(r['hours_high'])}")
         console.print(table)
     if hand_off is not None and (json_ or out_model is not None):
         _write_model(hand_off, out_model)
-    _write(out, result, "capacity")
+    _write(out, result, "capacity", prepared.codebook)
 
 
 def _check_to_model(to_model: str | None, resource: str | None, out_model: Path | None,
@@ -276,10 +321,14 @@ def _write_model(hand_off, out_model: Path | None) -> None:
         out_model.write_text(text, encoding="utf-8")
     for note in hand_off.notes:
         err_console.print(f"note: {note}", highlight=False)
-    names = ", ".join(s["scenario"] for s in hand_off.scenarios)
+    from ..formatting import count
+
+    names = ", ".join(str(s["area"]) for s in hand_off.scenarios)
+    what = model.label_of(hand_off.resource) if hand_off.resource in model.resources else \
+        hand_off.resource.replace("_", " ")
     err_console.print(f"{'wrote ' + str(out_model) + ': ' if out_model else ''}"
-                      f"{len(hand_off.scenarios)} area scenarios setting "
-                      f"resources.{hand_off.resource}.available ({names})", highlight=False)
+                      f"{count(len(hand_off.scenarios), 'area scenario')} setting the hours "
+                      f"available of {what} ({names})", highlight=False, markup=False)
 
 
 @survey_app.command("template")
@@ -305,12 +354,12 @@ def template_cmd(out: Path = typer.Argument(..., help="The workbook to write (.x
     err_console.print(f"wrote {out}", highlight=False)
 
 
-def _write(out: Path | None, result, kind: str) -> None:
+def _write(out: Path | None, result, kind: str, codebook=None) -> None:
     if out is None:
         return
     from ..reports.survey import write_report
 
-    write_report(result, kind, out)
+    write_report(result, kind, out, codebook=codebook)
     err_console.print(f"wrote {out}", highlight=False)
 
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..formatting import money
+from ..formatting import money, percent, quantity
 from .common import (
     AnalysisImpossible,
     BadInput,
@@ -150,15 +150,17 @@ def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-d
 
 
 def _cell(column: str, value, currency: str) -> str:  # type: ignore[no-untyped-def]
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, float):
         if math.isnan(value):
             return "–"
         if "share" in column or column == "prob_best":
-            return f"{value:.0%}"
+            return percent(value)
         if "cost" in column or column in ("evpi", "net_benefit_mean"):
             return money(value, currency)
-        return f"{value:,.4g}"
-    return escape(str(value))
+        return quantity(value)
+    return escape(str(value).replace("_", " "))
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from ..engine.uncertain import EVIDENCE_CV
+from ..presentation.labels import Labels
 from ..voi.registry import METHODS
 from .common import (
     BadInput,
@@ -39,7 +40,8 @@ if TYPE_CHECKING:
 WtpOpt = Annotated[float, typer.Option(
     "--wtp", help="Willingness to pay per unit of the target outcome (money), λ.")]
 GroupOpt = Annotated[list[str] | None, typer.Option(
-    "--group", help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).")]
+    "--group", help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).",
+    metavar="NAME=INPUTS")]
 PopOpt = Annotated[float | None, typer.Option(
     "--population", help="People (or decisions) affected a year, for population EVPI.")]
 HorizonOpt = Annotated[int, typer.Option(
@@ -49,7 +51,7 @@ RateOpt = Annotated[float, typer.Option(
 SobolOpt = Annotated[bool, typer.Option(
     "--sobol", help="Add first-order Sobol indices (RBD-FAST on the draws; needs SALib).")]
 
-_METHOD_HELP = "; ".join(f"{m.name}: {m.summary}" for m in METHODS.values())
+_METHOD_HELP = "; ".join(f"{m.name.replace('_', ' ')}: {m.summary}" for m in METHODS.values())
 
 
 def _groups(items: list[str] | None) -> dict[str, list[str]]:
@@ -109,44 +111,58 @@ def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
                    rate=rate, sobol=sobol)
 
 
-def _print(result: UncertaintyResult, labels: dict[str, str] | None = None) -> None:
-    from ..reports.uncertainty import FLAG_WORDS, NOT_FIT, caveat_sentences, why_not_fit
+def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
+    from ..formatting import percent
+    from ..presentation.flags import flag_labels
+    from ..presentation.words import amount
+    from ..reports.uncertainty import (
+        NOT_FIT,
+        caveat_sentences,
+        describe_input,
+        notes_words,
+        why_not_fit,
+    )
 
+    lab = labels if labels is not None else Labels(None)
     d = result.to_dict()
     cur = d.get("currency", "")
-    t = Table(title=f"Options at willingness to pay {result.wtp:,.0f} {cur} per unit "
+    target = d.get("target")
+    per = f"per {target['unit']}" if target and target.get("unit") else "a unit"
+    t = Table(title=f"Options at a willingness to pay of {amount(result.wtp, cur)} {per} "
               f"({result.n_draws:,} draws)")
-    t.add_column("option")
-    t.add_column("net benefit (mean)", justify="right")
+    t.add_column("Option")
+    t.add_column("Net benefit (mean)", justify="right")
     t.add_column("95% interval", justify="right")
-    t.add_column("P(best)", justify="right")
+    t.add_column("Chance it is best", justify="right")
     if result.fits is not None:
-        t.add_column("fits")
-        t.add_column("caveats")
+        t.add_column("Fits")
+        t.add_column("Caveats")
     for o in sorted(result.options, key=lambda o: -result.net_benefit[o][0]):
         m, lo, hi = result.net_benefit[o]
-        row = [escape(o), f"{m:,.0f}", f"{lo:,.0f} to {hi:,.0f}", f"{result.prob_best[o]:.2f}"]
+        row = [escape(lab(o)), amount(m, cur), f"{amount(lo, cur)} to {amount(hi, cur)}",
+               percent(result.prob_best[o])]
         if result.fits is not None:
             # an option that does not fit is marked wherever it is named
-            row[0] = escape(o if result.fits[o] else f"{o} [{NOT_FIT}]")
-            row.append("yes" if result.fits[o] else escape("no: " + why_not_fit(d, o)))
-            row.append(escape(", ".join(FLAG_WORDS.get(f, f) for f in result.flags(o))))
+            row[0] = escape(lab(o) if result.fits[o] else f"{lab(o)} [{NOT_FIT}]")
+            row.append("yes" if result.fits[o] else escape("no: " + why_not_fit(d, o, lab)))
+            row.append(escape(flag_labels(result.flags(o))))
         t.add_row(*row)
     console.print(t)
-    for sentence in caveat_sentences(d, labels):
-        console.print(escape(sentence))
-    console.print(f"EVPI: {result.evpi:,.0f} {cur} per decision")
+    for sentence in caveat_sentences(d, lab):
+        console.print(escape(sentence), highlight=False)
+    console.print(f"EVPI: {amount(result.evpi, cur)} per decision", highlight=False)
     if result.population_evpi is not None:
-        console.print(f"Population EVPI: {result.population_evpi:,.0f} {cur}")
+        console.print(f"Population EVPI: {amount(result.population_evpi, cur)}",
+                      highlight=False)
     if result.evppi:
         e = Table(title="Where better evidence is worth most (EVPPI)")
-        e.add_column("input or group")
+        e.add_column("Input or group of inputs")
         e.add_column("EVPPI", justify="right")
         for name, v in list(result.evppi.items())[:15]:
-            e.add_row(escape(name), f"{v:,.0f}")
+            e.add_row(escape(describe_input(name, lab)), amount(v, cur))
         console.print(e)
-    for note in d.get("notes") or []:
-        console.print(f"note: {escape(note)}")
+    for note in notes_words(d, lab):
+        console.print(f"Note: {escape(note)}", highlight=False)
 
 
 def _run_with_progress(fn, draws: int):  # type: ignore[no-untyped-def]
@@ -162,7 +178,8 @@ def _run_with_progress(fn, draws: int):  # type: ignore[no-untyped-def]
 def uncertainty(
     model: ModelArg,
     target: Annotated[str, typer.Option(
-        "--target", help="The outcome to reach and how much of it: OUTCOME=AMOUNT.")],
+        "--target", help="The outcome to reach and how much of it: OUTCOME=AMOUNT.",
+        metavar="OUTCOME=AMOUNT")],
     wtp: WtpOpt,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws.")] = 10_000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result)."
@@ -184,9 +201,11 @@ def uncertainty(
         "--evidence-priors", help="Give plain link effects a lognormal spread by evidence "
         "grade (CV 0.75/0.5/0.35/0.2/0.1 for grades 1-5).")] = False,
     evidence_cv: Annotated[str | None, typer.Option(
-        "--evidence-cv", help="Override the grade table, e.g. 1=0.9,2=0.6.")] = None,
+        "--evidence-cv", help="Override the grade table, e.g. 1=0.9,2=0.6.",
+        metavar="GRADE=CV,...")] = None,
     scenario: Annotated[list[str] | None, typer.Option(
-        "--scenario", "-s", help="Apply a scenario first; repeat to stack them.")] = None,
+        "--scenario", "-s", help="Apply a scenario first; repeat to stack them.",
+        metavar="NAME")] = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
     min_evidence: MinEvidenceOpt = None,
@@ -202,10 +221,12 @@ def uncertainty(
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
 ) -> None:
-    """Propagate uncertainty through a strategy map: net benefit, probability each option is
-    best, acceptability curve, incremental analysis, EVPI and EVPPI (where evidence pays);
-    each option's caveats and fit, every belief scenario as a sensitivity analysis, and the
-    values of users' and communities' time over which the answer holds."""
+    """Propagate uncertainty through a strategy map: which option is best, how sure, and
+    where better evidence pays.
+
+    Net benefit, probability each option is best, acceptability curve, incremental analysis,
+    EVPI and EVPPI; each option's caveats and fit, every belief scenario as a sensitivity
+    analysis, and the values of users' and communities' time over which the answer holds."""
     check_out_path(out, (".html",))
     if draws_out is not None:
         check_out_path(draws_out, (".csv", ".parquet"))
@@ -244,8 +265,7 @@ def uncertainty(
     result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
     if draws_out is not None:
         table.write(draws_out)
-    labels = {i: m.label_of(i) for i in (*m.interventions, *m.outcomes, *m.resources)}
-    labels.update({k: sc.label for k, sc in m.scenarios.items() if sc.label})
+    labels = Labels(m)
     if out is not None:
         from ..reports.uncertainty import write_report
 
@@ -256,7 +276,8 @@ def uncertainty(
 def voi(
     draws_file: Annotated[Path, typer.Argument(
         help="A draws table (.csv or .parquet): effect:OPTION and cost:OPTION columns (or "
-        "net_benefit:OPTION), other numeric columns are inputs.", show_default=False)],
+        "net_benefit:OPTION), other numeric columns are inputs.", show_default=False,
+        metavar="DRAWS")],
     wtp: WtpOpt,
     group: GroupOpt = None,
     population: PopOpt = None,
@@ -279,10 +300,11 @@ def voi(
     if out is not None:
         from ..reports.uncertainty import write_report
 
-        write_report(result, table, out)
+        write_report(result, table, out, labels=Labels(None))
     show(result.to_dict(), json_, lambda: _print(result), out)
 
 
 def register(app: typer.Typer) -> None:
     app.command("uncertainty", help=uncertainty.__doc__)(uncertainty)
-    app.command("voi", help=(voi.__doc__ or "") + " Methods: " + _METHOD_HELP)(voi)
+    # rich markup would eat "[NB]" in "E − max E[NB]": the methods are escaped
+    app.command("voi", help=(voi.__doc__ or "") + "\n\nMethods: " + escape(_METHOD_HELP))(voi)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..formatting import money, quantity
 from ..model.compile import CompiledModel, compile_model
 from ..model.schema import Model
 from ..model.time_value import basis_of
@@ -23,27 +22,16 @@ from .effects import effects_from
 from .flags import CaveatContext, Caveats, enabling_shortfalls, flag_names
 from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
 
-FLAG_TEXT = {
-    "contested": "passes through a contested link: stakeholders dispute whether or how much "
-                 "it works",
-    "weak_evidence": "passes through a weakly evidenced link (grade 2 or below)",
-    "ungraded_evidence": "passes through a link with no evidence grade",
-    "complex": "passes through a complex outcome: figures are indicative, not a forecast",
-    "no_public_input": "co-production with no public enabling input: co-production rarely "
-                       "produces value without some public money (Bovaird & Loeffler 2012)",
-    "enabling_shortfall": "uses less of an enabling input than its effects were measured with, "
-                          "so its effect is cut",
-    "over_capacity": "the volume needed exceeds the intervention's capacity",
-    "over_available": "it needs more of a resource than is available (e.g. volunteer hours)",
-}
+
+def _flag_text() -> dict[str, str]:
+    from ..presentation.flags import FLAGS
+
+    return {k: w.sentence for k, w in FLAGS.items()}
 
 
-NO_PUBLIC_TEXT = {
-    "none_paid": FLAG_TEXT["no_public_input"],
-    "none_declared": "co-production with no declared enabling input: its effect is assumed "
-                     "not to depend on public support, which is rarely so (Bovaird & Loeffler "
-                     "2012); declare the inputs that enable it under 'enabling'",
-}
+FLAG_TEXT = _flag_text()
+"""Each flag as a clause (the one vocabulary, :mod:`coproduce.presentation.flags`); kept here
+for callers that import it."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +78,9 @@ class Pathway:
     first_on_full_cost_when_time_valued: tuple[float, float | None] | None = None
     enabling_shortfall: dict = field(default_factory=dict)
     volunteer_wellbeing: dict | None = None
+    note_data: tuple[dict, ...] = ()
+    """The caveats behind ``notes``, structured: ``{kind, share?, links?, outcomes?, ...}``
+    with identifiers (:func:`coproduce.presentation.words.pathway_note` says them)."""
 
     @property
     def within_capacity(self) -> bool:
@@ -129,6 +120,7 @@ class Pathway:
             "flags": list(self.flags),
             "flag_shares": self.flag_shares,
             "notes": list(self.notes),
+            "notes_data": [dict(n) for n in self.note_data],
             "paths": [r.to_dict() for r in self.paths],
         }
 
@@ -176,81 +168,21 @@ class BackwardsMap:
         }
 
     def summary(self) -> str:
-        """One plain-language sentence on the answer."""
-        what = f"{quantity(self.amount)} more {self.outcome_label.lower()} ({self.outcome_unit})"
-        if not self.pathways:
-            return f"No intervention in this map reaches {what}."
-        best = self.pathways[0]
-        cur = self.currency
-        cheapest_public = min(self.pathways, key=lambda p: (p.cost.public, p.intervention))
-        text = (f"Reaching {what} costs least in full through {best.label} "
-                f"({money(best.cost.full, cur)} in all, {money(best.cost_per_outcome_full, cur)}"
-                f" per {self.outcome_unit}, of which {best.coproduction_share:.0%} is time and "
-                f"resources given by users and communities)")
-        if self.by == "public":
-            text = (f"Reaching {what} costs the public purse least through {best.label} "
-                    f"({money(best.cost.public, cur)}, "
-                    f"{money(best.cost_per_outcome_public, cur)} per {self.outcome_unit})")
-        elif cheapest_public.intervention != best.intervention:
-            text += (f"; it costs the public purse least through {cheapest_public.label} "
-                     f"({money(cheapest_public.cost.public, cur)})")
-        text += "."
-        if best.flags:
-            text += (" Caution: the leading pathway "
-                     + "; ".join(FLAG_TEXT[f].split(":")[0].removeprefix("it ")
-                                 for f in best.flags) + ".")
-        if "over_capacity" in best.flags:
-            text += (f" It needs a volume of {quantity(best.volume)} ({best.unit}), above its "
-                     f"capacity of {quantity(best.capacity)}.")
-        text += self.time_value_words()
-        if self.volunteer_wellbeing is not None:
-            gains = [p for p in self.pathways if p.volunteer_wellbeing
-                     and p.volunteer_wellbeing["value"] > 0]
-            if gains:
-                text += (" Apart from the programme's outcomes, volunteering itself is worth "
-                         f"{money(self.volunteer_wellbeing['per_hour'], cur)} an hour to the "
-                         "volunteers (" + self.volunteer_wellbeing["label"] + "): "
-                         + "; ".join(f"{money(p.volunteer_wellbeing['value'], cur)} through "
-                                     f"{p.label}" for p in gains[:3])
-                         + ". It is not counted in the ranking.")
-        for iid, short in self.enabling_shortfall.items():
-            label = self.labels.get(iid, iid)
-            lost = "reaches nothing" if short["multiplier"] == 0 else \
-                f"keeps {short['multiplier']:.0%} of its effect"
-            inputs = "; ".join(f"{self.labels.get(r, r).lower()} {quantity(v['actual'])} of "
-                               f"{quantity(v['declared'])} declared"
-                               for r, v in short["inputs"].items()
-                               if v["actual"] < v["declared"])
-            text += (f" {label} {lost}: the inputs that enable it fall short ({inputs}), and "
-                     "co-production rarely produces value without them.")
-        return text
+        """The answer in plain language (:meth:`summary_parts` joined)."""
+        return " ".join(self.summary_parts())
+
+    def summary_parts(self) -> list[str]:
+        """The answer in short paragraphs
+        (:func:`coproduce.presentation.words.map_summary_parts`)."""
+        from ..presentation.words import map_summary_parts
+
+        return map_summary_parts(self)
 
     def time_value_words(self) -> str:
         """How the ranking turns on the value put on users' and communities' time."""
-        cur = self.currency
-        basis = self.time_value or {}
-        if basis.get("per_hour") is None:
-            text = (" Users' and communities' time is valued as stated for each resource in "
-                    "the model file.")
-        else:
-            text = (f" Users' and communities' time is valued at "
-                    f"{money(basis['per_hour'], cur)} an hour ({basis['label']}).")
-        firsts = sorted((p for p in self.pathways
-                         if p.first_on_full_cost_when_time_valued is not None),
-                        key=lambda p: p.first_on_full_cost_when_time_valued[0])
-        if len(firsts) < 2:
-            return text
-        parts = []
-        for p in firsts:
-            low, high = p.first_on_full_cost_when_time_valued
-            if low == 0:
-                parts.append(f"{p.label} while it is valued below {money(high, cur)} an hour")
-            elif high is None:
-                parts.append(f"{p.label} above {money(low, cur)}")
-            else:
-                parts.append(f"{p.label} from {money(low, cur)} to {money(high, cur)}")
-        return text + (" Which pathway costs least in full depends on that value: "
-                       + "; ".join(parts) + ".")
+        from ..presentation.words import map_time_value_words
+
+        return " " + map_time_value_words(self)
 
 
 def backwards_map(
@@ -331,6 +263,10 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
     all_hours = quantities[:, cm.hour_resource].sum(axis=1)
     time_cost = costs[:, cm.time_resource].sum(axis=1)
 
+    from ..presentation.labels import Labels
+    from ..presentation.words import pathway_notes
+
+    words = Labels(m)
     pathways = []
     for col, i in enumerate(positive):
         iid = cm.node_ids[i]
@@ -350,6 +286,7 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
                                 tuple(flag_names(bits)), tuple(links)))
         flags = list(caveats.flags)
         shares = caveats.flag_shares[outcome]
+        note_data = _notes(cm, flags, routes, shares, caveats.short, caveats)
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
         pathways.append(Pathway(
             intervention=iid,
@@ -366,7 +303,8 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
             co_benefits_omitted=co.omitted[col],
             co_benefit_value=co.totals[col],
             flags=tuple(flags),
-            notes=tuple(_notes(cm, flags, routes, shares, caveats.short, caveats)),
+            notes=tuple(pathway_notes(note_data, words)),
+            note_data=tuple(note_data),
             paths=tuple(routes),
             flag_shares=shares,
             resources_short=caveats.short,
@@ -530,42 +468,45 @@ def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, t
 
 
 def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dict[str, float],
-           short: dict[str, dict[str, float]], caveats: Caveats) -> list[str]:
-    """Plain sentences for each flag, naming the links on the largest routes that cause it."""
+           short: dict[str, dict[str, float]], caveats: Caveats) -> list[dict]:
+    """Each flag of a pathway as a structured note: its kind, the share of the effect resting
+    on it, and the links (on the largest routes), outcomes or resources that cause it."""
     notes = []
     m = cm.model
     for f in flags:
-        text = FLAG_TEXT[f]
+        note: dict = {"kind": f}
         if f == "no_public_input":
-            reason = next(iter(caveats.no_public_input.values()), "none_paid")
-            text = NO_PUBLIC_TEXT[reason]
+            note["reason"] = next(iter(caveats.no_public_input.values()), "none_paid")
         if f == "enabling_shortfall":
             short_of = next(iter(caveats.enabling.values()), None)
             if short_of:
-                text += f" to {short_of['multiplier']:.0%} (" + "; ".join(
-                    f"{m.label_of(r)}: {v['actual']:,.4g} of {v['declared']:,.4g} declared"
-                    for r, v in short_of["inputs"].items() if v["actual"] < v["declared"]) + ")"
+                note["multiplier"] = short_of["multiplier"]
+                note["inputs"] = {r: v for r, v in short_of["inputs"].items()
+                                  if v["actual"] < v["declared"]}
         if f in shares:
-            text += f"; {shares[f]:.0%} of its effect on the target rests on such links"
+            note["share"] = shares[f]
         if f == "over_available":
-            text += " (" + "; ".join(
-                f"{m.label_of(r)}: needs {v['needed']:,.0f}, {v['available']:,.0f} available"
-                for r, v in short.items()) + ")"
-        named: list[str] = []
+            note["short"] = dict(short)
         if f in ("contested", "weak_evidence", "ungraded_evidence"):
             mask = {"contested": cm.link_contested, "weak_evidence": cm.link_weak,
                     "ungraded_evidence": cm.link_ungraded}[f]
+            named: list[tuple[str, str]] = []
             for r in routes:
                 for lk in r.links:
-                    name = f"{cm.node_ids[cm.link_src[lk]]} → {cm.node_ids[cm.link_dst[lk]]}"
-                    if mask[lk] and name not in named:
-                        named.append(name)
+                    pair = (cm.node_ids[cm.link_src[lk]], cm.node_ids[cm.link_dst[lk]])
+                    if mask[lk] and pair not in named:
+                        named.append(pair)
+            if named:
+                note["links"] = [list(x) for x in named[:4]]
+                note["more"] = max(len(named) - 4, 0)
         elif f == "complex":
+            outs: list[str] = []
             for r in routes:
                 for nid in r.nodes:
-                    if nid in m.outcomes and m.outcomes[nid].complex and nid not in named:
-                        named.append(nid)
-        if named:
-            text += " (" + ", ".join(named[:4]) + (", …" if len(named) > 4 else "") + ")"
-        notes.append(text)
+                    if nid in m.outcomes and m.outcomes[nid].complex and nid not in outs:
+                        outs.append(nid)
+            if outs:
+                note["outcomes"] = outs[:4]
+                note["more"] = max(len(outs) - 4, 0)
+        notes.append(note)
     return notes

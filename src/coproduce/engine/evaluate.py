@@ -146,55 +146,14 @@ def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
-_EVIDENCE_WORDS = {
-    "contested": "Contested links (stakeholders dispute whether or how much they work) carry",
-    "weak_evidence": "Weakly evidenced links (grade 2 or below) carry",
-    "ungraded_evidence": "Links with no evidence grade carry",
-    "complex": "A complex outcome (figures through it are indicative, not a forecast) carries",
-}
-
-
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
 def caveat_words(caveats: Mapping, model: Model | None = None) -> list[str]:
     """The caveats of a set of volumes in sentences a commissioner can read out, from
     :meth:`Caveats.to_dict` (or the ``caveats`` of a stored result): evidence first, then
-    practice (enabling inputs), then feasibility (capacity, resources available)."""
-    def label(x: str) -> str:
-        return model.label_of(x) if model is not None else x
+    practice (enabling inputs), then feasibility (capacity, resources available). The words
+    are made by :func:`coproduce.presentation.words.caveat_words`."""
+    from ..presentation.words import caveat_words as words
 
-    def unit(r: str) -> str:
-        return model.resources[r].unit if model is not None and r in model.resources else ""
-
-    lines = []
-    for kind, words in _EVIDENCE_WORDS.items():
-        parts = [f"{share:.0%} of the effect on {label(t)}"
-                 for t, shares in (caveats.get("flag_shares") or {}).items()
-                 for k, share in shares.items() if k == kind and share > 0]
-        if parts:
-            lines.append(f"{words} {_and(parts)}.")
-    for iid, reason in (caveats.get("no_public_input") or {}).items():
-        lines.append(
-            f"{label(iid)} is co-produced with no public money behind it: co-production rarely "
-            "produces value without some (Bovaird & Loeffler 2012)." if reason == "none_paid"
-            else f"{label(iid)} is co-produced but declares no enabling input: its effect is "
-            "assumed not to depend on public support, which is rarely so.")
-    for iid, e in (caveats.get("enabling_shortfall") or {}).items():
-        cut = ", ".join(f"{label(r)} {x['actual']:,.4g} of the {x['declared']:,.4g} declared a "
-                        f"{x.get('per', 'unit')}" for r, x in (e.get("inputs") or {}).items()
-                        if x["actual"] < x["declared"])
-        lines.append(f"{label(iid)} keeps {e['multiplier']:.0%} of its effect: it uses less of "
-                     f"an enabling input than its effects were measured with ({cut}).")
-    for iid, c in (caveats.get("over_capacity") or {}).items():
-        lines.append(f"{label(iid)} runs at {c['volume']:,.0f}, above its capacity of "
-                     f"{c['capacity']:,.0f}: it cannot be delivered as it stands.")
-    for r, x in (caveats.get("resources_short") or {}).items():
-        u = f" {unit(r)}s" if unit(r) else ""
-        lines.append(f"{label(r)}: {x['needed']:,.0f}{u} needed, more than the "
-                     f"{x['available']:,.0f} available: it cannot be delivered as it stands.")
-    return lines
+    return words(caveats, model)
 
 
 def flag_outcomes(cm: CompiledModel) -> tuple[list[str], str]:

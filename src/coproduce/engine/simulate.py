@@ -301,8 +301,11 @@ def _volume_for_scale(cm: CompiledModel, i: int, s: float, above: float) -> floa
 
 
 def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
-             spend: float | None, names: Sequence[str]) -> tuple[list[Option], list[str]]:
-    notes: list[str] = []
+             spend: float | None, names: Sequence[str]) -> tuple[list[Option], list[dict]]:
+    """The options, and notes on the interventions left out or marked, structured
+    (``{kind, intervention, ...}``: :func:`coproduce.presentation.words.simulation_note`
+    says them)."""
+    notes: list[dict] = []
     if mode == "scenarios":  # whole portfolios: per-unit inputs along any curve from 0
         return [Option(name, k, cms[k].volume.copy(), input_scale(cms[k], cms[k].volume))
                 for k, name in enumerate(names)], notes
@@ -312,8 +315,8 @@ def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
     public = cm.resource_sector == cm.public_sector
     for i, iid in enumerate(cm.intervention_ids):
         if t_bar[i] <= 0:
-            notes.append(f"{iid} does not raise {target} (total effect {t_bar[i]:.4g}), so it "
-                         "is not an option")
+            notes.append({"kind": "no_effect", "intervention": iid, "outcome": target,
+                          "total_effect": float(t_bar[i])})
             continue
         v = np.zeros(cm.n_interventions)
         if mode == "target":
@@ -322,20 +325,21 @@ def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
             per_unit = float((cm.inputs[i] * cm.unit_cost)[public].sum())
             fixed = float((cm.fixed_inputs[i] * cm.unit_cost)[public].sum())
             if per_unit <= 0 or spend is None or spend <= fixed:
-                why = "it has no public cost per unit" if per_unit <= 0 else \
-                    f"its fixed public cost ({fixed:,.0f}) uses the whole budget"
-                notes.append(f"{iid} cannot be scaled to the same public spend: {why}")
+                notes.append({"kind": "no_public_cost", "intervention": iid}
+                             if per_unit <= 0 else
+                             {"kind": "fixed_cost_exceeds_spend", "intervention": iid,
+                              "fixed": fixed, "currency": cm.model.currency})
                 continue
             # the volume whose per-unit inputs, added to today's along any cost curve, cost
             # the spend (on a straight line: (spend − fixed) / per_unit)
             v[i] = _volume_for_scale(cm, i, (spend - fixed) / per_unit, float(cm.volume[i]))
             if not math.isfinite(v[i]):
-                notes.append(f"{iid} cannot be scaled to the same public spend: its cost "
-                             "curve never reaches it")
+                notes.append({"kind": "curve_never_reaches", "intervention": iid})
                 continue
         if v[i] > cm.capacity[i]:
-            notes.append(f"{iid} needs volume {v[i]:,.4g}, above its capacity "
-                         f"{cm.capacity[i]:,.4g}")
+            notes.append({"kind": "over_capacity", "intervention": iid, "volume": float(v[i]),
+                          "capacity": float(cm.capacity[i]),
+                          "unit": cm.model.interventions[iid].unit or "unit"})
         # added to what runs today: per-unit inputs along the cost curve from today's volume
         opts.append(Option(iid, 0, v, input_scale(cm, v, cm.volume)))
     return opts, notes
@@ -615,7 +619,7 @@ def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str
 
 
 def _remap(options: Sequence[Option], source: list[CompiledModel], dest: list[CompiledModel],
-           mode: str) -> tuple[list[Option], list[str]]:
+           mode: str) -> tuple[list[Option], list[dict]]:
     """The same options (volumes by intervention id) on other compiled models."""
     notes = []
     out = []
@@ -628,7 +632,7 @@ def _remap(options: Sequence[Option], source: list[CompiledModel], dest: list[Co
             if iid in b.index:
                 v[b.index[iid]] = x
             else:
-                notes.append(f"{iid} of option {o.name} is not in this model: left out")
+                notes.append({"kind": "not_in_model", "intervention": iid, "option": o.name})
         out.append(Option(o.name, o.model_index, v,
                           input_scale(b, v, None if mode == "scenarios" else b.volume)))
     return out, notes
@@ -733,6 +737,10 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
         oms.append(_option_model(m, outcome, slots_of))
     cms = [om.cm for om in oms]
     options, notes = _options(cms, outcome, amount, mode, spend, names)
+    from ..presentation.labels import Labels
+    from ..presentation.words import simulation_notes
+
+    words = Labels(model)
     if not options:
         raise ModelError([Issue("target", f"no intervention raises '{outcome}': there is "
                                 "nothing to compare")])
@@ -749,7 +757,8 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
                              zip(cms[o.model_index].intervention_ids, o.volumes, strict=True)
                              if v > 0} for o in options},
         "uncertain_inputs": len(q.items),
-        "notes": notes,
+        "notes": [],  # in words, filled in below from notes_data
+        "notes_data": notes,
         "time_value": basis_of(model).to_dict(),
     }
     if caveats:
@@ -758,7 +767,7 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
                        keep_inputs, meta)
 
     def extra_run(run_models: list[Model], run_options: Callable[[list[CompiledModel]],
-                  tuple[list[Option], list[str]]], run_meta: dict) -> Simulation | str:
+                  tuple[list[Option], list[dict]]], run_meta: dict) -> Simulation | str:
         """A run sharing the main run's draws where it has the same quantities; a string
         (why not) when it cannot be run."""
         if any(outcome not in m.outcomes for m in run_models):
@@ -771,7 +780,8 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
         run_opts, run_notes = run_options([om.cm for om in run_oms])
         if not run_opts:
             return f"no intervention raises '{outcome}'"
-        run_meta = {**run_meta, "notes": run_notes,
+        run_meta = {**run_meta, "notes": simulation_notes(run_notes, words),
+                    "notes_data": run_notes,
                     "volumes": {o.name: {iid: float(v) for iid, v in
                                          zip(run_oms[o.model_index].cm.intervention_ids,
                                              o.volumes, strict=True) if v > 0}
@@ -788,16 +798,18 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
             b_models = [apply_scenarios(model, [b])] + [apply_scenarios(model, [s, b])
                                                         for s in chosen]
         except ModelError as exc:
-            notes.append(f"belief {b} was not run: " + "; ".join(i.message for i in exc.issues))
+            notes.append({"kind": "belief_not_run", "belief": b,
+                          "reason": "; ".join(i.message for i in exc.issues)})
             continue
         run = extra_run(b_models, lambda b_cms: _remap(options, cms, b_cms, mode),
                         {"belief": b, "label": sc.label or b.replace("_", " "),
                          "notes_of_belief": sc.notes})
         if isinstance(run, str):
-            notes.append(f"belief {b} was not run: {run}")
+            notes.append({"kind": "belief_not_run", "belief": b, "reason": run})
         else:
             belief_runs[b] = run
     meta["beliefs"] = list(belief_runs)
+    meta["notes"] = simulation_notes(notes, words)
 
     evidence_run = None
     if min_evidence is not None:

@@ -15,17 +15,25 @@ rates, which would be a second figure for the same hour.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from ..appraisal.result import Appraisal
-from ..appraisal.words import METHOD_WORDS, amount, money, rate_words, ratio
-from .page import csv_link, esc, plotly_div, render_page, table_html
+from ..appraisal.words import METHOD_WORDS, amount, rate_words, ratio, schedule_words
+from ..formatting import percent, quantity
+from ..presentation.flags import FLAGS, flag_label, flag_sentence
+from ..presentation.labels import Labels
+from .charts import PALETTE, Marker, Series, bar, figure, hbars, heatmap, line_chart
+from .page import csv_link, esc, render_page
+from .tables import bullet_list, data_table
 
-COLOURS = ["#1d5c8c", "#c8553d", "#2a9d8f", "#8a5a9e", "#e9a23b", "#5b6b7b"]
+COLOURS = PALETTE
+SWITCH_RANGE = 300.0
+"""Switching values are drawn up to ±300%; a driver that would have to move further is drawn
+to the edge and said in words ('13 times as much'), never as +130,000%."""
 
 
 def _slug(text: str) -> str:
@@ -56,7 +64,7 @@ def headline_frame(result: Appraisal) -> pd.DataFrame:
             elif kind == "£":
                 col.append(amount(v, result.currency))
             elif kind == "%":
-                col.append(f"{v:.0%}")
+                col.append(percent(v))
             else:
                 col.append(f"{v:.2f}")
         lab = result.year_labels
@@ -65,7 +73,7 @@ def headline_frame(result: Appraisal) -> pd.DataFrame:
         data[o.label] = [*col, *col_pay]
         if o.uncertainty:
             lo, hi = o.uncertainty["intervals"]["npv_public_value"]
-            data[o.label] += [f"{o.uncertainty['prob_npv_positive']:.0%}",
+            data[o.label] += [percent(o.uncertainty["prob_npv_positive"]),
                               f"{amount(lo, result.currency)} to {amount(hi, result.currency)}"]
     data["Figure"] += ["Payback year, discounted (financial case)",
                        "Payback year, undiscounted (financial case)"]
@@ -75,33 +83,33 @@ def headline_frame(result: Appraisal) -> pd.DataFrame:
 
 
 def _cumulative_chart(result: Appraisal) -> tuple[str, pd.DataFrame]:
-    fig = go.Figure()
-    frames = []
+    cur = result.currency
+    series, markers, frames = [], [], []
     for i, o in enumerate(result.options.values()):
         cf = o.cash_flows
         colour = COLOURS[i % len(COLOURS)]
-        fig.add_trace(go.Scatter(x=cf["label"], y=cf["cumulative_discounted_net_public_value"],
-                                 mode="lines+markers", name=f"{o.label}: public value",
-                                 line={"color": colour}))
-        fig.add_trace(go.Scatter(x=cf["label"], y=cf["cumulative_discounted_net_budget_impact"],
-                                 mode="lines", name=f"{o.label}: budget (fiscal less public cost)",
-                                 line={"color": colour, "dash": "dot"}))
+        x = list(range(len(cf)))
+        series.append(Series(f"{o.label}: public value", x,
+                             cf["cumulative_discounted_net_public_value"].tolist(), colour,
+                             markers=True))
+        series.append(Series(f"{o.label}: budget (fiscal benefits less public cost)", x,
+                             cf["cumulative_discounted_net_budget_impact"].tolist(), colour,
+                             dash=True))
         pb = o.payback["discounted"]
         if pb is not None:
-            fig.add_trace(go.Scatter(
-                x=[cf["label"][pb]], y=[cf["cumulative_discounted_net_budget_impact"][pb]],
-                mode="markers+text", marker={"size": 14, "symbol": "star", "color": colour},
-                text=[f"payback {cf['label'][pb]}"], textposition="top center",
-                name=f"{o.label}: discounted payback", showlegend=False))
+            markers.append(Marker(pb, f"payback {cf['label'][pb]}",
+                                  float(cf["cumulative_discounted_net_budget_impact"][pb]),
+                                  colour))
         f = cf[["label", "cumulative_discounted_net_public_value",
                 "cumulative_discounted_net_budget_impact"]].copy()
         f.insert(0, "option", o.label)
         frames.append(f)
-    fig.add_hline(y=0, line={"color": "#888", "width": 1})
-    fig.update_layout(height=420, margin={"l": 60, "r": 20, "t": 30, "b": 40},
-                      yaxis_title=f"£ ({result.price_base} prices, discounted)",
-                      legend={"orientation": "h", "y": -0.2}, template="plotly_white")
-    return plotly_div(fig, div_id="cumulative"), pd.concat(frames, ignore_index=True)
+    labels = [str(x) for x in next(iter(result.options.values())).cash_flows["label"]]
+    chart = line_chart(series, title="Cumulative discounted cash flow",
+                       y_title=f"Cumulative, discounted ({cur}, {result.price_base} prices)",
+                       x_title="Year", y_fmt=lambda v: amount(v, cur), x_labels=labels,
+                       markers=markers, hline=0.0)
+    return figure(chart, "cumulative"), pd.concat(frames, ignore_index=True)
 
 
 def _wrong_pocket(result: Appraisal, o) -> tuple[str, pd.DataFrame]:
@@ -111,54 +119,82 @@ def _wrong_pocket(result: Appraisal, o) -> tuple[str, pd.DataFrame]:
     if not payers or not gainers:
         return "<p class='muted'>No fiscal benefits or no public costs: nothing to show.</p>", \
             pd.DataFrame()
-    z = np.array([[o.wrong_pocket[p][g] for g in gainers] for p in payers])
-    fig = go.Figure(go.Heatmap(
-        z=z, x=[labels[g] for g in gainers], y=[labels[p] for p in payers],
-        colorscale="Blues", text=[[amount(v, result.currency) for v in row] for row in z],
-        texttemplate="%{text}", hovertemplate="%{y} pays → %{x} gains: %{text}<extra></extra>"))
-    fig.update_layout(height=120 + 60 * len(payers), margin={"l": 200, "r": 20, "t": 20,
-                                                              "b": 60},
-                      xaxis_title="gains (fiscal benefit)", yaxis_title="pays",
-                      template="plotly_white")
+    z = [[o.wrong_pocket[p][g] for g in gainers] for p in payers]
+    chart = heatmap([labels[p] for p in payers], [labels[g] for g in gainers], z,
+                    [[amount(v, result.currency) for v in row] for row in z],
+                    title=f"Who pays and who gains: {o.label}", row_title="Pays",
+                    col_title="Gains (fiscal benefit)")
     frame = pd.DataFrame([{"payer": labels[p], "gainer": labels[g], "pv": o.wrong_pocket[p][g]}
                           for p in payers for g in gainers])
-    return plotly_div(fig, div_id=f"wrong-{_slug(o.name)}"), frame
+    return figure(chart, f"wrong-{_slug(o.name)}"), frame
 
 
-def _tornado(o) -> tuple[str, pd.DataFrame]:
+def switch_words(change_pct: float, multiplier: float) -> str:
+    """A switching value as a reader takes it: '+4%', '-8%', or beyond the chart's range
+    '13 times as much' (never '+1,200%')."""
+    if abs(change_pct) <= SWITCH_RANGE:
+        return f"{change_pct:+.0f}%"
+    return f"{quantity(multiplier)} times as much"
+
+
+def driver_words(driver: str, agencies: dict) -> str:
+    """A switching-value driver with the agency it names by its label: '... fiscal
+    (prison_young_offenders_institute)' → '... fiscal (Prisons and young offender
+    institutions)'."""
+    def label(m: re.Match) -> str:
+        a = agencies.get(m[1])
+        return f"({a['label']})" if a else f"({m[1].replace('_', ' ')})"
+
+    return re.sub(r"\((\w+)\)$", label, driver)
+
+
+def _tornado(o, agencies: dict | None = None) -> tuple[str, pd.DataFrame]:
     rows = [s for s in o.switching if s.multiplier is not None][:12]
     frame = pd.DataFrame([{"driver": s.driver, "change_pct": s.change_pct,
                            "base_value": s.base_value, "switching_value": s.switching_value,
                            "unit": s.unit} for s in o.switching])
     if not rows:
         return "<p class='muted'>No single driver can change the sign of the NPV.</p>", frame
-    rows = rows[::-1]
-    fig = go.Figure(go.Bar(
-        x=[s.change_pct for s in rows], y=[s.driver for s in rows], orientation="h",
-        marker={"color": ["#c8553d" if (s.change_pct or 0) < 0 else "#1d5c8c" for s in rows]},
-        text=[f"{s.change_pct:+.0f}%" for s in rows], textposition="outside"))
-    fig.update_layout(height=120 + 34 * len(rows), margin={"l": 380, "r": 60, "t": 20, "b": 40},
-                      xaxis_title="change needed for the NPV to reach zero (%)",
-                      template="plotly_white")
-    return plotly_div(fig, div_id=f"tornado-{_slug(o.name)}"), frame
+    bars = []
+    for s in rows:
+        pct = float(s.change_pct or 0.0)
+        shown = max(-SWITCH_RANGE, min(SWITCH_RANGE, pct))
+        bars.append(bar(driver_words(s.driver, agencies or {}), shown,
+                        switch_words(pct, float(s.multiplier or 0.0)),
+                        "#c8553d" if pct < 0 else "#1d5c8c"))
+    lo = min(-10.0, *(b.segments[0].end for b in bars))
+    hi = max(10.0, *(b.segments[0].end for b in bars))
+    note = (f"Bars stop at {SWITCH_RANGE:+.0f}%: a driver that would have to move further is "
+            "said in words." if any(abs(float(s.change_pct or 0)) > SWITCH_RANGE
+                                    for s in rows) else "")
+    chart = hbars(bars, title=f"Switching values: {o.label}",
+                  axis="Change needed for the net present public value to reach zero (%)",
+                  fmt=lambda v: f"{v:+.0f}%" if v else "0%", note=note, domain=(lo, hi))
+    return figure(chart, f"tornado-{_slug(o.name)}"), frame
 
 
 def _npv_histogram(result: Appraisal) -> tuple[str, pd.DataFrame]:
-    fig = go.Figure()
+    cur = result.currency
     frames = []
+    draws = {o.name: result.npv_draws.get(o.name) for o in result.options.values()}
+    every = np.concatenate([x for x in draws.values() if x is not None]) if any(
+        x is not None for x in draws.values()) else np.zeros(1)
+    edges = np.histogram_bin_edges(every, bins=40)
+    series = []
     for i, o in enumerate(result.options.values()):
-        x = result.npv_draws.get(o.name)
+        x = draws[o.name]
         if x is None:
             continue
-        fig.add_trace(go.Histogram(x=x, name=o.label, opacity=0.6, nbinsx=60,
-                                   marker={"color": COLOURS[i % len(COLOURS)]}))
+        counts, _ = np.histogram(x, bins=edges)
+        xs = [float(edges[0]), *map(float, edges[1:]), float(edges[-1])]
+        ys = [0.0, *map(float, counts), 0.0]
+        series.append(Series(o.label, xs, ys, COLOURS[i % len(COLOURS)], step=True))
         frames.append(pd.DataFrame({"option": o.label, "draw": np.arange(x.size), "npv": x}))
-    fig.add_vline(x=0, line={"color": "#333", "dash": "dash"})
-    fig.update_layout(barmode="overlay", height=380, template="plotly_white",
-                      margin={"l": 60, "r": 20, "t": 20, "b": 40},
-                      xaxis_title=f"net present public value (£, {result.price_base} prices)",
-                      yaxis_title="draws", legend={"orientation": "h", "y": -0.25})
-    return plotly_div(fig, div_id="npv-hist"), pd.concat(frames, ignore_index=True)
+    chart = line_chart(series, title="Net present public value over the draws",
+                       x_title=f"Net present public value ({cur}, {result.price_base} prices)",
+                       y_title="Draws", x_fmt=lambda v: amount(v, cur), y_fmt=quantity,
+                       markers=[Marker(0.0, "zero")])
+    return figure(chart, "npv-hist"), pd.concat(frames, ignore_index=True)
 
 
 def _time_table(result: Appraisal) -> str:
@@ -171,51 +207,54 @@ def _time_table(result: Appraisal) -> str:
             rate = result.time_valuation["rates"].get(m, {})
             rows.append({"Valuation of time given": METHOD_WORDS[m] +
                          (" (in use)" if m == result.time_valuation["method"] else ""),
-                         "£ an hour (price base)": rate_words(
+                         "An hour (price base)": rate_words(
                              v.get("hourly_value", rate.get("value_price_base")),
-                             result.currency) if m != "zero" else "£0",
-                         "PV of time given": money(v["pv_time_costs"]),
-                         "Net present public value": money(v["npv"]),
+                             result.currency) if m != "zero" else amount(0, result.currency),
+                         "PV of time given": amount(v["pv_time_costs"], result.currency),
+                         "Net present public value": amount(v["npv"], result.currency),
                          "Benefit-cost ratio": ratio(v["bcr"])})
-        parts.append(f"<h3>{esc(o.label)} — {o.time_hours:,.0f} hours given</h3>"
-                     + table_html(pd.DataFrame(rows)))
+        parts.append(f"<h3>{esc(o.label)} — {esc(quantity(o.time_hours))} hours given</h3>"
+                     + data_table(rows, _TEXT_COLS))
     if not parts:
         return "<p class='muted'>No option counts time given by residents or volunteers.</p>"
     return "".join(parts)
 
 
-FLAG_WORDS = {"contested": "contested evidence", "weak_evidence": "weak evidence",
-              "ungraded_evidence": "ungraded evidence", "complex": "complex: indicative",
-              "no_public_input": "no public enabling input",
-              "enabling_shortfall": "enabling input cut", "over_capacity": "over capacity",
-              "over_available": "resource short"}
+FLAG_WORDS = {k: w.label for k, w in FLAGS.items()}
+"""The flag kinds in words: the one vocabulary's labels (kept for callers that import it)."""
+
+_TEXT_COLS = {c: str for c in ("An hour (price base)", "PV of time given",
+                               "Net present public value", "Benefit-cost ratio", "An hour")}
 
 
-def caveats_html(result: Appraisal, from_model: dict) -> str:
+def caveats_html(result: Appraisal, from_model: dict, labels: Labels | None = None) -> str:
     """The caveats each option carries from the strategy map, in words and as evidence
     shares per target."""
+    lab = labels if labels is not None else Labels(None)
     parts = []
     for oid, o in from_model["options"].items():
         label = result.options[oid].label if oid in result.options else oid
         fits = ("" if o["fits"] else
                 " <span class='flag bad'>cannot be delivered as it stands</span>")
-        flags = "".join(f"<span class='flag{' bad' if f in _BAD else ''}'>"
-                        f"{esc(FLAG_WORDS.get(f, f))}</span>" for f in o["flags"])
+        flags = "".join(f"<span class='flag{' bad' if f in _BAD else ''}' "
+                        f"title='{esc(flag_sentence(f))}'>{esc(flag_label(f))}</span>"
+                        for f in o["flags"])
         body = (f"<h3>{esc(label)}{fits}</h3><p>{flags}</p>" if o["flags"] else
                 f"<h3>{esc(label)}</h3><p>No caveat: the effects it changes rest on graded, "
                 "uncontested evidence, its co-production has its enabling input, and it fits "
                 "capacity and the resources available.</p>")
         if o["caveats_in_words"]:
-            body += "<ul>" + "".join(f"<li>{esc(x)}</li>" for x in o["caveats_in_words"]) + \
-                "</ul>"
-        shares = pd.DataFrame([{"outcome": t, **{FLAG_WORDS[k]: f"{v:.0%}" for k, v in ks.items()}}
+            body += bullet_list(o["caveats_in_words"])
+        shares = pd.DataFrame([{"Outcome": lab(t),
+                                **{capital_first(flag_label(k)): percent(v)
+                                   for k, v in ks.items()}}
                                for t, ks in o["caveats"]["flag_shares"].items() if ks])
         if not shares.empty:
             per = {"targets": "target of the model", "final": "final outcome",
                    "ends": "outcome at the end of the map"}.get(from_model["flag_shares_per"],
                                                                "outcome")
             body += (f"<p class='note'>Share of the effect on each {per} resting on each kind "
-                     "of link:</p>" + table_html(shares.fillna("")))
+                     "of link:</p>" + data_table(shares.fillna("")))
         parts.append(body)
     return ("<p class='note'>From the strategy map: the evidence and enabling-input caveats of "
             "the interventions the option changes, and whether the whole option fits capacity "
@@ -223,6 +262,10 @@ def caveats_html(result: Appraisal, from_model: dict) -> str:
 
 
 _BAD = ("no_public_input", "enabling_shortfall", "over_capacity", "over_available", "contested")
+
+
+def capital_first(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def model_time_table(result: Appraisal, from_model: dict) -> str:
@@ -237,30 +280,32 @@ def model_time_table(result: Appraisal, from_model: dict) -> str:
         hours = result.options[oid].time_hours if oid in result.options else 0.0
         rows = [{"Value of time (the model's bases)": r["label"] +
                  (" (in use)" if name == in_use else ""),
-                 "£ an hour": rate_words(r["per_hour"], result.currency)
+                 "An hour": rate_words(r["per_hour"], result.currency)
                  if r["per_hour"] is not None else "as each resource states it",
                  "Source": r.get("source") or "",
-                 "PV of time given": money(r["pv_time_costs"]),
-                 "Net present public value": money(r["npv_public_value"]),
+                 "PV of time given": amount(r["pv_time_costs"], result.currency),
+                 "Net present public value": amount(r["npv_public_value"], result.currency),
                  "Benefit-cost ratio": ratio(r["benefit_cost_ratio"])}
                 for name, r in o["time_values"].items()]
-        parts.append(f"<h3>{esc(label)} — {hours:,.0f} hours given</h3>"
-                     + table_html(pd.DataFrame(rows)))
+        parts.append(f"<h3>{esc(label)} — {esc(quantity(hours))} hours given</h3>"
+                     + data_table(rows, _TEXT_COLS))
     return "".join(parts)
 
 
-def render_html(result: Appraisal, from_model: dict | None = None) -> str:
+def render_html(result: Appraisal, from_model: dict | None = None,
+                labels: Labels | None = None) -> str:
     """The report; ``from_model``: the additions of an appraisal built from a strategy map
-    (:meth:`~coproduce.appraisal.from_model.ModelAppraisal.to_dict`), or None."""
+    (:meth:`~coproduce.appraisal.from_model.ModelAppraisal.to_dict`), or None; ``labels``:
+    the strategy map's labels (outcome ids are spaced without them)."""
     sections: list[tuple[str, str]] = []
     summary = result.summary()
-    sections.append(("What the appraisal says", "<ul>" + "".join(
-        f"<li>{esc(s)}</li>" for s in summary[1:]) + "</ul>"))
+    sections.append(("What the appraisal says", bullet_list([s.strip() for s in summary[1:]])))
     if from_model is not None:
         sections.append(("Caveats carried from the strategy map",
-                         caveats_html(result, from_model)))
+                         caveats_html(result, from_model, labels)))
     head = headline_frame(result)
-    sections.append(("Headline figures", table_html(head) + csv_link(head, "headline.csv")))
+    sections.append(("Headline figures", data_table(head, {c: str for c in head.columns})
+                     + csv_link(head, "headline.csv")))
     div, frame = _cumulative_chart(result)
     sections.append(("Cumulative discounted cash flow",
                      "<p class='note'>Solid lines: net public value (all benefits less all "
@@ -284,8 +329,9 @@ def render_html(result: Appraisal, from_model: dict | None = None) -> str:
                          "Leaving it out (zero) flatters co-produced options.</p>" + tv))
     if result.uncertainty:
         div, frame = _npv_histogram(result)
-        sections.append((f"Uncertainty: NPV over {result.uncertainty['draws']:,} draws "
-                         f"(seed {result.uncertainty['seed']})",
+        seed = result.uncertainty.get("seed")
+        sections.append((f"Uncertainty: NPV over {result.uncertainty['draws']:,} draws"
+                         + (f" (seed {seed})" if seed is not None else ""),
                          div + csv_link(frame, "npv_draws.csv")))
     for o in result.options.values():
         body = ""
@@ -302,26 +348,44 @@ def render_html(result: Appraisal, from_model: dict | None = None) -> str:
         shown = ba.copy()
         for col in ("PV costs paid", "PV fiscal benefits gained", "Net"):
             shown[col] = [amount(v, result.currency) for v in ba[col]]
-        body += table_html(shown) + csv_link(ba, f"by_agency_{o.name}.csv")
-        div, frame = _tornado(o)
+        body += data_table(shown, {c: str for c in ("PV costs paid",
+                                                    "PV fiscal benefits gained", "Net")}) \
+            + csv_link(ba, f"by_agency_{o.name}.csv")
+        div, frame = _tornado(o, result.agencies)
         body += ("<h3>Switching values</h3><p class='note'>How far each driver can move, alone, "
                  "before the net present public value changes sign. Short bars are the "
                  "figures to check first.</p>" + div + csv_link(frame,
                                                                f"switching_{o.name}.csv"))
         cf = o.cash_flows.drop(columns=["year"]).set_index("label").T.reset_index()
         cf = cf.rename(columns={"index": "flow"})
-        body += ("<h3>Cash flows by year (£, price base, undiscounted unless stated)</h3>"
-                 + table_html(cf[cf["flow"] != "discount_factor"], numeric_format="{:,.0f}")
+        shown_cf = cf[cf["flow"] != "discount_factor"].copy()
+        shown_cf["flow"] = [FLOW_WORDS.get(f, f.replace("_", " ")) for f in shown_cf["flow"]]
+        shown_cf = shown_cf.rename(columns={"flow": "Flow"})
+        body += (f"<h3>Cash flows by year ({esc(result.currency)}, {esc(result.price_base)} "
+                 "prices, undiscounted unless stated)</h3>"
+                 + data_table(shown_cf, {c: (lambda v: amount(v, result.currency))
+                                         for c in shown_cf.columns if c != "Flow"})
                  + csv_link(cf, f"cash_flows_{o.name}.csv"))
         sections.append((f"Option: {o.label}", body))
     assumptions = result.assumptions
-    sections.append(("Assumptions and sources", table_html(assumptions) +
+    lab = labels if labels is not None else Labels(None)
+    shown_a = assumptions.copy()
+    for col in ("item", "notes", "value", "source"):
+        if col in shown_a:
+            shown_a[col] = [lab.in_words(driver_words(str(v), result.agencies))
+                            if isinstance(v, str) else v for v in shown_a[col]]
+    if "agency" in shown_a:
+        shown_a["agency"] = [result.agencies.get(a, {}).get("label", a) if isinstance(a, str)
+                             else a for a in shown_a["agency"]]
+    shown_a = shown_a.rename(columns={c: c.replace("_", " ").capitalize()
+                                      for c in shown_a.columns})
+    sections.append(("Assumptions and sources", data_table(shown_a) +
                      csv_link(assumptions, "assumptions.csv")))
     method = (
         f"<p>Costs and benefits are in {esc(result.currency)} at {esc(result.price_base)} prices, "
         f"rebased with the {esc(result.deflator['name'])} GDP deflator "
         f"({esc(result.deflator['source'])}). "
-        f"They are discounted with the {esc(result.schedule['name'])} schedule "
+        f"They are discounted at {esc(schedule_words(result.schedule))} "
         f"({esc(result.schedule['source'])}); year 0 is "
         f"{'discounted by one year' if result.first_year_discounted else 'not discounted'}. "
         "Outcomes are cohort × engagement × impact, less deadweight, displacement and "
@@ -335,11 +399,25 @@ def render_html(result: Appraisal, from_model: dict | None = None) -> str:
     sections.append(("Method", method))
     subtitle = (f"Cost-benefit appraisal · {result.currency}, {result.price_base} prices · "
                 f"{result.years} years · against: {result.baseline['label']}")
-    return render_page(result.name, sections, summary=summary[0], subtitle=subtitle,
-                       with_plotly=True)
+    return render_page(result.name, sections, summary=summary[0], subtitle=subtitle)
 
 
-def write_html(result: Appraisal, path: str | Path, from_model: dict | None = None) -> Path:
+FLOW_WORDS = {"public_costs": "Public costs", "time_given_costs": "Time given (valued)",
+              "other_costs": "Other costs", "fiscal_benefits": "Fiscal benefits",
+              "transfers": "Transfers", "economic_benefits": "Economic benefits",
+              "social_benefits": "Social benefits", "net_public_value": "Net public value",
+              "discounted_net_public_value": "Net public value, discounted",
+              "cumulative_discounted_net_public_value":
+                  "Net public value, discounted, cumulative",
+              "net_budget_impact": "Net budget impact",
+              "cumulative_net_budget_impact": "Net budget impact, cumulative",
+              "cumulative_discounted_net_budget_impact":
+                  "Net budget impact, discounted, cumulative"}
+"""The rows of the cash-flow table in words (the CSV keeps the column names)."""
+
+
+def write_html(result: Appraisal, path: str | Path, from_model: dict | None = None,
+               labels: Labels | None = None) -> Path:
     path = Path(path)
-    path.write_text(render_html(result, from_model), encoding="utf-8")
+    path.write_text(render_html(result, from_model, labels), encoding="utf-8")
     return path

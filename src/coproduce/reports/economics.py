@@ -8,14 +8,13 @@ import pandas as pd
 
 from ..engine.backwards import BackwardsMap
 from ..engine.costs import input_scale
-from ..formatting import money
+from ..formatting import money, plural, quantity, rate
 from ..model.compile import CompiledModel
+from ..model.distributions import mean_of
 from ..model.time_value import bases
-from .page import csv_link, esc, plotly_div
-
-_LAYOUT = dict(template="plotly_white", height=420, margin=dict(l=10, r=10, t=30, b=10),
-               font=dict(family="system-ui, sans-serif", size=13),
-               legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))
+from ..presentation.words import capital
+from .charts import PALETTE, Marker, Series, figure, line_chart
+from .page import csv_link, esc
 
 
 def time_value_lines(result: BackwardsMap, cm: CompiledModel) -> pd.DataFrame:
@@ -37,48 +36,38 @@ def time_value_lines(result: BackwardsMap, cm: CompiledModel) -> pd.DataFrame:
 def time_value_section(result: BackwardsMap, cm: CompiledModel) -> str:
     """Full cost per outcome unit against the hourly value of time, one line per pathway, with
     the model's named valuations marked; and the data as CSV."""
-    import plotly.graph_objects as go
-
     lines = time_value_lines(result, cm)
     if lines.empty or not (lines["hours_per_unit"] > 0).any():
         return "<p>No pathway uses users' or communities' hours, so the value put on them " \
                "does not change the ranking.</p>"
     cur = result.currency
+    unit = result.outcome_unit
     breaks = [x for x in lines["first_to"] if x is not None and np.isfinite(x)]
-    named = {n: float(np.mean(b.per_hour)) if not isinstance(b.per_hour, (int, float))
-             else float(b.per_hour) for n, b in bases(cm.model).items()}
+    named = {n: float(mean_of(b.per_hour)) for n, b in bases(cm.model).items()}
     top = max([30.0, *(1.25 * b for b in breaks if b <= 100), *(1.1 * v for v in named.values())])
     w = np.linspace(0, top, 121)
-    fig = go.Figure()
     costs = np.array([row.fixed_per_unit + row.hours_per_unit * w for row in lines.itertuples()])
-    for row, y in zip(lines.itertuples(), costs, strict=True):
-        fig.add_trace(go.Scatter(x=w, y=y, mode="lines", name=row.pathway,
-                                 hovertemplate="%{x:,.2f} an hour: %{y:,.0f}<extra>"
-                                 + row.pathway + "</extra>"))
     # the cheapest lines are the story: steep ones would flatten them, so they leave the frame
     ceiling = 2.5 * float(costs.min(axis=0).max())
-    for k, (name, value) in enumerate(sorted(named.items(), key=lambda kv: kv[1])):
-        label = bases(cm.model)[name].label or name.replace("_", " ")
-        fig.add_trace(go.Scatter(x=[value, value], y=[0, ceiling], mode="lines",
-                                 name=f"{label}: {money(value, cur)} an hour",
-                                 line=dict(dash="dot", color=["#4b5563", "#6b7280",
-                                                               "#9ca3af"][k % 3], width=1.5),
-                                 hoverinfo="name"))
-    fig.update_layout(**_LAYOUT, xaxis_title=f"Value of an hour of users' and communities' "
-                      f"time ({cur})", yaxis_title=f"Full cost per {result.outcome_unit} ({cur})")
-    fig.update_xaxes(tickprefix="£" if cur == "GBP" else "", automargin=True)
-    fig.update_yaxes(tickprefix="£" if cur == "GBP" else "", tickformat=",.0f",
-                     automargin=True, range=[0, ceiling])
+    series = [Series(row.pathway, w.tolist(), y.tolist(), PALETTE[k % len(PALETTE)])
+              for k, (row, y) in enumerate(zip(lines.itertuples(), costs, strict=True))]
+    markers = [Marker(value, f"{bases(cm.model)[name].label or name.replace('_', ' ')}: "
+                      f"{rate(value, cur)}")
+               for name, value in sorted(named.items(), key=lambda kv: kv[1])]
+    chart = line_chart(
+        series, title=f"Full cost per {unit} against the value of an hour of time",
+        x_title=f"Value of an hour of users' and communities' time ({cur})",
+        y_title=f"Full cost per {unit} ({cur})", x_fmt=lambda v: money(v, cur),
+        y_fmt=lambda v: money(v, cur), x_range=(0.0, top), y_range=(0.0, ceiling),
+        markers=markers)
     words = esc(result.time_value_words().strip())
-    return (f"<p>{words}</p>" + plotly_div(fig)
+    return (f"<p>{words}</p>" + figure(chart)
             + csv_link(lines, "full-cost-by-value-of-time.csv"))
 
 
 def cost_curve_section(cm: CompiledModel, currency: str) -> str:
     """For each intervention with a cost curve: marginal and average cost per unit against
     volume, with today's volume marked."""
-    import plotly.graph_objects as go
-
     parts = []
     for i, curve in enumerate(cm.cost_curves):
         if curve is None:
@@ -99,26 +88,23 @@ def cost_curve_section(cm: CompiledModel, currency: str) -> str:
             scale[k] = input_scale(cm, v)[i]
         marginal = per_unit * mults[np.searchsorted(ends, x, side="left")]
         average = (per_unit * scale + fixed) / x
-        fig = go.Figure()
-        fig.add_trace(go.Scatter(x=x, y=marginal, mode="lines", name="Marginal cost of a unit",
-                                 line_shape="hv"))
-        fig.add_trace(go.Scatter(x=x, y=average, mode="lines", name="Average cost of a unit "
-                                 "(fixed inputs included)"))
-        if cm.volume[i] > 0:
-            fig.add_vline(x=float(cm.volume[i]), line_dash="dot", line_color="#6b7884",
-                          annotation_text="today", annotation_position="top")
         unit = itv.unit or "unit"
-        fig.update_layout(**_LAYOUT, xaxis_title=f"Volume a period: {unit}",
-                          yaxis_title=f"Cost of one unit ({currency})")
-        fig.update_yaxes(tickprefix="£" if currency == "GBP" else "", tickformat=",.0f",
-                         automargin=True, range=[0, 2.0 * float(marginal.max())])
-        fig.update_xaxes(automargin=True, tickformat=",.0f")
+        markers = [Marker(float(cm.volume[i]), "today")] if cm.volume[i] > 0 else []
+        chart = line_chart(
+            [Series("Marginal cost of a unit", x.tolist(), marginal.tolist(), PALETTE[0],
+                    step=True),
+             Series("Average cost of a unit (fixed inputs included)", x.tolist(),
+                    average.tolist(), PALETTE[1])],
+            title=f"Cost of one {unit} of {itv.label or iid}",
+            x_title=f"{capital(plural(unit))} a period", y_title=f"Cost of one {unit} ({currency})",
+            x_fmt=quantity, y_fmt=lambda y: money(y, currency),
+            y_range=(0.0, 2.0 * float(marginal.max())), markers=markers)
         data = pd.DataFrame({"volume": x, "marginal_cost": marginal, "average_cost": average})
         bands = "; ".join(
-            (f"up to {e:,.0f}" if np.isfinite(e) else "beyond") + f": × {m:g}"
+            (f"up to {quantity(e)}" if np.isfinite(e) else "beyond") + f": × {quantity(m)}"
             for e, m in zip(ends, mults, strict=True))
         parts.append(f"<h3>{esc(itv.label or iid)}</h3><p>Inputs per unit scaled by band "
                      f"({esc(bands)}). Volume added to today's is costed along the curve from "
-                     "today's volume.</p>" + plotly_div(fig)
+                     "today's volume.</p>" + figure(chart)
                      + csv_link(data, f"cost-curve-{iid}.csv"))
     return "".join(parts)

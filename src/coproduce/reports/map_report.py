@@ -6,75 +6,54 @@ import json
 
 import pandas as pd
 
-from ..engine.backwards import FLAG_TEXT, BackwardsMap
+from ..engine.backwards import BackwardsMap
 from ..engine.evaluate import Evaluation
-from ..formatting import money, quantity
+from ..formatting import count, money, money_words, percent, plural, quantity, rate
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
+from ..presentation.flags import FLAGS, flag_label, flag_sentence
+from ..presentation.labels import Labels, lower_first
+from ..presentation.words import unreachable_words
+from .charts import figure, hbars, stacked
 from .economics import cost_curve_section, time_value_section
-from .page import csv_link, esc, render_page, table_html
+from .page import csv_link, esc, render_page
 from .strategy_map import Highlight, render_svg, sector_colour
-
-_FLAG_SHORT = {
-    "contested": "contested link",
-    "weak_evidence": "weak evidence",
-    "ungraded_evidence": "ungraded evidence",
-    "complex": "complex: indicative",
-    "no_public_input": "no public enabling input",
-    "enabling_shortfall": "enabling input cut",
-    "over_capacity": "over capacity",
-    "over_available": "resource short",
-}
+from .tables import bullet_list, data_table, paragraphs
 
 
 def _flags_html(flags, shares: dict[str, float] | None = None) -> str:
+    """Flags as badges in the one vocabulary: the short label, the sentence on hover, warning
+    flags marked."""
     shares = shares or {}
-    bad = ("over_capacity", "no_public_input", "over_available", "enabling_shortfall")
     return "".join(
-        f'<span class="flag{" bad" if f in bad else ""}" title="{esc(FLAG_TEXT[f])}">'
-        f'{esc(_FLAG_SHORT[f])}{f" ({shares[f]:.0%})" if f in shares else ""}</span>'
+        f'<span class="flag{" bad" if f in FLAGS and FLAGS[f].warning else ""}" '
+        f'title="{esc(flag_sentence(f))}">'
+        f'{esc(flag_label(f))}{f" ({percent(shares[f])})" if f in shares else ""}</span>'
         for f in flags)
 
 
 def cost_bars_svg(result: BackwardsMap, model: Model) -> str:
-    """Horizontal stacked bars: cost per outcome unit by sector, one bar per pathway."""
+    """Horizontal stacked bars: cost per outcome unit by sector, one bar per pathway (the
+    sector colours of the strategy map)."""
     colours = sector_colour(model.sectors)
-    rows = result.pathways
-    if not rows:
+    if not result.pathways:
         return "<p>No pathway reaches the target.</p>"
-    label_w, bar_w, row_h = 260, 620, 30
-    amount = result.amount
-    top = max(p.cost_per_outcome_full for p in rows) or 1.0
-    height = 40 + row_h * len(rows) + 40
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_w + bar_w + 140}" '
-           f'height="{height}" font-family="system-ui, sans-serif" role="img" '
-           f'aria-label="Cost per outcome by sector">']
-    for k, p in enumerate(rows):
-        y = 30 + k * row_h
-        out.append(f'<text x="{label_w - 8}" y="{y + 18}" text-anchor="end" font-size="13" '
-                   f'fill="#1f2a36">{esc(p.label)}</text>')
-        x = float(label_w)
-        for sid, cost in p.cost.by_sector.items():
-            if cost <= 0:
-                continue
-            w = bar_w * (cost / amount) / top
-            out.append(f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row_h - 10}" '
-                       f'fill="{colours[sid]}"><title>{esc(model.sectors[sid].label)}: '
-                       f'{esc(money(cost / amount, result.currency))} per '
-                       f'{esc(result.outcome_unit)}</title></rect>')
-            x += w
-        out.append(f'<text x="{x + 6:.1f}" y="{y + 18}" font-size="12" fill="#33414e">'
-                   f'{esc(money(p.cost_per_outcome_full, result.currency))}'
-                   f' (public {esc(money(p.cost_per_outcome_public, result.currency))})</text>')
-    ly = height - 14
-    lx = label_w
-    for sid, sec in model.sectors.items():
-        out.append(f'<rect x="{lx}" y="{ly - 10}" width="12" height="12" fill="{colours[sid]}"/>'
-                   f'<text x="{lx + 16}" y="{ly}" font-size="12">{esc(sec.label)}</text>')
-        lx += 30 + 7 * len(sec.label)
-    out.append("</svg>")
-    return "".join(out)
+    cur = result.currency
+    unit = result.outcome_unit
+    rows = []
+    for p in result.pathways:
+        parts = [(c / result.amount, colours[sid],
+                  f"{model.sectors[sid].label}: {money(c / result.amount, cur)} per {unit}")
+                 for sid, c in p.cost.by_sector.items() if c > 0]
+        rows.append(stacked(p.label, parts,
+                            f"{money(p.cost_per_outcome_full, cur)} "
+                            f"(public {money(p.cost_per_outcome_public, cur)})"))
+    legend = [(sec.label, colours[sid], "box") for sid, sec in model.sectors.items()
+              if any(p.cost.by_sector.get(sid, 0) > 0 for p in result.pathways)]
+    return figure(hbars(rows, title=f"Full cost per {unit} by sector, each pathway",
+                        axis=f"Full cost per {unit} ({cur}, {result.price_year} prices)",
+                        fmt=lambda v: money(v, cur), legend=legend))
 
 
 def pathway_frame(result: BackwardsMap) -> pd.DataFrame:
@@ -101,25 +80,28 @@ def pathway_frame(result: BackwardsMap) -> pd.DataFrame:
 
 def _time_valuation_html(model: Model) -> str:
     rows = []
+    cur = model.currency
+    words = Labels(model)
     for rid, r in model.resources.items():
         if model.sectors[r.sector].coproduction:
-            rows.append({"resource": r.label or rid, "sector": model.sectors[r.sector].label,
-                         "unit": r.unit, f"value per unit ({model.currency})":
-                         mean_of(r.unit_cost), "source or method": r.source or "not stated"})
+            rows.append({"Resource": r.label or rid.replace("_", " "),
+                         "Sector": model.sectors[r.sector].label,
+                         "Value": f"{rate(mean_of(r.unit_cost), cur)} a {r.unit}",
+                         "Source or method": words.in_words(r.source or "not stated")})
     if not rows:
         return ""
     from ..model.time_value import bases, basis_of
 
     basis = basis_of(model)
-    named = ", ".join(f"{b.label or n} ({money(mean_of(b.per_hour), model.currency)})"
+    named = ", ".join(f"{b.label or n.replace('_', ' ')} ({rate(mean_of(b.per_hour), cur)})"
                       for n, b in bases(model).items())
     chosen = ("as stated for each resource" if basis.per_hour is None else
-              f"on one basis, {basis.label}, at {money(basis.per_hour, model.currency)} an hour")
+              f"on one basis, {basis.label}, at {rate(basis.per_hour, cur)} an hour")
     return (f"<p>The time and resources that service users and communities give are counted in "
             f"full cost, here {esc(chosen)}, at these values. It is a choice to see and to "
             f"test: <code>--time-value NAME</code> takes one of this model's valuations "
             f"({esc(named)}) and <code>--time-value-per-hour X</code> any amount.</p>"
-            + table_html(pd.DataFrame(rows)))
+            + data_table(rows, {"Value": str}))
 
 
 def map_report(model: Model, result: BackwardsMap,
@@ -138,74 +120,70 @@ def map_report(model: Model, result: BackwardsMap,
     svg = render_svg(cm, highlight=hl)
     routes_js = {p.intervention: [list(r.nodes) for r in p.paths] for p in result.pathways}
 
+    labels = Labels(model)
+    unit = result.outcome_unit
     table_rows = []
     for k, p in enumerate(result.pathways, start=1):
         cap = "yes"
         if p.capacity is not None and p.volume > p.capacity * (1 + 1e-12):
             cap = f"no: capacity {quantity(p.capacity)}"
         if p.resources_short:
-            cap = ("no: " if cap == "yes" else cap + "; ") + ", ".join(
-                f"{result.labels.get(r, r)} {quantity(v['needed'])} needed, "
+            from ..presentation.words import of_unit
+
+            cap = ("no: " if cap == "yes" else cap + "; ") + "; ".join(
+                f"{of_unit(v['needed'], labels.unit(r), labels(r))} needed, "
                 f"{quantity(v['available'])} available" for r, v in p.resources_short.items())
         table_rows.append(
             f'<tr class="pathway" data-intervention="{esc(p.intervention)}">'
             f'<td class="num">{k}</td><td><b>{esc(p.label)}</b></td>'
-            f'<td class="num">{esc(quantity(p.volume))}<br><span class="muted">{esc(p.unit)}</span>'
-            "</td>"
+            f'<td class="num">{esc(count(p.volume, p.unit))}</td>'
             f'<td class="num">{esc(money(p.cost.full, cur))}</td>'
             f'<td class="num">{esc(money(p.cost.public, cur))}</td>'
             f'<td class="num"><b>{esc(money(p.cost_per_outcome_full, cur))}</b></td>'
             f'<td class="num">{esc(money(p.cost_per_outcome_public, cur))}</td>'
-            f'<td class="num">{p.coproduction_share:.0%}</td><td>{esc(cap)}</td>'
+            f'<td class="num">{esc(percent(p.coproduction_share))}</td><td>{esc(cap)}</td>'
             f"<td>{_flags_html(p.flags, p.flag_shares)}</td></tr>")
-    unit = esc(result.outcome_unit)
     table = (
-        '<table class="data"><thead><tr><th>#</th><th>Pathway</th>'
-        "<th>Volume needed</th><th>Full cost</th><th>Public cost</th>"
-        f"<th>Full cost per {unit}</th><th>Public cost per {unit}</th>"
-        "<th>Co-production share</th><th>Within capacity</th><th>Flags</th></tr></thead>"
+        '<table class="data"><thead><tr><th scope="col">#</th><th scope="col">Pathway</th>'
+        '<th scope="col">Volume needed (a period)</th><th scope="col">Full cost</th>'
+        '<th scope="col">Public cost</th>'
+        f'<th scope="col">Full cost per {esc(unit)}</th>'
+        f'<th scope="col">Public cost per {esc(unit)}</th>'
+        '<th scope="col">Co-production share</th><th scope="col">Within capacity</th>'
+        '<th scope="col">Flags</th></tr></thead>'
         f"<tbody>{''.join(table_rows)}</tbody></table>"
         '<p class="note">Click a row to highlight its routes on the map above. Full cost counts '
         "every sector, including the time of users and communities; public cost counts the "
         "public sector only.</p>")
     frame = pathway_frame(result)
-    chart = cost_bars_svg(result, model) + "<br>" + csv_link(frame, "pathways.csv")
+    chart = cost_bars_svg(result, model) + csv_link(frame, "pathways.csv")
 
     details = []
     for p in result.pathways:
-        routes = "".join(
-            f"<tr><td>{esc(' → '.join(result.labels.get(n, n) for n in r.nodes))}</td>"
-            f'<td class="num">{r.effect:.4g}</td><td class="num">{r.share:.0%}</td>'
-            f"<td>{_flags_html(r.flags)}</td></tr>" for r in p.paths)
-        co = "".join(
-            f"<tr><td>{esc(result.labels.get(o, o))}</td><td class='num'>{esc(quantity(v))}</td>"
-            f"<td class='num'>{esc(money(p.co_benefit_values[o], cur)) if o in p.co_benefit_values else ''}</td></tr>"  # noqa: E501
-            for o, v in p.co_benefits.items())
-        notes = "".join(f"<li>{esc(n)}</li>" for n in p.notes)
+        routes = data_table(
+            [{"Route": " → ".join(labels(n) for n in r.nodes),
+              f"Effect ({plural(unit)} per {p.unit})": r.effect, "Share": r.share,
+              "Flags": ", ".join(flag_label(f) for f in r.flags)} for r in p.paths],
+            {"Share": percent})
+        co = [{"Co-benefit (other outcome)": labels(o),
+               "Level (a period)": count(v, labels.unit(o)),
+               "Value": p.co_benefit_values.get(o)}
+              for o, v in p.co_benefits.items()]
+        by_sector = ", ".join(f"{model.sectors[s].label} {money(c, cur)}"
+                              for s, c in p.cost.by_sector.items() if c)
         details.append(
             f"<h3>{esc(p.label)}</h3>"
-            f"<p>{esc(quantity(p.volume))} × {esc(p.unit)} a period reach the target "
-            f"(total effect {p.total_effect:.4g} {unit} per {esc(p.unit)}). Cost: "
+            f"<p>At {esc(count(p.volume, p.unit))} a period, {esc(p.label)} reaches the target "
+            f"on its own (each {esc(p.unit)} adds {esc(quantity(p.total_effect))} "
+            f"{esc(unit if p.total_effect == 1 else plural(unit))}). Cost: "
             f"{esc(money(p.cost.full, cur))} in full, {esc(money(p.cost.public, cur))} public "
-            f"({', '.join(f'{esc(model.sectors[s].label)} {esc(money(c, cur))}' for s, c in p.cost.by_sector.items() if c)}).</p>"  # noqa: E501
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + '<table class="data"><thead><tr><th>Route</th><th>Effect</th><th>Share</th>'
-            f"<th>Flags</th></tr></thead><tbody>{routes}</tbody></table>"
-            + ('<table class="data"><thead><tr><th>Co-benefit (other outcome)</th>'
-               f"<th>Level</th><th>Value ({esc(cur)})</th></tr></thead><tbody>{co}</tbody>"
-               "</table>" if co else "")
-            + (f'<p class="note">{p.co_benefits_omitted} smaller co-benefits not listed.</p>'
-               if p.co_benefits_omitted else ""))
-    unreachable = ""
-    if result.unreachable:
-        unreachable += ("<p>These interventions have no route to the target: "
-                        + esc(", ".join(result.labels.get(i, i) for i in result.unreachable))
-                        + ".</p>")
-    if result.no_net_gain:
-        unreachable += ("<p>These reach it, but their routes cancel or do harm, so more of "
-                        "them does not help: " + esc(", ".join(
-                            f"{result.labels.get(i, i)} (total effect {t:.3g})"
-                            for i, t in result.no_net_gain.items())) + ".</p>")
+            f"({esc(by_sector)}).</p>"
+            + bullet_list(list(p.notes)) + routes
+            + (data_table(co, {"Level (a period)": str, "Value": lambda v: money(v, cur)})
+               if co else "")
+            + (f'<p class="note">{esc(count(p.co_benefits_omitted, "smaller co-benefit"))} '
+               "not listed.</p>" if p.co_benefits_omitted else ""))
+    unreachable = paragraphs(unreachable_words(result))
     script = _highlight_script(routes_js)
     sections = [
         ("Strategy map", '<div class="map">' + svg + "</div>"
@@ -215,14 +193,17 @@ def map_report(model: Model, result: BackwardsMap,
          "through them are indicative). Hover for details and sources. The leading pathway's "
          "routes are highlighted.</p>" + script),
         ("Ranked pathways", table),
-        (f"Cost per {result.outcome_unit} by sector", chart),
+        (f"Cost per {unit} by sector", chart),
         ("Pathways in detail", "".join(details)),
     ]
+    summary = result.summary_parts()
+    if len(summary) > 1:
+        sections.insert(0, ("In short", bullet_list(summary[1:])))
     if result.enabling_shortfall:
-        unreachable += "<p>" + esc(" ".join(
-            f"{result.labels.get(i, i)}: its enabling inputs fall short, so it keeps "
-            f"{s['multiplier']:.0%} of its effect." for i, s in result.enabling_shortfall.items()
-        )) + "</p>"
+        unreachable += paragraphs([
+            f"{labels(i)}: its enabling inputs fall short, so it keeps "
+            f"{percent(s['multiplier'])} of its effect." for i, s in
+            result.enabling_shortfall.items()])
     if unreachable:
         sections.append(("Interventions that do not help", unreachable))
     sections.append(("How the ranking turns on the value of time",
@@ -232,17 +213,17 @@ def map_report(model: Model, result: BackwardsMap,
         sections.append(("Economies and diseconomies of scale", curves))
     valuation = _time_valuation_html(model)
     method = (f"<p>Each pathway is one intervention scaled on its own to reach "
-              f"{esc(quantity(result.amount))} more {unit}: volume = target ÷ total effect, where "
-              "the total effect sums the effect of every route (the product of effects along "
-              "it). Costs are inputs × volume plus fixed inputs, at unit costs in "
-              f"{esc(cur)} at {result.price_year} prices, per period. See docs/method.md.</p>"
+              f"{esc(quantity(result.amount))} more {esc(plural(unit))}: volume = target ÷ total "
+              "effect, where the total effect sums the effect of every route (the product of "
+              "effects along it). Costs are inputs × volume plus fixed inputs, at unit costs "
+              f"in {esc(cur)} at {result.price_year} prices, per period. See docs/method.md.</p>"
               + valuation)
     sections.append(("How to read these figures", method))
+    scen = ", ".join(labels(sc) for sc in result.scenarios)
     subtitle = (f"Backwards mapping to {quantity(result.amount)} more "
-                f"{result.outcome_label.lower()} · {cur}, {result.price_year} prices"
-                + (f" · scenarios: {', '.join(result.scenarios)}" if result.scenarios else ""))
-    return render_page(model.name, sections, summary=result.summary(), subtitle=subtitle,
-                       with_plotly=True)
+                f"{lower_first(result.outcome_label)} · {cur}, {result.price_year} prices"
+                + (f" · scenarios: {scen}" if scen else ""))
+    return render_page(model.name, sections, summary=summary[0], subtitle=subtitle)
 
 
 def _highlight_script(routes: dict[str, list[list[str]]]) -> str:
@@ -270,35 +251,54 @@ def evaluation_report(model: Model, ev: Evaluation,
     """A self-contained HTML report of a programme at given volumes."""
     cm = compiled if compiled is not None else compile_model(model)
     cur = ev.currency
-    costs = pd.DataFrame([
+    labels = Labels(model)
+    costs_data = pd.DataFrame([
         {"intervention": model.label_of(i), "volume": ev.volumes[i], "full cost": c.full,
-         "public cost": c.public, "co-production share": f"{c.coproduction_share:.0%}"}
+         "public cost": c.public, "co-production share": c.coproduction_share}
+        for i, c in ev.intervention_costs.items()])
+    outs_data = pd.DataFrame([
+        {"outcome": o.label + (" (complex: indicative)" if o.complex else ""),
+         "level": o.level, "unit": o.unit, f"value ({cur})": o.value_total}
+        for o in ev.outcomes.values()])
+    wp_data = pd.DataFrame([
+        {"agency": labels(a), "public cost paid": r["pays"], "fiscal value gained": r["gains"]}
+        for a, r in ev.who_pays_who_gains().items()])
+    costs = pd.DataFrame([
+        {"Intervention": labels(i),
+         "Volume (a period)": count(ev.volumes[i], model.interventions[i].unit or "unit"),
+         "Full cost": c.full, "Public cost": c.public,
+         "Co-production share": c.coproduction_share}
         for i, c in ev.intervention_costs.items()])
     outs = pd.DataFrame([
-        {"outcome": o.label + (" (complex: indicative)" if o.complex else ""), "level": o.level,
-         "unit": o.unit, f"value ({cur})": o.value_total} for o in ev.outcomes.values()])
+        {"Outcome": o.label + (" (complex: indicative)" if o.complex else ""),
+         "Level (a period)": count(o.level, o.unit), "Value": o.value_total}
+        for o in ev.outcomes.values()])
     wp = pd.DataFrame([
-        {"agency": model.agencies[a].label if a in model.agencies else a,
-         "public cost paid": r["pays"], "fiscal value gained": r["gains"]}
+        {"Agency": labels(a), "Public cost paid": r["pays"], "Fiscal value gained": r["gains"]}
         for a, r in ev.who_pays_who_gains().items()])
-    summary = (f"At these volumes the programme costs {money(ev.cost.full, cur)} a period in "
-               f"full, of which {money(ev.cost.public, cur)} is public money and "
-               f"{ev.cost.coproduction_share:.0%} is given by users and communities; the "
-               f"outcomes it produces are valued at {money(ev.value['total'], cur)}.")
+    cash = {"Full cost": lambda v: money(v, cur), "Public cost": lambda v: money(v, cur),
+            "Value": lambda v: money(v, cur) if v else "", "Public cost paid":
+            lambda v: money(v, cur), "Fiscal value gained": lambda v: money(v, cur),
+            "Co-production share": percent, "Volume (a period)": str, "Level (a period)": str}
+    summary = (f"At these volumes the programme costs {money_words(ev.cost.full, cur)} a "
+               f"period in full, of which {money_words(ev.cost.public, cur)} is public money "
+               f"and {percent(ev.cost.coproduction_share)} is given by users and communities; "
+               f"the outcomes it produces are valued at {money_words(ev.value['total'], cur)}.")
     from ..engine.evaluate import caveat_words
 
     words = caveat_words(ev.caveats.to_dict(), model)
     if not ev.caveats.fits:
         summary += " These volumes cannot be delivered as they stand (see the caveats)."
-    caveats = ("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in words) + "</ul>" if words
+    caveats = (bullet_list(words) if words
                else "<p>None: every figure rests on graded, uncontested evidence and the "
                     "volumes fit capacity and what is available.</p>")
     sections = [
         ("Caveats", caveats),
         ("Strategy map", '<div class="map">' + render_svg(cm) + "</div>"),
-        ("Cost by intervention", table_html(costs) + csv_link(costs, "costs.csv")),
-        ("Outcomes", table_html(outs) + csv_link(outs, "outcomes.csv")),
-        ("Who pays, who gains", table_html(wp) + csv_link(wp, "who-pays-who-gains.csv")),
+        ("Cost by intervention", data_table(costs, cash) + csv_link(costs_data, "costs.csv")),
+        ("Outcomes", data_table(outs, cash) + csv_link(outs_data, "outcomes.csv")),
+        ("Who pays, who gains", data_table(wp, cash)
+         + csv_link(wp_data, "who-pays-who-gains.csv")),
         ("How users' and communities' time is valued", _time_valuation_html(model) or
          "<p>No resource in this model comes from users or communities.</p>"),
     ]

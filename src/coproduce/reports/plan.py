@@ -7,17 +7,19 @@ this plan marked, and the data behind every chart as CSV."""
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from ..engine.planning import Plan
 from ..engine.planning.result import MIP_NOTE
-from ..formatting import money
+from ..formatting import count, money, percent
 from ..formatting import quantity as qty
 from ..model.schema import Model
-from .page import csv_link, esc, plotly_div, render_page, table_html
-
-SECTOR_COLOURS = {"public": "#1d5c8c", "private": "#5b6b7b", "third": "#8a5a9e",
-                  "user": "#e9a23b", "community": "#2a9d8f"}
+from ..presentation.flags import flag_label
+from ..presentation.labels import Labels
+from ..presentation.words import in_unit, plan_summary_items, signed
+from .charts import Marker, Series, figure, hbars, line_chart, stacked
+from .page import csv_link, esc, render_page
+from .strategy_map import sector_colour
+from .tables import bullet_list, data_table, paragraphs
 
 
 def allocation_frame(p: Plan, model: Model) -> pd.DataFrame:
@@ -43,19 +45,23 @@ def allocation_frame(p: Plan, model: Model) -> pd.DataFrame:
 
 
 def _allocation_chart(frame: pd.DataFrame, model: Model, currency: str) -> str:
+    """Planned cost a period by sector, one stacked bar per intervention that runs, in the
+    sector colours of the strategy map."""
     used = frame[frame["planned_volume"] > 0]
-    fig = go.Figure()
-    for sid, sec in model.sectors.items():
-        col = f"cost_{sid}"
-        if col not in used or not used[col].any():
-            continue
-        fig.add_bar(y=used["label"], x=used[col], name=sec.label, orientation="h",
-                    marker_color=SECTOR_COLOURS.get(sid))
-    fig.update_layout(barmode="stack", height=120 + 40 * len(used), margin=dict(l=10, r=10,
-                      t=30, b=40), xaxis_title=f"cost a period ({currency})",
-                      legend=dict(orientation="h", y=-0.25), template="plotly_white")
-    fig.update_yaxes(autorange="reversed")
-    return plotly_div(fig)
+    if used.empty:
+        return ""
+    colours = sector_colour(model.sectors)
+    rows = []
+    for _, r in used.iterrows():
+        parts = [(float(r[f"cost_{sid}"]), colours[sid],
+                  f"{sec.label}: {money(r[f'cost_{sid}'], currency)}")
+                 for sid, sec in model.sectors.items() if f"cost_{sid}" in r]
+        rows.append(stacked(r["label"], parts, money(r["full_cost"], currency)))
+    legend = [(sec.label, colours[sid], "box") for sid, sec in model.sectors.items()
+              if f"cost_{sid}" in used and used[f"cost_{sid}"].any()]
+    return figure(hbars(rows, title="Planned cost a period by sector, each intervention",
+                        axis=f"Cost a period ({currency})", fmt=lambda v: money(v, currency),
+                        legend=legend))
 
 
 def frontier_frame(p: Plan) -> pd.DataFrame:
@@ -68,19 +74,24 @@ def frontier_frame(p: Plan) -> pd.DataFrame:
 def _frontier_chart(p: Plan) -> str:
     fr = frontier_frame(p)
     key = "public" if p.objective == "public" else "full"
-    fig = go.Figure()
-    fig.add_scatter(x=fr["budget"], y=fr["value"], mode="lines+markers", name="best possible",
-                    line_color="#1d5c8c")
+    cur = p.currency
+    money_measure = p.frontier_measure.startswith("value of outcomes")
+    markers = []
     if p.status == "optimal":
         y = p.objective_value if p.mode == "most_value" else None
         if y is None:  # value this plan's outcomes the way the frontier does
             y = _valued(p)
-        fig.add_scatter(x=[p.cost[key]], y=[y], mode="markers", name="this plan",
-                        marker=dict(size=14, color="#c8553d", symbol="diamond"))
-    fig.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=40), template="plotly_white",
-                      xaxis_title=f"{key} budget ({p.currency})",
-                      yaxis_title=p.frontier_measure, legend=dict(orientation="h", y=-0.2))
-    return plotly_div(fig)
+        markers.append(Marker(float(p.cost[key]), "this plan", float(y), "#c8553d"))
+    chart = line_chart(
+        [Series("Best possible", fr["budget"].tolist(), fr["value"].tolist(), "#1d5c8c",
+                markers=True)],
+        title=f"Frontier: the most {p.frontier_measure} each budget can buy",
+        x_title=f"{key.capitalize()} budget a period ({cur})",
+        y_title=p.frontier_measure[0].upper() + p.frontier_measure[1:],
+        x_fmt=lambda v: money(v, cur),
+        y_fmt=(lambda v: money(v, cur)) if money_measure else qty, markers=markers,
+        hline=0.0)
+    return figure(chart)
 
 
 def _valued(p: Plan) -> float:
@@ -93,9 +104,10 @@ def _valued(p: Plan) -> float:
 def flag_shares_frame(p: Plan, model: Model) -> pd.DataFrame:
     """One row per target and kind of caveat: the share of the planned effect on the target
     resting on links of that kind (0–1)."""
-    return pd.DataFrame([{"target": t, "label": model.label_of(t), "kind": k, "share": x}
+    return pd.DataFrame([{"target": t, "label": model.label_of(t), "kind": k,
+                          "kind_words": flag_label(k), "share": x}
                          for t, shares in p.flag_shares.items() for k, x in shares.items()],
-                        columns=["target", "label", "kind", "share"])
+                        columns=["target", "label", "kind", "kind_words", "share"])
 
 
 def _baseline_section(p: Plan) -> str:
@@ -114,11 +126,9 @@ def _baseline_section(p: Plan) -> str:
     rises = [n["words"] for n in notes if n["kind"] in ("start", "grow")]
     body = reading
     if cuts:
-        body += ('<p class="warn"><b>Services cut from today.</b></p><ul>'
-                 + "".join(f"<li>{esc(w)}</li>" for w in cuts) + "</ul>")
+        body += '<p class="warn"><b>Services cut from today.</b></p>' + bullet_list(cuts)
     if rises:
-        body += "<p>Services started or grown:</p><ul>" + "".join(
-            f"<li>{esc(w)}</li>" for w in rises) + "</ul>"
+        body += "<p>Services started or grown:</p>" + bullet_list(rises)
     return body
 
 
@@ -133,41 +143,53 @@ def constraints_frame(p: Plan) -> pd.DataFrame:
 def plan_report(model: Model, p: Plan) -> str:
     """A self-contained HTML page for a plan."""
     cur = p.currency
+    labels = Labels(model)
+    items = plan_summary_items(p)
     sections: list[tuple[str, str]] = []
     if p.status != "optimal":
         rel = pd.DataFrame([{"target or limit": k, "relax by": v}
                             for k, v in p.relaxation.items()])
         body = f'<p class="warn">{esc(p.message)}</p>'
         if len(rel):
+            shown = pd.DataFrame([{"Target or limit": _constraint_words(p, model, k),
+                                   "Relax by": v} for k, v in p.relaxation.items()])
             body += ("<p>Each row alone would make the plan feasible (targets lowered, limits "
-                     "raised by this much):</p>" + table_html(rel, numeric_format="{:,.2f}")
+                     "raised by this much):</p>" + data_table(shown)
                      + csv_link(rel, "relaxation.csv"))
         sections.append(("Why no plan is possible", body))
-        return render_page(f"Plan: {model.name}", sections, summary=p.summary(),
-                           subtitle=f"{cur}, {p.price_year} prices", with_plotly=False)
+        return render_page(f"Plan: {model.name}", sections, summary=items[0][1],
+                           subtitle=f"{cur}, {p.price_year} prices")
+    short = [text for kind, text in items[1:] if kind in ("share", "time", "evidence")]
+    if short:
+        sections.append(("In short", bullet_list(short)))
     frame = allocation_frame(p, model)
     sections.append(("Changes from today's services", _baseline_section(p)))
-    shown = frame[["label", "unit", "current_volume", "planned_volume", "change", "capacity",
-                   "public_cost", "full_cost"]].rename(columns={
-                       "label": "Intervention", "unit": "Unit", "current_volume": "Current",
-                       "planned_volume": "Planned", "change": "Change", "capacity": "Capacity",
-                       "public_cost": f"Public cost ({cur})", "full_cost": f"Full cost ({cur})"})
+    shown = pd.DataFrame([{
+        "Intervention": r["label"],
+        "Today": count(r["current_volume"], r["unit"]),
+        "Planned": count(r["planned_volume"], r["unit"]),
+        "Change": signed(r["change"]),
+        "Capacity": r["capacity"],
+        "Public cost": r["public_cost"], "Full cost": r["full_cost"]}
+        for _, r in frame.iterrows()])
+    cash = {"Public cost": lambda v: money(v, cur), "Full cost": lambda v: money(v, cur),
+            "Today": str, "Planned": str, "Change": str}
     totals = (f"<p>Total: <b>{money(p.cost['public'], cur)}</b> of public money, "
-              f"{money(p.cost['full'], cur)} in full; users and communities give "
-              f"{p.cost.get('coproduction_share', 0):.0%} of the full cost.</p>")
-    sections.append(("Allocation", totals + table_html(shown, numeric_format="{:,.0f}")
+              f"{money(p.cost['full'], cur)} in full, a period; users and communities give "
+              f"{percent(p.cost.get('coproduction_share', 0))} of the full cost.</p>")
+    sections.append(("Allocation", totals + data_table(shown, cash)
                      + _allocation_chart(frame, model, cur)
                      + csv_link(frame, "plan-allocation.csv")))
     caveats = p.caveat_words()
     shares = flag_shares_frame(p, model)
-    body = ("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in caveats) + "</ul>" if caveats else
+    body = (bullet_list(list(caveats)) if caveats else
             "<p>No caveat: the plan's effects rest on graded, uncontested links, and every "
             "co-produced service has public enabling input.</p>")
     if len(shares):
         body += ("<p>Share of the planned effect on each target resting on links of each kind:"
-                 "</p>" + table_html(shares[["label", "kind", "share"]].rename(columns={
-                     "label": "Target", "kind": "Kind", "share": "Share"}),
-                     numeric_format="{:.0%}") + csv_link(shares, "plan-flag-shares.csv"))
+                 "</p>" + data_table(shares[["label", "kind_words", "share"]].rename(columns={
+                     "label": "Target", "kind_words": "Kind", "share": "Share"}),
+                     {"Share": percent}) + csv_link(shares, "plan-flag-shares.csv"))
     sections.append(("Caveats of what the plan funds", body))
     time_body = f"<p>{esc(p.time_words())}</p>"
     tv = p.time_value or {}
@@ -175,20 +197,26 @@ def plan_report(model: Model, p: Plan) -> str:
         time_body += f'<p class="note">Source of the valuation: {esc(tv["source"])}</p>'
     time_body += ('<p class="note">The range is found by re-solving the plan at trial hourly '
                   "valuations of every users' and communities' hour resource and bisecting "
-                  "between them (relative tolerance 1e-6): see docs/planning.md.</p>")
+                  "between them (relative tolerance one in a million): see docs/planning.md."
+                  "</p>")
     if p.min_evidence:
         time_body += f"<p>{esc(p.evidence_words())}</p>"
     sections.append(("Users' and communities' time, and the evidence", time_body))
-    words = "".join(f"<li>{esc(w)}</li>" for w in p.explanations if w != MIP_NOTE)
+    words = [w for w in p.explanations if w != MIP_NOTE]
     note = f'<p class="note">{esc(MIP_NOTE)}</p>' if p.mixed_integer else (
         "<p class=\"note\">Shadow prices are the duals of the linear programme: what one more "
         "unit of a target costs, or one more unit of a limit saves, at the margin.</p>")
     cons = constraints_frame(p)
-    table = cons[["label", "kind", "limit", "level", "binding", f"shadow_price_{cur}"]].rename(
-        columns={"label": "Constraint", "kind": "Kind", "limit": "Limit", "level": "Level",
-                 "binding": "Binds?", f"shadow_price_{cur}": f"Shadow price ({cur})"})
-    sections.append(("What binds and what it is worth", f"<ul>{words}</ul>{note}"
-                     + table_html(table, numeric_format="{:,.2f}")
+    kinds = {"target": "target", "resource": "resource available", "capacity": "capacity",
+             "min_volume": "minimum volume", "max_decrease": "largest cut from today",
+             "budget": "budget"}
+    table = pd.DataFrame([{
+        "Constraint": c.label, "Kind": kinds.get(c.kind, c.kind.replace("_", " ")),
+        "Limit": _in_unit(c.limit, c, cur), "Level": _in_unit(c.level, c, cur),
+        "Binds?": "yes" if c.binding else "no",
+        "Shadow price": money(c.shadow_price, cur)} for c in p.constraints])
+    sections.append(("What binds and what it is worth", bullet_list(words) + note
+                     + data_table(table, {"Limit": str, "Level": str, "Shadow price": str})
                      + csv_link(cons, "plan-constraints.csv")))
     out = pd.DataFrame([{"outcome": o, "label": model.label_of(o),
                          "unit": model.outcomes[o].unit or "unit",
@@ -196,13 +224,12 @@ def plan_report(model: Model, p: Plan) -> str:
                          "change": p.outcome_changes[o], "target": p.targets.get(o)}
                         for o, lvl in p.outcomes.items()])
     target_col = ("Target (increase)" if p.targets_as == "increase" else "Target (total)")
+    shown_out = pd.DataFrame([{
+        "Outcome": r["label"], "Today": count(r["today"], r["unit"]),
+        "Planned": count(r["level"], r["unit"]), "Change": signed(r["change"]),
+        target_col: r["target"]} for _, r in out.iterrows()])
     sections.append(("Outcome levels", f"<p>{esc(p.reading[0].upper() + p.reading[1:])}.</p>"
-                     + table_html(out[["label", "unit", "today", "level", "change", "target"]]
-                                  .rename(columns={"label": "Outcome", "unit": "Unit",
-                                                   "today": "Today", "level": "Planned",
-                                                   "change": "Change",
-                                                   "target": target_col}),
-                                  numeric_format="{:,.1f}")
+                     + data_table(shown_out, {"Today": str, "Planned": str, "Change": str})
                      + csv_link(out, "plan-outcomes.csv")))
     if p.frontier:
         fr = frontier_frame(p)
@@ -211,23 +238,47 @@ def plan_report(model: Model, p: Plan) -> str:
                          "within the same capacities and resource limits (targets set aside). "
                          "The diamond marks this plan.</p>" + _frontier_chart(p)
                          + csv_link(fr, "plan-frontier.csv")))
-    use = pd.DataFrame([{"resource": r, "label": model.label_of(r), "used": u["used"],
-                         "available": u["available"]} for r, u in p.resource_use.items()])
+    use = pd.DataFrame([{"Resource": labels(r),
+                         "Used": in_unit(u["used"], labels.unit(r)),
+                         "Available": (in_unit(u["available"], labels.unit(r))
+                                       if u["available"] is not None else "no limit")}
+                        for r, u in p.resource_use.items()])
+    use_data = pd.DataFrame([{"resource": r, "label": model.label_of(r), "used": u["used"],
+                              "available": u["available"]} for r, u in p.resource_use.items()])
     if len(use):
-        sections.append(("Resources used", table_html(use[["label", "used", "available"]]
-                                                      .rename(columns={"label": "Resource",
-                                                                       "used": "Used",
-                                                                       "available":
-                                                                       "Available"}),
-                                                      numeric_format="{:,.0f}")
-                         + csv_link(use, "plan-resources.csv")))
+        sections.append(("Resources used", data_table(use, {"Used": str, "Available": str})
+                         + csv_link(use_data, "plan-resources.csv")))
     aim = (f"Least {p.objective} cost to reach the targets" if p.mode == "least_cost"
            else "Most value within the budget")
     reading = "targets over today" if p.targets_as == "increase" else "targets as totals"
     subtitle = f"{aim} ({reading}) — {cur}, {p.price_year} prices, per period"
-    return render_page(f"Plan: {model.name}", sections, summary=p.summary(), subtitle=subtitle,
-                       with_plotly=True)
+    return render_page(f"Plan: {model.name}", sections, summary=items[0][1], subtitle=subtitle)
+
+
+def _in_unit(x: float, c, cur: str) -> str:
+    """A constraint's limit or level in its unit: money for budgets."""
+    if c.kind == "budget":
+        return money(x, cur)
+    return in_unit(x, c.unit) if c.unit else qty(x)
+
+
+def _constraint_words(p: Plan, model: Model, key: str) -> str:
+    """A relaxation key (``independent_years``, ``reablement.capacity``, ``budget.public``)
+    in words."""
+    labels = Labels(model)
+    if key.startswith("budget."):
+        name = key.split(".", 1)[1]
+        return "the budget for all sectors" if name == "full" else \
+            f"the budget of the {labels(name).lower()}"
+    if "." in key:
+        name, kind = key.rsplit(".", 1)
+        what = {"capacity": "the capacity of", "min_volume": "the minimum volume of",
+                "max_decrease": "the largest cut from today of"}.get(kind, kind)
+        return f"{what} {labels(name)}"
+    if key in model.outcomes:
+        return f"the target for {labels.lower(key)}"
+    return f"the {labels.lower(key)} available"
 
 
 __all__ = ["allocation_frame", "constraints_frame", "flag_shares_frame", "frontier_frame",
-           "plan_report", "qty"]
+           "paragraphs", "plan_report", "qty"]

@@ -14,64 +14,64 @@ for the report, the web page and the command line alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from ..engine.draws import DrawsTable
-from ..formatting import money, percent, rate
+from ..formatting import count, percent, plural, quantity, rate
+from ..presentation.flags import FLAGS, flag_label
+from ..presentation.labels import Labels
+from ..presentation.words import amount, amount_words, and_list, of_unit, simulation_notes
 from ..voi import EVPPI_METHOD, UncertaintyResult
-from .page import csv_link, esc, plotly_div, render_page, table_html
+from .charts import PALETTE, Marker, Row, Segment, Series, bar, figure, hbars, line_chart
+from .page import csv_link, esc, render_page
+from .tables import bullet_list, data_table, paragraphs
 
 _SAMPLE = 1000  # points per option on the plane: enough to see the cloud, small file
 
 
+LabelsLike = Labels | Mapping[str, str] | None
+
+
+def _lab(labels: LabelsLike) -> Labels:
+    """Labels from a :class:`Labels`, a dict of labels (ids spaced when missing) or None."""
+    if isinstance(labels, Labels):
+        return labels
+    return Labels(None, extra=dict(labels or {}))
+
+
 def _money(x: float, cur: str) -> str:
-    """The one formatter's table amount (kept under this name for the web routes)."""
-    return money(x, cur)
+    """The one formatter's table amount (a plain figure when no currency is known)."""
+    return amount(x, cur)
 
 
-def describe_input(name: str, labels: dict[str, str] | None = None) -> str:
-    """A model path in words: 'links[a->b].effect' -> 'the effect of a on b' (with the
-    model's labels for a and b when ``labels`` gives them)."""
-    lab = (labels or {}).get
-    m = re.fullmatch(r"links\[(\w+)->(\w+)\]\.effect( \[\w+\])?", name)
+def describe_input(name: str, labels: LabelsLike = None) -> str:
+    """An input of the draws in words: 'links[a->b].effect' -> 'the effect of a on b' (with the
+    model's labels for a and b when ``labels`` gives them), a group 'all inputs of x' with the
+    label of x; any other path through :meth:`Labels.path`."""
+    lab = _lab(labels)
+    if name.startswith("all inputs of "):
+        return f"all inputs of {lab(name.removeprefix('all inputs of '))}"
+    if name == "valuation of co-production time":
+        return name
+    m = re.fullmatch(r"links\[(\w+)->(\w+)\]\.effect(?: \[(\w+)\])?", name)
     if m:
-        return f"the effect of {lab(m[1], m[1])} on {lab(m[2], m[2])}{m[3] or ''}"
-    parts = name.split(".")
-    if len(parts) == 3 and parts[0] == "resources" and parts[2] == "unit_cost":
-        return f"the unit cost of {lab(parts[1], parts[1])}"
-    if len(parts) == 4 and parts[0] == "interventions" and parts[2] in ("inputs",
-                                                                        "fixed_inputs"):
-        per = "per unit of" if parts[2] == "inputs" else "fixed for"
-        return f"the {lab(parts[3], parts[3])} needed {per} {lab(parts[1], parts[1])}"
-    if len(parts) >= 4 and parts[0] == "outcomes" and parts[2] == "value":
-        return f"the {' '.join(parts[3:])} value of {lab(parts[1], parts[1])}"
-    if len(parts) == 5 and parts[0] == "interventions" and parts[2] == "enabling":
-        return (f"the {parts[4]} of {lab(parts[1], parts[1])}'s effect in "
-                f"{lab(parts[3], parts[3])}")
-    return name
+        return (f"the effect of {lab(m[1])} on {lab(m[2])}"
+                + (f" (under {lab(m[3])})" if m[3] else ""))
+    return lab.path(name)
 
 
-FLAG_WORDS = {"contested": "contested evidence", "weak_evidence": "weak evidence",
-              "ungraded_evidence": "ungraded evidence", "complex": "complex: indicative",
-              "no_public_input": "no public enabling input",
-              "enabling_shortfall": "enabling input cut", "over_capacity": "over capacity",
-              "over_available": "resource short"}
-"""The flag kinds of engine/flags.py in words (as the map and appraisal reports write them)."""
+FLAG_WORDS = {k: w.label for k, w in FLAGS.items()}
+"""The flag kinds of engine/flags.py in words: the one vocabulary's labels."""
 
 NOT_FIT = "does not fit"
 
 
-def _name(lab, key: str) -> str:
-    text = lab(key, key)
-    return text.replace("_", " ") if text == key else text
-
-
 def _per_hour(x: float, cur: str) -> str:
-    return rate(x, cur)
+    return rate(x, cur) if cur else quantity(x)
 
 
 def pct(p: float) -> str:
@@ -84,22 +84,24 @@ def fits_of(d: dict, option: str) -> bool | None:
     return ((d.get("summary") or {}).get(option) or {}).get("fits")
 
 
-def why_not_fit(d: dict, option: str, labels: dict[str, str] | None = None) -> str:
+def why_not_fit(d: dict, option: str, labels: LabelsLike = None) -> str:
     """What stops an option fitting, in words ('' when it fits or the result does not say):
-    'needs 203,571 volunteer hours against 30,000 available'."""
-    lab = (labels or {}).get
+    'needs 203,571 volunteer hours (…) against 30,000 available'."""
+    lab = _lab(labels)
     cav = (d.get("caveats") or {}).get(option) or {}
-    parts = [f"needs {x['needed']:,.0f} of {_name(lab, rid)} against {x['available']:,.0f} "
-             "available" for rid, x in (cav.get("resources_short") or {}).items()]
-    parts += [f"needs a volume of {x['volume']:,.0f} of {_name(lab, iid)} against a capacity of "
-              f"{x['capacity']:,.0f}" for iid, x in (cav.get("over_capacity") or {}).items()]
+    parts = [f"needs {of_unit(x['needed'], lab.unit(rid), lab(rid))} against "
+             f"{quantity(x['available'])} available"
+             for rid, x in (cav.get("resources_short") or {}).items()]
+    parts += [f"needs {count(x['volume'], lab.unit(iid))} a period"
+              + ("" if len(cav.get("over_capacity") or {}) == 1 else f" of {lab(iid)}")
+              + f" against a capacity of {quantity(x['capacity'])}"
+              for iid, x in (cav.get("over_capacity") or {}).items()]
     return "; ".join(parts)
 
 
-def marked(d: dict, option: str, labels: dict[str, str] | None = None) -> str:
+def marked(d: dict, option: str, labels: LabelsLike = None) -> str:
     """An option's name as every page shows it: its label, marked when it does not fit."""
-    lab = (labels or {}).get
-    name = lab(option, option)
+    name = _lab(labels)(option)
     return f"{name} [{NOT_FIT}]" if fits_of(d, option) is False else name
 
 
@@ -111,7 +113,7 @@ def _range_words(lo: float, hi: float | None, cur: str) -> str:
     return f"between {_per_hour(lo, cur)} and {_per_hour(hi, cur)} an hour"
 
 
-def caveat_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
+def caveat_sentences(d: dict, labels: LabelsLike = None) -> list[str]:
     """What must be read with the answer, in plain words, from a result dict (``--json``):
     the option most often best if it is not the one with the highest expected net benefit,
     the best option that fits, the valuation of time and the range over which the answer
@@ -120,10 +122,10 @@ def caveat_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]
             *belief_sentences(d, labels), *evidence_sentences(d, labels)]
 
 
-def fit_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
+def fit_sentences(d: dict, labels: LabelsLike = None) -> list[str]:
     """The option most often best (when it is not the one with the highest expected net
     benefit) and the most likely best of the options that fit."""
-    lab = (labels or {}).get
+    lab = _lab(labels).get
     out = []
     best = d.get("best_option")
     likely = d.get("most_likely_best")
@@ -149,7 +151,7 @@ def fit_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
     return out
 
 
-def time_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
+def time_sentences(d: dict, labels: LabelsLike = None) -> list[str]:
     """The basis of the valuation of time and the range over which the answer holds."""
     cur = d.get("currency", "")
     likely = d.get("most_likely_best")
@@ -158,8 +160,8 @@ def time_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
     if basis and basis.get("per_hour") is None:
         out.append(f"Users' and communities' time is valued {basis['label']}.")
     elif basis:
-        out.append(f"Users' and communities' time is valued on the basis '{basis['label']}' "
-                   f"({_per_hour(basis['per_hour'], cur)} an hour).")
+        out.append(f"Users' and communities' time is valued at "
+                   f"{_per_hour(basis['per_hour'], cur)} an hour ({basis['label']}).")
     if "most_likely_best_when_time_valued" in d and likely:
         rng = d["most_likely_best_when_time_valued"]
         name = marked(d, likely, labels)
@@ -175,7 +177,7 @@ def time_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
     return out
 
 
-def belief_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
+def belief_sentences(d: dict, labels: LabelsLike = None) -> list[str]:
     """Whether each belief changes the most likely best option (those that do not, in one
     sentence)."""
     out = []
@@ -198,14 +200,14 @@ def belief_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]
     return out
 
 
-def evidence_sentences(d: dict, labels: dict[str, str] | None = None) -> list[str]:
+def evidence_sentences(d: dict, labels: LabelsLike = None) -> list[str]:
     """Whether the most likely best option survives leaving out weakly evidenced links."""
     out = []
     ev = d.get("min_evidence")
     if ev:
         n = len(ev["links_dropped"])
         left = (f"Leaving out the {n} link{'s' if n != 1 else ''} graded below "
-                f"{ev['grade']}" if n else f"No link is graded below {ev['grade']}")
+                f"{ev['grade']}" if n else f"With no link graded below {ev['grade']}")
         if ev.get("most_likely_best") is None:
             out.append(f"{left}, no option reaches the target: the recommendation does not "
                        "survive that evidence standard.")
@@ -219,42 +221,67 @@ def evidence_sentences(d: dict, labels: dict[str, str] | None = None) -> list[st
     return out
 
 
-def _short(text: str, n: int = 70) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def summary_text(result: UncertaintyResult, labels: dict[str, str] | None = None) -> str:
-    """The plain-language summary at the top of the report (also used by tests); ``labels``
-    maps option and node ids to the model's labels."""
-    lab = (labels or {}).get
+def summary_parts(result: UncertaintyResult, labels: LabelsLike = None) -> list[str]:
+    """The plain-language summary at the top of the report, in short paragraphs: the answer,
+    what must be read with it, and where evidence pays; ``labels`` maps option and node ids to
+    the model's labels (ids are spaced without them)."""
+    lab = _lab(labels)
     d = result.to_dict()
     cur = d.get("currency", "")
     best = result.best_option
     target = d.get("target")
-    what = (f"reaching {target['amount']:,.4g} {target['outcome'].replace('_', ' ')}"
-            if target else "this decision")
-    not_fit = why_not_fit(d, best, labels)
+    if target:
+        unit = target.get("unit") or "unit"
+        what = (f"To reach {quantity(target['amount'])} more {lab.lower(target['outcome'])} "
+                f"({unit if target['amount'] == 1 else plural(unit)}), valuing each {unit} at "
+                f"{amount_words(result.wtp, cur)}")
+    else:
+        what = f"At a willingness to pay of {amount_words(result.wtp, cur)} a unit"
+    not_fit = why_not_fit(d, best, lab)
     mark = f" — it does not fit: it {not_fit}" if not_fit else \
         (f" — it {NOT_FIT}" if fits_of(d, best) is False else "")
-    parts = [f"For {what}, valuing each unit at {_money(result.wtp, cur)}, the option with the "
-             f"highest expected net benefit is {lab(best, best)} "
-             f"({_money(result.net_benefit[best][0], cur)}){mark}; it is the best option in "
-             f"{result.prob_best[best]:.0%} of {result.n_draws:,} draws."]
-    parts.extend(caveat_sentences(d, labels))
-    parts.append(f"Resolving all uncertainty would be worth {_money(result.evpi, cur)} per "
-                 "decision (EVPI).")
+    parts = [f"{what}, the option with the highest expected net benefit is {lab(best)} "
+             f"({amount_words(result.net_benefit[best][0], cur)}){mark}; it is the best option "
+             f"in {percent(result.prob_best[best])} of {result.n_draws:,} draws."]
+    parts.extend(caveat_sentences(d, lab))
+    parts.append(f"Resolving all uncertainty would be worth {amount_words(result.evpi, cur)} "
+                 "per decision (EVPI).")
     top = result.top_input
     if top is not None:
-        parts.append(f"The evidence most worth paying for is {describe_input(top, labels)} "
-                     f"({top}): "
-                     "learning it "
-                     f"exactly would be worth {_money(result.evppi[top], cur)} (EVPPI).")
+        parts.append(f"The evidence most worth paying for is {describe_input(top, lab)}: "
+                     f"learning it exactly would be worth "
+                     f"{amount_words(result.evppi[top], cur)} (EVPPI).")
     else:
         parts.append("No single input changes the decision: further evidence on one input "
                      "alone is not worth paying for.")
     if result.population_evpi is not None:
-        parts.append(f"Over everyone affected, EVPI is {_money(result.population_evpi, cur)}.")
-    return " ".join(parts)
+        parts.append(f"Over everyone affected, EVPI is "
+                     f"{amount_words(result.population_evpi, cur)}.")
+    return parts
+
+
+def summary_text(result: UncertaintyResult, labels: LabelsLike = None) -> str:
+    """:func:`summary_parts` as one paragraph (also used by tests)."""
+    return " ".join(summary_parts(result, labels))
+
+
+def notes_words(d: dict, labels: LabelsLike = None) -> list[str]:
+    """The notes of the run (options left out or marked) in words with the model's labels,
+    from ``notes_data`` when the result carries it."""
+    if d.get("notes_data") is not None:
+        return simulation_notes(d["notes_data"], _lab(labels))
+    return list(d.get("notes") or [])
+
+
+def distinct(texts: list[str]) -> list[str]:
+    """Labels made distinct: a label already used gets ' (2)', ' (3)' ... so no two rows of a
+    chart read the same."""
+    seen: dict[str, int] = {}
+    out = []
+    for t in texts:
+        seen[t] = seen.get(t, 0) + 1
+        out.append(t if seen[t] == 1 else f"{t} ({seen[t]})")
+    return out
 
 
 def chart_frames(result: UncertaintyResult, table: DrawsTable) -> dict[str, pd.DataFrame]:
@@ -281,26 +308,27 @@ def chart_frames(result: UncertaintyResult, table: DrawsTable) -> dict[str, pd.D
     return out
 
 
-def _economics_sections(d: dict, labels: dict[str, str] | None) -> list[tuple[str, str]]:
+def _economics_sections(d: dict, labels: LabelsLike) -> list[tuple[str, str]]:
     """The sections on the valuation of time, beliefs and the evidence standard (those the
     result has)."""
     cur = d.get("currency", "")
+    lab = _lab(labels)
     out = []
     tv = d.get("time_value_switching")
     basis = d.get("time_value")
     if tv is not None:
-        words = "".join(f"<p>{esc(t)}</p>" for t in time_sentences(d, labels))
-        rows = [{"value of an hour from": _per_hour(iv["low"], cur),
-                 "to": "no limit" if iv["high"] is None else _per_hour(iv["high"], cur),
-                 "most likely best": marked(d, iv["option"], labels)}
+        words = paragraphs(time_sentences(d, lab))
+        rows = [{"Value of an hour from": _per_hour(iv["low"], cur),
+                 "To": "no limit" if iv["high"] is None else _per_hour(iv["high"], cur),
+                 "Most likely best": marked(d, iv["option"], lab)}
                 for iv in tv["most_likely_best"]]
-        exp = [{"value of an hour from": _per_hour(iv["low"], cur),
-                "to": "no limit" if iv["high"] is None else _per_hour(iv["high"], cur),
-                "highest expected net benefit": marked(d, iv["option"], labels)}
+        exp = [{"Value of an hour from": _per_hour(iv["low"], cur),
+                "To": "no limit" if iv["high"] is None else _per_hour(iv["high"], cur),
+                "Highest expected net benefit": marked(d, iv["option"], lab)}
                for iv in tv["best_expected"]]
         ref = tv.get("reference_per_hour")
         out.append(("The value of users' and communities' time", words
-                    + table_html(pd.DataFrame(rows)) + table_html(pd.DataFrame(exp))
+                    + data_table(rows) + data_table(exp)
                     + "<p>One value an hour for every resource of users' and communities' "
                       "time measured in hours"
                     + (f"; the analysis uses {esc(_per_hour(ref, cur))} an hour on average"
@@ -308,136 +336,159 @@ def _economics_sections(d: dict, labels: dict[str, str] | None) -> list[tuple[st
                     + f". Method: {esc(tv.get('method', ''))}.</p>"))
     elif basis:
         out.append(("The value of users' and communities' time",
-                    f"<p>Valued on the basis '{esc(basis['label'])}'.</p>"))
+                    f"<p>Valued {esc(basis['label'])}.</p>" if basis.get("per_hour") is None
+                    else f"<p>Valued at {esc(_per_hour(basis['per_hour'], cur))} an hour "
+                         f"({esc(basis['label'])}).</p>"))
     beliefs = d.get("beliefs") or {}
     if beliefs:
         likely = d.get("most_likely_best")
         rows = []
         for b in beliefs.values():
             new = b["most_likely_best"]
-            rows.append({"belief": b["label"],
-                         "most likely best": marked(b, new, labels),
-                         "P(best)": pct(b["summary"][new]["prob_best"]),
-                         "changes the answer": "yes" if b["changes_most_likely_best"] else "no",
-                         f"P({marked(d, likely, labels)} best)":
+            rows.append({"Belief": b["label"],
+                         "Most likely best": marked(b, new, lab),
+                         "Chance it is best": pct(b["summary"][new]["prob_best"]),
+                         "Changes the answer": "yes" if b["changes_most_likely_best"] else "no",
+                         f"Chance {marked(d, likely, lab)} is best":
                              pct(b["summary"].get(likely, {}).get("prob_best", 0.0))})
         out.append(("Beliefs: the same options under other readings of the evidence",
-                    table_html(pd.DataFrame(rows))
+                    data_table(rows)
                     + "<p>A belief scenario is another reading of the evidence, not something "
                       "the partnership can choose: each is run on the same options (the same "
                       "volumes) with the same seed, as a sensitivity analysis, never as an "
                       "option.</p>"))
     ev = d.get("min_evidence")
     if ev:
-        words = evidence_sentences(d, labels)
-        dropped = ", ".join(ev["links_dropped"]) or "none"
-        out.append(("The evidence standard", "".join(f"<p>{esc(t)}</p>" for t in words)
-                    + f"<p>Links left out: {esc(dropped)}.</p>"))
+        words = evidence_sentences(d, lab)
+        dropped = [f"{lab(a)} → {lab(b)}" for a, _, b in
+                   (x.partition("->") for x in ev["links_dropped"])]
+        out.append(("The evidence standard", paragraphs(words)
+                    + f"<p>Links left out: {esc(and_list(dropped) or 'none')}.</p>"))
     return out
 
 
 def write_report(result: UncertaintyResult, table: DrawsTable, out: str | Path,
-                 labels: dict[str, str] | None = None) -> None:
-    """Write the self-contained HTML report to ``out``; ``labels`` (ids to the model's labels)
-    names options and inputs in words on the page, while the CSV files keep the ids."""
+                 labels: LabelsLike = None) -> None:
+    """Write the self-contained HTML report to ``out``; ``labels`` (a :class:`Labels` of the
+    model, or ids to labels) names options and inputs in words on the page, while the CSV
+    files keep the ids."""
+    lab = _lab(labels)
     d = result.to_dict()
     cur = d.get("currency", "")
     frames = chart_frames(result, table)
     sections: list[tuple[str, str]] = []
 
     def name(o: str) -> str:  # an option that does not fit is marked wherever it is named
-        return marked(d, o, labels)
+        return marked(d, o, lab)
+
+    def cash(x: float) -> str:
+        return amount(x, cur)
 
     rows = []
     for o in sorted(result.options, key=lambda o: -result.net_benefit[o][0]):
         m, lo, hi = result.net_benefit[o]
-        row = {"option": name(o), "net benefit (mean)": m, "95% low": lo, "95% high": hi,
-               "P(best)": result.prob_best[o]}
+        row = {"Option": name(o), "Net benefit (mean)": m, "95% interval":
+               f"{cash(lo)} to {cash(hi)}", "Chance it is best": result.prob_best[o]}
         if result.cost_per_outcome is not None:
-            row["net cost per outcome (mean)"] = result.cost_per_outcome[o][0]
+            row["Net cost per outcome (mean)"] = result.cost_per_outcome[o][0]
         if result.fits is not None:
-            row["fits capacity and resources"] = "yes" if result.fits[o] else \
-                "no: " + why_not_fit(d, o, labels)
-            row["caveats"] = ", ".join(FLAG_WORDS.get(f, f) for f in result.flags(o)) or "–"
+            row["Fits capacity and resources"] = "yes" if result.fits[o] else \
+                "no: " + why_not_fit(d, o, lab)
+            row["Caveats"] = ", ".join(flag_label(f) for f in result.flags(o)) or "–"
         rows.append(row)
-    sections.append(("Options", table_html(pd.DataFrame(rows), numeric_format="{:,.2f}")
-                     + "<p>Net benefit = willingness to pay × target outcome reached + value "
-                     "of other outcomes − full cost (all sectors, including the time of users "
-                     f"and communities), in {esc(cur)}.</p>"
+    summary = summary_parts(result, lab)
+    sections.append(("In short", bullet_list(summary[1:])))
+    sections.append(("Options", data_table(rows, {
+        "Net benefit (mean)": cash, "95% interval": str, "Chance it is best": percent,
+        "Net cost per outcome (mean)": cash})
+                     + "<p>Net benefit is the willingness to pay times the target outcome "
+                     "reached, plus the value of other outcomes, less the full cost (all "
+                     "sectors, including the time of users "
+                     f"and communities){f', in {esc(cur)}' if cur else ''}.</p>"
                      + (f"<p>An option marked [{NOT_FIT}] needs more than its capacity or "
                         "more of a resource than is available (volunteer hours): it cannot be "
                         "delivered as it stands, whatever its net benefit.</p>"
                         if result.fits is not None else "")))
-    sections.extend(_economics_sections(d, labels))
-
+    sections.extend(_economics_sections(d, lab))
+    colour = {o: PALETTE[k % len(PALETTE)] for k, o in enumerate(result.options)}
     if "plane" in frames:
-        fig = go.Figure()
-        for o, sub in frames["plane"].groupby("option", sort=False):
-            fig.add_trace(go.Scattergl(x=sub["effect"], y=sub["cost"], mode="markers",
-                                       name=name(str(o)),
-                                       marker={"size": 4, "opacity": 0.45}))
-        fig.update_layout(title="Cost-effectiveness plane (each dot is one draw)",
-                          xaxis_title=f"target outcome reached ({d['target']['unit']})"
-                          if d.get("target") else "effect",
-                          yaxis_title=f"net cost ({cur})", height=480)
-        sections.append(("Cost-effectiveness plane", plotly_div(fig)
-                         + csv_link(frames["plane"], "plane.csv")))
+        plane = frames["plane"]
+        series = []
+        for o, sub in plane.groupby("option", sort=False):
+            step = max(1, len(sub) // 400)  # 400 dots an option draw the cloud; CSV has all
+            series.append(Series(name(str(o)), sub["effect"].tolist()[::step],
+                                 sub["cost"].tolist()[::step], colour[str(o)], points=True))
+        unit = (d.get("target") or {}).get("unit") or "unit"
+        chart = line_chart(series, title="Cost-effectiveness plane (each dot is one draw)",
+                           x_title=f"Target outcome reached ({plural(unit)})",
+                           y_title=f"Net cost{f' ({cur})' if cur else ''}", x_fmt=quantity,
+                           y_fmt=cash, height=360)
+        sections.append(("Cost-effectiveness plane", figure(chart)
+                         + csv_link(plane, "plane.csv")))
     if "ceac" in frames:
-        fig = go.Figure()
-        for o, sub in frames["ceac"].groupby("option", sort=False):
-            fig.add_trace(go.Scatter(x=sub["wtp"], y=sub["prob_best"], mode="lines",
-                                     name=name(str(o))))
-        fig.add_vline(x=result.wtp, line_dash="dot")
-        fig.update_layout(title="How likely each option is to be the best buy",
-                          xaxis_title=f"willingness to pay per unit ({cur})",
-                          yaxis_title="probability best", yaxis_range=[0, 1], height=420)
+        ceac = frames["ceac"]
+        series = [Series(name(str(o)), sub["wtp"].tolist(), sub["prob_best"].tolist(),
+                         colour[str(o)]) for o, sub in ceac.groupby("option", sort=False)]
+        chart = line_chart(series, title="How likely each option is to be the best buy",
+                           x_title=f"Willingness to pay per unit{f' ({cur})' if cur else ''}",
+                           y_title="Chance of being the best option", x_fmt=cash,
+                           y_fmt=lambda v: f"{v:.0%}", y_range=(0.0, 1.0),
+                           markers=[Marker(result.wtp, "this analysis")])
         front = pd.DataFrame([r.to_dict() for r in result.frontier])
-        shown_front = front.assign(option=[name(o) for o in front["option"]]) \
-            if "option" in front else front
-        sections.append(("Acceptability curve and incremental analysis", plotly_div(fig)
-                         + csv_link(frames["ceac"], "ceac.csv")
+        shown = [{"Option": name(r.option), "Cost": r.cost, "Effect": r.effect,
+                  "Extra cost": r.inc_cost, "Extra effect": r.inc_effect,
+                  "Extra cost per extra unit of effect": r.icer,
+                  "Status": r.status.replace("_", " ")} for r in result.frontier]
+        sections.append(("Acceptability curve and incremental analysis", figure(chart)
+                         + csv_link(ceac, "ceac.csv")
                          + "<p>Incremental analysis (options dominated, or extendedly "
                            "dominated by a mix of neighbours, are set aside):</p>"
-                         + table_html(shown_front) + csv_link(front, "frontier.csv")))
+                         + data_table(shown, {"Cost": cash, "Extra cost": cash,
+                                              "Extra cost per extra unit of effect": cash})
+                         + csv_link(front, "frontier.csv")))
     ev = frames["evppi"]
     if len(ev):
         # inputs worth under 0.1% of the largest are noise: listed in the CSV, not drawn
-        shown = ev[ev["evppi"] > 1e-3 * ev["evppi"].max()].head(20).iloc[::-1]
-        fig = go.Figure(go.Bar(x=shown["evppi"],
-                               y=[_short(describe_input(i, labels)) for i in shown["input"]],
-                               orientation="h",
-                               marker_color=["#8e6bb8" if g else "#2b7bb9"
-                                             for g in shown["group"]]))
-        fig.update_layout(title=f"Where better evidence is worth most ({cur} per decision)",
-                          xaxis_title=f"EVPPI ({cur})", height=max(320, 28 * len(shown) + 120),
-                          margin={"l": 360})
-        sections.append(("Where better evidence is worth most", plotly_div(fig)
+        shown_ev = ev[ev["evppi"] > 1e-3 * ev["evppi"].max()].head(20)
+        texts = distinct([describe_input(i, lab) for i in shown_ev["input"]])
+        bars = [bar(t, float(v), cash(v), "#8e6bb8" if g else "#2b7bb9")
+                for t, v, g in zip(texts, shown_ev["evppi"], shown_ev["group"], strict=True)]
+        body = figure(hbars(bars, title="Where better evidence is worth most, per decision",
+                            axis=f"Expected value of partial perfect information (EVPPI)"
+                                 f"{f', {cur}' if cur else ''}", fmt=cash,
+                            legend=[("one input", "#2b7bb9", "box"),
+                                    ("a group of inputs", "#8e6bb8", "box")])) \
+            if bars else "<p>No input changes the decision.</p>"
+        sections.append(("Where better evidence is worth most", body
                          + csv_link(ev, "evppi.csv")
-                         + f"<p>EVPI (all uncertainty resolved): {esc(_money(result.evpi, cur))}"
-                         f". Method: {esc(EVPPI_METHOD)}. Purple bars are groups.</p>"))
+                         + f"<p>EVPI (all uncertainty resolved): {esc(cash(result.evpi))}"
+                         f". Method: {esc(EVPPI_METHOD)}.</p>"))
     tor = frames["tornado"]
     if len(tor):
-        top = tor[tor["swing"] > 0.01 * tor["swing"].max()].head(12).iloc[::-1]
+        top = tor[tor["swing"] > 0.01 * tor["swing"].max()].head(12)
         base = result.net_benefit[result.best_option][0]
-        fig = go.Figure()
-        fig.add_trace(go.Bar(y=top["input"], x=top["nb_low"] - base, base=base,
-                             orientation="h", name="input at its 10th percentile",
-                             text=["favours " + f for f in top["favours_low"]]))
-        fig.add_trace(go.Bar(y=top["input"], x=top["nb_high"] - base, base=base,
-                             orientation="h", name="input at its 90th percentile",
-                             text=["favours " + f for f in top["favours_high"]]))
-        fig.update_layout(barmode="overlay", height=max(320, 34 * len(top) + 140),
-                          title=f"One-way sensitivity: expected net benefit of "
-                                f"{name(result.best_option)}",
-                          xaxis_title=f"net benefit ({cur})", margin={"l": 360})
-        sections.append(("Tornado", plotly_div(fig) + csv_link(tor, "tornado.csv")))
-    notes = d.get("notes") or []
+        texts = distinct([describe_input(i, lab) for i in top["input"]])
+        rows_t = [Row(t, [Segment(base, float(r.nb_low), "#2b7bb9",
+                                  f"at its 10th percentile: {cash(r.nb_low)}, favours "
+                                  f"{lab(r.favours_low)}"),
+                          Segment(base, float(r.nb_high), "#c8553d",
+                                  f"at its 90th percentile: {cash(r.nb_high)}, favours "
+                                  f"{lab(r.favours_high)}")])
+                  for t, r in zip(texts, top.itertuples(), strict=True)]
+        ends = [v for r in rows_t for sg in r.segments for v in (sg.start, sg.end)]
+        span = (max(ends) - min(ends)) or abs(base) or 1.0
+        chart = hbars(rows_t, title=f"One-way sensitivity: expected net benefit of "
+                                    f"{name(result.best_option)}",
+                      axis=f"Expected net benefit{f' ({cur})' if cur else ''}", fmt=cash,
+                      legend=[("input at its 10th percentile", "#2b7bb9", "box"),
+                              ("input at its 90th percentile", "#c8553d", "box")],
+                      zero_line=False, domain=(min(ends) - 0.05 * span, max(ends) + 0.05 * span))
+        sections.append(("Tornado", figure(chart) + csv_link(tor, "tornado.csv")))
+    notes = notes_words(d, lab)
     if notes:
-        sections.append(("Notes", "<ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes)
-                         + "</ul>"))
+        sections.append(("Notes", bullet_list(notes)))
     title = f"Uncertainty and value of information: {d.get('model', d.get('source', ''))}"
     sub = (f"{result.n_draws:,} draws · money in {cur} at {d.get('price_year')} prices"
            if cur else f"{result.n_draws:,} draws")
-    html = render_page(title, sections, summary=summary_text(result, labels), subtitle=sub,
-                       with_plotly=True)
+    html = render_page(title, sections, summary=summary[0], subtitle=sub)
     Path(out).write_text(html, encoding="utf-8")

@@ -62,6 +62,11 @@ def load_survey(data=None, codebook=None):
 
     if codebook is None and data is None:
         data = codebook = "example:five-nation"
+    if data is not None and not str(data).startswith("example:") and not Path(data).exists():
+        from ..model.errors import Issue, ModelError
+
+        # the missing file first: a codebook cannot help read a file that is not there
+        raise ModelError([Issue("data", f"{data}: file not found")])
     if codebook is None:
         if str(data).startswith("example:"):
             codebook = data

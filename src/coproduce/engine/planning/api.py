@@ -7,12 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ...formatting import money
-from ...formatting import quantity as qty
 from ...model.compile import CompiledModel, compile_model
 from ...model.distributions import mean_of
 from ...model.schema import Model
 from ...model.time_value import basis_of
+from ...presentation.plan_words import constraint_words, infeasible_words, relax_words
 from ..costs import breakdown
 from ..effects import outcome_levels
 from ..flags import CaveatContext
@@ -420,69 +419,12 @@ def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.nda
         if abs(price) < 1e-9 * max(1.0, abs(prog.c).max(initial=1.0)):
             price = 0.0
         label, unit = _constraint_meta(m, cm, kind, name)
-        words = _words(kind, label, unit, price, limit, level, binding, mode, measure, cur,
-                       increase=offsets is not None)
+        words = constraint_words(kind, label, unit, price, limit, level, binding, mode, measure,
+                                 cur, increase=offsets is not None)
         out.append(Constraint(key=_key((kind, name)), kind=kind, name=name, label=label,
                               unit=unit, limit=float(limit), level=float(level),
                               binding=bool(binding), shadow_price=price, words=words))
     return tuple(out)
-
-
-def _one_more(unit: str, label: str) -> str:
-    """'one more volunteer hour (...)' when the label names its unit, else 'one more hour of
-    physiotherapy'."""
-    low = label[0].lower() + label[1:] if label else label
-    return f"one more {low}" if unit.lower() in low.lower() else f"one more {unit} of {low}"
-
-
-def _words(kind: str, label: str, unit: str, price: float, limit: float, level: float,
-           binding: bool, mode: str, measure: str, cur: str, increase: bool = False) -> str:
-    """A constraint and its shadow price in a sentence a commissioner can repeat
-    (``increase``: targets are increases over what today's volumes achieve)."""
-    gain = "save" if mode == "least_cost" else "add"
-    what = measure if mode == "least_cost" else "value"
-    p = money(price, cur)
-    more = _one_more(unit, label)
-    cap = more[0].upper() + more[1:]
-    if kind == "target":
-        more_than = " more than today" if increase else ""
-        if not binding:
-            return (f"The {label.lower()} target ({qty(limit)}{more_than}) is passed on the way "
-                    f"to the others ({qty(level)}{more_than} reached), so one more {unit} costs "
-                    "nothing extra.")
-        if mode == "least_cost":
-            return (f"{cap} costs {p} of {measure} at the margin (the target of {qty(limit)}"
-                    f"{more_than} binds).")
-        return f"Raising the {label.lower()} target by one {unit} would give up {p} of value."
-    if kind == "min_volume":
-        return (f"Keeping {label} at its minimum of {qty(limit)} costs {p} of {what} per "
-                f"{unit} more than the plan would otherwise choose." if binding else
-                f"{label} runs above its minimum of {qty(limit)}.")
-    if kind == "max_decrease":
-        return (f"Keeping {label} at {qty(limit)}, the least its max_decrease lets it fall to "
-                f"from today, costs {p} of {what} per {unit} more than the plan would otherwise "
-                "choose." if binding else
-                f"{label} stays above the least its max_decrease lets it fall to "
-                f"({qty(limit)}).")
-    if kind == "budget":
-        if binding and price > 0:
-            return (f"Each extra {money(1, cur)[:1]}1 of the {label} would add "
-                    f"{money(price, cur)} of value at the margin (all {money(limit, cur)} "
-                    "spent).")
-        return f"{label[0].upper()}{label[1:]}: {money(level, cur)} of {money(limit, cur)} spent."
-    if kind == "resource":
-        if binding and price > 0:
-            return (f"{cap} would {gain} {p} of {what}: all {qty(limit)} available are used.")
-        if binding:
-            return (f"All {qty(limit)} {unit}s of {label.lower()} available are used, but one "
-                    f"more would not {gain} anything at the margin.")
-        return f"{label}: {qty(level)} of {qty(limit)} {unit}s used."
-    if binding and price > 0:
-        return (f"One more {unit} of capacity in {label} would {gain} {p} of {what} (it runs at "
-                f"its capacity of {qty(limit)}).")
-    if binding:
-        return f"{label} runs at its capacity of {qty(limit)} {unit}s."
-    return f"{label}: {qty(level)} of a capacity of {qty(limit)} {unit}s."
 
 
 def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation,
@@ -491,41 +433,16 @@ def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation,
     limits = dict(zip(prog.tags, prog.b, strict=True))
     for name, off in (offsets or {}).items():  # state targets as the increases asked for
         limits[("target", name)] += off
-    options = []
-    for tag, amount in sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target"):
-        if amount is None or amount <= 0:
-            continue
-        options.append(_relax_words(m, cm, tag, amount, limits[tag]))
-    reading = ("targets read as increases over what today's services achieve"
-               if targets_as == "increase" else "targets read as total levels")
-    head = f"No plan meets every target ({reading}) within the limits. "
-    if options:
-        return head + "Any one of these would make it feasible: " + "; ".join(options) + "."
-    together = [_relax_words(m, cm, t, a, limits[t]) for t, a in rel.together.items()]
-    return head + ("No single change is enough; together: " + "; ".join(together) + "."
-                   if together else "No relaxation of targets or limits makes it feasible.")
 
+    def words(tag: tuple[str, str], amount: float) -> str:
+        label, unit = _constraint_meta(m, cm, *tag)
+        return relax_words(tag[0], label, unit, amount, limits[tag], m.currency)
 
-def _relax_words(m: Model, cm: CompiledModel, tag: tuple[str, str], amount: float,
-                 b: float) -> str:
-    kind, name = tag
-    label, unit = _constraint_meta(m, cm, kind, name)
-    if kind == "target":
-        return (f"lower the target {name} ({label.lower()}) by {qty(amount)} {unit}s, from "
-                f"{qty(-b)} to {qty(-b - amount)}")
-    if kind == "min_volume":
-        return (f"lower the minimum volume of {name} by {qty(amount)}, from {qty(-b)} to "
-                f"{qty(-b - amount)}")
-    if kind == "max_decrease":
-        return (f"let {name} fall further from today's volume: {qty(amount)} lower, to "
-                f"{qty(-b - amount)} instead of {qty(-b)} (a larger max_decrease)")
-    if kind == "resource":
-        return (f"make {qty(amount)} more {unit}s of {name} ({label.lower()}) available, "
-                f"{qty(b + amount)} instead of {qty(b)}")
-    if kind == "budget":
-        return (f"raise the {name} budget by {money(amount, m.currency)}, to "
-                f"{money(b + amount, m.currency)}")
-    return f"raise the capacity of {name} by {qty(amount)}, from {qty(b)} to {qty(b + amount)}"
+    alone = [words(tag, amount) for tag, amount in
+             sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target")
+             if amount is not None and amount > 0]
+    together = [words(t, a) for t, a in rel.together.items()]
+    return infeasible_words(alone, together, targets_as)
 
 
 def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, objective: str,

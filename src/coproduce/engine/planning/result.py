@@ -6,8 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...formatting import money
-from ...formatting import quantity as qty
+from ...formatting import plural as _plural
 
 MIP_NOTE = (
     "This plan has set-up costs or economies of scale, so it was solved as a mixed-integer "
@@ -20,14 +19,11 @@ MIP_NOTE = (
 
 def plural(unit: str, amount: float) -> str:
     """``unit`` as it reads after ``amount``: 'befriending match (about a year)' becomes
-    'befriending matches (about a year)' for any amount but 1."""
+    'befriending matches (about a year)', 'person' 'people', for any amount but 1 (the one
+    formatter's :func:`coproduce.formatting.plural`)."""
     if abs(amount) == 1 or not unit:
         return unit
-    head, sep, tail = unit.partition(" (")
-    if head.endswith("s"):
-        return unit
-    head = head + "es" if head.endswith(("ch", "sh", "x")) else head + "s"
-    return head + sep + tail
+    return _plural(unit)
 
 
 @dataclass(frozen=True)
@@ -194,38 +190,9 @@ class Plan:
         stops: ``{intervention, kind (start, grow, cut, stop), current, planned, words}``; a
         cut or stop says it is a decision that affects the people the service supports
         today."""
-        if self.status != "optimal":
-            return ()
-        out = []
-        for iid, v in self.volumes.items():
-            cur = self.current_volumes.get(iid, 0.0)
-            tol = 1e-9 * max(1.0, abs(cur), abs(v))
-            label = self._label(iid)
-            if v > cur + tol:
-                kind = "start" if cur <= 0 else "grow"
-                words = (f"{label} starts at {qty(v)} {self._units(iid, v)}." if cur <= 0
-                         else f"{label} grows from {qty(cur)} to {qty(v)} "
-                              f"{self._units(iid, v)}.")
-            elif v < cur - tol:
-                why = ""
-                if iid in self.max_decrease and v <= self.least_volumes.get(iid, 0) + tol:
-                    why = (f" (as far as its max_decrease lets it: "
-                           f"{self.max_decrease[iid]:.0%} of today's volume may stop in a "
-                           "period)")
-                elif iid not in self.max_decrease:
-                    why = (" (the model sets no max_decrease for it, so the plan may stop it "
-                           "altogether)")
-                kind = "stop" if v <= 0 else "cut"
-                what = (f"{label} stops: from {qty(cur)} {self._units(iid, cur)} today to none"
-                        if v <= 0 else
-                        f"{label} falls from {qty(cur)} to {qty(v)} {self._units(iid, v)}")
-                words = (f"{what}{why}: a decision that affects the people the service "
-                         "supports today.")
-            else:
-                continue
-            out.append({"intervention": iid, "kind": kind, "current": cur, "planned": v,
-                        "words": words})
-        return tuple(out)
+        from ...presentation import plan_words
+
+        return plan_words.change_notes(self)
 
     def change_words(self) -> tuple[str, ...]:
         """:meth:`change_notes` as sentences."""
@@ -233,140 +200,33 @@ class Plan:
 
     def caveat_words(self) -> tuple[str, ...]:
         """The caveats of what the plan funds, in sentences (see :mod:`coproduce.engine.flags`)."""
-        out = []
-        kinds = {"contested": "contested links (stakeholders dispute whether or how much they "
-                              "work)",
-                 "weak_evidence": "weakly evidenced links (grade 2 or below)",
-                 "ungraded_evidence": "links with no evidence grade",
-                 "complex": "routes through a complex outcome, where figures are indicative, "
-                            "not a forecast"}
-        for target, shares in self.flag_shares.items():
-            for kind, share in shares.items():
-                if share > 0:
-                    out.append(f"{share:.0%} of the planned effect on "
-                               f"{self._label(target).lower()} rests on {kinds.get(kind, kind)}.")
-        c = self.caveats
-        none_paid = [self._label(i) for i, r in c.get("no_public_input", {}).items()
-                     if r == "none_paid"]
-        undeclared = [self._label(i) for i, r in c.get("no_public_input", {}).items()
-                      if r == "none_declared"]
-        if none_paid:
-            out.append(f"{', '.join(none_paid)}: co-production with no public enabling input "
-                       "paid for; co-production rarely produces value without some public money "
-                       "(Bovaird & Loeffler 2012).")
-        if undeclared:
-            out.append(f"{', '.join(undeclared)}: co-produced, but the model declares no "
-                       "enabling input, so its effect does not fall if the public support is "
-                       "cut.")
-        if c.get("enabling_shortfall"):
-            names = ", ".join(self._label(i) for i in c["enabling_shortfall"])
-            out.append(f"{names}: uses less of an enabling input than its effects were measured "
-                       "with, so its effect is cut.")
-        if c.get("over_capacity"):
-            out.append("Some volumes exceed capacity: "
-                       + ", ".join(self._label(i) for i in c["over_capacity"]) + ".")
-        if c.get("resources_short"):
-            out.append("It needs more than is available of "
-                       + ", ".join(self._label(r) for r in c["resources_short"]) + ".")
-        return tuple(out)
+        from ...presentation import plan_words
+
+        return plan_words.caveat_words(self)
 
     def time_words(self) -> str:
         """The valuation of users' and communities' time used, and the range over which the
         plan's choice of interventions holds."""
-        tv = self.time_value or {}
-        cur = self.currency
-        if tv.get("per_hour") is None:
-            basis = "Users' and communities' time is valued as stated for each resource in the "\
-                    "model file"
-        elif tv["per_hour"] == 0:
-            basis = "Users' and communities' time is not valued (£0 an hour)".replace(
-                "£0", money(0, cur).removesuffix(".00"))
-        else:
-            basis = (f"Users' and communities' time is valued at {money(tv['per_hour'], cur)} "
-                     f"an hour ({tv.get('label') or tv.get('name')})")
-        rng = self.same_choice_when_time_valued
-        if self.status != "optimal" or not self.same_choice_checked:
-            return basis + "."
-        if rng is None:
-            return (basis + "; no single hourly valuation of that time gives the same choice "
-                    "of interventions.")
-        low, high = rng
-        if low == 0 and high is None:
-            tail = ("the choice of interventions does not depend on that valuation"
-                    + (" (public cost leaves it out)." if self.objective == "public" else "."))
-        elif high is None:
-            tail = (f"the plan funds the same interventions while that time is valued at "
-                    f"{money(low, cur)} an hour or more.")
-        else:
-            tail = (f"the plan funds the same interventions while that time is valued between "
-                    f"{money(low, cur)} and {money(high, cur)} an hour.")
-        return f"{basis}; {tail}"
+        from ...presentation import plan_words
+
+        return plan_words.time_words(self)
 
     def evidence_words(self) -> str:
         """Whether the plan survives leaving out weakly evidenced links (``min_evidence``)."""
-        me = self.min_evidence
-        if not me:
-            return ""
-        grade = me["grade"]
-        dropped = me.get("links_dropped", [])
-        if not dropped:
-            return f"No link is graded below {grade}, so the evidence threshold changes nothing."
-        head = (f"Without the {len(dropped)} link{'s' if len(dropped) != 1 else ''} graded "
-                f"below {grade}, ")
-        if me.get("status") != "optimal":
-            return head + ("no plan reaches the targets either." if me.get("survives") else
-                           "no plan reaches the targets: the plan rests on that evidence.")
-        if me.get("survives"):
-            return head + "the plan funds the same interventions."
-        return head + "the plan funds different interventions: the recommendation rests on " \
-            "that evidence."
+        from ...presentation import plan_words
+
+        return plan_words.evidence_words(self)
 
     def summary(self) -> str:
-        """A plain-language paragraph for reports and the terminal."""
-        if self.status != "optimal":
-            return " ".join(x for x in (self.message, self.time_words(),
-                                        self.evidence_words()) if x)
-        cur = self.currency
-        running = sorted(((v, k) for k, v in self.volumes.items() if v > 0), reverse=True)
-        mix = ", ".join(f"{self._label(k)} ({qty(v)})" for v, k in running[:6])
-        if len(running) > 6:
-            mix += f" and {len(running) - 6} more"
-        measure = "the public purse" if self.objective == "public" else "all sectors together"
-        if self.mode == "least_cost":
-            aims = ", ".join(f"{qty(a)} {self._label(o).lower()}"
-                             for o, a in self.targets.items())
-            on_top = (" on top of what today's services already achieve"
-                      if self.targets_as == "increase" else " in total, counted from nothing")
-            text = (f"Reaching {aims}{on_top} costs {measure} least through "
-                    f"{mix or 'no intervention at all'}: {money(self.cost['public'], cur)} of "
-                    f"public money a period, {money(self.cost['full'], cur)} in full (the whole "
-                    "planned services, not only the change).")
-        else:
-            budgets = ", ".join(f"{money(b, cur)} ({k})" for k, b in self.budgets.items())
-            worth = (f"adding {money(self.objective_value, cur)} of value to today's outcomes"
-                     if self.targets_as == "increase" else
-                     f"worth {money(self.objective_value, cur)}")
-            text = (f"Within a budget of {budgets} for the whole planned services, the most "
-                    f"valuable mix is {mix or 'nothing'}, {worth} and costing "
-                    f"{money(self.cost['public'], cur)} of public money.")
-            if self.targets:
-                text += f" Its {self.reading}."
-        changes = self.change_words()
-        text += (" Changes from today: " + " ".join(changes)) if changes else \
-            " It keeps every service at today's volume."
-        share = self.cost.get("coproduction_share", 0.0)
-        if share:
-            text += f" Users and communities give {share:.0%} of its full cost."
-        binding = [c for c in self.constraints if c.binding and c.kind != "target"]
-        if binding:
-            text += " What limits it: " + " ".join(c.words for c in binding[:4])
-        caveats = self.caveat_words()
-        if caveats:
-            text += " Caveats: " + " ".join(caveats)
-        text += " " + self.time_words()
-        if self.min_evidence:
-            text += " " + self.evidence_words()
-        return text
+        """The plan in plain language (:meth:`summary_parts` joined)."""
+        return " ".join(self.summary_parts())
+
+    def summary_parts(self) -> list[str]:
+        """The plan in short paragraphs
+        (:func:`coproduce.presentation.words.plan_summary_parts`)."""
+        from ...presentation.words import plan_summary_parts
+
+        return plan_summary_parts(self)
 
     def to_dict(self) -> dict:
         """The ``plan --json`` contract: status, volumes, baseline, changes, targets_as,
