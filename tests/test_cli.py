@@ -1,28 +1,24 @@
-"""The command line through its real entry point, as a user runs it."""
+"""The command line through its entry point, as a user runs it: in this process (the entry
+point's own function, :func:`tests.clirun.cli`), and through a real interpreter for what only
+one can show — exit codes reaching the shell, ``python -m coproduce``."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from coproduce.model import load_model
+from tests.clirun import cli, cli_process
 
 MODELS = Path(__file__).parent / "models"
 DIAMOND = str(MODELS / "diamond.yaml")
 
 
-def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coproduce", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
-
-
 def test_map_json_contract():
-    r = cli("map", DIAMOND, "--target", "z=10", "--json")
+    r = cli_process("map", DIAMOND, "--target", "z=10", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["target"] == {"outcome": "z", "amount": 10.0, "label": "Final Z",
@@ -59,7 +55,7 @@ def test_map_no_pathway_exits_1(tmp_path):
     data["outcomes"]["lonely"] = {"label": "Unreached"}
     path = tmp_path / "m.json"
     path.write_text(json.dumps(data))
-    r = cli("map", str(path), "--target", "lonely=5")
+    r = cli_process("map", str(path), "--target", "lonely=5")
     assert r.returncode == 1
     assert "no intervention reaches lonely" in r.stderr
 
@@ -179,3 +175,11 @@ def test_examples_load_and_map(example):
         assert d["pathways"], f"no pathway to {outcome}"
         costs = [p["cost_per_outcome"]["full"] for p in d["pathways"]]
         assert costs == sorted(costs)
+
+
+def test_bad_input_exits_2_through_the_interpreter():
+    r = cli_process("map", DIAMOND, "--target", "q=3")
+    assert r.returncode == 2, r.stdout
+    assert "unknown outcome 'q'" in r.stderr
+    assert "Traceback" not in r.stderr
+

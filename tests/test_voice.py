@@ -176,9 +176,6 @@ def test_the_reports_speak_in_words(runs):
     assert not {k: v for k, v in found.items() if v}
 
 
-@pytest.mark.xfail(reason="reports/strategy_map.py (not this layer's file) names each box "
-                   "'(resource, id physio_hour)' and writes '£1.00 per GBP' in its tooltips",
-                   strict=False)
 def test_the_strategy_map_speaks_in_words(runs):
     found = {key: faults(visible(path.read_text(encoding="utf-8"), only_map=True))
              for key, (_, path) in runs.items() if key.startswith(("map", "evaluate"))}

@@ -1,11 +1,10 @@
-"""The command line through the real entry point: cba, costs search, reports, bad input."""
+"""The command line through the entry point — in this process, and through a real interpreter
+for the contract and bad input: cba, costs search, reports, bad input."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,17 +12,17 @@ import yaml
 
 from coproduce.appraisal.loading import load_appraisal
 from coproduce.model.errors import ModelError
+from tests.clirun import Ran, cli, cli_process
 
 from .test_calc import base_file
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+
+def run(*args: str) -> Ran:
+    return cli(*args)
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run([sys.executable, "-m", "coproduce", *args], capture_output=True,
-                          text=True, env=env, timeout=120)
+def run_process(*args: str) -> subprocess.CompletedProcess:
+    return cli_process(*args, timeout=120)
 
 
 def entry(args: list[str], capsys) -> tuple[int, str, str]:
@@ -37,7 +36,7 @@ def entry(args: list[str], capsys) -> tuple[int, str, str]:
 
 
 def test_cba_json_follows_the_contract():
-    p = run("cba", "example:balsall-heath", "--json", "--draws", "300", "--seed", "4")
+    p = run_process("cba", "example:balsall-heath", "--json", "--draws", "300", "--seed", "4")
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     for name, o in d["options"].items():
@@ -158,9 +157,9 @@ def test_bad_input_exits_2_naming_the_field(tmp_path, case, capsys):
     assert "bad.yaml:" in err          # located: file and line
 
 
-@pytest.mark.parametrize("case", BAD[:3], ids=[b[0] for b in BAD[:3]])
+@pytest.mark.parametrize("case", BAD[:1], ids=[b[0] for b in BAD[:1]])
 def test_bad_input_through_a_real_process(tmp_path, case):
-    p = run("cba", str(_bad_file(tmp_path, case)))
+    p = run_process("cba", str(_bad_file(tmp_path, case)))
     assert p.returncode == 2 and case[2] in p.stderr, p.stderr
 
 

@@ -4,8 +4,6 @@ on a 2-worker cluster with a worker killed, resumed after an interruption, bad r
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ from coproduce.model import load_model
 from coproduce.model.serialise import model_to_data
 from coproduce.scale import SweepError, read_sweep, sweep
 from coproduce.voi.analysis import analyse
+from tests.clirun import cli, cli_process
 
 from .conftest import kill_one_worker, wait_for_workers
 
@@ -219,15 +218,12 @@ def test_an_output_directory_of_another_sweep_is_not_overwritten(model, tmp_path
     assert r.computed == 1 and "status" in read_sweep(tmp_path / "out")
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coproduce", *args], capture_output=True,
-                          text=True, timeout=300)
-
-
 def test_cli_sweep_json_and_exit_codes(tmp_path):
     areas = write(tmp_path / "areas.csv", "area,targets.independent_years\nA,40\nB,x\n")
-    r = cli("sweep", "example:older-people", "--areas", str(areas), "--out",
-            str(tmp_path / "out"), "--json", "--scheduler", "processes", "--workers", "2")
+    # through a real interpreter: the exit code, and a process pool started from the command
+    r = cli_process("sweep", "example:older-people", "--areas", str(areas), "--out",
+                    str(tmp_path / "out"), "--json", "--scheduler", "processes", "--workers",
+                    "2")
     assert r.returncode == 2, r.stderr
     d = json.loads(r.stdout)
     assert (d["rows"], d["computed"], d["reused"]) == (2, 1, 0)

@@ -132,7 +132,7 @@ def test_a_grid_of_valuations_and_the_sweeps_own_basis(model, tmp_path):
 
 
 def test_cli_time_value_applies_to_every_row(tmp_path):
-    from .test_sweep import cli
+    from tests.clirun import cli
 
     areas = write(tmp_path / "areas.csv", "area\nA\n")
     p = cli("sweep", "example:older-people", "--areas", str(areas), "--out",

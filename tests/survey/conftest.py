@@ -1,4 +1,4 @@
-"""Shared fixtures: the R ``survey`` package's api teaching data from ../shared/reference."""
+"""Shared fixtures: the R ``survey`` package's api teaching data (tests/reference)."""
 
 from __future__ import annotations
 

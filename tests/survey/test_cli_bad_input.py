@@ -1,8 +1,8 @@
 """Malformed codebooks and data files: each exits 2 with a message naming the field and place.
 
-Every case runs the real entry point: a few as ``python -m coproduce`` processes (launched
-together), the rest through ``coproduce.cli.main.run`` in-process, which is the same code path
-without the start-up cost, so the suite stays quick on two cores.
+Every case runs the real entry point: one as a ``python -m coproduce`` process, the rest
+through ``coproduce.cli.main.run`` in-process, which is the same code path without the
+start-up cost, so the suite stays quick on two cores.
 """
 
 from __future__ import annotations
@@ -81,8 +81,8 @@ CASES = [
 ]
 
 
-# these cases also go through a real process (the rest run the same entry point in-process)
-SUBPROCESS_CASES = ("unknown_scale", "bad_item_code")
+# this case also goes through a real process (the rest run the same entry point in-process)
+SUBPROCESS_CASES = ("unknown_scale",)
 
 
 def _write_case(folder: Path, name, cb_edit, data_edit) -> tuple[Path, Path]:
@@ -117,8 +117,6 @@ def processes(tmp_path_factory) -> dict:
         if name in SUBPROCESS_CASES:
             data_file, cb_file = _write_case(folder, name, cb_edit, data_edit)
             procs[name] = ["describe", str(data_file), "--codebook", str(cb_file)]
-    procs["bad_out"] = ["estimate", "--out", str(folder / "r.pdf")]
-    procs["bad_example"] = ["describe", "example:five-nations"]
     running = {name: subprocess.Popen([sys.executable, "-m", "coproduce", "survey", *args],
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for name, args in procs.items()}
@@ -153,10 +151,11 @@ def test_bad_input_exits_2_naming_the_field(processes, case, tmp_path, capsys):
         assert ".yaml:" in flat  # with the codebook line of the offending field
 
 
-def test_bad_command_line(processes):
-    code, _, stderr = processes["bad_out"]
+def test_bad_command_line(tmp_path, capsys):
+    code, _, stderr = _in_process(["survey", "estimate", "--out", str(tmp_path / "r.pdf")],
+                                  capsys)
     assert code == 2 and ".pdf" in stderr
-    code, _, stderr = processes["bad_example"]
+    code, _, stderr = _in_process(["survey", "describe", "example:five-nations"], capsys)
     assert code == 2 and "did you mean 'five-nation'" in stderr
 
 

@@ -1,13 +1,13 @@
 """Agreement with R's ``survey`` package (Lumley, version 4.1-1) on its own ``api`` data.
 
-The first three figures are those printed in ../shared/reference/README.md. Every other number
+The first three figures are those printed in tests/reference/README.md. Every other number
 was computed with R 4.2 and ``r-cran-survey`` 4.1-1 (Debian bookworm) by the script below, run
 once and transcribed here to 12 significant digits; the tests do not need R. Tolerances are far
 tighter than R's printed precision (5–7 significant digits) except for the ordered logit, whose
 R standard errors come from a finite-difference Hessian (``optim(hessian=TRUE)``).
 
     library(survey)
-    # apistrat, apiclus1, apiclus2 read from ../shared/reference/oracles/survey_api*.csv,
+    # apistrat, apiclus1, apiclus2 read from tests/reference/oracles/survey_api*.csv,
     # stype and sch.wide made factors
     dstrat <- svydesign(id=~1, strata=~stype, weights=~pw, fpc=~fpc, data=apistrat)
     dclus1 <- svydesign(id=~dnum, weights=~pw, fpc=~fpc, data=apiclus1)

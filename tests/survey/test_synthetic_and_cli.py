@@ -1,16 +1,16 @@
 """The bundled synthetic survey: reproducible, recovers its generating parameters, and drives
-every command of ``coproduce survey`` through the real entry point."""
+every command of ``coproduce survey`` through the entry point (in this process; ``estimate``
+also through a real interpreter)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from tests.clirun import cli, cli_process
 
 from coproduce.survey import load_survey, synthetic
 from coproduce.survey.examples import DATA
@@ -83,13 +83,12 @@ def test_raking_hits_the_codebook_margins(survey, design):
 
 
 def _run(*args):
-    return subprocess.run([sys.executable, "-m", "coproduce", "survey", *args],
-                          capture_output=True, text=True, timeout=300)
+    return cli("survey", *args)
 
 
 def test_cli_estimate_json_and_report(tmp_path):
     out = tmp_path / "estimate.html"
-    proc = _run("estimate", "--json", "--out", str(out))
+    proc = cli_process("survey", "estimate", "--json", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["synthetic"] is True and data["by"] == "country"
@@ -150,8 +149,6 @@ def _check_model_hand_off(path, areas, to_model):
         assert res.available.sd == pytest.approx(round(a["hours_sd"], 1))
         assert res.available.mean == pytest.approx(20 * a["participants"], rel=0.03)
     assert model.resources["volunteer_hour"].available == 12000  # baseline as it was
-    proc = subprocess.run([sys.executable, "-m", "coproduce", "map", str(path), "--scenario",
-                           "area_old_town", "--json"], capture_output=True, text=True,
-                          timeout=120)
+    proc = cli("map", str(path), "--scenario", "area_old_town", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["scenarios"] == ["area_old_town"]

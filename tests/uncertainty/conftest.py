@@ -1,4 +1,4 @@
-"""Shared fixtures: the oracle data of the R packages voi, BCEA and dampack (../shared)."""
+"""Shared fixtures: the oracle data of the R packages voi, BCEA and dampack (tests/reference)."""
 
 from __future__ import annotations
 

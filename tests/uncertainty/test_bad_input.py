@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -39,8 +40,12 @@ def run(capsys):
 def test_through_the_installed_script(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("a,b\n1,2\n")
-    r = subprocess.run([sys.executable, "-m", "coproduce", "voi", str(path), "--wtp", "1"],
-                       capture_output=True, text=True, timeout=120)
+    # the console script pip installed beside this interpreter ([project.scripts]); where the
+    # package is not installed with its scripts, the module's own entry point
+    script = Path(sys.executable).with_name("coproduce")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "coproduce"]
+    r = subprocess.run([*command, "voi", str(path), "--wtp", "1"], capture_output=True,
+                       text=True, timeout=120)
     assert r.returncode == 2 and "effect:OPTION" in r.stderr
 
 

@@ -1,21 +1,18 @@
-"""The ``uncertainty`` and ``voi`` commands through the real entry point."""
+"""The ``uncertainty`` and ``voi`` commands through the entry point: in this process, and
+once through a real interpreter."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from tests.clirun import cli as run
+from tests.clirun import cli_process
+
 from .conftest import read_oracle
-
-
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coproduce", *args], capture_output=True,
-                          text=True, timeout=300)
-
 
 CONTRACT = {"wtp", "options", "summary", "evpi", "evppi", "ceac", "frontier"}
 ECONOMICS = {"caveats", "most_likely_best", "best_that_fits", "beliefs", "time_value",
@@ -93,3 +90,14 @@ def test_portfolios_and_spend_run():
             "--wtp", "43000", "--draws", "512", "--spend", "500000", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["mode"] == "spend"
+
+
+def test_voi_through_the_interpreter(tmp_path):
+    # two options' net benefit over 6 draws: E[max] = (5 + 4 + 9 + 2 + 7 + 6) / 6 = 33 / 6,
+    # max E = max(25 / 6, 27 / 6) = 27 / 6, so EVPI = 6 / 6 = 1
+    nb = np.array([[5, 1], [4, 3], [9, 8], [1, 2], [3, 7], [3, 6]], dtype=float)
+    path = tmp_path / "nb.csv"
+    pd.DataFrame(nb, columns=["net_benefit:a", "net_benefit:b"]).to_csv(path, index=False)
+    r = cli_process("voi", str(path), "--wtp", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["evpi"] == pytest.approx(1.0)

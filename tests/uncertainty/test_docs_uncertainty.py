@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from coproduce.voi import METHODS
+from tests.clirun import cli
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "uncertainty.md"
 
@@ -22,9 +21,7 @@ def test_every_method_is_documented():
 
 @pytest.mark.parametrize("command", ["uncertainty", "voi"])
 def test_every_option_is_documented(command):
-    out = subprocess.run([sys.executable, "-m", "coproduce", command, "--help"],
-                         capture_output=True, text=True, env={"COLUMNS": "200", "TERM": "dumb"},
-                         timeout=60).stdout
+    out = cli(command, "--help", env={"COLUMNS": "200", "TERM": "dumb"}).stdout
     options = set(re.findall(r"(--[a-z][a-z-]+)", out)) - {"--help"}
     assert options, out
     text = DOC.read_text()

@@ -10,7 +10,7 @@ from scipy import stats
 
 import coproduce as cp
 from coproduce import voi
-from coproduce.voi.evsi import evsi
+from coproduce.voi.study import evsi
 
 PARS = ["p_side_effects_t1", "p_side_effects_t2"]
 VOI_TEST_EVSI = 242.13  # voi's tests: evsi(chemo_nb, chemo_pars, study="trial_binary",
@@ -117,7 +117,7 @@ def test_chemo_groups_are_never_worth_less_than_their_members(chemo_nb, chemo_pa
 
 def test_enbs_by_hand():
     from coproduce.voi.enbs import best_size, enbs, pilot_sd
-    from coproduce.voi.evsi import EvsiPoint
+    from coproduce.voi.study import EvsiPoint
 
     # EVSI £10 and £14 per decision; 1,000 decisions a year for 3 years at 3.5%:
     # 1000 × (1 + 1/1.035 + 1/1.035²) = 2,899.69; study £5,000 + £100 a participant

@@ -415,6 +415,8 @@ def _form_fields(html: str) -> dict[str, str]:
     for m in re.finditer(r'<input type="checkbox" name="([^"]+)"[^>]*?( checked)?>', form):
         if m.group(2):
             fields[m.group(1)] = "on"
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        fields[m.group(1)] = _unescape(m.group(2))
     for m in re.finditer(r'<select name="([^"]+)".*?</select>', form, re.S):
         sel = re.search(r'<option value="([^"]*)" selected', m.group(0))
         if sel:

@@ -94,10 +94,11 @@ ROUTES = [
     R("GET", "/api/tokens", "viewer", owned=False),
     R("POST", "/api/tokens", "viewer", "json", owned=False),
     R("DELETE", "/api/tokens/{token_id}", "admin", destructive=True, below=404),
+    R("GET", "/docs", "viewer", owned=False),
 ]
-# routes anyone may open: sign-in, documentation, static files
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/docs"), ("GET", "/openapi.json"),
-          ("GET", "/docs/oauth2-redirect"), ("GET", "/assets/plotly.js")}
+# routes anyone may open: sign-in, the API's schema, static files
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/openapi.json"),
+          ("GET", "/assets/plotly.js")}
 
 
 def _app_routes(app) -> set[tuple[str, str]]:

@@ -16,16 +16,22 @@ import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 EMAIL, PASSWORD = "analyst@demo.example.org", "browser test password"
 
 if not CHROMIUM.exists():
     if os.environ.get("CI") == "true":
-        pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)",
-                    pytrace=False)
-    pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)",
-                allow_module_level=True)
+        pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)", pytrace=False)
+    pytest.skip(
+        "/usr/bin/chromium is missing (apt-get install -y chromium)", allow_module_level=True
+    )
 playwright = pytest.importorskip("playwright.sync_api")
 
 
@@ -44,8 +50,7 @@ def server(request, tmp_path_factory):
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}"
     else:
         schema = request.getfixturevalue("pg_schema")
-        url = ("postgresql+psycopg://postgres@127.0.0.1:5432/test"
-               f"?options=-csearch_path%3D{schema}")
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
     # the admin commands are tested in test_cli_web.py; seeding in-process saves time
     from sqlalchemy import create_engine
 
@@ -59,9 +64,13 @@ def server(request, tmp_path_factory):
     seeded.create_user("demo", EMAIL, PASSWORD, "admin", "Dee Analyst")
     seeded.close()
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "coproduce", "serve", "--port", str(port),
-                             "--database", url], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coproduce", "serve", "--port", str(port), "--database", url],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -89,8 +98,9 @@ def browser():
 def shots(tmp_path, request):
     folder = Path(os.environ.get("COPRODUCE_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
-    tag = request.node.callspec.params.get("server", "") if hasattr(request.node,
-                                                                      "callspec") else ""
+    tag = (
+        request.node.callspec.params.get("server", "") if hasattr(request.node, "callspec") else ""
+    )
 
     def shot(page, name: str) -> Path:
         path = folder / f"{tag}-{name}.png"
@@ -123,8 +133,9 @@ def test_sign_in_upload_map_backwards_and_open_a_node(server, browser, shots, tm
 
     # a broken file first: nothing is stored and the page says why, field by field
     bad = tmp_path / "broken.yaml"
-    bad.write_text(example_path("older-people").read_text().replace(
-        "to: falls_avoided", "to: fals_avoided", 1))
+    bad.write_text(
+        example_path("older-people").read_text().replace("to: falls_avoided", "to: fals_avoided", 1)
+    )
     page.set_input_files("#file", str(bad))
     page.click("text=Upload and check")
     page.wait_for_selector("#upload-errors")
@@ -153,13 +164,17 @@ def test_sign_in_upload_map_backwards_and_open_a_node(server, browser, shots, tm
     page.wait_for_url(f"**pathway={chosen}**")
     page.wait_for_function(
         "id => document.querySelector(`tr.pathway[data-intervention='${id}']`)"
-        ".classList.contains('selected')", arg=chosen)
-    node_stroke = page.get_attribute(f"svg.strategy-map g.node[data-id='{chosen}'] rect",
-                                     "stroke")
+        ".classList.contains('selected')",
+        arg=chosen,
+    )
+    node_stroke = page.get_attribute(f"svg.strategy-map g.node[data-id='{chosen}'] rect", "stroke")
     assert node_stroke == "#d4440f"
     assert first != chosen
-    assert page.locator("h2#map").inner_text().endswith(
-        f"routes of “{second.locator('a.show-routes').inner_text()}”")
+    assert (
+        page.locator("h2#map")
+        .inner_text()
+        .endswith(f"routes of “{second.locator('a.show-routes').inner_text()}”")
+    )
     shots(page, "06-pathway-highlighted")
 
     with page.expect_download() as dl:

@@ -1,24 +1,18 @@
-"""``coproduce admin`` and ``coproduce serve --demo`` through the real entry point."""
+"""``coproduce admin`` and ``coproduce serve --demo`` through the entry point: in this
+process, and once through a real interpreter."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from coproduce.store import Store
-
-
-def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "coproduce", *args], capture_output=True,
-                          text=True, timeout=60, env={**os.environ, **(env or {})},
-                          check=False)
+from tests.clirun import cli as _cli
+from tests.clirun import cli_process
 
 
 def test_admin_commands_create_an_organisation_and_users(tmp_path):
     url = f"sqlite:///{tmp_path / 'admin.db'}"
-    ok = _cli("admin", "create-org", "leeds-ics", "--name", "Leeds ICS", "--database", url)
+    ok = cli_process("admin", "create-org", "leeds-ics", "--name", "Leeds ICS", "--database", url)
     assert ok.returncode == 0 and "created organisation leeds-ics" in ok.stdout
     made = _cli("admin", "create-user", "leeds-ics", "Ana@Leeds.example.org", "--role",
                 "admin", "--password", "first password", "--database", url)

@@ -8,6 +8,7 @@ re-checks it.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -15,10 +16,12 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from . import schema as s
+from .changes import apply_scenario_changes
 from .distributions import mean_of
 from .errors import Issue, ModelError, did_you_mean, format_path
 from .files import Lines, line_of
 from .graph import topological_order
+from .serialise import model_to_data
 
 # Which schema class sits at a given place, to name the allowed fields of an unknown one.
 _SECTION_CLASSES: dict[str, type[BaseModel]] = {
@@ -479,22 +482,22 @@ def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
 
 def scenario_issues(model: s.Model) -> list[tuple[tuple, str]]:
     """Each scenario, applied alone to the baseline, must give a valid model."""
-    from .scenarios import apply_scenarios
-
     out: list[tuple[tuple, str]] = []
     for name in model.scenarios:
-        try:
-            apply_scenarios(model, [name])
-        except ModelError as exc:
-            for issue in exc.issues:
-                path = issue.path
-                prefix = f"scenarios.{name}"
-                loc = tuple(_parse_path_text(path)) if path.startswith(prefix) else (
-                    "scenarios", name)
-                message = issue.message.removesuffix(f" (after scenario {name})")
-                msg = message if path.startswith(prefix) else (
-                    f"after applying it, {path}: {message}")
-                out.append((loc, msg))
+        data = model_to_data(model)
+        issues = apply_scenario_changes(data, model.scenarios, [name])
+        if not issues:
+            try:
+                validate_data(copy.deepcopy(data), check_scenarios=False)
+            except ModelError as exc:
+                issues = exc.issues
+        prefix = f"scenarios.{name}"
+        for issue in issues:
+            path = issue.path
+            if path.startswith(prefix):
+                out.append((tuple(_parse_path_text(path)), issue.message))
+            else:
+                out.append((("scenarios", name), f"after applying it, {path}: {issue.message}"))
     return out
 
 

@@ -56,7 +56,7 @@ def _word_in(unit: str, label: str) -> bool:
 def of_unit(n: float, unit: str, label: str) -> str:
     """So much of a resource, in its unit: '38,873 volunteer hours (befrienders, …)' when the
     label names the unit, else '7,452 hours of older person's own time'."""
-    if unit in _CURRENCIES:  # money given as a resource: £1,034,294 of charity funds
+    if unit in CURRENCIES:  # money given as a resource: £1,034,294 of charity funds
         return f"{money(n, unit)} of {lower_first(label)}"
     if _word_in(unit, label):
         text = lower_first(label)
@@ -66,13 +66,13 @@ def of_unit(n: float, unit: str, label: str) -> str:
     return f"{count(n, unit)} of {lower_first(label)}"
 
 
-_CURRENCIES = ("GBP", "EUR", "USD")
+CURRENCIES = ("GBP", "EUR", "USD")
 
 
 def in_unit(n: float, unit: str) -> str:
     """So much of something in its unit: '2,449 people', or money when the unit is a currency
     ('£1,034,294', not '1,034,294 GBP')."""
-    return money(n, unit) if unit in _CURRENCIES else count(n, unit)
+    return money(n, unit) if unit in CURRENCIES else count(n, unit)
 
 
 def per_words(unit: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -41,8 +42,12 @@ def csv_link(frame: pd.DataFrame, filename: str, label: str = "Download the data
 
 def plotly_div(fig, *, div_id: str | None = None) -> str:
     """A plotly figure as a ``<div>``; plotly.js itself is embedded once by :func:`render_page`."""
-    return fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id,
-                       config={"displaylogo": False, "responsive": True})
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"displaylogo": False, "responsive": True},
+    )
 
 
 def plotly_js() -> str:
@@ -59,19 +64,32 @@ def render_page(
     subtitle: str | None = None,
     with_plotly: bool = False,
 ) -> str:
-    """A whole report page: ``sections`` are (heading, HTML body) pairs, already escaped."""
+    """A whole report page: ``sections`` are (heading, HTML body) pairs, already escaped.
+
+    A section's own scripts (plain ``<script>`` elements) run once the whole page is built,
+    so that a script in one section can reach the elements of a later one (the map's script
+    and the rows of the pathway table that choose what it highlights)."""
+    bodies, scripts = [], []
+    for heading, body in sections:
+        scripts.extend(_SCRIPT.findall(body))
+        bodies.append((heading, _SCRIPT.sub("", body)))
     return _env.get_template("page.html").render(
         title=title,
         subtitle=subtitle,
         summary=summary,
-        sections=sections,
+        sections=bodies,
+        scripts=scripts,
         plotly_js=plotly_js() if with_plotly else None,
         generated=date.today().isoformat(),
     )
 
 
-def table_html(frame: pd.DataFrame, *, numeric_format: str = "{:,.2f}",
-               classes: str = "data") -> str:
+_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+
+
+def table_html(
+    frame: pd.DataFrame, *, numeric_format: str = "{:,.2f}", classes: str = "data"
+) -> str:
     """A plain, readable HTML table; numbers right-aligned."""
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
     rows = []
@@ -84,5 +102,7 @@ def table_html(frame: pd.DataFrame, *, numeric_format: str = "{:,.2f}",
             else:
                 cells.append(f"<td>{esc('' if v is None else v)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<table class="{classes}"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="{classes}"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -24,8 +24,28 @@ from scipy import optimize, special, stats
 
 from ..model.errors import Issue, ModelError
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .design import Design
+
+class SurveyDesign(Protocol):
+    """What a model fit needs of a survey design (:class:`.design.Design` provides it); named
+    here so that this module does not import the design, which imports it to offer ``glm``."""
+
+    data: pd.DataFrame
+    weights: np.ndarray
+    replicates: np.ndarray | None
+
+    @property
+    def n(self) -> int: ...
+
+    @property
+    def is_replicate(self) -> bool: ...
+
+    @property
+    def degf(self) -> int: ...
+
+    def variance(self, scores: np.ndarray) -> np.ndarray: ...
+
+    def replicate_vcov(self, thetas: np.ndarray, full: np.ndarray) -> np.ndarray: ...
+
 
 FAMILIES = ("gaussian", "binomial", "ordinal")
 
@@ -89,7 +109,7 @@ class GlmFit:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _matrices(design: Design, formula: str, family: str):
+def _matrices(design: SurveyDesign, formula: str, family: str):
     data = design.data
     if "~" not in formula:
         raise ModelError([Issue("formula", f"'{formula}' has no '~'; write 'outcome ~ x + z'")])
@@ -263,7 +283,7 @@ def _predict(fit: GlmFit, coef: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- entry point
-def fit_glm(design: Design, formula: str, family: str = "gaussian", *, maxiter: int = 100,
+def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, maxiter: int = 100,
             level: float = 0.95) -> GlmFit:
     """Fit ``formula`` to ``design`` by weighted pseudo-likelihood with design-based SEs.
 

@@ -33,8 +33,8 @@ _LAZY = {
     "EVPPI_METHOD": "analysis", "UncertaintyResult": "analysis", "analyse": "analysis",
     "default_grid": "analysis", "evppi": "partial", "evppi_table": "partial",
     "SplineFit": "smoother", "fit_spline": "smoother", "TornadoBar": "oneway",
-    "tornado": "oneway", "sobol_first_order": "sobol", "evsi": "evsi", "EvsiPoint": "evsi",
-    "STUDIES": "evsi",
+    "tornado": "oneway", "sobol_first_order": "sobol", "evsi": "study", "EvsiPoint": "study",
+    "STUDIES": "study",
 }
 
 

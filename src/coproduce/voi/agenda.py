@@ -18,8 +18,8 @@ from ..model.paths import canonical_path
 from ..model.schema import Model
 from .core import population_evpi
 from .enbs import best_size, enbs, pilot_sd
-from .evsi import evsi
 from .partial import evppi
+from .study import evsi
 
 DEFAULT_SIZES = (25, 50, 100, 200, 400, 800)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core import GREEN_BOOK_RATE, population_evpi
-from .evsi import EvsiPoint
+from .study import EvsiPoint
 
 EVIDENCE_STUDY_SIZE: dict[int, int] = {1: 10, 2: 30, 3: 100, 4: 300, 5: 1000}
 """A convention for a pilot's sampling sd: the evidence behind a link of each grade (1

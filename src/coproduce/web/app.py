@@ -22,8 +22,13 @@ from .templating import render
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(store: Store | None = None, *, secure_cookies: bool | None = None,
-               threads: int | None = None, abandon_runs: bool | None = None) -> FastAPI:
+def create_app(
+    store: Store | None = None,
+    *,
+    secure_cookies: bool | None = None,
+    threads: int | None = None,
+    abandon_runs: bool | None = None,
+) -> FastAPI:
     """The workspace app over ``store`` (default: :meth:`Store.open`).
 
     ``secure_cookies`` (default: true unless ``COPRODUCE_INSECURE_COOKIES=1``) marks the
@@ -51,16 +56,22 @@ def create_app(store: Store | None = None, *, secure_cookies: bool | None = None
         title="coproduce workspace",
         version=__version__,
         description="Strategy maps, pathways and appraisals shared across a partnership. "
-                    "The JSON API mirrors the command line and returns the same result objects "
-                    "as `--json`. Authenticate with `Authorization: Bearer cpt_...` (make a "
-                    "token on the API tokens page).",
+        "The JSON API mirrors the command line and returns the same result objects "
+        "as `--json`. Authenticate with `Authorization: Bearer cpt_...` (make a "
+        "token on the API tokens page).",
         lifespan=lifespan,
-        docs_url="/docs", redoc_url=None, openapi_url="/openapi.json",
+        # /docs is served by routes/assets.py, behind sign-in, from the package's own assets
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
     )
     app.state.store = store
     app.state.worker = Worker(store, threads=threads)
     app.state.secure_cookies = secure_cookies
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    from .routes.assets import DOCS_ASSETS, docs_assets_folder
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(docs_assets_folder())), name="docs-assets")
     _errors(app)
     from .routes import include_all
 
@@ -72,7 +83,9 @@ def create_app(store: Store | None = None, *, secure_cookies: bool | None = None
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith("/docs"):
+        if request.url.path.startswith(DOCS_ASSETS + "/"):  # a library's files: cache them
+            response.headers.setdefault("Cache-Control", "public, max-age=86400")
+        else:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
@@ -92,16 +105,22 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
         if _is_api(request):
-            return JSONResponse({"error": "not signed in",
-                                 "detail": "send Authorization: Bearer TOKEN or sign in"},
-                                status_code=401, headers={"WWW-Authenticate": "Bearer"})
+            return JSONResponse(
+                {"error": "not signed in", "detail": "send Authorization: Bearer TOKEN or sign in"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return RedirectResponse(login_url(request), status_code=303)
 
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, exc: BadCsrf):
-        return page(request, 403, "Form expired",
-                    "This form was not sent from a current page of the workspace (its security "
-                    "token is missing or out of date). Go back, reload the page and try again.")
+        return page(
+            request,
+            403,
+            "Form expired",
+            "This form was not sent from a current page of the workspace (its security "
+            "token is missing or out of date). Go back, reload the page and try again.",
+        )
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
@@ -125,19 +144,36 @@ def _errors(app: FastAPI) -> None:
     async def invalid(request: Request, exc: ModelError):
         if _is_api(request):
             return JSONResponse(exc.to_dict(), status_code=422)
-        return render(request, "error.html", status_code=422, title="Invalid input",
-                      message=str(exc), issues=exc.issues)
+        return render(
+            request,
+            "error.html",
+            status_code=422,
+            title="Invalid input",
+            message=str(exc),
+            issues=exc.issues,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return page(request, exc.status_code, "Not found" if exc.status_code == 404 else
-                    "Error", str(exc.detail))
+        return page(
+            request,
+            exc.status_code,
+            "Not found" if exc.status_code == 404 else "Error",
+            str(exc.detail),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
-        issues = [{"path": ".".join(str(p) for p in e.get("loc", ())[1:]),
-                   "message": e.get("msg", "")} for e in exc.errors()]
+        issues = [
+            {"path": ".".join(str(p) for p in e.get("loc", ())[1:]), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
         if _is_api(request):
             return JSONResponse({"error": "invalid input", "issues": issues}, status_code=422)
-        return render(request, "error.html", status_code=422, title="Invalid input",
-                      message="; ".join(f"{i['path']}: {i['message']}" for i in issues))
+        return render(
+            request,
+            "error.html",
+            status_code=422,
+            title="Invalid input",
+            message="; ".join(f"{i['path']}: {i['message']}" for i in issues),
+        )

@@ -15,11 +15,9 @@ from ...presentation.plan_words import constraint_words, infeasible_words, relax
 from ..costs import breakdown
 from ..effects import outcome_levels
 from ..flags import CaveatContext
-from .programme import Spec, availability, build, input_scale, least_volumes, upper_volumes
+from .programme import Spec, availability, input_scale, least_volumes
 from .result import Constraint, FrontierPoint, Plan
-from .solve import PlanningError, Relaxation, relax, solve
-
-_RETRIES = 4
+from .solve import PlanningError, Relaxation, funded, relax, solve_spec, target_rows
 
 
 def _model(model: Model | str | Path, scenarios: Sequence[str]) -> Model:
@@ -161,13 +159,6 @@ def plan(
     return result
 
 
-def funded(volumes: Mapping[str, float]) -> list[str]:
-    """The interventions a plan funds: volume above 0 (relative tolerance 1e-9 of the
-    largest, so that solver round-off does not count)."""
-    top = max((abs(v) for v in volumes.values()), default=0.0)
-    return [iid for iid, v in volumes.items() if v > 1e-9 * max(1.0, top)]
-
-
 def _spec(m: Model, cm: CompiledModel, targets: dict[str, float], objective: str,
           budgets: dict[str, float], values: Mapping[str, float] | None,
           targets_as: str) -> Spec:
@@ -179,7 +170,7 @@ def _spec(m: Model, cm: CompiledModel, targets: dict[str, float], objective: str
     offset = None
     if targets_as == "increase" and targets:
         # what today's volumes already reach on each target: T b, one triangular solve each
-        offset = _t_rows(cm, Spec(targets, cost_sectors, budgets, None)) @ cm.volume
+        offset = target_rows(cm, Spec(targets, cost_sectors, budgets, None)) @ cm.volume
     return Spec(targets=targets, cost_sectors=cost_sectors, budgets=budgets, weights=weights,
                 target_offset=offset)
 
@@ -240,43 +231,11 @@ def _weights(m: Model, cm: CompiledModel, values: Mapping[str, float] | None,
                         "({outcome: amount per unit}), e.g. --value independent_years=31000")
 
 
-def _solve_with_m(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: str):
-    """Build and solve, enlarging working guesses of the most volume M where a plan hits one."""
-    t_rows_bound, guess = upper_volumes(cm, spec, _bands(cm), _t_rows(cm, spec))
-    big_m = t_rows_bound
-    for attempt in range(_RETRIES):
-        prog = build(cm, spec, big_m)
-        tie_vec = {"full": prog.cost_full, "public": prog.cost_public}[tie]
-        sol, x = solve(prog, tie_vec, gap=gap)
-        if not prog.is_mip or not guess.any():
-            return prog, sol, x
-        if sol.status == "optimal":
-            v = prog.volumes(x, cm.n_interventions)
-            if not np.any(guess & (v >= big_m * (1 - 1e-7))):
-                return prog, sol, x
-        elif attempt > 0:
-            return prog, sol, x
-        big_m = np.where(guess, big_m * 100.0, big_m)
-    return prog, sol, x
-
-
-def _bands(cm):
-    from .programme import bands_of
-
-    return bands_of(cm)
-
-
-def _t_rows(cm, spec):
-    from .programme import target_effects
-
-    return target_effects(cm, spec.targets)
-
-
 def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float,
                targets_as: str = "increase") -> Plan:
     mode = "most_value" if spec.weights is not None else "least_cost"
     tie = ("public" if objective == "full" else "full") if mode == "least_cost" else objective
-    prog, sol, x = _solve_with_m(cm, spec, objective, gap, tie)
+    prog, sol, x = solve_spec(cm, spec, objective, gap, tie)
     least, _ = least_volumes(cm)
     baseline_levels = outcome_levels(cm, cm.volume)
     max_decrease = {iid: float(cm.max_decrease[i]) for i, iid in enumerate(cm.intervention_ids)
@@ -459,7 +418,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
     else:
         open_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base,
                          weights=weights)
-        prog, sol, x = _solve_with_m(cm, open_spec, objective, gap, key)
+        prog, sol, x = solve_spec(cm, open_spec, objective, gap, key)
         if sol.status == "unbounded" and ceiling is None:
             raise PlanningError("the frontier needs a budget ceiling: some valued intervention "
                                 "has no capacity or limited resource; give --budget public=B")
@@ -472,7 +431,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
             top = float(_cost_at(cm, prog, x, key))
     floor_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base, weights=None)
     if np.any(least_volumes(cm)[0] > 0):
-        prog, sol, x = _solve_with_m(cm, floor_spec, objective, gap, key)
+        prog, sol, x = solve_spec(cm, floor_spec, objective, gap, key)
         bottom = float(_cost_at(cm, prog, x, key)) if sol.status == "optimal" else 0.0
     else:
         bottom = 0.0
@@ -480,7 +439,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
     for b in np.linspace(bottom, max(top, bottom), n):
         s = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets={**base, key: float(b)},
                  weights=weights)
-        prog, sol, x = _solve_with_m(cm, s, objective, gap, key)
+        prog, sol, x = solve_spec(cm, s, objective, gap, key)
         if sol.status != "optimal":
             continue
         v = prog.volumes(x, cm.n_interventions)

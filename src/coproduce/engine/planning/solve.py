@@ -16,13 +16,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 
 from ...errors import BadInput, NoAnswer
-from .programme import RELAXABLE, Programme
+from ...model.compile import CompiledModel
+from .programme import (
+    RELAXABLE,
+    Programme,
+    Spec,
+    bands_of,
+    build,
+    target_effects,
+    upper_volumes,
+)
 
 
 class PlanningError(BadInput, ValueError):
@@ -190,3 +200,40 @@ def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
         alone[tag] = float(sol.x[n_x + k]) if sol.status == "optimal" and sol.x is not None \
             else None
     return Relaxation(alone=alone, together=together)
+
+
+_RETRIES = 4
+
+
+def funded(volumes: Mapping[str, float]) -> list[str]:
+    """The interventions a plan funds: volume above 0 (relative tolerance 1e-9 of the
+    largest, so that solver round-off does not count)."""
+    top = max((abs(v) for v in volumes.values()), default=0.0)
+    return [iid for iid, v in volumes.items() if v > 1e-9 * max(1.0, top)]
+
+
+def solve_spec(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: str):
+    """Build the programme of ``spec`` and solve it, enlarging working guesses of the most
+    volume M where a plan hits one; ``tie``: the cost (full or public) that breaks ties.
+    Returns (programme, solution, x)."""
+    t_rows_bound, guess = upper_volumes(cm, spec, bands_of(cm), target_rows(cm, spec))
+    big_m = t_rows_bound
+    for attempt in range(_RETRIES):
+        prog = build(cm, spec, big_m)
+        tie_vec = {"full": prog.cost_full, "public": prog.cost_public}[tie]
+        sol, x = solve(prog, tie_vec, gap=gap)
+        if not prog.is_mip or not guess.any():
+            return prog, sol, x
+        if sol.status == "optimal":
+            v = prog.volumes(x, cm.n_interventions)
+            if not np.any(guess & (v >= big_m * (1 - 1e-7))):
+                return prog, sol, x
+        elif attempt > 0:
+            return prog, sol, x
+        big_m = np.where(guess, big_m * 100.0, big_m)
+    return prog, sol, x
+
+
+def target_rows(cm: CompiledModel, spec: Spec) -> np.ndarray:
+    """T[o, :] of each target of ``spec`` (targets × interventions)."""
+    return target_effects(cm, spec.targets)

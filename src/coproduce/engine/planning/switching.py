@@ -29,6 +29,7 @@ import numpy as np
 
 from ...model.compile import CompiledModel
 from .programme import Spec
+from .solve import funded, solve_spec
 
 REL_TOL = 1e-6
 STEP = 4.0
@@ -53,12 +54,11 @@ def funded_at(cm: CompiledModel, spec: Spec, objective: str, gap: float,
               per_hour: float) -> frozenset[str] | None:
     """The interventions the plan funds when every time resource costs ``per_hour`` (currency
     an hour); None when no plan is possible at that valuation (a budget too small)."""
-    from .api import _solve_with_m, funded
 
     valued = replace(cm, unit_cost=np.where(cm.time_resource, float(per_hour), cm.unit_cost))
     mode_least = spec.weights is None
     tie = ("public" if objective == "full" else "full") if mode_least else objective
-    prog, sol, x = _solve_with_m(valued, spec, objective, gap, tie)
+    prog, sol, x = solve_spec(valued, spec, objective, gap, tie)
     if sol.status != "optimal" or x is None:
         return None
     v = prog.volumes(x, cm.n_interventions)
