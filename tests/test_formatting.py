@@ -16,7 +16,7 @@ def test_money():
     assert money(None) == "–" and money(math.nan) == "–"
     assert money(0) == "£0" and money(-0.0) == "£0"
     assert money(-0.3) == "-£0.30"               # pence below £100: never a bare "-£0"
-    assert money(-0.004) == "£0.00"              # rounds to nothing: no sign
+    assert money(-0.004) == "£0"                 # rounds to nothing: no sign, no pence
     assert money(1_170_000) == "£1,170,000"      # a table column never switches to "m"
 
 
@@ -24,7 +24,8 @@ def test_money_in_words_rates_and_shares():
     assert money_words(1_170_000) == "£1.17m"
     assert money_words(-350_400) == "-£350k"
     assert money_words(9_950) == "£9,950"
-    assert money_words(-0.001) == "£0.00"
+    assert money_words(-0.001) == "£0"
+    assert money_words(1_000_000) == "£1m" and money_words(1_500_000) == "£1.5m"
     assert rate(11.44) == "£11.44" and rate(321) == "£321.00"
     assert percent(0.61) == "61%" and percent(0.003) == "under 1%"
     assert percent(0.998) == "over 99%" and percent(0) == "0%" and percent(1) == "100%"

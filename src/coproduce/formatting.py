@@ -39,7 +39,7 @@ def money(x: float | None, currency: str = "GBP") -> str:
     if _missing(x):
         return MISSING
     a = abs(float(x))
-    body = f"{a:,.0f}" if a >= 100 or a == 0 else f"{a:,.2f}"
+    body = f"{a:,.0f}" if a >= 100 or a < 0.005 else f"{a:,.2f}"
     negative = x < 0 and body.strip("0.,") != ""
     return _with_currency(body, negative, currency)
 
@@ -50,11 +50,11 @@ def money_words(x: float | None, currency: str = "GBP") -> str:
         return MISSING
     a = abs(float(x))
     if a >= 1e6:
-        body = f"{a / 1e6:,.2f}m"
+        body = f"{a / 1e6:,.2f}".rstrip("0").rstrip(".") + "m"   # £1m, £1.5m, £1.17m
     elif a >= 1e4:
         body = f"{a / 1e3:,.0f}k"
     else:
-        body = f"{a:,.0f}" if a >= 100 or a == 0 else f"{a:,.2f}"
+        body = f"{a:,.0f}" if a >= 100 or a < 0.005 else f"{a:,.2f}"
     negative = x < 0 and body.strip("0.,mk") != ""
     return _with_currency(body, negative, currency)
 

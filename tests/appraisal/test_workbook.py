@@ -160,7 +160,7 @@ def test_negative_money_has_its_sign_before_the_pound():
     assert amount(-14063738.4) == "-£14,063,738"
     assert amount(14063738.6) == "£14,063,739"
     assert amount(-0.4) == "-£0.40"      # pence below £100 (one formatter): never "-£0"
-    assert amount(-0.004) == "£0.00"     # rounds to nothing: no sign
+    assert amount(-0.004) == "£0"        # rounds to nothing: no sign, no pence
     assert money(-14063738) == "-£14.06m"
     assert money(-25_400) == "-£25k"
 

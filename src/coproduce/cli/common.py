@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ..errors import BadInput as _BadInput
+from ..errors import NoAnswer
 from ..model.schema import Model
 
 # Off a terminal (pipes, CI logs) rich would wrap at 80 columns; tables need more room and
@@ -69,12 +71,14 @@ def load_for_analysis(model: str, scenarios: list[str] | None, time_value: str |
                       time_value_per_hour=per_hour)
 
 
-class AnalysisImpossible(Exception):
-    """The input is valid but the analysis has no answer (exit code 1)."""
+class AnalysisImpossible(NoAnswer):
+    """The input is valid but the analysis has no answer (exit code 1): the library's
+    :class:`coproduce.errors.NoAnswer`, raised by a command."""
 
 
-class BadInput(Exception):
-    """A command-line argument is wrong (exit code 2); the message says which and how to fix."""
+class BadInput(_BadInput):
+    """A command-line argument is wrong (exit code 2); the message says which and how to fix:
+    the library's :class:`coproduce.errors.BadInput`, raised by a command."""
 
 
 def _clean(obj: Any) -> Any:

@@ -8,8 +8,8 @@ import typer
 import typer.main
 from rich.text import Text
 
-from ..model.errors import ModelError
-from .common import EXIT_BAD_INPUT, EXIT_IMPOSSIBLE, AnalysisImpossible, BadInput, err_console
+from ..errors import BadInput, NoAnswer
+from .common import err_console
 
 app = typer.Typer(
     name="coproduce",
@@ -95,14 +95,12 @@ def _say(label: str, style: str, message: str) -> None:
 def run(argv: list[str] | None = None) -> None:
     """Entry point: run the app and turn our exceptions into messages and exit codes."""
     # Usage errors (unknown option, missing argument) are handled by typer itself: exit 2.
+    # One error tree (coproduce.errors), mapped once: bad input exits 2, no answer exits 1.
     try:
         command()(args=argv, prog_name="coproduce")
-    except ModelError as exc:
-        _say("error: ", "bold red", str(exc))
-        sys.exit(EXIT_BAD_INPUT)
     except BadInput as exc:
         _say("error: ", "bold red", str(exc))
-        sys.exit(EXIT_BAD_INPUT)
-    except AnalysisImpossible as exc:
+        sys.exit(exc.exit_code)
+    except NoAnswer as exc:
         _say("no result: ", "bold yellow", str(exc))
-        sys.exit(EXIT_IMPOSSIBLE)
+        sys.exit(exc.exit_code)

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from ..model.errors import ModelError
+from ..errors import BadInput, NoAnswer
 from ..store import Conflict, Forbidden, NotFound, RateLimited, Store
 from .runner import Worker
 from .security import BadCsrf, NotSignedIn, login_url
@@ -140,8 +140,14 @@ def _errors(app: FastAPI) -> None:
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
-    @app.exception_handler(ModelError)
-    async def invalid(request: Request, exc: ModelError):
+    @app.exception_handler(NoAnswer)
+    async def no_answer(request: Request, exc: NoAnswer):
+        if _is_api(request):
+            return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+        return page(request, exc.http_status, "No answer", str(exc))
+
+    @app.exception_handler(BadInput)
+    async def invalid(request: Request, exc: BadInput):
         if _is_api(request):
             return JSONResponse(exc.to_dict(), status_code=422)
         return render(
