@@ -135,12 +135,6 @@ def test_the_map_part_of_the_big_report_is_small(big, tmp_path):
     assert end - start < MAP_BYTES
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="the rest of the map report is still large: its "
-    "'Pathways in detail' lists every pathway (about 1.1 MB here) and its "
-    "value-of-time and cost-curve sections about 0.5 MB (reports/map_report.py)",
-)
 def test_the_big_report_is_under_2_mb(big, tmp_path):
     assert _report(big, tmp_path).stat().st_size < REPORT_BYTES
 

@@ -46,11 +46,15 @@ def time_value_section(result: BackwardsMap, cm: CompiledModel) -> str:
     named = {n: float(mean_of(b.per_hour)) for n, b in bases(cm.model).items()}
     top = max([30.0, *(1.25 * b for b in breaks if b <= 100), *(1.1 * v for v in named.values())])
     w = np.linspace(0, top, 121)
-    costs = np.array([row.fixed_per_unit + row.hours_per_unit * w for row in lines.itertuples()])
+    # the pathways that are ever cheapest, and the cheapest others, as lines (the CSV has all)
+    keep = lines["first_from"].notna() | (lines.index < 8)
+    lines_drawn = lines[keep]
+    costs = np.array([row.fixed_per_unit + row.hours_per_unit * w
+                      for row in lines_drawn.itertuples()])
     # the cheapest lines are the story: steep ones would flatten them, so they leave the frame
     ceiling = 2.5 * float(costs.min(axis=0).max())
     series = [Series(row.pathway, w.tolist(), y.tolist(), PALETTE[k % len(PALETTE)])
-              for k, (row, y) in enumerate(zip(lines.itertuples(), costs, strict=True))]
+              for k, (row, y) in enumerate(zip(lines_drawn.itertuples(), costs, strict=True))]
     markers = [Marker(value, f"{bases(cm.model)[name].label or name.replace('_', ' ')}: "
                       f"{rate(value, cur)}")
                for name, value in sorted(named.items(), key=lambda kv: kv[1])]

@@ -33,6 +33,18 @@ def _flags_html(flags, shares: dict[str, float] | None = None) -> str:
         for f in flags)
 
 
+# A city-wide map has thousands of pathways: the report shows the leading ones in full and
+# every one in its CSV, so it stays small enough to open (docs/web.md, big maps).
+SHOWN_PATHWAYS = 25
+DETAILED_PATHWAYS = 10
+
+
+def _more(n: int, what: str) -> str:
+    """A note that ``n`` more ``what`` are in the CSV beside the table or chart."""
+    return (f'<p class="note">{esc(count(n, what))} more are in the CSV (download above or '
+            "below), ranked the same way.</p>") if n > 0 else ""
+
+
 def cost_bars_svg(result: BackwardsMap, model: Model) -> str:
     """Horizontal stacked bars: cost per outcome unit by sector, one bar per pathway (the
     sector colours of the strategy map)."""
@@ -42,7 +54,7 @@ def cost_bars_svg(result: BackwardsMap, model: Model) -> str:
     cur = result.currency
     unit = result.outcome_unit
     rows = []
-    for p in result.pathways:
+    for p in result.pathways[:SHOWN_PATHWAYS]:
         parts = [(c / result.amount, colours[sid],
                   f"{model.sectors[sid].label}: {money(c / result.amount, cur)} per {unit}")
                  for sid, c in p.cost.by_sector.items() if c > 0]
@@ -53,7 +65,8 @@ def cost_bars_svg(result: BackwardsMap, model: Model) -> str:
               if any(p.cost.by_sector.get(sid, 0) > 0 for p in result.pathways)]
     return figure(hbars(rows, title=f"Full cost per {unit} by sector, each pathway",
                         axis=f"Full cost per {unit} ({cur}, {result.price_year} prices)",
-                        fmt=lambda v: money(v, cur), legend=legend))
+                        fmt=lambda v: money(v, cur), legend=legend)) \
+        + _more(len(result.pathways) - SHOWN_PATHWAYS, "pathway")
 
 
 def pathway_frame(result: BackwardsMap) -> pd.DataFrame:
@@ -83,7 +96,7 @@ def _time_valuation_html(model: Model) -> str:
     cur = model.currency
     words = Labels(model)
     for rid, r in model.resources.items():
-        if model.sectors[r.sector].coproduction:
+        if model.sectors[r.sector].coproduction and len(rows) < SHOWN_PATHWAYS:
             rows.append({"Resource": r.label or rid.replace("_", " "),
                          "Sector": model.sectors[r.sector].label,
                          "Value": f"{rate(mean_of(r.unit_cost), cur)} a {r.unit}",
@@ -123,7 +136,7 @@ def map_report(model: Model, result: BackwardsMap,
     labels = Labels(model)
     unit = result.outcome_unit
     table_rows = []
-    for k, p in enumerate(result.pathways, start=1):
+    for k, p in enumerate(result.pathways[:SHOWN_PATHWAYS], start=1):
         cap = "yes"
         if p.capacity is not None and p.volume > p.capacity * (1 + 1e-12):
             cap = f"no: capacity {quantity(p.capacity)}"
@@ -152,14 +165,15 @@ def map_report(model: Model, result: BackwardsMap,
         '<th scope="col">Co-production share</th><th scope="col">Within capacity</th>'
         '<th scope="col">Flags</th></tr></thead>'
         f"<tbody>{''.join(table_rows)}</tbody></table>"
-        '<p class="note">Click a row to highlight its routes on the map above. Full cost counts '
-        "every sector, including the time of users and communities; public cost counts the "
-        "public sector only.</p>")
+        + _more(len(result.pathways) - SHOWN_PATHWAYS, "pathway")
+        + '<p class="note">Choose a row (click it, or Tab to it and press Enter) to highlight its '
+        "routes on the map above. Full cost counts every sector, including the time of users "
+        "and communities; public cost counts the public sector only.</p>")
     frame = pathway_frame(result)
     chart = cost_bars_svg(result, model) + csv_link(frame, "pathways.csv")
 
     details = []
-    for p in result.pathways:
+    for p in result.pathways[:DETAILED_PATHWAYS]:
         routes = data_table(
             [{"Route": " → ".join(labels(n) for n in r.nodes),
               f"Effect ({plural(unit)} per {p.unit})": r.effect, "Share": r.share,
@@ -194,7 +208,8 @@ def map_report(model: Model, result: BackwardsMap,
          "routes are highlighted.</p>" + script),
         ("Ranked pathways", table),
         (f"Cost per {unit} by sector", chart),
-        ("Pathways in detail", "".join(details)),
+        ("Pathways in detail", "".join(details)
+         + _more(len(result.pathways) - DETAILED_PATHWAYS, "pathway")),
     ]
     summary = result.summary_parts()
     if len(summary) > 1:
