@@ -112,7 +112,7 @@ def test_time_is_valued_on_the_models_basis_the_figure_map_uses():
         # 150 more members x 4 hours = 600 hours a year
         assert f["pv_time_costs"] == pytest.approx(600 * expected)
         assert built.time_value.per_hour == expected
-        assert f"{expected:,.2f} GBP an hour" in built.data["notes"]
+        assert f"£{expected:,.2f} an hour" in built.data["notes"]   # the one formatter
     zero = build_from_model(m, ["grow"], 1, time_value="zero")
     assert zero.data["time_valuation"]["method"] == "zero"
     r = appraise(zero.data).options["grow"]

@@ -67,6 +67,7 @@ from ..engine.costs import resource_costs, resource_quantities
 from ..engine.effects import outcome_levels
 from ..engine.evaluate import caveat_words, flag_outcomes
 from ..engine.flags import FEASIBILITY_FLAGS, FLAG_KINDS, CaveatContext, Caveats
+from ..formatting import count, money, rate
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.errors import Issue, ModelError
@@ -265,6 +266,7 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
 
     costs: list[dict] = []
     outcomes: list[dict] = []
+    currency = base_model.currency
     for key in sorted(set(base.costs) | set(opt.costs), key=_order(option_model, base_model)):
         iid, rid = key
         res = resources[rid]
@@ -275,6 +277,7 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
         uc = opt.unit_cost.get(rid, base.unit_cost.get(rid, 0.0))
         label = f"{itv_label[iid]}: {res.label or rid}"
         src = res.source
+        sector_words = (sector.label if sector is not None else res.sector).lower()
 
         def payer(res=res) -> str:
             if res.sector == "public":
@@ -295,14 +298,15 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
                     "time_of": time_of,
                     # the loader refuses an own rate under the zero method: none is needed
                     "hourly_value": None if method == "zero" else uc, "source": src,
-                    "notes": f"{dq:,.6g} hours a year of {res.label or rid} "
-                             f"(model resource {rid}, {res.sector} sector), valued at the "
-                             f"model's unit cost of {uc:,.2f} an hour ({basis.label})"}))
+                    "notes": f"{count(dq, 'hour')} a year of {res.label or rid} "
+                             f"({sector_words}), valued at the model's "
+                             f"{rate(uc, currency)} an hour ({basis.label})"}))
             else:
                 outcomes.append(_released(
                     f"Time released: {label}", "hour", -dq, "economic", None, uc, src,
-                    f"{-dq:,.6g} fewer hours a year of {res.label or rid} are needed; valued "
-                    f"at the model's {uc:,.2f} an hour ({basis.label})"))
+                    f"{count(-dq, 'hour')} fewer a year of {res.label or rid} are needed; "
+                    f"valued at the model's {rate(uc, currency)} an hour "
+                    f"({basis.label})"))
             continue
         if abs(dc) <= _TOL:
             continue
@@ -315,16 +319,19 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
             else:
                 line["amount"] = dc
             line["source"] = src
-            line["notes"] = (f"{dq:,.6g} a year (unit: {res.unit}) at {uc:,.2f} each "
-                             f"(model resource {rid}, {res.sector} sector)")
+            money_unit = res.unit in ("GBP", "EUR", "USD")
+            line["notes"] = ((money(dq, res.unit) if money_unit else count(dq, res.unit))
+                             + f" a year of {res.label or rid}"
+                             + ("" if money_unit else f" at {money(uc, currency)} each")
+                             + f" ({sector_words})")
             costs.append(_drop_none(line))
         else:
             kind = "fiscal" if res.sector == "public" else "economic"
             outcomes.append(_released(
                 f"Spending released: {label}", "£", -dc, kind,
                 payer() if kind == "fiscal" else None, 1.0, src,
-                f"{-dc:,.2f} a year less spent on {res.label or rid} ({res.sector} sector): "
-                "a saving to whoever paid for it"))
+                f"{money(-dc, currency)} a year less spent on {res.label or rid} "
+                f"({sector_words}): a saving to whoever paid for it"))
 
     unvalued = []
     for oid in [*option_model.outcomes, *[o for o in base_model.outcomes
@@ -425,14 +432,15 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
 def _time_note(model: Model, basis: TimeValueBasis) -> str:
     """The basis of time in words, for the appraisal's notes."""
     if basis.per_hour is None:
-        cm_rates = [f"{model.label_of(r)} {float(mean_of(model.resources[r].unit_cost)):,.2f}"
+        cm_rates = [f"{model.label_of(r)} "
+                    f"{rate(float(mean_of(model.resources[r].unit_cost)), model.currency)}"
                     for r in time_resources(model)]
         rates = f" ({'; '.join(cm_rates)} an hour)" if cm_rates else ""
         return ("Users' and communities' time is valued as each resource states it in the "
                 f"strategy map{rates}: the figures coproduce map and evaluate use, at the "
                 "model's price year, not uprated again.")
     return (f"Users' and communities' time is valued on the strategy map's basis "
-            f"'{basis.name}': {basis.label}, {basis.per_hour:,.2f} {model.currency} an hour"
+            f"({basis.label}): {rate(basis.per_hour, model.currency)} an hour"
             + (f" ({basis.source})" if basis.source else "")
             + ": the figure coproduce map and evaluate use, at the model's price year, not "
               "uprated again.")
