@@ -36,6 +36,7 @@ from .common import (
 if TYPE_CHECKING:
     from ..engine.draws import DrawsTable
     from ..voi.analysis import UncertaintyResult
+    from ..voi.studyfile import StudyPlan
 
 WtpOpt = Annotated[float, typer.Option(
     "--wtp", help="Willingness to pay per unit of the target outcome (money), λ.")]
@@ -50,6 +51,11 @@ RateOpt = Annotated[float, typer.Option(
     "--discount", help="Discount rate for population EVPI (Green Book 3.5%).")]
 SobolOpt = Annotated[bool, typer.Option(
     "--sobol", help="Add first-order Sobol indices (RBD-FAST on the draws; needs SALib).")]
+StudyOpt = Annotated[Path | None, typer.Option(
+    "--study", help="A study file (.yaml or .json): studies to weigh before the decision "
+    "(design, the inputs each informs, sizes, costs), the population and horizon, and the "
+    "research agenda; adds EVSI, ENBS and the best size of each (docs/uncertainty.md).",
+    show_default=False, metavar="FILE.yaml")]
 
 _METHOD_HELP = "; ".join(f"{m.name.replace('_', ' ')}: {m.summary}" for m in METHODS.values())
 
@@ -94,7 +100,8 @@ def _evidence_cv(text: str | None) -> dict[int, float]:
 
 def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
              population: float | None, horizon: int, rate: float,
-             sobol: bool = False) -> UncertaintyResult:
+             sobol: bool = False, studies: StudyPlan | None = None, model=None,  # type: ignore[no-untyped-def]
+             seed: int = 1) -> UncertaintyResult:
     from ..voi.analysis import analyse
 
     missing = [f"{g}: {c}" for g, cols in groups.items() for c in cols
@@ -108,7 +115,7 @@ def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
         except ImportError:
             raise BadInput("--sobol needs the SALib package: pip install SALib") from None
     return analyse(table, wtp, groups=groups, population=population, horizon=horizon,
-                   rate=rate, sobol=sobol)
+                   rate=rate, sobol=sobol, studies=studies, model=model, seed=seed)
 
 
 def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
@@ -158,11 +165,71 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
         e = Table(title="Where better evidence is worth most (EVPPI)")
         e.add_column("Input or group of inputs")
         e.add_column("EVPPI", justify="right")
+        se, r2 = result.evppi_se or {}, result.evppi_r2 or {}
+        if se:
+            e.add_column("± (95%)", justify="right")
+            e.add_column("R² of the fit", justify="right")
         for name, v in list(result.evppi.items())[:15]:
-            e.add_row(escape(describe_input(name, lab)), amount(v, cur))
+            row = [escape(describe_input(name, lab)), amount(v, cur)]
+            if se:
+                row += [amount(1.96 * se[name], cur) if name in se else "–",
+                        f"{r2[name]:.2f}" if name in r2 else "–"]
+            e.add_row(*row)
         console.print(e)
+    _print_studies(d, lab)
     for note in notes_words(d, lab):
         console.print(f"Note: {escape(note)}", highlight=False)
+
+
+def _print_studies(d: dict, lab: Labels) -> None:
+    """Each study's EVSI and ENBS by size, the sentence that says whether to commission it,
+    and the research agenda."""
+    from ..formatting import count
+    from ..presentation.words import amount, capital
+    from ..reports.uncertainty import (
+        agenda_sentences,
+        agenda_shown,
+        study_sentences,
+        study_size,
+        study_title,
+    )
+
+    cur = d.get("currency", "")
+    for st in (d.get("studies") or {}).values():
+        t = Table(title=capital(study_title(st, lab)))
+        for head in ("Size", "EVSI per decision", "± (95%)", "Worth to the decision", "Cost",
+                     "ENBS", "95% interval"):
+            t.add_column(head, justify="left" if head == "Size" else "right")
+        for p in st["points"]:
+            mark = " (best)" if p["n"] == st["best_n"] else ""
+            t.add_row(escape(study_size(st, p["n"]).split(" ", 1)[1] + mark),
+                      amount(p["evsi"], cur),
+                      "–" if p["se"] is None else amount(1.96 * p["se"], cur),
+                      amount(p["population_evsi"], cur), amount(p["cost"], cur),
+                      amount(p["enbs"], cur),
+                      "–" if p["low"] is None else
+                      f"{amount(p['low'], cur)} to {amount(p['high'], cur)}")
+        console.print(t)
+    for sentence in study_sentences(d, lab):
+        console.print(escape(sentence), highlight=False)
+    rows = d.get("research_agenda")
+    if rows is None:
+        return
+    shown, _rest = agenda_shown(d)
+    if shown:
+        a = Table(title="Research agenda: a study for each weakly evidenced link")
+        for head in ("Link", "Evidence grade", "EVPPI", "Recommended study", "ENBS", "Cost"):
+            a.add_column(head, justify="right" if head in ("EVPPI", "ENBS", "Cost") else "left")
+        for r in shown:
+            a.add_row(escape(r["link"]),
+                      "ungraded" if r["grade"] is None else f"{r['grade']} of 5",
+                      amount(r["evppi"], cur),
+                      escape(capital(f"{r['design']} with {count(r['best_n'], 'participant')}")
+                             if r["worth_commissioning"] else "None repays its cost"),
+                      amount(r["best_enbs"], cur), amount(r["cost"], cur))
+        console.print(a)
+    for sentence in agenda_sentences(d, lab):
+        console.print(escape(sentence), highlight=False)
 
 
 def _run_with_progress(fn, draws: int):  # type: ignore[no-untyped-def]
@@ -218,6 +285,7 @@ def uncertainty(
     out: OutOpt = None,
     draws_out: Annotated[Path | None, typer.Option(
         "--draws-out", help="Also write the draws table (.csv or .parquet).")] = None,
+    study: StudyOpt = None,
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
 ) -> None:
@@ -248,6 +316,12 @@ def uncertainty(
     outcome, amount = parse_assignment(target, "--target")
     cv = _evidence_cv(evidence_cv)
     m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
+    plan = None
+    if study is not None:  # checked before any drawing: a bad file costs nothing
+        from ..voi.studyfile import read_study_file
+
+        plan = read_study_file(study, m, evidence_priors=evidence_priors, evidence_cv=cv,
+                               population=population, horizon=horizon)
     # every belief is a sensitivity analysis, except one already applied with --scenario
     beliefs = [b for b in belief_names(m) if b not in (scenario or [])]
     mode = "spend" if spend is not None else "scenarios" if portfolios else "target"
@@ -262,7 +336,8 @@ def uncertainty(
             m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
             evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb,
             executor=runner, beliefs=beliefs, min_evidence=min_evidence), draws)
-    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
+    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol,
+                      studies=plan, model=m, seed=seed)
     if draws_out is not None:
         table.write(draws_out)
     labels = Labels(m)
@@ -284,19 +359,50 @@ def voi(
     horizon: HorizonOpt = 10,
     discount: RateOpt = 0.035,
     sobol: SobolOpt = False,
+    study: StudyOpt = None,
+    evsi: Annotated[list[str] | None, typer.Option(
+        "--evsi", help="A study to weigh, without a study file: NAME=DESIGN:INPUT1,INPUT2:N1,N2"
+        " (sizes), optionally :FIXED_COST,COST_PER_PARTICIPANT; designs trial_binary, binary, "
+        "normal_known, pilot, survey. Needs --population (repeatable).",
+        metavar="NAME=DESIGN:INPUTS:SIZES")] = None,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Random seed of the studies' simulated data (same seed, same EVSI).")
+    ] = 1,
     json_: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
     """Value of information and incremental analysis of draws made by any model."""
     check_out_path(out, (".html",))
     _check_common(wtp, population, horizon, discount)
+    if study is not None and evsi:
+        raise BadInput("--study and --evsi: give the studies in one place (add them to the "
+                       "study file)")
+    if evsi and population is None:
+        raise BadInput("--evsi: give --population (people or decisions affected a year) to "
+                       "weigh each study against its cost")
     from ..engine.draws import DrawsError, DrawsTable
 
     try:
         table = DrawsTable.read(draws_file)
     except DrawsError as exc:
         raise BadInput(str(exc)) from None
-    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol)
+    plan = None
+    columns = [str(c) for c in table.inputs.columns]
+    if study is not None:
+        from ..voi.studyfile import read_study_file
+
+        plan = read_study_file(study, None, columns=columns, population=population,
+                               horizon=horizon)
+    elif evsi:
+        from ..voi.studyfile import evsi_spec, study_plan
+
+        specs: dict = {}
+        for text in evsi:
+            specs.update(evsi_spec(text))
+        plan = study_plan({"population": population, "horizon": horizon, "studies": specs},
+                          None, columns=columns)
+    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol,
+                      studies=plan, seed=seed)
     if out is not None:
         from ..reports.uncertainty import write_report
 

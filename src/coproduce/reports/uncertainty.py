@@ -24,7 +24,14 @@ from ..engine.draws import DrawsTable
 from ..formatting import count, percent, plural, quantity, rate
 from ..presentation.flags import FLAGS, flag_label
 from ..presentation.labels import Labels
-from ..presentation.words import amount, amount_words, and_list, of_unit, simulation_notes
+from ..presentation.words import (
+    amount,
+    amount_words,
+    and_list,
+    capital,
+    of_unit,
+    simulation_notes,
+)
 from ..voi import EVPPI_METHOD, UncertaintyResult
 from .charts import PALETTE, Marker, Row, Segment, Series, bar, figure, hbars, line_chart
 from .page import csv_link, esc, render_page
@@ -257,6 +264,9 @@ def summary_parts(result: UncertaintyResult, labels: LabelsLike = None) -> list[
     if result.population_evpi is not None:
         parts.append(f"Over everyone affected, EVPI is "
                      f"{amount_words(result.population_evpi, cur)}.")
+    if result.studies:
+        best = max(result.studies.values(), key=lambda s: s["best_enbs"])
+        parts.append(study_sentence(best, cur, lab))
     return parts
 
 
@@ -271,6 +281,149 @@ def notes_words(d: dict, labels: LabelsLike = None) -> list[str]:
     if d.get("notes_data") is not None:
         return simulation_notes(d["notes_data"], _lab(labels))
     return list(d.get("notes") or [])
+
+
+# ----- which study to commission (EVSI, ENBS, the research agenda) ---------------------------
+
+_MEASURES = {"survey": "a survey of residents measuring {what}",
+             "trial_binary": "a two-arm trial measuring {what}",
+             "binary": "a one-arm study measuring {what}",
+             "normal_known": "a study measuring {what}",
+             "pilot": "a pilot measuring {what}"}
+
+
+def study_title(study: Mapping, labels: LabelsLike = None) -> str:
+    """A study as a reader names it: its own label, else its design in words with the model's
+    labels ('a pilot of Peer support groups', 'a survey of residents measuring …')."""
+    if study.get("label"):
+        return str(study["label"])
+    lab = _lab(labels)
+    if study["design"] == "pilot" and study.get("intervention"):
+        return f"a pilot of {lab(study['intervention'])}"
+    what = and_list([describe_input(p, lab) for p in study["informs"]])
+    return _MEASURES.get(study["design"], "a study measuring {what}").format(what=what)
+
+
+def study_at(study: Mapping, n: int, labels: LabelsLike = None) -> str:
+    """A study of a given size as a reader names it: 'a pilot of Peer support groups with 400
+    participants', 'a survey of 1,000 residents measuring …'."""
+    if study["design"] == "survey" and not study.get("label"):
+        return study_title(study, labels).replace("a survey of residents",
+                                                  f"a survey of {count(n, 'resident')}", 1)
+    return f"{study_title(study, labels)} {study_size(study, n)}"
+
+
+def study_size(study: Mapping, n: int) -> str:
+    """'with 200 participants', 'of 1,000 residents', 'with 100 participants in each arm'."""
+    if study["design"] == "survey":
+        return f"of {count(n, 'resident')}"
+    if study["design"] == "trial_binary":
+        return f"with {count(n, 'participant')} in each arm"
+    return f"with {count(n, 'participant')}"
+
+
+def study_sentence(study: Mapping, cur: str, labels: LabelsLike = None) -> str:
+    """Whether a study is worth commissioning, in one sentence, at its best size: 'A pilot of
+    Peer support groups with 400 participants would be worth £9.21m to the decision and cost
+    £80k: worth commissioning (…)'."""
+    n = study["best_n"]
+    worth = amount_words(study["best_population_evsi"], cur)
+    cost = amount_words(study["best_cost"], cur)
+    enbs, lo, hi = study["best_enbs"], study.get("best_low"), study.get("best_high")
+    head = (f"{capital(study_at(study, n, labels))} would be worth {worth} to the decision and "
+            f"cost {cost}")
+    if study["worth_commissioning"]:
+        rng = "" if lo is None else (f"; 95% interval {amount_words(lo, cur)} to "
+                                     f"{amount_words(hi, cur)}")
+        doubt = (" The interval includes a loss: more draws would narrow it."
+                 if lo is not None and lo < 0 else "")
+        sizes = len(study["points"])
+        which = f", the best of the {sizes} sizes weighed" if sizes > 1 else ""
+        return (f"{head}: worth commissioning{which} (expected net benefit of sampling "
+                f"{amount_words(enbs, cur)}{rng}).{doubt}")
+    if len(study["points"]) > 1:
+        return (f"{head}: not worth commissioning at that cost, and no other size weighed "
+                f"repays it (the best falls {amount_words(-enbs, cur)} short).")
+    return (f"{head}: not worth commissioning at that cost (it falls "
+            f"{amount_words(-enbs, cur)} short).")
+
+
+def study_sentences(d: Mapping, labels: LabelsLike = None) -> list[str]:
+    """One sentence a study (:func:`study_sentence`), the most worth commissioning first, and
+    what they were valued over."""
+    studies = d.get("studies") or {}
+    if not studies:
+        return []
+    cur = d.get("currency", "")
+    order = sorted(studies.values(), key=lambda s: -s["best_enbs"])
+    out = [study_sentence(s, cur, labels) for s in order]
+    out.append(settings_sentence(d))
+    return out
+
+
+def settings_sentence(d: Mapping) -> str:
+    """What a study's worth is counted over: people a year, years, the discount rate."""
+    st = d.get("study_settings") or {}
+    pop = st.get("population")
+    years = st.get("horizon_years")
+    if pop is None or years is None:
+        return ""
+    who = (f"{quantity(pop)} {'person or decision' if pop == 1 else 'people or decisions'} "
+           "a year" if np.ndim(pop) == 0 else "the people or decisions given for each year")
+    rate = f"{100 * float(st.get('discount_rate', 0.035)):.4g}%"
+    return (f"A study's worth to the decision is its expected value of sample information "
+            f"(EVSI) for {who} over {count(years, 'year')}, discounted at {rate} a year; "
+            "its cost is the fixed cost plus the cost of each participant.")
+
+
+def agenda_sentences(d: Mapping, labels: LabelsLike = None) -> list[str]:
+    """The research agenda in words: the study most worth commissioning first, how many weak
+    links would repay a study, and how many no study could change the decision on."""
+    rows = d.get("research_agenda")
+    if rows is None:
+        return []
+    cur = d.get("currency", "")
+    grade = ((d.get("study_settings") or {}).get("agenda") or {}).get("max_grade", 2)
+    if not rows:
+        return [f"No link graded {grade} or below (or ungraded) is uncertain in these draws: "
+                "there is no weakly evidenced link to study."]
+    worth = [r for r in rows if r["worth_commissioning"]]
+    out = []
+    if worth:
+        top = worth[0]
+        out.append(f"Of the {count(len(rows), 'weakly evidenced link')} whose effect is "
+                   f"uncertain, the study most worth commissioning is "
+                   f"{with_article(top['design'])} (the "
+                   f"effect of {top['link'].replace(' → ', ' on ', 1)}) with "
+                   f"{count(top['best_n'], 'participant')}: worth "
+                   f"{amount_words(top['best_enbs'], cur)} more than its cost of "
+                   f"{amount_words(top['cost'], cur)}.")
+        if len(worth) > 1:
+            out.append(f"{len(worth) - 1} other weak link{'s' if len(worth) > 2 else ''} "
+                       f"would repay a study of {'their' if len(worth) > 2 else 'its'} own.")
+    else:
+        out.append(f"None of the {count(len(rows), 'weakly evidenced link')} whose effect is "
+                   "uncertain would repay a study at these costs.")
+    idle = len(rows) - len(worth)
+    if worth and idle:
+        out.append(f"For the other {count(idle, 'link')}, no study of the sizes weighed "
+                   "repays its cost.")
+    return out
+
+
+def with_article(design: str) -> str:
+    """'pilot of X' -> 'a pilot of X', 'evaluation of …' -> 'an evaluation of …'."""
+    return f"{'an' if design[:1].lower() in 'aeiou' else 'a'} {design}"
+
+
+def agenda_shown(d: Mapping) -> tuple[list[dict], int]:
+    """The agenda's rows worth showing (a study repays its cost, or learning the link's effect
+    would be worth something: above a millionth of EVPI and half a penny) and how many
+    others there are (worth nothing to the decision: regression noise)."""
+    rows = list(d.get("research_agenda") or [])
+    floor = max(1e-6 * abs(d.get("evpi") or 0.0), 0.005)
+    shown = [r for r in rows if r["worth_commissioning"] or r["evppi"] > floor]
+    return shown, len(rows) - len(shown)
 
 
 def distinct(texts: list[str]) -> list[str]:
@@ -302,10 +455,77 @@ def chart_frames(result: UncertaintyResult, table: DrawsTable) -> dict[str, pd.D
                          "best_expected": best == o}
                         for o, p in zip(result.options, probs, strict=True))
         out["ceac"] = pd.DataFrame(rows)
-    out["evppi"] = pd.DataFrame([{"input": k, "evppi": v, "group": k in result.groups}
+    se, r2 = result.evppi_se or {}, result.evppi_r2 or {}
+    out["evppi"] = pd.DataFrame([{"input": k, "evppi": v, "group": k in result.groups,
+                                  **({"se": se.get(k), "r2": r2.get(k)} if se else {})}
                                  for k, v in result.evppi.items()])
     out["tornado"] = pd.DataFrame([b.to_dict() for b in result.tornado])
+    if result.studies:
+        out["studies"] = studies_frame(result.to_dict())
+    if result.research_agenda is not None:
+        out["agenda"] = agenda_frame(result.to_dict())
     return out
+
+
+STUDY_COLUMNS = ["study", "design", "label", "informs", "n", "participants", "evsi", "se",
+                 "population_evsi", "cost", "enbs", "low", "high", "best",
+                 "worth_commissioning"]
+AGENDA_COLUMNS = ["link", "from", "to", "grade", "evppi", "design", "best_n", "best_enbs",
+                  "cost", "evsi_at_best", "worth_commissioning"]
+
+
+def studies_frame(d: Mapping) -> pd.DataFrame:
+    """Every study at every size (the data behind the EVSI and ENBS curves): ids and paths as
+    ``--json`` gives them; money per decision (``evsi``, ``se``) and over the population
+    (``population_evsi``, ``cost``, ``enbs`` and its 95% interval ``low``–``high``)."""
+    rows = []
+    for name, st in (d.get("studies") or {}).items():
+        for p in st["points"]:
+            rows.append({"study": name, "design": st["design"], "label": st.get("label", ""),
+                         "informs": ";".join(st["informs"]), "n": p["n"],
+                         "participants": p["n"] * st.get("participants_per_n", 1),
+                         "evsi": p["evsi"], "se": p["se"],
+                         "population_evsi": p["population_evsi"], "cost": p["cost"],
+                         "enbs": p["enbs"], "low": p["low"], "high": p["high"],
+                         "best": p["n"] == st["best_n"],
+                         "worth_commissioning": p["enbs"] > 0})
+    return pd.DataFrame(rows, columns=STUDY_COLUMNS)
+
+
+def agenda_frame(d: Mapping) -> pd.DataFrame:
+    """The research agenda, one row per weakly evidenced link (CSV: ids kept in from/to)."""
+    return pd.DataFrame(list(d.get("research_agenda") or []), columns=AGENDA_COLUMNS)
+
+
+def _interval95(v: float, se: float | None) -> tuple[float, float] | None:
+    return None if se is None else (max(v - 1.96 * se, 0.0), v + 1.96 * se)
+
+
+def residual_check(result: UncertaintyResult, table: DrawsTable, name: str,
+                   points: int = 1000) -> dict | None:
+    """The regression behind the EVPPI of ``name`` (an input or a group), for the comparison
+    that decides: the option with the highest expected net benefit against the runner-up.
+    ``fitted``/``residual`` (sampled to ``points`` draws for a chart), that comparison's R²,
+    the two options; None with one option or an input that does not vary."""
+    from ..voi.analysis import evppi_fit, r_squared
+
+    if len(result.options) < 2:
+        return None
+    cols = list(result.groups[name]) if name in result.groups else [name]
+    if any(c not in table.inputs.columns for c in cols):
+        return None
+    nb = table.net_benefit(result.wtp)
+    fit = evppi_fit(nb, table.inputs[cols].to_numpy(dtype=float))
+    if fit is None:
+        return None
+    order = np.argsort(-nb.mean(axis=0), kind="stable")
+    a, b = int(order[0]), int(order[1])
+    full = np.column_stack([np.zeros(nb.shape[0]), fit.fitted])
+    y = nb[:, a] - nb[:, b]
+    f = full[:, a] - full[:, b]
+    idx = np.linspace(0, len(y) - 1, min(len(y), points)).astype(int)
+    return {"fitted": f[idx], "residual": (y - f)[idx], "r2": r_squared(y[:, None], f[:, None]),
+            "better": result.options[a], "other": result.options[b]}
 
 
 def _economics_sections(d: dict, labels: LabelsLike) -> list[tuple[str, str]]:
@@ -365,6 +585,177 @@ def _economics_sections(d: dict, labels: LabelsLike) -> list[tuple[str, str]]:
         out.append(("The evidence standard", paragraphs(words)
                     + f"<p>Links left out: {esc(and_list(dropped) or 'none')}.</p>"))
     return out
+
+
+def _regression_check(result: UncertaintyResult, table: DrawsTable, shown: pd.DataFrame,
+                      texts: list[str], lab: Labels, cash) -> str:  # type: ignore[no-untyped-def]
+    """The R² and standard error of each EVPPI shown, and the residual plot of the top one."""
+    r2, se = result.evppi_r2 or {}, result.evppi_se or {}
+    rows = [{"Input or group of inputs": t, "EVPPI": float(v),
+             "Standard error": se.get(k), "R² of the fit": r2.get(k)}
+            for t, k, v in zip(texts, shown["input"], shown["evppi"], strict=True)]
+    body = ("<p>Each EVPPI is read from a regression of the incremental net benefit on the "
+            "input (or group). R² is the share of the spread of the incremental net benefit "
+            "the regression explains, 1 − RSS/TSS, pooled over the options' comparisons with "
+            "the first: for one input among many it is expected to be modest (the rest is the "
+            "other inputs' uncertainty), and it is the pattern of the residuals that shows "
+            "whether the smoother missed a shape. The standard error is the spread of the "
+            "EVPPI over coefficients drawn from the regression's posterior.</p>"
+            + data_table(rows, {"EVPPI": cash, "Standard error": cash,
+                                "R² of the fit": lambda v: "–" if v is None else f"{v:.2f}"}))
+    top = result.top_input
+    check = residual_check(result, table, top) if top is not None else None
+    if check is not None:
+        name = describe_input(top, lab)
+        cur = (result.meta or {}).get("currency", "")
+        lo, hi = float(np.min(check["fitted"])), float(np.max(check["fitted"]))
+        chart = line_chart(
+            [Series("one draw", [float(v) for v in check["fitted"]],
+                    [float(v) for v in check["residual"]], PALETTE[0], points=True)],
+            title=f"Residuals of the regression on {name}",
+            x_title=f"Fitted net benefit of {lab(check['better'])} over {lab(check['other'])}"
+                    f"{f' ({cur})' if cur else ''}",
+            y_title=f"Residual: actual less fitted{f' ({cur})' if cur else ''}",
+            x_fmt=cash, y_fmt=cash, hline=0.0, legend=False, height=300,
+            x_range=(lo - 0.03 * (hi - lo or 1.0), hi + 0.03 * (hi - lo or 1.0)))
+        body += (f"<p>The residuals of the regression for the input most worth researching, "
+                 f"{esc(name)}, in the comparison that decides ({esc(lab(check['better']))} "
+                 f"against {esc(lab(check['other']))}; R² {check['r2']:.2f}): a cloud with no "
+                 "curve or funnel means the smoother has caught the shape of the relation.</p>"
+                 + figure(chart))
+    return body
+
+
+def _study_series(d: Mapping, lab: Labels
+                  ) -> tuple[list[Series], list[Series], tuple[float, float], str]:
+    studies = d["studies"]
+    titles = distinct([capital(study_title(s, lab)) for s in studies.values()])
+    colour = {k: PALETTE[j % len(PALETTE)] for j, k in enumerate(studies)}
+    evsi_series, enbs_series = [], []
+    for (k, st), title in zip(studies.items(), titles, strict=True):
+        ns = [float(p["n"]) for p in st["points"]]
+        evsi_series.append(Series(title, ns, [p["evsi"] for p in st["points"]], colour[k],
+                                  markers=True))
+        enbs_series.append(Series(title, ns, [p["enbs"] for p in st["points"]], colour[k],
+                                  markers=True))
+    ceilings = [Series(f"{t}: learning its inputs exactly (EVPPI)",
+                       [float(st["points"][0]["n"]), float(st["points"][-1]["n"])],
+                       [st["evppi"]] * 2, colour[k], dash=True, width=1.5)
+                for (k, st), t in zip(studies.items(), titles, strict=True)
+                if len(studies) <= 4]
+    all_n = [float(p["n"]) for st in studies.values() for p in st["points"]]
+    pad = 0.04 * ((max(all_n) - min(all_n)) or max(all_n))
+    x_range = (max(min(all_n) - pad, 0.0), max(all_n) + pad)  # room for the end markers
+    size_axis = "Study size (participants; in each arm for a two-arm trial)" \
+        if any(s["design"] == "trial_binary" for s in studies.values()) \
+        else "Study size (participants)"
+    return evsi_series + ceilings, enbs_series, x_range, size_axis
+
+
+def study_charts(d: Mapping, labels: LabelsLike = None) -> tuple[str, str]:
+    """The EVSI and the ENBS of each study against its size, as two SVG charts (labelled
+    axes, money ticks, a zero line for ENBS); ('', '') without studies."""
+    if not d.get("studies"):
+        return "", ""
+    lab = _lab(labels)
+    cur = d.get("currency", "")
+
+    def cash(x: float) -> str:
+        return amount(x, cur)
+
+    evsi_series, enbs_series, x_range, size_axis = _study_series(d, lab)
+    money_unit = f" ({cur})" if cur else ""
+    evsi_chart = line_chart(evsi_series,
+                            title="What a study would be worth per decision, by its size",
+                            x_title=size_axis,
+                            y_title="Expected value of sample information per decision"
+                                    + money_unit,
+                            x_fmt=quantity, y_fmt=cash, height=300, x_range=x_range)
+    enbs_chart = line_chart(enbs_series, title="Expected net benefit of sampling, by size",
+                            x_title=size_axis,
+                            y_title=f"Worth to the decision less the study's cost "
+                                    f"(ENBS){money_unit}",
+                            x_fmt=quantity, y_fmt=cash, hline=0.0, height=300,
+                            x_range=x_range)
+    return evsi_chart, enbs_chart
+
+
+def _studies_section(d: dict, frame: pd.DataFrame, lab: Labels, cash) -> str:  # type: ignore[no-untyped-def]
+    """EVSI and ENBS of each study against its size, in words, two charts and a table."""
+    studies = d["studies"]
+    cur = d.get("currency", "")
+    titles = distinct([capital(study_title(s, lab)) for s in studies.values()])
+    evsi_chart, enbs_chart = study_charts(d, lab)
+    rows = []
+    for (_k, st), title in zip(studies.items(), titles, strict=True):
+        for p in st["points"]:
+            rows.append({"Study": title, "Size": study_size(st, p["n"]).split(" ", 1)[1],
+                         "EVSI per decision": p["evsi"],
+                         "±": None if p["se"] is None else 1.96 * p["se"],
+                         "Worth to the decision": p["population_evsi"], "Cost": p["cost"],
+                         "ENBS": p["enbs"],
+                         "95% interval": "–" if p["low"] is None else
+                         f"{cash(p['low'])} to {cash(p['high'])}",
+                         "Best size": "yes" if p["n"] == st["best_n"] else ""})
+    ceiling_words = [f"Learning exactly what {study_title(st, lab)} would measure "
+                     f"({and_list([describe_input(i, lab) for i in st['informs']])}) would be "
+                     f"worth {amount_words(st['evppi'], cur)} per decision (EVPPI): the most any "
+                     "study of it could be worth."
+                     for st in studies.values()]
+    sd_words = [f"{capital(t)} has a per-participant standard deviation of "
+                f"{and_list([quantity(v) for v in st['sd']])}"
+                + (" set by the evidence grade of what it measures (a convention: the "
+                   "evidence of grade 1 to 5 read as one study of 10, 30, 100, 300 or 1,000 "
+                   "participants)" if st.get("sd_source") == "evidence grade" else
+                   " (the default)" if st.get("sd_source") == "default" else " as stated")
+                + "."
+                for (_k, st), t in zip(studies.items(), titles, strict=True) if st.get("sd")]
+    return (paragraphs(study_sentences(d, lab)) + figure(evsi_chart) + figure(enbs_chart)
+            + data_table(rows, {"EVSI per decision": cash, "±": cash,
+                                "Worth to the decision": cash, "Cost": cash, "ENBS": cash,
+                                "95% interval": str})
+            + csv_link(frame, "studies.csv")
+            + paragraphs(ceiling_words + sd_words)
+            + "<p>EVSI by regression on summary statistics of simulated study data (Strong, "
+              "Oakley, Brennan &amp; Breeze 2015), the default method of the R package voi; "
+              "± is a 95% interval (1.96 standard errors) of the regression; ENBS = EVSI × the "
+              "discounted population − (fixed cost + participants × cost per participant).</p>")
+
+
+def _agenda_section(d: dict, frame: pd.DataFrame, lab: Labels, cash) -> str:  # type: ignore[no-untyped-def]
+    """The research agenda: the recommended study for each weakly evidenced link."""
+    shown, rest = agenda_shown(d)
+    rows = [{"Link": r["link"],
+             "Evidence grade": "ungraded" if r["grade"] is None else f"{r['grade']} of 5",
+             "EVPPI": r["evppi"],
+             "Recommended study": (capital(f"{r['design']} with "
+                                           f"{count(r['best_n'], 'participant')}")
+                                   if r["worth_commissioning"] else
+                                   "None: no study of the sizes weighed repays its cost"),
+             "ENBS": r["best_enbs"], "Cost": r["cost"]}
+            for r in shown]
+    settings = (d.get("study_settings") or {}).get("agenda") or {}
+    cur = d.get("currency", "")
+    text = paragraphs(agenda_sentences(d, lab))
+    if rows:
+        text += data_table(rows, {"EVPPI": cash, "ENBS": cash, "Cost": cash})
+    if rest:
+        text += (f"<p>{esc(capital(count(rest, 'other weakly evidenced link')))}: learning "
+                 f"{'its' if rest == 1 else 'their'} effect exactly would be worth nothing to "
+                 "this decision, so no study of "
+                 f"{'it' if rest == 1 else 'them'} could be (listed in the CSV).</p>")
+    text += csv_link(frame, "agenda.csv", "Download the research agenda (CSV)")
+    if settings:
+        text += (f"<p>For every link graded {settings.get('max_grade', 2)} or below (or "
+                 "ungraded) whose effect is uncertain: a pilot of the intervention it leaves (an "
+                 "evaluation, for a link between outcomes) measuring its effect, of "
+                 f"{esc(and_list([quantity(n) for n in settings.get('sizes', [])]))} "
+                 f"participants, costing {esc(amount_words(settings.get('fixed_cost', 0), cur))}"
+                 f" plus {esc(amount_words(settings.get('cost_per_participant', 0), cur))} a "
+                 "participant; a participant's standard deviation set by the link's evidence "
+                 "grade (a convention). Sorted by ENBS, the study most worth commissioning "
+                 "first.</p>")
+    return text
 
 
 def write_report(result: UncertaintyResult, table: DrawsTable, out: str | Path,
@@ -451,18 +842,37 @@ def write_report(result: UncertaintyResult, table: DrawsTable, out: str | Path,
         # inputs worth under 0.1% of the largest are noise: listed in the CSV, not drawn
         shown_ev = ev[ev["evppi"] > 1e-3 * ev["evppi"].max()].head(20)
         texts = distinct([describe_input(i, lab) for i in shown_ev["input"]])
-        bars = [bar(t, float(v), cash(v), "#8e6bb8" if g else "#2b7bb9")
-                for t, v, g in zip(texts, shown_ev["evppi"], shown_ev["group"], strict=True)]
+        ses = result.evppi_se or {}
+        bars = []
+        for t, k, v, g in zip(texts, shown_ev["input"], shown_ev["evppi"], shown_ev["group"],
+                              strict=True):
+            se = ses.get(k)
+            ev_row = bar(t, float(v),
+                         cash(v) if se is None else f"{cash(v)} ± {cash(1.96 * se)}",
+                         "#8e6bb8" if g else "#2b7bb9")
+            ev_row.interval = _interval95(float(v), se)
+            bars.append(ev_row)
+        legend = [("one input", "#2b7bb9", "box"), ("a group of inputs", "#8e6bb8", "box")]
         body = figure(hbars(bars, title="Where better evidence is worth most, per decision",
                             axis=f"Expected value of partial perfect information (EVPPI)"
-                                 f"{f', {cur}' if cur else ''}", fmt=cash,
-                            legend=[("one input", "#2b7bb9", "box"),
-                                    ("a group of inputs", "#8e6bb8", "box")])) \
+                                 f"{f', {cur}' if cur else ''}", fmt=cash, legend=legend,
+                            note="The whiskers and ± show 95% intervals (1.96 standard errors) "
+                                 "of each estimate: the uncertainty of the regression behind "
+                                 "it." if ses else "")) \
             if bars else "<p>No input changes the decision.</p>"
         sections.append(("Where better evidence is worth most", body
                          + csv_link(ev, "evppi.csv")
                          + f"<p>EVPI (all uncertainty resolved): {esc(cash(result.evpi))}"
                          f". Method: {esc(EVPPI_METHOD)}.</p>"))
+        if result.evppi_r2 is not None and len(shown_ev):
+            sections.append(("Checking the regressions behind EVPPI",
+                             _regression_check(result, table, shown_ev, texts, lab, cash)))
+    if result.studies:
+        sections.append(("Which study to commission",
+                         _studies_section(d, frames["studies"], lab, cash)))
+    if result.research_agenda is not None:
+        sections.append(("The research agenda: a study for each weakly evidenced link",
+                         _agenda_section(d, frames["agenda"], lab, cash)))
     tor = frames["tornado"]
     if len(tor):
         top = tor[tor["swing"] > 0.01 * tor["swing"].max()].head(12)

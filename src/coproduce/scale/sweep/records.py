@@ -95,7 +95,7 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
     # beliefs are sensitivity analyses of one run; a sweep row is already one of many
     table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi,
                      beliefs=())
-    res = analyse(table, wtp, evppi=job.evppi, with_tornado=False)
+    res = analyse(table, wtp, evppi=job.evppi, with_tornado=False, evppi_se=False)
     top = res.top_input
     flags = _option_flags(res, model, outcome)
     best = flags.get(res.best_option, flag_columns(None))

@@ -24,13 +24,25 @@ from ..templating import render
 router = APIRouter(include_in_schema=False)
 MAX_DRAWS = 20_000
 DEFAULT_DRAWS = 2_000
+MAX_STUDY_BYTES = 100_000  # a study file: a few studies need a few hundred bytes
 CHUNK = 1_024  # draws propagated at once: progress between chunks; results do not depend on it
 MODES = {
     "target": "each intervention scaled to reach the target",
     "spend": "each intervention at the same public spend",
     "scenarios": "the model's decision scenarios as portfolios (baseline and each)",
 }
-OPTIONAL = ("time_value", "time_value_per_hour", "min_evidence")
+OPTIONAL = ("time_value", "time_value_per_hour", "min_evidence", "study")
+STUDY_EXAMPLE = """population: 1        # people (or decisions) the decision affects a year
+horizon: 10          # years
+studies:
+  pilot:
+    design: pilot
+    link: FROM->TO
+    n: [50, 100, 200, 400]
+    fixed_cost: 20000
+    cost_per_participant: 150
+agenda: {fixed_cost: 20000, cost_per_participant: 150}
+"""
 
 
 def _decisions(model) -> list[str]:
@@ -94,8 +106,30 @@ def check_inputs(model, i: dict[str, Any]) -> None:
     grade = i.get("min_evidence")
     if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
         issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
+    study = i.get("study")
+    if study not in (None, ""):
+        if not isinstance(study, str):
+            issues.append(Issue("study", "a study file is YAML or JSON text"))
+        else:
+            try:
+                study_plan_of(model, i)
+            except ModelError as exc:
+                issues.extend(Issue("study", str(x)) for x in exc.issues)
     if issues:
         raise ModelError(issues)
+
+
+def study_plan_of(model, i: dict[str, Any]):
+    """The run's study plan (voi/studyfile.py) from the study file's text in the inputs,
+    checked against ``model`` (which links and quantities exist and are uncertain with the
+    run's evidence priors); None when the run weighs no study."""
+    text = i.get("study")
+    if not text:
+        return None
+    from ...voi.studyfile import parse_study_text
+
+    fmt = "json" if text.lstrip().startswith("{") else "yaml"
+    return parse_study_text(text, model, evidence_priors=bool(i.get("evidence_priors")), fmt=fmt)
 
 
 def run_model(ctx: RunContext):
@@ -137,9 +171,17 @@ def _analysed(ctx: RunContext, progress: bool = False):
     from ...voi.analysis import analyse
 
     table = _table(ctx, progress)
+    model = run_model(ctx)
+    plan = study_plan_of(model, ctx.inputs)
     if progress:
-        ctx.progress(0.55, "value of information: EVPI, EVPPI of each input, tornado")
-    return table, analyse(table, float(ctx.inputs["wtp"]))
+        ctx.progress(
+            0.55,
+            "value of information: EVPI, EVPPI of each input, tornado"
+            + ("; EVSI and ENBS of each study, the research agenda" if plan else ""),
+        )
+    return table, analyse(
+        table, float(ctx.inputs["wtp"]), studies=plan, model=model, seed=int(ctx.seed or 1)
+    )
 
 
 def compute(ctx: RunContext) -> dict[str, Any]:
@@ -213,10 +255,34 @@ def options_frame(result: dict) -> pd.DataFrame:
 
 def evppi_frame(result: dict) -> pd.DataFrame:
     groups = result.get("evppi_groups") or {}
+    se, r2 = result.get("evppi_se") or {}, result.get("evppi_r2") or {}
+    extra = ["se", "r2"] if se else []
     return pd.DataFrame(
-        [{"input": k, "evppi": v, "group": k in groups} for k, v in result["evppi"].items()],
-        columns=["input", "evppi", "group"],
+        [
+            {
+                "input": k,
+                "evppi": v,
+                "group": k in groups,
+                **({"se": se.get(k), "r2": r2.get(k)} if se else {}),
+            }
+            for k, v in result["evppi"].items()
+        ],
+        columns=["input", "evppi", "group", *extra],
     )
+
+
+def studies_frame(result: dict) -> pd.DataFrame:
+    """Each study at each size (the report's studies.csv)."""
+    from ...reports.uncertainty import studies_frame as frame
+
+    return frame(result)
+
+
+def agenda_frame(result: dict) -> pd.DataFrame:
+    """The research agenda (the report's agenda.csv)."""
+    from ...reports.uncertainty import agenda_frame as frame
+
+    return frame(result)
 
 
 def ceac_frame(result: dict) -> pd.DataFrame:
@@ -284,7 +350,53 @@ def input_words(i: dict[str, Any], model) -> list[str]:
         "evidence priors: " + ("yes" if i.get("evidence_priors") else "no"),
     ]
     words += [w for w in (time_value_input(i, model), evidence_input(i.get("min_evidence"))) if w]
+    if i.get("study"):
+        words.append(study_input_words(i, model))
     return words
+
+
+def study_input_words(i: dict[str, Any], model) -> str:
+    """The study file of a run in words: 'studies weighed: a pilot of Peer support groups;
+    with the research agenda'."""
+    from ...formatting import count
+    from ...presentation.labels import Labels
+    from ...reports.uncertainty import study_title
+
+    try:
+        plan = study_plan_of(model, i) if model is not None else None
+    except ModelError:
+        plan = None
+    if plan is None:
+        return "a study file"
+    lab = Labels(model)
+    names = [
+        study_title(
+            {
+                "design": s.design,
+                "label": s.label,
+                "informs": list(s.pars),
+                "intervention": _study_intervention(model, s.pars),
+            },
+            lab,
+        )
+        for s in plan.studies
+    ]
+    text = ("studies weighed: " + "; ".join(names)) if names else "no study named"
+    text += (
+        f" (for {count(plan.population, 'person or decision')} a year over "
+        f"{count(plan.horizon, 'year')})"
+        if not isinstance(plan.population, tuple)
+        else ""
+    )
+    if plan.agenda is not None:
+        text += "; with the research agenda"
+    return text
+
+
+def _study_intervention(model, pars) -> str | None:
+    from ...voi.studyfile import _intervention
+
+    return _intervention(model, pars)
 
 
 CSV_TABLES = {
@@ -292,6 +404,8 @@ CSV_TABLES = {
     "evppi": evppi_frame,
     "ceac": ceac_frame,
     "beliefs": beliefs_frame,
+    "studies": studies_frame,
+    "agenda": agenda_frame,
 }
 
 
@@ -382,6 +496,13 @@ def summary_sentence(result: dict, model) -> str:
             " No single input changes the decision: more evidence on one input alone is "
             "not worth paying for."
         )
+    studies = result.get("studies") or {}
+    if studies:
+        from ...presentation.labels import Labels
+        from ...reports.uncertainty import study_sentence
+
+        best = max(studies.values(), key=lambda st: st["best_enbs"])
+        text += " " + study_sentence(best, cur, Labels(model))
     return text.replace("  ", " ")
 
 
@@ -414,6 +535,7 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     tv = result.get("time_value_switching") or {}
     dropped = (result.get("min_evidence") or {}).get("links_dropped") or []
     return {
+        **_study_view(result, model),
         "model": model,
         "summary_text": summary_sentence(result, model),
         "options": options_frame(result),
@@ -430,6 +552,61 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
         "belief_words": belief_sentences(result, names),
         "evidence_words": evidence_sentences(result, names),
         "links_dropped": [" → ".join(lab(n) for n in lk.split("->")) for lk in dropped],
+    }
+
+
+def _study_view(result: dict, model) -> dict[str, Any]:
+    """What the run page shows of the studies and the research agenda (empty without)."""
+    from markupsafe import Markup
+
+    from ...formatting import count
+    from ...presentation.labels import Labels
+    from ...presentation.words import capital
+    from ...reports.uncertainty import (
+        agenda_sentences,
+        agenda_shown,
+        study_charts,
+        study_sentences,
+        study_size,
+        study_title,
+    )
+
+    studies = result.get("studies") or {}
+    if not studies and result.get("research_agenda") is None:
+        return {"studies": [], "agenda_rows": [], "agenda_words": [], "study_words": []}
+    lab = Labels(model)
+    evsi_svg, enbs_svg = study_charts(result, lab)
+    shown, rest = agenda_shown(result)
+    return {
+        "studies": [
+            {
+                "title": capital(study_title(st, lab)),
+                "points": [
+                    {
+                        **p,
+                        "size": study_size(st, p["n"]).split(" ", 1)[1],
+                        "best": p["n"] == st["best_n"],
+                    }
+                    for p in st["points"]
+                ],
+            }
+            for st in studies.values()
+        ],
+        "study_words": study_sentences(result, lab),
+        "evsi_chart": Markup(evsi_svg),
+        "enbs_chart": Markup(enbs_svg),
+        "agenda_rows": [
+            {
+                **r,
+                "grade_words": "ungraded" if r["grade"] is None else f"{r['grade']} of 5",
+                "recommended": capital(f"{r['design']} with {count(r['best_n'], 'participant')}")
+                if r["worth_commissioning"]
+                else "None: no study of the sizes weighed repays its cost",
+            }
+            for r in shown
+        ],
+        "agenda_rest": rest,
+        "agenda_words": agenda_sentences(result, lab),
     }
 
 
@@ -512,6 +689,7 @@ def _form(request: Request, m, v, model, issues, values: dict, status: int = 200
         "time_value": "",
         "time_value_per_hour": "",
         "min_evidence": "",
+        "study": "",
     }
     return render(
         request,
@@ -528,14 +706,27 @@ def _form(request: Request, m, v, model, issues, values: dict, status: int = 200
         time_bases=bases(model),
         decisions=_decisions(model),
         beliefs=[k for k, sc in model.scenarios.items() if sc.kind == "belief"],
+        study_example=STUDY_EXAMPLE,
     )
 
 
 @router.post("/models/{model_id}/uncertainty")
 async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
     store = request.app.state.store
-    form = {k: str(x) for k, x in (await request.form()).items()}
+    raw_form = await request.form()
+    form = {k: x for k, x in raw_form.items() if isinstance(x, str)}
     issues: list[Issue] = []
+    study_text = form.get("study", "")
+    upload = raw_form.get("study_file")
+    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+        data = await upload.read(MAX_STUDY_BYTES + 1)
+        if len(data) > MAX_STUDY_BYTES:
+            issues.append(Issue("study_file", f"the study file is over {MAX_STUDY_BYTES:,} bytes"))
+        else:
+            try:
+                study_text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                issues.append(Issue("study_file", "not UTF-8 text: save the study file as UTF-8"))
     number = _number(form, "version", [], whole=True, default=0) or None
     m, v, model, _cm = open_version(store, c.actor, model_id, number)
     mode = form.get("mode", "target")
@@ -555,6 +746,7 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
         "min_evidence": _number(form, "min_evidence", issues, whole=True, default=None)
         if form.get("min_evidence", "").strip()
         else None,
+        "study": study_text if study_text.strip() else None,
     }
     try:
         check_inputs(model, inputs)
@@ -583,6 +775,7 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
                         "min_evidence",
                     )
                 },
+                "study": study_text,
             },
             status=422,
         )
