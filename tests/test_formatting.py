@@ -48,3 +48,4 @@ def test_units_in_words():
     assert plural("warden FTE-year") == "warden FTE-years"
     assert plural("family") == "families" and plural("day") == "days"
     assert plural("GBP") == "GBP"
+    assert plural("QALY") == "QALYs"

@@ -112,7 +112,9 @@ def plural(unit: str) -> str:
     low = word.lower()
     if not low or not low[-1].isalpha() or low in ("gbp", "eur", "usd", "£"):
         return text
-    if low in _IRREGULAR:
+    if word.isupper() and len(word) > 1:  # an acronym: QALY -> QALYs
+        new = word + "s"
+    elif low in _IRREGULAR:
         new = _IRREGULAR[low]
     elif low.endswith("s") and not low.endswith("ss"):
         new = word
@@ -132,3 +134,12 @@ def count(n: float | None, unit: str) -> str:
     if _missing(n):
         return MISSING
     return f"{quantity(n)} {unit if float(n) == 1 else plural(unit)}"
+
+
+def share_of_variance(r2: float | None) -> str:
+    """A regression's R² (0–1) for readers: two decimals, ``0`` when it rounds to nothing,
+    ``1`` when it rounds to all."""
+    if _missing(r2):
+        return MISSING
+    text = f"{float(r2):.2f}"
+    return {"0.00": "0", "-0.00": "0", "1.00": "1"}.get(text, text)

@@ -21,9 +21,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from . import cba, model_commands, plan, survey, sweep, uncertainty, web_commands
+    from . import cba, model_commands, plan, portfolio, survey, sweep, uncertainty, web_commands
 
-    for module in (model_commands, cba, survey, plan, uncertainty, sweep, web_commands):
+    for module in (model_commands, cba, survey, plan, portfolio, uncertainty, sweep,
+                   web_commands):
         module.register(app)
 
 

@@ -165,6 +165,8 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
         e = Table(title="Where better evidence is worth most (EVPPI)")
         e.add_column("Input or group of inputs")
         e.add_column("EVPPI", justify="right")
+        from ..formatting import share_of_variance
+
         se, r2 = result.evppi_se or {}, result.evppi_r2 or {}
         if se:
             e.add_column("± (95%)", justify="right")
@@ -173,7 +175,7 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
             row = [escape(describe_input(name, lab)), amount(v, cur)]
             if se:
                 row += [amount(1.96 * se[name], cur) if name in se else "–",
-                        f"{r2[name]:.2f}" if name in r2 else "–"]
+                        share_of_variance(r2[name]) if name in r2 else "–"]
             e.add_row(*row)
         console.print(e)
     _print_studies(d, lab)

@@ -151,6 +151,16 @@ class EnablingInput(BaseModel):
 
 
 COPRODUCTION_KINDS = ("individual", "collective", "none")
+"""The kinds of co-production an intervention may rely on: ``individual`` (a user's own
+contribution: self-management, home exercise), ``collective`` (groups of residents: a street
+watch, peer groups) or ``none`` (professionally delivered)."""
+
+COPRODUCTION_STAGES = ("co_commissioning", "co_design", "co_delivery", "co_assessment")
+"""The stages of a service in which users and communities may take part (Loeffler & Bovaird
+2020), in the order a service runs through them."""
+
+CoproductionKind = Literal["individual", "collective", "none"]
+CoproductionStage = Literal["co_commissioning", "co_design", "co_delivery", "co_assessment"]
 
 
 class Intervention(_Node):
@@ -160,7 +170,9 @@ class Intervention(_Node):
     must keep (a contract, a statutory duty); ``max_decrease`` the share of today's volume that
     may stop in one period (placements that end naturally); ``cost_curve`` scales the per-unit
     inputs band by band (economies or diseconomies of scale). ``enabling`` names the inputs
-    whose effect depends on them (see :class:`EnablingInput`)."""
+    whose effect depends on them (see :class:`EnablingInput`). ``coproduction`` is the kind
+    of co-production it relies on (:data:`COPRODUCTION_KINDS`; unset: not stated) and
+    ``stages`` the stages of the service it involves users in (:data:`COPRODUCTION_STAGES`)."""
 
     unit: str | None = None
     volume: Quantity = 0.0
@@ -171,6 +183,16 @@ class Intervention(_Node):
     fixed_inputs: dict[str, Quantity] = Field(default_factory=dict)
     enabling: dict[str, EnablingInput] = Field(default_factory=dict)
     cost_curve: list[CostBand] | None = None
+    coproduction: CoproductionKind | None = None
+    stages: list[CoproductionStage] = Field(default_factory=list)
+
+    @field_validator("stages")
+    @classmethod
+    def _stages(cls, v: list):
+        if len(set(v)) != len(v):
+            twice = sorted({s for s in v if v.count(s) > 1})
+            raise ValueError(f"give each stage once: {', '.join(twice)} is given twice")
+        return sorted(v, key=COPRODUCTION_STAGES.index)
 
     @field_validator("volume")
     @classmethod

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine.draws import DrawsTable
-from ..formatting import count, percent, plural, quantity, rate
+from ..formatting import count, percent, plural, quantity, rate, share_of_variance
 from ..presentation.flags import FLAGS, flag_label
 from ..presentation.labels import Labels
 from ..presentation.words import (
@@ -596,13 +596,14 @@ def _regression_check(result: UncertaintyResult, table: DrawsTable, shown: pd.Da
             for t, k, v in zip(texts, shown["input"], shown["evppi"], strict=True)]
     body = ("<p>Each EVPPI is read from a regression of the incremental net benefit on the "
             "input (or group). R² is the share of the spread of the incremental net benefit "
-            "the regression explains, 1 − RSS/TSS, pooled over the options' comparisons with "
+            "the regression explains (one minus residual over total sum of squares), pooled "
+            "over the options' comparisons with "
             "the first: for one input among many it is expected to be modest (the rest is the "
             "other inputs' uncertainty), and it is the pattern of the residuals that shows "
             "whether the smoother missed a shape. The standard error is the spread of the "
             "EVPPI over coefficients drawn from the regression's posterior.</p>"
             + data_table(rows, {"EVPPI": cash, "Standard error": cash,
-                                "R² of the fit": lambda v: "–" if v is None else f"{v:.2f}"}))
+                                "R² of the fit": share_of_variance}))
     top = result.top_input
     check = residual_check(result, table, top) if top is not None else None
     if check is not None:
@@ -620,7 +621,8 @@ def _regression_check(result: UncertaintyResult, table: DrawsTable, shown: pd.Da
             x_range=(lo - 0.03 * (hi - lo or 1.0), hi + 0.03 * (hi - lo or 1.0)))
         body += (f"<p>The residuals of the regression for the input most worth researching, "
                  f"{esc(name)}, in the comparison that decides ({esc(lab(check['better']))} "
-                 f"against {esc(lab(check['other']))}; R² {check['r2']:.2f}): a cloud with no "
+                 f"against {esc(lab(check['other']))}; "
+                 f"R² {share_of_variance(check['r2'])}): a cloud with no "
                  "curve or funnel means the smoother has caught the shape of the relation.</p>"
                  + figure(chart))
     return body

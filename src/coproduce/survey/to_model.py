@@ -72,10 +72,11 @@ class ModelHandOff:
     resource: str
     scenarios: tuple[dict, ...]  # {area, scenario, mean, sd} — hours per period
     notes: tuple[str, ...]
+    warnings: tuple[dict, ...] = ()  # {area, survey_hours, model_hours, ratio}
 
     def to_dict(self, *, with_model: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"resource": self.resource, "scenarios": list(self.scenarios),
-                               "notes": list(self.notes)}
+                               "notes": list(self.notes), "warnings": list(self.warnings)}
         if with_model:
             out["model"] = self.model
         return out
@@ -147,6 +148,13 @@ def capacity_to_model(result: CapacityResult, model: Model, resource: str,
             "changes": [{"set": f"resources.{resource}.available", "value": value}],
         }
         made.append({"area": row["area"], "scenario": ident, "mean": mean, "sd": sd})
+    warnings = _far_from_model(model, resource, made)
+    for w in warnings:
+        how = "more than three times" if w["ratio"] > 1 else "less than a third of"
+        notes.append(f"{w['area']}: the survey gives {w['survey_hours']:,.0f} hours, {how} the "
+                     f"{w['model_hours']:,.0f} hours the model assumes for "
+                     f"{model.label_of(resource)}; check the hours per participant and the "
+                     "adults counted before using it")
     renamed = [f"'{a}' → {i}" for a, i in ids.items() if i != f"{prefix}{a}"]
     if renamed:
         notes.append("area names made into identifiers: " + ", ".join(renamed))
@@ -159,4 +167,29 @@ def capacity_to_model(result: CapacityResult, model: Model, resource: str,
     except ModelError as exc:  # pragma: no cover - a bug here, not the user's input
         raise ModelError([Issue("to-model", f"the model with the area scenarios does not "
                                 f"validate: {i}") for i in exc.issues]) from None
-    return ModelHandOff(model=data, resource=resource, scenarios=tuple(made), notes=tuple(notes))
+    return ModelHandOff(model=data, resource=resource, scenarios=tuple(made), notes=tuple(notes),
+                        warnings=tuple(warnings))
+
+
+ESTIMATE_RATIO = 3.0
+"""A survey estimate more than this many times, or less than its inverse, what the model
+already assumes is said so, naming both figures."""
+
+
+def _far_from_model(model: Model, resource: str, made: list[dict]) -> list[dict]:
+    """Areas whose survey hours are far from the resource's own ``available`` in the model."""
+    from ..model.distributions import mean_of
+
+    own = model.resources[resource].available
+    if own is None:
+        return []
+    base = float(mean_of(own))
+    if not base > 0:
+        return []
+    out = []
+    for m in made:
+        ratio = m["mean"] / base
+        if ratio > ESTIMATE_RATIO or ratio < 1 / ESTIMATE_RATIO:
+            out.append({"area": m["area"], "survey_hours": float(m["mean"]),
+                        "model_hours": base, "ratio": ratio})
+    return out
