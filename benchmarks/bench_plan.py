@@ -1,17 +1,22 @@
-"""Planning benchmark (not a test): our assembly + HiGHS against a direct HiGHS call on the
+"""Planning benchmark (not a test): our assembly + HiGHS against direct HiGHS calls on the
 same matrices, on a 10,000-intervention × 50-outcome × 20-resource LP and a 500-intervention
-MILP with set-up costs. Run: .venv/bin/python benchmarks/bench_plan.py"""
+MILP with set-up costs. Printed side by side in one run (best of 3): ``cp.plan`` (compile,
+assembly, the two-stage lexicographic solve, duals, caveats, words, the same-choice range),
+one direct HiGHS call with the plan's objective, and that call plus the tie-break call
+(least full cost holding the public optimum) that a lexicographic plan needs.
+Run: .venv/bin/python benchmarks/bench_plan.py"""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 import coproduce as cp
-from coproduce.engine.planning.api import _solve_with_m
-from coproduce.engine.planning.programme import Spec
+from coproduce.engine.planning.api import _spec
+from coproduce.engine.planning.solve import solve_spec
 from coproduce.model import compile_model, load_model
 
 
@@ -43,32 +48,48 @@ def random_map(n_i: int, n_o: int, n_r: int, seed: int, setup: bool) -> dict:
             "targets": targets}
 
 
+def _direct(prog, c, A, b):
+    """One HiGHS call on the programme's matrices with objective ``c`` (no assembly)."""
+    if prog.is_mip:
+        return milp(c, integrality=prog.integer.astype(int), bounds=Bounds(prog.lb, prog.ub),
+                    constraints=[LinearConstraint(A, -np.inf, b)],
+                    options={"mip_rel_gap": 1e-6})
+    return linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([prog.lb, prog.ub]),
+                   method="highs")
+
+
+def best_of(fn, repeat: int = 3) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
 def bench(label: str, data: dict) -> None:
     m = load_model(data)
-    t0 = time.perf_counter()
-    p = cp.plan(m)
-    t_plan = time.perf_counter() - t0
+    cp.plan(m, same_choice=False)  # warm: imports, caches
+    t_plan, p = best_of(lambda: cp.plan(m))
     # the same programme handed straight to HiGHS (one solve, no tie-break, no duals work)
     cm = compile_model(m)
-    spec = Spec(targets=dict(m.targets), cost_sectors=np.array([s == "public"
-                                                               for s in cm.sector_ids]),
-                budgets={}, weights=None)
-    prog, _, _ = _solve_with_m(cm, spec, "public", 1e-6, "full")
-    t0 = time.perf_counter()
-    if prog.is_mip:
-        res = milp(prog.c, integrality=prog.integer.astype(int), bounds=Bounds(prog.lb, prog.ub),
-                   constraints=[LinearConstraint(prog.A, -np.inf, prog.b)],
-                   options={"mip_rel_gap": 1e-6})
-    else:
-        res = linprog(prog.c, A_ub=prog.A, b_ub=prog.b,
-                      bounds=np.column_stack([prog.lb, prog.ub]), method="highs")
-    t_direct = time.perf_counter() - t0
+    spec = _spec(m, cm, dict(m.targets), "public", {}, None, "increase")
+    prog, _, _ = solve_spec(cm, spec, "public", 1e-6, "full")
+    t_direct, res = best_of(lambda: _direct(prog, prog.c, prog.A, prog.b))
+    # and the tie-break HiGHS has to do as well: least full cost holding the public optimum
+    # (the plan is lexicographic; on these maps the public optimum has many ties)
+    tol = 1e-7 * max(1.0, abs(res.fun))
+    A2 = sp.vstack([prog.A, sp.csr_matrix(prog.c[None, :])], format="csr")
+    b2 = np.concatenate([prog.b, [res.fun + tol]])
+    t_tie, _ = best_of(lambda: _direct(prog, prog.cost_full, A2, b2))
     print(f"{label}: {prog.A.shape[0]} rows × {prog.A.shape[1]} columns, "
           f"{prog.A.nnz} non-zeros, status {p.status}")
     print(f"  cp.plan (load excluded; assembly, 2-stage solve, duals): {t_plan:8.3f} s")
     print(f"  direct HiGHS, one solve on the same matrices:           {t_direct:8.3f} s")
-    print(f"  ratio: {t_plan / t_direct:5.1f}×   objective agrees: "
-          f"{np.isclose(res.fun, p.objective_value, rtol=1e-6)}")
+    print(f"  direct HiGHS, that solve and the tie-break solve:       {t_direct + t_tie:8.3f} s")
+    print(f"  ratio: {t_plan / t_direct:5.1f}× one solve, {t_plan / (t_direct + t_tie):5.1f}× "
+          f"the two solves; objective agrees: "
+          f"{np.isclose(res.fun, p.objective_value, rtol=1e-6, atol=1e-6)}")
 
 
 if __name__ == "__main__":

@@ -432,21 +432,50 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
 def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int,
                  limit: int | None) -> _CoBenefits:
     """Other outcomes each pathway produces at its volume — valued outcomes first, largest
-    value first, then the rest by level — and their total value by kind, all pathways at once.
-    """
+    value first, then the rest by level — and their total value by kind.
+
+    Pathways are taken in blocks of a few million (pathway, outcome) cells, so memory stays
+    bounded however many pathways and outcomes the map has; every number is computed as it
+    would be for all pathways at once (each row on its own). With ``limit=None`` (every
+    co-benefit) the lists are as long as the longest, so all rows are needed together."""
+    n_o = len(cm.outcome_ids)
+    if limit is None or len(positive) == 0:
+        return _co_benefit_rows(cm, positive, volumes, target, limit)
+    block = max(1, _CELLS // max(n_o, 1))
+    out = _CoBenefits([], [], [], [])
+    for start in range(0, len(positive), block):
+        part = _co_benefit_rows(cm, positive[start:start + block], volumes, target, limit)
+        out.levels.extend(part.levels)
+        out.values.extend(part.values)
+        out.omitted.extend(part.omitted)
+        out.totals.extend(part.totals)
+    return out
+
+
+_CELLS = 1 << 22   # (pathway, outcome) cells per block: 32 MiB for each array of a block
+
+
+def _co_benefit_rows(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray,
+                     target: int, limit: int | None) -> _CoBenefits:
+    """:func:`_co_benefits` for the pathways ``positive`` together."""
     n_i = cm.n_interventions
     levels = np.ascontiguousarray(
         (effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]).T)  # pathways × outs
     levels[:, target - n_i] = 0.0
     unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
-    scale = np.maximum(1.0, np.abs(levels).max(axis=1, initial=0.0))
-    present = np.abs(levels) > 1e-12 * scale[:, None]
+    magnitude = np.abs(levels)
+    scale = np.maximum(1.0, magnitude.max(axis=1, initial=0.0))
+    present = magnitude > 1e-12 * scale[:, None]
+    del magnitude
     counts = present.sum(axis=1)
     n_show = int(counts.max(initial=0)) if limit is None else limit
     valued = np.flatnonzero(unit_value != 0)
     unvalued = np.flatnonzero(unit_value == 0)
-    top_valued = valued[_top(np.abs(levels[:, valued] * unit_value[valued]), n_show)]
-    top_unvalued = unvalued[_top(np.abs(levels[:, unvalued]), n_show)]
+    if n_show > 0:
+        top_valued = valued[_top(np.abs(levels[:, valued] * unit_value[valued]), n_show)]
+        top_unvalued = unvalued[_top(np.abs(levels[:, unvalued]), n_show)]
+    else:  # no list asked for (counts and totals only): nothing to rank
+        top_valued = top_unvalued = np.zeros((len(positive), 0), dtype=np.int64)
     fiscal = levels @ cm.value_fiscal            # pathways × agencies
     economic = levels @ cm.value_economic
     social = levels @ cm.value_social
@@ -493,8 +522,10 @@ def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dic
             named: list[tuple[str, str]] = []
             for r in routes:
                 for lk in r.links:
+                    if not mask[lk]:  # name a link only when it has the flag
+                        continue
                     pair = (cm.node_ids[cm.link_src[lk]], cm.node_ids[cm.link_dst[lk]])
-                    if mask[lk] and pair not in named:
+                    if pair not in named:
                         named.append(pair)
             if named:
                 note["links"] = [list(x) for x in named[:4]]

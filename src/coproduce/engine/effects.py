@@ -7,18 +7,30 @@ without listing paths (their number can grow exponentially with the map).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve_triangular
 
 from ..model.compile import CompiledModel
 
+if TYPE_CHECKING:
+    import scipy.sparse as sp
+
 _CHUNK = 256  # right-hand sides per triangular solve: bounds memory at nodes × 256 floats
+
+
+def spsolve_triangular(*args, **kwargs) -> np.ndarray:
+    """scipy's sparse triangular solve, imported on first use (not at start-up)."""
+    from scipy.sparse.linalg import spsolve_triangular as solve
+
+    return solve(*args, **kwargs)
 
 
 def _system(cm: CompiledModel, effect: np.ndarray | None = None) -> sp.csr_matrix:
     if effect is None:
         return cm.lower_system
+    import scipy.sparse as sp
+
     n = cm.n_nodes
     a = sp.csr_matrix((effect, (cm.link_dst, cm.link_src)), shape=(n, n))
     return (sp.identity(n, format="csr") - a).tocsr()

@@ -62,152 +62,151 @@ class RouteTable:
         return out
 
 
-def _gather(offsets: np.ndarray, order: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray,
-                                                                                np.ndarray]:
-    """Links of ``nodes`` from a CSR layout: (link indices, position of their node in nodes)."""
-    starts = offsets[nodes]
-    counts = offsets[nodes + 1] - starts
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(nodes)), counts)
-    within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-    return order[starts[owner] + within], owner
+def _reaching(cm: CompiledModel, target: int, absval: np.ndarray) -> np.ndarray:
+    """Which nodes reach ``target`` along links of non-zero effect: one compiled
+    breadth-first search over the in-links (scipy.sparse.csgraph), not a loop of levels."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import breadth_first_order
+
+    n = cm.n_nodes
+    in_off, in_order = cm.in_links
+    # a zero-effect link becomes a loop on the target (already reached): no edge at all
+    src = np.where(absval[in_order] > 0, cm.link_src[in_order], target)
+    graph = csr_matrix((np.ones(len(src)), src, in_off), shape=(n, n))
+    reaches = np.zeros(n, dtype=bool)
+    reaches[breadth_first_order(graph, target, directed=True,
+                                return_predecessors=False)] = True
+    return reaches
 
 
-def _unique(nodes: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """Sorted distinct node indices, via a reusable boolean mask (much faster than np.unique
-    on the small arrays of one level)."""
-    scratch[nodes] = True
-    out = np.flatnonzero(scratch)
-    scratch[out] = False
+def _chunks(mind: np.ndarray, top: int) -> list[tuple[int, int]]:
+    """Node ranges [a, b), from ``top`` down to 0, none holding both ends of a link: each
+    node's successors lie in ranges already done. ``mind[s]`` is the lowest end of the links
+    leaving s (> s; past the last node when none). Nodes are numbered topologically (Kahn's
+    layers, kept in order), so the ranges are about as few as the map's layers."""
+    out = []
+    b = top
+    while b > 0:
+        width = 256
+        while True:
+            lo = max(b - width, 0)
+            hit = np.flatnonzero(mind[lo:b] < b)
+            if len(hit):
+                a = lo + int(hit[-1]) + 1
+                break
+            if lo == 0:
+                a = 0
+                break
+            width *= 4
+        out.append((a, b))
+        b = a
     return out
-
-
-def _best_k(ready: np.ndarray, ls: np.ndarray, owner: np.ndarray, succ: np.ndarray,
-            link_dst: np.ndarray, absval: np.ndarray, eff: np.ndarray, k: int,
-            value: np.ndarray, sign: np.ndarray, link: np.ndarray, rank: np.ndarray) -> None:
-    """Fill the k best routes of the ``ready`` nodes from their out-links ``ls`` (owned by
-    ``ready[owner]``, grouped by owner) and their successors' finished lists."""
-    r, m = len(ready), len(ls)
-    if m == 0:
-        return
-    counts = np.bincount(owner, minlength=r)
-    width = int(counts.max())
-    starts = np.cumsum(counts) - counts
-    slot = np.arange(m) - starts[owner]
-    cand = absval[ls][:, None] * value[succ]                       # links × k
-    if r * width <= 4 * m + 64:
-        # padded (owners × width·k) block: a row-wise partial sort is much faster than a
-        # global sort, and the padding costs little when degrees are alike
-        block = np.zeros((r, width, k))
-        block[owner, slot, :] = cand
-        block = block.reshape(r, width * k)
-        cols_total = width * k
-        # the k-th largest value of each row (a value partition is far faster than an
-        # arg-partition), then the entries at or above it, best first
-        tiny = np.finfo(float).tiny  # a threshold of at least this keeps zero padding out
-        if k < cols_total:
-            kth = np.partition(block, cols_total - k, axis=1)[:, cols_total - k]
-            sel_rows, sel_cols = np.nonzero(block >= np.maximum(kth, tiny)[:, None])
-        else:
-            sel_rows, sel_cols = np.nonzero(block >= tiny)
-        sel_vals = block[sel_rows, sel_cols]
-        # best first within each row: one float key (row + 1 - value / row maximum) sorts far
-        # faster than a lexicographic sort; values within ~1e-11 of each other may swap
-        row_max = block.max(axis=1)
-        key = sel_rows + (1.0 - sel_vals / (row_max[sel_rows] * (1 + 1e-9)))
-        order = np.argsort(key, kind="stable")
-        sel_rows, sel_cols = sel_rows[order], sel_cols[order]
-        pos = np.arange(len(sel_rows)) - np.searchsorted(sel_rows, sel_rows, side="left")
-        top = pos < k                                   # ties at the k-th value: keep k
-        rows, cols, flat = sel_rows[top], pos[top], sel_cols[top]
-        link_of_slot = np.full((r, width), -1, dtype=np.int64)
-        link_of_slot[owner, slot] = ls
-        chosen_link = link_of_slot[rows, flat // k]
-        chosen_rank = flat % k
-    else:
-        # a hub with many more links than its neighbours: sort all candidates instead
-        c_owner = np.repeat(owner, k)
-        c_val = cand.ravel()
-        c_link = np.repeat(ls, k)
-        c_rank = np.tile(np.arange(k), m)
-        live = c_val > 0
-        c_owner, c_val, c_link, c_rank = (x[live] for x in (c_owner, c_val, c_link, c_rank))
-        order = np.lexsort((c_rank, c_link, -c_val, c_owner))
-        c_owner, c_val, c_link, c_rank = (x[order] for x in (c_owner, c_val, c_link, c_rank))
-        pos = np.arange(len(c_owner)) - np.searchsorted(c_owner, c_owner, side="left")
-        top = pos < k
-        rows, cols = c_owner[top], pos[top]
-        chosen_link, chosen_rank = c_link[top], c_rank[top]
-    nodes = ready[rows]
-    succ_of = link_dst[chosen_link]
-    value[nodes, cols] = absval[chosen_link] * value[succ_of, chosen_rank]
-    sign[nodes, cols] = np.sign(eff[chosen_link]).astype(np.int8) * sign[succ_of, chosen_rank]
-    link[nodes, cols] = chosen_link
-    rank[nodes, cols] = chosen_rank
 
 
 def route_table(cm: CompiledModel, target: int, k: int = 10,
                 effect: np.ndarray | None = None) -> RouteTable:
-    """Build the k-best route table to node ``target`` (see :class:`RouteTable`)."""
+    """Build the k-best route table to node ``target`` (see :class:`RouteTable`).
+
+    Nodes after the target cannot reach it (links run forward); those before it are done in
+    ranges of consecutive nodes with no link inside (:func:`_chunks`), highest first, each in a
+    fixed handful of whole-array steps: the work is O(links × k), in a number of numpy calls
+    that grows with the map's depth, not its size.
+
+    A node's candidates are (link, j): the link's effect times its successor's j-th route.
+    The best k are the largest in absolute value, ties to the earlier link, then the better
+    successor route. To find them, each candidate's absolute value is read as an unsigned
+    integer (which orders like a non-negative float) with its lowest bits replaced by the
+    inverted column ``slot × k + j`` of the candidate in its node's row: one row-wise
+    partition and a k-wide sort of integers then give the top k and where each came from.
+    Values closer than 2^-(52 - bits) relative (bits = log2 of the widest row: about 1e-13 on
+    ordinary maps) count as tied. The values kept are the candidates' own products, exactly.
+    """
     if k < 1:
         raise ValueError("k must be at least 1")
     n = cm.n_nodes
     eff = cm.link_effect if effect is None else np.asarray(effect, dtype=float)
     absval = np.abs(eff)
-    link_bits = (CONTESTED * cm.link_contested + WEAK * cm.link_weak
-                 + UNGRADED * cm.link_ungraded).astype(np.int64)
     complex_bits = (COMPLEX * cm.node_complex).astype(np.int64)
+    reaches = _reaching(cm, target, absval)
 
-    # which nodes reach the target, by a backward sweep over in-links
-    in_off, in_order = cm.in_links
-    scratch = np.zeros(n, dtype=bool)
-    reaches = np.zeros(n, dtype=bool)
-    reaches[target] = True
-    frontier = np.array([target], dtype=np.int64)
-    while len(frontier):
-        links, _ = _gather(in_off, in_order, frontier)
-        links = links[absval[links] > 0]
-        src = _unique(cm.link_src[links], scratch)
-        src = src[~reaches[src]]
-        reaches[src] = True
-        frontier = src
+    # links that lie on some route (both ends reach the target, non-zero effect), grouped by
+    # their start and in link order within a node (the tie-break)
+    _, out_order = cm.out_links
+    ls = out_order[(reaches[cm.link_src] & reaches[cm.link_dst] & (absval > 0))[out_order]]
+    src, dst = cm.link_src[ls], cm.link_dst[ls]
+    counts = np.bincount(src, minlength=n)
+    offsets = np.concatenate([[0], np.cumsum(counts)])
+    active = np.flatnonzero(counts)         # nodes with a link on a route: rows 0..n_act-1
+    n_act = len(active)
+    row_of = np.full(n, n_act + 1, dtype=np.int64)   # other nodes: an empty row
+    row_of[active] = np.arange(n_act)
+    row_of[target] = n_act                  # the target has a row of its own
+    first = offsets[active]                 # each row's first link
+    link_row = np.repeat(np.arange(n_act), counts[active])
+    slot = np.arange(len(ls)) - first[link_row]
+    mind = np.full(n, n, dtype=np.int64)    # each node's nearest successor on a route
+    if len(ls):
+        mind[active] = np.minimum.reduceat(dst, first)
 
-    # links that lie on some route: both ends reach the target, non-zero effect
-    useful = reaches[cm.link_src] & reaches[cm.link_dst] & (absval > 0)
-    pending = np.bincount(cm.link_src[useful], minlength=n)  # successors not yet done
+    # ranges of rows [ra, rb) with links [p, q); a row of the block holds a node's links
+    # (at most ``width`` of them) × its successors' k routes
+    chunks = []
+    cell = np.zeros(len(ls), dtype=np.int64)   # each link's row in its range's block
+    row_p = np.zeros(n_act, dtype=np.int64)
+    for a, b in _chunks(mind, target):
+        ra, rb = int(np.searchsorted(active, a)), int(np.searchsorted(active, b))
+        if ra == rb:
+            continue
+        p, q = int(offsets[a]), int(offsets[b])
+        width = int(counts[active[ra:rb]].max())
+        cell[p:q] = (link_row[p:q] - ra) * width + slot[p:q]
+        row_p[ra:rb] = p
+        chunks.append((ra, rb, p, q, width * k))
+    bits = max(int(int(counts.max(initial=1)) * k - 1).bit_length(), 1)
+    low = np.uint64((1 << bits) - 1)
+    tiny = np.array([np.finfo(float).tiny]).view(np.uint64)[0]
+    slot_k = (slot * k).astype(np.uint64)[:, None]
+    ranks = np.arange(k, dtype=np.uint64)
+    row_base = ((first - row_p) * k)[:, None]     # a row's first candidate in its range
+    signed = eff[ls][:, None]
+    succ_row = row_of[dst]
+    flagged = (cm.link_contested.view(np.uint8) * np.uint8(CONTESTED)
+               | cm.link_weak.view(np.uint8) * np.uint8(WEAK)
+               | cm.link_ungraded.view(np.uint8) * np.uint8(UNGRADED))
+    bits_of = flagged[ls].astype(np.int64) | complex_bits[dst]
 
-    value = np.zeros((n, k))
-    sign = np.ones((n, k), dtype=np.int8)
-    link = np.full((n, k), -1, dtype=np.int64)
-    rank = np.zeros((n, k), dtype=np.int64)
-    flags = np.zeros(n, dtype=np.int64)
-    value[target, 0] = 1.0
-    flags[target] = complex_bits[target]
+    routes = np.zeros((n_act + 2, k))              # signed route effects by row
+    routes[n_act, 0] = 1.0
+    pick = np.full((n_act + 2, k), -1, dtype=np.int64)  # chosen: link position × k + j
+    row_flags = np.zeros(n_act + 2, dtype=np.int64)
+    for ra, rb, p, q, width in chunks:
+        succ = succ_row[p:q]
+        cand = signed[p:q] * routes[succ]                               # links × k
+        key = (np.abs(cand).view(np.uint64) | low) - slot_k[p:q]
+        key -= ranks
+        block = np.zeros(((rb - ra) * width // k, k), dtype=np.uint64)
+        block[cell[p:q]] = key
+        block = block.reshape(rb - ra, width)
+        if k < width:
+            block = np.partition(block, width - k, axis=1)[:, width - k:]
+        best = np.sort(block, axis=1)[:, ::-1]
+        kept = best >= tiny
+        at = row_base[ra:rb] + (low - (best & low)).astype(np.int64)
+        routes[ra:rb] = np.where(kept, cand.ravel().take(at, mode="clip"), 0.0)
+        pick[ra:rb] = np.where(kept, at + p * k, -1)
+        # flags: any route through a flagged link or a flagged successor
+        row_flags[ra:rb] = np.bitwise_or.reduceat(bits_of[p:q] | row_flags[succ],
+                                                  first[ra:rb] - p)
 
-    out_off, out_order = cm.out_links
-    ready = np.array([target], dtype=np.int64)
-    while len(ready):
-        # 1. the nodes now ready take their lists from their (finished) successors
-        if not (len(ready) == 1 and ready[0] == target):
-            ls, owner = _gather(out_off, out_order, ready)
-            keep = useful[ls]
-            ls, owner = ls[keep], owner[keep]
-            succ = cm.link_dst[ls]
-            _best_k(ready, ls, owner, succ, cm.link_dst, absval, eff, k, value, sign, link, rank)
-            # flags: any route through a flagged link or a flagged successor
-            bits = link_bits[ls] | flags[succ] | complex_bits[succ]
-            np.bitwise_or.at(flags, ready[owner], bits)
-            flags[ready] |= complex_bits[ready]
-        # 2. tell their predecessors
-        ls, _ = _gather(in_off, in_order, ready)
-        ls = ls[useful[ls]]
-        if len(ls) == 0:
-            break
-        src = cm.link_src[ls]
-        np.subtract.at(pending, src, 1)
-        cand_ready = _unique(src, scratch)
-        ready = cand_ready[pending[cand_ready] == 0]
+    full = routes[row_of]
+    value = np.abs(full)
+    sign = np.where(full < 0, np.int8(-1), np.int8(1))
+    pick = pick[row_of]
+    chosen = pick >= 0
+    link = (np.where(chosen, ls.take(pick // k, mode="clip"), -1) if len(ls)
+            else np.full((n, k), -1, dtype=np.int64))
+    rank = np.where(chosen, pick % k, 0)
+    flags = row_flags[row_of]
+    flags[reaches] |= complex_bits[reaches]
     return RouteTable(target=target, k=k, value=value, sign=sign, link=link, rank=rank,
                       flags=flags, reaches=reaches)

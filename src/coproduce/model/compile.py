@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from .distributions import mean_of
 from .enabling import multiplier as enabling_multiplier
 from .graph import topological_order
 from .schema import Model
 from .time_value import HOUR_UNITS
+
+if TYPE_CHECKING:  # scipy.sparse loads on first use: not at start-up
+    import scipy.sparse as sp
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,12 +99,16 @@ class CompiledModel:
     @cached_property
     def effect_matrix(self) -> sp.csr_matrix:
         """A[j, i] = effect of a link i -> j (nodes × nodes, strictly lower triangular)."""
+        import scipy.sparse as sp
+
         n = self.n_nodes
         return sp.csr_matrix((self.link_effect, (self.link_dst, self.link_src)), shape=(n, n))
 
     @cached_property
     def lower_system(self) -> sp.csr_matrix:
         """I - A: unit lower triangular, so levels are one forward substitution."""
+        import scipy.sparse as sp
+
         return (sp.identity(self.n_nodes, format="csr") - self.effect_matrix).tocsr()
 
     @cached_property

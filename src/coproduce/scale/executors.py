@@ -12,13 +12,18 @@ Fault tolerance. On Dask, a task whose worker dies is rerun on another worker by
 (up to ``distributed.scheduler.allowed-failures`` times, 3 by default), and ``shared`` is held
 as a task, not as scattered data, so it can be recomputed if the only worker holding it dies.
 The process pool does the same by hand: if a worker process dies, the pool is rebuilt and the
-unfinished items are submitted again (up to ``retries`` times).
+unfinished items are submitted again (up to ``retries`` times). ``executor("processes")`` keeps
+its pool for the life of the program (a command): workers start once, not once per ``map``.
 """
 
 from __future__ import annotations
 
+import atexit
 import multiprocessing
 import os
+import pickle
+import tempfile
+import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -59,56 +64,99 @@ class InProcess(_Executor):
             yield item, fn(shared, item)
 
 
-_SHARED: Any = None
+_SHARED: tuple[str, Any] | None = None   # in a worker: (token, the map call's shared input)
 
 
-def _install(shared: Any) -> None:
+def _call(fn: Callable[[Any, Any], Any], token: str, path: str, item: Any) -> Any:
+    """In a worker: ``fn(shared, item)``, reading ``shared`` from ``path`` the first time this
+    worker sees the map call ``token`` (once per worker and call, not once per item)."""
     global _SHARED
-    _SHARED = shared
+    if _SHARED is None or _SHARED[0] != token:
+        _SHARED = None  # let the previous call's input go first
+        with open(path, "rb") as f:
+            _SHARED = (token, pickle.load(f))
+    return fn(_SHARED[1], item)
 
 
-def _call(fn: Callable[[Any, Any], Any], item: Any) -> Any:
-    return fn(_SHARED, item)
+_KEPT: dict[int, ProcessPool] = {}
 
 
 class ProcessPool(_Executor):
-    """A pool of ``workers`` local processes (default: one per core). ``shared`` is pickled
-    once per worker when the pool starts. A dead worker breaks a Python process pool, so the
-    pool is rebuilt and the unfinished items resubmitted, at most ``retries`` times."""
+    """A pool of ``workers`` local processes (default: one per core), started on first use
+    and kept for every later ``map`` until :meth:`close` — for a command, its whole life
+    (:func:`executor` keeps one pool per size until the program exits). Each ``map``'s
+    ``shared`` is pickled once, to a temporary file, and read once by each worker that runs
+    one of its items. A dead worker breaks a Python process pool, so the pool is rebuilt and
+    the unfinished items resubmitted, at most ``retries`` times."""
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, retries: int = 3) -> None:
+    def __init__(self, workers: int | None = None, retries: int = 3, *,
+                 keep: bool = False) -> None:
         self.workers = int(workers or os.cpu_count() or 1)
         if self.workers < 1:
             raise SchedulerError(f"a process pool needs at least 1 worker, got {workers}")
         self.retries = retries
+        self._keep = keep        # kept for the program's life: close() leaves it running
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # forkserver: a clean child, whatever threads this process runs (a web server,
+            # BLAS); the default from Python 3.14 on
+            ctx = multiprocessing.get_context("forkserver")
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._pool
+
+    def _stop(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def map(self, fn: Callable[[Any, Any], Any], shared: Any,
             items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
         pending = list(range(len(items)))
+        if not pending:
+            return
+        fd, path = tempfile.mkstemp(prefix="coproduce-shared-", suffix=".pickle")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(shared, f, protocol=pickle.HIGHEST_PROTOCOL)
+        token = uuid.uuid4().hex
         attempts = 0
-        while pending:
-            # forkserver: a clean child, whatever threads this process runs (a web server,
-            # BLAS); the default from Python 3.14 on
-            ctx = multiprocessing.get_context("forkserver")
-            pool = ProcessPoolExecutor(min(self.workers, len(pending)), mp_context=ctx,
-                                       initializer=_install, initargs=(shared,))
-            futures = {pool.submit(_call, fn, items[k]): k for k in pending}
-            try:
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for f in done:
-                        k = futures.pop(f)
-                        result = f.result()
-                        pending.remove(k)
-                        yield items[k], result
-            except BrokenProcessPool:
-                attempts += 1
-                if attempts > self.retries:
-                    raise
-            finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+        futures: dict[Any, int] = {}
+        try:
+            while pending:
+                pool = self._started()
+                futures = {pool.submit(_call, fn, token, path, items[k]): k for k in pending}
+                try:
+                    while futures:
+                        done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                        for f in done:
+                            k = futures.pop(f)
+                            result = f.result()
+                            pending.remove(k)
+                            yield items[k], result
+                except BrokenProcessPool:
+                    attempts += 1
+                    self._stop()
+                    if attempts > self.retries:
+                        raise
+        finally:
+            for f in futures:  # the caller stopped early: drop what has not started
+                f.cancel()
+            if futures and self._pool is not None:
+                wait(futures)  # none may still read the file below
+            os.unlink(path)
+
+    def close(self) -> None:
+        if not self._keep:
+            self._stop()
+
+
+def _close_kept() -> None:
+    for pool in _KEPT.values():
+        pool._stop()
+    _KEPT.clear()
 
 
 def _identity(x: Any) -> Any:
@@ -193,7 +241,16 @@ def executor(spec: Any = None, workers: int | None = None) -> Any:
         return InProcess()
     if isinstance(spec, str):
         if spec == "processes":
-            return ProcessPool(workers)
+            # one pool per size, kept for the program's life: a command that runs several
+            # analyses (or a sweep that maps twice) starts its workers once
+            n = int(workers or os.cpu_count() or 1)
+            if n < 1:
+                raise SchedulerError(f"a process pool needs at least 1 worker, got {workers}")
+            if n not in _KEPT:
+                if not _KEPT:
+                    atexit.register(_close_kept)
+                _KEPT[n] = ProcessPool(n, keep=True)
+            return _KEPT[n]
         if "://" in spec or spec.endswith(".json"):
             return DaskExecutor.connect(spec)
         raise SchedulerError(f"--scheduler {spec}: use local, processes, tcp://HOST:8786 or a "

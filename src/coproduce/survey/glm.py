@@ -109,13 +109,54 @@ class GlmFit:
 
 
 # ----------------------------------------------------------------------------- helpers
+def C(data: Any, contrast: Any = None, levels: Any = None) -> Any:
+    """patsy's ``C()`` as formulas here see it (a formula's names are looked up in this module
+    before patsy's own): a pandas Categorical with no other argument is passed through as it
+    is, so patsy reads its codes at once rather than testing every value of a boxed column
+    one by one. The design matrix, its column names and the levels are the same."""
+    if contrast is None and levels is None \
+            and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype):
+        return data
+    return patsy.builtins.C(data, contrast, levels)
+
+
+def _categorical_text(data: pd.DataFrame, rhs: str) -> pd.DataFrame:
+    """``data`` with each complete text column the formula names held as a pandas
+    Categorical (its categories sorted, as patsy sorts the levels of text): patsy then reads
+    the integer codes at once instead of testing every value of a text column one by one (a
+    million respondents took tens of seconds). The design matrix is the same; columns with
+    missing values or mixed types are left as they are."""
+    import re
+
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_.]*", rhs))
+    changed = {}
+    for name in names & set(map(str, data.columns)):
+        col = data[name]
+        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(col) \
+                or pd.api.types.is_bool_dtype(col):
+            continue
+        if col.isna().any() or pd.api.types.infer_dtype(col, skipna=False) != "string":
+            continue  # missing values or mixed types: as patsy reads them
+        codes, uniques = pd.factorize(col, sort=False)
+        levels = [str(u) for u in uniques]
+        order = sorted(range(len(levels)), key=levels.__getitem__)   # Python's sort of text
+        recode = np.empty(len(levels), dtype=codes.dtype)
+        recode[order] = np.arange(len(levels))
+        changed[name] = pd.Categorical.from_codes(recode[codes],
+                                                  categories=[levels[k] for k in order])
+    if not changed:
+        return data
+    return data.assign(**changed)
+
+
 def _matrices(design: SurveyDesign, formula: str, family: str):
     data = design.data
     if "~" not in formula:
         raise ModelError([Issue("formula", f"'{formula}' has no '~'; write 'outcome ~ x + z'")])
     lhs, rhs = formula.split("~", 1)
     try:
-        x = patsy.dmatrix(rhs, data, NA_action=patsy.NAAction(NA_types=["None", "NaN"]),
+        x = patsy.dmatrix(rhs, _categorical_text(data, rhs),
+                          NA_action=patsy.NAAction(NA_types=["None", "NaN"]),
                           return_type="dataframe")
     except Exception as exc:
         msg = str(exc).splitlines()[0]
@@ -131,6 +172,9 @@ def _matrices(design: SurveyDesign, formula: str, family: str):
     rows = x.index.to_numpy()
     y_raw = data[yname].iloc[rows]
     keep = y_raw.notna().to_numpy()
+    if keep.all() and len(rows) == len(data):
+        # every row kept: no copy of the matrix or the outcome (a million rows: hundreds of MiB)
+        return data[yname], x, rows, info
     rows = rows[keep]
     x = x.loc[rows]
     return data[yname].iloc[rows], x, rows, info
@@ -167,10 +211,11 @@ def _ordinal(y: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
 def _glm_fit(y: np.ndarray, x: np.ndarray, w: np.ndarray, family: str) -> np.ndarray:
     fam = sm.families.Gaussian() if family == "gaussian" else sm.families.Binomial()
     keep = w > 0
+    if not keep.all():  # (every weight positive: the arrays as they are, not copies)
+        y, x, w = y[keep], x[keep], w[keep]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        res = sm.GLM(y[keep], x[keep], family=fam, var_weights=w[keep] / w[keep].mean()).fit(
-            tol=1e-12, maxiter=100)
+        res = sm.GLM(y, x, family=fam, var_weights=w / w.mean()).fit(tol=1e-12, maxiter=100)
     return np.asarray(res.params)
 
 
@@ -301,7 +346,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
     if (w > 0).sum() <= x.shape[1]:
         raise ModelError([Issue("formula", f"only {(w > 0).sum()} respondents with weight "
                                 f"for {x.shape[1]} coefficients")])
-    rank = np.linalg.matrix_rank(x[w > 0])
+    rank = np.linalg.matrix_rank(x if (w > 0).all() else x[w > 0])
     if rank < x.shape[1]:
         raise ModelError([Issue("formula", "the covariates are collinear (a term is a "
                                 "combination of others, or a category is empty); drop one")])
@@ -329,6 +374,7 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
         var_mu = np.ones_like(mu) if family == "gaussian" else mu * (1 - mu)
         scores = x * (w * (y - mu))[:, None]
         bread = np.linalg.inv((x * (w * var_mu)[:, None]).T @ x)
+        del mu, var_mu
         names = list(xframe.columns)
 
         def refit(wr):
@@ -339,8 +385,12 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
                             for r in range(design.replicates.shape[1])])
         vcov = design.replicate_vcov(thetas, coef)
     else:
-        infl = np.zeros((n_all, len(coef)))
-        infl[rows] = scores @ bread
+        if len(rows) == n_all:  # every respondent in the fit: their rows in order
+            infl = scores @ bread
+        else:
+            infl = np.zeros((n_all, len(coef)))
+            infl[rows] = scores @ bread
+        del scores
         vcov = design.variance(infl)
     n_terms = len(coef) - (len(levels) - 1 if levels else 0)
     df = design.degf - n_terms + (1 if family != "ordinal" else 0)
@@ -348,4 +398,5 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
                   coef=np.asarray(coef, dtype=float), vcov=vcov, df=int(df),
                   n=int((w > 0).sum()), population=float(w.sum()), levels=levels, level=level,
                   extras={"design_info": info, "rows": rows, "weights": w,
-                          "data": design.data.iloc[rows]})
+                          "data": (design.data.iloc[:] if len(rows) == n_all
+                                   else design.data.iloc[rows])})

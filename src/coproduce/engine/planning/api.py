@@ -364,6 +364,7 @@ def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.nda
     activity = prog.A @ x
     cur = m.currency
     measure = "public money" if objective == "public" else "full cost (every sector)"
+    tiny_price = 1e-9 * max(1.0, abs(prog.c).max(initial=1.0))  # once, not once a row
     out = []
     for row, (kind, name) in enumerate(prog.tags):
         if kind in ("setup", "band"):
@@ -375,7 +376,7 @@ def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.nda
             # a target read as an increase: its limit and level count from today's level
             level, limit = level - offsets[name], limit - offsets[name]
         price = float(-duals[row]) if duals is not None else float("nan")
-        if abs(price) < 1e-9 * max(1.0, abs(prog.c).max(initial=1.0)):
+        if abs(price) < tiny_price:
             price = 0.0
         label, unit = _constraint_meta(m, cm, kind, name)
         words = constraint_words(kind, label, unit, price, limit, level, binding, mode, measure,

@@ -20,12 +20,15 @@ set-up links and band order. Money is in the model's currency and price year.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.linalg import spsolve_triangular
 
 from ...model.compile import CompiledModel
+from ..effects import spsolve_triangular
+
+if TYPE_CHECKING:  # scipy loads when a plan is built, not at start-up
+    import scipy.sparse as sp
 
 # Constraint kinds a user can relax; the others (setup, band) are how the model is written.
 RELAXABLE = ("target", "resource", "budget", "capacity", "min_volume", "max_decrease")
@@ -221,6 +224,8 @@ def _sector_mask(cm: CompiledModel, key: str) -> np.ndarray:
 def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     """Assemble the programme (sparse) for ``spec``; ``big_m`` bounds each volume where a
     binary needs it (set-up costs, falling marginal cost)."""
+    import scipy.sparse as sp
+
     n = cm.n_interventions
     bands = bands_of(cm)
     n_s = len(bands.owner)

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from ...errors import BadInput, NoAnswer
 from ...model.compile import CompiledModel
@@ -33,6 +33,9 @@ from .programme import (
     target_effects,
     upper_volumes,
 )
+
+if TYPE_CHECKING:  # scipy loads when a plan is solved, not at start-up
+    import scipy.sparse as sp
 
 
 class PlanningError(BadInput, ValueError):
@@ -97,6 +100,8 @@ def _lexicographic(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarra
         return first, None
     if not integer.any() and first.duals is not None and first.reduced is not None:
         return first, _optimal_face(first, A, b, lb, ub, tie_break, c)
+    import scipy.sparse as sp
+
     tol = 1e-7 * max(1.0, abs(first.objective))
     A2 = sp.vstack([A, sp.csr_matrix(c[None, :])], format="csr")
     b2 = np.concatenate([b, [first.objective + tol]])
@@ -166,6 +171,8 @@ class Relaxation:
 def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
     """Elastic programme: one slack column per relaxable row, relaxing it (targets and
     minimum volumes down, availability, budgets and capacities up)."""
+    import scipy.sparse as sp
+
     rows = np.array([k for k, (kind, _) in enumerate(prog.tags) if kind in RELAXABLE],
                     dtype=np.int64)
     n_x, n_e = prog.A.shape[1], len(rows)
