@@ -55,7 +55,7 @@ _HOMES = {
     "load_model": ".model",
 }
 
-_SUBMODULES = ("appraisal", "scale", "survey", "voi")
+_SUBMODULES = ("appraisal", "portfolio", "scale", "survey", "voi")
 
 
 def __getattr__(name: str) -> Any:
