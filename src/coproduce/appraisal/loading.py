@@ -15,8 +15,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..model.distributions import DistributionBase, Normal, mean_of
-from ..model.errors import Issue, ModelError, did_you_mean, format_path
-from ..model.files import field_lines, format_of, line_of, parse_text, read_text_file
+from ..model.errors import Issue, ModelError, TooLarge, did_you_mean, format_path
+from ..model.files import (
+    field_lines,
+    format_of,
+    line_of,
+    parse_text,
+    read_text_file,
+    tree_problem,
+)
 from . import discounting, optimism
 from .deflators import DEFLATORS, get_deflator
 from .schema import AppraisalFile, UcdRef
@@ -51,6 +58,12 @@ def load_appraisal(source: str | Path | dict) -> LoadedAppraisal:
     text, fmt, file = None, None, None
     if isinstance(source, dict):
         raw: Any = source
+        # the bounds every input file is read within (model/files.py): an appraisal sent as
+        # JSON to the web API is held to them too
+        problem = tree_problem(raw)
+        if problem is not None:
+            path, message, large = problem
+            raise (TooLarge if large else ModelError)([Issue(format_path(path), message)])
     else:
         s = str(source)
         path = _example_path(s.removeprefix("example:")) if s.startswith("example:") else Path(s)

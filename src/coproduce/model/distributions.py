@@ -262,25 +262,29 @@ def parse_quantity(value: object) -> float | _Dist:
     if isinstance(value, bool) or value is None:
         raise ValueError(f"expected a number or a distribution, got {value!r}")
     if isinstance(value, (int, float)):
-        x = float(value)
-        if not math.isfinite(x):
-            raise ValueError(f"must be a finite number, got {value}")
-        return x
+        return _finite(value)
     if isinstance(value, str):
+        text = value.replace(",", "").strip()
         try:
-            x = float(value.replace(",", "").strip())
+            x = float(text) if len(text) <= MAX_CHARS else math.nan
         except ValueError:
+            x = math.nan
+        if x != x and text.lower() not in ("nan", "+nan", "-nan"):
             raise ValueError(
-                f"'{value}' is not a number; write a number or {{dist: normal, mean: .., sd: ..}}"
+                f"'{_short(value)}' is not a number; write a number or "
+                "{dist: normal, mean: .., sd: ..}"
             ) from None
-        if not math.isfinite(x):
-            raise ValueError(f"must be a finite number, got {value}")
-        return x
+        return _finite(x)
     if isinstance(value, dict):
         name = value.get("dist")
         if name is None:
             raise ValueError(
                 "a distribution needs 'dist' (one of " + ", ".join(DISTRIBUTION_NAMES) + ")"
+            )
+        if not isinstance(name, str):
+            raise ValueError(
+                f"'dist' must be the name of a distribution (one of "
+                f"{', '.join(DISTRIBUTION_NAMES)}), not {_kind(name)}"
             )
         if name not in _CLASSES:
             close = difflib.get_close_matches(str(name), DISTRIBUTION_NAMES, n=1)
@@ -289,7 +293,7 @@ def parse_quantity(value: object) -> float | _Dist:
                 f"unknown distribution '{name}'{hint}; use one of " + ", ".join(DISTRIBUTION_NAMES)
             )
         params = _PARAMS[name]
-        unknown = [k for k in value if k != "dist" and k not in params]
+        unknown = [str(k) for k in value if k != "dist" and k not in params]
         missing = [k for k in params if k not in value]
         if unknown or missing:
             parts = []
@@ -301,8 +305,13 @@ def parse_quantity(value: object) -> float | _Dist:
                              + f" ({name} takes " + ", ".join(params) + ")")
         for k in params:
             v = value[k]
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise ValueError(f"{name} distribution: '{k}' must be a finite number, got {v!r}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise ValueError(f"{name} distribution: '{k}' must be a finite number, got "
+                                 f"{_kind(v)}")
+            try:
+                _finite(v)
+            except ValueError as exc:
+                raise ValueError(f"{name} distribution: '{k}' {exc}") from None
         try:
             return _CLASSES[name].model_validate(value)
         except ValidationError as exc:
@@ -312,7 +321,48 @@ def parse_quantity(value: object) -> float | _Dist:
                 msg = err["msg"].removeprefix("Value error, ")
                 msgs.append(f"'{where}' {msg}" if where else msg)
             raise ValueError(f"{name} distribution: " + "; ".join(msgs)) from None
-    raise ValueError(f"expected a number or a distribution, got {type(value).__name__}")
+    raise ValueError(f"expected a number or a distribution, got {_kind(value)}")
+
+
+MAX_CHARS = 100
+"""The most characters a number written as text may have."""
+MAX_MAGNITUDE = 1e15
+"""The largest size of a quantity: beyond it sums and products of costs and effects could
+overflow (the model files' limit, :data:`coproduce.model.validate.MAX_NUMBER`)."""
+
+
+def _finite(value: float) -> float:
+    """``value`` as a float, or ``ValueError`` when it is not finite or is too large."""
+    try:
+        x = float(value)
+    except OverflowError:
+        raise ValueError("must be a finite number of at most 10^15, got a number of "
+                         f"{int(abs(value)).bit_length() * 3 // 10 + 1:,} digits") from None
+    if not math.isfinite(x):
+        raise ValueError(f"must be a finite number, got {value}")
+    if abs(x) > MAX_MAGNITUDE:
+        raise ValueError(f"must be a number of at most 10^15 in size, got {x:.3g}")
+    return x
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        return repr(_short(value))
+    if isinstance(value, int) and abs(value).bit_length() > 100:
+        return "a very large number"
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    return type(value).__name__
 
 
 Quantity = Annotated[

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Issue, ModelError, did_you_mean, place_issue
-from .files import format_of, parse_text, read_text_file
+from .files import MAX_NAME_CHARS, format_of, parse_text, read_text_file
 from .scenarios import apply_scenarios
 from .schema import Model
 from .time_value import choose_time_value
@@ -70,13 +70,22 @@ def _load(source: str | Path | dict[str, Any], scenarios: Sequence[str]) -> Mode
     if fmt == "xlsx":
         from .xlsx import read_model_xlsx
 
-        if not path.exists():
+        if len(path.name) > MAX_NAME_CHARS:
+            raise ModelError([Issue("", f"the file name is {len(path.name):,} characters long; "
+                                        f"rename the file (at most {MAX_NAME_CHARS})",
+                                    file=path.name[:60] + "…")])
+        try:
+            found = path.is_file()
+        except OSError:
+            found = False
+        if not found:
             raise ModelError([Issue("", f"file not found: {path}", file=shown)])
         data, places = read_model_xlsx(path)
         try:
             model = validate_data(data, file=shown)
         except ModelError as exc:
-            raise ModelError([place_issue(i, places, i.file) for i in exc.issues]) from None
+            # the same kind of error (too large stays too large), each issue at its row
+            raise type(exc)([place_issue(i, places, i.file) for i in exc.issues]) from None
     else:
         text = read_text_file(path)
         data = parse_text(text, fmt=fmt, file=shown)

@@ -18,10 +18,19 @@ from pydantic import BaseModel, ValidationError
 from . import schema as s
 from .changes import apply_scenario_changes
 from .distributions import mean_of
-from .errors import Issue, ModelError, did_you_mean, format_path
-from .files import Lines, line_of
+from .errors import Issue, ModelError, TooLarge, did_you_mean, format_path
+from .files import Lines, digits, line_of, tree_problem
 from .graph import topological_order
 from .serialise import model_to_data
+
+# Limits on a model, beyond those on any input file (model/files.py); each is a located
+# refusal (exit 2, HTTP 413) long before it could hold a process: far above any real
+# partnership's map (the benchmarks' largest has 20,000 nodes and 100,000 links).
+MAX_NODES = 100_000         # resources, interventions and outcomes together
+MAX_LINKS = 200_000
+MAX_SCENARIOS = 200         # each is checked by applying it to the whole model
+MAX_CORRELATIONS = 500      # pairs, checked together as one correlation matrix
+MAX_NUMBER = 1e15           # the size of any number in a model (a thousand million million)
 
 # Which schema class sits at a given place, to name the allowed fields of an unknown one.
 _SECTION_CLASSES: dict[str, type[BaseModel]] = {
@@ -246,7 +255,7 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
     wellbeing = data.get("volunteer_wellbeing")
     if isinstance(wellbeing, dict) and isinstance(wellbeing.get("resources"), list):
         for k, rid in enumerate(wellbeing["resources"]):
-            if rid not in resources:
+            if isinstance(rid, str) and rid not in resources:
                 out.append((("volunteer_wellbeing", "resources", k),
                             f"unknown resource '{rid}'{did_you_mean(str(rid), resources)}"))
     basis = data.get("time_value")
@@ -507,6 +516,64 @@ def _parse_path_text(text: str) -> list:
     return split_path(text)
 
 
+def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
+    """What makes parsed data unusable as a model before any field is read — nesting, size,
+    names that are not text, numbers that are not finite or too large — as (location,
+    message) and whether it is a matter of size; empty when the data can be checked field by
+    field. One pass over the data, without recursion."""
+    problem = tree_problem(data)
+    if problem is not None:
+        return [(problem[0], problem[1])], problem[2]
+    out: list[tuple[tuple, str]] = []
+    for section, most in (("links", MAX_LINKS), ("scenarios", MAX_SCENARIOS),
+                          ("correlations", MAX_CORRELATIONS)):
+        value = data.get(section)
+        if isinstance(value, (list, dict)) and len(value) > most:
+            out.append(((section,), f"{len(value):,} {section}: a model may have at most "
+                                    f"{most:,}; split the model"))
+    nodes = sum(len(v) for k in ("resources", "interventions", "outcomes")
+                if isinstance(v := data.get(k), dict))
+    if nodes > MAX_NODES:
+        out.append(((), f"{nodes:,} resources, interventions and outcomes: a model may have at "
+                        f"most {MAX_NODES:,}; split the model"))
+    if out:
+        return out, True
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack and len(out) < 200:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    out.append(((*path, str(k)), f"a name must be text, not {_describe_key(k)}; "
+                                "if it is meant as a name, put it in quotes"))
+                    continue
+                stack.append((v, (*path, k)))
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+        elif isinstance(value, float) and value != value:
+            out.append((path, "not a number (nan); write a number"))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and abs(value) > MAX_NUMBER:
+            if isinstance(value, float) and abs(value) == float("inf"):
+                out.append((path, "infinite (.inf); write a finite number"))
+                continue
+            size = (f"{value:.3g}" if isinstance(value, float) or digits(value) < 300
+                    else f"a number of about {digits(value):,} digits")
+            out.append((path, f"{size} is too large: numbers in a model are at most "
+                              "10^15 (1,000,000,000,000,000) in size"))
+    return out, False
+
+
+def _describe_key(key: Any) -> str:
+    if key is None:
+        return "nothing (null)"
+    if isinstance(key, bool):
+        return f"true or false ({str(key).lower()})"
+    if isinstance(key, (int, float)):
+        return f"the number {key!r}"
+    return f"{type(key).__name__} {key!r}"[:80]
+
+
 def validate_data(
     data: Any,
     *,
@@ -521,17 +588,18 @@ def validate_data(
     if not isinstance(data, dict):
         raise ModelError([Issue("", f"a model file must be a mapping of sections, got "
                                     f"{_describe(data)}; start with 'coproduce: 1'", file=file)])
-    problems: list[tuple[tuple, str]] = []
+    problems, large = shape_issues(data)
     model = None
-    try:
-        model = _with_enabling_levels(s.Model.model_validate(data))
-    except ValidationError as exc:
-        problems.extend(field_issues(exc))
-    problems.extend(semantic_issues(data))
-    if model is not None and not problems:
-        problems.extend(correlation_issues(model))
-        if check_scenarios and not problems:
-            problems.extend(scenario_issues(model))
+    if not problems:
+        try:
+            model = _with_enabling_levels(s.Model.model_validate(data))
+        except ValidationError as exc:
+            problems.extend(field_issues(exc))
+        problems.extend(semantic_issues(data))
+        if model is not None and not problems:
+            problems.extend(correlation_issues(model))
+            if check_scenarios and not problems:
+                problems.extend(scenario_issues(model))
     if problems:
         if lines is None and text is not None:
             from .files import field_lines
@@ -546,7 +614,7 @@ def validate_data(
             seen.add((path, msg))
             issues.append(Issue(path, msg, line=line_of(lines or {}, loc), file=file))
         issues.sort(key=lambda i: (i.line if i.line is not None else 10**9))
-        raise ModelError(issues)
+        raise (TooLarge if large else ModelError)(issues)
     assert model is not None
     return model
 

@@ -3,16 +3,35 @@
 A cell holding a quantity takes a number or a distribution written as in the YAML file
 (``{dist: normal, mean: 0.35, sd: 0.08}``). This module defines the layout and reads it; the
 writer (an export, so an app concern) uses the same layout.
+
+A workbook is read within bounds (:func:`read_sheets`): at most ``MAX_ROWS`` rows a sheet and
+``MAX_UNPACKED_BYTES`` of XML once unzipped (a "zip bomb" is refused before it is opened), and
+a cell's YAML within the limits of :mod:`.files`. Text is read as written: a cell that holds a
+formula with a value saved by the spreadsheet gives that value, and one without a saved value
+(as a program writes them) gives the formula's text, so ``=x`` typed as a label survives a
+download and an upload unchanged.
 """
 
 from __future__ import annotations
 
+import re
+import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import Issue, ModelError
+from .errors import Issue, ModelError, TooLarge
+from .files import load_yaml
+
+MAX_ROWS = 100_000
+"""Rows in one sheet of a workbook (larger models: use YAML or JSON)."""
+MAX_CELLS = 1_000_000
+"""Cells in all the sheets of a workbook."""
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+"""The size of a workbook's parts once unzipped."""
+MAX_PARTS = 10_000
 
 # sheet -> columns, in order. The first column of a node sheet is its id.
 LAYOUT: dict[str, tuple[str, ...]] = {
@@ -22,7 +41,7 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "resources": ("id", "label", "unit", "sector", "agency", "unit_cost", "available",
                   "source", "notes"),
     "interventions": ("id", "label", "unit", "volume", "capacity", "min_volume",
-                      "max_decrease", "source", "notes"),
+                      "max_decrease", "coproduction", "stages", "source", "notes"),
     "inputs": ("intervention", "resource", "kind", "quantity"),
     "enabling": ("intervention", "resource", "elasticity", "floor", "level"),
     "cost_curves": ("intervention", "up_to", "multiplier"),
@@ -51,15 +70,23 @@ def cell_text(value: Any) -> Any:
     return value
 
 
+TEXT_COLUMNS = {"label", "unit", "source", "notes"}
+"""Free text, read exactly as written (other text is trimmed: ids, references, numbers)."""
+TEXT_FIELDS = {"name", "description", "source", "notes", "currency"}
+"""The model sheet's fields that are free text (never a quantity)."""
+
+
 def _cell_value(value: Any, column: str) -> Any:
     if isinstance(value, str):
         text = value.strip()
         if text == "":
             return None
+        if column in TEXT_COLUMNS:
+            return value
         if column in QUANTITY_COLUMNS and text.startswith("{"):
             try:
-                return yaml.safe_load(text)
-            except yaml.YAMLError:
+                return load_yaml(text)
+            except ModelError:
                 return text  # validation will say it is not a number
         if column in ("final", "complex", "contested", "coproduction"):
             low = text.lower()
@@ -71,25 +98,133 @@ def _cell_value(value: Any, column: str) -> Any:
     return value
 
 
+def check_workbook(path: str | Path, file: str | None = None, *,
+                   max_rows: int = MAX_ROWS) -> None:
+    """Refuse a file that is not a workbook, whose parts unzip to more than
+    :data:`MAX_UNPACKED_BYTES`, or that has a sheet of more than ``max_rows`` rows or more
+    than :data:`MAX_CELLS` cells in all, before a spreadsheet library reads any of it (the
+    rows and cells are counted in the unzipped text, which takes a fraction of the time)."""
+    shown = file or str(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            parts = z.infolist()
+            unpacked = sum(p.file_size for p in parts)
+            if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
+                raise TooLarge([Issue("", f"the workbook unpacks to "
+                                          f"{unpacked / 1024 / 1024:,.0f} MB in {len(parts):,} "
+                                          f"parts; at most {MAX_UNPACKED_BYTES // 1024 // 1024} "
+                                          "MB can be read", file=shown)])
+            cells = 0
+            for part in parts:
+                if not part.filename.startswith("xl/worksheets/"):
+                    continue
+                rows, n = _count_tags(z, part)
+                cells += n
+                if rows > max_rows + 1:
+                    raise TooLarge([Issue("", f"a sheet has {rows - 1:,} rows; a sheet may have "
+                                              f"at most {max_rows:,} (for a larger model use "
+                                              "YAML or JSON)", file=shown)])
+                if cells > MAX_CELLS:
+                    raise TooLarge([Issue("", f"the workbook has more than {MAX_CELLS:,} cells; "
+                                              "for a larger model use YAML or JSON",
+                                          file=shown)])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError) as exc:
+        raise ModelError([Issue("", f"cannot read the workbook: not an Excel .xlsx file ({exc})",
+                                file=shown)]) from None
+
+
+_ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _count_tags(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> tuple[int, int]:
+    """Rows and cells in a sheet's XML, counted in chunks as it unzips."""
+    rows = cells = 0
+    tail = b""
+    with z.open(part) as f:
+        while chunk := f.read(1 << 20):
+            text = tail + chunk
+            cut = max(0, len(text) - 32)  # a tag cut by the chunk's end is counted next time
+            cut = text.rfind(b"<", cut) if text.rfind(b"<", cut) >= 0 else len(text)
+            rows += len(_ROW.findall(text, 0, cut))
+            cells += len(_CELL.findall(text, 0, cut))
+            tail = text[cut:]
+    rows += len(_ROW.findall(tail))
+    cells += len(_CELL.findall(tail))
+    return rows, cells
+
+
+def read_sheets(path: str | Path, sheets: Iterable[str] | None = None, *,
+                file: str | None = None, max_rows: int = MAX_ROWS) -> dict[str, list[tuple]]:
+    """The rows of each sheet named (every sheet if None) as tuples of values, read within the
+    bounds of this module. A formula gives its saved value, or its text when it has none."""
+    from openpyxl import load_workbook
+
+    shown = file or str(path)
+    check_workbook(path, shown, max_rows=max_rows)
+
+    def open_(data_only: bool):
+        try:
+            return load_workbook(path, read_only=True, data_only=data_only)
+        except Exception as exc:  # openpyxl raises several unrelated types for a bad file
+            raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=shown)]) \
+                from None
+
+    wb = open_(False)
+    out: dict[str, list[tuple]] = {}
+    formulas: dict[str, list[tuple[int, int]]] = {}
+    try:
+        names = [n for n in (wb.sheetnames if sheets is None else sheets) if n in wb.sheetnames]
+        for name in names:
+            ws = wb[name]
+            ws.reset_dimensions()  # every row, whatever the sheet says its size is
+            rows: list[tuple] = []
+            for r, row in enumerate(ws.iter_rows(values_only=True)):
+                if r > max_rows:
+                    raise TooLarge([Issue("", f"sheet '{name}' has more than {max_rows:,} rows "
+                                              "(for a larger model use YAML or JSON)",
+                                          file=shown)])
+                rows.append(row)
+                for c, v in enumerate(row):
+                    if isinstance(v, str) and v.startswith("="):
+                        formulas.setdefault(name, []).append((r, c))
+            out[name] = rows
+    except TooLarge:
+        raise
+    except Exception as exc:  # a damaged part of the file
+        raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=shown)]) from None
+    finally:
+        wb.close()
+    if formulas:  # a second look, only where needed: the values the spreadsheet saved
+        wb = open_(True)
+        try:
+            for name, cells in formulas.items():
+                ws = wb[name]
+                ws.reset_dimensions()
+                saved = list(ws.iter_rows(values_only=True, max_row=cells[-1][0] + 1))
+                rows = out[name]
+                for r, c in cells:
+                    value = saved[r][c] if r < len(saved) and c < len(saved[r]) else None
+                    if value is not None:
+                        rows[r] = (*rows[r][:c], value, *rows[r][c + 1:])
+        finally:
+            wb.close()
+    return out
+
+
 def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     """Read a model workbook into model-file data, plus where each part came from
     (``{'links[2]': "sheet 'links' row 4"}``) so errors can point at a row."""
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-        raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=str(path))]) \
-            from None
+    sheets = read_sheets(path, LAYOUT)
     issues: list[Issue] = []
     places: dict[str, str] = {}
     data: dict[str, Any] = {}
 
     def rows(sheet: str) -> list[tuple[int, dict]]:
-        if sheet not in wb.sheetnames:
+        if sheet not in sheets:
             return []
-        ws = wb[sheet]
-        it = ws.iter_rows(values_only=True)
+        it = iter(sheets[sheet])
         header = next(it, None)
         if header is None:
             return []
@@ -97,12 +232,13 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         expected = LAYOUT[sheet]
         for h in names:
             if h and h not in expected:
-                issues.append(Issue("", f"sheet '{sheet}': unknown column '{h}' (columns: "
+                issues.append(Issue("", f"sheet '{sheet}': unknown column '{h[:60]}' (columns: "
                                         + ", ".join(expected) + ")", file=str(path)))
         out = []
         for r, row in enumerate(it, start=2):
-            rec = {names[c]: _cell_value(v, names[c]) for c, v in enumerate(row)
-                   if c < len(names) and names[c]}
+            rec = {names[c]: _cell_value(v, "label" if sheet == "model" and names[c] == "value"
+                                         and str(row[0]).strip() in TEXT_FIELDS else names[c])
+                   for c, v in enumerate(row) if c < len(names) and names[c]}
             if all(v is None for v in rec.values()):
                 continue
             out.append((r, rec))
@@ -113,14 +249,14 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         if key is None:
             continue
         data[str(key)] = rec.get("value")
-    if "coproduce" in data and isinstance(data["coproduce"], float):
+    if isinstance(data.get("coproduce"), float) and data["coproduce"].is_integer():
         data["coproduce"] = int(data["coproduce"])
     if isinstance(data.get("price_year"), float) and float(data["price_year"]).is_integer():
         data["price_year"] = int(data["price_year"])
 
     def nodes(sheet: str, section: str) -> None:
         got = rows(sheet)
-        if not got and sheet not in wb.sheetnames:
+        if not got and sheet not in sheets:
             return
         section_data: dict[str, Any] = {}
         for r, rec in got:
@@ -134,11 +270,15 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
             section_data[node_id] = {k: v for k, v in rec.items() if v is not None}
         data[section] = section_data
 
-    if "sectors" in wb.sheetnames:
+    if "sectors" in sheets:
         nodes("sectors", "sectors")
     nodes("agencies", "agencies")
     nodes("resources", "resources")
     nodes("interventions", "interventions")
+    for rec in data.get("interventions", {}).values():
+        # the stages of co-production as a comma-separated list
+        if isinstance(rec.get("stages"), str):
+            rec["stages"] = [x.strip() for x in rec["stages"].split(",") if x.strip()]
     nodes("outcomes", "outcomes")
     for rec in data.get("outcomes", {}).values():
         value = {}
@@ -209,7 +349,7 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         if isinstance(rec.get("evidence"), float) and rec["evidence"].is_integer():
             rec["evidence"] = int(rec["evidence"])
         links.append({k: v for k, v in rec.items() if v is not None})
-    if links or "links" in wb.sheetnames:
+    if links or "links" in sheets:
         data["links"] = links
     corr = []
     for r, rec in rows("correlations"):
@@ -232,8 +372,8 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         change = rec.get("change")
         if change is not None:
             try:
-                parsed = yaml.safe_load(str(change))
-            except yaml.YAMLError:
+                parsed = load_yaml(str(change))
+            except ModelError:
                 parsed = change
             places[f"scenarios.{name}.changes[{len(sc['changes'])}]"] = \
                 f"sheet 'scenarios' row {r}"
@@ -246,7 +386,6 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         places[f"targets.{rec.get('outcome')}"] = f"sheet 'targets' row {r}"
     if targets:
         data["targets"] = targets
-    wb.close()
     if issues:
         raise ModelError(issues)
     return data, places

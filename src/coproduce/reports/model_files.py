@@ -1,10 +1,19 @@
 """Writing a model out: YAML, JSON, the one-sheet-per-section workbook, and the two-sheet
-elements/connections workbook that network-mapping tools (e.g. Kumu) import."""
+elements/connections workbook that network-mapping tools (e.g. Kumu) import.
+
+Text in a spreadsheet is always written as text, never as a formula (the OWASP rule against
+CSV and formula injection): in a workbook a cell whose text starts with ``=``, ``+``, ``-``,
+``@``, a tab or a carriage return is an inline string marked as quoted text
+(:func:`text_only`), so a label ``=HYPERLINK(...)`` shows as written and comes back unchanged
+when the workbook is uploaded again; in a CSV file such text is prefixed with a single quote
+(:func:`csv_safe`).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,6 +46,62 @@ def model_json(model: Model) -> str:
     return json.dumps(model_to_data(model), indent=2, ensure_ascii=False)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula."""
+
+
+def text_only(wb) -> None:
+    """Make every text cell of the openpyxl workbook ``wb`` plain text: no cell is a formula
+    or an error code because of the text it holds, and text that a spreadsheet could take for
+    a formula is marked as quoted text (as typing ``'=x`` in Excel does). Characters a
+    workbook cannot hold (control characters other than tab, line feed and carriage return)
+    are dropped. Call it just before saving."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                value = cell.value
+                if not isinstance(value, str):
+                    continue
+                if ILLEGAL_CHARACTERS_RE.search(value):
+                    cell.value = value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                if cell.data_type in ("f", "e"):
+                    cell.data_type = "s"
+                if value.startswith(FORMULA_STARTS):
+                    cell.quotePrefix = True
+
+
+def csv_text(value: Any) -> Any:
+    """``value`` for a CSV cell: text a spreadsheet could take for a formula gets a leading
+    single quote; anything else is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_safe(frame):
+    """A copy of the pandas ``frame`` safe to write as CSV: :func:`csv_text` applied to every
+    text cell and column name."""
+    from pandas.api import types
+
+    out = frame.copy()
+    for col in out.columns:
+        kind = out[col].dtype
+        if not (types.is_numeric_dtype(kind) or types.is_bool_dtype(kind)
+                or types.is_datetime64_any_dtype(kind)):
+            out[col] = out[col].astype(object).map(csv_text)
+    out.columns = [csv_text(c) for c in out.columns]
+    return out
+
+
+def _cells(row: list) -> list:
+    """A row for ``Worksheet.append``: text cleaned of what a workbook cannot hold."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return [ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row]
+
+
 def write_model_xlsx(model: Model, path: str | Path) -> None:
     """The model as a workbook with one sheet per section (read back by ``load_model``)."""
     from openpyxl import Workbook
@@ -58,8 +123,9 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
         sheets["resources"].append([rid] + [cell_text(res.get(c)) for c in
                                             LAYOUT["resources"][1:]])
     for iid, itv in data.get("interventions", {}).items():
-        sheets["interventions"].append([iid] + [cell_text(itv.get(c)) for c in
-                                                LAYOUT["interventions"][1:]])
+        sheets["interventions"].append(
+            [iid] + [", ".join(itv[c]) if c == "stages" and itv.get(c) else cell_text(itv.get(c))
+                     for c in LAYOUT["interventions"][1:]])
         for rid, q in itv.get("inputs", {}).items():
             sheets["inputs"].append([iid, rid, "per_unit", cell_text(q)])
         for rid, q in itv.get("fixed_inputs", {}).items():
@@ -110,12 +176,13 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in body:
-            ws.append(row)
+            ws.append(_cells(row))
         for col, header in enumerate(LAYOUT[name], start=1):
             width = max([len(str(header))] + [len(str(r[col - 1])) for r in body
                                               if col - 1 < len(r) and r[col - 1] is not None])
             ws.column_dimensions[ws.cell(1, col).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
+    text_only(wb)
     wb.save(path)
 
 
@@ -126,35 +193,39 @@ def write_elements_xlsx(model: Model, path: str | Path) -> None:
 
     from ..model.distributions import mean_of
 
+    elements: list[list] = [["Label", "Type", "Description", "ID", "Sector", "Unit", "Tags",
+                             "Source"]]
+    for rid, r in model.resources.items():
+        elements.append([r.label or rid, "Resource", r.notes, rid, r.sector, r.unit,
+                         model.sectors[r.sector].label, r.source])
+    for iid, i in model.interventions.items():
+        elements.append([i.label or iid, "Intervention", i.notes, iid, None, i.unit, None,
+                         i.source])
+    for oid, o in model.outcomes.items():
+        tags = ", ".join(t for t, on in (("final", o.final), ("complex", o.complex)) if on)
+        elements.append([o.label or oid, "Outcome", o.notes, oid, None, o.unit, tags or None,
+                         o.source])
+    connections: list[list] = [["From", "To", "Type", "Effect", "Evidence", "Contested",
+                                "Source"]]
+    for iid, i in model.interventions.items():
+        for kind, inputs in (("input", i.inputs), ("fixed input", i.fixed_inputs)):
+            for rid, q in inputs.items():
+                connections.append([model.label_of(rid), model.label_of(iid), kind, mean_of(q),
+                                    None, None, None])
+    for link in model.links:
+        connections.append([model.label_of(link.from_), model.label_of(link.to), "effect",
+                            mean_of(link.effect), link.evidence,
+                            "yes" if link.contested else None, link.source])
     wb = Workbook()
     el = wb.active
     el.title = "Elements"
-    el.append(["Label", "Type", "Description", "ID", "Sector", "Unit", "Tags", "Source"])
-    for rid, r in model.resources.items():
-        el.append([r.label or rid, "Resource", r.notes, rid, r.sector, r.unit,
-                   model.sectors[r.sector].label, r.source])
-    for iid, i in model.interventions.items():
-        el.append([i.label or iid, "Intervention", i.notes, iid, None, i.unit, None, i.source])
-    for oid, o in model.outcomes.items():
-        tags = ", ".join(t for t, on in (("final", o.final), ("complex", o.complex)) if on)
-        el.append([o.label or oid, "Outcome", o.notes, oid, None, o.unit, tags or None,
-                   o.source])
     co = wb.create_sheet("Connections")
-    co.append(["From", "To", "Type", "Effect", "Evidence", "Contested", "Source"])
-    for iid, i in model.interventions.items():
-        for rid, q in i.inputs.items():
-            co.append([model.label_of(rid), model.label_of(iid), "input", mean_of(q), None,
-                       None, None])
-        for rid, q in i.fixed_inputs.items():
-            co.append([model.label_of(rid), model.label_of(iid), "fixed input", mean_of(q), None,
-                       None, None])
-    for link in model.links:
-        co.append([model.label_of(link.from_), model.label_of(link.to), "effect",
-                   mean_of(link.effect), link.evidence, "yes" if link.contested else None,
-                   link.source])
-    for ws in (el, co):
+    for ws, rows in ((el, elements), (co, connections)):
+        for row in rows:
+            ws.append(_cells(row))
         for cell in ws[1]:
             cell.font = Font(bold=True)
+    text_only(wb)
     wb.save(path)
 
 

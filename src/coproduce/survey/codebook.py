@@ -17,7 +17,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ..model.errors import Issue, ModelError, did_you_mean, format_path
-from ..model.files import field_lines, format_of, line_of, parse_text, read_text_file
+from ..model.files import (
+    field_lines,
+    format_of,
+    line_of,
+    parse_text,
+    read_text_file,
+    tree_problem,
+)
 
 TYPES = ("individual", "collective")
 FORMS = ("co-commissioning", "co-design", "co-delivery", "co-assessment")
@@ -248,6 +255,13 @@ def codebook_from_data(raw: Any, *, file: str | None = None, text: str | None = 
     if not isinstance(raw, dict):
         raise ModelError([Issue("", "a codebook is a mapping with codebook: 1, title, scales, "
                                 "items, ...", file=file)])
+    problem = tree_problem(raw)  # the bounds of every input (model/files.py)
+    if problem is not None:
+        from ..model.errors import TooLarge
+
+        path, message, large = problem
+        raise (TooLarge if large else ModelError)([Issue(format_path(path), message,
+                                                         file=file)])
     try:
         cb = Codebook.model_validate(raw)
     except ValidationError as exc:

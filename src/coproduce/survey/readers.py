@@ -14,6 +14,9 @@ import pandas as pd
 
 from ..model.errors import Issue, ModelError
 
+MAX_SURVEY_BYTES = 500 * 1024 * 1024
+"""The largest survey data file read (half a gigabyte: millions of respondents)."""
+
 FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
            ".zsav": "sav", ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
 
@@ -40,8 +43,18 @@ def read_survey(path: str | Path) -> SurveyFile:
     if fmt is None:
         raise _fail(p, f"unknown data file type '{p.suffix or '(none)'}': use "
                     ".csv, .xlsx, .sav, .dta or .parquet")
-    if not p.exists():
+    try:
+        size = p.stat().st_size if p.is_file() else None
+    except OSError as exc:  # a name the system cannot take
+        raise _fail(p, f"cannot open the file: {exc.strerror or exc}") from None
+    if size is None:
         raise _fail(p, f"file not found: {p}")
+    if size > MAX_SURVEY_BYTES:
+        from ..model.errors import TooLarge
+
+        raise TooLarge([Issue("", f"the file is {size / 1024 / 1024:,.0f} MB; survey files of "
+                                  f"up to {MAX_SURVEY_BYTES // 1024 // 1024} MB can be read",
+                              file=str(p))])
     labels: dict[str, dict] = {}
     try:
         if fmt == "csv":

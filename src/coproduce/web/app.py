@@ -16,7 +16,7 @@ from .. import __version__
 from ..errors import BadInput, NoAnswer
 from ..store import Conflict, Forbidden, NotFound, RateLimited, Store
 from .runner import Worker
-from .security import BadCsrf, NotSignedIn, login_url
+from .security import BadCsrf, BodyGuard, NotSignedIn, login_url
 from .templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -76,6 +76,9 @@ def create_app(
     from .routes import include_all
 
     include_all(app)
+    # who is calling and may they, then how large is the body: before the body is read
+    app.add_middleware(BodyGuard, routes=lambda: app.router.routes, respond=_page_app,
+                       not_signed_in=_not_signed_in_app)
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
@@ -96,21 +99,56 @@ def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def page(request: Request, status: int, title: str, message: str, **extra) -> Response:
+    """An error as the caller reads it: JSON under ``/api/``, else the error page."""
+    if _is_api(request):
+        return JSONResponse({"error": title, "detail": message, **extra}, status_code=status)
+    return render(request, "error.html", status_code=status, title=title, message=message)
+
+
+def not_signed_in_response(request: Request) -> Response:
+    if _is_api(request):
+        return JSONResponse(
+            {"error": "not signed in", "detail": "send Authorization: Bearer TOKEN or sign in"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return RedirectResponse(login_url(request), status_code=303)
+
+
+def bad_input(request: Request, exc: BadInput) -> Response:
+    """422, or 413 for an input beyond a size limit (:class:`coproduce.model.errors.TooLarge`),
+    with every issue located."""
+    status = exc.http_status
+    if _is_api(request):
+        return JSONResponse(exc.to_dict(), status_code=status)
+    return render(
+        request,
+        "error.html",
+        status_code=status,
+        title="Too large" if status == 413 else "Invalid input",
+        message=str(exc),
+        issues=exc.issues,
+    )
+
+
+def _page_app(request: Request, status: int, title: str, message: str) -> Response:
+    return page(request, status, title, message)
+
+
+def _not_signed_in_app(request: Request) -> Response:
+    return not_signed_in_response(request)
+
+
+_TITLES = {404: "Not found", 413: "Too large", 400: "Bad request", 405: "Not allowed"}
+
+
 def _errors(app: FastAPI) -> None:
-    def page(request: Request, status: int, title: str, message: str, **extra):
-        if _is_api(request):
-            return JSONResponse({"error": title, "detail": message, **extra}, status_code=status)
-        return render(request, "error.html", status_code=status, title=title, message=message)
+    from sqlalchemy.exc import DataError, IntegrityError
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn):
-        if _is_api(request):
-            return JSONResponse(
-                {"error": "not signed in", "detail": "send Authorization: Bearer TOKEN or sign in"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return RedirectResponse(login_url(request), status_code=303)
+        return not_signed_in_response(request)
 
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, exc: BadCsrf):
@@ -148,23 +186,39 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     async def invalid(request: Request, exc: BadInput):
-        if _is_api(request):
-            return JSONResponse(exc.to_dict(), status_code=422)
-        return render(
-            request,
-            "error.html",
-            status_code=422,
-            title="Invalid input",
-            message=str(exc),
-            issues=exc.issues,
-        )
+        return bad_input(request, exc)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(request: Request, exc: IntegrityError):
+        # two requests raced for one name (two uploads of one map at the same moment)
+        return page(request, 409, "Conflict", "another request changed the same thing at the "
+                    "same moment (a model of this name may have just been made); reload and "
+                    "try again")
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError):
+        # a value the database cannot hold (text longer than its column): never stored
+        return page(request, 422, "Invalid input", "a value is too long or not of the kind "
+                    "expected; shorten it and try again")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
+        cause = exc.__cause__
+        if exc.status_code == 400 and isinstance(cause, (RecursionError, ValueError)):
+            # a JSON body the parser gave up on: say why, as for a file
+            from ..model.errors import Issue, ModelError, TooLarge
+            from ..model.files import MAX_DEPTH
+
+            if isinstance(cause, RecursionError):
+                return bad_input(request, TooLarge([Issue(
+                    "", f"the JSON body is nested too deeply: at most {MAX_DEPTH} levels of "
+                        "mappings and lists")]))
+            return bad_input(request, ModelError([Issue(
+                "", f"the JSON body cannot be read: {str(cause)[:200]}")]))
         return page(
             request,
             exc.status_code,
-            "Not found" if exc.status_code == 404 else "Error",
+            _TITLES.get(exc.status_code, "Error"),
             str(exc.detail),
         )
 

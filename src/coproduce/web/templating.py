@@ -362,6 +362,7 @@ templates.env.filters.update(
     quantity=quantity_words,
     rate=fmt.rate,
     money_words=fmt.money_words,
+    r2=fmt.share_of_variance,
     count=fmt.count,
     plural=fmt.plural,
     lower_first=lower_first,

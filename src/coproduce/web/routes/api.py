@@ -10,11 +10,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from ...model.errors import Issue, ModelError
 from ...store import diff_models
 from ..modelcache import loaded
-from ..security import Caller, analyst, caller, checked_caller
+from ..security import Caller, analyst, caller, checked_caller, off_loop
 from . import backwards, planning, uncertainty
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -233,10 +234,18 @@ def list_models(request: Request, c: Caller = Depends(caller)):
     status_code=201,
     responses={422: {"description": "invalid model: every problem, located"}},
 )
-def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
+async def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
     """Store a new model (validated first: nothing is stored when it is invalid)."""
-    m, v = _store(request).create_model(c.actor, body.name, body.model, source="api")
+    await off_loop(_check_model, body.model, field="model")  # within the time budget
+    m, v = await run_in_threadpool(_store(request).create_model, c.actor, body.name, body.model,
+                                   source="api")
     return Created(id=m.id, name=m.name, version=v.number)
+
+
+def _check_model(data: dict[str, Any]) -> None:
+    from ...model import load_model
+
+    load_model(data)
 
 
 @router.get("/models/{model_id}", response_model=ModelDetail)
@@ -267,13 +276,24 @@ def get_version(request: Request, model_id: int, number: int, c: Caller = Depend
         422: {"description": "invalid model"},
     },
 )
-def save_version(request: Request, model_id: int, body: NewVersion, c: Caller = Depends(analyst)):
+async def save_version(
+    request: Request, model_id: int, body: NewVersion, c: Caller = Depends(analyst)
+):
     """Save the next version; refused with 409 if ``base_version`` is not the latest."""
     store = _store(request)
-    v = store.save_version(
-        c.actor, model_id, body.model, base=body.base_version, message=body.message
-    )
-    return Created(id=model_id, name=store.get_model(c.actor, model_id).name, version=v.number)
+
+    def save():
+        v = store.save_version(
+            c.actor, model_id, body.model, base=body.base_version, message=body.message
+        )
+        return Created(id=model_id, name=store.get_model(c.actor, model_id).name,
+                       version=v.number)
+
+    # another organisation's model: 404 first; a stale base: 409 before the data is checked
+    m = await run_in_threadpool(store.get_model, c.actor, model_id)
+    if m.head == body.base_version:
+        await off_loop(_check_model, body.model, field="model")  # within the time budget
+    return await run_in_threadpool(save)
 
 
 @router.get("/models/{model_id}/diff")
@@ -412,20 +432,25 @@ def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Dep
 
 
 @router.post("/appraisals", response_model=RunInfo, status_code=202)
-def appraisal(request: Request, body: AppraisalRequest, c: Caller = Depends(analyst)):
+async def appraisal(request: Request, body: AppraisalRequest, c: Caller = Depends(analyst)):
     """Start a cost-benefit appraisal in the background; ``result`` as ``coproduce cba --json``."""
     from ...appraisal.loading import load_appraisal
 
     c.actor.require("analyst")
     if (body.example is None) == (body.appraisal is None):
         raise ModelError([Issue("example", "give either example or appraisal")])
-    load_appraisal(body.appraisal if body.appraisal is not None else f"example:{body.example}")
-    inputs: dict[str, Any] = {"example": body.example or "", "draws": body.draws}
-    if body.appraisal is not None:
-        inputs["data"] = body.appraisal
-    run = _store(request).create_run(c.actor, "appraisal", inputs, seed=body.seed)
-    request.app.state.worker.submit(run.id)
-    return _finished(request, c, run)
+    await off_loop(load_appraisal, body.appraisal if body.appraisal is not None
+                   else f"example:{body.example}", field="appraisal")
+
+    def start():
+        inputs: dict[str, Any] = {"example": body.example or "", "draws": body.draws}
+        if body.appraisal is not None:
+            inputs["data"] = body.appraisal
+        run = _store(request).create_run(c.actor, "appraisal", inputs, seed=body.seed)
+        request.app.state.worker.submit(run.id)
+        return _finished(request, c, run)
+
+    return await run_in_threadpool(start)
 
 
 @router.post("/surveys", response_model=RunInfo, status_code=202)

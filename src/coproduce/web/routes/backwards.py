@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from typing import Any
 
 import pandas as pd
@@ -45,7 +46,7 @@ def check_inputs(
         issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
     if outcome not in model.outcomes:
         issues.append(Issue("outcome", f"unknown outcome '{outcome}'"))
-    if not amount > 0:
+    if not (math.isfinite(amount) and amount > 0):
         issues.append(Issue("amount", "must be above 0"))
     if by not in ("full", "public"):
         issues.append(Issue("by", "must be 'full' or 'public'"))

@@ -4,6 +4,7 @@ valued (chosen on the form, as ``--time-value`` / ``--time-value-per-hour`` do).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -182,7 +183,7 @@ def parse_volumes(model, form: dict[str, str]) -> dict[str, float]:
         except ValueError:
             issues.append(Issue(f"volumes.{iid}", f"'{text}' is not a number"))
             continue
-        if x < 0 or x != x:
+        if not math.isfinite(x) or x < 0:
             issues.append(Issue(f"volumes.{iid}", "cannot be negative"))
         vols[iid] = x
     if issues:
@@ -210,7 +211,7 @@ def evaluate_form(
 async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
     store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
-    m, v, model, _cm = open_version(store, c.actor, model_id, int(form.get("version") or 0) or None)
+    m, v, model, _cm = open_version(store, c.actor, model_id, _version_of(form))
     vols = parse_volumes(model, form)
     time_value = parse_time_value(model, form)
     run = store.create_run(
@@ -221,3 +222,9 @@ async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(anal
     )
     request.app.state.worker.run_now(run.id)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+def _version_of(form) -> int | None:
+    """The form's model version: a whole number of 1 or more, else the latest."""
+    text = str(form.get("version") or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None

@@ -9,21 +9,24 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ...model import example_names, load_model
-from ...model.errors import Issue, ModelError
+from ...model.errors import Issue, ModelError, TooLarge
 from ...model.serialise import model_to_data
 from ...model.time_value import bases
 from ...reports.strategy_map import Highlight, render_svg
 from ...store import diff_models, text_diff
 from ..modelcache import loaded, open_version, version_of
-from ..security import Caller, admin, analyst, caller
+from ..security import Caller, admin, analyst, caller, off_loop
 from ..templating import render
 
 router = APIRouter(include_in_schema=False)
 
 UPLOAD_SUFFIXES = (".yaml", ".yml", ".json", ".xlsx")
 MAX_UPLOAD = 10 * 1024 * 1024
+MAX_FILE_NAME = 200  # the length of the store's ``source`` column
+MAX_NAME = 200  # a model's name
 DOWNLOADS = {
     "yaml": ("model.yaml", "application/yaml", "YAML model file"),
     "json": ("model.json", "application/json", "JSON model file"),
@@ -40,9 +43,30 @@ DOWNLOADS = {
 }
 
 
+def upload_name(filename: str | None) -> str:
+    """The name of an uploaded file without any folders, refused when it is too long to keep
+    (:class:`ModelError` on the ``file`` field)."""
+    name = Path((filename or "upload").replace("\\", "/")).name or "upload"
+    if len(name) > MAX_FILE_NAME:
+        raise ModelError([Issue("file", f"the file name is {len(name):,} characters long; "
+                                        f"rename the file (at most {MAX_FILE_NAME} characters)",
+                                file=name[:40] + "…")])
+    return name
+
+
+def read_upload(file, limit: int = MAX_UPLOAD) -> bytes:
+    """The bytes of an uploaded file (a starlette ``UploadFile``), refused past ``limit``."""
+    content = file.file.read(limit + 1)
+    if len(content) > limit:
+        raise TooLarge([Issue("file", f"the file is larger than {limit // 1024 // 1024} MB",
+                              file=upload_name(file.filename))])
+    return content
+
+
 def parse_upload(filename: str, content: bytes) -> dict:
-    """The model data of an uploaded file (validated; raises ModelError naming each problem)."""
-    name = Path(filename or "upload").name
+    """The model data of an uploaded file (validated; raises ModelError naming each problem).
+    The file is kept under a fixed name: the name given is only shown."""
+    name = upload_name(filename)
     suffix = Path(name).suffix.lower()
     if suffix not in UPLOAD_SUFFIXES:
         raise ModelError(
@@ -55,12 +79,26 @@ def parse_upload(filename: str, content: bytes) -> dict:
             ]
         )
     if len(content) > MAX_UPLOAD:
-        raise ModelError([Issue("file", "the file is larger than 10 MB", file=name)])
+        raise TooLarge([Issue("file", "the file is larger than 10 MB", file=name)])
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
+        path = Path(tmp) / f"upload{suffix}"
         path.write_bytes(content)
-        model = load_model(path)
+        try:
+            model = load_model(path)
+        except ModelError as exc:  # say the file's own name, not the temporary one
+            raise type(exc)([_renamed(i, str(path), name) for i in exc.issues]) from None
     return model_to_data(model)
+
+
+def _renamed(issue: Issue, temp: str, name: str) -> Issue:
+    if issue.file and temp in issue.file:
+        return Issue(issue.path, issue.message, issue.line, issue.file.replace(temp, name))
+    return issue
+
+
+def _read_and_parse(file) -> tuple[str, dict]:
+    name = upload_name(file.filename)
+    return name, parse_upload(name, read_upload(file))
 
 
 def model_href(model_id: int, version: int | None = None):
@@ -125,21 +163,25 @@ async def upload(
     name: str = Form(""),
     c: Caller = Depends(analyst),
 ):
+    """Upload a model file: parsed and checked in a worker thread within the time budget (the
+    server goes on answering meanwhile), then stored (nothing is stored when it is invalid)."""
     store = request.app.state.store
     c.actor.require("analyst")
-    content = await file.read()
+    shown = Path((file.filename or "").replace("\\", "/")).name[:MAX_FILE_NAME]
     try:
-        data = parse_upload(file.filename or "", content)
-        m, _v = store.create_model(c.actor, name, data, source=file.filename or "")
+        if len(name) > MAX_NAME:
+            raise ModelError([Issue("name", f"a name has at most {MAX_NAME} characters")])
+        source, data = await off_loop(_read_and_parse, file)
+        m, _v = await run_in_threadpool(store.create_model, c.actor, name, data, source=source)
     except ModelError as exc:
         return render(
             request,
             "home.html",
-            status_code=422,
+            status_code=exc.http_status,
             models=store.list_models(c.actor),
             examples=examples(),
             issues=exc.issues,
-            upload_name=file.filename or "",
+            upload_name=shown,
         )
     return RedirectResponse(f"/models/{m.id}?created=1", status_code=303)
 
@@ -593,6 +635,8 @@ def link_page(
 
 @router.post("/models/{model_id}/rename")
 def rename(request: Request, model_id: int, name: str = Form(...), c: Caller = Depends(analyst)):
+    if len(name.strip()) > MAX_NAME:
+        raise ModelError([Issue("name", f"a name has at most {MAX_NAME} characters")])
     request.app.state.store.rename_model(c.actor, model_id, name)
     return RedirectResponse(f"/models/{model_id}", status_code=303)
 
