@@ -301,3 +301,12 @@ def test_the_web_form_takes_a_study_file(world, web_factory):  # noqa: F811
     assert "se,r2" in w.get(f"/runs/{run_id}/data/evppi.csv").text.splitlines()[0]
     report = w.get(f"/runs/{run_id}/report.html").text
     assert "Which study to commission" in report and "Checking the regressions" in report
+
+
+def test_the_api_takes_a_study_file():
+    """The uncertainty API's request declares the study file the web form takes."""
+    from coproduce.web.routes.api import UncertaintyRequest
+
+    body = UncertaintyRequest(outcome="independent_years", amount=40, wtp=43000,
+                              study="population: 1\nhorizon: 5\nstudies: {}\n")
+    assert body.model_dump()["study"].startswith("population: 1")

@@ -112,6 +112,12 @@ class UncertaintyRequest(BaseModel):
         le=5,
         description="also run without links graded below this and say whether the answer survives",
     )
+    study: str | None = Field(
+        None,
+        max_length=100_000,
+        description="a study file (YAML): the studies to weigh before deciding (EVSI, ENBS, "
+        "the research agenda); see docs/uncertainty.md",
+    )
     version: int | None = Field(None, ge=1, description="default: the latest")
 
 
