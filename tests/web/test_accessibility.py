@@ -13,10 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -41,6 +37,8 @@ if not CHROMIUM.exists():
     pytest.skip(
         "/usr/bin/chromium is missing (apt-get install -y chromium)", allow_module_level=True
     )
+from tests.web.live import live_server  # noqa: E402
+
 playwright = pytest.importorskip("playwright.sync_api")
 try:
     import axe_playwright_python.sync_playwright as axe_sync
@@ -58,50 +56,12 @@ except ImportError:
 KNOWN: dict[tuple[str, str], str] = {}  # violations still to fix: (rule, page) -> where
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A live ``coproduce serve`` on a fresh SQLite database with one admin."""
-    from sqlalchemy import create_engine
-
-    from coproduce.store import Store
-    from coproduce.store.migrate import upgrade
-
     url = f"sqlite:///{tmp_path_factory.mktemp('a11y') / 'web.db'}"
-    engine = create_engine(url)
-    upgrade(engine)
-    seeded = Store(engine)
-    seeded.create_org("demo", "Demo partnership")
-    seeded.create_user("demo", EMAIL, PASSWORD, "admin", "Ada Access")
-    seeded.close()
-    env = {**os.environ, "COPRODUCE_PASSWORD": PASSWORD}
-    env.pop("COPRODUCE_DATABASE_URL", None)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "coproduce", "serve", "--port", str(port), "--database", url],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(base + "/login", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with live_server(url, EMAIL, PASSWORD, "Ada Access") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

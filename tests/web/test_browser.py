@@ -6,13 +6,8 @@ open a node, download the report, and meet an edit conflict. A screenshot is sav
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,58 +27,21 @@ if not CHROMIUM.exists():
     pytest.skip(
         "/usr/bin/chromium is missing (apt-get install -y chromium)", allow_module_level=True
     )
+from tests.web.live import live_server  # noqa: E402
+
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def server(request, tmp_path_factory):
     """A live server on a fresh database, with an organisation and an analyst."""
-    env = {**os.environ, "COPRODUCE_PASSWORD": PASSWORD}
-    env.pop("COPRODUCE_DATABASE_URL", None)
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}"
     else:
         schema = request.getfixturevalue("pg_schema")
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
-    # the admin commands are tested in test_cli_web.py; seeding in-process saves time
-    from sqlalchemy import create_engine
-
-    from coproduce.store import Store
-    from coproduce.store.migrate import upgrade
-
-    engine = create_engine(url)
-    upgrade(engine)
-    seeded = Store(engine)
-    seeded.create_org("demo", "Demo partnership")
-    seeded.create_user("demo", EMAIL, PASSWORD, "admin", "Dee Analyst")
-    seeded.close()
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "coproduce", "serve", "--port", str(port), "--database", url],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(150):
-        try:
-            if httpx.get(base + "/login", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the server did not start: " + (proc.stdout.read() if proc.stdout else ""))
-    yield base
-    proc.terminate()
-    proc.wait(10)
+    with live_server(url, EMAIL, PASSWORD, "Dee Analyst") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
