@@ -465,23 +465,9 @@ def evppi_fit(net_benefit: np.ndarray, x: np.ndarray) -> SplineFit | None:
     return fit_spline(x[:, keep], nb[:, 1:] - nb[:, :1], refine=bool(keep.sum() > 1))
 
 
-def value_se(fit: SplineFit, rng: np.random.Generator, samples: int = 200,
-             chunk: int = 25) -> float:
-    """:meth:`SplineFit.value_se` (the same posterior draws, the same value to rounding),
-    vectorised over the draws of the coefficients: a few hundred times fewer Python steps,
-    which matters when every EVPPI of a large draws table gets its standard error."""
-    assert fit.basis is not None and fit.to_eigen is not None and fit.shrink is not None \
-        and fit.sigma2 is not None
-    p, m = fit.coef.shape
-    z = rng.standard_normal((samples, p, m))  # the stream value_se draws, sample by sample
-    scale = np.sqrt(fit.shrink.T * fit.sigma2)
-    values = np.empty(samples)
-    for a in range(0, samples, chunk):
-        beta = fit.coef[None] + np.einsum("pq,spm->sqm", fit.to_eigen, scale[None] * z[a:a + chunk])
-        fitted = np.einsum("np,spm->snm", fit.basis, beta, optimize=True)
-        values[a:a + chunk] = (np.maximum(fitted.max(axis=2), 0).mean(axis=1)
-                               - np.maximum(fitted.mean(axis=1).max(axis=1), 0))
-    return float(values.std(ddof=1))
+def value_se(fit: SplineFit, rng: np.random.Generator, samples: int = 200) -> float:
+    """:meth:`SplineFit.value_se` (kept under this name for callers of this module)."""
+    return fit.value_se(rng, samples)
 
 
 def evppi_checks(net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequence[str]],

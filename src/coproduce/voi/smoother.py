@@ -120,12 +120,17 @@ class SplineFit:
                 or self.sigma2 is None:
             raise ValueError("this fit kept no posterior: refit with fit_spline")
         p, m = self.coef.shape
+        z = rng.standard_normal((samples, p, m))
+        scale = np.sqrt(self.shrink.T * self.sigma2)
         values = np.empty(samples)
-        for s in range(samples):
-            z = rng.standard_normal((p, m))
-            beta = self.coef + self.to_eigen.T @ (np.sqrt(self.shrink.T * self.sigma2) * z)
-            fitted = np.column_stack([np.zeros(self.basis.shape[0]), self.basis @ beta])
-            values[s] = fitted.max(axis=1).mean() - fitted.mean(axis=0).max()
+        chunk = 25  # coefficient draws at once: bounds memory at draws × options × 25
+        for a in range(0, samples, chunk):
+            beta = self.coef[None] + np.einsum("pq,spm->sqm", self.to_eigen,
+                                               scale[None] * z[a:a + chunk])
+            fitted = np.einsum("np,spm->snm", self.basis, beta, optimize=True)
+            # the first option's incremental net benefit is 0 by construction
+            values[a:a + chunk] = (np.maximum(fitted.max(axis=2), 0).mean(axis=1)
+                                   - np.maximum(fitted.mean(axis=1).max(axis=1), 0))
         return float(values.std(ddof=1))
 
     def design(self, x: np.ndarray) -> np.ndarray:
