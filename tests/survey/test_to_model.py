@@ -82,7 +82,7 @@ def test_each_scenario_sets_the_area_hours():
 
 
 @pytest.mark.parametrize("resource,words", [
-    ("volunter_hour", ["--resource", "'volunter_hour'", "did you mean 'volunteer_hour'"]),
+    ("volunter_hour", ["resource: ", "'volunter_hour'", "did you mean 'volunteer_hour'"]),
     ("pcso_hour", ["'pcso_hour'", "sector 'public'", "not a co-production sector"]),
     ("forum_funds", ["'forum_funds'", "not a co-production sector"]),
 ])

@@ -288,7 +288,7 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
                 if abs(dc) > _TOL:
                     notes.append(f"{label}: the scenario changes the value put on an hour, not "
                                  "the hours given; a valuation is not an option, so it adds no "
-                                 "cost here (use --time-value to test valuations).")
+                                 "cost here (choose another valuation of time to test valuations).")
                 continue
             time_of = "service_users" if res.sector == "user" or "user" in res.sector \
                 else "volunteers"

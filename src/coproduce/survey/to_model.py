@@ -94,7 +94,7 @@ def _resource_issues(model: Model, resource: str) -> list[Issue]:
     if resource not in model.resources:
         choices = [r for r, res in model.resources.items()
                    if model.sectors.get(res.sector) and model.sectors[res.sector].coproduction]
-        return [Issue("--resource", f"the model has no resource '{resource}'"
+        return [Issue("resource", f"the model has no resource '{resource}'"
                       f"{did_you_mean(resource, model.resources)}; co-production resources in "
                       f"it: {', '.join(choices) or 'none'}")]
     res = model.resources[resource]
@@ -102,12 +102,12 @@ def _resource_issues(model: Model, resource: str) -> list[Issue]:
     sector = model.sectors.get(res.sector)
     if sector is None or not sector.coproduction:
         coprod = [s for s, sec in model.sectors.items() if sec.coproduction]
-        issues.append(Issue("--resource", f"'{resource}' is in sector '{res.sector}', which is "
+        issues.append(Issue("resource", f"'{resource}' is in sector '{res.sector}', which is "
                             "not a co-production sector; survey hours are citizens' own time, "
                             "so write them to a resource in a sector marked coproduction: true "
                             f"({', '.join(coprod) or 'none in this model'})"))
     if "hour" not in res.unit.lower():
-        issues.append(Issue("--resource", f"'{resource}' is counted in '{res.unit}', but the "
+        issues.append(Issue("resource", f"'{resource}' is counted in '{res.unit}', but the "
                             "survey capacity is in hours; choose a resource whose unit is an "
                             "hour"))
     return issues

@@ -228,7 +228,7 @@ def _weights(m: Model, cm: CompiledModel, values: Mapping[str, float] | None,
         w[cm.index[next(iter(targets))] - cm.n_interventions] = 1.0
         return w
     raise PlanningError("no outcome has a value in this model: give values "
-                        "({outcome: amount per unit}), e.g. --value independent_years=31000")
+                        "({outcome: amount per unit}), e.g. values={'independent_years': 31000}")
 
 
 def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float,
@@ -422,7 +422,7 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
         prog, sol, x = solve_spec(cm, open_spec, objective, gap, key)
         if sol.status == "unbounded" and ceiling is None:
             raise PlanningError("the frontier needs a budget ceiling: some valued intervention "
-                                "has no capacity or limited resource; give --budget public=B")
+                                "has no capacity or limited resource; give a budget")
         if sol.status == "unbounded":
             top = float(ceiling)  # type: ignore[arg-type]
         elif sol.status != "optimal":
