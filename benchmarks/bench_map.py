@@ -38,8 +38,9 @@ from coproduce.model import compile_model, load_model
 N_NODES, N_LINKS, N_LAYERS = 20_000, 100_000, 60
 
 
-def random_layered_map(seed: int = 7, n_nodes: int = N_NODES, n_links: int = N_LINKS,
-                       n_layers: int = N_LAYERS) -> dict:
+def random_layered_map(
+    seed: int = 7, n_nodes: int = N_NODES, n_links: int = N_LINKS, n_layers: int = N_LAYERS
+) -> dict:
     """Model-file data for a random layered map; links mostly join neighbouring layers."""
     rng = np.random.default_rng(seed)
     width = n_nodes // n_layers
@@ -63,16 +64,28 @@ def random_layered_map(seed: int = 7, n_nodes: int = N_NODES, n_links: int = N_L
         return f"i{k}" if k < width else f"o{k}"
 
     return {
-        "coproduce": 1, "name": "Random layered map", "price_year": 2024,
-        "resources": {"staff": {"unit": "hour", "sector": "public", "unit_cost": 40},
-                      "volunteer": {"unit": "hour", "sector": "community", "unit_cost": 12}},
-        "interventions": {name(k): {"inputs": {"staff": float(1 + k % 7),
-                                               "volunteer": float(k % 5)}}
-                          for k in range(width)},
+        "coproduce": 1,
+        "name": "Random layered map",
+        "price_year": 2024,
+        "resources": {
+            "staff": {"unit": "hour", "sector": "public", "unit_cost": 40},
+            "volunteer": {"unit": "hour", "sector": "community", "unit_cost": 12},
+        },
+        "interventions": {
+            name(k): {"inputs": {"staff": float(1 + k % 7), "volunteer": float(k % 5)}}
+            for k in range(width)
+        },
         "outcomes": {name(k): {} for k in range(width, n_nodes)},
-        "links": [{"from": name(int(a)), "to": name(int(b)), "effect": round(float(e), 4),
-                   "evidence": int(g), "contested": bool(c)}
-                  for a, b, e, g, c in zip(src, dst, effect, evidence, contested, strict=True)],
+        "links": [
+            {
+                "from": name(int(a)),
+                "to": name(int(b)),
+                "effect": round(float(e), 4),
+                "evidence": int(g),
+                "contested": bool(c),
+            }
+            for a, b, e, g, c in zip(src, dst, effect, evidence, contested, strict=True)
+        ],
     }
 
 
@@ -143,14 +156,28 @@ def main() -> None:
         tracemalloc.stop()
 
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _CHILD, "map", str(path), "--target",
-                               f"{target_id}=100", "--json"], capture_output=True, text=True)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _CHILD,
+                "map",
+                str(path),
+                "--target",
+                f"{target_id}=100",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+        )
         t_cli = time.perf_counter() - t
         cli_rss = int(proc.stderr.strip().splitlines()[-1]) / 1024 if proc.stderr else float("nan")
         pathways = len(json.loads(proc.stdout)["pathways"]) if proc.returncode == 0 else 0
 
-    print(f"map: {n:,} nodes, {len(cm.link_effect):,} links, about 10^{log_routes:.0f} routes "
-          f"from the interventions to the target; {pathways} pathways reach it")
+    print(
+        f"map: {n:,} nodes, {len(cm.link_effect):,} links, about 10^{log_routes:.0f} routes "
+        f"from the interventions to the target; {pathways} pathways reach it"
+    )
     print(f"{'step':46s} {'seconds':>9s} {'x triangular':>13s} {'x spsolve':>10s}")
     rows = [
         ("general sparse solve (spsolve)", t_general),
@@ -164,17 +191,23 @@ def main() -> None:
     for label, secs in rows:
         print(f"{label:46s} {secs:9.4f} {secs / t_tri:13.1f} {secs / t_general:10.4f}")
     print(f"loading and validating the model file: {t_load:.2f} s")
-    print(f"peak memory: backwards_map {peak_lib / 2**20:.0f} MiB (Python allocations), "
-          f"whole command {cli_rss:.0f} MiB (peak RSS of the child alone)")
-    print(f"goals: total effects <= 3x triangular: {t_total / t_tri:.1f}x; top-10 routes <= 10x "
-          f"triangular: {t_routes / t_tri:.1f}x; whole command < 5 s: {t_cli:.1f} s")
+    print(
+        f"peak memory: backwards_map {peak_lib / 2**20:.0f} MiB (Python allocations), "
+        f"whole command {cli_rss:.0f} MiB (peak RSS of the child alone)"
+    )
+    print(
+        f"goals: total effects <= 3x triangular: {t_total / t_tri:.1f}x; top-10 routes <= 10x "
+        f"triangular: {t_routes / t_tri:.1f}x; whole command < 5 s: {t_cli:.1f} s"
+    )
 
 
 def growth(sizes: list[int]) -> None:
     """backwards_map on maps of the same shape (5 links a node, 60 layers) at growing sizes:
     seconds (best of 2), peak Python allocations, and the triangular solve at each size."""
-    print(f"\n{'nodes':>8s} {'links':>8s} {'pathways':>9s} {'triangular s':>13s} "
-          f"{'backwards_map s':>16s} {'x triangular':>13s} {'peak MiB':>9s}")
+    print(
+        f"\n{'nodes':>8s} {'links':>8s} {'pathways':>9s} {'triangular s':>13s} "
+        f"{'backwards_map s':>16s} {'x triangular':>13s} {'peak MiB':>9s}"
+    )
     from coproduce.model import validate
 
     for n_nodes in sizes:
@@ -182,15 +215,17 @@ def growth(sizes: list[int]) -> None:
         # this process only, to measure the library call on a larger map
         cap, validate.MAX_LINKS = validate.MAX_LINKS, max(validate.MAX_LINKS, 5 * n_nodes)
         try:
-            cm = compile_model(load_model(random_layered_map(n_nodes=n_nodes,
-                                                             n_links=5 * n_nodes)))
+            cm = compile_model(load_model(random_layered_map(n_nodes=n_nodes, n_links=5 * n_nodes)))
         finally:
             validate.MAX_LINKS = cap
         target = cm.n_nodes - 1
         rhs = np.zeros(cm.n_nodes)
         rhs[target] = 1.0
-        t_tri = best_of(lambda cm=cm, rhs=rhs: spsolve_triangular(
-            cm.upper_system, rhs, lower=False, unit_diagonal=True))
+        t_tri = best_of(
+            lambda cm=cm, rhs=rhs: spsolve_triangular(
+                cm.upper_system, rhs, lower=False, unit_diagonal=True
+            )
+        )
         target_id = cm.node_ids[target]
         result = backwards_map(cm, target_id, 100.0)
         t_map = best_of(lambda cm=cm, t=target_id: backwards_map(cm, t, 100.0), repeat=2)
@@ -198,16 +233,21 @@ def growth(sizes: list[int]) -> None:
         backwards_map(cm, target_id, 100.0)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"{cm.n_nodes:8,d} {len(cm.link_src):8,d} {len(result.pathways):9d} "
-              f"{t_tri:13.4f} {t_map:16.3f} {t_map / t_tri:13.0f} {peak / 2**20:9.0f}")
+        print(
+            f"{cm.n_nodes:8,d} {len(cm.link_src):8,d} {len(result.pathways):9d} "
+            f"{t_tri:13.4f} {t_map:16.3f} {t_map / t_tri:13.0f} {peak / 2**20:9.0f}"
+        )
 
 
 if __name__ == "__main__":
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--growth", default="5000,20000,80000",
-                        help="node counts for the growth table (comma-separated; '' for none)")
+    parser.add_argument(
+        "--growth",
+        default="5000,20000,80000",
+        help="node counts for the growth table (comma-separated; '' for none)",
+    )
     args = parser.parse_args()
     main()
     if args.growth:

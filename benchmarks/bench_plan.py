@@ -23,16 +23,23 @@ from coproduce.model import compile_model, load_model
 def random_map(n_i: int, n_o: int, n_r: int, seed: int, setup: bool) -> dict:
     rng = np.random.default_rng(seed)
     sectors = ["public", "community", "user"]
-    resources = {f"r{k}": {"unit": "hour", "sector": sectors[k % 3],
-                           "unit_cost": float(rng.uniform(5, 50)),
-                           **({"available": float(n_i * rng.uniform(0.5, 2))}
-                              if k % 4 == 1 else {})} for k in range(n_r)}
+    resources = {
+        f"r{k}": {
+            "unit": "hour",
+            "sector": sectors[k % 3],
+            "unit_cost": float(rng.uniform(5, 50)),
+            **({"available": float(n_i * rng.uniform(0.5, 2))} if k % 4 == 1 else {}),
+        }
+        for k in range(n_r)
+    }
     interventions = {}
     links = []
     for i in range(n_i):
         picks = rng.choice(n_r, size=3, replace=False)
-        itv = {"inputs": {f"r{k}": float(rng.uniform(0.1, 3)) for k in picks},
-               "capacity": float(rng.uniform(5, 50))}
+        itv = {
+            "inputs": {f"r{k}": float(rng.uniform(0.1, 3)) for k in picks},
+            "capacity": float(rng.uniform(5, 50)),
+        }
         if setup:
             itv["fixed_inputs"] = {f"r{picks[0]}": float(rng.uniform(10, 100))}
         interventions[f"i{i}"] = itv
@@ -40,22 +47,32 @@ def random_map(n_i: int, n_o: int, n_r: int, seed: int, setup: bool) -> dict:
             links.append({"from": f"i{i}", "to": f"o{o}", "effect": float(rng.uniform(0, 1))})
     for o in range(n_o // 2, n_o):  # second half fed by the first
         for src in rng.choice(n_o // 2, size=3, replace=False):
-            links.append({"from": f"o{src}", "to": f"o{o}", "effect": float(rng.uniform(0, .5))})
+            links.append({"from": f"o{src}", "to": f"o{o}", "effect": float(rng.uniform(0, 0.5))})
     outcomes = {f"o{o}": {} for o in range(n_o)}
     targets = {f"o{o}": float(n_i * 0.05) for o in range(n_o - 10, n_o)}
-    return {"coproduce": 1, "name": "bench", "price_year": 2024, "resources": resources,
-            "interventions": interventions, "outcomes": outcomes, "links": links,
-            "targets": targets}
+    return {
+        "coproduce": 1,
+        "name": "bench",
+        "price_year": 2024,
+        "resources": resources,
+        "interventions": interventions,
+        "outcomes": outcomes,
+        "links": links,
+        "targets": targets,
+    }
 
 
 def _direct(prog, c, A, b):
     """One HiGHS call on the programme's matrices with objective ``c`` (no assembly)."""
     if prog.is_mip:
-        return milp(c, integrality=prog.integer.astype(int), bounds=Bounds(prog.lb, prog.ub),
-                    constraints=[LinearConstraint(A, -np.inf, b)],
-                    options={"mip_rel_gap": 1e-6})
-    return linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([prog.lb, prog.ub]),
-                   method="highs")
+        return milp(
+            c,
+            integrality=prog.integer.astype(int),
+            bounds=Bounds(prog.lb, prog.ub),
+            constraints=[LinearConstraint(A, -np.inf, b)],
+            options={"mip_rel_gap": 1e-6},
+        )
+    return linprog(c, A_ub=A, b_ub=b, bounds=np.column_stack([prog.lb, prog.ub]), method="highs")
 
 
 def best_of(fn, repeat: int = 3) -> tuple[float, object]:
@@ -82,17 +99,23 @@ def bench(label: str, data: dict) -> None:
     A2 = sp.vstack([prog.A, sp.csr_matrix(prog.c[None, :])], format="csr")
     b2 = np.concatenate([prog.b, [res.fun + tol]])
     t_tie, _ = best_of(lambda: _direct(prog, prog.cost_full, A2, b2))
-    print(f"{label}: {prog.A.shape[0]} rows × {prog.A.shape[1]} columns, "
-          f"{prog.A.nnz} non-zeros, status {p.status}")
+    print(
+        f"{label}: {prog.A.shape[0]} rows × {prog.A.shape[1]} columns, "
+        f"{prog.A.nnz} non-zeros, status {p.status}"
+    )
     print(f"  cp.plan (load excluded; assembly, 2-stage solve, duals): {t_plan:8.3f} s")
     print(f"  direct HiGHS, one solve on the same matrices:           {t_direct:8.3f} s")
     print(f"  direct HiGHS, that solve and the tie-break solve:       {t_direct + t_tie:8.3f} s")
-    print(f"  ratio: {t_plan / t_direct:5.1f}× one solve, {t_plan / (t_direct + t_tie):5.1f}× "
-          f"the two solves; objective agrees: "
-          f"{np.isclose(res.fun, p.objective_value, rtol=1e-6, atol=1e-6)}")
+    print(
+        f"  ratio: {t_plan / t_direct:5.1f}× one solve, {t_plan / (t_direct + t_tie):5.1f}× "
+        f"the two solves; objective agrees: "
+        f"{np.isclose(res.fun, p.objective_value, rtol=1e-6, atol=1e-6)}"
+    )
 
 
 if __name__ == "__main__":
-    bench("LP 10,000 interventions × 50 outcomes × 20 resources",
-          random_map(10_000, 50, 20, seed=1, setup=False))
+    bench(
+        "LP 10,000 interventions × 50 outcomes × 20 resources",
+        random_map(10_000, 50, 20, seed=1, setup=False),
+    )
     bench("MILP 500 interventions with set-up costs", random_map(500, 50, 20, seed=2, setup=True))

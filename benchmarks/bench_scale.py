@@ -57,8 +57,13 @@ from coproduce.scale import executor
 from coproduce.scale.montecarlo import summarise
 from coproduce.scale.sweep import sweep
 
-AREAS = Path(__file__).resolve().parents[1] / "src" / "coproduce" / "examples" / \
-    "older-people-areas.csv"
+AREAS = (
+    Path(__file__).resolve().parents[1]
+    / "src"
+    / "coproduce"
+    / "examples"
+    / "older-people-areas.csv"
+)
 TARGET = ("independent_years", 40)
 CHUNK = 16_384
 SWEEP_DRAWS = 10_000
@@ -107,8 +112,9 @@ def start_cluster(n_workers: int) -> tuple[object, object, float]:
     from dask.distributed import Client, LocalCluster
 
     t = time.perf_counter()
-    cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None)
+    cluster = LocalCluster(
+        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
     client = Client(cluster)
     client.wait_for_workers(n_workers)
     return cluster, client, time.perf_counter() - t
@@ -123,8 +129,17 @@ def warm_up(client: object, model: object, tmp: Path, areas: Path) -> None:
     two = tmp / "warm-areas.csv"
     lines = areas.read_text(encoding="utf-8").splitlines(keepends=True)
     two.write_text("".join(lines[:3]), encoding="utf-8")
-    sweep(model, analysis="uncertainty", areas=two, draws=200, seed=1, wtp=WTP,
-          out=tmp / "warm-out", scheduler=client, overwrite=True)
+    sweep(
+        model,
+        analysis="uncertainty",
+        areas=two,
+        draws=200,
+        seed=1,
+        wtp=WTP,
+        out=tmp / "warm-out",
+        scheduler=client,
+        overwrite=True,
+    )
 
 
 def _floor_worker(n_rows: int, barrier: object, queue: object) -> None:
@@ -133,8 +148,14 @@ def _floor_worker(n_rows: int, barrier: object, queue: object) -> None:
 
     model = cp.load_model("example:older-people")
     rows, columns = read_areas(AREAS, model, "uncertainty")
-    job = SweepJob(model=model, analysis="uncertainty", input_columns=columns,
-                   draws=SWEEP_DRAWS, seed=1, wtp=WTP)
+    job = SweepJob(
+        model=model,
+        analysis="uncertainty",
+        input_columns=columns,
+        draws=SWEEP_DRAWS,
+        seed=1,
+        wtp=WTP,
+    )
     run_row(job, rows[0])  # imports, caches
     barrier.wait()
     t = time.perf_counter()
@@ -152,8 +173,9 @@ def parallel_floor(n_procs: int, n_rows: int, env: dict[str, str] | None = None)
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(n_procs)
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_floor_worker, args=(n_rows, barrier, queue))
-             for _ in range(n_procs)]
+    procs = [
+        ctx.Process(target=_floor_worker, args=(n_rows, barrier, queue)) for _ in range(n_procs)
+    ]
     saved = dict(os.environ)
     try:
         os.environ.update(env or {})
@@ -168,8 +190,9 @@ def parallel_floor(n_procs: int, n_rows: int, env: dict[str, str] | None = None)
     return max(seconds)
 
 
-def time_simulate(model: object, draws: int, repeats: int, ex: object = None,
-                  client: object = None) -> tuple[float, np.ndarray, object]:
+def time_simulate(
+    model: object, draws: int, repeats: int, ex: object = None, client: object = None
+) -> tuple[float, np.ndarray, object]:
     """Best of ``repeats`` seconds for the whole simulate, the user and system CPU seconds per
     run (this process and the workers of ``client``, summed), and the last table."""
     best = np.inf
@@ -195,16 +218,25 @@ def time_summarise(sim: object, repeats: int, ex: object = None) -> tuple[float,
     return best, result
 
 
-def time_sweep(model: object, analysis: str, areas: Path | str, out: Path, scheduler: object,
-               repeats: int = 1) -> tuple[float, int]:
+def time_sweep(
+    model: object, analysis: str, areas: Path | str, out: Path, scheduler: object, repeats: int = 1
+) -> tuple[float, int]:
     """Best of ``repeats`` wall seconds for the sweep, and the rows computed."""
     best = np.inf
     computed = 0
     for _ in range(repeats):
         t = time.perf_counter()
-        res = sweep(model, analysis=analysis, areas=areas, draws=SWEEP_DRAWS, seed=1,
-                    wtp=WTP if analysis == "uncertainty" else None, out=out,
-                    scheduler=scheduler, overwrite=True)
+        res = sweep(
+            model,
+            analysis=analysis,
+            areas=areas,
+            draws=SWEEP_DRAWS,
+            seed=1,
+            wtp=WTP if analysis == "uncertainty" else None,
+            out=out,
+            scheduler=scheduler,
+            overwrite=True,
+        )
         best = min(best, time.perf_counter() - t)
         assert not res.failed, res.failed[:3]
         computed = res.computed
@@ -225,10 +257,10 @@ def city_map_scaling(draws: int) -> None:
 
     model = validate_data(random_layered_map())
     target = (compile_model(model).node_ids[-1], 10.0)
-    sim = prepare_simulation(model, target, draws, seed=1, evidence_priors=True,
-                             keep_inputs=False)
-    warm = prepare_simulation(model, target, sim.step, seed=1, evidence_priors=True,
-                              keep_inputs=False)
+    sim = prepare_simulation(model, target, draws, seed=1, evidence_priors=True, keep_inputs=False)
+    warm = prepare_simulation(
+        model, target, sim.step, seed=1, evidence_priors=True, keep_inputs=False
+    )
     warm.run()
     t = time.perf_counter()
     here = sim.run()
@@ -242,29 +274,42 @@ def city_map_scaling(draws: int) -> None:
             t = time.perf_counter()
             there = sim.run(ex)
             times[n] = time.perf_counter() - t
-            assert np.array_equal(here.effect, there.effect) and \
-                np.array_equal(here.cost, there.cost), "city map: draws differ"
+            assert np.array_equal(here.effect, there.effect) and np.array_equal(
+                here.cost, there.cost
+            ), "city map: draws differ"
         finally:
             client.close()
             cluster.close()
     print()
-    print(f"(4) City-wide map, {len(model.links):,} links, {len(sim.options)} options, "
-          f"{draws:,} draws in {len(sim.chunks())} chunks of {sim.step} (keep_inputs=False)")
-    print(f"    in this process {t0:6.2f} s; Dask 1 worker {times[1]:6.2f} s (overhead "
-          f"{times[1] / t0:.2f}x, the plan shipped included); 2 workers {times[2]:6.2f} s "
-          f"(efficiency {times[1] / (2 * times[2]):.2f}, {t0 / times[2]:.2f}x this process)")
+    print(
+        f"(4) City-wide map, {len(model.links):,} links, {len(sim.options)} options, "
+        f"{draws:,} draws in {len(sim.chunks())} chunks of {sim.step} (keep_inputs=False)"
+    )
+    print(
+        f"    in this process {t0:6.2f} s; Dask 1 worker {times[1]:6.2f} s (overhead "
+        f"{times[1] / t0:.2f}x, the plan shipped included); 2 workers {times[2]:6.2f} s "
+        f"(efficiency {times[1] / (2 * times[2]):.2f}, {t0 / times[2]:.2f}x this process)"
+    )
     print("    draws tables equal, bit for bit: yes (asserted)")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true",
-                    help="100,000 draws and 40 areas for the uncertainty sweep")
-    ap.add_argument("--repeats", type=int, default=3,
-                    help="timings of each Monte Carlo run and map sweep (the best is reported)")
-    ap.add_argument("--no-malloc-trim", action="store_true",
-                    help="start Dask workers without the nanny's MALLOC_TRIM_THRESHOLD_=65536 "
-                    "(which disables glibc's adaptive mmap threshold: a diagnostic)")
+    ap.add_argument(
+        "--quick", action="store_true", help="100,000 draws and 40 areas for the uncertainty sweep"
+    )
+    ap.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="timings of each Monte Carlo run and map sweep (the best is reported)",
+    )
+    ap.add_argument(
+        "--no-malloc-trim",
+        action="store_true",
+        help="start Dask workers without the nanny's MALLOC_TRIM_THRESHOLD_=65536 "
+        "(which disables glibc's adaptive mmap threshold: a diagnostic)",
+    )
     args = ap.parse_args()
     draws = 100_000 if args.quick else 400_000
     n_areas = 40 if args.quick else None
@@ -352,77 +397,114 @@ def main() -> None:
 
     n_chunks = -(-draws // CHUNK)
     print()
-    print(f"(1) Monte Carlo, older-people, {draws:,} draws in {n_chunks} chunks of {CHUNK:,}, "
-          f"{len(table0.options)} options, best of {repeats}")
-    print(f"    {'where':<26}{'seconds':>8}{'draws/s':>11}{'vs 1 worker':>13}"
-          f"{'CPU user':>10}{'CPU sys':>9}")
-    rows = [("in this process", mc0, cpu0), ("Dask, 1 worker", mc1, cpu1),
-            ("Dask, 2 workers", mc2, cpu2), ("process pool, 2 workers", mcp, None)]
+    print(
+        f"(1) Monte Carlo, older-people, {draws:,} draws in {n_chunks} chunks of {CHUNK:,}, "
+        f"{len(table0.options)} options, best of {repeats}"
+    )
+    print(
+        f"    {'where':<26}{'seconds':>8}{'draws/s':>11}{'vs 1 worker':>13}"
+        f"{'CPU user':>10}{'CPU sys':>9}"
+    )
+    rows = [
+        ("in this process", mc0, cpu0),
+        ("Dask, 1 worker", mc1, cpu1),
+        ("Dask, 2 workers", mc2, cpu2),
+        ("process pool, 2 workers", mcp, None),
+    ]
     for label, sec, cpu in rows:
         used = f"{cpu[0]:9.2f}s{cpu[1]:8.2f}s" if cpu is not None else f"{'n/a':>10}{'n/a':>9}"
         print(f"    {label:<26}{sec:8.2f}{draws / sec:11,.0f}{mc1 / sec:12.2f}x{used}")
     print("    (CPU: per run, this process plus the Dask workers)")
-    print(f"    strong-scaling efficiency, Dask 1 -> 2 workers: T1/(2*T2) = "
-          f"{mc1 / (2 * mc2):.2f}")
-    print(f"    overhead of the distributed path, T(Dask, 1 worker)/T(in-process) = "
-          f"{mc1 / mc0:.2f}x")
-    print(f"    2 Dask workers vs in-process: {mc0 / mc2:.2f}x; process pool vs in-process: "
-          f"{mc0 / mcp:.2f}x")
+    print(f"    strong-scaling efficiency, Dask 1 -> 2 workers: T1/(2*T2) = {mc1 / (2 * mc2):.2f}")
+    print(
+        f"    overhead of the distributed path, T(Dask, 1 worker)/T(in-process) = {mc1 / mc0:.2f}x"
+    )
+    print(
+        f"    2 Dask workers vs in-process: {mc0 / mc2:.2f}x; process pool vs in-process: "
+        f"{mc0 / mcp:.2f}x"
+    )
     print(f"    process pool start-up, paid in every call: {pool_fixed:.2f} s (a 2-chunk run)")
-    print(f"    cluster start-up (not in the timings): 1 worker {start1:.2f} s, "
-          f"2 workers {start2:.2f} s")
-    print(f"    one chunk in this process: {1000 * chunk_s:.0f} ms of work, {chunk_mb:.1f} MiB "
-          "of results sent back (draws tables with inputs)")
+    print(
+        f"    cluster start-up (not in the timings): 1 worker {start1:.2f} s, "
+        f"2 workers {start2:.2f} s"
+    )
+    print(
+        f"    one chunk in this process: {1000 * chunk_s:.0f} ms of work, {chunk_mb:.1f} MiB "
+        "of results sent back (draws tables with inputs)"
+    )
     print("    draws tables equal, bit for bit, to the in-process run: yes (asserted)")
-    print(f"    reduced where they run (scale.summarise: chunk sums, a few KiB back): in this "
-          f"process {red0:.2f} s, Dask 1 worker {red1:.2f} s, 2 workers {red2:.2f} s;")
-    print(f"      overhead {red1 / red0:.2f}x, efficiency {red1 / (2 * red2):.2f}, 2 workers vs "
-          f"in-process {red0 / red2:.2f}x; equal on every executor, bit for bit (asserted)")
+    print(
+        f"    reduced where they run (scale.summarise: chunk sums, a few KiB back): in this "
+        f"process {red0:.2f} s, Dask 1 worker {red1:.2f} s, 2 workers {red2:.2f} s;"
+    )
+    print(
+        f"      overhead {red1 / red0:.2f}x, efficiency {red1 / (2 * red2):.2f}, 2 workers vs "
+        f"in-process {red0 / red2:.2f}x; equal on every executor, bit for bit (asserted)"
+    )
     print(f"    workers' MALLOC_TRIM_THRESHOLD_: {', '.join(map(str, trim))}")
 
     print()
-    print(f"(2) Sweeps over areas (an uncertainty row a task, {SWEEP_DRAWS:,} draws each; "
-          "map rows several to a task)")
-    print(f"    {'sweep':<44}{'rows':>6}{'seconds':>9}{'rows/s':>9}{'speed-up':>10}"
-          f"{'efficiency':>12}")
+    print(
+        f"(2) Sweeps over areas (an uncertainty row a task, {SWEEP_DRAWS:,} draws each; "
+        "map rows several to a task)"
+    )
+    print(
+        f"    {'sweep':<44}{'rows':>6}{'seconds':>9}{'rows/s':>9}{'speed-up':>10}{'efficiency':>12}"
+    )
     unc_label = f"uncertainty, {n_unc} areas"
     print(f"    {unc_label + ', Dask 1 worker':<44}{n_unc:6d}{unc1:9.2f}{n_unc / unc1:9.1f}")
-    print(f"    {unc_label + ', Dask 2 workers':<44}{n_unc:6d}{unc2:9.2f}{n_unc / unc2:9.1f}"
-          f"{unc1 / unc2:9.2f}x{unc1 / (2 * unc2):12.2f}")
+    print(
+        f"    {unc_label + ', Dask 2 workers':<44}{n_unc:6d}{unc2:9.2f}{n_unc / unc2:9.1f}"
+        f"{unc1 / unc2:9.2f}x{unc1 / (2 * unc2):12.2f}"
+    )
     for tag, one, two in (("", floor1, floor2), ("+trim", floor1t, floor2t)):
         fl = f"floor{tag}, {floor_rows} rows/process"
         print(f"    {fl + ', 1 alone':<44}{floor_rows:6d}{one:9.2f}{floor_rows / one:9.1f}")
-        print(f"    {fl + ', 2 at once':<44}{2 * floor_rows:6d}{two:9.2f}"
-              f"{2 * floor_rows / two:9.1f}{2 * one / two:9.2f}x{one / two:12.2f}")
+        print(
+            f"    {fl + ', 2 at once':<44}{2 * floor_rows:6d}{two:9.2f}"
+            f"{2 * floor_rows / two:9.1f}{2 * one / two:9.2f}x{one / two:12.2f}"
+        )
     map_label = f"map, {total_areas} areas"
-    print(f"    {map_label + ', in this process':<44}{total_areas:6d}{map0:9.2f}"
-          f"{total_areas / map0:9.1f}")
-    print(f"    {map_label + ', Dask 2 workers':<44}{total_areas:6d}{map2:9.2f}"
-          f"{total_areas / map2:9.1f}{map0 / map2:9.2f}x{map0 / (2 * map2):12.2f}")
-    print(f"    (map: best of {repeats}; uncertainty and floors: one run each; map per row in "
-          f"this process {1000 * map0 / total_areas:.1f} ms;")
-    print("    floor: the same rows in plain processes, no Dask; floor+trim: those processes "
-          "started")
+    print(
+        f"    {map_label + ', in this process':<44}{total_areas:6d}{map0:9.2f}"
+        f"{total_areas / map0:9.1f}"
+    )
+    print(
+        f"    {map_label + ', Dask 2 workers':<44}{total_areas:6d}{map2:9.2f}"
+        f"{total_areas / map2:9.1f}{map0 / map2:9.2f}x{map0 / (2 * map2):12.2f}"
+    )
+    print(
+        f"    (map: best of {repeats}; uncertainty and floors: one run each; map per row in "
+        f"this process {1000 * map0 / total_areas:.1f} ms;"
+    )
+    print(
+        "    floor: the same rows in plain processes, no Dask; floor+trim: those processes started"
+    )
     print("    with MALLOC_TRIM_THRESHOLD_=65536, as Dask's nanny starts its workers)")
-    print(f"    CPU per uncertainty row, 2 workers: workers {1000 * worker_cpu[0] / n_unc:.0f} ms "
-          f"user + {1000 * worker_cpu[1] / n_unc:.0f} ms sys; this process (client, "
-          f"scheduler, Parquet) {1000 * client_cpu[0] / n_unc:.0f} ms user + "
-          f"{1000 * client_cpu[1] / n_unc:.0f} ms sys")
+    print(
+        f"    CPU per uncertainty row, 2 workers: workers {1000 * worker_cpu[0] / n_unc:.0f} ms "
+        f"user + {1000 * worker_cpu[1] / n_unc:.0f} ms sys; this process (client, "
+        f"scheduler, Parquet) {1000 * client_cpu[0] / n_unc:.0f} ms user + "
+        f"{1000 * client_cpu[1] / n_unc:.0f} ms sys"
+    )
 
     print()
-    print(f"(3) Peak RSS, 2-worker uncertainty sweep over {n_unc} areas (worker processes "
-          "fresh; includes imports and the warm-up)")
+    print(
+        f"(3) Peak RSS, 2-worker uncertainty sweep over {n_unc} areas (worker processes "
+        "fresh; includes imports and the warm-up)"
+    )
     for k, (addr, kib) in enumerate(sorted(worker_rss.items()), start=1):
         print(f"    worker {k} ({addr}): {kib / 1024:8.1f} MiB")
     note = "" if client_after > client_before else " (peak reached before the sweep)"
-    print(f"    client (this process, also the scheduler): {client_after / 1024:8.1f} MiB"
-          f"{note}")
+    print(f"    client (this process, also the scheduler): {client_after / 1024:8.1f} MiB{note}")
 
     city_map_scaling(1_024 if args.quick else 4_096)
 
     print()
-    print(f"(5) cores {os.cpu_count()}, load average (1, 5, 15 min) at end: {_load()}; "
-          f"parts (1)-(3) took {elapsed:.0f} s")
+    print(
+        f"(5) cores {os.cpu_count()}, load average (1, 5, 15 min) at end: {_load()}; "
+        f"parts (1)-(3) took {elapsed:.0f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -37,8 +37,12 @@ def wall(argv: list[str], runs: int) -> tuple[float, float]:
 
 def import_profile(module: str, top: int = 12) -> list[tuple[float, str]]:
     """The modules with the largest cumulative import time (seconds) under -X importtime."""
-    err = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
-                         capture_output=True, text=True, check=True).stderr
+    err = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
     rows = []
     for line in err.splitlines():
         parts = line.split("|")
@@ -50,8 +54,9 @@ def import_profile(module: str, top: int = 12) -> list[tuple[float, str]]:
 
 def loaded(module: str) -> list[str]:
     code = f"import sys, {module}; print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     return [m for m in out.split(",") if m]
 
 
@@ -64,8 +69,10 @@ def main() -> None:
         ("python -c 'import numpy' (floor)", [py, "-c", "import numpy"]),
         ("python -c 'import coproduce'", [py, "-c", "import coproduce"]),
         ("coproduce --help", [py, "-m", "coproduce", "--help"]),
-        ("coproduce check example:older-people",
-         [py, "-m", "coproduce", "check", "example:older-people"]),
+        (
+            "coproduce check example:older-people",
+            [py, "-m", "coproduce", "check", "example:older-people"],
+        ),
     ]
     results = [(label, *wall(argv, args.runs)) for label, argv in cases]
     floor = results[0][1]
@@ -77,11 +84,14 @@ def main() -> None:
         print(f"  {secs:7.3f} s  {name.strip()}")
     for module in ("coproduce", "coproduce.cli.main"):
         heavy = loaded(module)
-        print(f"import {module} loads: "
-              f"{', '.join(heavy) if heavy else 'none of ' + ', '.join(HEAVY)}")
+        print(
+            f"import {module} loads: {', '.join(heavy) if heavy else 'none of ' + ', '.join(HEAVY)}"
+        )
     best_help, best_check = results[2][1], results[3][1]
-    print(f"goals: --help < 0.5 s: {best_help:.2f} s; check < 1 s: {best_check:.2f} s; "
-          f"--help <= 3x numpy import: {best_help / floor:.1f}x")
+    print(
+        f"goals: --help < 0.5 s: {best_help:.2f} s; check < 1 s: {best_check:.2f} s; "
+        f"--help <= 3x numpy import: {best_help / floor:.1f}x"
+    )
 
 
 if __name__ == "__main__":

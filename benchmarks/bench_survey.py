@@ -40,19 +40,31 @@ def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     cluster = stratum * 100 + rng.integers(0, 100, n)
     age = rng.uniform(18, 90, n).round()
     sex = rng.choice(np.array(["female", "male"]), n)
-    country = rng.choice(np.array(["Czech Republic", "Denmark", "France", "Germany",
-                                   "United Kingdom"]), n)
+    country = rng.choice(
+        np.array(["Czech Republic", "Denmark", "France", "Germany", "United Kingdom"]), n
+    )
     efficacy = rng.normal(0, 1, n)
-    eta = -1 + 0.01 * (age - 50) + 0.3 * (sex == "female") + 0.5 * efficacy \
+    eta = (
+        -1
+        + 0.01 * (age - 50)
+        + 0.3 * (sex == "female")
+        + 0.5 * efficacy
         + 0.2 * (country == "United Kingdom")
+    )
     took_part = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(float)
     weight = rng.uniform(0.5, 2.0, n) * 100
-    return pd.DataFrame({
-        "stratum": stratum, "cluster": cluster, "weight": weight, "age": age,
-        "sex": pd.array(sex, dtype="string[pyarrow]"),
-        "country": pd.array(country, dtype="string[pyarrow]"),
-        "efficacy": efficacy, "took_part": took_part,
-    })
+    return pd.DataFrame(
+        {
+            "stratum": stratum,
+            "cluster": cluster,
+            "weight": weight,
+            "age": age,
+            "sex": pd.array(sex, dtype="string[pyarrow]"),
+            "country": pd.array(country, dtype="string[pyarrow]"),
+            "efficacy": efficacy,
+            "took_part": took_part,
+        }
+    )
 
 
 def best_of(fn, repeats: int) -> tuple[float, object]:
@@ -74,15 +86,17 @@ def main() -> None:
     design = Design(frame, weights="weight", strata="stratum", clusters="cluster")
 
     t_matrix, (y, xframe, _rows, _info) = best_of(
-        lambda: _matrices(design, FORMULA, "binomial"), args.repeats)
+        lambda: _matrices(design, FORMULA, "binomial"), args.repeats
+    )
     x = xframe.to_numpy(dtype=float)
     w = design.weights
 
     def statsmodels_fit():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sm.GLM(y.to_numpy(dtype=float), x, family=sm.families.Binomial(),
-                          var_weights=w / w.mean()).fit(tol=1e-12, maxiter=100)
+            return sm.GLM(
+                y.to_numpy(dtype=float), x, family=sm.families.Binomial(), var_weights=w / w.mean()
+            ).fit(tol=1e-12, maxiter=100)
 
     t_sm, res = best_of(statsmodels_fit, args.repeats)
     t_ours, fit = best_of(lambda: fit_glm(design, FORMULA, "binomial"), args.repeats)
@@ -96,18 +110,26 @@ def main() -> None:
     tracemalloc.stop()
     agree = np.allclose(fit.coef, np.asarray(res.params), rtol=1e-9, atol=1e-12)
 
-    print(f"survey: {args.n:,} respondents, 20 strata, 2,000 clusters; {FORMULA}; "
-          f"{x.shape[1]} coefficients; data {data_mib:.0f} MiB")
+    print(
+        f"survey: {args.n:,} respondents, 20 strata, 2,000 clusters; {FORMULA}; "
+        f"{x.shape[1]} coefficients; data {data_mib:.0f} MiB"
+    )
     print(f"{'step':52s} {'seconds':>9s} {'x statsmodels':>14s}")
-    for label, secs in (("statsmodels GLM fit on the finished matrix: floor", t_sm),
-                        ("design matrix from the formula (ours)", t_matrix),
-                        ("fit_glm whole: matrix, fit, design-based SEs", t_ours)):
+    for label, secs in (
+        ("statsmodels GLM fit on the finished matrix: floor", t_sm),
+        ("design matrix from the formula (ours)", t_matrix),
+        ("fit_glm whole: matrix, fit, design-based SEs", t_ours),
+    ):
         print(f"{label:52s} {secs:9.2f} {secs / t_sm:14.2f}")
-    print(f"peak memory of fit_glm: {peak / 2**20:.0f} MiB, {peak / 2**20 / data_mib:.2f}x the "
-          f"data, {peak / peak_sm:.2f}x statsmodels' fit alone ({peak_sm / 2**20:.0f} MiB); "
-          f"coefficients agree with statsmodels: {agree}")
-    print(f"goals: fit_glm <= 1.5x statsmodels: {t_ours / t_sm:.2f}x; memory <= 1.5x the data: "
-          f"{peak / 2**20 / data_mib:.2f}x")
+    print(
+        f"peak memory of fit_glm: {peak / 2**20:.0f} MiB, {peak / 2**20 / data_mib:.2f}x the "
+        f"data, {peak / peak_sm:.2f}x statsmodels' fit alone ({peak_sm / 2**20:.0f} MiB); "
+        f"coefficients agree with statsmodels: {agree}"
+    )
+    print(
+        f"goals: fit_glm <= 1.5x statsmodels: {t_ours / t_sm:.2f}x; memory <= 1.5x the data: "
+        f"{peak / 2**20 / data_mib:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def part_a(draws: int) -> None:
     block = stream_block(n_q)
     chunk = max(block, (2**22 // (n_q + len(model.outcomes))) // block * block)
     t = time.perf_counter()
-    table = simulate(model, (target, 10.0), draws, seed=1, evidence_priors=True, chunk=chunk,
-                     keep_inputs=False)
+    table = simulate(
+        model, (target, 10.0), draws, seed=1, evidence_priors=True, chunk=chunk, keep_inputs=False
+    )
     ours = time.perf_counter() - t
     # the floor: only the random numbers, same count and call sizes, no propagation
     mu = np.log(np.abs([q.dist.mean for q in qs]))[:, None]
@@ -63,8 +64,10 @@ def part_a(draws: int) -> None:
     for _ in range(0, draws, block):
         rng.lognormal(mu, sigma, (n_q, block))
     floor = time.perf_counter() - t
-    print(f"(a) {len(model.links):,} links, {n_q:,} uncertain, {len(table.options)} options, "
-          f"{draws:,} draws (stream block {block}, chunk {chunk})")
+    print(
+        f"(a) {len(model.links):,} links, {n_q:,} uncertain, {len(table.options)} options, "
+        f"{draws:,} draws (stream block {block}, chunk {chunk})"
+    )
     print(f"    propagation {ours:8.2f} s  = {len(model.links) * draws / ours:,.0f} link-draws/s")
     print(f"    numpy floor {floor:8.2f} s  (drawing the same {n_q * draws:,} lognormals)")
     print(f"    ratio to floor: {ours / floor:.2f}x (goal <= 2x)")
@@ -101,9 +104,11 @@ def part_b() -> None:
     ours_pair = time.perf_counter() - t
     r_single = r_pair = None
     if shutil.which("Rscript"):
-        script = R_SCRIPT.format(nb=ORACLES / "voi_chemo_nb.csv",
-                                 pars=ORACLES / "voi_chemo_pars.csv",
-                                 single=", ".join(f'"{p}"' for p in names))
+        script = R_SCRIPT.format(
+            nb=ORACLES / "voi_chemo_nb.csv",
+            pars=ORACLES / "voi_chemo_pars.csv",
+            single=", ".join(f'"{p}"' for p in names),
+        )
         with tempfile.NamedTemporaryFile("w", suffix=".R", delete=False) as f:
             f.write(script)
         out = subprocess.run(["Rscript", f.name], capture_output=True, text=True, timeout=600)
@@ -112,10 +117,14 @@ def part_b() -> None:
             r_single = sum(float(x[1]) for x in lines if x[0] != "pair")
             r_pair = next((float(x[1]) for x in lines if x[0] == "pair"), None)
     print("(b) EVPPI on voi's chemo data (10,000 draws): 14 single parameters")
-    print(f"    ours {ours_single:6.2f} s   mgcv {r_single if r_single is not None else 'n/a'} s"
-          + (f"   ratio {ours_single / r_single:.2f}x" if r_single else ""))
-    print(f"    pair: ours {ours_pair:6.2f} s   mgcv {r_pair if r_pair is not None else 'n/a'} s"
-          + (f"   ratio {ours_pair / r_pair:.2f}x" if r_pair else ""))
+    print(
+        f"    ours {ours_single:6.2f} s   mgcv {r_single if r_single is not None else 'n/a'} s"
+        + (f"   ratio {ours_single / r_single:.2f}x" if r_single else "")
+    )
+    print(
+        f"    pair: ours {ours_pair:6.2f} s   mgcv {r_pair if r_pair is not None else 'n/a'} s"
+        + (f"   ratio {ours_pair / r_pair:.2f}x" if r_pair else "")
+    )
 
 
 def part_c() -> None:
@@ -127,30 +136,62 @@ def part_c() -> None:
     result = voi.analyse(table, 43_000)
     ana = time.perf_counter() - t
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "coproduce", "uncertainty", "example:older-people",
-                    "--target", "independent_years=40", "--wtp", "43000", "--json"],
-                   capture_output=True, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "coproduce",
+            "uncertainty",
+            "example:older-people",
+            "--target",
+            "independent_years=40",
+            "--wtp",
+            "43000",
+            "--json",
+        ],
+        capture_output=True,
+        check=True,
+    )
     cli = time.perf_counter() - t
-    print(f"(c) older-people, 10,000 draws, {len(table.inputs.columns)} inputs, "
-          f"{len(result.evppi)} EVPPIs (inputs and groups)")
-    print(f"    simulate {sim:.2f} s + analyse {ana:.2f} s = {sim + ana:.2f} s (goal < 2 s); "
-          f"whole command {cli:.2f} s")
+    print(
+        f"(c) older-people, 10,000 draws, {len(table.inputs.columns)} inputs, "
+        f"{len(result.evppi)} EVPPIs (inputs and groups)"
+    )
+    print(
+        f"    simulate {sim:.2f} s + analyse {ana:.2f} s = {sim + ana:.2f} s (goal < 2 s); "
+        f"whole command {cli:.2f} s"
+    )
 
 
 CHAIN = 10
 
 
 def chain_model():
-    links = [{"from": "x" if k == 0 else f"o{k - 1}", "to": f"o{k}",
-              "effect": {"dist": "normal", "mean": 0.9, "sd": 0.05}} for k in range(CHAIN)]
-    return validate_data({
-        "coproduce": 1, "name": "chain", "price_year": 2024,
-        "resources": {"staff": {"unit": "hour", "sector": "public",
-                                "unit_cost": {"dist": "gamma", "mean": 40, "sd": 4}}},
-        "interventions": {"x": {"inputs": {"staff": 2}}},
-        "outcomes": {f"o{k}": {} for k in range(CHAIN)},
-        "links": links,
-    })
+    links = [
+        {
+            "from": "x" if k == 0 else f"o{k - 1}",
+            "to": f"o{k}",
+            "effect": {"dist": "normal", "mean": 0.9, "sd": 0.05},
+        }
+        for k in range(CHAIN)
+    ]
+    return validate_data(
+        {
+            "coproduce": 1,
+            "name": "chain",
+            "price_year": 2024,
+            "resources": {
+                "staff": {
+                    "unit": "hour",
+                    "sector": "public",
+                    "unit_cost": {"dist": "gamma", "mean": 40, "sd": 4},
+                }
+            },
+            "interventions": {"x": {"inputs": {"staff": 2}}},
+            "outcomes": {f"o{k}": {} for k in range(CHAIN)},
+            "links": links,
+        }
+    )
 
 
 def part_d(draws: int) -> None:
@@ -173,10 +214,12 @@ def part_d(draws: int) -> None:
     sq_out = sq.sample(total * volume, n=draws)
     sq_cost = sq.sample(sq.gamma(100, 0.4) * 2 * volume, n=draws)  # shape 100, scale 0.4
     theirs = time.perf_counter() - t
-    print(f"(d) chain of {CHAIN} links, {draws:,} draws: coproduce {ours:.3f} s, squigglepy "
-          f"{theirs:.3f} s (ratio {ours / theirs:.2f}x); mean outcome {table.effect.mean():.3f}"
-          f" vs {np.mean(sq_out):.3f}, mean cost {table.extra['cost_full'].mean():,.0f} vs "
-          f"{np.mean(sq_cost):,.0f}")
+    print(
+        f"(d) chain of {CHAIN} links, {draws:,} draws: coproduce {ours:.3f} s, squigglepy "
+        f"{theirs:.3f} s (ratio {ours / theirs:.2f}x); mean outcome {table.effect.mean():.3f}"
+        f" vs {np.mean(sq_out):.3f}, mean cost {table.extra['cost_full'].mean():,.0f} vs "
+        f"{np.mean(sq_cost):,.0f}"
+    )
 
 
 def main() -> None:

@@ -49,9 +49,11 @@ def seed(url: str, users: int) -> int:
     return model.id
 
 
-async def user(k: int, base: str, model_id: int, signed_in: asyncio.Barrier, seconds: float,
-               times, errors) -> None:
+async def user(
+    k: int, base: str, model_id: int, signed_in: asyncio.Barrier, seconds: float, times, errors
+) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+
         async def timed(kind: str, method: str, url: str, ok=(200,), **kw):
             t = time.perf_counter()
             try:
@@ -66,9 +68,18 @@ async def user(k: int, base: str, model_id: int, signed_in: asyncio.Barrier, sec
 
         r = await timed("login page", "GET", "/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
-        await timed("sign in", "POST", "/login", ok=(303,),
-                    data={"email": f"load{k}@demo.example.org", "password": PASSWORD,
-                          "csrf_token": csrf, "next": "/"})
+        await timed(
+            "sign in",
+            "POST",
+            "/login",
+            ok=(303,),
+            data={
+                "email": f"load{k}@demo.example.org",
+                "password": PASSWORD,
+                "csrf_token": csrf,
+                "next": "/",
+            },
+        )
         page = await c.get("/")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         # everyone browses once all have signed in: signing in is argon2 work (about 0.3 s
@@ -78,9 +89,18 @@ async def user(k: int, base: str, model_id: int, signed_in: asyncio.Barrier, sec
         while time.perf_counter() < until:
             await timed("maps list", "GET", "/")
             await timed("map page", "GET", f"/models/{model_id}")
-            r = await timed("map backwards", "POST", f"/models/{model_id}/map", ok=(303,),
-                            data={"csrf_token": csrf, "outcome": "independent_years",
-                                  "amount": "300", "by": "full"})
+            r = await timed(
+                "map backwards",
+                "POST",
+                f"/models/{model_id}/map",
+                ok=(303,),
+                data={
+                    "csrf_token": csrf,
+                    "outcome": "independent_years",
+                    "amount": "300",
+                    "by": "full",
+                },
+            )
             if r is not None and r.status_code == 303:
                 await timed("run page", "GET", r.headers["location"])
 
@@ -97,10 +117,24 @@ def main() -> None:
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "COPRODUCE_INSECURE_COOKIES": "1"}
-        server = subprocess.Popen([sys.executable, "-m", "coproduce", "serve", "--port",
-                                   str(port), "--database", url, "--insecure-cookies",
-                                   "--workers", str(args.workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "coproduce",
+                "serve",
+                "--port",
+                str(port),
+                "--database",
+                url,
+                "--insecure-cookies",
+                "--workers",
+                str(args.workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             for _ in range(200):
                 try:
@@ -110,10 +144,15 @@ def main() -> None:
                     time.sleep(0.1)
             times: dict[str, list[float]] = defaultdict(list)
             errors: dict[str, list] = defaultdict(list)
+
             async def run_all() -> float:
                 barrier = asyncio.Barrier(args.users)
-                await asyncio.gather(*(user(k, base, model_id, barrier, args.seconds, times,
-                                            errors) for k in range(args.users)))
+                await asyncio.gather(
+                    *(
+                        user(k, base, model_id, barrier, args.seconds, times, errors)
+                        for k in range(args.users)
+                    )
+                )
                 return args.seconds
 
             start = time.perf_counter()
@@ -126,18 +165,22 @@ def main() -> None:
     signing_in = ("login page", "sign in")
     total = sum(len(v) for k, v in times.items() if k not in signing_in)
     n_err = sum(len(v) for v in errors.values())
-    print(f"{args.users} users, {args.workers} server process(es), {elapsed:.0f} s: "
-          f"{total} requests, "
-          f"{total / elapsed:.1f} requests/s, {len(times['map backwards']) / elapsed:.1f} "
-          f"backwards mappings/s, {n_err} errors (after all signed in; "
-          f"{total_time:.0f} s in all)")
+    print(
+        f"{args.users} users, {args.workers} server process(es), {elapsed:.0f} s: "
+        f"{total} requests, "
+        f"{total / elapsed:.1f} requests/s, {len(times['map backwards']) / elapsed:.1f} "
+        f"backwards mappings/s, {n_err} errors (after all signed in; "
+        f"{total_time:.0f} s in all)"
+    )
     every = sorted(x for k, v in times.items() if k not in signing_in for x in v)
     print(f"{'request':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind, xs in [*sorted(times.items()), ("all browsing", every)]:
         xs = sorted(xs)
         q = statistics.quantiles(xs, n=100) if len(xs) > 1 else [xs[0]] * 99
-        print(f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
-              f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}")
+        print(
+            f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
+            f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}"
+        )
     for kind, errs in errors.items():
         print(f"errors in {kind}: {errs[:5]}")
 

@@ -25,8 +25,12 @@ BLOCKS: dict[str, tuple[str, str, float, tuple[str, ...]]] = {
     "older-independent": ("example:older-people", "independent_years", 40, ()),
     "older-loneliness": ("example:older-people", "loneliness_free_years", 60, ()),
     "safety-crimes": ("example:neighbourhood-safety", "crimes_prevented", 100, ()),
-    "safety-crimes-no-enabling": ("example:neighbourhood-safety", "crimes_prevented", 100,
-                                  ("no_enabling_input",)),
+    "safety-crimes-no-enabling": (
+        "example:neighbourhood-safety",
+        "crimes_prevented",
+        100,
+        ("no_enabling_input",),
+    ),
     "safety-sex-work": ("example:neighbourhood-safety", "street_sex_work_reduced", 50, ()),
 }
 _BLOCK = re.compile(r"(<!-- figures:([a-z0-9-]+) -->\n)(.*?)(<!-- /figures -->)", re.S)
@@ -45,17 +49,25 @@ def block(name: str) -> str:
     model = cp.load_model(source, scenarios=scenarios)
     r = cp.backwards_map(model, outcome, amount)
     cur, unit = r.currency, r.outcome_unit
-    lines = [f"| pathway | full cost per {unit} | public cost per {unit} | co-production share "
-             "(cost / hours) | cheapest in full when time is valued at (an hour) | flags |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"| pathway | full cost per {unit} | public cost per {unit} | co-production share "
+        "(cost / hours) | cheapest in full when time is valued at (an hour) | flags |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for p in r.pathways:
         hours = "–" if p.coproduction_share_hours is None else f"{p.coproduction_share_hours:.0%}"
-        flags = ", ".join(f"{f.replace('_', ' ')} ({p.flag_shares[f]:.0%})" if f in p.flag_shares
-                          else f.replace("_", " ") for f in p.flags)
-        lines.append(f"| {p.label} | {money(p.cost_per_outcome_full, cur)} | "
-                     f"{money(p.cost_per_outcome_public, cur)} | {p.coproduction_share:.0%} / "
-                     f"{hours} | {_range(p.first_on_full_cost_when_time_valued, cur)} | "
-                     f"{flags or '–'} |")
+        flags = ", ".join(
+            f"{f.replace('_', ' ')} ({p.flag_shares[f]:.0%})"
+            if f in p.flag_shares
+            else f.replace("_", " ")
+            for f in p.flags
+        )
+        lines.append(
+            f"| {p.label} | {money(p.cost_per_outcome_full, cur)} | "
+            f"{money(p.cost_per_outcome_public, cur)} | {p.coproduction_share:.0%} / "
+            f"{hours} | {_range(p.first_on_full_cost_when_time_valued, cur)} | "
+            f"{flags or '–'} |"
+        )
     if r.unreachable:
         lines += ["", "Cannot reach it: " + ", ".join(r.labels[i] for i in r.unreachable) + "."]
     return "\n".join(lines) + "\n"
@@ -63,8 +75,10 @@ def block(name: str) -> str:
 
 def regenerate(text: str) -> str:
     """``text`` with every figures block rewritten from the code."""
+
     def sub(m: re.Match) -> str:
         return m.group(1) + block(m.group(2)) + m.group(4)
+
     return _BLOCK.sub(sub, text)
 
 

@@ -38,8 +38,11 @@ def main() -> None:
     columns += [f"scale:resources.{r}.unit_cost" for r in STAFF]
     columns += ["scale:resources.residential_week_council.unit_cost"]
     columns += [f"interventions.{i}.volume" for i in model.interventions]
-    columns += [f"interventions.{i}.capacity" for i, iv in model.interventions.items()
-                if iv.capacity is not None]
+    columns += [
+        f"interventions.{i}.capacity"
+        for i, iv in model.interventions.items()
+        if iv.capacity is not None
+    ]
     with OUT.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(columns)
@@ -52,8 +55,11 @@ def main() -> None:
             row += [round(staff_level[k], 3)] * len(STAFF)
             row += [round(fees_level[k], 3)]
             row += [round(float(iv.volume) * s, 1) for iv in model.interventions.values()]
-            row += [round(float(iv.capacity) * s, 1) for iv in model.interventions.values()
-                    if iv.capacity is not None]
+            row += [
+                round(float(iv.capacity) * s, 1)
+                for iv in model.interventions.values()
+                if iv.capacity is not None
+            ]
             w.writerow(row)
     print(f"wrote {OUT} ({N_AREAS} areas)")
 

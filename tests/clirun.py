@@ -45,8 +45,12 @@ def _cwd(path: str | Path | None) -> Iterator[None]:
         os.chdir(old)
 
 
-def cli(*args: str, cwd: str | Path | None = None, env: Mapping[str, str] | None = None,
-        input: str | None = None) -> Ran:
+def cli(
+    *args: str,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+) -> Ran:
     """``coproduce ARGS`` in this process. An exception the entry point does not turn into an
     exit code ends the command as it would end the interpreter: exit 1, traceback on stderr."""
     from coproduce.cli.main import run
@@ -64,14 +68,26 @@ def cli(*args: str, cwd: str | Path | None = None, env: Mapping[str, str] | None
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
-        return Ran(tuple(args), code, out.getvalue().decode("utf-8", "replace"),
-                   err.getvalue().decode("utf-8", "replace"))
+        return Ran(
+            tuple(args),
+            code,
+            out.getvalue().decode("utf-8", "replace"),
+            err.getvalue().decode("utf-8", "replace"),
+        )
 
 
-def cli_process(*args: str, cwd: str | Path | None = None,
-                env: Mapping[str, str] | None = None,
-                timeout: float = 300) -> subprocess.CompletedProcess:
+def cli_process(
+    *args: str,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess:
     """``python -m coproduce ARGS`` in a new interpreter: for tests of the entry point itself."""
-    return subprocess.run([sys.executable, "-m", "coproduce", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=timeout,
-                          env=None if env is None else {**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "coproduce", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env=None if env is None else {**os.environ, **env},
+    )

@@ -21,17 +21,30 @@ def test_map_json_contract():
     r = cli_process("map", DIAMOND, "--target", "z=10", "--json")
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
-    assert d["target"] == {"outcome": "z", "amount": 10.0, "label": "Final Z",
-                           "unit": "person-year"}
+    assert d["target"] == {
+        "outcome": "z",
+        "amount": 10.0,
+        "label": "Final Z",
+        "unit": "person-year",
+    }
     assert d["currency"] == "GBP" and d["price_year"] == 2024
     assert [p["intervention"] for p in d["pathways"]] == ["a", "b"]
     p = d["pathways"][0]
-    for key in ("intervention", "volume", "cost", "cost_per_outcome", "coproduction_share",
-                "within_capacity", "co_benefits", "flags", "paths"):
+    for key in (
+        "intervention",
+        "volume",
+        "cost",
+        "cost_per_outcome",
+        "coproduction_share",
+        "within_capacity",
+        "co_benefits",
+        "flags",
+        "paths",
+    ):
         assert key in p
     assert set(p["cost"]) >= {"full", "public", "by_sector", "by_resource"}
     assert set(p["cost_per_outcome"]) == {"full", "public"}
-    assert p["cost"]["full"] == pytest.approx(3250)          # worked in test_engine_hand
+    assert p["cost"]["full"] == pytest.approx(3250)  # worked in test_engine_hand
     assert {tuple(r["nodes"]) for r in p["paths"]} == {("a", "x", "z"), ("a", "y", "z")}
     assert all(set(r) >= {"nodes", "effect", "share"} for r in p["paths"])
     assert d["unreachable"] == []
@@ -60,14 +73,17 @@ def test_map_no_pathway_exits_1(tmp_path):
     assert "no intervention reaches lonely" in r.stderr
 
 
-@pytest.mark.parametrize("args,expected", [
-    (["--target", "z"], "write NAME=NUMBER"),
-    (["--target", "q=3"], "unknown outcome 'q'"),
-    (["--target", "z=-3"], "must be above 0"),
-    (["--target", "z=1", "--by", "cheapest"], "use 'full' or 'public'"),
-    (["--target", "z=1", "--scenario", "nope"], "unknown scenario 'nope'"),
-    (["--target", "z=1", "--out", "report.pdf"], "cannot write '.pdf'"),
-])
+@pytest.mark.parametrize(
+    "args,expected",
+    [
+        (["--target", "z"], "write NAME=NUMBER"),
+        (["--target", "q=3"], "unknown outcome 'q'"),
+        (["--target", "z=-3"], "must be above 0"),
+        (["--target", "z=1", "--by", "cheapest"], "use 'full' or 'public'"),
+        (["--target", "z=1", "--scenario", "nope"], "unknown scenario 'nope'"),
+        (["--target", "z=1", "--out", "report.pdf"], "cannot write '.pdf'"),
+    ],
+)
 def test_map_bad_arguments_exit_2(args, expected):
     r = cli("map", DIAMOND, *args)
     assert r.returncode == 2, r.stdout
@@ -76,12 +92,21 @@ def test_map_bad_arguments_exit_2(args, expected):
 
 
 def test_scenarios_stack_on_the_command_line():
-    r = cli("map", DIAMOND, "--target", "z=10", "--scenario", "cheap_volunteers",
-            "--scenario", "bigger_b", "--json")
+    r = cli(
+        "map",
+        DIAMOND,
+        "--target",
+        "z=10",
+        "--scenario",
+        "cheap_volunteers",
+        "--scenario",
+        "bigger_b",
+        "--json",
+    )
     d = json.loads(r.stdout)
     assert d["scenarios"] == ["cheap_volunteers", "bigger_b"]
     a = next(p for p in d["pathways"] if p["intervention"] == "a")
-    assert a["volume"] == pytest.approx(50)   # only a-x-z remains: 10 / 0.2
+    assert a["volume"] == pytest.approx(50)  # only a-x-z remains: 10 / 0.2
 
 
 def test_evaluate_with_volumes():
@@ -99,8 +124,9 @@ def test_check_json_reports_validity(tmp_path):
     r = cli("check", DIAMOND, "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["valid"] is True
     bad = tmp_path / "bad.yaml"
-    bad.write_text("coproduce: 1\nname: x\nprice_year: 2024\nlinks:\n  - {from: a, to: b, "
-                   "effect: 1}\n")
+    bad.write_text(
+        "coproduce: 1\nname: x\nprice_year: 2024\nlinks:\n  - {from: a, to: b, effect: 1}\n"
+    )
     r = cli("check", str(bad), "--json")
     assert r.returncode == 2
     d = json.loads(r.stdout)
@@ -126,7 +152,7 @@ def test_export_elements_workbook(tmp_path):
     assert wb.sheetnames == ["Elements", "Connections"]
     elements = list(wb["Elements"].iter_rows(values_only=True))
     assert elements[0][:2] == ("Label", "Type")
-    assert len(elements) == 1 + 5 + 2 + 3   # resources + interventions + outcomes
+    assert len(elements) == 1 + 5 + 2 + 3  # resources + interventions + outcomes
     connections = list(wb["Connections"].iter_rows(values_only=True))
     effects = [c for c in connections if c[2] == "effect"]
     assert len(effects) == 5
@@ -157,8 +183,12 @@ def test_demo_prints_table_and_writes_report(tmp_path):
         runs = store.list_runs(actor, kind="map")
         assert len(runs) == 1 and runs[0].status == "done"
         first = runs[0].result["pathways"][0]["intervention"]
-        assert first == json.loads(cli("map", "example:older-people", "--json").stdout)[
-            "pathways"][0]["intervention"]
+        assert (
+            first
+            == json.loads(cli("map", "example:older-people", "--json").stdout)["pathways"][0][
+                "intervention"
+            ]
+        )
     finally:
         store.close()
 
@@ -182,4 +212,3 @@ def test_bad_input_exits_2_through_the_interpreter():
     assert r.returncode == 2, r.stdout
     assert "unknown outcome 'q'" in r.stderr
     assert "Traceback" not in r.stderr
-

@@ -24,20 +24,37 @@ def test_every_schema_field_is_in_model_format_doc():
     inline = re.sub(r"```.*?```", "", doc, flags=re.S)
     spans = re.findall(r"`([^`\n]+)`", inline)
     mentioned = {w for span in spans for w in re.findall(r"[a-z_]+", span)}
-    classes = [schema.Model, schema.Sector, schema.Agency, schema.Resource, schema.Intervention,
-               schema.Outcome, schema.OutcomeValue, schema.Link, schema.Correlation,
-               schema.Scenario, schema.SetChange, schema.ScaleChange, schema.RemoveLinkChange,
-               schema.AddInterventionChange, schema.RemoveInterventionChange,
-               schema.AddLinkChange, schema.NewIntervention, schema.EnablingInput,
-               schema.TimeValue, schema.CostBand]
+    classes = [
+        schema.Model,
+        schema.Sector,
+        schema.Agency,
+        schema.Resource,
+        schema.Intervention,
+        schema.Outcome,
+        schema.OutcomeValue,
+        schema.Link,
+        schema.Correlation,
+        schema.Scenario,
+        schema.SetChange,
+        schema.ScaleChange,
+        schema.RemoveLinkChange,
+        schema.AddInterventionChange,
+        schema.RemoveInterventionChange,
+        schema.AddLinkChange,
+        schema.NewIntervention,
+        schema.EnablingInput,
+        schema.TimeValue,
+        schema.CostBand,
+    ]
     missing = {f"{cls.__name__}.{f}" for cls in classes for f in _fields(cls) - mentioned}
     assert not missing, f"fields not described in docs/model-format.md: {sorted(missing)}"
 
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    out = subprocess.run([sys.executable, "-m", "coproduce", "--help"], capture_output=True,
-                         text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "coproduce", "--help"], capture_output=True, text=True
+    ).stdout
     commands = set(re.findall(r"│ (\w[\w-]*)\s{2,}", out))
     assert {"check", "evaluate", "map", "export", "demo"} <= commands
     missing = [c for c in commands if f"coproduce {c}" not in readme]
@@ -54,11 +71,13 @@ def test_example_figures_in_the_docs_are_the_codes():
     from the code here, so the documentation cannot drift from the product."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("example_figures",
-                                                  ROOT / "scripts" / "example_figures.py")
+    spec = importlib.util.spec_from_file_location(
+        "example_figures", ROOT / "scripts" / "example_figures.py"
+    )
     figures = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(figures)
     text = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
     assert text.count("<!-- figures:") == len(figures.BLOCKS)
     assert figures.regenerate(text) == text, (
-        "docs/examples.md is out of date: run .venv/bin/python scripts/example_figures.py --write")
+        "docs/examples.md is out of date: run .venv/bin/python scripts/example_figures.py --write"
+    )

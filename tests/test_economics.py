@@ -42,16 +42,17 @@ def _with_enabling(data: dict, **enabling) -> dict:
 def test_multiplier_by_hand():
     # level 10, actual 5, elasticity 0.5, floor 0.2: 0.2 + 0.8 × 0.5^0.5 = 0.765685...
     assert multiplier(5, 10, 0.5, 0.2) == pytest.approx(0.2 + 0.8 * np.sqrt(0.5))
-    assert multiplier(0, 10, 0.5, 0.2) == pytest.approx(0.2)    # no support: the floor
-    assert multiplier(12, 10, 0.5, 0.2) == 1.0                   # more than declared: no gain
-    assert multiplier(0, 0) == 1.0                               # nothing was needed
+    assert multiplier(0, 10, 0.5, 0.2) == pytest.approx(0.2)  # no support: the floor
+    assert multiplier(12, 10, 0.5, 0.2) == 1.0  # more than declared: no gain
+    assert multiplier(0, 0) == 1.0  # nothing was needed
 
 
 def test_enabling_cut_scales_every_link_out_of_the_intervention(diamond):
     data = _with_enabling(diamond, staff_hour={"elasticity": 0.5, "floor": 0.2})
     data["scenarios"]["quarter_staff"] = {
         "kind": "decision",
-        "changes": [{"set": "interventions.b.fixed_inputs.staff_hour", "value": 6.25}]}
+        "changes": [{"set": "interventions.b.fixed_inputs.staff_hour", "value": 6.25}],
+    }
     declared = load_model(data)
     assert declared.interventions["b"].enabling["staff_hour"].level == 25  # filled at load
     assert cp.backwards_map(declared, "z", 10).pathways[1].total_effect == pytest.approx(0.12)
@@ -64,14 +65,17 @@ def test_enabling_cut_scales_every_link_out_of_the_intervention(diamond):
     assert "enabling_shortfall" in b.flags
     assert r.enabling_shortfall["b"]["multiplier"] == pytest.approx(0.6)
     assert r.enabling_shortfall["b"]["inputs"]["staff_hour"] == {
-        "actual": 6.25, "declared": 25.0, "per": "period"}
+        "actual": 6.25,
+        "declared": 25.0,
+        "per": "period",
+    }
 
 
 def test_several_enabling_inputs_multiply(diamond):
     data = _with_enabling(diamond, staff_hour={"elasticity": 1}, volunteer_hour={"floor": 0.5})
-    data["interventions"]["b"]["fixed_inputs"]["staff_hour"] = 20     # declared 25 -> 0.8
+    data["interventions"]["b"]["fixed_inputs"]["staff_hour"] = 20  # declared 25 -> 0.8
     data["interventions"]["b"]["enabling"]["staff_hour"]["level"] = 25
-    data["interventions"]["b"]["inputs"]["volunteer_hour"] = 2.5      # declared 5 -> 0.5 + 0.25
+    data["interventions"]["b"]["inputs"]["volunteer_hour"] = 2.5  # declared 5 -> 0.5 + 0.25
     data["interventions"]["b"]["enabling"]["volunteer_hour"]["level"] = 5
     cm = cp.compile_model(load_model(data))
     assert cm.enabling_multiplier[cm.index["b"]] == pytest.approx(0.8 * 0.75)
@@ -88,12 +92,12 @@ def test_no_support_reaches_nothing(diamond):
 
 
 @settings(max_examples=60, deadline=None)
-@given(low=st.floats(0, 30), high=st.floats(0, 30), elasticity=st.floats(0, 3),
-       floor=st.floats(0, 1))
+@given(
+    low=st.floats(0, 30), high=st.floats(0, 30), elasticity=st.floats(0, 3), floor=st.floats(0, 1)
+)
 def test_effect_monotone_in_enabling_input(low, high, elasticity, floor):
     low, high = sorted((low, high))
-    m_low, m_high = multiplier(low, 25, elasticity, floor), multiplier(high, 25, elasticity,
-                                                                      floor)
+    m_low, m_high = multiplier(low, 25, elasticity, floor), multiplier(high, 25, elasticity, floor)
     assert floor - 1e-12 <= m_low <= m_high + 1e-12 <= 1 + 2e-12
 
 
@@ -111,8 +115,9 @@ def test_safety_example_without_enabling_input_drops_street_watch():
     # organiser floor 0.1 × PCSO floor 0 = no effect at all
     assert r.enabling_shortfall["street_watch"]["multiplier"] == 0
     assert "Residents' street watch reaches nothing" in r.summary()
-    with_support = cp.backwards_map(load_model("example:neighbourhood-safety"),
-                                    "crimes_prevented", 100)
+    with_support = cp.backwards_map(
+        load_model("example:neighbourhood-safety"), "crimes_prevented", 100
+    )
     assert any(p.intervention == "street_watch" for p in with_support.pathways)
 
 
@@ -145,7 +150,7 @@ def test_diamond_switching_value_by_hand(diamond):
     by_zero = {p.intervention: p.first_on_full_cost_when_time_valued for p in zero.pathways}
     assert by_zero["b"] == pytest.approx((0, 1.0))
     assert by_zero["a"][0] == pytest.approx(1.0) and by_zero["a"][1] is None
-    assert zero.pathways[0].intervention == "b"         # £200 < £325 per unit at £0 an hour
+    assert zero.pathways[0].intervention == "b"  # £200 < £325 per unit at £0 an hour
     assert zero.time_value["name"] == "zero"
     assert "below £1.00 an hour" in r.summary()
 
@@ -154,7 +159,7 @@ def test_time_value_per_hour_sets_every_coproduction_hour(diamond):
     m = load_model(MODELS / "diamond.yaml", time_value_per_hour=2.0)
     assert m.resources["volunteer_hour"].unit_cost == 2.0
     assert m.resources["user_hour"].unit_cost == 2.0
-    assert m.resources["staff_hour"].unit_cost == 40          # public: not touched
+    assert m.resources["staff_hour"].unit_cost == 40  # public: not touched
     b = next(p for p in cp.backwards_map(m, "z", 10).pathways if p.intervention == "b")
     assert b.cost_per_outcome_full == pytest.approx(200 + 125 * 2)
     with pytest.raises(cp.ModelError, match="unknown valuation of time 'living'"):
@@ -190,11 +195,15 @@ def test_older_people_switching_ranges_tile():
     ranges = [p.first_on_full_cost_when_time_valued for p in r.pathways]
     assert _tiles(ranges)
     d = r.to_dict()
-    assert all("first_on_full_cost_when_time_valued" in p and "coproduction_share_hours" in p
-               for p in d["pathways"])
+    assert all(
+        "first_on_full_cost_when_time_valued" in p and "coproduction_share_hours" in p
+        for p in d["pathways"]
+    )
     # at £0 an hour peer-led groups cost least in full: the range containing 0 is theirs
-    first = min((p for p in r.pathways if p.first_on_full_cost_when_time_valued),
-                key=lambda p: p.first_on_full_cost_when_time_valued[0])
+    first = min(
+        (p for p in r.pathways if p.first_on_full_cost_when_time_valued),
+        key=lambda p: p.first_on_full_cost_when_time_valued[0],
+    )
     assert first.intervention == "peer_strength_balance"
 
 
@@ -232,8 +241,9 @@ def test_volunteer_wellbeing_by_hand(diamond):
     assert by["b"].volunteer_wellbeing["hours"] == pytest.approx(5 * 10 / 0.12)
     assert by["b"].volunteer_wellbeing["value"] == pytest.approx(25 * 10 / 0.12)
     assert by["a"].volunteer_wellbeing["value"] == 0
-    assert by["b"].cost.full == pytest.approx(cp.backwards_map(diamond, "z", 10)
-                                              .pathways[1].cost.full)
+    assert by["b"].cost.full == pytest.approx(
+        cp.backwards_map(diamond, "z", 10).pathways[1].cost.full
+    )
     assert "not counted in the ranking" in r.summary()
     with pytest.raises(cp.ModelError, match="volunteer_wellbeing"):
         cp.backwards_map(diamond, "z", 10, volunteer_wellbeing=True)

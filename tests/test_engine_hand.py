@@ -72,8 +72,9 @@ def test_pathway_b_by_hand(diamond):
     # fixed: contract £1000 (third sector) and 25 staff hours x £40 = £1000 (public)
     vol = 5 * v * 12
     user = 10 * v * 10
-    assert b.cost.by_sector == pytest.approx({"public": 1000, "private": 0, "third": 1000,
-                                              "user": user, "community": vol})
+    assert b.cost.by_sector == pytest.approx(
+        {"public": 1000, "private": 0, "third": 1000, "user": user, "community": vol}
+    )
     assert b.cost.full == pytest.approx(2000 + vol + user)
     assert b.coproduction_share == pytest.approx((vol + user) / (2000 + vol + user))
     assert b.cost_per_outcome_public == pytest.approx(100)
@@ -87,8 +88,8 @@ def test_pathway_b_by_hand(diamond):
 def test_ranking_full_and_public(diamond):
     full = backwards_map(diamond, "z", 10, by="full")
     public = backwards_map(diamond, "z", 10, by="public")
-    assert [p.intervention for p in full.pathways] == ["a", "b"]     # 325 < 1533 per unit
-    assert [p.intervention for p in public.pathways] == ["b", "a"]   # 100 < 325 per unit
+    assert [p.intervention for p in full.pathways] == ["a", "b"]  # 325 < 1533 per unit
+    assert [p.intervention for p in public.pathways] == ["b", "a"]  # 100 < 325 per unit
 
 
 def test_capacity_and_fixed_inputs(diamond):
@@ -103,7 +104,7 @@ def test_capacity_and_fixed_inputs(diamond):
 
 
 def test_evaluate_by_hand(diamond):
-    ev = evaluate(diamond)   # a = 100, b = 50
+    ev = evaluate(diamond)  # a = 100, b = 50
     # z = 0.4 x 100 + 0.12 x 50 = 46; x = 50 + 15 = 65; y = 20
     assert ev.outcomes["z"].level == pytest.approx(46)
     assert ev.outcomes["x"].level == pytest.approx(65)
@@ -136,19 +137,27 @@ UNSEEN = {
     # T[goal, p] = 2*0.5 + 1*(-0.25) = 0.75; T[goal, q] = 4*(-0.25) = -1 (no net gain)
     # r has no route at all. p costs 3 volunteer hours at £11 and 1 user hour at £0:
     # co-production with no public input.
-    "coproduce": 1, "name": "unseen", "price_year": 2023,
-    "resources": {"vol": {"unit": "hour", "sector": "community", "unit_cost": 11},
-                  "usr": {"unit": "hour", "sector": "user", "unit_cost": 0},
-                  "cash": {"unit": "GBP", "sector": "public", "unit_cost": 1}},
-    "interventions": {"p": {"inputs": {"vol": 3, "usr": 1}},
-                      "q": {"inputs": {"cash": 10}},
-                      "r": {"inputs": {"cash": 1}}},
+    "coproduce": 1,
+    "name": "unseen",
+    "price_year": 2023,
+    "resources": {
+        "vol": {"unit": "hour", "sector": "community", "unit_cost": 11},
+        "usr": {"unit": "hour", "sector": "user", "unit_cost": 0},
+        "cash": {"unit": "GBP", "sector": "public", "unit_cost": 1},
+    },
+    "interventions": {
+        "p": {"inputs": {"vol": 3, "usr": 1}},
+        "q": {"inputs": {"cash": 10}},
+        "r": {"inputs": {"cash": 1}},
+    },
     "outcomes": {"m1": {}, "m2": {}, "goal": {"complex": True}},
-    "links": [{"from": "p", "to": "m1", "effect": 2.0, "evidence": 3},
-              {"from": "p", "to": "m2", "effect": 1.0, "evidence": 3},
-              {"from": "m1", "to": "goal", "effect": 0.5, "evidence": 3},
-              {"from": "m2", "to": "goal", "effect": -0.25, "evidence": 3},
-              {"from": "q", "to": "m2", "effect": 4.0, "evidence": 3}],
+    "links": [
+        {"from": "p", "to": "m1", "effect": 2.0, "evidence": 3},
+        {"from": "p", "to": "m2", "effect": 1.0, "evidence": 3},
+        {"from": "m1", "to": "goal", "effect": 0.5, "evidence": 3},
+        {"from": "m2", "to": "goal", "effect": -0.25, "evidence": 3},
+        {"from": "q", "to": "m2", "effect": 4.0, "evidence": 3},
+    ],
 }
 
 
@@ -158,8 +167,8 @@ def test_unseen_model_by_hand():
     assert [p.intervention for p in r.pathways] == ["p"]
     p = r.pathways[0]
     assert p.total_effect == pytest.approx(0.75)
-    assert p.volume == pytest.approx(4)               # 3 / 0.75
-    assert p.cost.full == pytest.approx(4 * 3 * 11)   # 132, all community time
+    assert p.volume == pytest.approx(4)  # 3 / 0.75
+    assert p.cost.full == pytest.approx(4 * 3 * 11)  # 132, all community time
     assert p.cost.public == 0
     assert "no_public_input" in p.flags and "complex" in p.flags
     routes = {r.nodes: r.effect for r in p.paths}
@@ -190,4 +199,5 @@ def test_flag_shares_and_resource_availability(diamond):
     b2 = next(p for p in backwards_map(m, "z", 10).pathways if p.intervention == "b")
     assert not b2.within_capacity and "over_available" in b2.flags
     assert b2.resources_short["volunteer_hour"] == pytest.approx(
-        {"needed": 5 * 10 / 0.12, "available": 400})
+        {"needed": 5 * 10 / 0.12, "available": 400}
+    )

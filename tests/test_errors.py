@@ -22,8 +22,10 @@ def test_bad_input_errors_share_one_base(cls):
 def test_no_answer():
     assert issubclass(SolverFailed, NoAnswer)
     assert SolverFailed.exit_code == 1 and SolverFailed.http_status == 409
-    assert NoAnswer("no pathway reaches it").to_dict() == {"error": "no answer",
-                                                            "message": "no pathway reaches it"}
+    assert NoAnswer("no pathway reaches it").to_dict() == {
+        "error": "no answer",
+        "message": "no pathway reaches it",
+    }
 
 
 def test_a_message_is_one_issue_and_issues_keep_their_places():
@@ -31,8 +33,14 @@ def test_a_message_is_one_issue_and_issues_keep_their_places():
     assert str(e) == "budget public=-1: give a finite amount of 0 or more"
     assert e.issues == [Issue("", "budget public=-1: give a finite amount of 0 or more")]
     with pytest.raises(BadInput) as info:
-        cp.load_model({"coproduce": 1, "name": "x", "price_year": 2024,
-                       "links": [{"from": "a", "to": "b", "effect": 1}]})
+        cp.load_model(
+            {
+                "coproduce": 1,
+                "name": "x",
+                "price_year": 2024,
+                "links": [{"from": "a", "to": "b", "effect": 1}],
+            }
+        )
     assert isinstance(info.value, ModelError)
     assert str(info.value).startswith("2 problems found:")
     assert all(i.path.startswith("links[0]") for i in info.value.issues)

@@ -10,14 +10,14 @@ from coproduce.formatting import count, money, money_words, percent, plural, qua
 def test_money():
     assert money(3250) == "£3,250"
     assert money(99.5) == "£99.50"
-    assert money(-14063738.4) == "-£14,063,738"   # the sign before the symbol
+    assert money(-14063738.4) == "-£14,063,738"  # the sign before the symbol
     assert money(1234, "EUR") == "€1,234"
-    assert money(1234.5, "NOK") == "1,234 NOK"   # 1,234.5 rounds to even
+    assert money(1234.5, "NOK") == "1,234 NOK"  # 1,234.5 rounds to even
     assert money(None) == "–" and money(math.nan) == "–"
     assert money(0) == "£0" and money(-0.0) == "£0"
-    assert money(-0.3) == "-£0.30"               # pence below £100: never a bare "-£0"
-    assert money(-0.004) == "£0"                 # rounds to nothing: no sign, no pence
-    assert money(1_170_000) == "£1,170,000"      # a table column never switches to "m"
+    assert money(-0.3) == "-£0.30"  # pence below £100: never a bare "-£0"
+    assert money(-0.004) == "£0"  # rounds to nothing: no sign, no pence
+    assert money(1_170_000) == "£1,170,000"  # a table column never switches to "m"
 
 
 def test_money_in_words_rates_and_shares():
@@ -32,8 +32,8 @@ def test_money_in_words_rates_and_shares():
 
 
 def test_quantity():
-    assert quantity(83.333333) == "83.3"         # three significant figures below 100
-    assert quantity(25.0) == "25" and quantity(40.0) == "40"   # never "40.00"
+    assert quantity(83.333333) == "83.3"  # three significant figures below 100
+    assert quantity(25.0) == "25" and quantity(40.0) == "40"  # never "40.00"
     assert quantity(11662.4) == "11,662"
     assert quantity(0.000735) == "0.000735"
     assert quantity(-0.0) == "0"

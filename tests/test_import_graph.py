@@ -25,11 +25,11 @@ ROOT = Path(coproduce.__file__).resolve().parent
 
 @dataclass(frozen=True)
 class Import:
-    source: str       # the importing module
-    target: str       # the imported module (a name imported from a module counts as it)
+    source: str  # the importing module
+    target: str  # the imported module (a name imported from a module counts as it)
     line: int
-    deferred: bool    # inside a function or under TYPE_CHECKING
-    exists: bool      # the module named after ``from`` (or ``import``) exists
+    deferred: bool  # inside a function or under TYPE_CHECKING
+    exists: bool  # the module named after ``from`` (or ``import``) exists
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -47,7 +47,8 @@ def _modules() -> dict[str, tuple[Path, bool]]:
 def _type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _imports(name: str, path: Path, is_package: bool, modules) -> list[Import]:
@@ -71,12 +72,19 @@ def _imports(name: str, path: Path, is_package: bool, modules) -> list[Import]:
             elif isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.name.split(".")[0] == PACKAGE:
-                        found.append(Import(name, owner(alias.name), child.lineno, deferred,
-                                            alias.name in modules))
+                        found.append(
+                            Import(
+                                name,
+                                owner(alias.name),
+                                child.lineno,
+                                deferred,
+                                alias.name in modules,
+                            )
+                        )
             elif isinstance(child, ast.ImportFrom):
                 if child.level:
                     base = package.split(".")
-                    base = base[:len(base) - (child.level - 1)]
+                    base = base[: len(base) - (child.level - 1)]
                     module = ".".join([*base, *([child.module] if child.module else [])])
                 else:
                     module = child.module or ""
@@ -85,8 +93,7 @@ def _imports(name: str, path: Path, is_package: bool, modules) -> list[Import]:
                 for alias in child.names:
                     sub = f"{module}.{alias.name}"
                     target = sub if sub in modules else owner(module)
-                    found.append(Import(name, target, child.lineno, deferred,
-                                        module in modules))
+                    found.append(Import(name, target, child.lineno, deferred, module in modules))
             else:
                 visit(child, deferred)
 
@@ -97,8 +104,11 @@ def _imports(name: str, path: Path, is_package: bool, modules) -> list[Import]:
 @pytest.fixture(scope="module")
 def imports() -> list[Import]:
     modules = _modules()
-    return [i for name, (path, is_package) in sorted(modules.items())
-            for i in _imports(name, path, is_package, modules)]
+    return [
+        i
+        for name, (path, is_package) in sorted(modules.items())
+        for i in _imports(name, path, is_package, modules)
+    ]
 
 
 def cycles(edges: list[Import]) -> list[list[str]]:
@@ -142,8 +152,11 @@ def cycles(edges: list[Import]) -> list[list[str]]:
 
 def _where(edges: list[Import], component: list[str]) -> list[str]:
     inside = set(component)
-    return [f"{e.source} -> {e.target} (line {e.line}{', deferred' if e.deferred else ''})"
-            for e in edges if e.source in inside and e.target in inside]
+    return [
+        f"{e.source} -> {e.target} (line {e.line}{', deferred' if e.deferred else ''})"
+        for e in edges
+        if e.source in inside and e.target in inside
+    ]
 
 
 # Cycles known and not yet broken, each to be removed from here when it is: the test of each
@@ -152,8 +165,11 @@ KNOWN: dict[tuple[str, ...], str] = {}  # cycles still to break, with why
 
 
 def test_every_import_of_the_package_names_a_module_that_exists(imports):
-    missing = [f"{i.source} line {i.line}: {i.target!r} part of a module that does not exist"
-               for i in imports if not i.exists]
+    missing = [
+        f"{i.source} line {i.line}: {i.target!r} part of a module that does not exist"
+        for i in imports
+        if not i.exists
+    ]
     assert not missing, "\n".join(missing)
 
 
@@ -168,10 +184,13 @@ def test_no_cycles_counting_deferred_imports(imports):
     assert not found, "\n\n".join("\n".join(_where(imports, c)) for c in found)
 
 
-@pytest.mark.parametrize("a, b", [
-    ("coproduce.model.scenarios", "coproduce.model.validate"),
-    ("coproduce.survey.design", "coproduce.survey.glm"),
-])
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("coproduce.model.scenarios", "coproduce.model.validate"),
+        ("coproduce.survey.design", "coproduce.survey.glm"),
+    ],
+)
 def test_the_cycles_of_issue_13_stay_broken(imports, a, b):
     """One way only: ``scenarios`` uses ``validate`` and ``design`` uses ``glm``."""
     assert not [i for i in imports if i.source == b and i.target == a]

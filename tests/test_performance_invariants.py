@@ -50,8 +50,9 @@ def reference_table(cm, target: int, k: int, effect=None):
     rank = np.zeros((n, k), dtype=np.int64)
     flags = np.zeros(n, dtype=np.int64)
     value[target, 0] = 1.0
-    bits = (CONTESTED * cm.link_contested + WEAK * cm.link_weak
-            + UNGRADED * cm.link_ungraded).astype(np.int64)
+    bits = (
+        CONTESTED * cm.link_contested + WEAK * cm.link_weak + UNGRADED * cm.link_ungraded
+    ).astype(np.int64)
     cplx = (COMPLEX * cm.node_complex).astype(np.int64)
     tiny = np.finfo(float).tiny
     for node in range(target - 1, -1, -1):
@@ -95,31 +96,51 @@ def test_route_table_equals_the_plain_k_best_programme(model, k, data):
     for target in range(cm.n_interventions, cm.n_nodes):
         assert_same_table(cm, target, k)
     # with some links switched off (effects replaced, as the flags and scenarios do)
-    off = np.array(data.draw(st.lists(st.booleans(), min_size=len(cm.link_effect),
-                                      max_size=len(cm.link_effect))), dtype=bool)
+    off = np.array(
+        data.draw(
+            st.lists(st.booleans(), min_size=len(cm.link_effect), max_size=len(cm.link_effect))
+        ),
+        dtype=bool,
+    )
     assert_same_table(cm, cm.n_nodes - 1, k, np.where(off, 0.0, cm.link_effect))
 
 
-def layered(seed: int, n_nodes: int = 600, n_links: int = 3000, layers: int = 12,
-            ties: bool = False):
+def layered(
+    seed: int, n_nodes: int = 600, n_links: int = 3000, layers: int = 12, ties: bool = False
+):
     rng = np.random.default_rng(seed)
     width = n_nodes // layers
     src = rng.integers(0, (layers - 1) * width, n_links)
-    dst = (src // width + rng.integers(1, 3, n_links)).clip(max=layers - 1) * width \
-        + rng.integers(0, width, n_links)
+    dst = (src // width + rng.integers(1, 3, n_links)).clip(max=layers - 1) * width + rng.integers(
+        0, width, n_links
+    )
     pairs = sorted(set(zip(src.tolist(), dst.tolist(), strict=True)))
-    effects = (rng.choice([0.5, 1.0, -1.0, 2.0], len(pairs)) if ties
-               else rng.uniform(0.05, 0.9, len(pairs)) * rng.choice([1, -1], len(pairs)))
+    effects = (
+        rng.choice([0.5, 1.0, -1.0, 2.0], len(pairs))
+        if ties
+        else rng.uniform(0.05, 0.9, len(pairs)) * rng.choice([1, -1], len(pairs))
+    )
     name = [f"i{k}" if k < width else f"o{k}" for k in range(n_nodes)]
-    return load_model({
-        "coproduce": 1, "name": "layered", "price_year": 2024,
-        "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10}},
-        "interventions": {name[k]: {"inputs": {"h": 1}} for k in range(width)},
-        "outcomes": {name[k]: {"complex": bool(k % 17 == 0)} for k in range(width, n_nodes)},
-        "links": [{"from": name[a], "to": name[b], "effect": float(e),
-                   "evidence": int(1 + (a + b) % 5), "contested": bool((a * b) % 11 == 0)}
-                  for (a, b), e in zip(pairs, effects, strict=True)],
-    })
+    return load_model(
+        {
+            "coproduce": 1,
+            "name": "layered",
+            "price_year": 2024,
+            "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10}},
+            "interventions": {name[k]: {"inputs": {"h": 1}} for k in range(width)},
+            "outcomes": {name[k]: {"complex": bool(k % 17 == 0)} for k in range(width, n_nodes)},
+            "links": [
+                {
+                    "from": name[a],
+                    "to": name[b],
+                    "effect": float(e),
+                    "evidence": int(1 + (a + b) % 5),
+                    "contested": bool((a * b) % 11 == 0),
+                }
+                for (a, b), e in zip(pairs, effects, strict=True)
+            ],
+        }
+    )
 
 
 @pytest.mark.parametrize("ties", [False, True])
@@ -135,15 +156,18 @@ def test_route_table_with_a_hub():
     # one node with far more links than its neighbours takes the sort-everything path
     links = [{"from": "i0", "to": f"m{j}", "effect": 0.1 + j / 100} for j in range(60)]
     links += [{"from": f"m{j}", "to": "goal", "effect": 1.0 - j / 100} for j in range(60)]
-    links += [{"from": "i1", "to": "m0", "effect": 0.5}, {"from": "i2", "to": "m1",
-                                                          "effect": -0.5}]
-    model = load_model({
-        "coproduce": 1, "name": "hub", "price_year": 2024,
-        "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10}},
-        "interventions": {f"i{j}": {"inputs": {"h": 1}} for j in range(3)},
-        "outcomes": {**{f"m{j}": {} for j in range(60)}, "goal": {}},
-        "links": links,
-    })
+    links += [{"from": "i1", "to": "m0", "effect": 0.5}, {"from": "i2", "to": "m1", "effect": -0.5}]
+    model = load_model(
+        {
+            "coproduce": 1,
+            "name": "hub",
+            "price_year": 2024,
+            "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10}},
+            "interventions": {f"i{j}": {"inputs": {"h": 1}} for j in range(3)},
+            "outcomes": {**{f"m{j}": {} for j in range(60)}, "goal": {}},
+            "links": links,
+        }
+    )
     cm = compile_model(model)
     for k in (1, 5, 10):
         assert_same_table(cm, cm.index["goal"], k)
@@ -190,10 +214,10 @@ def test_co_benefits_in_blocks_on_a_layered_map(monkeypatch):
 @pytest.mark.parametrize("module", ["coproduce", "coproduce.cli.main"])
 def test_start_up_loads_no_heavy_library(module):
     heavy = ("scipy.sparse", "scipy", "pandas", "plotly", "statsmodels", "patsy", "pyarrow")
-    code = (f"import sys, {module}\n"
-            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = f"import sys, {module}\nprint(','.join(m for m in {heavy!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "", f"importing {module} loaded {out}"
 
 
@@ -212,21 +236,32 @@ def test_design_matrix_is_the_same_from_text_or_categoricals():
 
     rng = np.random.default_rng(2)
     n = 400
-    frame = pd.DataFrame({
-        "y": rng.integers(0, 2, n).astype(float),
-        "age": rng.uniform(18, 90, n),
-        "sex": pd.array(rng.choice(["male", "female"], n), dtype="string[pyarrow]"),
-        "country": rng.choice(["UK", "Denmark", "France", "Czech Republic", "Ésto"], n)
-        .astype(object),
-        "band": rng.choice(np.array(["b", "a", None], dtype=object), n),  # None: missing
-    })
+    frame = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2, n).astype(float),
+            "age": rng.uniform(18, 90, n),
+            "sex": pd.array(rng.choice(["male", "female"], n), dtype="string[pyarrow]"),
+            "country": rng.choice(["UK", "Denmark", "France", "Czech Republic", "Ésto"], n).astype(
+                object
+            ),
+            "band": rng.choice(np.array(["b", "a", None], dtype=object), n),  # None: missing
+        }
+    )
     na = patsy.NAAction(NA_types=["None", "NaN"])
-    for rhs in ("age + sex + country", "C(country) + sex:age",
-                "C(country, Treatment('UK')) + C(sex, levels=['male', 'female'])",
-                "age + band + C(country)", "C(country, Sum) - 1"):
-        fast = patsy.dmatrix(rhs, _categorical_text(frame, rhs), NA_action=na,
-                             return_type="dataframe", eval_env=patsy.EvalEnvironment(
-                                 [vars(sys.modules["coproduce.survey.glm"])]))
+    for rhs in (
+        "age + sex + country",
+        "C(country) + sex:age",
+        "C(country, Treatment('UK')) + C(sex, levels=['male', 'female'])",
+        "age + band + C(country)",
+        "C(country, Sum) - 1",
+    ):
+        fast = patsy.dmatrix(
+            rhs,
+            _categorical_text(frame, rhs),
+            NA_action=na,
+            return_type="dataframe",
+            eval_env=patsy.EvalEnvironment([vars(sys.modules["coproduce.survey.glm"])]),
+        )
         plain = patsy.dmatrix(rhs, frame, NA_action=na, return_type="dataframe")
         assert list(fast.columns) == list(plain.columns), rhs
         assert fast.index.equals(plain.index), rhs

@@ -20,19 +20,29 @@ def random_map(draw):
     interventions = [f"i{k}" for k in range(n_i)]
     outcomes = [f"o{k}" for k in range(n_o)]
     links = []
-    effects = st.one_of(st.floats(-2, 2, allow_nan=False).filter(lambda x: abs(x) > 1e-3),
-                        st.sampled_from([0.5, 1.0, -1.0, 2.0]))
+    effects = st.one_of(
+        st.floats(-2, 2, allow_nan=False).filter(lambda x: abs(x) > 1e-3),
+        st.sampled_from([0.5, 1.0, -1.0, 2.0]),
+    )
     for src_kind, srcs in (("i", interventions), ("o", outcomes)):
         for a, src in enumerate(srcs):
             for b, dst in enumerate(outcomes):
                 if src_kind == "o" and b <= a:
                     continue  # outcomes only link forward: acyclic by construction
                 if draw(st.booleans()):
-                    links.append({"from": src, "to": dst, "effect": draw(effects),
-                                  "evidence": draw(st.integers(1, 5)),
-                                  "contested": draw(st.booleans())})
+                    links.append(
+                        {
+                            "from": src,
+                            "to": dst,
+                            "effect": draw(effects),
+                            "evidence": draw(st.integers(1, 5)),
+                            "contested": draw(st.booleans()),
+                        }
+                    )
     data = {
-        "coproduce": 1, "name": "random", "price_year": 2024,
+        "coproduce": 1,
+        "name": "random",
+        "price_year": 2024,
         "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10}},
         "interventions": {i: {"inputs": {"h": 1}} for i in interventions},
         "outcomes": {o: {} for o in outcomes},
@@ -71,8 +81,12 @@ def test_total_effect_is_sum_over_paths(model):
 
 
 @settings(max_examples=100, deadline=None)
-@given(random_map(), st.lists(st.floats(0, 100), min_size=4, max_size=4),
-       st.lists(st.floats(0, 100), min_size=4, max_size=4), st.floats(-3, 3))
+@given(
+    random_map(),
+    st.lists(st.floats(0, 100), min_size=4, max_size=4),
+    st.lists(st.floats(0, 100), min_size=4, max_size=4),
+    st.floats(-3, 3),
+)
 def test_levels_are_linear_in_volumes(model, v1, v2, c):
     cm = compile_model(model)
     n = cm.n_interventions
@@ -88,8 +102,9 @@ def test_top_k_routes_are_the_k_largest(model, k):
     for oid in cm.outcome_ids:
         table = route_table(cm, cm.index[oid], k=k)
         for iid in cm.intervention_ids:
-            truth = sorted((abs(p) for _, p in enumerate_paths(model, iid, oid) if p != 0),
-                           reverse=True)
+            truth = sorted(
+                (abs(p) for _, p in enumerate_paths(model, iid, oid) if p != 0), reverse=True
+            )
             got = table.routes(cm, cm.index[iid])
             assert np.allclose([abs(e) for _, _, e in got], truth[:k])
             # each reported route is a real path whose product is its effect
@@ -99,9 +114,12 @@ def test_top_k_routes_are_the_k_largest(model, k):
                 assert np.isclose(paths[key], eff)
             # any route through a contested link is flagged
             contested = any(
-                lk.contested for path in paths for lk in model.links
+                lk.contested
+                for path in paths
+                for lk in model.links
                 if any(lk.from_ == a and lk.to == b for a, b in itertools.pairwise(path))
-                and paths[path] != 0)
+                and paths[path] != 0
+            )
             assert bool(table.flags[cm.index[iid]] & 1) == contested
 
 
@@ -111,8 +129,11 @@ def test_topological_order_puts_every_edge_forward_or_finds_the_cycle(n, data):
     from coproduce.model.graph import topological_order
     from coproduce.model.validate import find_cycle
 
-    pairs = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)),
-                               max_size=3 * n, unique=True))
+    pairs = data.draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=3 * n, unique=True
+        )
+    )
     src = np.array([a for a, _ in pairs], dtype=np.int64)
     dst = np.array([b for _, b in pairs], dtype=np.int64)
     order = topological_order(n, src, dst)

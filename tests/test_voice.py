@@ -28,8 +28,10 @@ from coproduce.reports.strategy_map import sector_colour
 
 from .clirun import cli
 
-EXAMPLES = {"older-people": ("independent_years=40", "20000"),
-            "neighbourhood-safety": ("crimes_prevented=100", "5000")}
+EXAMPLES = {
+    "older-people": ("independent_years=40", "20000"),
+    "neighbourhood-safety": ("crimes_prevented=100", "5000"),
+}
 MAX_REPORT = 1_500_000
 
 
@@ -55,8 +57,21 @@ class _Visible(HTMLParser):
             self.in_map += 1
         if tag in self.HIDDEN:
             self.depth += 1
-        elif tag in ("p", "li", "td", "th", "h1", "h2", "h3", "div", "tr", "text", "br",
-                     "title", "span"):
+        elif tag in (
+            "p",
+            "li",
+            "td",
+            "th",
+            "h1",
+            "h2",
+            "h3",
+            "div",
+            "tr",
+            "text",
+            "br",
+            "title",
+            "span",
+        ):
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
@@ -83,8 +98,14 @@ def _ids() -> set[str]:
     out: set[str] = set()
     for name in EXAMPLES:
         m = load_model(f"example:{name}")
-        for section in (m.resources, m.interventions, m.outcomes, m.agencies, m.sectors,
-                        m.scenarios):
+        for section in (
+            m.resources,
+            m.interventions,
+            m.outcomes,
+            m.agencies,
+            m.sectors,
+            m.scenarios,
+        ):
             out |= {k for k in section if "_" in k}
     return out
 
@@ -93,8 +114,13 @@ IDS = _ids()
 CHECKS = [
     # a file name in a citation (gdp_deflator.csv) is a file name, not a field
     ("snake_case word", re.compile(r"\b[A-Za-z][a-z0-9]*_[A-Za-z0-9_]+\b(?!\.\w)")),
-    ("code path", re.compile(r"\b(?:links|resources|interventions|outcomes|targets)"
-                             r"(?:\[[^\]]*\]|\.[A-Za-z_]\w*\.)")),
+    (
+        "code path",
+        re.compile(
+            r"\b(?:links|resources|interventions|outcomes|targets)"
+            r"(?:\[[^\]]*\]|\.[A-Za-z_]\w*\.)"
+        ),
+    ),
     ("Python repr", re.compile(r"\b(?:True|False|None|nan)\b|\{'|\['")),
     (".00 on a whole number", re.compile(r"(?<![£€$\d.,])\d[\d,]*\.00(?!\d)")),
     ("U+2212 minus", re.compile("\u2212")),
@@ -111,18 +137,21 @@ ELSEWHERE: tuple[str, ...] = ()  # known wording still to fix elsewhere (none no
 def faults(text: str) -> list[str]:
     for known in ELSEWHERE:
         text = text.replace(known, "")
-    out = [f"model id {i!r}" for i in IDS
-           if re.search(rf"\b{re.escape(i)}\b(?!\.\w)", text)]
+    out = [f"model id {i!r}" for i in IDS if re.search(rf"\b{re.escape(i)}\b(?!\.\w)", text)]
     for what, rx in CHECKS:
-        out += [f"{what}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 40]!r}…"
-                for m in rx.finditer(text)]
+        out += [
+            f"{what}: {m.group(0)!r} in …{text[max(0, m.start() - 60) : m.end() + 40]!r}…"
+            for m in rx.finditer(text)
+        ]
     return out
 
 
 def _chart_faults(page: str) -> list[str]:
-    return [f"{t!r} outside its chart ({left:.0f}..{right:.0f} of {w:.0f})"
-            for t, left, right, top, bottom, w, h in text_boxes(page)
-            if left < -0.5 or right > w + 0.5 or top < -0.5 or bottom > h + 0.5]
+    return [
+        f"{t!r} outside its chart ({left:.0f}..{right:.0f} of {w:.0f})"
+        for t, left, right, top, bottom, w, h in text_boxes(page)
+        if left < -0.5 or right > w + 0.5 or top < -0.5 or bottom > h + 0.5
+    ]
 
 
 # ----- every command and report of both examples ------------------------------------------------
@@ -143,16 +172,48 @@ def _runs(tmp: Path) -> dict[str, tuple[str, Path | None]]:
         run(f"map {name}", "map", model, report=f"map-{name}.html")
         run(f"evaluate {name}", "evaluate", model, report=f"evaluate-{name}.html")
         run(f"plan {name}", "plan", model, "--frontier", "4", report=f"plan-{name}.html")
-        run(f"uncertainty {name}", "uncertainty", model, "--target", target, "--wtp", wtp,
-            "--draws", "200", "--draws-out", str(tmp / f"draws-{name}.csv"),
-            report=f"uncertainty-{name}.html")
-        run(f"voi {name}", "voi", str(tmp / f"draws-{name}.csv"), "--wtp", wtp,
-            report=f"voi-{name}.html")
+        run(
+            f"uncertainty {name}",
+            "uncertainty",
+            model,
+            "--target",
+            target,
+            "--wtp",
+            wtp,
+            "--draws",
+            "200",
+            "--draws-out",
+            str(tmp / f"draws-{name}.csv"),
+            report=f"uncertainty-{name}.html",
+        )
+        run(
+            f"voi {name}",
+            "voi",
+            str(tmp / f"draws-{name}.csv"),
+            "--wtp",
+            wtp,
+            report=f"voi-{name}.html",
+        )
     run("cba balsall-heath", "cba", "example:balsall-heath", report="cba-bh.html")
-    run("cba falls-prevention", "cba", "example:falls-prevention", "--draws", "200",
-        report="cba-falls.html")
-    run("cba from a model", "cba", "--from-model", "example:older-people", "--scenario",
-        "double_befriending", "--years", "5", report="cba-model.html")
+    run(
+        "cba falls-prevention",
+        "cba",
+        "example:falls-prevention",
+        "--draws",
+        "200",
+        report="cba-falls.html",
+    )
+    run(
+        "cba from a model",
+        "cba",
+        "--from-model",
+        "example:older-people",
+        "--scenario",
+        "double_befriending",
+        "--years",
+        "5",
+        report="cba-model.html",
+    )
     for kind in ("describe", "estimate", "correlates", "capacity"):
         run(f"survey {kind}", "survey", kind, report=f"survey-{kind}.html")
     return out
@@ -177,8 +238,11 @@ def test_the_reports_speak_in_words(runs):
 
 
 def test_the_strategy_map_speaks_in_words(runs):
-    found = {key: faults(visible(path.read_text(encoding="utf-8"), only_map=True))
-             for key, (_, path) in runs.items() if key.startswith(("map", "evaluate"))}
+    found = {
+        key: faults(visible(path.read_text(encoding="utf-8"), only_map=True))
+        for key, (_, path) in runs.items()
+        if key.startswith(("map", "evaluate"))
+    }
     assert not {k: v for k, v in found.items() if v}
 
 
@@ -202,27 +266,46 @@ def test_tables_keep_one_money_style_a_column(runs):
 
 
 def test_simulation_notes_are_structured_and_said_with_labels():
-    r = cli("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "20000", "--draws", "50", "--json")
+    r = cli(
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "20000",
+        "--draws",
+        "50",
+        "--json",
+    )
     d = json.loads(r.stdout)
     kinds = {n["kind"] for n in d["notes_data"]}
     assert {"no_effect", "over_capacity"} <= kinds
-    assert "Residential care placement does not raise years lived independently at home, so " \
+    assert (
+        "Residential care placement does not raise years lived independently at home, so "
         "it is not an option." in d["notes"]
+    )
     assert not any("_" in n or "total effect" in n for n in d["notes"])
     lab = Labels(load_model("example:older-people"))
-    note = {"kind": "over_capacity", "intervention": "reablement", "volume": 1500.0,
-            "capacity": 1000.0, "unit": "episode"}
-    assert simulation_note(note, lab) == ("Reablement would need 1,500 episodes a period, above "
-                                          "its capacity of 1,000: it cannot be delivered as it "
-                                          "stands.")
+    note = {
+        "kind": "over_capacity",
+        "intervention": "reablement",
+        "volume": 1500.0,
+        "capacity": 1000.0,
+        "unit": "episode",
+    }
+    assert simulation_note(note, lab) == (
+        "Reablement would need 1,500 episodes a period, above "
+        "its capacity of 1,000: it cannot be delivered as it "
+        "stands."
+    )
 
 
 def test_code_paths_read_as_words():
     lab = Labels(load_model("example:older-people"))
     assert lab.path("outcomes.care_home_admissions_avoided.value.fiscal.council") == (
         "the fiscal value to County or unitary council (adult social care, housing) of one "
-        "unit of Care home admissions avoided or delayed")
+        "unit of Care home admissions avoided or delayed"
+    )
     assert lab.path("links[4]").startswith("the effect of ")
     assert "_" not in lab.path("links[4].effect")
 
@@ -234,8 +317,16 @@ def test_survey_terms_read_as_words():
 
 
 def test_option_ids_leave_the_uncertainty_table():
-    r = cli("uncertainty", "example:neighbourhood-safety", "--target", "crimes_prevented=100",
-            "--wtp", "5000", "--draws", "50")
+    r = cli(
+        "uncertainty",
+        "example:neighbourhood-safety",
+        "--target",
+        "crimes_prevented=100",
+        "--wtp",
+        "5000",
+        "--draws",
+        "50",
+    )
     assert "Residents' street watch" in r.stdout and "street_watch" not in r.stdout
     assert "£5,000 per crime" in r.stdout  # the willingness to pay with its currency
 
@@ -248,8 +339,10 @@ def test_one_flag_vocabulary():
         assert old not in said
     from coproduce.presentation.flags import flag_labels
 
-    assert flag_labels(("weak_evidence", "over_available"), {"weak_evidence": 1.0}) == \
-        "weak evidence (100%), more than available"
+    assert (
+        flag_labels(("weak_evidence", "over_available"), {"weak_evidence": 1.0})
+        == "weak evidence (100%), more than available"
+    )
     from coproduce.engine.backwards import FLAG_TEXT
     from coproduce.presentation.flags import FLAGS
     from coproduce.reports.cba import FLAG_WORDS as CBA
@@ -260,12 +353,12 @@ def test_one_flag_vocabulary():
 
 
 def test_numbers_in_one_voice():
-    assert money(-0.3, "GBP") == "-£0.30"     # never -£0
-    assert amount(-0.004, "GBP") == "£0"      # nothing is £0, without a sign
-    assert amount(0.0001, "GBP") == "£0"      # and not £0.00
-    assert money(-8797, "GBP") == "-£8,797"   # ASCII minus before the symbol
+    assert money(-0.3, "GBP") == "-£0.30"  # never -£0
+    assert amount(-0.004, "GBP") == "£0"  # nothing is £0, without a sign
+    assert amount(0.0001, "GBP") == "£0"  # and not £0.00
+    assert money(-8797, "GBP") == "-£8,797"  # ASCII minus before the symbol
     r = cli("voi", "--help")
-    assert "E[NB]" in r.stdout                # rich markup no longer eats the brackets
+    assert "E[NB]" in r.stdout  # rich markup no longer eats the brackets
 
 
 def test_one_sector_palette(tmp_path):
@@ -280,14 +373,25 @@ def test_one_sector_palette(tmp_path):
 
 
 def test_wording_the_issue_names(runs):
-    everything = "\n".join(text + (visible(path.read_text(encoding="utf-8")) if path else "")
-                           for text, path in runs.values())
-    for bad in ("hours of volunteer hour", "× person", "Volume a period", "asb reports",
-                "Cannot reach this outcome", "For reaching", "admissions of emergency",
-                "n 1,000.00", "suppressed False", "+130,000%"):
+    everything = "\n".join(
+        text + (visible(path.read_text(encoding="utf-8")) if path else "")
+        for text, path in runs.values()
+    )
+    for bad in (
+        "hours of volunteer hour",
+        "× person",
+        "Volume a period",
+        "asb reports",
+        "Cannot reach this outcome",
+        "For reaching",
+        "admissions of emergency",
+        "n 1,000.00",
+        "suppressed False",
+        "+130,000%",
+    ):
         assert bad not in everything, bad
     assert not re.search(r"[+-]\d{1,3}(,\d{3})+%", everything)  # no four-figure percentages
-    assert "Caution: the leading pathway, " in everything       # the caution has a subject
+    assert "Caution: the leading pathway, " in everything  # the caution has a subject
 
 
 def test_the_plan_summary_comes_in_short_paragraphs():
@@ -303,11 +407,27 @@ def test_cli_help():
     top = cli("--help").stdout
     voi_line = next(x for x in top.splitlines() if " voi " in x)
     assert "Methods" not in voi_line and "Methods" not in top
-    for command in ("map", "plan", "uncertainty", "voi", "cba", "survey estimate", "sweep",
-                    "evaluate", "check"):
+    for command in (
+        "map",
+        "plan",
+        "uncertainty",
+        "voi",
+        "cba",
+        "survey estimate",
+        "sweep",
+        "evaluate",
+        "check",
+    ):
         text = cli(*command.split(), "--help").stdout
-        for bad in ("<bool>", "<list[str]>", "<str>", "<int>", "<float>", "{model}",
-                    "{draws_file}"):
+        for bad in (
+            "<bool>",
+            "<list[str]>",
+            "<str>",
+            "<int>",
+            "<float>",
+            "{model}",
+            "{draws_file}",
+        ):
             assert bad not in text, (command, bad)
 
 
@@ -330,9 +450,14 @@ def test_survey_names_the_missing_data_file():
 
 def test_bar_labels_get_room_and_wrap_never_clip():
     long = "OT home hazard assessment and adaptations, with a long tail of words to wrap"
-    svg = hbars([bar(long, 6_260_679.0, "£6,260,679 (public £4,005,161)"),
-                 bar("Telecare", 169_126.0, "£169,126")], title="t",
-                fmt=lambda v: money(v, "GBP"))
+    svg = hbars(
+        [
+            bar(long, 6_260_679.0, "£6,260,679 (public £4,005,161)"),
+            bar("Telecare", 169_126.0, "£169,126"),
+        ],
+        title="t",
+        fmt=lambda v: money(v, "GBP"),
+    )
     boxes = text_boxes(svg)
     assert boxes and all(left >= 0 and right <= w for _, left, right, *_, w, _h in boxes)
     assert all(text_width(x, 12) <= 760 * 0.42 + 1 for x in wrap(long, 760 * 0.42, 12))

@@ -46,12 +46,21 @@ __all__ = [
 
 # where each public name lives; it is imported the first time it is asked for
 _HOMES = {
-    "BackwardsMap": ".engine.backwards", "Pathway": ".engine.backwards",
-    "Route": ".engine.backwards", "backwards_map": ".engine.backwards",
-    "DrawsTable": ".engine.draws", "Evaluation": ".engine.evaluate",
-    "evaluate": ".engine.evaluate", "Plan": ".engine.planning", "plan": ".engine.planning",
-    "simulate": ".engine.simulate", "CompiledModel": ".model", "Model": ".model",
-    "ModelError": ".model", "compile_model": ".model", "example_names": ".model",
+    "BackwardsMap": ".engine.backwards",
+    "Pathway": ".engine.backwards",
+    "Route": ".engine.backwards",
+    "backwards_map": ".engine.backwards",
+    "DrawsTable": ".engine.draws",
+    "Evaluation": ".engine.evaluate",
+    "evaluate": ".engine.evaluate",
+    "Plan": ".engine.planning",
+    "plan": ".engine.planning",
+    "simulate": ".engine.simulate",
+    "CompiledModel": ".model",
+    "Model": ".model",
+    "ModelError": ".model",
+    "compile_model": ".model",
+    "example_names": ".model",
     "load_model": ".model",
 }
 

@@ -55,8 +55,7 @@ class BadInput(CoproduceError):
     http_status = HTTP_BAD_INPUT
 
     def __init__(self, issues: str | Iterable[Issue] = ()) -> None:
-        self.issues: list[Issue] = ([Issue("", issues)] if isinstance(issues, str)
-                                    else list(issues))
+        self.issues: list[Issue] = [Issue("", issues)] if isinstance(issues, str) else list(issues)
         super().__init__(str(self))
 
     def __str__(self) -> str:

@@ -50,7 +50,7 @@ def money_words(x: float | None, currency: str = "GBP") -> str:
         return MISSING
     a = abs(float(x))
     if a >= 1e6:
-        body = f"{a / 1e6:,.2f}".rstrip("0").rstrip(".") + "m"   # £1m, £1.5m, £1.17m
+        body = f"{a / 1e6:,.2f}".rstrip("0").rstrip(".") + "m"  # £1m, £1.5m, £1.17m
     elif a >= 1e4:
         body = f"{a / 1e3:,.0f}k"
     else:
@@ -93,9 +93,19 @@ def percent(p: float | None) -> str:
     return f"{p:.0%}"
 
 
-_IRREGULAR = {"person": "people", "child": "children", "man": "men", "woman": "women",
-              "match": "matches", "family": "families", "property": "properties",
-              "activity": "activities", "study": "studies", "day": "days", "key": "keys"}
+_IRREGULAR = {
+    "person": "people",
+    "child": "children",
+    "man": "men",
+    "woman": "women",
+    "match": "matches",
+    "family": "families",
+    "property": "properties",
+    "activity": "activities",
+    "study": "studies",
+    "day": "days",
+    "key": "keys",
+}
 
 
 def plural(unit: str) -> str:

@@ -26,8 +26,14 @@ from .model.distributions import (
     Uniform,
 )
 
-__all__ = ["analytic_moments", "copula_factor", "correlated_uniforms", "normal_correlation", "ppf",
-           "sample"]
+__all__ = [
+    "analytic_moments",
+    "copula_factor",
+    "correlated_uniforms",
+    "normal_correlation",
+    "ppf",
+    "sample",
+]
 
 
 def sample(q: float | DistributionBase, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -13,30 +13,70 @@ from coproduce.appraisal import appraise
 def base_file() -> dict:
     """Three years, one option; every figure chosen to make the hand sums easy."""
     return {
-        "coproduce_appraisal": 1, "name": "hand", "price_base": 2024, "years": 3,
+        "coproduce_appraisal": 1,
+        "name": "hand",
+        "price_base": 2024,
+        "years": 3,
         "first_year": 2025,
-        "agencies": {"council": {"label": "Council"}, "nhs": {"label": "NHS"},
-                     "dwp": {"label": "DWP"},
-                     "residents": {"label": "Residents", "sector": "community"}},
-        "time_valuation": {"method": "replacement_cost", "rates": {
-            "replacement_cost": {"value": 10, "price_year": 2024, "source": "test"}}},
-        "options": {"pilot": {"costs": [
-            {"label": "set-up", "agency": "council", "type": "capital", "amount": 3000,
-             "from_year": 0, "to_year": 0,
-             "optimism_bias": {"category": "standard_buildings", "mitigated": 0.5}},
-            {"label": "running", "agency": "council", "type": "revenue", "amount": 500,
-             "confidence": 3},
-            {"label": "volunteers", "agency": "residents", "type": "in_kind", "hours": 20,
-             "time_of": "volunteers"}],
-            "outcomes": [{
-                "label": "people into work", "unit": "person", "cohort": [100, 100],
-                "engagement": 0.5, "impact": 0.4, "deadweight": 0.25, "displacement": 0.2,
-                "attribution": 0.5, "lag": 0, "persistence": 2, "drop_off": 0.5,
-                "values": [
-                    {"type": "fiscal", "agency": "nhs", "value": 100},
-                    {"type": "fiscal", "agency": "dwp", "value": 200, "transfer": True},
-                    {"type": "economic", "value": 300, "confidence": 2},
-                ]}]}},
+        "agencies": {
+            "council": {"label": "Council"},
+            "nhs": {"label": "NHS"},
+            "dwp": {"label": "DWP"},
+            "residents": {"label": "Residents", "sector": "community"},
+        },
+        "time_valuation": {
+            "method": "replacement_cost",
+            "rates": {"replacement_cost": {"value": 10, "price_year": 2024, "source": "test"}},
+        },
+        "options": {
+            "pilot": {
+                "costs": [
+                    {
+                        "label": "set-up",
+                        "agency": "council",
+                        "type": "capital",
+                        "amount": 3000,
+                        "from_year": 0,
+                        "to_year": 0,
+                        "optimism_bias": {"category": "standard_buildings", "mitigated": 0.5},
+                    },
+                    {
+                        "label": "running",
+                        "agency": "council",
+                        "type": "revenue",
+                        "amount": 500,
+                        "confidence": 3,
+                    },
+                    {
+                        "label": "volunteers",
+                        "agency": "residents",
+                        "type": "in_kind",
+                        "hours": 20,
+                        "time_of": "volunteers",
+                    },
+                ],
+                "outcomes": [
+                    {
+                        "label": "people into work",
+                        "unit": "person",
+                        "cohort": [100, 100],
+                        "engagement": 0.5,
+                        "impact": 0.4,
+                        "deadweight": 0.25,
+                        "displacement": 0.2,
+                        "attribution": 0.5,
+                        "lag": 0,
+                        "persistence": 2,
+                        "drop_off": 0.5,
+                        "values": [
+                            {"type": "fiscal", "agency": "nhs", "value": 100},
+                            {"type": "fiscal", "agency": "dwp", "value": 200, "transfer": True},
+                            {"type": "economic", "value": 300, "confidence": 2},
+                        ],
+                    }
+                ],
+            }
+        },
     }
 
 
@@ -59,12 +99,20 @@ def hand():
     fiscal = pv(fiscal_nhs) + pv(transfer)
     pv_value = pv(fiscal_nhs) + pv(economic)
     return {
-        "units": units, "pv_costs": pv_costs, "pv_public": pv_public,
-        "pv_time": pv(costs_time), "fiscal": fiscal, "transfers": pv(transfer),
-        "economic": pv(economic), "npv": pv_value - pv_costs, "bcr": pv_value / pv_costs,
-        "nbpi": fiscal - pv_public, "roi": fiscal / pv_public,
-        "financial": [f + t - c for f, t, c in zip(fiscal_nhs, transfer, costs_public,
-                                                    strict=True)],
+        "units": units,
+        "pv_costs": pv_costs,
+        "pv_public": pv_public,
+        "pv_time": pv(costs_time),
+        "fiscal": fiscal,
+        "transfers": pv(transfer),
+        "economic": pv(economic),
+        "npv": pv_value - pv_costs,
+        "bcr": pv_value / pv_costs,
+        "nbpi": fiscal - pv_public,
+        "roi": fiscal / pv_public,
+        "financial": [
+            f + t - c for f, t, c in zip(fiscal_nhs, transfer, costs_public, strict=True)
+        ],
     }
 
 
@@ -107,13 +155,28 @@ def test_sroi_drop_off_and_discounting_by_hand():
     25%, then drop-off 30% a year over 3 years, discounted at 3.5%."""
     f = base_file()
     f["options"]["pilot"]["costs"] = [
-        {"label": "inputs", "agency": "council", "type": "revenue", "amount": 10000,
-         "from_year": 0, "to_year": 0}]
-    f["options"]["pilot"]["outcomes"] = [{
-        "label": "outcome", "cohort": [100], "deadweight": 0.2, "displacement": 0.1,
-        "attribution": 0.25, "persistence": 3, "drop_off": 0.3,
-        "values": [{"type": "social", "value": 1000}]}]
-    impact = 100 * 1000 * 0.8 * 0.9 * 0.75          # 54,000 in year 0
+        {
+            "label": "inputs",
+            "agency": "council",
+            "type": "revenue",
+            "amount": 10000,
+            "from_year": 0,
+            "to_year": 0,
+        }
+    ]
+    f["options"]["pilot"]["outcomes"] = [
+        {
+            "label": "outcome",
+            "cohort": [100],
+            "deadweight": 0.2,
+            "displacement": 0.1,
+            "attribution": 0.25,
+            "persistence": 3,
+            "drop_off": 0.3,
+            "values": [{"type": "social", "value": 1000}],
+        }
+    ]
+    impact = 100 * 1000 * 0.8 * 0.9 * 0.75  # 54,000 in year 0
     year = [impact, impact * 0.7, impact * 0.7 * 0.7]  # 54,000; 37,800; 26,460
     pv = year[0] + year[1] / 1.035 + year[2] / 1.035**2
     d = appraise(f).to_dict()["options"]["pilot"]
@@ -142,7 +205,8 @@ def test_zero_spread_distributions_reproduce_the_deterministic_result():
     npv = det.options["pilot"].figures["npv_public_value"]
     assert u["intervals"]["npv_public_value"] == pytest.approx([npv, npv], rel=1e-12)
     assert u["mean"]["benefit_cost_ratio"] == pytest.approx(
-        det.options["pilot"].figures["benefit_cost_ratio"], rel=1e-12)
+        det.options["pilot"].figures["benefit_cost_ratio"], rel=1e-12
+    )
     assert u["prob_npv_positive"] == (1.0 if npv > 0 else 0.0)
 
 
@@ -183,7 +247,8 @@ def test_time_valuation_zero_against_replacement_cost():
     h = hand()
     assert zero.options["pilot"].figures["pv_time_costs"] == 0
     assert zero.options["pilot"].figures["npv_public_value"] == pytest.approx(
-        h["npv"] + h["pv_time"], rel=1e-12)
+        h["npv"] + h["pv_time"], rel=1e-12
+    )
     tv = with_time.options["pilot"].time_valuation
     assert tv["zero"]["npv"] - tv["replacement_cost"]["npv"] == pytest.approx(h["pv_time"])
     text = " ".join(with_time.summary())

@@ -40,16 +40,24 @@ def test_cba_json_follows_the_contract():
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     for name, o in d["options"].items():
-        assert set(o) >= {"pv_costs", "pv_benefits", "npv_public_value", "benefit_cost_ratio",
-                          "net_present_budget_impact", "fiscal_roi", "payback_year",
-                          "by_agency"}, name
+        assert set(o) >= {
+            "pv_costs",
+            "pv_benefits",
+            "npv_public_value",
+            "benefit_cost_ratio",
+            "net_present_budget_impact",
+            "fiscal_roi",
+            "payback_year",
+            "by_agency",
+        }, name
         assert set(o["pv_benefits"]) >= {"fiscal", "economic", "social"}
         assert set(o["payback_year"]) == {"discounted", "undiscounted"}
         for v in o["by_agency"].values():
             assert set(v) == {"pv_costs", "pv_fiscal_benefits"}
     assert d["uncertainty"]["draws"] == 300
-    again = json.loads(run("cba", "example:balsall-heath", "--json", "--draws", "300",
-                           "--seed", "4").stdout)
+    again = json.loads(
+        run("cba", "example:balsall-heath", "--json", "--draws", "300", "--seed", "4").stdout
+    )
     assert again["uncertainty"] == d["uncertainty"]
 
 
@@ -59,7 +67,7 @@ def test_cba_reports(tmp_path):
     assert p.returncode == 0, p.stderr
     text = html.read_text()
     assert "instead of leaving it out (zero)" in text
-    assert "<script src=\"http" not in text   # self-contained: no CDN
+    assert '<script src="http' not in text  # self-contained: no CDN
     for div in ("cumulative", "npv-hist", "tornado-classes", "wrong-classes"):
         assert f'id="{div}"' in text
     assert text.count("data:text/csv;base64") >= 6
@@ -71,15 +79,19 @@ def test_cba_reports(tmp_path):
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
-                assert c.data_type != "f", (ws.title, c.coordinate)   # values only
+                assert c.data_type != "f", (ws.title, c.coordinate)  # values only
 
 
 def test_time_valuation_option_changes_the_verdict(capsys):
     a = json.loads(entry(["cba", "example:falls-prevention", "--json"], capsys)[1])
-    z = json.loads(entry(["cba", "example:falls-prevention", "--json", "--time-valuation",
-                          "zero"], capsys)[1])
-    assert a["options"]["classes"]["npv_public_value"] < 0 < z["options"]["classes"][
-        "npv_public_value"]
+    z = json.loads(
+        entry(["cba", "example:falls-prevention", "--json", "--time-valuation", "zero"], capsys)[1]
+    )
+    assert (
+        a["options"]["classes"]["npv_public_value"]
+        < 0
+        < z["options"]["classes"]["npv_public_value"]
+    )
 
 
 def test_costs_search(capsys):
@@ -88,8 +100,7 @@ def test_costs_search(capsys):
     d = json.loads(p.stdout)
     assert "HE4.0" in [e["code"] for e in d["entries"]]
     assert d["attribution"] == "GMCA Unit Cost Database v1.4, CC BY 4.0"
-    code, out, _ = entry(["costs", "search", "CR1.0", "--json", "--price-year", "2015/16"],
-                         capsys)
+    code, out, _ = entry(["costs", "search", "CR1.0", "--json", "--price-year", "2015/16"], capsys)
     e = json.loads(out)["entries"][0]
     assert e["uprated"]["fiscal"] == pytest.approx(673.2312183, rel=1e-9)
     code, out, _ = entry(["costs", "search", "A&E"], capsys)
@@ -107,17 +118,29 @@ BAD = [
     ("unknown schedule", {"discounting.schedule": "green-bok"}, "green-book"),
     ("year out of period", {"options.pilot.costs.0.to_year": 9}, "costs[0].to_year"),
     ("price year outside deflator", {"price_base": 1850}, "price_base"),
-    ("bad distribution", {"options.pilot.costs.1.amount": {"dist": "normall", "mean": 1}},
-     "normal"),
-    ("normal as proportion", {"options.pilot.outcomes.0.impact":
-                              {"dist": "normal", "mean": 0.4, "sd": 0.1}}, "impact"),
-    ("fiscal without agency", {"options.pilot.outcomes.0.values.0.agency": None},
-     "values[0].agency"),
+    (
+        "bad distribution",
+        {"options.pilot.costs.1.amount": {"dist": "normall", "mean": 1}},
+        "normal",
+    ),
+    (
+        "normal as proportion",
+        {"options.pilot.outcomes.0.impact": {"dist": "normal", "mean": 0.4, "sd": 0.1}},
+        "impact",
+    ),
+    (
+        "fiscal without agency",
+        {"options.pilot.outcomes.0.values.0.agency": None},
+        "values[0].agency",
+    ),
     ("time without whose", {"options.pilot.costs.2.time_of": None}, "time_of"),
     ("bad year text", {"price_base": "2015/17"}, "price_base"),
     ("too many cohorts", {"options.pilot.outcomes.0.cohort": [1, 2, 3, 4, 5]}, "cohort"),
-    ("unknown generic ob", {"options.pilot.costs.0.optimism_bias.category": "bridges"},
-     "optimism_bias.category"),
+    (
+        "unknown generic ob",
+        {"options.pilot.costs.0.optimism_bias.category": "bridges"},
+        "optimism_bias.category",
+    ),
 ]
 
 
@@ -154,7 +177,7 @@ def test_bad_input_exits_2_naming_the_field(tmp_path, case, capsys):
     err = capsys.readouterr().err
     assert exc.value.code == 2, err
     assert case[2] in err, err
-    assert "bad.yaml:" in err          # located: file and line
+    assert "bad.yaml:" in err  # located: file and line
 
 
 @pytest.mark.parametrize("case", BAD[:1], ids=[b[0] for b in BAD[:1]])
@@ -174,8 +197,7 @@ def test_all_problems_reported_at_once():
 
 def test_other_bad_invocations(tmp_path, capsys):
     assert entry(["cba", str(tmp_path / "missing.yaml")], capsys)[0] == 2
-    code, _, err = entry(["cba", "example:balsall-heath", "--out", str(tmp_path / "r.pdf")],
-                         capsys)
+    code, _, err = entry(["cba", "example:balsall-heath", "--out", str(tmp_path / "r.pdf")], capsys)
     assert code == 2 and ".pdf" in err
     assert entry(["cba", "example:balsall-heath", "--draws", "-3"], capsys)[0] == 2
     code, _, err = entry(["cba", "example:nope"], capsys)

@@ -16,12 +16,12 @@ def test_standard_schedule_by_hand():
     assert df[1] == pytest.approx(1 / 1.035, rel=1e-15)
     df30 = 1 / 1.035**30
     assert df[30] == pytest.approx(df30, rel=1e-13)
-    assert df[31] == pytest.approx(df30 / 1.03, rel=1e-13)              # band 2 starts in year 31
+    assert df[31] == pytest.approx(df30 / 1.03, rel=1e-13)  # band 2 starts in year 31
     df75 = df30 / 1.03**45
     assert df[75] == pytest.approx(df75, rel=1e-13)
-    assert df[76] == pytest.approx(df75 / 1.025, rel=1e-13)             # band 3 starts in year 76
+    assert df[76] == pytest.approx(df75 / 1.025, rel=1e-13)  # band 3 starts in year 76
     assert df[126] == pytest.approx(df75 / 1.025**50 / 1.02, rel=1e-12)
-    assert df[30] == pytest.approx(0.356278, abs=5e-7)                  # Green Book tables: 0.3563
+    assert df[30] == pytest.approx(0.356278, abs=5e-7)  # Green Book tables: 0.3563
 
 
 def test_health_schedule_by_hand():

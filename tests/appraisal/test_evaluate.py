@@ -10,10 +10,29 @@ import pytest
 import coproduce as cp
 from coproduce.engine.evaluate import caveat_words
 
-OLD_KEYS = {"model", "currency", "price_year", "scenarios", "volumes", "cost", "interventions",
-            "outcomes", "value", "who_pays_who_gains", "resources"}
-NEW_KEYS = {"flags", "flag_shares", "flag_shares_per", "fits", "caveats", "time_value",
-            "coproduction_share_hours", "enabling_shortfall"}
+OLD_KEYS = {
+    "model",
+    "currency",
+    "price_year",
+    "scenarios",
+    "volumes",
+    "cost",
+    "interventions",
+    "outcomes",
+    "value",
+    "who_pays_who_gains",
+    "resources",
+}
+NEW_KEYS = {
+    "flags",
+    "flag_shares",
+    "flag_shares_per",
+    "fits",
+    "caveats",
+    "time_value",
+    "coproduction_share_hours",
+    "enabling_shortfall",
+}
 
 
 def test_coproduction_share_by_hours_on_the_older_people_example():
@@ -47,7 +66,8 @@ def test_coproduction_share_by_hours_on_the_older_people_example():
     assert d["coproduction_share_hours"] == pytest.approx(0.50219, abs=1e-5)
     # per intervention: falls classes 26,666.67 participant hours of 28,666.67; telecare none
     assert d["interventions"]["falls_classes"]["coproduction_share_hours"] == pytest.approx(
-        (80_000 / 3) / (80_000 / 3 + 2_000), rel=1e-12)
+        (80_000 / 3) / (80_000 / 3 + 2_000), rel=1e-12
+    )
     assert d["interventions"]["telecare"]["coproduction_share_hours"] is None
     # the share by hours does not vanish when time is valued at nothing; the share by cost does
     zero = cp.evaluate(cp.load_model("example:older-people", time_value="zero")).to_dict()
@@ -65,23 +85,35 @@ def test_coproduction_share_by_hours_on_the_older_people_example():
 # x1 for the first 100 units, x0.8 for the next 100 and x0.5 beyond. Each unit reaches 0.1 of
 # an outcome (grade 4 evidence) worth £50 to the council; the organiser (staff) enables it.
 CURVE = {
-    "coproduce": 1, "name": "Curve", "price_year": 2024,
+    "coproduce": 1,
+    "name": "Curve",
+    "price_year": 2024,
     "agencies": {"council": {"label": "Council"}},
     "resources": {
         "staff_hour": {"unit": "hour", "sector": "public", "agency": "council", "unit_cost": 10},
-        "volunteer_hour": {"unit": "hour", "sector": "community", "unit_cost": 12,
-                           "available": 300},
+        "volunteer_hour": {
+            "unit": "hour",
+            "sector": "community",
+            "unit_cost": 12,
+            "available": 300,
+        },
         "licence": {"unit": "GBP", "sector": "public", "agency": "council", "unit_cost": 1},
     },
-    "interventions": {"scheme": {
-        "volume": 250, "capacity": 1000,
-        "inputs": {"staff_hour": 2, "volunteer_hour": 1},
-        "fixed_inputs": {"licence": 100},
-        "enabling": {"staff_hour": {"elasticity": 1, "floor": 0.5}},
-        "cost_curve": [{"up_to": 100, "multiplier": 1}, {"up_to": 200, "multiplier": 0.8},
-                       {"multiplier": 0.5}]}},
-    "outcomes": {"good": {"unit": "thing", "final": True,
-                          "value": {"fiscal": {"council": 50}}}},
+    "interventions": {
+        "scheme": {
+            "volume": 250,
+            "capacity": 1000,
+            "inputs": {"staff_hour": 2, "volunteer_hour": 1},
+            "fixed_inputs": {"licence": 100},
+            "enabling": {"staff_hour": {"elasticity": 1, "floor": 0.5}},
+            "cost_curve": [
+                {"up_to": 100, "multiplier": 1},
+                {"up_to": 200, "multiplier": 0.8},
+                {"multiplier": 0.5},
+            ],
+        }
+    },
+    "outcomes": {"good": {"unit": "thing", "final": True, "value": {"fiscal": {"council": 50}}}},
     "links": [{"from": "scheme", "to": "good", "effect": 0.1, "evidence": 4}],
 }
 
@@ -109,7 +141,7 @@ def test_costs_follow_the_cost_curve_from_zero():
 
 def test_an_enabling_input_cut_shows_in_the_effect_and_the_caveats():
     data = copy.deepcopy(CURVE)
-    data["interventions"]["scheme"]["inputs"]["staff_hour"] = 0.5   # a quarter of 2
+    data["interventions"]["scheme"]["inputs"]["staff_hour"] = 0.5  # a quarter of 2
     data["interventions"]["scheme"]["enabling"]["staff_hour"]["level"] = 2
     ev = cp.evaluate(cp.load_model(data), {"scheme": 400})
     # m = 0.5 + 0.5 x (0.5 / 2)^1 = 0.625: 400 x 0.1 x 0.625 = 25 things
@@ -123,5 +155,7 @@ def test_an_enabling_input_cut_shows_in_the_effect_and_the_caveats():
     # at 500 units: 100 + 80 + 150 = 330 volunteer hours, more than the 300 available
     short = cp.evaluate(cp.load_model(data), {"scheme": 500}).to_dict()
     assert "over_available" in short["flags"] and short["fits"] is False
-    assert short["caveats"]["resources_short"]["volunteer_hour"] == {"needed": 330.0,
-                                                                     "available": 300.0}
+    assert short["caveats"]["resources_short"]["volunteer_hour"] == {
+        "needed": 330.0,
+        "available": 300.0,
+    }

@@ -29,21 +29,20 @@ RC = 15.79
 def balsall_hand():
     T = 5
     # CR8.0 average crime, 2010/11: fiscal 609, economic 676, social 1,648
-    per_crime = {k: v * up(2010) for k, v in (("fiscal", 609), ("economic", 676),
-                                             ("social", 1648))}
-    enf_cost = (350_000 + 200 * 5_000) * up(1995) * 1.25          # confidence grade 5: +25%
-    enf_crimes = 1500 * 0.05                                       # uniform(0, 0.10) mean
+    per_crime = {k: v * up(2010) for k, v in (("fiscal", 609), ("economic", 676), ("social", 1648))}
+    enf_cost = (350_000 + 200 * 5_000) * up(1995) * 1.25  # confidence grade 5: +25%
+    enf_crimes = 1500 * 0.05  # uniform(0, 0.10) mean
     enf = {"pv_costs": pv([enf_cost] * T), "pv_public": pv([enf_cost] * T)}
     for k, v in per_crime.items():
         enf[k] = pv([enf_crimes * v] * T)
     picket = [14600 * RC] * 3 + [0, 0]
     groups = [5400 * RC] * T
-    police = [2000 * 30.41 * up(2013) * 1.15] * T                  # CR9.2, grade 4
-    organiser = [1650 * 30 * up(2013) * 1.15] * T                  # SS18.10, grade 4
-    cabin = [10_000 * up(1995) * 1.24, 0, 0, 0, 0]                 # standard building, 0% mitigated
+    police = [2000 * 30.41 * up(2013) * 1.15] * T  # CR9.2, grade 4
+    organiser = [1650 * 30 * up(2013) * 1.15] * T  # SS18.10, grade 4
+    cabin = [10_000 * up(1995) * 1.24, 0, 0, 0, 0]  # standard building, 0% mitigated
     cop = {"pv_time": pv(picket) + pv(groups), "pv_public": pv(police) + pv(cabin)}
     cop["pv_costs"] = cop["pv_time"] + cop["pv_public"] + pv(organiser)
-    cop_crimes = 1500 * (0.16 + 0.26) / 2 * (1 - 0.2)               # 252 a year
+    cop_crimes = 1500 * (0.16 + 0.26) / 2 * (1 - 0.2)  # 252 a year
     for k, v in per_crime.items():
         cop[k] = pv([cop_crimes * v] * T)
     for d in (enf, cop):
@@ -57,12 +56,12 @@ def balsall_hand():
 
 
 def falls_hand():
-    instr = [650 * 44 * up(2013) * 1.10] * 3 + [0, 0]             # SS18.8, grade 3
+    instr = [650 * 44 * up(2013) * 1.10] * 3 + [0, 0]  # SS18.8, grade 3
     support = [27 * (100 + 245 + 390) / 3 * up(2012) * 1.15] * 3 + [0, 0]  # grade 4
     time = [2484 * RC] * 3 + [0, 0]
-    net = 500 * 0.65 * (0.0072 + 0.0098 + 0.0123) / 3              # admissions avoided a year
-    units = [net, net * 1.5, net * 1.5, net * 0.5, 0]              # persistence 2, drop-off 50%
-    fiscal = [u * 12_700 * up(2008) for u in units]                # HE7.10 (NHS + council)
+    net = 500 * 0.65 * (0.0072 + 0.0098 + 0.0123) / 3  # admissions avoided a year
+    units = [net, net * 1.5, net * 1.5, net * 0.5, 0]  # persistence 2, drop-off 50%
+    fiscal = [u * 12_700 * up(2008) for u in units]  # HE7.10 (NHS + council)
     public = [a + b for a, b in zip(instr, support, strict=True)]
     d = {"pv_public": pv(public), "pv_time": pv(time), "fiscal": pv(fiscal)}
     d["pv_costs"] = d["pv_public"] + d["pv_time"]
@@ -110,7 +109,7 @@ def test_balsall_heath_time_valuation_changes_the_economic_case():
     tv = r.options["coproduced"].time_valuation
     assert tv["zero"]["npv"] == pytest.approx(h["npv"] + h["pv_time"], rel=1e-9)
     assert tv["replacement_cost"]["npv"] == pytest.approx(h["npv"], rel=1e-9)
-    assert tv["zero"]["npv"] - tv["replacement_cost"]["npv"] > 1e6   # over £1m: visible
+    assert tv["zero"]["npv"] - tv["replacement_cost"]["npv"] > 1e6  # over £1m: visible
     text = " ".join(r.summary())
     assert "Co-produced with residents relies on 70,800 hours" in text
     assert "instead of leaving it out (zero)" in text
@@ -126,7 +125,7 @@ def test_falls_prevention_headlines_by_hand():
     assert o.by_agency["nhs"]["pv_fiscal_benefits"] == pytest.approx(h["fiscal"] * h["nhs_share"])
     assert o.by_agency["council"]["pv_costs"] == pytest.approx(h["pv_public"])
     fin = h["fin"]
-    assert fin[0] > 0                      # pays back in the first year
+    assert fin[0] > 0  # pays back in the first year
     assert o.payback == {"discounted": 0, "undiscounted": 0}
     # valuing volunteers' time turns a positive NPV negative: the verdict changes
     assert h["npv_time_zero"] > 0 > h["npv"]
@@ -141,10 +140,26 @@ def test_every_file_field_is_documented():
     from coproduce.appraisal import schema
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "appraisal.md").read_text()
-    models = [schema.AppraisalFile, schema.Discounting, schema.OptimismBiasSettings,
-              schema.GradeOverride, schema.TimeValuation, schema.TimeRate, schema.Agency,
-              schema.Band, schema.Baseline, schema.Option, schema.CostLine,
-              schema.GenericOptimismBias, schema.Outcome, schema.ValueLine]
-    missing = [f"{m.__name__}.{f}" for m in models for f in m.model_fields
-               if f"{f}:" not in doc and f"`{f}`" not in doc]
+    models = [
+        schema.AppraisalFile,
+        schema.Discounting,
+        schema.OptimismBiasSettings,
+        schema.GradeOverride,
+        schema.TimeValuation,
+        schema.TimeRate,
+        schema.Agency,
+        schema.Band,
+        schema.Baseline,
+        schema.Option,
+        schema.CostLine,
+        schema.GenericOptimismBias,
+        schema.Outcome,
+        schema.ValueLine,
+    ]
+    missing = [
+        f"{m.__name__}.{f}"
+        for m in models
+        for f in m.model_fields
+        if f"{f}:" not in doc and f"`{f}`" not in doc
+    ]
     assert not missing, missing

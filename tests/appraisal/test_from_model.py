@@ -20,26 +20,35 @@ from .test_cli import entry, run
 # a £1,000 council grant a year while it runs). Falls avoided lead to admissions avoided
 # (valued: £2,000 to the NHS, £500 economic); peer groups add wellbeing (£1,000 social).
 TINY = {
-    "coproduce": 1, "name": "Tiny", "price_year": 2024,
+    "coproduce": 1,
+    "name": "Tiny",
+    "price_year": 2024,
     "agencies": {"council": {"label": "Council"}, "nhs": {"label": "NHS"}},
     "resources": {
         "nurse_hour": {"unit": "hour", "sector": "public", "agency": "nhs", "unit_cost": 40},
         "grant": {"unit": "GBP", "sector": "public", "agency": "council", "unit_cost": 1},
-        "volunteer_hour": {"unit": "hour", "sector": "community",
-                           "unit_cost": {"dist": "triangular", "low": 10, "mode": 15,
-                                         "high": 20}},
+        "volunteer_hour": {
+            "unit": "hour",
+            "sector": "community",
+            "unit_cost": {"dist": "triangular", "low": 10, "mode": 15, "high": 20},
+        },
         "patient_hour": {"unit": "hour", "sector": "user", "unit_cost": 12},
         "charity": {"unit": "GBP", "sector": "third", "unit_cost": 1},
     },
     "interventions": {
         "clinic": {"volume": 100, "inputs": {"nurse_hour": 2, "patient_hour": 1}},
-        "peer_group": {"volume": 50, "inputs": {"volunteer_hour": 4, "charity": 10},
-                       "fixed_inputs": {"grant": 1000}},
+        "peer_group": {
+            "volume": 50,
+            "inputs": {"volunteer_hour": 4, "charity": 10},
+            "fixed_inputs": {"grant": 1000},
+        },
     },
     "outcomes": {
         "falls_avoided": {"unit": "fall"},
-        "admissions_avoided": {"unit": "admission",
-                               "value": {"fiscal": {"nhs": 2000}, "economic": 500}},
+        "admissions_avoided": {
+            "unit": "admission",
+            "value": {"fiscal": {"nhs": 2000}, "economic": 500},
+        },
         "wellbeing": {"unit": "person-year", "value": {"social": 1000}},
     },
     "links": [
@@ -49,13 +58,15 @@ TINY = {
         {"from": "peer_group", "to": "wellbeing", "effect": 0.3},
     ],
     "scenarios": {
-        "grow_peer": {"label": "Grow peer groups",
-                      "changes": [{"set": "interventions.peer_group.volume", "value": 150}]},
+        "grow_peer": {
+            "label": "Grow peer groups",
+            "changes": [{"set": "interventions.peer_group.volume", "value": 150}],
+        },
         "shrink_clinic": {"changes": [{"scale": "interventions.clinic.volume", "by": 0.5}]},
         "revalue": {"changes": [{"set": "outcomes.wellbeing.value.social", "value": 2000}]},
     },
 }
-DF3 = 1 + 1 / 1.035 + 1 / 1.035**2     # Green Book 3.5%, year 0 undiscounted: 2.899694
+DF3 = 1 + 1 / 1.035 + 1 / 1.035**2  # Green Book 3.5%, year 0 undiscounted: 2.899694
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +76,7 @@ def tiny():
 
 def test_grow_peer_groups_worked_by_hand(tiny):
     data = appraisal_from_model(tiny, ["grow_peer"], 3)
-    load_appraisal(data)                       # the existing loader accepts it
+    load_appraisal(data)  # the existing loader accepts it
     opt = data["options"]["grow_peer"]
     # peer groups 50 -> 150 members: +400 volunteer hours at the model's mean £15 (triangular
     # 10/15/20), +£1,000 charity; the council grant runs in both, so it does not change
@@ -88,14 +99,14 @@ def test_grow_peer_groups_worked_by_hand(tiny):
     assert f["pv_fiscal"] == pytest.approx(2000 * DF3)
     assert f["pv_economic"] == pytest.approx(500 * DF3)
     assert f["pv_social"] == pytest.approx(30000 * DF3)
-    assert f["npv_public_value"] == pytest.approx((32500 - 7000) * DF3)   # 73,942.20
+    assert f["npv_public_value"] == pytest.approx((32500 - 7000) * DF3)  # 73,942.20
     assert f["npv_public_value"] == pytest.approx(73942.20, abs=0.01)
     assert f["benefit_cost_ratio"] == pytest.approx(32500 / 7000)
     assert r.by_agency["nhs"]["pv_fiscal_benefits"] == pytest.approx(2000 * DF3)
-    assert r.time_hours == pytest.approx(1200)                     # 400 a year x 3
+    assert r.time_hours == pytest.approx(1200)  # 400 a year x 3
     # time valued at zero: NPV rises by the 6,000 a year of volunteers' time
     assert r.time_valuation["zero"]["npv"] == pytest.approx(32500 * DF3 - 1000 * DF3)
-    assert "falls_avoided +10 fall a year" in data["notes"]   # unvalued, listed
+    assert "falls_avoided +10 fall a year" in data["notes"]  # unvalued, listed
 
 
 def test_no_scenario_is_the_programme_against_doing_nothing(tiny):
@@ -111,7 +122,7 @@ def test_no_scenario_is_the_programme_against_doing_nothing(tiny):
     # falls 0.2 x 100 + 0.1 x 50 = 25, admissions 2.5: NHS 5,000, economic 1,250;
     # wellbeing 0.3 x 50 = 15: social 15,000
     assert f["pv_fiscal"] == pytest.approx(5000)
-    assert f["npv_public_value"] == pytest.approx(5000 + 1250 + 15000 - 13700)   # 7,550
+    assert f["npv_public_value"] == pytest.approx(5000 + 1250 + 15000 - 13700)  # 7,550
     assert f["net_present_budget_impact"] == pytest.approx(5000 - 9000)
     assert f["fiscal_roi"] == pytest.approx(5000 / 9000)
     assert r.by_agency["council"] == pytest.approx({"pv_costs": 1000, "pv_fiscal_benefits": 0})
@@ -151,8 +162,18 @@ def test_bad_scenario_or_period(tiny):
 
 def test_bundled_example_scenario_end_to_end(tmp_path):
     saved = tmp_path / "befriending.yaml"
-    p = run("cba", "--from-model", "example:older-people", "--scenario", "double_befriending",
-            "--years", "10", "--json", "--save-appraisal", str(saved))
+    p = run(
+        "cba",
+        "--from-model",
+        "example:older-people",
+        "--scenario",
+        "double_befriending",
+        "--years",
+        "10",
+        "--json",
+        "--save-appraisal",
+        str(saved),
+    )
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     o = d["options"]["double_befriending"]
@@ -165,12 +186,13 @@ def test_bundled_example_scenario_end_to_end(tmp_path):
     vol_rate = (11.44 + 15.79 + 20.0) / 3
     along = 50 * 1.0 + 100 * 1.2
     assert o["pv_time_costs"] == pytest.approx(78 * along * vol_rate * df10, rel=1e-9)
-    assert o["time_hours"] == pytest.approx(78 * along * 10)       # 132,600 over 10 years
-    charity = along * (50 + 150 + 300) / 3      # triangular 50/150/300 mean per match
+    assert o["time_hours"] == pytest.approx(78 * along * 10)  # 132,600 over 10 years
+    charity = along * (50 + 150 + 300) / 3  # triangular 50/150/300 mean per match
     coordinator = along * (15 + 4 * 40 + 66) / 6 * 39.71
     assert o["pv_public_costs"] == pytest.approx(coordinator * df10, rel=1e-9)
-    assert o["pv_costs"] == pytest.approx((coordinator + charity + 78 * along * vol_rate)
-                                          * df10, rel=1e-9)
+    assert o["pv_costs"] == pytest.approx(
+        (coordinator + charity + 78 * along * vol_rate) * df10, rel=1e-9
+    )
     # the same as the strategy-map engine's own cost difference
     m = cp.load_model("example:older-people")
     base = cp.evaluate(m)
@@ -179,25 +201,33 @@ def test_bundled_example_scenario_end_to_end(tmp_path):
     social = opt.value["social"] - base.value["social"]
     assert o["pv_benefits"]["social"] == pytest.approx(social * df10, rel=1e-9)
     again = yaml.safe_load(saved.read_text())
-    assert appraise(again).to_dict()["options"]["double_befriending"]["npv_public_value"] == \
-        pytest.approx(o["npv_public_value"])
+    assert appraise(again).to_dict()["options"]["double_befriending"][
+        "npv_public_value"
+    ] == pytest.approx(o["npv_public_value"])
 
 
 def test_cli_from_model_bad_input(capsys, tmp_path):
-    code, _, err = entry(["cba", "--from-model", "example:older-people", "--scenario",
-                          "double_befriending"], capsys)
+    code, _, err = entry(
+        ["cba", "--from-model", "example:older-people", "--scenario", "double_befriending"], capsys
+    )
     assert code == 2 and "--years" in err
-    code, _, err = entry(["cba", "--from-model", "example:older-people", "--scenario",
-                          "no_such", "--years", "5"], capsys)
+    code, _, err = entry(
+        ["cba", "--from-model", "example:older-people", "--scenario", "no_such", "--years", "5"],
+        capsys,
+    )
     assert code == 2 and "unknown scenario 'no_such'" in err
-    code, _, err = entry(["cba", "--from-model", "example:older-people", "--years", "5",
-                          "--draws", "100"], capsys)
+    code, _, err = entry(
+        ["cba", "--from-model", "example:older-people", "--years", "5", "--draws", "100"], capsys
+    )
     assert code == 2 and "nothing to sample" in err
-    code, _, err = entry(["cba", "example:balsall-heath", "--from-model",
-                          "example:older-people", "--years", "5"], capsys)
+    code, _, err = entry(
+        ["cba", "example:balsall-heath", "--from-model", "example:older-people", "--years", "5"],
+        capsys,
+    )
     assert code == 2 and "give one of" in err
-    code, _, err = entry(["cba", "--from-model", str(tmp_path / "none.yaml"), "--years", "5"],
-                         capsys)
+    code, _, err = entry(
+        ["cba", "--from-model", str(tmp_path / "none.yaml"), "--years", "5"], capsys
+    )
     assert code == 2 and "not found" in err
     code, _, err = entry(["cba", "example:balsall-heath", "--years", "5"], capsys)
     assert code == 2 and "--from-model" in err

@@ -23,31 +23,47 @@ from .test_cli import entry, run
 # enables the groups: elasticity 0.5, floor 0.2. Each member avoids 0.02 emergency admissions
 # (£2,000 to the NHS each). The model names two values of time and a target.
 SMALL = {
-    "coproduce": 1, "name": "Small", "price_year": 2024,
+    "coproduce": 1,
+    "name": "Small",
+    "price_year": 2024,
     "agencies": {"council": {"label": "Council"}, "nhs": {"label": "NHS"}},
     "resources": {
-        "organiser_hour": {"unit": "hour", "sector": "public", "agency": "council",
-                           "unit_cost": 30},
-        "volunteer_hour": {"unit": "hour", "sector": "community", "unit_cost": 10,
-                           "available": 1000},
+        "organiser_hour": {
+            "unit": "hour",
+            "sector": "public",
+            "agency": "council",
+            "unit_cost": 30,
+        },
+        "volunteer_hour": {
+            "unit": "hour",
+            "sector": "community",
+            "unit_cost": 10,
+            "available": 1000,
+        },
     },
     "interventions": {
         "peer_group": {
-            "volume": 100, "capacity": 400,
+            "volume": 100,
+            "capacity": 400,
             "inputs": {"volunteer_hour": 4, "organiser_hour": 0.5},
-            "enabling": {"organiser_hour": {"elasticity": 0.5, "floor": 0.2}}},
+            "enabling": {"organiser_hour": {"elasticity": 0.5, "floor": 0.2}},
+        },
     },
     "outcomes": {"admissions_avoided": {"unit": "admission", "value": {"fiscal": {"nhs": 2000}}}},
-    "links": [{"from": "peer_group", "to": "admissions_avoided", "effect": 0.02,
-               "evidence": 2}],
+    "links": [{"from": "peer_group", "to": "admissions_avoided", "effect": 0.02, "evidence": 2}],
     "targets": {"admissions_avoided": 1},
-    "time_values": {"nlw": {"label": "National Living Wage", "per_hour": 11.44,
-                            "source": "GOV.UK, April 2024"}},
+    "time_values": {
+        "nlw": {"label": "National Living Wage", "per_hour": 11.44, "source": "GOV.UK, April 2024"}
+    },
     "scenarios": {
-        "quarter_organiser": {"kind": "decision", "changes": [
-            {"set": "interventions.peer_group.inputs.organiser_hour", "value": 0.125}]},
-        "grow": {"kind": "decision", "changes": [
-            {"set": "interventions.peer_group.volume", "value": 250}]},
+        "quarter_organiser": {
+            "kind": "decision",
+            "changes": [{"set": "interventions.peer_group.inputs.organiser_hour", "value": 0.125}],
+        },
+        "grow": {
+            "kind": "decision",
+            "changes": [{"set": "interventions.peer_group.volume", "value": 250}],
+        },
     },
 }
 
@@ -79,10 +95,16 @@ def test_an_enabling_input_cut_by_the_option_cuts_its_benefits():
 
 
 def test_added_volume_is_costed_along_the_cost_curve():
-    curve = [{"up_to": 100, "multiplier": 1}, {"up_to": 200, "multiplier": 0.75},
-             {"multiplier": 0.5}]
-    f = appraise(build_from_model(small(cost_curve=curve), ["grow"], 1).data
-                 ).options["grow"].figures
+    curve = [
+        {"up_to": 100, "multiplier": 1},
+        {"up_to": 200, "multiplier": 0.75},
+        {"multiplier": 0.5},
+    ]
+    f = (
+        appraise(build_from_model(small(cost_curve=curve), ["grow"], 1).data)
+        .options["grow"]
+        .figures
+    )
     # 100 -> 250 members: the added 150 take 100 x 0.75 + 50 x 0.5 = 100 members' worth of
     # inputs: 400 volunteer hours at £10 = £4,000 and 50 organiser hours at £30 = £1,500.
     # Effects are per member, not on the curve: +150 x 0.02 = 3 admissions, £6,000 NHS.
@@ -92,9 +114,20 @@ def test_added_volume_is_costed_along_the_cost_curve():
     assert f["npv_public_value"] == pytest.approx(500)
     # the same as the engine's own costs of the whole volumes, option less baseline
     base = cp.evaluate(small(cost_curve=curve))
-    opt = cp.evaluate(cp.load_model({**copy.deepcopy(SMALL), "interventions": {
-        "peer_group": {**SMALL["interventions"]["peer_group"], "volume": 250,
-                       "cost_curve": curve}}}))
+    opt = cp.evaluate(
+        cp.load_model(
+            {
+                **copy.deepcopy(SMALL),
+                "interventions": {
+                    "peer_group": {
+                        **SMALL["interventions"]["peer_group"],
+                        "volume": 250,
+                        "cost_curve": curve,
+                    }
+                },
+            }
+        )
+    )
     assert opt.cost.full - base.cost.full == pytest.approx(5500)
 
 
@@ -104,15 +137,19 @@ def test_time_is_valued_on_the_models_basis_the_figure_map_uses():
         built = build_from_model(m, ["grow"], 1, time_value=name, time_value_per_hour=per_hour)
         line = next(c for c in built.data["options"]["grow"]["costs"] if "hours" in c)
         # the compiled model's own unit cost of a volunteer hour, read after the choice
-        valued = compile_model(cp.load_model(copy.deepcopy(SMALL), time_value=name,
-                                             time_value_per_hour=per_hour))
-        assert line["hourly_value"] == valued.unit_cost[valued.resource_ids.index(
-            "volunteer_hour")] == expected
+        valued = compile_model(
+            cp.load_model(copy.deepcopy(SMALL), time_value=name, time_value_per_hour=per_hour)
+        )
+        assert (
+            line["hourly_value"]
+            == valued.unit_cost[valued.resource_ids.index("volunteer_hour")]
+            == expected
+        )
         f = appraise(built.data).options["grow"].figures
         # 150 more members x 4 hours = 600 hours a year
         assert f["pv_time_costs"] == pytest.approx(600 * expected)
         assert built.time_value.per_hour == expected
-        assert f"£{expected:,.2f} an hour" in built.data["notes"]   # the one formatter
+        assert f"£{expected:,.2f} an hour" in built.data["notes"]  # the one formatter
     zero = build_from_model(m, ["grow"], 1, time_value="zero")
     assert zero.data["time_valuation"]["method"] == "zero"
     r = appraise(zero.data).options["grow"]
@@ -141,34 +178,64 @@ def test_against_doing_nothing_the_option_carries_the_whole_programmes_caveats()
 
 
 def test_cli_json_carries_the_flags_and_keeps_every_key(tmp_path):
-    p = run("cba", "--from-model", "example:older-people", "--scenario", "double_befriending",
-            "--years", "10", "--json", "--time-value", "national_living_wage")
+    p = run(
+        "cba",
+        "--from-model",
+        "example:older-people",
+        "--scenario",
+        "double_befriending",
+        "--years",
+        "10",
+        "--json",
+        "--time-value",
+        "national_living_wage",
+    )
     assert p.returncode == 0, p.stderr
     d = json.loads(p.stdout)
     o = d["options"]["double_befriending"]
-    plain = appraise(build_from_model("example:older-people", ["double_befriending"], 10,
-                                      time_value="national_living_wage").data).to_dict()
+    plain = appraise(
+        build_from_model(
+            "example:older-people", ["double_befriending"], 10, time_value="national_living_wage"
+        ).data
+    ).to_dict()
     assert set(plain) <= set(d) and set(plain["options"]["double_befriending"]) <= set(o)
     assert d["time_value"]["name"] == "national_living_wage"
     assert d["time_value"]["per_hour"] == 11.44
     # befriending doubled needs more volunteer hours than the 30,000 available
     assert "over_available" in o["flags"] and o["fits"] is False
     assert set(o["flags"]) <= set(FLAG_KINDS)
-    assert set(o["caveats"]) == {"flags", "flag_shares", "resources_short", "over_capacity",
-                                 "no_public_input", "enabling_shortfall"}
+    assert set(o["caveats"]) == {
+        "flags",
+        "flag_shares",
+        "resources_short",
+        "over_capacity",
+        "no_public_input",
+        "enabling_shortfall",
+    }
     assert o["caveats"]["resources_short"]["volunteer_hour"]["available"] == 30000
     assert any("cannot be delivered" in line for line in o["caveats_in_words"])
     assert o["time_values"]["national_living_wage"]["npv_public_value"] == pytest.approx(
-        o["npv_public_value"])
-    assert {"as_stated", "replacement_cost", "national_living_wage", "zero"} <= \
-        set(o["time_values"])
+        o["npv_public_value"]
+    )
+    assert {"as_stated", "replacement_cost", "national_living_wage", "zero"} <= set(
+        o["time_values"]
+    )
 
 
 def test_cli_reports_show_the_caveats_and_the_models_values_of_time(tmp_path):
     html, xlsx = tmp_path / "r.html", tmp_path / "r.xlsx"
     for out in (html, xlsx):
-        p = run("cba", "--from-model", "example:older-people", "--scenario",
-                "double_befriending", "--years", "5", "--out", str(out))
+        p = run(
+            "cba",
+            "--from-model",
+            "example:older-people",
+            "--scenario",
+            "double_befriending",
+            "--years",
+            "5",
+            "--out",
+            str(out),
+        )
         assert p.returncode == 0, p.stderr
     assert "Caveats for Double befriending" in p.stdout
     text = html.read_text()
@@ -180,18 +247,42 @@ def test_cli_reports_show_the_caveats_and_the_models_values_of_time(tmp_path):
 
 
 def test_cli_time_options(capsys):
-    code, _, err = entry(["cba", "--from-model", "example:older-people", "--years", "5",
-                          "--time-valuation", "living_wage"], capsys)
+    code, _, err = entry(
+        [
+            "cba",
+            "--from-model",
+            "example:older-people",
+            "--years",
+            "5",
+            "--time-valuation",
+            "living_wage",
+        ],
+        capsys,
+    )
     assert code == 2 and "--time-value NAME" in err
     code, _, err = entry(["cba", "example:balsall-heath", "--time-value", "zero"], capsys)
     assert code == 2 and "go with --from-model" in err
-    code, _, err = entry(["cba", "--from-model", "example:older-people", "--years", "5",
-                          "--time-value", "nope"], capsys)
+    code, _, err = entry(
+        ["cba", "--from-model", "example:older-people", "--years", "5", "--time-value", "nope"],
+        capsys,
+    )
     assert code == 2 and "unknown valuation of time 'nope'" in err
     # --time-valuation zero keeps working with --from-model: the model's own zero
-    code, out, _ = entry(["cba", "--from-model", "example:older-people", "--scenario",
-                          "double_befriending", "--years", "5", "--time-valuation", "zero",
-                          "--json"], capsys)
+    code, out, _ = entry(
+        [
+            "cba",
+            "--from-model",
+            "example:older-people",
+            "--scenario",
+            "double_befriending",
+            "--years",
+            "5",
+            "--time-valuation",
+            "zero",
+            "--json",
+        ],
+        capsys,
+    )
     assert code in (0, None)
     d = json.loads(out)
     assert d["time_value"]["name"] == "zero"

@@ -28,8 +28,15 @@ def test_uprating_to_2015_16_reproduces_the_database():
     cols = {"fiscal": (7, 9), "economic": (10, 12), "social": (13, 15)}  # value, updated
     checked = 0
     lib = library()
-    for sheet in ("Crime", "Education & Skills", "Employment & Economy", "Fire", "Health",
-                  "Housing", "Social Services"):
+    for sheet in (
+        "Crime",
+        "Education & Skills",
+        "Employment & Economy",
+        "Fire",
+        "Health",
+        "Housing",
+        "Social Services",
+    ):
         for row in wb[sheet].iter_rows(min_row=3, values_only=True):
             code = (row[2] or "").strip() if isinstance(row[2], str) else row[2]
             if code not in lib:
@@ -38,8 +45,10 @@ def test_uprating_to_2015_16_reproduces_the_database():
                 if kind not in lib[code].values or not isinstance(row[ui], (int, float)):
                     continue
                 assert row[vi] == pytest.approx(lib[code].values[kind][0])
-                assert lib[code].uprated(kind, "2015/16") == pytest.approx(row[ui], rel=1e-9), \
-                    (code, kind)
+                assert lib[code].uprated(kind, "2015/16") == pytest.approx(row[ui], rel=1e-9), (
+                    code,
+                    kind,
+                )
                 checked += 1
     assert checked >= 100
 

@@ -30,10 +30,10 @@ def test_bundled_example_round_trips_through_xlsx(name, tmp_path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     xlsx = write_appraisal_xlsx(data, tmp_path / f"{name}.xlsx")
     back, _ = read_appraisal_xlsx(xlsx)
-    assert back == data                       # the very same file content
+    assert back == data  # the very same file content
     a = appraise(str(path), draws=200, seed=3).to_dict()
     b = appraise(str(xlsx), draws=200, seed=3).to_dict()
-    assert a == b                             # and so the same results, draws included
+    assert a == b  # and so the same results, draws included
 
 
 def test_template_has_every_sheet_a_readme_and_reads_back(tmp_path):
@@ -70,19 +70,22 @@ def _set(sheet: str, column: str, value, row: int = 2):
     def edit(wb):
         ws = wb[sheet]
         j = [c.value for c in ws[1]].index(column) + 1
-        ws.cell(row=row, column=j).value = value   # (cell(value=None) would not clear it)
+        ws.cell(row=row, column=j).value = value  # (cell(value=None) would not clear it)
+
     return edit
 
 
 def _retitle(old: str, new: str):
     def edit(wb):
         wb[old].title = new
+
     return edit
 
 
 def _drop(sheet: str):
     def edit(wb):
         del wb[sheet]
+
     return edit
 
 
@@ -91,6 +94,7 @@ def _header(sheet: str, column: str, new: str):
         ws = wb[sheet]
         j = [c.value for c in ws[1]].index(column) + 1
         ws.cell(row=1, column=j, value=new)
+
     return edit
 
 
@@ -102,28 +106,39 @@ def _setting(field: str, value):
                 row[1].value = value
                 return
         ws.append([field, value])
+
     return edit
 
 
 BAD = [
     (_retitle("Costs", "Cost"), ["unknown sheet 'Cost'", "Costs"]),
     (_drop("Options"), ["no 'Options' sheet"]),
-    (_header("Costs", "amount", "amout"), ["sheet 'Costs' row 1", "unknown column 'amout'",
-                                           "amount"]),
-    (_set("Costs", "hours", "{dist: normal, mean 1", row=3), ["sheet 'Costs' row 3",
-                                                             "cannot read"]),
+    (
+        _header("Costs", "amount", "amout"),
+        ["sheet 'Costs' row 1", "unknown column 'amout'", "amount"],
+    ),
+    (
+        _set("Costs", "hours", "{dist: normal, mean 1", row=3),
+        ["sheet 'Costs' row 3", "cannot read"],
+    ),
     (_set("Costs", "option", "clases"), ["sheet 'Costs' row 2", "option 'clases'", "classes"]),
     (_set("Values", "outcome", "Fals avoided"), ["sheet 'Values' row 2", "Falls avoided"]),
     (_setting("yeers", 5), ["unknown setting 'yeers'", "years"]),
     (_set("Costs", "agency", "counsil"), ["sheet 'Costs' row 2", "agency", "council"]),
-    (_set("Outcomes", "engagement", 1.5), ["sheet 'Outcomes' row 2", "engagement",
-                                           "between 0 and 1"]),
-    (_set("Values", "value", "{dist: normla, mean: 1, sd: 1}"),
-     ["sheet 'Values' row 2", "unknown distribution 'normla'", "normal"]),
+    (
+        _set("Outcomes", "engagement", 1.5),
+        ["sheet 'Outcomes' row 2", "engagement", "between 0 and 1"],
+    ),
+    (
+        _set("Values", "value", "{dist: normla, mean: 1, sd: 1}"),
+        ["sheet 'Values' row 2", "unknown distribution 'normla'", "normal"],
+    ),
     (_set("Values", "type", "fisc"), ["sheet 'Values' row 2", "type", "fiscal"]),
     (_setting("years", None), ["years", "required field is missing"]),
-    (_set("Agencies", "sector", "comunity", row=3), ["sheet 'Agencies' row 3", "sector",
-                                                    "community"]),
+    (
+        _set("Agencies", "sector", "comunity", row=3),
+        ["sheet 'Agencies' row 3", "sector", "community"],
+    ),
     (_set("Costs", "time_of", None, row=3), ["sheet 'Costs' row 3", "time_of"]),
     (_set("Time rates", "price_year", 1850), ["sheet 'Time rates' row 2", "price_year"]),
     (_setting("discounting.schedule", "green-bok"), ["sheet 'Appraisal'", "green-book"]),
@@ -131,8 +146,7 @@ BAD = [
 
 
 @pytest.mark.parametrize("edit,expected", BAD, ids=[f"bad{i}" for i in range(len(BAD))])
-def test_malformed_workbooks_exit_2_naming_sheet_row_and_field(edit, expected, tmp_path,
-                                                                 capsys):
+def test_malformed_workbooks_exit_2_naming_sheet_row_and_field(edit, expected, tmp_path, capsys):
     path = _broken(tmp_path, edit)
     code, _, err = entry(["cba", str(path)], capsys)
     assert code == 2, err
@@ -149,7 +163,7 @@ def test_not_a_workbook(tmp_path, capsys):
 
 def test_hourly_value_only_with_hours(capsys, tmp_path):
     data = template_data()
-    data["options"]["classes"]["costs"][0]["hourly_value"] = 12.0   # a money line
+    data["options"]["classes"]["costs"][0]["hourly_value"] = 12.0  # a money line
     path = tmp_path / "h.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     code, _, err = entry(["cba", str(path)], capsys)
@@ -159,8 +173,8 @@ def test_hourly_value_only_with_hours(capsys, tmp_path):
 def test_negative_money_has_its_sign_before_the_pound():
     assert amount(-14063738.4) == "-£14,063,738"
     assert amount(14063738.6) == "£14,063,739"
-    assert amount(-0.4) == "-£0.40"      # pence below £100 (one formatter): never "-£0"
-    assert amount(-0.004) == "£0"        # rounds to nothing: no sign, no pence
+    assert amount(-0.4) == "-£0.40"  # pence below £100 (one formatter): never "-£0"
+    assert amount(-0.004) == "£0"  # rounds to nothing: no sign, no pence
     assert money(-14063738) == "-£14.06m"
     assert money(-25_400) == "-£25k"
 
@@ -175,6 +189,11 @@ def test_negative_figures_in_table_summary_and_reports(tmp_path):
     text = html.read_text(encoding="utf-8")
     assert "-£" in text and "£-" not in text
     assert run("cba", "example:balsall-heath", "--out", str(xlsx)).returncode == 0
-    cells = [str(c.value) for ws in load_workbook(xlsx).worksheets for row in ws.iter_rows()
-             for c in row if c.value is not None]
+    cells = [
+        str(c.value)
+        for ws in load_workbook(xlsx).worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value is not None
+    ]
     assert any("-£" in c for c in cells) and not any("£-" in c for c in cells)

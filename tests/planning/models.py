@@ -13,20 +13,28 @@ def base(target: float = 100.0, vol_available: float = 100.0) -> dict:
        £5 public per unit, £10 public per y; limited by volunteer hours.
     """
     return {
-        "coproduce": 1, "name": "hand", "price_year": 2024,
+        "coproduce": 1,
+        "name": "hand",
+        "price_year": 2024,
         "resources": {
             "staff": {"unit": "hour", "sector": "public", "unit_cost": 10},
-            "vol": {"unit": "hour", "sector": "community", "unit_cost": 12,
-                    "available": vol_available},
+            "vol": {
+                "unit": "hour",
+                "sector": "community",
+                "unit_cost": 12,
+                "available": vol_available,
+            },
         },
         "interventions": {
             "a": {"unit": "place", "inputs": {"staff": 2}},
             "b": {"unit": "place", "inputs": {"staff": 0.5, "vol": 1}},
         },
         "outcomes": {"x": {"unit": "thing"}, "y": {"unit": "year"}},
-        "links": [{"from": "a", "to": "x", "effect": 1.0},
-                  {"from": "x", "to": "y", "effect": 1.0},
-                  {"from": "b", "to": "y", "effect": 0.5}],
+        "links": [
+            {"from": "a", "to": "x", "effect": 1.0},
+            {"from": "x", "to": "y", "effect": 1.0},
+            {"from": "b", "to": "y", "effect": 0.5},
+        ],
         "targets": {"y": target},
     }
 

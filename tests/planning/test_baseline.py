@@ -60,8 +60,9 @@ def test_total_reading_reproduces_the_old_answers():
         assert p.changes == pytest.approx({"a": 50.0 - a, "b": 100.0 - b})
         assert "in total, counted from nothing" in p.summary()
     # and the full-cost case: a £20 per y, b £34 per y: a = 100, £2,000
-    p = cp.plan(load_model(with_today(30, 40)), targets={"y": 100}, objective="full",
-                targets_as="total")
+    p = cp.plan(
+        load_model(with_today(30, 40)), targets={"y": 100}, objective="full", targets_as="total"
+    )
     assert p.volumes == pytest.approx({"a": 100.0, "b": 0.0})
     assert p.cost["full"] == pytest.approx(2000.0)
 
@@ -74,9 +75,11 @@ def test_a_plan_without_max_decrease_may_cut_and_says_so():
     assert p.cost["public"] == pytest.approx(1300.0)
     assert p.changes == pytest.approx({"a": -40.0, "b": 100.0})
     words = p.change_words()
-    assert ("a falls from 80 to 40 places (the model sets no largest cut for it, so the plan "
-            "may stop it altogether): a decision that affects the people the service supports "
-            "today.") in words
+    assert (
+        "a falls from 80 to 40 places (the model sets no largest cut for it, so the plan "
+        "may stop it altogether): a decision that affects the people the service supports "
+        "today."
+    ) in words
     assert "b starts at 100 places." in words
     assert [n["kind"] for n in p.change_notes()] == ["cut", "start"]
     assert "a decision that affects the people the service supports today" in p.summary()
@@ -96,19 +99,25 @@ def test_max_decrease_binds_by_hand():
     assert p.shadow_prices["targets"]["y"] == pytest.approx(10.0)
     assert p.shadow_prices["resources"]["vol"] == pytest.approx(0.0)
     assert "a.max_decrease" in p.binding
-    assert ("a falls from 80 to 60 places (as far as the model lets it fall: at most 25% of "
-            "today's volume may stop in a period): a decision that affects the people the service "
-            "supports today.") in p.change_words()
+    assert (
+        "a falls from 80 to 60 places (as far as the model lets it fall: at most 25% of "
+        "today's volume may stop in a period): a decision that affects the people the service "
+        "supports today."
+    ) in p.change_words()
     # a looser max_decrease (60% may stop: a ≥ 32) does not bind: the £1,300 plan again
-    loose = cp.plan(load_model(with_today(80, 0, interventions__a__max_decrease=0.6)),
-                    targets={"y": 10})
+    loose = cp.plan(
+        load_model(with_today(80, 0, interventions__a__max_decrease=0.6)), targets={"y": 10}
+    )
     assert loose.volumes == pytest.approx({"a": 40.0, "b": 100.0})
     assert "a.max_decrease" not in loose.binding
     # min_volume above what max_decrease keeps is the floor that binds (a ≥ 70): b gives
     # the other 20 y, b = 40; 70 × £20 + 40 × £5 = £1,600
-    both = cp.plan(load_model(with_today(80, 0, interventions__a__max_decrease=0.25,
-                                         interventions__a__min_volume=70)),
-                   targets={"y": 10})
+    both = cp.plan(
+        load_model(
+            with_today(80, 0, interventions__a__max_decrease=0.25, interventions__a__min_volume=70)
+        ),
+        targets={"y": 10},
+    )
     assert both.volumes == pytest.approx({"a": 70.0, "b": 40.0})
     assert both.cost["public"] == pytest.approx(1600.0)
     assert "a.min_volume" in both.binding

@@ -17,9 +17,11 @@ def graded() -> dict:
     """The two-intervention model with grades: a → x → y graded 4 but x → y contested; b → y
     graded 2 (weak)."""
     data = base()
-    data["links"] = [{"from": "a", "to": "x", "effect": 1.0, "evidence": 4},
-                     {"from": "x", "to": "y", "effect": 1.0, "evidence": 4, "contested": True},
-                     {"from": "b", "to": "y", "effect": 0.5, "evidence": 2}]
+    data["links"] = [
+        {"from": "a", "to": "x", "effect": 1.0, "evidence": 4},
+        {"from": "x", "to": "y", "effect": 1.0, "evidence": 4, "contested": True},
+        {"from": "b", "to": "y", "effect": 0.5, "evidence": 2},
+    ]
     return data
 
 
@@ -38,10 +40,13 @@ def test_flag_shares_by_hand():
     assert d["flag_shares"]["y"] == pytest.approx({"contested": 0.5, "weak_evidence": 0.5})
     assert d["caveats"]["flags"] == list(p.flags)
     words = p.caveat_words()
-    assert "50% of the planned effect on y rests on weakly evidenced links (grade 2 or below)." \
+    assert (
+        "50% of the planned effect on y rests on weakly evidenced links (grade 2 or below)."
         in words
-    assert any(w.startswith("b: co-produced, but the model declares no enabling input")
-               for w in words)
+    )
+    assert any(
+        w.startswith("b: co-produced, but the model declares no enabling input") for w in words
+    )
     assert "Caveats: " in p.summary()
 
 
@@ -67,21 +72,25 @@ def three_way(per_hour: float) -> cp.Model:
     2 + 4h < 20 (h < 4.5) and b while 10 + 2h < 20 (h < 5): {a, b, c} below £4.50 an hour,
     {a, b} from £4.50 to £5, {a} above £5.
     """
-    data = edit(base(100, 100),
-                resources__grant={"unit": "GBP", "sector": "public", "unit_cost": 1},
-                resources__user_time={"unit": "hour", "sector": "user", "unit_cost": 7,
-                                      "available": 80},
-                interventions__c={"unit": "place", "inputs": {"grant": 1, "user_time": 2}})
+    data = edit(
+        base(100, 100),
+        resources__grant={"unit": "GBP", "sector": "public", "unit_cost": 1},
+        resources__user_time={"unit": "hour", "sector": "user", "unit_cost": 7, "available": 80},
+        interventions__c={"unit": "place", "inputs": {"grant": 1, "user_time": 2}},
+    )
     data["links"].append({"from": "c", "to": "y", "effect": 0.5})
     return choose_time_value(load_model(data), per_hour=per_hour)
 
 
-@pytest.mark.parametrize("h,funded,low,high", [
-    (4.8, {"a", "b"}, 4.5, 5.0),
-    (12.0, {"a"}, 5.0, None),
-    (0.0, {"a", "b", "c"}, 0.0, 4.5),
-    (3.0, {"a", "b", "c"}, 0.0, 4.5),
-])
+@pytest.mark.parametrize(
+    "h,funded,low,high",
+    [
+        (4.8, {"a", "b"}, 4.5, 5.0),
+        (12.0, {"a"}, 5.0, None),
+        (0.0, {"a", "b", "c"}, 0.0, 4.5),
+        (3.0, {"a", "b", "c"}, 0.0, 4.5),
+    ],
+)
 def test_same_choice_range_by_hand(h, funded, low, high):
     p = cp.plan(three_way(h), targets={"y": 100}, objective="full")
     assert {k for k, v in p.volumes.items() if v > 0} == funded
@@ -142,8 +151,9 @@ def test_min_evidence_by_hand():
     assert me["survives"] is False and me["status"] == "optimal"
     assert me["volumes_without_weak_links"] == pytest.approx({"a": 100.0, "b": 0.0})
     assert me["cost_without_weak_links"]["public"] == pytest.approx(2000.0)
-    assert "Without the 1 link graded below 3, the plan funds different interventions" \
-        in p.summary()
+    assert (
+        "Without the 1 link graded below 3, the plan funds different interventions" in p.summary()
+    )
     # grade 2 drops nothing: the plan survives as it is
     same = cp.plan(load_model(graded()), targets={"y": 100}, min_evidence=2)
     assert same.min_evidence["links_dropped"] == [] and same.min_evidence["survives"] is True

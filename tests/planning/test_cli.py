@@ -77,12 +77,18 @@ def test_time_value_and_min_evidence_options(tmp_path, capsys):
     # volunteer time at £4 an hour: b costs (5 + 4) / 0.5 = £18 per y in full against a's
     # £20, so least full cost funds b to its 100 units and a for the other 50 y; the choice
     # holds while 10 + 2h < 20, i.e. below £5 an hour (and down to 0).
-    data = edit(base(), links=[{"from": "a", "to": "x", "effect": 1.0, "evidence": 4},
-                               {"from": "x", "to": "y", "effect": 1.0, "evidence": 4},
-                               {"from": "b", "to": "y", "effect": 0.5, "evidence": 2}])
+    data = edit(
+        base(),
+        links=[
+            {"from": "a", "to": "x", "effect": 1.0, "evidence": 4},
+            {"from": "x", "to": "y", "effect": 1.0, "evidence": 4},
+            {"from": "b", "to": "y", "effect": 0.5, "evidence": 2},
+        ],
+    )
     path = write(tmp_path, data)
-    r = run(path, "--objective", "full", "--time-value-per-hour", "4", "--min-evidence", "3",
-            "--json")
+    r = run(
+        path, "--objective", "full", "--time-value-per-hour", "4", "--min-evidence", "3", "--json"
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["volumes"] == pytest.approx({"a": 50.0, "b": 100.0})
@@ -133,24 +139,51 @@ def test_example_and_report(tmp_path):
 
 
 BAD_CURVES = [
-    ("not increasing", [{"up_to": 100, "multiplier": 1}, {"up_to": 50, "multiplier": 0.8},
-                        {"multiplier": 1}], "cost_curve[1].up_to: breakpoints must increase"),
-    ("negative multiplier", [{"up_to": 100, "multiplier": -1}, {"multiplier": 1}],
-     "cost_curve[0].multiplier: a multiplier cannot be negative"),
-    ("zero breakpoint", [{"up_to": 0, "multiplier": 1}, {"multiplier": 1}],
-     "cost_curve[0].up_to: a band must end at a volume above 0"),
-    ("negative breakpoint", [{"up_to": -5, "multiplier": 1}, {"multiplier": 1}],
-     "cost_curve[0].up_to: a band must end"),
-    ("open band in the middle", [{"multiplier": 1}, {"up_to": 100, "multiplier": 1}],
-     "cost_curve[0].up_to: only the last band may leave out up_to"),
-    ("closed last band", [{"up_to": 100, "multiplier": 1}],
-     "cost_curve[0].up_to: the last band runs on without limit"),
-    ("missing multiplier", [{"up_to": 100}, {"multiplier": 1}],
-     "cost_curve[0].multiplier: 'multiplier' is required"),
-    ("unknown band field", [{"up_to": 100, "multiplier": 1, "slope": 2}, {"multiplier": 1}],
-     "cost_curve[0].slope: unknown field 'slope'"),
-    ("text multiplier", [{"up_to": 100, "multiplier": "cheap"}, {"multiplier": 1}],
-     "cost_curve[0].multiplier: expected a number"),
+    (
+        "not increasing",
+        [{"up_to": 100, "multiplier": 1}, {"up_to": 50, "multiplier": 0.8}, {"multiplier": 1}],
+        "cost_curve[1].up_to: breakpoints must increase",
+    ),
+    (
+        "negative multiplier",
+        [{"up_to": 100, "multiplier": -1}, {"multiplier": 1}],
+        "cost_curve[0].multiplier: a multiplier cannot be negative",
+    ),
+    (
+        "zero breakpoint",
+        [{"up_to": 0, "multiplier": 1}, {"multiplier": 1}],
+        "cost_curve[0].up_to: a band must end at a volume above 0",
+    ),
+    (
+        "negative breakpoint",
+        [{"up_to": -5, "multiplier": 1}, {"multiplier": 1}],
+        "cost_curve[0].up_to: a band must end",
+    ),
+    (
+        "open band in the middle",
+        [{"multiplier": 1}, {"up_to": 100, "multiplier": 1}],
+        "cost_curve[0].up_to: only the last band may leave out up_to",
+    ),
+    (
+        "closed last band",
+        [{"up_to": 100, "multiplier": 1}],
+        "cost_curve[0].up_to: the last band runs on without limit",
+    ),
+    (
+        "missing multiplier",
+        [{"up_to": 100}, {"multiplier": 1}],
+        "cost_curve[0].multiplier: 'multiplier' is required",
+    ),
+    (
+        "unknown band field",
+        [{"up_to": 100, "multiplier": 1, "slope": 2}, {"multiplier": 1}],
+        "cost_curve[0].slope: unknown field 'slope'",
+    ),
+    (
+        "text multiplier",
+        [{"up_to": 100, "multiplier": "cheap"}, {"multiplier": 1}],
+        "cost_curve[0].multiplier: expected a number",
+    ),
     ("empty curve", [], "interventions.a.cost_curve: a cost curve needs at least one band"),
     ("not a list", {"up_to": 100}, "interventions.a.cost_curve: expected a list"),
 ]
@@ -164,32 +197,43 @@ def test_malformed_cost_curves_exit_2(tmp_path, capsys, name, curve, message):
     assert message in err, err
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"interventions__a__min_volume": -1}, "interventions.a.min_volume: a minimum volume cannot"),
-    ({"interventions__a__min_volume": 50, "interventions__a__capacity": 10},
-     "interventions.a.min_volume: minimum volume 50 is above capacity 10"),
-    ({"interventions__a__min_volume": "lots"}, "interventions.a.min_volume"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        (
+            {"interventions__a__min_volume": -1},
+            "interventions.a.min_volume: a minimum volume cannot",
+        ),
+        (
+            {"interventions__a__min_volume": 50, "interventions__a__capacity": 10},
+            "interventions.a.min_volume: minimum volume 50 is above capacity 10",
+        ),
+        ({"interventions__a__min_volume": "lots"}, "interventions.a.min_volume"),
+    ],
+)
 def test_malformed_min_volume_exit_2(tmp_path, capsys, change, message):
     code, err = run_here(capsys, write(tmp_path, edit(base(), **change)))
     assert code == 2
     assert message in err, err
 
 
-@pytest.mark.parametrize("args,message", [
-    (["--target", "yy=10"], "unknown outcome (did you mean 'y'?)"),
-    (["--target", "y"], "--target 'y': write NAME=NUMBER"),
-    (["--budget", "pubic=10"], "budget 'pubic': unknown sector (did you mean 'public'?)"),
-    (["--objective", "cheapest"], "--objective cheapest: use 'public' or 'full'"),
-    (["--frontier", "1"], "--frontier 1: give 2 or more points"),
-    (["--out", "plan.pdf"], "cannot write '.pdf' files"),
-    (["--target", "y=-5"], "target y=-5.0: give a finite amount of 0 or more"),
-    (["--targets-as", "more"], "--targets-as more: use 'increase'"),
-    (["--time-value", "wage"], "unknown valuation of time 'wage'"),
-    (["--time-value-per-hour", "-3"], "a value of time must be a finite amount of 0 or more"),
-    (["--min-evidence", "9"], "--min-evidence"),
-    (["--min-evidence", "0"], "--min-evidence"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--target", "yy=10"], "unknown outcome (did you mean 'y'?)"),
+        (["--target", "y"], "--target 'y': write NAME=NUMBER"),
+        (["--budget", "pubic=10"], "budget 'pubic': unknown sector (did you mean 'public'?)"),
+        (["--objective", "cheapest"], "--objective cheapest: use 'public' or 'full'"),
+        (["--frontier", "1"], "--frontier 1: give 2 or more points"),
+        (["--out", "plan.pdf"], "cannot write '.pdf' files"),
+        (["--target", "y=-5"], "target y=-5.0: give a finite amount of 0 or more"),
+        (["--targets-as", "more"], "--targets-as more: use 'increase'"),
+        (["--time-value", "wage"], "unknown valuation of time 'wage'"),
+        (["--time-value-per-hour", "-3"], "a value of time must be a finite amount of 0 or more"),
+        (["--min-evidence", "9"], "--min-evidence"),
+        (["--min-evidence", "0"], "--min-evidence"),
+    ],
+)
 def test_bad_arguments_exit_2(tmp_path, capsys, args, message):
     code, err = run_here(capsys, write(tmp_path, base()), *args)
     assert code == 2

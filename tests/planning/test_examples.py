@@ -51,8 +51,10 @@ def test_neighbourhood_safety_plans():
     p = cp.plan(m, targets=dict([target]) if target else None)
     assert p.status in ("optimal", "infeasible")
     if p.status == "optimal":
-        assert p.outcomes[target[0]] == pytest.approx(target[1], rel=1e-6) or \
-            p.outcomes[target[0]] > target[1]
+        assert (
+            p.outcomes[target[0]] == pytest.approx(target[1], rel=1e-6)
+            or p.outcomes[target[0]] > target[1]
+        )
 
 
 def test_budget_mode_on_example():

@@ -46,11 +46,13 @@ def test_least_public_cost_by_hand():
     assert p.shadow_prices["resources"]["vol"] == pytest.approx(5.0)
     assert set(p.binding) == {"y", "vol"}
     assert not p.mixed_integer
-    assert any("one more hour of vol would save £5.00 of public money" in w.lower()
-               for w in p.explanations)
+    assert any(
+        "one more hour of vol would save £5.00 of public money" in w.lower() for w in p.explanations
+    )
     # second method: vertices of  min 20a + 5b  s.t. -(a + 0.5b) <= -100, b <= 100
-    assert vertices_min(np.array([20.0, 5.0]), np.array([[-1, -0.5], [0, 1.0]]),
-                        np.array([-100.0, 100.0])) == pytest.approx(p.cost["public"])
+    assert vertices_min(
+        np.array([20.0, 5.0]), np.array([[-1, -0.5], [0, 1.0]]), np.array([-100.0, 100.0])
+    ) == pytest.approx(p.cost["public"])
 
 
 def test_least_full_cost_by_hand():
@@ -71,9 +73,11 @@ def test_duals_match_finite_differences(target, vol):
     up = cp.plan(load_model(base(target + 1, vol)), targets={"y": target + 1})
     more = cp.plan(load_model(base(target, vol + 1)), targets={"y": target})
     assert up.cost["public"] - p.cost["public"] == pytest.approx(
-        p.shadow_prices["targets"]["y"], abs=1e-6)
+        p.shadow_prices["targets"]["y"], abs=1e-6
+    )
     assert p.cost["public"] - more.cost["public"] == pytest.approx(
-        p.shadow_prices["resources"]["vol"], abs=1e-6)
+        p.shadow_prices["resources"]["vol"], abs=1e-6
+    )
 
 
 def test_capacity_and_min_volume_by_hand():

@@ -21,10 +21,16 @@ def setup_model(target: float) -> dict:
     data = base(target, 0.0)
     del data["interventions"]["b"]
     data["resources"]["grant"] = {"unit": "GBP", "sector": "public", "unit_cost": 1}
-    data["interventions"]["c"] = {"unit": "place", "capacity": 200, "inputs": {"staff": 0.8},
-                                  "fixed_inputs": {"grant": 600}}
-    data["links"] = [{"from": "a", "to": "y", "effect": 1.0},
-                     {"from": "c", "to": "y", "effect": 1.0}]
+    data["interventions"]["c"] = {
+        "unit": "place",
+        "capacity": 200,
+        "inputs": {"staff": 0.8},
+        "fixed_inputs": {"grant": 600},
+    }
+    data["links"] = [
+        {"from": "a", "to": "y", "effect": 1.0},
+        {"from": "c", "to": "y", "effect": 1.0},
+    ]
     del data["outcomes"]["x"]
     return data
 
@@ -35,21 +41,29 @@ def brute_force_setup(target: float) -> float:
     for run_a, run_c in itertools.product([0, 1], repeat=2):
         ub_a = np.inf if run_a else 0.0
         ub_c = 200.0 if run_c else 0.0
-        res = linprog([20.0, 8.0], A_ub=[[-1.0, -1.0]], b_ub=[-target],
-                      bounds=[(0, ub_a), (0, ub_c)], method="highs")
+        res = linprog(
+            [20.0, 8.0],
+            A_ub=[[-1.0, -1.0]],
+            b_ub=[-target],
+            bounds=[(0, ub_a), (0, ub_c)],
+            method="highs",
+        )
         if res.status == 0:
             best = min(best, res.fun + 600.0 * run_c)
     return best
 
 
-@pytest.mark.parametrize("target,expected,volumes", [
-    # 30 y: a alone £600; c alone 240 + 600 = £840 -> a.
-    (30, 600.0, {"a": 30.0, "c": 0.0}),
-    # 100 y: a alone £2,000; c alone 800 + 600 = £1,400 -> c.
-    (100, 1400.0, {"a": 0.0, "c": 100.0}),
-    # 250 y: c at capacity 200 (1,600 + 600) + a 50 (1,000) = £3,200 against a alone £5,000.
-    (250, 3200.0, {"a": 50.0, "c": 200.0}),
-])
+@pytest.mark.parametrize(
+    "target,expected,volumes",
+    [
+        # 30 y: a alone £600; c alone 240 + 600 = £840 -> a.
+        (30, 600.0, {"a": 30.0, "c": 0.0}),
+        # 100 y: a alone £2,000; c alone 800 + 600 = £1,400 -> c.
+        (100, 1400.0, {"a": 0.0, "c": 100.0}),
+        # 250 y: c at capacity 200 (1,600 + 600) + a 50 (1,000) = £3,200 against a alone £5,000.
+        (250, 3200.0, {"a": 50.0, "c": 200.0}),
+    ],
+)
 def test_setup_costs_against_brute_force(target, expected, volumes):
     p = cp.plan(load_model(setup_model(target)))
     assert p.mixed_integer
@@ -61,8 +75,13 @@ def test_setup_costs_against_brute_force(target, expected, volumes):
 def test_lp_relaxation_differs_from_milp():
     # The LP relaxation (y continuous in [0, 1], v_c <= 200 y) charges c only 600/200 = £3 per
     # unit of set-up: £11 per y < £20, so it would use c for 30 y at £330 - not a real cost.
-    relaxed = linprog([20.0, 8.0, 600.0], A_ub=[[-1, -1, 0], [0, 1, -200]], b_ub=[-30, 0],
-                      bounds=[(0, None), (0, 200), (0, 1)], method="highs")
+    relaxed = linprog(
+        [20.0, 8.0, 600.0],
+        A_ub=[[-1, -1, 0], [0, 1, -200]],
+        b_ub=[-30, 0],
+        bounds=[(0, None), (0, 200), (0, 1)],
+        method="highs",
+    )
     assert relaxed.fun == pytest.approx(330.0)
     p = cp.plan(load_model(setup_model(30)))
     assert p.cost["public"] == pytest.approx(600.0)
@@ -85,11 +104,15 @@ def curve_model(target: float, multipliers: tuple[float, float]) -> dict:
     data = base(target, 0.0)
     del data["interventions"]["b"]
     data["interventions"]["a"]["inputs"] = {"staff": 1.5}
-    data["interventions"]["e"] = {"unit": "place", "inputs": {"staff": 2},
-                                  "cost_curve": [{"up_to": 50, "multiplier": multipliers[0]},
-                                                 {"multiplier": multipliers[1]}]}
-    data["links"] = [{"from": "a", "to": "y", "effect": 1.0},
-                     {"from": "e", "to": "y", "effect": 1.0}]
+    data["interventions"]["e"] = {
+        "unit": "place",
+        "inputs": {"staff": 2},
+        "cost_curve": [{"up_to": 50, "multiplier": multipliers[0]}, {"multiplier": multipliers[1]}],
+    }
+    data["links"] = [
+        {"from": "a", "to": "y", "effect": 1.0},
+        {"from": "e", "to": "y", "effect": 1.0},
+    ]
     del data["outcomes"]["x"]
     return data
 

@@ -9,8 +9,7 @@ from coproduce.reports.model_files import write_model_xlsx
 
 from .models import base, edit
 
-CURVE = [{"up_to": 200, "multiplier": 1.0}, {"up_to": 500, "multiplier": 0.8},
-         {"multiplier": 1.3}]
+CURVE = [{"up_to": 200, "multiplier": 1.0}, {"up_to": 500, "multiplier": 0.8}, {"multiplier": 1.3}]
 
 
 def test_compiled_arrays():
@@ -23,8 +22,12 @@ def test_compiled_arrays():
 
 
 def test_xlsx_round_trip(tmp_path):
-    data = edit(base(), interventions__a__cost_curve=CURVE, interventions__b__min_volume=7,
-                interventions__b__capacity=90)
+    data = edit(
+        base(),
+        interventions__a__cost_curve=CURVE,
+        interventions__b__min_volume=7,
+        interventions__b__capacity=90,
+    )
     m = load_model(data)
     path = tmp_path / "m.xlsx"
     write_model_xlsx(m, path)

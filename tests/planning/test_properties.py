@@ -13,25 +13,46 @@ from coproduce.model import compile_model, load_model
 
 def random_model(seed: int, n: int = 6) -> dict:
     rng = np.random.default_rng(seed)
-    resources = {"staff": {"unit": "hour", "sector": "public", "unit_cost": 30},
-                 "vol": {"unit": "hour", "sector": "community", "unit_cost": 12,
-                         "available": float(rng.uniform(50, 150))},
-                 "kit": {"unit": "item", "sector": "public", "unit_cost": 5,
-                         "available": float(rng.uniform(100, 400))}}
+    resources = {
+        "staff": {"unit": "hour", "sector": "public", "unit_cost": 30},
+        "vol": {
+            "unit": "hour",
+            "sector": "community",
+            "unit_cost": 12,
+            "available": float(rng.uniform(50, 150)),
+        },
+        "kit": {
+            "unit": "item",
+            "sector": "public",
+            "unit_cost": 5,
+            "available": float(rng.uniform(100, 400)),
+        },
+    }
     interventions = {}
     links = []
     for i in range(n):
         iid = f"i{i}"
-        interventions[iid] = {"inputs": {"staff": float(rng.uniform(0.1, 2)),
-                                         "vol": float(rng.uniform(0, 2)),
-                                         "kit": float(rng.uniform(0, 3))},
-                              "capacity": float(rng.uniform(20, 80))}
+        interventions[iid] = {
+            "inputs": {
+                "staff": float(rng.uniform(0.1, 2)),
+                "vol": float(rng.uniform(0, 2)),
+                "kit": float(rng.uniform(0, 3)),
+            },
+            "capacity": float(rng.uniform(20, 80)),
+        }
         links.append({"from": iid, "to": "p", "effect": float(rng.uniform(0, 1))})
         links.append({"from": iid, "to": "q", "effect": float(rng.uniform(0, 1))})
     links.append({"from": "p", "to": "q", "effect": 0.3})
-    return {"coproduce": 1, "name": "random", "price_year": 2024, "resources": resources,
-            "interventions": interventions, "outcomes": {"p": {}, "q": {}}, "links": links,
-            "targets": {"p": float(rng.uniform(2, 10)), "q": float(rng.uniform(5, 20))}}
+    return {
+        "coproduce": 1,
+        "name": "random",
+        "price_year": 2024,
+        "resources": resources,
+        "interventions": interventions,
+        "outcomes": {"p": {}, "q": {}},
+        "links": links,
+        "targets": {"p": float(rng.uniform(2, 10)), "q": float(rng.uniform(5, 20))},
+    }
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -12,21 +12,25 @@ from .models import base
 
 
 def inputs(**extra) -> dict:
-    return {"targets": {"y": 100.0}, "objective": "public", "budget": None, "frontier": 0,
-            **extra}
+    return {"targets": {"y": 100.0}, "objective": "public", "budget": None, "frontier": 0, **extra}
 
 
 def test_good_choices_pass():
-    check_inputs(load_model(base()), inputs(targets_as="total", time_value="zero",
-                                            time_value_per_hour=4.5, min_evidence=3))
+    check_inputs(
+        load_model(base()),
+        inputs(targets_as="total", time_value="zero", time_value_per_hour=4.5, min_evidence=3),
+    )
 
 
-@pytest.mark.parametrize("extra,path", [
-    ({"targets_as": "more"}, "targets_as"),
-    ({"time_value": "wage"}, "time_value"),
-    ({"time_value_per_hour": -1.0}, "time_value_per_hour"),
-    ({"min_evidence": 6}, "min_evidence"),
-])
+@pytest.mark.parametrize(
+    "extra,path",
+    [
+        ({"targets_as": "more"}, "targets_as"),
+        ({"time_value": "wage"}, "time_value"),
+        ({"time_value_per_hour": -1.0}, "time_value_per_hour"),
+        ({"min_evidence": 6}, "min_evidence"),
+    ],
+)
 def test_bad_choices_name_their_field(extra, path):
     with pytest.raises(ModelError) as exc:
         check_inputs(load_model(base()), inputs(**extra))
@@ -57,8 +61,7 @@ def _ctx(inputs: dict):
 
     data = base()
     data["interventions"]["a"]["volume"] = 30
-    return RunContext(1, inputs, model_to_data(load_model(data)), "", None,
-                      lambda f, s: True, None)
+    return RunContext(1, inputs, model_to_data(load_model(data)), "", None, lambda f, s: True, None)
 
 
 def test_a_run_plans_with_the_stored_choices():
@@ -72,8 +75,11 @@ def test_a_run_plans_with_the_stored_choices():
     assert old["targets_as"] == "total" and old["volumes"]["a"] == pytest.approx(50.0)
     # volunteer time at £4 an hour, least full cost: b (£18 per y) before a (£20): the choice
     # holds from 0 to £5 an hour
-    full = compute(_ctx(inputs(objective="full", targets_as="increase",
-                               time_value_per_hour=4.0, min_evidence=2)))
+    full = compute(
+        _ctx(
+            inputs(objective="full", targets_as="increase", time_value_per_hour=4.0, min_evidence=2)
+        )
+    )
     assert full["time_value"]["per_hour"] == 4.0
     assert full["same_choice_when_time_valued"][1] == pytest.approx(5.0, rel=1e-5)
     assert full["min_evidence"]["grade"] == 2

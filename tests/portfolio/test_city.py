@@ -23,8 +23,14 @@ def _ids() -> set[str]:
     pf = load_portfolio("example:city-portfolio")
     for name, svc in pf.services.items():
         m = svc.model
-        for section in (m.resources, m.interventions, m.outcomes, m.agencies, m.sectors,
-                        m.scenarios):
+        for section in (
+            m.resources,
+            m.interventions,
+            m.outcomes,
+            m.agencies,
+            m.sectors,
+            m.scenarios,
+        ):
             out |= {k for k in section if "_" in k}
         out.add(name) if "_" in name else None
     out |= {p for p in pf.pools if "_" in p}
@@ -37,8 +43,10 @@ IDS = _ids()
 def faults(text: str) -> list[str]:
     out = [f"model id {i!r}" for i in IDS if re.search(rf"\b{re.escape(i)}\b(?!\.\w)", text)]
     for what, rx in CHECKS:
-        out += [f"{what}: {m.group(0)!r} in …{text[max(0, m.start() - 60):m.end() + 40]!r}…"
-                for m in rx.finditer(text)]
+        out += [
+            f"{what}: {m.group(0)!r} in …{text[max(0, m.start() - 60) : m.end() + 40]!r}…"
+            for m in rx.finditer(text)
+        ]
     return out
 
 
@@ -56,11 +64,16 @@ def test_the_city_portfolio_prints_its_tables_plan_and_recommendation(ran):
     printed = ran[0]
     assert printed.returncode == 0, printed.stderr[-2000:]
     out = printed.stdout
-    for words in ("co-produced against professional pathways", "Joint plan across the services",
-                  "Shared limits and what one more unit is worth",
-                  "Where co-production pays first", "1. Co-produce first in",
-                  "The joint plan reaches every service's targets",
-                  "If residents' time were valued differently", "Report written to"):
+    for words in (
+        "co-produced against professional pathways",
+        "Joint plan across the services",
+        "Shared limits and what one more unit is worth",
+        "Where co-production pays first",
+        "1. Co-produce first in",
+        "The joint plan reaches every service's targets",
+        "If residents' time were valued differently",
+        "Report written to",
+    ):
         assert words in out, words
 
 
@@ -78,9 +91,18 @@ def test_the_json_keeps_the_contract(ran):
     assert plan["shadow_prices"]["pools"]["volunteers"] > 0
     assert plan["shadow_prices"]["budgets"]["enabling"] > 0
     s = d["services"]["conditions"]
-    for key in ("best_coproduced", "best_professional", "advantage", "uncertainty",
-                "evidence", "time_needed", "today_by_kind", "recommendation", "plan",
-                "coproduction_cheaper_when_time_valued"):
+    for key in (
+        "best_coproduced",
+        "best_professional",
+        "advantage",
+        "uncertainty",
+        "evidence",
+        "time_needed",
+        "today_by_kind",
+        "recommendation",
+        "plan",
+        "coproduction_cheaper_when_time_valued",
+    ):
         assert key in s, key
     assert s["best_coproduced"]["kind"] == "individual"
     assert 0 <= s["uncertainty"]["prob_coproduction_cheaper"]["full"] <= 1
@@ -97,13 +119,18 @@ def test_the_json_keeps_the_contract(ran):
 def test_the_report_has_the_chart_and_speaks_in_words(ran):
     page = ran[3].read_text(encoding="utf-8")
     assert "Where co-production pays: advantage against evidence" in page
-    assert "The joint plan&#x27;s allocation of pooled hours" in page or \
-        "The joint plan's allocation of pooled hours" in page
+    assert (
+        "The joint plan&#x27;s allocation of pooled hours" in page
+        or "The joint plan's allocation of pooled hours" in page
+    )
     assert "plotly" not in page.lower()
     text = visible(page)
     assert not faults(text), faults(text)[:5]
-    outside = [t for t in text_boxes(page)
-               if t[1] < -0.5 or t[2] > t[5] + 0.5 or t[3] < -0.5 or t[4] > t[6] + 0.5]
+    outside = [
+        t
+        for t in text_boxes(page)
+        if t[1] < -0.5 or t[2] > t[5] + 0.5 or t[3] < -0.5 or t[4] > t[6] + 0.5
+    ]
     assert not outside, outside[:3]
     assert ran[3].stat().st_size < 1_500_000
 
@@ -117,8 +144,15 @@ def test_the_workbook(ran):
 
     assert ran[2].returncode == 0, ran[2].stderr[-2000:]
     wb = load_workbook(ran[4])
-    assert {"Summary", "Recommendation", "Services", "Joint plan", "Limits", "Kinds",
-            "Time valuations"} <= set(wb.sheetnames)
+    assert {
+        "Summary",
+        "Recommendation",
+        "Services",
+        "Joint plan",
+        "Limits",
+        "Kinds",
+        "Time valuations",
+    } <= set(wb.sheetnames)
 
 
 def test_the_new_example_models_are_sourced():

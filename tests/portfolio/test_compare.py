@@ -27,26 +27,23 @@ def test_the_advantage_is_map_run_service_by_service(city):
         prof = [p for p in bmap.pathways if kinds[p.intervention] == "none"]
         assert comp.best_coproduced == co[0].intervention, name
         assert comp.best_professional == prof[0].intervention, name
-        for key, attr in (("full", "cost_per_outcome_full"),
-                          ("public", "cost_per_outcome_public")):
+        for key, attr in (("full", "cost_per_outcome_full"), ("public", "cost_per_outcome_public")):
             a = comp.advantage[key]
             assert a["coproduced"] == pytest.approx(getattr(co[0], attr)), (name, key)
             assert a["professional"] == pytest.approx(getattr(prof[0], attr)), (name, key)
             assert a["ratio"] == pytest.approx(getattr(prof[0], attr) / getattr(co[0], attr))
-            assert a["difference"] == pytest.approx(getattr(prof[0], attr)
-                                                    - getattr(co[0], attr))
+            assert a["difference"] == pytest.approx(getattr(prof[0], attr) - getattr(co[0], attr))
             assert a["saving"] == pytest.approx(a["difference"] * bmap.amount)
         # every pathway of the map is there, in the map's order
-        assert [p["intervention"] for p in comp.pathways] == [p.intervention
-                                                              for p in bmap.pathways]
+        assert [p["intervention"] for p in comp.pathways] == [p.intervention for p in bmap.pathways]
 
 
 def test_the_hand_built_comparison(files):
     pf = load_portfolio(files / "two.yaml")
     comp = compare_service(pf.services["a"], pf.pooled("a"))
-    assert comp.advantage["full"]["coproduced"] == pytest.approx(40.0)      # 20 + 2 × £10
+    assert comp.advantage["full"]["coproduced"] == pytest.approx(40.0)  # 20 + 2 × £10
     assert comp.advantage["full"]["professional"] == pytest.approx(100.0)
-    assert comp.advantage["public"]["saving"] == pytest.approx(800.0)      # (100 − 20) × 10
+    assert comp.advantage["public"]["saving"] == pytest.approx(800.0)  # (100 − 20) × 10
     # a + b w: co-produced 20 + 2w, professional 100: co-production cheaper below £40 an hour
     assert comp.cheaper_when_time_valued == ((0.0, pytest.approx(40.0)),)
     assert comp.pathway("a_co")["pool_hours"] == {"volunteers": pytest.approx(20.0)}
@@ -98,8 +95,10 @@ def test_stages_are_checked_and_kept_in_service_order():
     with pytest.raises(ModelError) as exc:
         cp.load_model(data)
     paths = {i.path for i in exc.value.issues}
-    assert {"interventions.self_management_course.stages",
-            "interventions.peer_support_group.coproduction"} <= paths
+    assert {
+        "interventions.self_management_course.stages",
+        "interventions.peer_support_group.coproduction",
+    } <= paths
 
 
 def test_bundled_portfolios_are_apart_from_bundled_models():
@@ -141,7 +140,8 @@ def test_untagged_maps_and_a_service_with_nothing_to_compare(tmp_path):
     (tmp_path / "p.yaml").write_text(
         "coproduce_portfolio: 1\nname: Diamond\nservices:\n"
         f"  d: {{model: '{root}'}}\n"
-        f"  y: {{model: '{root}', targets: {{y: 5}}}}\n")
+        f"  y: {{model: '{root}', targets: {{y: 5}}}}\n"
+    )
     r = analyse_portfolio(tmp_path / "p.yaml", draws=50)
     d = r.services["d"]
     assert (d.best_coproduced, d.best_professional) == ("b", "a")

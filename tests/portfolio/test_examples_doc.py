@@ -30,10 +30,12 @@ def block() -> str:
 
     r = analyse_portfolio("example:city-portfolio", draws=DRAWS, seed=SEED)
     cur = r.currency
-    lines = ["| rank | service | best co-produced (kind) | full cost a unit | best professional "
-             "| full cost a unit | saving in full, a period | saving in public money | "
-             "co-production cheaper (draws) | evidence (co-produced) | recommendation |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        "| rank | service | best co-produced (kind) | full cost a unit | best professional "
+        "| full cost a unit | saving in full, a period | saving in public money | "
+        "co-production cheaper (draws) | evidence (co-produced) | recommendation |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for row in r.ranking:
         c = r.services[row["service"]]
         co, prof = c.pathway(c.best_coproduced), c.pathway(c.best_professional)
@@ -44,7 +46,8 @@ def block() -> str:
             f"{prof['label']} | {money(prof['cost_per_outcome']['full'], cur)} | "
             f"{money(c.advantage['full']['saving'], cur)} | "
             f"{money(c.advantage['public']['saving'], cur)} | {percent(prob)} | "
-            f"{grade_words(co['evidence']['grade'])} | {TIER_WORDS[row['tier']]} |")
+            f"{grade_words(co['evidence']['grade'])} | {TIER_WORDS[row['tier']]} |"
+        )
     lines.append("")
     lines.extend(f"- {t}" for t in plan_words(r)[:3])
     lines.extend(f"- {t}" for t in sensitivity_words(r))
@@ -64,8 +67,8 @@ def regenerate(text: str) -> str:
 def test_the_portfolio_figures_in_the_docs_are_the_codes():
     text = DOC.read_text(encoding="utf-8")
     assert regenerate(text) == text, (
-        "docs/examples.md is out of date: run .venv/bin/python -m "
-        "tests.portfolio.test_examples_doc")
+        "docs/examples.md is out of date: run .venv/bin/python -m tests.portfolio.test_examples_doc"
+    )
 
 
 if __name__ == "__main__":

@@ -61,8 +61,12 @@ def test_two_services_agree_with_an_independent_lp(files):
     p = joint_plan(load_portfolio(files / "two.yaml"))
     ref = _linprog(30.0, None)
     assert ref.status == 0
-    got = [p.volumes["a"]["a_prof"], p.volumes["a"]["a_co"], p.volumes["b"]["b_prof"],
-           p.volumes["b"]["b_co"]]
+    got = [
+        p.volumes["a"]["a_prof"],
+        p.volumes["a"]["a_co"],
+        p.volumes["b"]["b_prof"],
+        p.volumes["b"]["b_co"],
+    ]
     assert np.allclose(got, ref.x, atol=1e-9)
     assert p.cost["public"] == pytest.approx(ref.fun)
     assert p.shadow_prices["pools"]["volunteers"] == pytest.approx(-ref.ineqlin.marginals[2])
@@ -96,10 +100,11 @@ def test_without_the_pool_each_service_would_use_its_own_hours(files):
 
 def test_a_pool_too_small_for_the_targets_is_infeasible_with_a_relaxation(files, tmp_path):
     text = (files / "two.yaml").read_text()
-    (tmp_path / "service_a.yaml").write_text((files / "service_a.yaml").read_text()
-                                             .replace("inputs: {staff_hour: 5}",
-                                                      "inputs: {staff_hour: 5}\n"
-                                                      "    capacity: 0"))
+    (tmp_path / "service_a.yaml").write_text(
+        (files / "service_a.yaml")
+        .read_text()
+        .replace("inputs: {staff_hour: 5}", "inputs: {staff_hour: 5}\n    capacity: 0")
+    )
     (tmp_path / "service_b.yaml").write_text((files / "service_b.yaml").read_text())
     (tmp_path / "p.yaml").write_text(text)
     p = joint_plan(load_portfolio(tmp_path / "p.yaml"))

@@ -13,8 +13,9 @@ import pytest
 def client():
     from dask.distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=50)
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
     c = Client(cluster)
     c.wait_for_workers(2, timeout=120)
     yield c
@@ -44,4 +45,3 @@ def wait_for_workers(client, n: int = 2, timeout: float = 60) -> None:
             return
         time.sleep(0.2)
     raise TimeoutError(f"the cluster did not get back to {n} workers in {timeout} s")
-

@@ -53,16 +53,15 @@ def test_same_seed_same_table_in_process_pool_and_cluster(model, client):
     with ProcessPool(2) as pool:
         assert_same_table(reference, cp.simulate(model, TARGET, executor=pool, **kw))
     with get_task_stream(client) as stream:
-        assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client),
-                                                 **kw))
+        assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client), **kw))
     assert _chunk_tasks(stream) == 6  # the chunks really ran on the workers
     # a different chunk size on the cluster: still the same numbers (fixed stream blocks)
-    assert_same_table(reference, cp.simulate(model, TARGET, executor=executor(client),
-                                             **{**kw, "chunk": 2048}))
+    assert_same_table(
+        reference, cp.simulate(model, TARGET, executor=executor(client), **{**kw, "chunk": 2048})
+    )
     # and the same analysis, to the bit
     a = analyse(reference, 30_000).to_dict()
-    b = analyse(cp.simulate(model, TARGET, executor=executor(client), **kw),
-                                30_000).to_dict()
+    b = analyse(cp.simulate(model, TARGET, executor=executor(client), **kw), 30_000).to_dict()
     assert a == b
 
 
@@ -103,10 +102,10 @@ def test_chunk_sums_equal_the_statistics_of_the_whole_table(model, client):
         nb = table.net_benefit(lam)
         assert here.evpi()[k] == pytest.approx(core.evpi(nb), rel=1e-12, abs=1e-6)
         assert np.array_equal(here.prob_best()[k], core.prob_best(nb))
-        np.testing.assert_allclose(here.expected_net_benefit()[k], nb.mean(axis=0),
-                                   rtol=1e-12)
-    np.testing.assert_allclose(here.sums.effect / here.n_draws, table.effect.mean(axis=0),
-                               rtol=1e-12)
+        np.testing.assert_allclose(here.expected_net_benefit()[k], nb.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(
+        here.sums.effect / here.n_draws, table.effect.mean(axis=0), rtol=1e-12
+    )
 
 
 def _die_once(shared, item):

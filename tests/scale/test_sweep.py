@@ -45,9 +45,11 @@ def edited(model, edit) -> cp.Model:
 
 
 def test_a_row_is_the_model_with_its_changes(model, tmp_path):
-    areas = write(tmp_path / "areas.csv",
-                  "area,targets.independent_years,scale:resources.physio_hour.unit_cost\n"
-                  "base,40,1\nhalf,20,1\ndear,40,1.1\n")
+    areas = write(
+        tmp_path / "areas.csv",
+        "area,targets.independent_years,scale:resources.physio_hour.unit_cost\n"
+        "base,40,1\nhalf,20,1\ndear,40,1.1\n",
+    )
     r = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
     assert (r.rows, r.computed, r.failed) == (3, 3, ())
     df = read_sweep(tmp_path / "out").set_index(["area", "intervention"])
@@ -56,20 +58,22 @@ def test_a_row_is_the_model_with_its_changes(model, tmp_path):
     np.testing.assert_allclose(half["volume"], base["volume"] * 0.5, rtol=1e-12)
     # 10% dearer physiotherapy: falls classes cost 10% of their physio hours more, by hand
     fc = model.interventions["falls_classes"]
-    hours = base.loc["falls_classes", "volume"] * mean(fc.inputs["physio_hour"]) \
-        + mean(fc.fixed_inputs.get("physio_hour", 0))
+    hours = base.loc["falls_classes", "volume"] * mean(fc.inputs["physio_hour"]) + mean(
+        fc.fixed_inputs.get("physio_hour", 0)
+    )
     extra = 0.1 * float(model.resources["physio_hour"].unit_cost) * hours
     assert dear.loc["falls_classes", "cost_public"] == pytest.approx(
-        base.loc["falls_classes", "cost_public"] + extra, rel=1e-12)
+        base.loc["falls_classes", "cost_public"] + extra, rel=1e-12
+    )
     assert dear.loc["befriending", "cost_full"] == base.loc["befriending", "cost_full"]
     assert list(df.loc["base"].sort_values("rank").index[:1]) == ["handyperson"]
 
 
 def test_an_uncertainty_row_equals_the_library_run_on_the_edited_model(model, tmp_path):
-    areas = write(tmp_path / "areas.csv", "area,resources.volunteer_hour.unit_cost,wtp\n"
-                  "x,9.5,25000\n")
-    sweep(model, analysis="uncertainty", areas=areas, out=tmp_path / "out", draws=3000,
-          seed=4)
+    areas = write(
+        tmp_path / "areas.csv", "area,resources.volunteer_hour.unit_cost,wtp\nx,9.5,25000\n"
+    )
+    sweep(model, analysis="uncertainty", areas=areas, out=tmp_path / "out", draws=3000, seed=4)
     got = read_sweep(tmp_path / "out").set_index("option")
 
     def edit(d):
@@ -85,8 +89,16 @@ def test_an_uncertainty_row_equals_the_library_run_on_the_edited_model(model, tm
 
 def test_evppi_per_row_names_the_same_input_as_the_library(model, tmp_path):
     areas = write(tmp_path / "areas.csv", "area\nx\n")
-    sweep(model, analysis="uncertainty", areas=areas, out=tmp_path / "out", draws=2000,
-          seed=2, wtp=30_000, evppi=True)
+    sweep(
+        model,
+        analysis="uncertainty",
+        areas=areas,
+        out=tmp_path / "out",
+        draws=2000,
+        seed=2,
+        wtp=30_000,
+        evppi=True,
+    )
     got = read_sweep(tmp_path / "out")
     res = analyse(cp.simulate(model, ("independent_years", 40.0), 2000, 2), 30_000)
     assert res.top_input and (got["most_valuable_input"] == res.top_input).all()
@@ -110,8 +122,7 @@ def test_a_plan_row_reaches_the_examples_known_least_cost(model, tmp_path):
 def test_national_sweep_on_two_workers_survives_a_killed_worker(model, client, tmp_path):
     """Acceptance: the bundled 317-area file, on a 2-worker cluster, one worker SIGKILLed
     mid-run: every partition is written and the results equal the in-process run's."""
-    here = sweep(model, analysis="map", areas="example:older-people-areas",
-                 out=tmp_path / "here")
+    here = sweep(model, analysis="map", areas="example:older-people-areas", out=tmp_path / "here")
     assert here.computed == 317 and not here.failed
     first = read_sweep(tmp_path / "here").groupby("row").head(1)
     # '#population_65_plus' is carried along as text; the targets scale with it (by hand:
@@ -125,14 +136,21 @@ def test_national_sweep_on_two_workers_survives_a_killed_worker(model, client, t
             killed.append(kill_one_worker(client))
 
     with get_task_stream(client) as stream:
-        there = sweep(model, analysis="map", areas=AREAS, out=tmp_path / "there",
-                      scheduler=client, progress=kill_midway)
+        there = sweep(
+            model,
+            analysis="map",
+            areas=AREAS,
+            out=tmp_path / "there",
+            scheduler=client,
+            progress=kill_midway,
+        )
     # the rows ran on the workers: 317 rows, several to a task (about 8 tasks a worker)
     assert sum("run_rows" in str(t["key"]) for t in stream.data) >= 317 // 32
     assert killed and there.computed == 317 and not there.failed
     assert len(list((tmp_path / "there").glob("part-*.parquet"))) == 317
-    pd.testing.assert_frame_equal(read_sweep(tmp_path / "here"), read_sweep(tmp_path / "there"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        read_sweep(tmp_path / "here"), read_sweep(tmp_path / "there"), check_exact=True
+    )
     wait_for_workers(client)
 
 
@@ -150,8 +168,9 @@ def test_an_interrupted_sweep_resumes_without_recomputing(model, tmp_path):
     assert len(list((tmp_path / "out").glob("part-*.parquet"))) == 5
     again = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
     assert (again.reused, again.computed) == (5, 7)
-    pd.testing.assert_frame_equal(read_sweep(tmp_path / "out"), read_sweep(tmp_path / "full"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        read_sweep(tmp_path / "out"), read_sweep(tmp_path / "full"), check_exact=True
+    )
     # one row changed: only that row runs again
     write(areas, rows.replace("a3,13", "a3,30"))
     third = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
@@ -160,8 +179,10 @@ def test_an_interrupted_sweep_resumes_without_recomputing(model, tmp_path):
 
 
 def test_a_small_grid_on_the_cluster(model, client, tmp_path):
-    grid = write(tmp_path / "grid.yaml", "grid:\n  targets.independent_years: [20, 40]\n"
-                 "  scenario: ['', double_befriending]\n")
+    grid = write(
+        tmp_path / "grid.yaml",
+        "grid:\n  targets.independent_years: [20, 40]\n  scenario: ['', double_befriending]\n",
+    )
     with get_task_stream(client) as stream:
         r = sweep(model, analysis="plan", grid=grid, out=tmp_path / "out", scheduler=client)
     assert sum("run_rows" in str(t["key"]) for t in stream.data) == 4
@@ -177,13 +198,18 @@ def test_a_small_grid_on_the_cluster(model, client, tmp_path):
 
 
 def test_bad_rows_are_reported_by_line_and_the_others_finish(model, tmp_path):
-    areas = write(tmp_path / "areas.csv",
-                  "area,resources.volunteer_hour.available,scenario\n"
-                  "ok1,1000,\nbad,lots,\nneg,-5,\nok2,2000,double_befriending\nscen,10,nope\n")
+    areas = write(
+        tmp_path / "areas.csv",
+        "area,resources.volunteer_hour.available,scenario\n"
+        "ok1,1000,\nbad,lots,\nneg,-5,\nok2,2000,double_befriending\nscen,10,nope\n",
+    )
     r = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
     assert r.computed == 2
     assert [(f["row"], f["where"]) for f in r.failed] == [
-        (2, "areas.csv line 3"), (3, "areas.csv line 4"), (5, "areas.csv line 6")]
+        (2, "areas.csv line 3"),
+        (3, "areas.csv line 4"),
+        (5, "areas.csv line 6"),
+    ]
     assert "'lots' is not a number" in r.failed[0]["message"]
     assert "resources.volunteer_hour.available" in r.failed[1]["message"]
     assert "unknown scenario 'nope'" in r.failed[2]["message"]
@@ -191,16 +217,23 @@ def test_bad_rows_are_reported_by_line_and_the_others_finish(model, tmp_path):
     assert sorted(read_sweep(tmp_path / "out")["area"].unique()) == ["ok1", "ok2"]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("name,x\na,1\n", "areas.csv line 1: no 'area' column"),
-    ("area,resources.volunter_hour.available\na,1\n",
-     "did you mean 'resources.volunteer_hour.available'"),
-    ("area,budget\na,1\n", "budget columns apply only to --analysis plan"),
-    ("area\na\na\n", "areas.csv line 3: area 'a' is also on line 2"),
-    ("area,scale:resources.volunteer_hour.label\na,2\n", "not a quantity of the model that "
-     "can be scaled"),
-    ("area\n", "no rows below the header"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name,x\na,1\n", "areas.csv line 1: no 'area' column"),
+        (
+            "area,resources.volunter_hour.available\na,1\n",
+            "did you mean 'resources.volunteer_hour.available'",
+        ),
+        ("area,budget\na,1\n", "budget columns apply only to --analysis plan"),
+        ("area\na\na\n", "areas.csv line 3: area 'a' is also on line 2"),
+        (
+            "area,scale:resources.volunteer_hour.label\na,2\n",
+            "not a quantity of the model that can be scaled",
+        ),
+        ("area\n", "no rows below the header"),
+    ],
+)
 def test_a_bad_areas_file_stops_before_anything_runs(model, tmp_path, text, message):
     areas = write(tmp_path / "areas.csv", text)
     with pytest.raises(SweepError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -221,19 +254,45 @@ def test_an_output_directory_of_another_sweep_is_not_overwritten(model, tmp_path
 def test_cli_sweep_json_and_exit_codes(tmp_path):
     areas = write(tmp_path / "areas.csv", "area,targets.independent_years\nA,40\nB,x\n")
     # through a real interpreter: the exit code, and a process pool started from the command
-    r = cli_process("sweep", "example:older-people", "--areas", str(areas), "--out",
-                    str(tmp_path / "out"), "--json", "--scheduler", "processes", "--workers",
-                    "2")
+    r = cli_process(
+        "sweep",
+        "example:older-people",
+        "--areas",
+        str(areas),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+        "--scheduler",
+        "processes",
+        "--workers",
+        "2",
+    )
     assert r.returncode == 2, r.stderr
     d = json.loads(r.stdout)
     assert (d["rows"], d["computed"], d["reused"]) == (2, 1, 0)
     assert d["failed"][0]["where"] == "areas.csv line 3"
     assert "fix those rows and run again" in r.stderr
-    r = cli("sweep", "example:older-people", "--areas", str(areas), "--grid", "g.yaml",
-            "--out", str(tmp_path / "o2"))
+    r = cli(
+        "sweep",
+        "example:older-people",
+        "--areas",
+        str(areas),
+        "--grid",
+        "g.yaml",
+        "--out",
+        str(tmp_path / "o2"),
+    )
     assert r.returncode == 2 and "either --areas" in r.stderr
-    r = cli("sweep", "example:older-people", "--areas", "example:older-people-areas",
-            "--analysis", "uncertainty", "--out", str(tmp_path / "o3"))
+    r = cli(
+        "sweep",
+        "example:older-people",
+        "--areas",
+        "example:older-people-areas",
+        "--analysis",
+        "uncertainty",
+        "--out",
+        str(tmp_path / "o3"),
+    )
     assert r.returncode == 2 and "needs a willingness to pay" in r.stderr
 
 
@@ -241,11 +300,14 @@ def test_apply_settings_sets_scales_and_leaves_the_model_alone(model):
     from coproduce.model import apply_settings
 
     before = model_to_data(model)
-    m = apply_settings(model, {"resources.volunteer_hour.available": 1234.0},
-                       {"resources.residential_week_council.unit_cost": 2.0})
+    m = apply_settings(
+        model,
+        {"resources.volunteer_hour.available": 1234.0},
+        {"resources.residential_week_council.unit_cost": 2.0},
+    )
     assert m.resources["volunteer_hour"].available == 1234.0
     fee, fee2 = (x.resources["residential_week_council"].unit_cost for x in (model, m))
-    assert fee2.mean == pytest.approx(2 * fee.mean, rel=1e-12)   # a distribution, scaled
+    assert fee2.mean == pytest.approx(2 * fee.mean, rel=1e-12)  # a distribution, scaled
     assert fee2.dist == fee.dist
     assert model_to_data(model) == before
     with pytest.raises(cp.ModelError, match="unknown resource 'volunter_hour'"):
@@ -264,14 +326,14 @@ def test_budget_columns_plan_the_most_valuable_mix_within_them(model, tmp_path):
         got = df[df["area"] == area]
         direct = cp.plan(model, budget=budget)  # the library with the same budget
         assert (got["status"] == direct.status).all()
-        assert got["plan_cost_public"].iloc[0] == pytest.approx(direct.cost["public"],
-                                                                rel=1e-12)
+        assert got["plan_cost_public"].iloc[0] == pytest.approx(direct.cost["public"], rel=1e-12)
         assert got["plan_cost_public"].iloc[0] <= budget * (1 + 1e-9)
 
 
 def test_a_sweep_interrupted_on_the_cluster_resumes_there(model, client, tmp_path):
     rows = "area,targets.independent_years,wtp\n" + "".join(
-        f"a{k},{10 + k},30000\n" for k in range(10))
+        f"a{k},{10 + k},30000\n" for k in range(10)
+    )
     areas = write(tmp_path / "areas.csv", rows)
     kw = dict(analysis="uncertainty", areas=areas, draws=2000, seed=3)
     full = sweep(model, out=tmp_path / "full", **kw)
@@ -284,5 +346,6 @@ def test_a_sweep_interrupted_on_the_cluster_resumes_there(model, client, tmp_pat
         sweep(model, out=tmp_path / "out", scheduler=client, progress=interrupt, **kw)
     again = sweep(model, out=tmp_path / "out", scheduler=client, **kw)
     assert (again.reused, again.computed) == (4, 6) and full.computed == 10
-    pd.testing.assert_frame_equal(read_sweep(tmp_path / "out"), read_sweep(tmp_path / "full"),
-                                  check_exact=True)
+    pd.testing.assert_frame_equal(
+        read_sweep(tmp_path / "out"), read_sweep(tmp_path / "full"), check_exact=True
+    )

@@ -32,17 +32,23 @@ def consistent(df) -> None:
 
 
 def test_map_rows_carry_the_flags_backwards_mapping_gives(model, tmp_path):
-    areas = write(tmp_path / "areas.csv",
-                  "area,resources.volunteer_hour.available,targets.independent_years\n"
-                  "base,,40\nfew,100,40\nbig,,400\n")
+    areas = write(
+        tmp_path / "areas.csv",
+        "area,resources.volunteer_hour.available,targets.independent_years\n"
+        "base,,40\nfew,100,40\nbig,,400\n",
+    )
     r = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
     assert not r.failed
     df = read_sweep(tmp_path / "out")
     assert set(df.columns) >= CAVEAT_COLUMNS
     assert df["fits"].dtype == bool and all(df[c].dtype == bool for c in FLAG_COLUMNS)
     consistent(df)
-    for area, available, amount in (("base", None, 40.0), ("few", 100.0, 40.0),
-                                    ("big", None, 400.0)):
+    for area, available, amount in (
+        ("base", None, 40.0),
+        ("few", 100.0, 40.0),
+        ("big", None, 400.0),
+    ):
+
         def edit(d, available=available):
             if available is not None:
                 d["resources"]["volunteer_hour"]["available"] = available
@@ -88,10 +94,12 @@ def test_plan_and_uncertainty_rows_carry_flags(model, tmp_path):
 
 
 def test_a_time_value_column_changes_the_cost_as_worked_by_hand(model, tmp_path):
-    areas = write(tmp_path / "areas.csv",
-                  "area,time_value,time_value_per_hour\n"
-                  "stated,,\nzero,zero,\nons,replacement_cost,\ntwenty,,20\n"
-                  "override,national_living_wage,20\nbad,replacement_cosst,\n")
+    areas = write(
+        tmp_path / "areas.csv",
+        "area,time_value,time_value_per_hour\n"
+        "stated,,\nzero,zero,\nons,replacement_cost,\ntwenty,,20\n"
+        "override,national_living_wage,20\nbad,replacement_cosst,\n",
+    )
     r = sweep(model, analysis="map", areas=areas, out=tmp_path / "out")
     assert [f["area"] for f in r.failed] == ["bad"]
     assert "unknown valuation of time 'replacement_cosst'" in r.failed[0]["message"]
@@ -135,10 +143,17 @@ def test_cli_time_value_applies_to_every_row(tmp_path):
     from tests.clirun import cli
 
     areas = write(tmp_path / "areas.csv", "area\nA\n")
-    p = cli("sweep", "example:older-people", "--areas", str(areas), "--out",
-            str(tmp_path / "out"), "--time-value-per-hour", "9.5")
+    p = cli(
+        "sweep",
+        "example:older-people",
+        "--areas",
+        str(areas),
+        "--out",
+        str(tmp_path / "out"),
+        "--time-value-per-hour",
+        "9.5",
+    )
     assert p.returncode == 0, p.stderr
     df = read_sweep(tmp_path / "out")
     assert set(df["time_value"]) == {"custom"} and set(df["time_value_per_hour"]) == {9.5}
-    assert "fits" in p.stdout or "flags" in p.stdout   # the summary table shows the caveats
-
+    assert "fits" in p.stdout or "flags" in p.stdout  # the summary table shows the caveats

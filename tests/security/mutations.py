@@ -38,42 +38,125 @@ def base(name: str) -> dict:
     return json.loads(_BASE[name])
 
 
-WEIRD_NUMBERS = [0, -1, 1, 0.5, -0.5, 10**16, -10**16, 10**400, -10**400, 2**63, 2**64 + 1,
-                 1e15, 1e300, -1e300, 5e-324, float("inf"), float("-inf"), float("nan"), True]
-WEIRD_TEXT = ["", " ", "x", "=1+1", "+SUM(A1)", "-2", "@x", "\t", "1,000", "1e400", "nan",
-              "inf", "-inf", "{dist: normal, mean: 1}", "{dist: {a: 1}}", "[1, 2]", "null",
-              "falls_classes", "public", "council", "x" * 300, "ü\u202e\u0000", "a.b[0]",
-              "Links", "*ref", "&anchor x"]
+WEIRD_NUMBERS = [
+    0,
+    -1,
+    1,
+    0.5,
+    -0.5,
+    10**16,
+    -(10**16),
+    10**400,
+    -(10**400),
+    2**63,
+    2**64 + 1,
+    1e15,
+    1e300,
+    -1e300,
+    5e-324,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    True,
+]
+WEIRD_TEXT = [
+    "",
+    " ",
+    "x",
+    "=1+1",
+    "+SUM(A1)",
+    "-2",
+    "@x",
+    "\t",
+    "1,000",
+    "1e400",
+    "nan",
+    "inf",
+    "-inf",
+    "{dist: normal, mean: 1}",
+    "{dist: {a: 1}}",
+    "[1, 2]",
+    "null",
+    "falls_classes",
+    "public",
+    "council",
+    "x" * 300,
+    "ü\u202e\u0000",
+    "a.b[0]",
+    "Links",
+    "*ref",
+    "&anchor x",
+]
 WEIRD_DISTS = [
-    {"dist": {"a": 1}, "mean": 1, "sd": 1}, {"dist": ["normal"], "mean": 1, "sd": 1},
-    {"dist": None}, {"dist": 3}, {"dist": "normal"}, {"dist": "normal", "mean": 10**400, "sd": 1},
-    {"dist": "normal", "mean": 1, "sd": -1}, {"dist": "normal", "mean": 1, "sd": float("nan")},
-    {"dist": "lognormal", "mean": 0, "sd": 1}, {"dist": "gamma", "mean": 1e300, "sd": 1e-300},
-    {"dist": "beta", "alpha": 1e-300, "beta": 1e300}, {"dist": "uniform", "low": 1, "high": 1},
+    {"dist": {"a": 1}, "mean": 1, "sd": 1},
+    {"dist": ["normal"], "mean": 1, "sd": 1},
+    {"dist": None},
+    {"dist": 3},
+    {"dist": "normal"},
+    {"dist": "normal", "mean": 10**400, "sd": 1},
+    {"dist": "normal", "mean": 1, "sd": -1},
+    {"dist": "normal", "mean": 1, "sd": float("nan")},
+    {"dist": "lognormal", "mean": 0, "sd": 1},
+    {"dist": "gamma", "mean": 1e300, "sd": 1e-300},
+    {"dist": "beta", "alpha": 1e-300, "beta": 1e300},
+    {"dist": "uniform", "low": 1, "high": 1},
     {"dist": "triangular", "low": 2, "mode": 1, "high": 3},
     {"dist": "pert", "low": -1e15, "mode": 0, "high": 1e15},
-    {"dist": "fixed", "value": [1]}, {"dist": "fixed", "value": {"dist": "fixed", "value": 1}},
-    {"dist": "normal", "mean": 1, "sd": 1, 3: 4}, {},
+    {"dist": "fixed", "value": [1]},
+    {"dist": "fixed", "value": {"dist": "fixed", "value": 1}},
+    {"dist": "normal", "mean": 1, "sd": 1, 3: 4},
+    {},
 ]
-KEYS = st.one_of(st.text(max_size=8), st.integers(-3, 3), st.none(), st.booleans(),
-                 st.sampled_from(["dist", "label", "from", "to", "effect", "links", "public"]))
+KEYS = st.one_of(
+    st.text(max_size=8),
+    st.integers(-3, 3),
+    st.none(),
+    st.booleans(),
+    st.sampled_from(["dist", "label", "from", "to", "effect", "links", "public"]),
+)
 
 
 def weird_values() -> st.SearchStrategy:
-    leaf = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6),
-                     st.sampled_from(WEIRD_NUMBERS),
-                     st.floats(allow_nan=True, allow_infinity=True),
-                     st.text(max_size=12), st.sampled_from(WEIRD_TEXT),
-                     st.sampled_from(WEIRD_DISTS).map(copy.deepcopy))  # never shared
-    return st.recursive(leaf, lambda inner: st.lists(inner, max_size=3)
-                        | st.dictionaries(KEYS, inner, max_size=3), max_leaves=6)
+    leaf = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.sampled_from(WEIRD_NUMBERS),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(max_size=12),
+        st.sampled_from(WEIRD_TEXT),
+        st.sampled_from(WEIRD_DISTS).map(copy.deepcopy),
+    )  # never shared
+    return st.recursive(
+        leaf,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+        max_leaves=6,
+    )
 
 
 EXTREME = st.one_of(
-    st.sampled_from([0, 0.0, 1, -1, 1e-300, 5e-324, 1e-9, 1e15, -1e15, 999_999_999_999_999,
-                     0.999999999, 1.0000001, 2, 100, 1e6]),
+    st.sampled_from(
+        [
+            0,
+            0.0,
+            1,
+            -1,
+            1e-300,
+            5e-324,
+            1e-9,
+            1e15,
+            -1e15,
+            999_999_999_999_999,
+            0.999999999,
+            1.0000001,
+            2,
+            100,
+            1e6,
+        ]
+    ),
     st.floats(min_value=-1e15, max_value=1e15, allow_nan=False),
-    st.integers(-10**15, 10**15))
+    st.integers(-(10**15), 10**15),
+)
 
 _NUMBERS: dict[str, list[tuple]] = {}
 
@@ -121,8 +204,11 @@ def mutated(draw, name: str | None = None) -> dict:
         while _children(node) and (parent is None or draw(st.integers(0, 5)) > 0):
             parent, key = node, draw(st.sampled_from(_children(node)))
             node = node[key]
-        kind = draw(st.sampled_from(["replace", "replace", "replace", "delete", "rename", "add",
-                                     "repeat", "swap"]))
+        kind = draw(
+            st.sampled_from(
+                ["replace", "replace", "replace", "delete", "rename", "add", "repeat", "swap"]
+            )
+        )
         if parent is None:
             continue
         if kind == "replace":
@@ -179,7 +265,7 @@ def model_texts(draw) -> tuple[str, str]:
         text = text.replace("notes:", "notes: &r [*r]\nx_notes:", 1)
     elif cut == "tab" and lines:
         i = draw(st.integers(0, len(lines) - 1))
-        text = "".join([*lines[:i], "\t" + lines[i], *lines[i + 1:]])
+        text = "".join([*lines[:i], "\t" + lines[i], *lines[i + 1 :]])
     return fmt, text
 
 
@@ -195,5 +281,9 @@ def alias_bomb(levels: int = 9) -> str:
 
 
 def deep_json(depth: int = 5000) -> str:
-    return '{"coproduce": 1, "name": "deep", "price_year": 2024, "notes": ' + "[" * depth \
-        + "]" * depth + "}"
+    return (
+        '{"coproduce": 1, "name": "deep", "price_year": 2024, "notes": '
+        + "[" * depth
+        + "]" * depth
+        + "}"
+    )

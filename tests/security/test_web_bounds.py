@@ -37,21 +37,26 @@ class Body:
 def _send(w, method: str, url: str, body: Body, headers: dict, declared: bool = True):
     if declared:
         headers = {**headers, "Content-Length": str(body.size)}
-    return w.loop.run_until_complete(w.client.request(method, url, content=body,
-                                                      headers=headers))
+    return w.loop.run_until_complete(w.client.request(method, url, content=body, headers=headers))
 
 
 def _token(world, role: str) -> dict:
-    return {"Authorization": "Bearer " + world.store.create_token(
-        world.actor("a", role), f"bounds {role}")[1]}
+    return {
+        "Authorization": "Bearer "
+        + world.store.create_token(world.actor("a", role), f"bounds {role}")[1]
+    }
 
 
 @SQLITE
 @pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
 def test_an_anonymous_100mb_post_is_refused_without_reading_it(web_factory, declared):
     w = web_factory()
-    for url, status in (("/api/models", 401), ("/models", 303), ("/appraisals", 303),
-                        ("/api/appraisals", 401)):
+    for url, status in (
+        ("/api/models", 401),
+        ("/models", 303),
+        ("/appraisals", 303),
+        ("/api/appraisals", 401),
+    ):
         body = Body(100 * MB)
         r = _send(w, "POST", url, body, {"Content-Type": "application/json"}, declared)
         assert r.status_code == status, (url, r.status_code, r.text[:300])
@@ -62,13 +67,24 @@ def test_an_anonymous_100mb_post_is_refused_without_reading_it(web_factory, decl
 def test_a_caller_without_the_role_is_refused_before_the_body_is_read(world, web_factory):
     w = web_factory()
     body = Body(100 * MB)
-    r = _send(w, "POST", "/api/models", body, {**_token(world, "viewer"),
-                                               "Content-Type": "application/json"})
+    r = _send(
+        w,
+        "POST",
+        "/api/models",
+        body,
+        {**_token(world, "viewer"), "Content-Type": "application/json"},
+    )
     assert r.status_code == 403 and body.read == 0
     viewer = web_factory("a", "viewer")
     body = Body(100 * MB)
-    r = _send(viewer, "POST", "/models", body, {"Content-Type": "multipart/form-data; "
-                                                "boundary=x"}, declared=False)
+    r = _send(
+        viewer,
+        "POST",
+        "/models",
+        body,
+        {"Content-Type": "multipart/form-data; boundary=x"},
+        declared=False,
+    )
     assert r.status_code == 403 and body.read == 0 and "analyst role" in r.text
 
 
@@ -77,7 +93,7 @@ def test_a_body_past_the_limit_is_stopped_as_it_streams(world, web_factory):
     w = web_factory()
     api = {**_token(world, "analyst"), "Content-Type": "application/json"}
     body = Body(100 * MB)
-    r = _send(w, "POST", "/api/models", body, api)                  # declared: at once
+    r = _send(w, "POST", "/api/models", body, api)  # declared: at once
     assert r.status_code == 413 and body.read == 0
     assert "larger than" in r.json()["detail"]
     body = Body(100 * MB)
@@ -85,17 +101,28 @@ def test_a_body_past_the_limit_is_stopped_as_it_streams(world, web_factory):
     assert r.status_code == 413
     assert max_body() < body.read <= max_body() + 2 * MB
     analyst = web_factory("a", "analyst")
-    body = Body(100 * MB, head=b'--x\r\nContent-Disposition: form-data; name="file"; '
-                b'filename="big.yaml"\r\n\r\n')
-    r = _send(analyst, "POST", "/models", body, {"Content-Type": "multipart/form-data; "
-                                                 "boundary=x"}, declared=False)
+    body = Body(
+        100 * MB,
+        head=b'--x\r\nContent-Disposition: form-data; name="file"; filename="big.yaml"\r\n\r\n',
+    )
+    r = _send(
+        analyst,
+        "POST",
+        "/models",
+        body,
+        {"Content-Type": "multipart/form-data; boundary=x"},
+        declared=False,
+    )
     assert r.status_code == 413 and body.read <= max_body() + 2 * MB
     assert "Too large" in r.text
 
 
 def _upload(w, filename: str, content: bytes, url: str = "/models", **fields):
-    return w.post(url, data={"csrf_token": w.csrf, **fields},
-                  files={"file": (filename, content, "application/octet-stream")})
+    return w.post(
+        url,
+        data={"csrf_token": w.csrf, **fields},
+        files={"file": (filename, content, "application/octet-stream")},
+    )
 
 
 @SQLITE
@@ -137,11 +164,13 @@ def test_hostile_api_bodies_are_located_refusals(world, web_factory):
     data["links"][0]["effect"] = float("nan")
     r = w.post("/api/models", content=json.dumps({"model": data}).encode(), headers=api)
     assert r.status_code == 422 and "not a number" in r.text
-    r = w.post("/api/models", content=b'{"model": {"coproduce": 1' + b"0" * 5000 + b"}}",
-               headers=api)
+    r = w.post(
+        "/api/models", content=b'{"model": {"coproduce": 1' + b"0" * 5000 + b"}}", headers=api
+    )
     assert r.status_code == 422 and "cannot be read" in r.text
-    r = w.post("/api/models", content=json.dumps({"name": "n" * 300, "model": {}}).encode(),
-               headers=api)
+    r = w.post(
+        "/api/models", content=json.dumps({"name": "n" * 300, "model": {}}).encode(), headers=api
+    )
     assert r.status_code == 422
     nested: dict = {"coproduce": 1}
     node = nested
@@ -150,8 +179,7 @@ def test_hostile_api_bodies_are_located_refusals(world, web_factory):
         node = node["notes"]
     r = w.post("/api/models", content=json.dumps({"model": nested}).encode(), headers=api)
     assert r.status_code == 413 and r.json()["issues"][0]["path"].startswith("notes.notes")
-    r = w.post("/api/appraisals", content=json.dumps({"appraisal": nested}).encode(),
-               headers=api)
+    r = w.post("/api/appraisals", content=json.dumps({"appraisal": nested}).encode(), headers=api)
     assert r.status_code == 413
 
 
@@ -169,12 +197,13 @@ def test_uploads_are_checked_off_the_event_loop(world, web_factory, monkeypatch)
     monkeypatch.setattr(models, "parse_upload", slow)
     w = web_factory("a", "analyst")
     other = web_factory()
-    text = (b"coproduce: 1\nname: slow\nprice_year: 2024\n")
+    text = b"coproduce: 1\nname: slow\nprice_year: 2024\n"
     done: dict[str, float] = {}
 
     async def upload():
-        r = await w.client.post("/models", data={"csrf_token": w.csrf},
-                                files={"file": ("slow.yaml", text, "text/yaml")})
+        r = await w.client.post(
+            "/models", data={"csrf_token": w.csrf}, files={"file": ("slow.yaml", text, "text/yaml")}
+        )
         done["upload"] = time.perf_counter()
         return r
 
@@ -194,14 +223,16 @@ def test_uploads_are_checked_off_the_event_loop(world, web_factory, monkeypatch)
 
 
 @SQLITE
-def test_a_check_past_the_time_budget_is_refused_and_stores_nothing(world, web_factory,
-                                                                     monkeypatch):
+def test_a_check_past_the_time_budget_is_refused_and_stores_nothing(
+    world, web_factory, monkeypatch
+):
     from coproduce.web.routes import models
 
     monkeypatch.setenv("COPRODUCE_UPLOAD_SECONDS", "0.3")
     real = models.parse_upload
-    monkeypatch.setattr(models, "parse_upload",
-                        lambda name, content: (time.sleep(1.0), real(name, content))[1])
+    monkeypatch.setattr(
+        models, "parse_upload", lambda name, content: (time.sleep(1.0), real(name, content))[1]
+    )
     w = web_factory("a", "analyst")
     start = time.perf_counter()
     r = _upload(w, "m.yaml", b"coproduce: 1\nname: x\nprice_year: 2024\n")
@@ -220,8 +251,12 @@ def test_appraisal_uploads_and_fields_are_bounded(world, web_factory):
     assert r.status_code == 413 and re.search(r"\(line [1-9]\)", r.text)
     r = _upload(w, "a.json", b'{"name": ' + b"[" * 3000 + b"]" * 3000 + b"}", url="/appraisals")
     assert r.status_code == 413 and "nested too deeply" in r.text
-    for fields, message in (({"draws": "abc"}, "draws"), ({"draws": "inf"}, "draws"),
-                            ({"seed": "-1"}, "seed"), ({"draws": "9" * 40}, "draws")):
+    for fields, message in (
+        ({"draws": "abc"}, "draws"),
+        ({"draws": "inf"}, "draws"),
+        ({"seed": "-1"}, "seed"),
+        ({"draws": "9" * 40}, "draws"),
+    ):
         r = w.form("/appraisals", {"example": "falls-prevention", **fields})
         assert r.status_code == 422 and message in r.text, (fields, r.status_code)
     assert world.store.list_runs(world.actor("a", "admin"), kind="appraisal") == []
@@ -235,8 +270,11 @@ def test_concurrent_uploads_of_one_name_give_conflicts_not_errors(world, web_fac
 
     async def one(k: int):
         w = clients[k % len(clients)]
-        return await w.client.post("/models", data={"csrf_token": w.csrf, "name": "same"},
-                                   files={"file": ("m.json", text, "application/json")})
+        return await w.client.post(
+            "/models",
+            data={"csrf_token": w.csrf, "name": "same"},
+            files={"file": ("m.json", text, "application/json")},
+        )
 
     async def all_():
         return await asyncio.gather(*(one(k) for k in range(20)))

@@ -64,6 +64,7 @@ def _set_item(name, column, value):
     def edit(wb):
         ws = wb["items"]
         ws.cell(_row_of(ws, name), COLUMNS["items"].index(column) + 1).value = value
+
     return edit
 
 
@@ -72,29 +73,63 @@ def _append(sheet, row):
 
 
 CASES = [
-    ("unknown_scale", _set_item("env_group", "scale", "frequncy"),
-     ["sheet 'items', row 9", "items.env_group.scale", "did you mean 'frequency'"]),
-    ("bad_type", _set_item("safety_home", "type", "personal"),
-     ["sheet 'items', row 4", "items.safety_home.type", "personal"]),
-    ("missing_text", _set_item("env_energy", "text", None),
-     ["sheet 'items', row 7", "items.env_energy.text", "required"]),
-    ("sheet_typo", lambda wb: setattr(wb["margins"], "title", "margin"),
-     ["unknown sheet 'margin'", "did you mean 'margins'"]),
-    ("column_typo", lambda wb: wb["items"].cell(1, 3, "sectr"),
-     ["sheet 'items', row 1", "unknown column 'sectr'", "did you mean 'sector'"]),
-    ("yes_no", lambda wb: wb["scales"].cell(2, 5, "maybe"),
-     ["sheet 'scales', row 2", "participating 'maybe' must be yes or no"]),
-    ("duplicate_item", _append("items", ["env_group", "Again", "environment", "collective",
-                                         "co-delivery", "frequency"]),
-     ["sheet 'items', row 15", "'env_group' is given twice"]),
-    ("empty_key", _append("items", [None, "No name", "health"]),
-     ["sheet 'items', row 15", "'item' is empty"]),
-    ("count_text", lambda wb: wb["margins"].cell(2, 4, "lots"),
-     ["sheet 'margins', row 2", "count 'lots' must be a number"]),
-    ("unknown_covariate_code", _append("covariate_codes", ["sex", 1, "man", "no"]),
-     ["sheet 'covariate_codes'", "'sex' is not on the covariates sheet"]),
-    ("design_field", _append("design", ["wieght", "w"]),
-     ["sheet 'design', row", "design.wieght", "did you mean 'weight'"]),
+    (
+        "unknown_scale",
+        _set_item("env_group", "scale", "frequncy"),
+        ["sheet 'items', row 9", "items.env_group.scale", "did you mean 'frequency'"],
+    ),
+    (
+        "bad_type",
+        _set_item("safety_home", "type", "personal"),
+        ["sheet 'items', row 4", "items.safety_home.type", "personal"],
+    ),
+    (
+        "missing_text",
+        _set_item("env_energy", "text", None),
+        ["sheet 'items', row 7", "items.env_energy.text", "required"],
+    ),
+    (
+        "sheet_typo",
+        lambda wb: setattr(wb["margins"], "title", "margin"),
+        ["unknown sheet 'margin'", "did you mean 'margins'"],
+    ),
+    (
+        "column_typo",
+        lambda wb: wb["items"].cell(1, 3, "sectr"),
+        ["sheet 'items', row 1", "unknown column 'sectr'", "did you mean 'sector'"],
+    ),
+    (
+        "yes_no",
+        lambda wb: wb["scales"].cell(2, 5, "maybe"),
+        ["sheet 'scales', row 2", "participating 'maybe' must be yes or no"],
+    ),
+    (
+        "duplicate_item",
+        _append(
+            "items", ["env_group", "Again", "environment", "collective", "co-delivery", "frequency"]
+        ),
+        ["sheet 'items', row 15", "'env_group' is given twice"],
+    ),
+    (
+        "empty_key",
+        _append("items", [None, "No name", "health"]),
+        ["sheet 'items', row 15", "'item' is empty"],
+    ),
+    (
+        "count_text",
+        lambda wb: wb["margins"].cell(2, 4, "lots"),
+        ["sheet 'margins', row 2", "count 'lots' must be a number"],
+    ),
+    (
+        "unknown_covariate_code",
+        _append("covariate_codes", ["sex", 1, "man", "no"]),
+        ["sheet 'covariate_codes'", "'sex' is not on the covariates sheet"],
+    ),
+    (
+        "design_field",
+        _append("design", ["wieght", "w"]),
+        ["sheet 'design', row", "design.wieght", "did you mean 'weight'"],
+    ),
 ]
 
 
@@ -109,8 +144,7 @@ def test_bad_workbook_names_sheet_and_row(workbook, tmp_path, case):
         assert w in text, text
 
 
-def test_data_error_with_a_workbook_codebook_exits_2_naming_sheet_row(workbook, tmp_path,
-                                                                     capsys):
+def test_data_error_with_a_workbook_codebook_exits_2_naming_sheet_row(workbook, tmp_path, capsys):
     """Through the entry point: a data code the codebook does not know is placed on the
     codebook's sheet and row (items sheet, row of env_recycle = 6)."""
     from coproduce.cli.main import run
@@ -129,8 +163,10 @@ def test_data_error_with_a_workbook_codebook_exits_2_naming_sheet_row(workbook, 
 def test_template_command_writes_both(tmp_path, capsys):
     from coproduce.cli.main import run
 
-    for args in ([str(tmp_path / "t.xlsx")], [str(tmp_path / "c.xlsx"), "-c",
-                                               "example:five-nation"]):
+    for args in (
+        [str(tmp_path / "t.xlsx")],
+        [str(tmp_path / "c.xlsx"), "-c", "example:five-nation"],
+    ):
         with pytest.raises(SystemExit) as exc:
             run(["survey", "template", *args])
         assert exc.value.code == 0

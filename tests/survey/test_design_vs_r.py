@@ -135,8 +135,7 @@ def test_two_stage(dclus2):
 
 def test_two_stage_linear_model(dclus2):
     frame = dclus2.glm("api00 ~ ell + meals + mobility").to_frame()
-    close(frame["estimate"], [811.490722502171, -2.059164182384, -1.777181333921,
-                              0.325251748819])
+    close(frame["estimate"], [811.490722502171, -2.059164182384, -1.777181333921, 0.325251748819])
     close(frame["se"], [30.233830272617, 1.379843653255, 1.083002088800, 0.610313816609])
 
 
@@ -153,8 +152,9 @@ def test_poststratified(dclus1):
 
 
 def test_poststratified_counts_are_exact(dclus1):
-    ps = dclus1.poststratify("stype", pd.DataFrame({"stype": list(POP_TYPES),
-                                                    "Freq": list(POP_TYPES.values())}))
+    ps = dclus1.poststratify(
+        "stype", pd.DataFrame({"stype": list(POP_TYPES), "Freq": list(POP_TYPES.values())})
+    )
     close([r.value for r in ps.total("stype")], list(POP_TYPES.values()), 1e-12)
 
 
@@ -165,8 +165,7 @@ def test_raked(dclus1):
     est = raked.total("enroll")
     close([est.value, est.se], [3647300.03131, 400602.719734])
     # R stops raking when no cell moves by 1 or more, so the type margins are off by a little
-    close([r.value for r in raked.total("stype")],
-          [4420.963344128, 755.009028378, 1018.027627494])
+    close([r.value for r in raked.total("stype")], [4420.963344128, 755.009028378, 1018.027627494])
     close([r.value for r in raked.total("sch.wide")], [1072, 5122])
 
 
@@ -193,8 +192,9 @@ def test_replicate_columns_given_in_the_data(dclus1):
     data = dclus1.data.copy()
     names = [f"rw{i}" for i in range(rep.replicates.shape[1])]
     data[names] = rep.replicates
-    given = Design(data, weights="pw", replicate_weights=names, replicate_type="JK1",
-                   scale=rep.rep_scale)
+    given = Design(
+        data, weights="pw", replicate_weights=names, replicate_type="JK1", scale=rep.rep_scale
+    )
     close(given.mean("api00").se, 26.3293605895)
 
 
@@ -203,52 +203,109 @@ def test_logistic_two_stage(apiclus2):
     data = apiclus2.assign(sch_wide=(apiclus2["sch.wide"] == "Yes").astype(int))
     design = Design(data, clusters=["dnum", "snum"], fpc=["fpc1", "fpc2"])
     frame = design.glm("sch_wide ~ ell + meals + mobility", family="binomial").to_frame()
-    close(frame["estimate"], [0.8211830685259, -0.0546204204670, 0.0287345551991,
-                              0.0146017574841], 1e-7)
+    close(
+        frame["estimate"],
+        [0.8211830685259, -0.0546204204670, 0.0287345551991, 0.0146017574841],
+        1e-7,
+    )
     # R's default glm.control(epsilon=1e-8) stops one IRLS step short: its SEs use the
     # previous step's working weights, 5e-5 away; printed (4 digits) they agree:
-    close(frame["se"], [0.7556187366861, 0.0222024943643, 0.0179913220051,
-                        0.0301821939327], 2e-4)
+    close(frame["se"], [0.7556187366861, 0.0222024943643, 0.0179913220051, 0.0301821939327], 2e-4)
     # ... and refitted with control=glm.control(epsilon=1e-14) R agrees with us to 1e-9:
-    close(frame["se"], [0.7556227453085, 0.0222024028444, 0.0179913831631, 0.0301838875693],
-          1e-8)
+    close(frame["se"], [0.7556227453085, 0.0222024028444, 0.0179913831631, 0.0301838875693], 1e-8)
 
 
 def test_logistic_stratified_with_factor(apistrat):
     data = apistrat.assign(sch_wide=pd.Categorical(apistrat["sch.wide"], ["No", "Yes"]))
     design = Design(data, weights="pw", strata="stype", fpc="fpc")
     frame = design.glm("sch_wide ~ ell + meals + C(stype)", family="binomial").to_frame()
-    frame = frame.set_index("term").loc[["Intercept", "ell", "meals", "C(stype)[T.H]",
-                                         "C(stype)[T.M]"]]
+    frame = frame.set_index("term").loc[
+        ["Intercept", "ell", "meals", "C(stype)[T.H]", "C(stype)[T.M]"]
+    ]
     # (this fit converges fully at R's default tolerance; same figures with epsilon=1e-14)
-    close(frame["estimate"], [2.88610161381847, -0.01130380774495, -0.00444939005201,
-                              -2.51522884395042, -1.59859479081278], 1e-7)
-    close(frame["se"], [0.64384356468732, 0.01484308112790, 0.00909675855811,
-                        0.55120691464114, 0.50216505486704], 1e-7)
+    close(
+        frame["estimate"],
+        [
+            2.88610161381847,
+            -0.01130380774495,
+            -0.00444939005201,
+            -2.51522884395042,
+            -1.59859479081278,
+        ],
+        1e-7,
+    )
+    close(
+        frame["se"],
+        [0.64384356468732, 0.01484308112790, 0.00909675855811, 0.55120691464114, 0.50216505486704],
+        1e-7,
+    )
 
 
 def test_ordered_logit(apiclus1):
     data = apiclus1.assign(mealcat=pd.cut(apiclus1["meals"], [0, 25, 50, 75, 100]))
     data["mealcat"] = data["mealcat"].cat.rename_categories(
-        ["(0,25]", "(25,50]", "(50,75]", "(75,100]"])
+        ["(0,25]", "(25,50]", "(50,75]", "(75,100]"]
+    )
     design = Design(data, weights="pw", clusters="dnum", fpc="fpc")
-    frame = design.glm("mealcat ~ Q('avg.ed') + mobility + C(stype)",
-                       family="ordinal").to_frame()
+    frame = design.glm("mealcat ~ Q('avg.ed') + mobility + C(stype)", family="ordinal").to_frame()
     cuts = ["(0,25]|(25,50]", "(25,50]|(50,75]", "(50,75]|(75,100]"]
     assert list(frame["term"])[-3:] == cuts
-    frame = frame.set_index("term").loc[["Q('avg.ed')", "mobility", "C(stype)[T.H]",
-                                         "C(stype)[T.M]", *cuts]]
+    frame = frame.set_index("term").loc[
+        ["Q('avg.ed')", "mobility", "C(stype)[T.H]", "C(stype)[T.M]", *cuts]
+    ]
     # R's default optim() stops at reltol 1e-8 and takes its Hessian by finite differences
     # with step 1e-3, so its printed figures (4 digits) agree with ours to about 2e-4 ...
-    close(frame["estimate"], [-2.6999217049562, 0.0325041981244, -1.7574714783948,
-                              -0.6191463347542, -8.8579193650435, -6.5864638622972,
-                              -4.9249378867084], 2e-4)
-    close(frame["se"], [1.1342243364404, 0.0206533602794, 0.6995339270058, 0.3096441624979,
-                        3.6861716986106, 3.1088650272022, 2.8633750586433], 2e-4)
+    close(
+        frame["estimate"],
+        [
+            -2.6999217049562,
+            0.0325041981244,
+            -1.7574714783948,
+            -0.6191463347542,
+            -8.8579193650435,
+            -6.5864638622972,
+            -4.9249378867084,
+        ],
+        2e-4,
+    )
+    close(
+        frame["se"],
+        [
+            1.1342243364404,
+            0.0206533602794,
+            0.6995339270058,
+            0.3096441624979,
+            3.6861716986106,
+            3.1088650272022,
+            2.8633750586433,
+        ],
+        2e-4,
+    )
     # ... and with svyolr(..., control=list(reltol=1e-15, ndeps=rep(1e-6, 7), maxit=1000))
     # to about 1e-7:
-    close(frame["estimate"], [-2.6999076215859, 0.0325043766977, -1.7574815093040,
-                              -0.6191451839030, -8.8578676915051, -6.5864188432239,
-                              -4.9248988058854], 1e-7)
-    close(frame["se"], [1.1342154295895, 0.0206565698283, 0.6995279284371, 0.3096421895574,
-                        3.6861366279367, 3.1088355771174, 2.8633477895972], 1e-6)
+    close(
+        frame["estimate"],
+        [
+            -2.6999076215859,
+            0.0325043766977,
+            -1.7574815093040,
+            -0.6191451839030,
+            -8.8578676915051,
+            -6.5864188432239,
+            -4.9248988058854,
+        ],
+        1e-7,
+    )
+    close(
+        frame["se"],
+        [
+            1.1342154295895,
+            0.0206565698283,
+            0.6995279284371,
+            0.3096421895574,
+            3.6861366279367,
+            3.1088355771174,
+            2.8633477895972,
+        ],
+        1e-6,
+    )

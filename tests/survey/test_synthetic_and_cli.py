@@ -15,12 +15,21 @@ from tests.clirun import cli, cli_process
 from coproduce.survey import load_survey, synthetic
 from coproduce.survey.examples import DATA
 
-FORMULA = ("{y} ~ age + gender + education + employed + urban + gov_performance + gov_informs"
-           " + self_efficacy + country")
-TRUE_TERMS = {"age": "age", "gender[T.woman]": "woman", "education[T.medium]": "edu_medium",
-              "education[T.high]": "edu_high", "employed[T.in work]": "employed",
-              "urban[T.city or large town]": "urban", "gov_performance": "gov_performance",
-              "gov_informs": "gov_informs", "self_efficacy": "self_efficacy"}
+FORMULA = (
+    "{y} ~ age + gender + education + employed + urban + gov_performance + gov_informs"
+    " + self_efficacy + country"
+)
+TRUE_TERMS = {
+    "age": "age",
+    "gender[T.woman]": "woman",
+    "education[T.medium]": "edu_medium",
+    "education[T.high]": "edu_high",
+    "employed[T.in work]": "employed",
+    "urban[T.city or large town]": "urban",
+    "gov_performance": "gov_performance",
+    "gov_informs": "gov_informs",
+    "self_efficacy": "self_efficacy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +48,10 @@ def test_bundled_file_is_exactly_what_the_script_makes():
     assert synthetic.generate(seed=7).equals(synthetic.generate(seed=7))
 
 
-@pytest.mark.parametrize("item,family", [("env_recycle", "ordinal"), ("safety_group", "ordinal"),
-                                         ("health_feedback", "binomial")])
+@pytest.mark.parametrize(
+    "item,family",
+    [("env_recycle", "ordinal"), ("safety_group", "ordinal"), ("health_feedback", "binomial")],
+)
 def test_models_recover_the_generating_parameters(design, item, family):
     """Each item follows an ordered logit exactly (Gaussian copula keeps the margins), so the
     survey-weighted fit must find the stated slopes: a joint Wald test of all nine slopes
@@ -54,8 +65,9 @@ def test_models_recover_the_generating_parameters(design, item, family):
     diff = fit.coef[idx] - truth
     wald = diff @ np.linalg.solve(fit.vcov[np.ix_(idx, idx)], diff)
     assert stats.chi2.sf(wald, len(idx)) > 0.01
-    inside = ((frame.loc[list(TRUE_TERMS), "low"].to_numpy() <= truth)
-              & (truth <= frame.loc[list(TRUE_TERMS), "high"].to_numpy()))
+    inside = (frame.loc[list(TRUE_TERMS), "low"].to_numpy() <= truth) & (
+        truth <= frame.loc[list(TRUE_TERMS), "high"].to_numpy()
+    )
     assert inside.sum() >= 8
     # and the country effects relative to the Czech Republic
     shift = synthetic.COUNTRY_SHIFT
@@ -78,7 +90,7 @@ def test_raking_hits_the_codebook_margins(survey, design):
     margins = survey.codebook.margins.variables["gender"]
     for country, counts in margins.items():
         for sex, n in counts.items():
-            mask = ((survey.data["country"] == country) & (survey.data["gender"] == sex))
+            mask = (survey.data["country"] == country) & (survey.data["gender"] == sex)
             assert design.weights[mask.to_numpy()].sum() == pytest.approx(n, rel=1e-4)
 
 
@@ -115,9 +127,24 @@ def test_cli_correlates_and_capacity(tmp_path):
     assert {"about", "coefficients", "marginal_effects"} <= set(sheets)
     html = tmp_path / "capacity.html"
     new_model = tmp_path / "safety_by_area.yaml"
-    proc = _run("capacity", "--fix", "country=United Kingdom", "--hours", "20", "--draws",
-                "200", "--json", "--out", str(html), "--to-model", "example:neighbourhood-safety",
-                "--resource", "volunteer_hour", "--out-model", str(new_model))
+    proc = _run(
+        "capacity",
+        "--fix",
+        "country=United Kingdom",
+        "--hours",
+        "20",
+        "--draws",
+        "200",
+        "--json",
+        "--out",
+        str(html),
+        "--to-model",
+        "example:neighbourhood-safety",
+        "--resource",
+        "volunteer_hour",
+        "--out-model",
+        str(new_model),
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     areas = {a["area"]: a for a in data["areas"]}
@@ -139,8 +166,7 @@ def _check_model_hand_off(path, areas, to_model):
     from coproduce.survey.to_model import area_identifier
 
     model = load_model(path)
-    assert {s["scenario"] for s in to_model["scenarios"]} == {
-        area_identifier(a) for a in areas}
+    assert {s["scenario"] for s in to_model["scenarios"]} == {area_identifier(a) for a in areas}
     for name, a in areas.items():
         ident = "area_" + name.lower().replace(" ", "_")  # by hand: "Old Town" -> area_old_town
         assert ident in model.scenarios

@@ -21,31 +21,60 @@ from coproduce.survey.to_model import area_identifier, area_identifiers, capacit
 
 
 def _row(area, hours, sd, rate=0.5, adults=1000.0):
-    return {"area": area, "adults": adults, "rate": rate, "rate_low": rate - 0.05,
-            "rate_high": rate + 0.05, "participants": rate * adults,
-            "participants_low": 0.0, "participants_high": 0.0, "hours": hours,
-            "hours_sd": sd, "hours_low": hours - 2 * sd, "hours_high": hours + 2 * sd}
+    return {
+        "area": area,
+        "adults": adults,
+        "rate": rate,
+        "rate_low": rate - 0.05,
+        "rate_high": rate + 0.05,
+        "participants": rate * adults,
+        "participants_low": 0.0,
+        "participants_high": 0.0,
+        "hours": hours,
+        "hours_sd": sd,
+        "hours_low": hours - 2 * sd,
+        "hours_high": hours + 2 * sd,
+    }
 
 
 RESULT = CapacityResult(
-    rows=(_row("Old Town", 9876.54, 432.16), _row("St. Ann's", 1234.45, 0.0),
-          _row("old-town", 500.0, 50.0)),
-    outcome="takes_part_collective", formula="takes_part_collective ~ age_band",
-    hours_per_participant=20.0, period="year", draws=100, seed=1, level=0.9, synthetic=True)
+    rows=(
+        _row("Old Town", 9876.54, 432.16),
+        _row("St. Ann's", 1234.45, 0.0),
+        _row("old-town", 500.0, 50.0),
+    ),
+    outcome="takes_part_collective",
+    formula="takes_part_collective ~ age_band",
+    hours_per_participant=20.0,
+    period="year",
+    draws=100,
+    seed=1,
+    level=0.9,
+    synthetic=True,
+)
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("Old Town", "area_old_town"), ("St. Ann's", "area_st_ann_s"),
-    ("Café Quarter", "area_cafe_quarter"), ("  Ward 12 ", "area_ward_12"), ("42", "area_42"),
-    ("***", "area"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("Old Town", "area_old_town"),
+        ("St. Ann's", "area_st_ann_s"),
+        ("Café Quarter", "area_cafe_quarter"),
+        ("  Ward 12 ", "area_ward_12"),
+        ("42", "area_42"),
+        ("***", "area"),
+    ],
+)
 def test_area_identifier_by_hand(name, expected):
     assert area_identifier(name) == expected
 
 
 def test_clashing_names_are_numbered_in_order():
     assert area_identifiers(["Old Town", "old-town", "OLD TOWN"]) == {
-        "Old Town": "area_old_town", "old-town": "area_old_town_2", "OLD TOWN": "area_old_town_3"}
+        "Old Town": "area_old_town",
+        "old-town": "area_old_town_2",
+        "OLD TOWN": "area_old_town_3",
+    }
 
 
 @given(st.lists(st.text(max_size=12), min_size=1, max_size=8, unique=True))
@@ -81,11 +110,14 @@ def test_each_scenario_sets_the_area_hours():
     assert len(load_model(again.model).scenarios) == len(model.scenarios)
 
 
-@pytest.mark.parametrize("resource,words", [
-    ("volunter_hour", ["resource: ", "'volunter_hour'", "did you mean 'volunteer_hour'"]),
-    ("pcso_hour", ["'pcso_hour'", "sector 'public'", "not a co-production sector"]),
-    ("forum_funds", ["'forum_funds'", "not a co-production sector"]),
-])
+@pytest.mark.parametrize(
+    "resource,words",
+    [
+        ("volunter_hour", ["resource: ", "'volunter_hour'", "did you mean 'volunteer_hour'"]),
+        ("pcso_hour", ["'pcso_hour'", "sector 'public'", "not a co-production sector"]),
+        ("forum_funds", ["'forum_funds'", "not a co-production sector"]),
+    ],
+)
 def test_bad_resource_is_refused(resource, words):
     base = load_model("example:neighbourhood-safety")
     with pytest.raises(ModelError) as info:
@@ -96,9 +128,12 @@ def test_bad_resource_is_refused(resource, words):
 
 
 def test_resource_not_in_hours_is_refused():
-    data = {"coproduce": 1, "name": "t", "price_year": 2024,
-            "resources": {"volunteer_day": {"unit": "day", "sector": "community",
-                                            "unit_cost": 90}}}
+    data = {
+        "coproduce": 1,
+        "name": "t",
+        "price_year": 2024,
+        "resources": {"volunteer_day": {"unit": "day", "sector": "community", "unit_cost": 90}},
+    }
     with pytest.raises(ModelError, match="counted in 'day'"):
         capacity_to_model(RESULT, load_model(data), "volunteer_day")
 
@@ -112,16 +147,32 @@ def _entry(args, capsys):
     return exc.value.code, out.out, " ".join(out.err.split())
 
 
-@pytest.mark.parametrize("args,words", [
-    (["--to-model", "example:neighbourhood-safety", "--resource", "volunter_hour"],
-     ["volunter_hour", "did you mean 'volunteer_hour'"]),
-    (["--to-model", "example:neighbourhood-safety"], ["--to-model needs --resource"]),
-    (["--resource", "volunteer_hour"], ["--resource goes with --to-model"]),
-    (["--to-model", "example:neighbourhood-safety", "--resource", "volunteer_hour",
-      "--out-model", "x.txt"], ["--out-model", ".yaml or .json"]),
-    (["--to-model", "example:neighbourhood-safty", "--resource", "volunteer_hour"],
-     ["did you mean 'neighbourhood-safety'"]),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (
+            ["--to-model", "example:neighbourhood-safety", "--resource", "volunter_hour"],
+            ["volunter_hour", "did you mean 'volunteer_hour'"],
+        ),
+        (["--to-model", "example:neighbourhood-safety"], ["--to-model needs --resource"]),
+        (["--resource", "volunteer_hour"], ["--resource goes with --to-model"]),
+        (
+            [
+                "--to-model",
+                "example:neighbourhood-safety",
+                "--resource",
+                "volunteer_hour",
+                "--out-model",
+                "x.txt",
+            ],
+            ["--out-model", ".yaml or .json"],
+        ),
+        (
+            ["--to-model", "example:neighbourhood-safty", "--resource", "volunteer_hour"],
+            ["did you mean 'neighbourhood-safety'"],
+        ),
+    ],
+)
 def test_cli_bad_to_model_options_exit_2(args, words, capsys):
     code, _, err = _entry(["survey", "capacity", *args], capsys)
     assert code == 2, err

@@ -46,27 +46,34 @@ def test_small_cells_are_suppressed():
     assert not row["suppressed"] and row["value"] == 0.4
 
 
-@pytest.mark.parametrize("n,yes,words", [
-    (9, None, "only 9 respondent(s) behind this cell, fewer than 10"),
-    (500, 4, "only 4 of 500 respondents take part, fewer than 10"),
-    (1000, 994, "only 6 of 1000 respondents do not take part, fewer than 10"),  # 1000 - 994
-])
+@pytest.mark.parametrize(
+    "n,yes,words",
+    [
+        (9, None, "only 9 respondent(s) behind this cell, fewer than 10"),
+        (500, 4, "only 4 of 500 respondents take part, fewer than 10"),
+        (1000, 994, "only 6 of 1000 respondents do not take part, fewer than 10"),  # 1000 - 994
+    ],
+)
 def test_suppression_note_names_the_count_that_was_too_small(n, yes, words):
     row = suppress(Estimate("mean", "x", 0.5, 0.01, 0.48, 0.52, n=n), 10, taking_part=yes)
     assert row["suppressed"] and words in row["note"]
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.floats(0.5, 20), min_size=12, max_size=40),
-       st.lists(st.floats(10, 1000), min_size=3, max_size=3))
+@given(
+    st.lists(st.floats(0.5, 20), min_size=12, max_size=40),
+    st.lists(st.floats(10, 1000), min_size=3, max_size=3),
+)
 def test_poststratified_counts_equal_population(weights, pops):
     """After post-stratification the weighted count of every cell is its population count,
     and its estimated total has (almost) no variance."""
     n = len(weights)
-    frame = pd.DataFrame({"w": weights, "g": [["a", "b", "c"][i % 3] for i in range(n)],
-                          "psu": np.arange(n) // 2})
+    frame = pd.DataFrame(
+        {"w": weights, "g": [["a", "b", "c"][i % 3] for i in range(n)], "psu": np.arange(n) // 2}
+    )
     design = Design(frame, weights="w", clusters="psu").poststratify(
-        "g", dict(zip("abc", pops, strict=True)))
+        "g", dict(zip("abc", pops, strict=True))
+    )
     for row, pop in zip(design.total("g"), pops, strict=True):
         assert row.value == pytest.approx(pop)
         assert row.se == pytest.approx(0, abs=1e-6 * pop)
@@ -75,8 +82,15 @@ def test_poststratified_counts_equal_population(weights, pops):
 def test_readers_carry_value_labels(tmp_path):
     survey = load_survey()
     raw = pd.read_csv(survey.file).head(50)
-    labels = {"env_recycle": {1.0: "never", 2.0: "occasionally", 3.0: "regularly",
-                              8.0: "don't know", 9.0: "refused"}}
+    labels = {
+        "env_recycle": {
+            1.0: "never",
+            2.0: "occasionally",
+            3.0: "regularly",
+            8.0: "don't know",
+            9.0: "refused",
+        }
+    }
     sav, dta = tmp_path / "s.sav", tmp_path / "s.dta"
     pyreadstat.write_sav(raw, str(sav), variable_value_labels=labels)
     pyreadstat.write_dta(raw, str(dta), variable_value_labels=labels)
@@ -85,8 +99,11 @@ def test_readers_carry_value_labels(tmp_path):
         assert read.labels["env_recycle"][3] == "regularly"
         assert read.frame["env_recycle"].tolist() == raw["env_recycle"].tolist()
     # parquet and xlsx with answers written out as labels are decoded back to codes
-    text = raw.assign(env_recycle=raw["env_recycle"].map(
-        {1: "never", 2: "occasionally", 3: "regularly", 8: "don't know", 9: "refused"}))
+    text = raw.assign(
+        env_recycle=raw["env_recycle"].map(
+            {1: "never", 2: "occasionally", 3: "regularly", 8: "don't know", 9: "refused"}
+        )
+    )
     pq, xl = tmp_path / "s.parquet", tmp_path / "s.xlsx"
     text.assign(env_recycle=text["env_recycle"].astype("category")).to_parquet(pq)
     text.to_excel(xl, index=False, sheet_name="data")

@@ -44,8 +44,9 @@ def test_through_the_installed_script(tmp_path):
     # package is not installed with its scripts, the module's own entry point
     script = Path(sys.executable).with_name("coproduce")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "coproduce"]
-    r = subprocess.run([*command, "voi", str(path), "--wtp", "1"], capture_output=True,
-                       text=True, timeout=120)
+    r = subprocess.run(
+        [*command, "voi", str(path), "--wtp", "1"], capture_output=True, text=True, timeout=120
+    )
     assert r.returncode == 2 and "effect:OPTION" in r.stderr
 
 
@@ -57,8 +58,10 @@ BAD_FILES = {
     "text_cost.csv": ("effect:x,cost:x\n1,2\n3,abc\n", "'cost:x' row 3"),
     "missing_cost.csv": ("effect:x,cost:x\n1,2\n3,\n", "'cost:x' row 3"),
     "one_row.csv": ("effect:x,cost:x\n1,2\n", "at least 2 draws"),
-    "bad_input.csv": ("net_benefit:x,net_benefit:y,p\n1,2,0.1\n3,4,oops\n5,6,0.3\n",
-                      "input column 'p' row 3"),
+    "bad_input.csv": (
+        "net_benefit:x,net_benefit:y,p\n1,2,0.1\n3,4,oops\n5,6,0.3\n",
+        "input column 'p' row 3",
+    ),
     "inf_nb.csv": ("net_benefit:x,net_benefit:y\n1,2\ninf,4\n", "'net_benefit:x' row 3"),
     "draws.txt": ("effect:x,cost:x\n1,2\n3,4\n", ".csv or .parquet"),
     "empty.csv": ("", "cannot read"),
@@ -88,34 +91,42 @@ def good_draws(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--wtp", "-5"], "--wtp"),
-    (["--wtp", "100", "--group", "nogroup"], "--group 'nogroup'"),
-    (["--wtp", "100", "--group", "g=q"], "g: q"),
-    (["--wtp", "100", "--population", "0"], "--population"),
-    (["--wtp", "100", "--horizon", "0"], "--horizon"),
-    (["--wtp", "100", "--discount", "2"], "--discount"),
-    (["--wtp", "100", "--out", "x.pdf"], ".html"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--wtp", "-5"], "--wtp"),
+        (["--wtp", "100", "--group", "nogroup"], "--group 'nogroup'"),
+        (["--wtp", "100", "--group", "g=q"], "g: q"),
+        (["--wtp", "100", "--population", "0"], "--population"),
+        (["--wtp", "100", "--horizon", "0"], "--horizon"),
+        (["--wtp", "100", "--discount", "2"], "--discount"),
+        (["--wtp", "100", "--out", "x.pdf"], ".html"),
+    ],
+)
 def test_bad_voi_arguments(run, good_draws, args, expected):
     r = run("voi", str(good_draws), *args)
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert expected in r.stderr
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--target", "independent_yrs=40"], "did you mean 'independent_years'"),
-    (["--target", "independent_years"], "write NAME=NUMBER"),
-    (["--target", "independent_years=-4"], "positive"),
-    (["--target", "independent_years=40", "--draws", "1"], "--draws"),
-    (["--target", "independent_years=40", "--chunk", "0"], "--chunk"),
-    (["--target", "independent_years=40", "--spend", "-1"], "--spend"),
-    (["--target", "independent_years=40", "--spend", "10", "--portfolios"], "choose one"),
-    (["--target", "independent_years=40", "--evidence-cv", "7=0.3"], "grade must be 1 to 5"),
-    (["--target", "independent_years=40", "--portfolios", "--portfolio", "nope"],
-     "unknown scenario 'nope'"),
-    (["--target", "independent_years=40", "--draws-out", "d.xlsx"], ".csv or .parquet"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--target", "independent_yrs=40"], "did you mean 'independent_years'"),
+        (["--target", "independent_years"], "write NAME=NUMBER"),
+        (["--target", "independent_years=-4"], "positive"),
+        (["--target", "independent_years=40", "--draws", "1"], "--draws"),
+        (["--target", "independent_years=40", "--chunk", "0"], "--chunk"),
+        (["--target", "independent_years=40", "--spend", "-1"], "--spend"),
+        (["--target", "independent_years=40", "--spend", "10", "--portfolios"], "choose one"),
+        (["--target", "independent_years=40", "--evidence-cv", "7=0.3"], "grade must be 1 to 5"),
+        (
+            ["--target", "independent_years=40", "--portfolios", "--portfolio", "nope"],
+            "unknown scenario 'nope'",
+        ),
+        (["--target", "independent_years=40", "--draws-out", "d.xlsx"], ".csv or .parquet"),
+    ],
+)
 def test_bad_uncertainty_arguments(run, args, expected):
     r = run("uncertainty", "example:older-people", "--wtp", "100", "--draws", "64", *args)
     assert r.returncode == 2, (r.stdout, r.stderr)

@@ -15,19 +15,42 @@ from tests.clirun import cli_process
 from .conftest import read_oracle
 
 CONTRACT = {"wtp", "options", "summary", "evpi", "evppi", "ceac", "frontier"}
-ECONOMICS = {"caveats", "most_likely_best", "best_that_fits", "beliefs", "time_value",
-             "most_likely_best_when_time_valued", "time_value_switching"}
+ECONOMICS = {
+    "caveats",
+    "most_likely_best",
+    "best_that_fits",
+    "beliefs",
+    "time_value",
+    "most_likely_best_when_time_valued",
+    "time_value_switching",
+}
 
 
-@pytest.mark.parametrize("example, target, wtp", [
-    ("example:older-people", "independent_years=40", "43000"),
-    ("example:neighbourhood-safety", "crimes_prevented=100", "5000"),
-])
+@pytest.mark.parametrize(
+    "example, target, wtp",
+    [
+        ("example:older-people", "independent_years=40", "43000"),
+        ("example:neighbourhood-safety", "crimes_prevented=100", "5000"),
+    ],
+)
 def test_uncertainty_report_and_json(tmp_path, example, target, wtp):
     out = tmp_path / "report.html"
     draws = tmp_path / "draws.csv"
-    r = run("uncertainty", example, "--target", target, "--wtp", wtp, "--draws", "1024",
-            "--json", "--out", str(out), "--draws-out", str(draws))
+    r = run(
+        "uncertainty",
+        example,
+        "--target",
+        target,
+        "--wtp",
+        wtp,
+        "--draws",
+        "1024",
+        "--json",
+        "--out",
+        str(out),
+        "--draws-out",
+        str(draws),
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert set(d) >= CONTRACT | ECONOMICS
@@ -39,12 +62,15 @@ def test_uncertainty_report_and_json(tmp_path, example, target, wtp):
     assert d["beliefs"] and not set(d["beliefs"]) & set(d["options"])
     assert sum(d["summary"][o]["prob_best"] for o in d["options"]) == pytest.approx(1)
     assert {"wtp", "prob_best"} <= set(d["ceac"][0])
-    assert {f["status"] for f in d["frontier"]} <= {"frontier", "dominated",
-                                                     "extendedly dominated"}
+    assert {f["status"] for f in d["frontier"]} <= {"frontier", "dominated", "extendedly dominated"}
     assert all(v <= d["evpi"] * 1.01 + 1e-6 for v in d["evppi"].values())
     html = out.read_text()
-    for title in ("Cost-effectiveness plane", "How likely each option is to be the best buy",
-                  "Where better evidence is worth most", "One-way sensitivity"):
+    for title in (
+        "Cost-effectiveness plane",
+        "How likely each option is to be the best buy",
+        "Where better evidence is worth most",
+        "One-way sensitivity",
+    ):
         assert title in html
     assert html.count("data:text/csv;base64") >= 4
     assert "The evidence most worth paying for is" in html
@@ -55,9 +81,20 @@ def test_uncertainty_report_and_json(tmp_path, example, target, wtp):
 
 
 def test_same_seed_same_bytes_across_chunk_sizes():
-    args = ("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "43000", "--draws", "2048", "--seed", "5", "--json",
-            "--evidence-priors")
+    args = (
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "43000",
+        "--draws",
+        "2048",
+        "--seed",
+        "5",
+        "--json",
+        "--evidence-priors",
+    )
     a = run(*args, "--chunk", "1000")
     b = run(*args, "--chunk", "10000")
     assert a.returncode == 0, a.stderr
@@ -70,8 +107,15 @@ def test_voi_on_chemo_net_benefit(tmp_path, chemo_nb=None):
     frame = pd.concat([nb.rename(columns=lambda c: f"net_benefit:{c}"), pars], axis=1)
     path = tmp_path / "chemo.csv"
     frame.to_csv(path, index=False)
-    r = run("voi", str(path), "--wtp", "20000", "--json", "--group",
-            "side effects=p_side_effects_t1,p_side_effects_t2")
+    r = run(
+        "voi",
+        str(path),
+        "--wtp",
+        "20000",
+        "--json",
+        "--group",
+        "side effects=p_side_effects_t1,p_side_effects_t2",
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     assert d["evpi"] == pytest.approx(368.6051, abs=5e-5)
@@ -82,12 +126,33 @@ def test_voi_on_chemo_net_benefit(tmp_path, chemo_nb=None):
 
 
 def test_portfolios_and_spend_run():
-    r = run("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "43000", "--draws", "512", "--portfolios", "--json")
+    r = run(
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "43000",
+        "--draws",
+        "512",
+        "--portfolios",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["options"][0] == "baseline"
-    r = run("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "43000", "--draws", "512", "--spend", "500000", "--json")
+    r = run(
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "43000",
+        "--draws",
+        "512",
+        "--spend",
+        "500000",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["mode"] == "spend"
 

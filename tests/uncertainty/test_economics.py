@@ -27,11 +27,12 @@ def two_way(**over) -> cp.Model:
     """Two ways to reach o: a (professional: 100 public a unit) and b (co-produced: 20 public
     and 10 volunteer hours a unit); each unit gives one o. A decision scenario and a belief."""
     data = {
-        "coproduce": 1, "name": "two ways", "price_year": 2024,
+        "coproduce": 1,
+        "name": "two ways",
+        "price_year": 2024,
         "resources": {
             "staff": {"unit": "GBP", "sector": "public", "unit_cost": 1},
-            "vol": {"unit": "hour", "sector": "community", "unit_cost": 5,
-                    "available": 1000},
+            "vol": {"unit": "hour", "sector": "community", "unit_cost": 5, "available": 1000},
         },
         "interventions": {
             "a": {"inputs": {"staff": 100}, "volume": 10},
@@ -43,10 +44,15 @@ def two_way(**over) -> cp.Model:
             {"from": "b", "to": "o", "effect": 1, "evidence": 1},
         ],
         "scenarios": {
-            "more_b": {"kind": "decision",
-                       "changes": [{"scale": "interventions.b.volume", "by": 2}]},
-            "b_half_as_good": {"kind": "belief", "label": "b works half as well",
-                               "changes": [{"set": "links[b->o].effect", "value": 0.5}]},
+            "more_b": {
+                "kind": "decision",
+                "changes": [{"scale": "interventions.b.volume", "by": 2}],
+            },
+            "b_half_as_good": {
+                "kind": "belief",
+                "label": "b works half as well",
+                "changes": [{"set": "links[b->o].effect", "value": 0.5}],
+            },
         },
     }
     data.update(over)
@@ -55,13 +61,17 @@ def two_way(**over) -> cp.Model:
 
 def one_link(enabling: dict, staff=5.0, effect=2.0) -> cp.Model:
     """x -> o (effect), staff per unit of x (unit cost 10), staff declared as enabling."""
-    return validate_data({
-        "coproduce": 1, "name": "one link", "price_year": 2024,
-        "resources": {"staff": {"unit": "hour", "sector": "public", "unit_cost": 10}},
-        "interventions": {"x": {"inputs": {"staff": staff}, "enabling": {"staff": enabling}}},
-        "outcomes": {"o": {"unit": "case"}},
-        "links": [{"from": "x", "to": "o", "effect": effect, "evidence": 3}],
-    })
+    return validate_data(
+        {
+            "coproduce": 1,
+            "name": "one link",
+            "price_year": 2024,
+            "resources": {"staff": {"unit": "hour", "sector": "public", "unit_cost": 10}},
+            "interventions": {"x": {"inputs": {"staff": staff}, "enabling": {"staff": enabling}}},
+            "outcomes": {"o": {"unit": "case"}},
+            "links": [{"from": "x", "to": "o", "effect": effect, "evidence": 3}],
+        }
+    )
 
 
 # ----- 1. beliefs are never options --------------------------------------------------------
@@ -81,8 +91,14 @@ def test_beliefs_never_appear_as_options_on_the_example(older):
     decisions = [k for k, s in older.scenarios.items() if s.kind != "belief"]
     assert d.options == ("baseline", *decisions)
     with pytest.raises(ModelError, match="'telecare_upper_ci' is a belief") as exc:
-        cp.simulate(older, ("independent_years", 40), 512, 1, mode="scenarios",
-                    scenarios=["telecare_upper_ci"])
+        cp.simulate(
+            older,
+            ("independent_years", 40),
+            512,
+            1,
+            mode="scenarios",
+            scenarios=["telecare_upper_ci"],
+        )
     assert "sensitivity analysis" in str(exc.value)
     # every belief runs as a sensitivity analysis of the same options
     r = analyse(d, 43_000).to_dict()
@@ -90,8 +106,7 @@ def test_beliefs_never_appear_as_options_on_the_example(older):
     for b in r["beliefs"].values():
         assert set(b["summary"]) == set(d.options)
         assert {"label", "summary", "most_likely_best", "changes_most_likely_best"} <= set(b)
-        assert b["changes_most_likely_best"] == (b["most_likely_best"]
-                                                 != r["most_likely_best"])
+        assert b["changes_most_likely_best"] == (b["most_likely_best"] != r["most_likely_best"])
         assert sum(s["prob_best"] for s in b["summary"].values()) == pytest.approx(1)
 
 
@@ -140,9 +155,21 @@ def test_cli_refuses_a_belief_as_a_portfolio(capsys):
     from coproduce.cli.main import run
 
     with pytest.raises(SystemExit) as exc:
-        run(["uncertainty", "example:older-people", "--target", "independent_years=40",
-             "--wtp", "100", "--draws", "64", "--portfolios", "--portfolio",
-             "telecare_upper_ci"])
+        run(
+            [
+                "uncertainty",
+                "example:older-people",
+                "--target",
+                "independent_years=40",
+                "--wtp",
+                "100",
+                "--draws",
+                "64",
+                "--portfolios",
+                "--portfolio",
+                "telecare_upper_ci",
+            ]
+        )
     assert exc.value.code == 2
     assert "is a belief" in capsys.readouterr().err
 
@@ -168,27 +195,36 @@ def test_enabling_multiplier_by_hand():
 
 
 def test_a_drawn_effect_keeps_its_enabling_multiplier():
-    m = one_link({"level": 10, "elasticity": 0.5, "floor": 0.2},
-                 effect={"dist": "normal", "mean": 2, "sd": 0.5})
+    m = one_link(
+        {"level": 10, "elasticity": 0.5, "floor": 0.2},
+        effect={"dist": "normal", "mean": 2, "sd": 0.5},
+    )
     d = _spend_run(m)
     e = d.inputs["links[x->o].effect"].to_numpy()
     np.testing.assert_allclose(d.effect[:, 0], 20 * e * HAND, rtol=1e-12)
 
 
 def test_uncertain_elasticity_and_floor_by_draw():
-    m = one_link({"level": 10, "elasticity": {"dist": "uniform", "low": 0.25, "high": 0.75},
-                  "floor": {"dist": "uniform", "low": 0.1, "high": 0.3}})
+    m = one_link(
+        {
+            "level": 10,
+            "elasticity": {"dist": "uniform", "low": 0.25, "high": 0.75},
+            "floor": {"dist": "uniform", "low": 0.1, "high": 0.3},
+        }
+    )
     d = _spend_run(m)
     e = d.inputs["interventions.x.enabling.staff.elasticity"].to_numpy()
     f = d.inputs["interventions.x.enabling.staff.floor"].to_numpy()
     assert e.std() > 0 and f.std() > 0
-    np.testing.assert_allclose(d.effect[:, 0], 40 * (f + (1 - f) * 0.5 ** e), rtol=1e-12)
+    np.testing.assert_allclose(d.effect[:, 0], 40 * (f + (1 - f) * 0.5**e), rtol=1e-12)
 
 
 def test_an_uncertain_input_below_its_level_is_drawn_against_it():
     # staff uniform(2, 8): mean 5 against the declared 10, so the ratio is drawn / 10
-    m = one_link({"level": 10, "elasticity": 0.5, "floor": 0.2},
-                 staff={"dist": "uniform", "low": 2, "high": 8})
+    m = one_link(
+        {"level": 10, "elasticity": 0.5, "floor": 0.2},
+        staff={"dist": "uniform", "low": 2, "high": 8},
+    )
     d = _spend_run(m)
     s = d.inputs["interventions.x.inputs.staff"].to_numpy()
     np.testing.assert_allclose(d.effect[:, 0], 40 * (0.2 + 0.8 * np.sqrt(s / 10)), rtol=1e-12)
@@ -196,8 +232,10 @@ def test_an_uncertain_input_below_its_level_is_drawn_against_it():
 
 def test_an_uncertain_input_at_its_level_is_fully_supported():
     # no level given: the loader declares the mean (5); draws below 5 are not a shortfall
-    m = one_link({"elasticity": 0.5, "floor": 0.2},
-                 staff={"dist": "triangular", "low": 2, "mode": 5, "high": 8})
+    m = one_link(
+        {"elasticity": 0.5, "floor": 0.2},
+        staff={"dist": "triangular", "low": 2, "mode": 5, "high": 8},
+    )
     assert m.interventions["x"].enabling["staff"].level == 5
     d = _spend_run(m)
     assert (d.inputs["interventions.x.inputs.staff"] < 5).any()
@@ -205,8 +243,13 @@ def test_an_uncertain_input_at_its_level_is_fully_supported():
 
 
 @settings(max_examples=25, deadline=None)
-@given(level=st.floats(1, 20), low=st.floats(0, 15), width=st.floats(0.5, 15),
-       elasticity=st.floats(0, 3), floor=st.floats(0, 1))
+@given(
+    level=st.floats(1, 20),
+    low=st.floats(0, 15),
+    width=st.floats(0.5, 15),
+    elasticity=st.floats(0, 3),
+    floor=st.floats(0, 1),
+)
 def test_effect_is_monotone_in_the_enabling_input(level, low, width, elasticity, floor):
     staff = {"dist": "uniform", "low": low, "high": low + width}
     if math.isclose(low + width / 2, level, rel_tol=1e-6):
@@ -247,27 +290,30 @@ def test_option_flags_on_the_example(older):
     r = analyse(d, 43_000)
     out = r.to_dict()
     cav = out["caveats"]["peer_support_groups"]
-    assert cav["resources_short"]["volunteer_hour"]["needed"] == pytest.approx(needed,
-                                                                               rel=1e-9)
+    assert cav["resources_short"]["volunteer_hour"]["needed"] == pytest.approx(needed, rel=1e-9)
     assert cav["resources_short"]["volunteer_hour"]["available"] == 30_000
     s = out["summary"]["peer_support_groups"]
     assert s["fits"] is False and "over_available" in s["flags"] and "complex" in s["flags"]
     for o in r.options:  # every option: flags and fit, the same as its caveats say
         assert out["summary"][o]["flags"] == out["caveats"][o]["flags"]
-        assert out["summary"][o]["fits"] == (not {"over_capacity", "over_available"}
-                                             & set(out["caveats"][o]["flags"]))
+        assert out["summary"][o]["fits"] == (
+            not {"over_capacity", "over_available"} & set(out["caveats"][o]["flags"])
+        )
     fitting = [o for o in r.options if out["summary"][o]["fits"]]
-    assert out["best_that_fits"] == max(fitting, key=lambda o: (r.prob_best[o],
-                                                                -r.options.index(o)))
+    assert out["best_that_fits"] == max(
+        fitting, key=lambda o: (r.prob_best[o], -r.options.index(o))
+    )
     # the summary never calls an option that does not fit "best" without the mark
     text = summary_text(r)
     for o in r.options:
         if not out["summary"][o]["fits"] and o in (r.best_option, r.most_likely_best):
             i = text.index(o.replace("_", " "))
-            assert "does not fit" in text[i:i + 120]
+            assert "does not fit" in text[i : i + 120]
     if not out["summary"][r.best_option]["fits"]:
-        assert "needs 203,571 of volunteer hour against 30,000 available" in text \
+        assert (
+            "needs 203,571 of volunteer hour against 30,000 available" in text
             or r.best_option != "peer_support_groups"
+        )
 
 
 # ----- 4. cost curves ----------------------------------------------------------------------
@@ -277,15 +323,25 @@ def curved(**over) -> cp.Model:
     """x: 1 staff hour (10) a unit, 100 running today; the curve doubles the inputs of every
     unit beyond 150. One unit of x gives one o."""
     data = {
-        "coproduce": 1, "name": "curve", "price_year": 2024,
+        "coproduce": 1,
+        "name": "curve",
+        "price_year": 2024,
         "resources": {"staff": {"unit": "hour", "sector": "public", "unit_cost": 10}},
-        "interventions": {"x": {"inputs": {"staff": 1}, "volume": 100,
-                                "cost_curve": [{"up_to": 150, "multiplier": 1},
-                                               {"multiplier": 2}]}},
+        "interventions": {
+            "x": {
+                "inputs": {"staff": 1},
+                "volume": 100,
+                "cost_curve": [{"up_to": 150, "multiplier": 1}, {"multiplier": 2}],
+            }
+        },
         "outcomes": {"o": {"unit": "case"}},
         "links": [{"from": "x", "to": "o", "effect": 1}],
-        "scenarios": {"grow": {"kind": "decision",
-                               "changes": [{"set": "interventions.x.volume", "value": 200}]}},
+        "scenarios": {
+            "grow": {
+                "kind": "decision",
+                "changes": [{"set": "interventions.x.volume", "value": 200}],
+            }
+        },
     }
     data.update(over)
     return validate_data(data)
@@ -311,9 +367,12 @@ def test_cost_curves_above_today_and_from_zero():
 def test_time_value_basis_and_hours_in_the_table():
     m = two_way()
     d = cp.simulate(m, ("o", 10), 32, 1)
-    assert d.meta["time_value"] == {"name": "as_stated", "label": "as stated for each "
-                                    "resource in the model file", "per_hour": None,
-                                    "source": None}
+    assert d.meta["time_value"] == {
+        "name": "as_stated",
+        "label": "as stated for each resource in the model file",
+        "per_hour": None,
+        "source": None,
+    }
     # b: 10 units × 10 volunteer hours at 5 an hour
     np.testing.assert_array_equal(d.extra["coproduction_hours"][:, 1], 100.0)
     np.testing.assert_array_equal(d.extra["coproduction_time_cost"][:, 1], 500.0)
@@ -331,12 +390,13 @@ def test_switching_value_of_time_by_hand():
     assert r["most_likely_best_when_time_valued"] == pytest.approx([0.0, 8.0], rel=1e-12)
     sw = r["time_value_switching"]
     assert sw["reference_per_hour"] == 5.0
-    assert [(iv["option"], iv["low"], iv["high"]) for iv in sw["most_likely_best"]] == \
-        [("b", 0.0, pytest.approx(8.0, rel=1e-12)), ("a", pytest.approx(8.0, rel=1e-12), None)]
+    assert [(iv["option"], iv["low"], iv["high"]) for iv in sw["most_likely_best"]] == [
+        ("b", 0.0, pytest.approx(8.0, rel=1e-12)),
+        ("a", pytest.approx(8.0, rel=1e-12), None),
+    ]
     assert [iv["option"] for iv in sw["best_expected"]] == ["b", "a"]
     # valued at 12 an hour, a is best; its range starts at 8
-    valued = cp.load_model(two_way().model_dump(mode="json", by_alias=True),
-                           time_value_per_hour=12)
+    valued = cp.load_model(two_way().model_dump(mode="json", by_alias=True), time_value_per_hour=12)
     r2 = analyse(cp.simulate(valued, ("o", 10), 64, 1), 200).to_dict()
     assert r2["most_likely_best"] == "a"
     assert r2["most_likely_best_when_time_valued"][0] == pytest.approx(8.0, rel=1e-12)
@@ -346,10 +406,15 @@ def test_switching_value_of_time_by_hand():
 def test_switching_value_of_time_with_uncertain_hours_against_brute_force():
     # b's hours per unit uniform(5, 15): b wins a draw while w < 80 / h; most likely best
     # while more than half the draws have h < 80 / w, i.e. w below about 8
-    m = two_way(interventions={
-        "a": {"inputs": {"staff": 100}, "volume": 10},
-        "b": {"inputs": {"staff": 20, "vol": {"dist": "uniform", "low": 5, "high": 15}},
-              "volume": 10}})
+    m = two_way(
+        interventions={
+            "a": {"inputs": {"staff": 100}, "volume": 10},
+            "b": {
+                "inputs": {"staff": 20, "vol": {"dist": "uniform", "low": 5, "high": 15}},
+                "volume": 10,
+            },
+        }
+    )
     d = cp.simulate(m, ("o", 10), 2001, 3)
     r = analyse(d, 200).to_dict()
     sw = r["time_value_switching"]
@@ -360,8 +425,12 @@ def test_switching_value_of_time_with_uncertain_hours_against_brute_force():
     assert high == pytest.approx(8, rel=0.05)
 
     def leader(w: float) -> str:
-        nb = 200 * d.effect - d.cost + d.extra["coproduction_time_cost"] \
+        nb = (
+            200 * d.effect
+            - d.cost
+            + d.extra["coproduction_time_cost"]
             - w * d.extra["coproduction_hours"]
+        )
         return d.options[int(np.argmax(cp.voi.prob_best(nb)))]
 
     # brute force on either side of the switch, and on a grid: the tiling is right
@@ -371,8 +440,9 @@ def test_switching_value_of_time_with_uncertain_hours_against_brute_force():
     for prev, nxt in itertools.pairwise(tiling):
         assert prev["high"] == nxt["low"]
     for w in np.linspace(0, 30, 61):
-        inside = next(iv for iv in tiling if iv["low"] <= w and (iv["high"] is None
-                                                                  or w < iv["high"]))
+        inside = next(
+            iv for iv in tiling if iv["low"] <= w and (iv["high"] is None or w < iv["high"])
+        )
         assert leader(float(w)) == inside["option"]
 
 
@@ -422,20 +492,25 @@ def test_time_value_tiling_matches_brute_force(data, n, k):
         return np.array(data.draw(rows), dtype=float)
 
     effect, cost, hours = arr(), arr() * 10, arr()
-    table = DrawsTable(options=tuple(f"o{j}" for j in range(k)), effect=effect, cost=cost,
-                       extra={"coproduction_hours": hours,
-                              "coproduction_time_cost": np.zeros_like(hours)})
+    table = DrawsTable(
+        options=tuple(f"o{j}" for j in range(k)),
+        effect=effect,
+        cost=cost,
+        extra={"coproduction_hours": hours, "coproduction_time_cost": np.zeros_like(hours)},
+    )
     got = time_value_ranges(table, 7.0, "o0")
     for name in ("most_likely_best", "best_expected"):
         tiling = got[name]
         assert tiling[0]["low"] == 0 and tiling[-1]["high"] is None
         for prev, nxt in itertools.pairwise(tiling):
             assert prev["high"] == nxt["low"] and prev["option"] != nxt["option"]
-    cuts = sorted({iv["low"] for t in ("most_likely_best", "best_expected")
-                   for iv in got[t]})
+    cuts = sorted({iv["low"] for t in ("most_likely_best", "best_expected") for iv in got[t]})
     # probes well inside each interval (off breakpoints closer together than rounding)
-    probes = [c + 0.37 * ((cuts[i + 1] - c) if i + 1 < len(cuts) else 1.0)
-              for i, c in enumerate(cuts) if i + 1 == len(cuts) or cuts[i + 1] - c > 1e-6]
+    probes = [
+        c + 0.37 * ((cuts[i + 1] - c) if i + 1 < len(cuts) else 1.0)
+        for i, c in enumerate(cuts)
+        if i + 1 == len(cuts) or cuts[i + 1] - c > 1e-6
+    ]
     for w in probes:
         nb = 7.0 * effect - cost - w * hours
         likely = table.options[int(np.argmax(cp.voi.prob_best(nb)))]
@@ -445,25 +520,35 @@ def test_time_value_tiling_matches_brute_force(data, n, k):
         top = means.max()
         expected = table.options[int(np.flatnonzero(means >= top - 1e-9 * max(1.0, abs(top)))[0])]
         for name, want in (("most_likely_best", likely), ("best_expected", expected)):
-            at = next(iv["option"] for iv in got[name]
-                      if iv["low"] <= w and (iv["high"] is None or w < iv["high"]))
+            at = next(
+                iv["option"]
+                for iv in got[name]
+                if iv["low"] <= w and (iv["high"] is None or w < iv["high"])
+            )
             assert at == want, (name, w, got)
 
 
 def test_extra_runs_are_the_same_in_a_process_pool():
     from coproduce.scale.executors import ProcessPool
 
-    m = two_way(interventions={
-        "a": {"inputs": {"staff": 100}, "volume": 10},
-        "b": {"inputs": {"staff": 20, "vol": {"dist": "uniform", "low": 5, "high": 15}},
-              "volume": 10}})
+    m = two_way(
+        interventions={
+            "a": {"inputs": {"staff": 100}, "volume": 10},
+            "b": {
+                "inputs": {"staff": 20, "vol": {"dist": "uniform", "low": 5, "high": 15}},
+                "volume": 10,
+            },
+        }
+    )
     kw = dict(draws=3000, seed=5, chunk=1024, min_evidence=2)
     here = cp.simulate(m, ("o", 10), **kw)
     with ProcessPool(2) as pool:
         there = cp.simulate(m, ("o", 10), executor=pool, **kw)
-    for a, b in [(here, there), (here.beliefs["b_half_as_good"],
-                                 there.beliefs["b_half_as_good"]),
-                 (here.min_evidence, there.min_evidence)]:
+    for a, b in [
+        (here, there),
+        (here.beliefs["b_half_as_good"], there.beliefs["b_half_as_good"]),
+        (here.min_evidence, there.min_evidence),
+    ]:
         assert np.array_equal(a.effect, b.effect) and np.array_equal(a.cost, b.cost)
         assert a.meta == b.meta
     assert analyse(here, 200).to_dict() == analyse(there, 200).to_dict()

@@ -18,8 +18,20 @@ from .conftest import read_oracle
 
 GREEN_BOOK = 0.035
 POINT_KEYS = {"n", "evsi", "se", "population_evsi", "cost", "enbs", "low", "high"}
-STUDY_KEYS = {"design", "informs", "points", "best_n", "best_enbs", "best_low", "best_high",
-              "evppi", "evppi_se", "worth_commissioning", "fixed_cost", "cost_per_participant"}
+STUDY_KEYS = {
+    "design",
+    "informs",
+    "points",
+    "best_n",
+    "best_enbs",
+    "best_low",
+    "best_high",
+    "evppi",
+    "evppi_se",
+    "worth_commissioning",
+    "fixed_cost",
+    "cost_per_participant",
+}
 
 OLDER = """\
 population: 1        # one commissioning decision a year
@@ -56,12 +68,28 @@ agenda: {fixed_cost: 40000, cost_per_participant: 100, sizes: [50, 200]}
 """
 
 EXAMPLES = [
-    ("example:older-people", "independent_years=40", "43000", OLDER,
-     ["pilot_peer_groups", "falls_survey", "peer_support_groups", "loneliness_free_years",
-      "falls_avoided"], "A pilot of Peer support groups with"),
-    ("example:neighbourhood-safety", "crimes_prevented=100", "5000", SAFETY,
-     ["street_watch_evaluation", "street_watch", "crimes_prevented",
-      "street_sex_work_reduced"], "An evaluation of street watch in three wards with"),
+    (
+        "example:older-people",
+        "independent_years=40",
+        "43000",
+        OLDER,
+        [
+            "pilot_peer_groups",
+            "falls_survey",
+            "peer_support_groups",
+            "loneliness_free_years",
+            "falls_avoided",
+        ],
+        "A pilot of Peer support groups with",
+    ),
+    (
+        "example:neighbourhood-safety",
+        "crimes_prevented=100",
+        "5000",
+        SAFETY,
+        ["street_watch_evaluation", "street_watch", "crimes_prevented", "street_sex_work_reduced"],
+        "An evaluation of street watch in three wards with",
+    ),
 ]
 
 
@@ -85,13 +113,37 @@ def test_study_file_through_the_command(tmp_path, example, target, wtp, text, id
     study.write_text(text)
     spec = yaml.safe_load(text)
     out = tmp_path / "report.html"
-    r = cli("uncertainty", example, "--target", target, "--wtp", wtp, "--draws", "1500",
-            "--seed", "3", "--study", str(study), "--json", "--out", str(out))
+    r = cli(
+        "uncertainty",
+        example,
+        "--target",
+        target,
+        "--wtp",
+        wtp,
+        "--draws",
+        "1500",
+        "--seed",
+        "3",
+        "--study",
+        str(study),
+        "--json",
+        "--out",
+        str(out),
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     # additions only: the contract of a run without studies is all there
-    assert {"wtp", "options", "summary", "evpi", "evppi", "ceac", "frontier", "beliefs",
-            "caveats"} <= set(d)
+    assert {
+        "wtp",
+        "options",
+        "summary",
+        "evpi",
+        "evppi",
+        "ceac",
+        "frontier",
+        "beliefs",
+        "caveats",
+    } <= set(d)
     assert {"studies", "research_agenda", "study_settings", "evppi_se", "evppi_r2"} <= set(d)
     # every EVPPI has its standard error and R²
     assert set(d["evppi_se"]) == set(d["evppi"]) == set(d["evppi_r2"])
@@ -119,26 +171,43 @@ def test_study_file_through_the_command(tmp_path, example, target, wtp, text, id
         assert st["best_enbs"] == pytest.approx(best["enbs"])
         assert st["worth_commissioning"] == (best["enbs"] > 0)
         # a study never beats learning its inputs exactly by more than the noise
-        assert max(p["evsi"] for p in st["points"]) <= st["evppi"] + 3 * (
-            st["evppi_se"] + max(p["se"] for p in st["points"])) + 1e-6
+        assert (
+            max(p["evsi"] for p in st["points"])
+            <= st["evppi"] + 3 * (st["evppi_se"] + max(p["se"] for p in st["points"])) + 1e-6
+        )
     agenda = d["research_agenda"]
-    assert agenda and {"link", "from", "to", "grade", "evppi", "design", "best_n",
-                       "best_enbs", "cost", "worth_commissioning"} <= set(agenda[0])
+    assert agenda and {
+        "link",
+        "from",
+        "to",
+        "grade",
+        "evppi",
+        "design",
+        "best_n",
+        "best_enbs",
+        "cost",
+        "worth_commissioning",
+    } <= set(agenda[0])
     sizes = spec["agenda"]["sizes"]
     for row in agenda:
         assert row["grade"] is None or row["grade"] <= 2
         assert row["best_n"] is None or row["best_n"] in sizes
         if row["best_n"] is not None:
-            assert row["cost"] == pytest.approx(40000 + 100 * row["best_n"] if "safety" in
-                                                example else 20000 + 150 * row["best_n"])
+            assert row["cost"] == pytest.approx(
+                40000 + 100 * row["best_n"] if "safety" in example else 20000 + 150 * row["best_n"]
+            )
     worth = [r["best_enbs"] for r in agenda if r["worth_commissioning"]]
     assert worth == sorted(worth, reverse=True) and worth, agenda
     # the report: the sections, in the model's words, charts that never clip
     html = out.read_text()
-    for title in ("Which study to commission", "The research agenda",
-                  "Checking the regressions behind EVPPI", "Residuals of the regression",
-                  "What a study would be worth per decision",
-                  "Expected net benefit of sampling, by size"):
+    for title in (
+        "Which study to commission",
+        "The research agenda",
+        "Checking the regressions behind EVPPI",
+        "Residuals of the regression",
+        "What a study would be worth per decision",
+        "Expected net benefit of sampling, by size",
+    ):
         assert title in html, title
     assert 'download="studies.csv"' in html and 'download="agenda.csv"' in html
     seen = _visible(html)
@@ -152,32 +221,79 @@ def test_study_file_through_the_command(tmp_path, example, target, wtp, text, id
 def test_the_terminal_says_it_in_words(tmp_path):
     study = tmp_path / "s.yaml"
     study.write_text(OLDER)
-    r = cli("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "43000", "--draws", "1000", "--study", str(study),
-            env={"COLUMNS": "200"})
+    r = cli(
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "43000",
+        "--draws",
+        "1000",
+        "--study",
+        str(study),
+        env={"COLUMNS": "200"},
+    )
     assert r.returncode == 0, r.stderr
     out = " ".join(r.stdout.split())
-    assert re.search(r"A pilot of Peer support groups with [\d,]+ participants would be worth "
-                     r"£[\d.,km]+ to the decision and cost £[\d.,km]+: worth commissioning", out)
+    assert re.search(
+        r"A pilot of Peer support groups with [\d,]+ participants would be worth "
+        r"£[\d.,km]+ to the decision and cost £[\d.,km]+: worth commissioning",
+        out,
+    )
     assert "Research agenda" in out and "± (95%)" in out and "R² of the fit" in out
     assert "pilot_peer_groups" not in out and "peer_support_groups" not in out
 
 
 BAD = [
-    ("unknown link", "link: peer_support_groups->loneliness_free_years",
-     "link: peer_support_groups->lonely_years", 6, "studies.pilot_peer_groups.link",
-     "no link peer_support_groups -> lonely_years"),
-    ("unknown design", "design: pilot", "design: pilots", 5,
-     "studies.pilot_peer_groups.design", "unknown design 'pilots' (did you mean 'pilot'?)"),
-    ("negative cost", "fixed_cost: 20000\n", "fixed_cost: -20000\n", 9,
-     "studies.pilot_peer_groups.fixed_cost", "cannot be negative"),
-    ("n below 1", "n: [50, 100, 200, 400]", "n: [0, 100, 200, 400]", 7,
-     "studies.pilot_peer_groups.n[0]", "at least 1 participant"),
-    ("not a probability", "rate: falls_avoided->admissions_avoided",
-     "rate: care_home_admissions_avoided->independent_years", 13, "studies.falls_survey.rate",
-     "between 0 and 1"),
-    ("no population", "population: 1        # one commissioning decision a year\n", "", 1,
-     "population", "required"),
+    (
+        "unknown link",
+        "link: peer_support_groups->loneliness_free_years",
+        "link: peer_support_groups->lonely_years",
+        6,
+        "studies.pilot_peer_groups.link",
+        "no link peer_support_groups -> lonely_years",
+    ),
+    (
+        "unknown design",
+        "design: pilot",
+        "design: pilots",
+        5,
+        "studies.pilot_peer_groups.design",
+        "unknown design 'pilots' (did you mean 'pilot'?)",
+    ),
+    (
+        "negative cost",
+        "fixed_cost: 20000\n",
+        "fixed_cost: -20000\n",
+        9,
+        "studies.pilot_peer_groups.fixed_cost",
+        "cannot be negative",
+    ),
+    (
+        "n below 1",
+        "n: [50, 100, 200, 400]",
+        "n: [0, 100, 200, 400]",
+        7,
+        "studies.pilot_peer_groups.n[0]",
+        "at least 1 participant",
+    ),
+    (
+        "not a probability",
+        "rate: falls_avoided->admissions_avoided",
+        "rate: care_home_admissions_avoided->independent_years",
+        13,
+        "studies.falls_survey.rate",
+        "between 0 and 1",
+    ),
+    (
+        "no population",
+        "population: 1        # one commissioning decision a year\n",
+        "",
+        1,
+        "population",
+        "required",
+    ),
 ]
 
 
@@ -186,8 +302,19 @@ def test_a_bad_study_file_exits_2_located(tmp_path, why, old, new, line, field, 
     assert old in OLDER
     study = tmp_path / "studies.yaml"
     study.write_text(OLDER.replace(old, new, 1))
-    r = cli("uncertainty", "example:older-people", "--target", "independent_years=40",
-            "--wtp", "43000", "--draws", "200", "--study", str(study), "--json")
+    r = cli(
+        "uncertainty",
+        "example:older-people",
+        "--target",
+        "independent_years=40",
+        "--wtp",
+        "43000",
+        "--draws",
+        "200",
+        "--study",
+        str(study),
+        "--json",
+    )
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert r.stdout == ""  # nothing drawn, nothing printed
     err = " ".join(r.stderr.split())
@@ -200,10 +327,21 @@ def test_voi_on_imported_draws_with_evsi_and_a_study_file(tmp_path):
     pars = read_oracle("voi_chemo_pars.csv")
     path = tmp_path / "chemo.csv"
     pd.concat([nb.rename(columns=lambda c: f"net_benefit:{c}"), pars], axis=1).to_csv(
-        path, index=False)
-    r = cli("voi", str(path), "--wtp", "20000", "--population", "1000", "--horizon", "5",
-            "--evsi", "trial=trial_binary:p_side_effects_t1,p_side_effects_t2:50,100:20000,50",
-            "--json")
+        path, index=False
+    )
+    r = cli(
+        "voi",
+        str(path),
+        "--wtp",
+        "20000",
+        "--population",
+        "1000",
+        "--horizon",
+        "5",
+        "--evsi",
+        "trial=trial_binary:p_side_effects_t1,p_side_effects_t2:50,100:20000,50",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     d = json.loads(r.stdout)
     st = d["studies"]["trial"]
@@ -213,19 +351,22 @@ def test_voi_on_imported_draws_with_evsi_and_a_study_file(tmp_path):
     assert abs(at100["evsi"] - 242.13) <= 3 * at100["se"] + 5  # voi's own test value
     scale = _scale(1000, 5)
     for p in st["points"]:  # two arms of n: the cost counts both
-        assert p["enbs"] == pytest.approx(p["evsi"] * scale - (20000 + 2 * p["n"] * 50),
-                                          rel=1e-9)
+        assert p["enbs"] == pytest.approx(p["evsi"] * scale - (20000 + 2 * p["n"] * 50), rel=1e-9)
     # the same through a study file naming the columns
     study = tmp_path / "s.yaml"
-    study.write_text("population: 1000\nhorizon: 5\nstudies:\n  trial:\n    design: "
-                     "trial_binary\n    pars: [p_side_effects_t1, p_side_effects_t2]\n"
-                     "    n: [50, 100]\n    fixed_cost: 20000\n    cost_per_participant: 50\n")
+    study.write_text(
+        "population: 1000\nhorizon: 5\nstudies:\n  trial:\n    design: "
+        "trial_binary\n    pars: [p_side_effects_t1, p_side_effects_t2]\n"
+        "    n: [50, 100]\n    fixed_cost: 20000\n    cost_per_participant: 50\n"
+    )
     r2 = cli("voi", str(path), "--wtp", "20000", "--study", str(study), "--json")
     assert r2.returncode == 0, r2.stderr
     assert json.loads(r2.stdout)["studies"] == d["studies"]
     # an input the draws do not have, and an agenda without a model
-    study.write_text("population: 1000\nstudies:\n  t:\n    design: binary\n"
-                     "    pars: [p_side_effect_t2]\n    n: 10\nagenda: {}\n")
+    study.write_text(
+        "population: 1000\nstudies:\n  t:\n    design: binary\n"
+        "    pars: [p_side_effect_t2]\n    n: 10\nagenda: {}\n"
+    )
     bad = cli("voi", str(path), "--wtp", "20000", "--study", str(study))
     assert bad.returncode == 2
     err = " ".join(bad.stderr.split())
@@ -259,18 +400,28 @@ def test_the_web_form_takes_a_study_file(world, web_factory):  # noqa: F811
     from coproduce.voi.analysis import analyse
     from coproduce.voi.studyfile import parse_study_text
 
-    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people",
-                                     example_data())
+    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people", example_data())
     w = web_factory("a", "analyst")
     form = w.get(f"/models/{m.id}/uncertainty")
     assert 'name="study"' in form.text and 'name="study_file"' in form.text
     assert 'enctype="multipart/form-data"' in form.text
-    base = {"version": "1", "outcome": "independent_years", "amount": "40", "wtp": "43000",
-            "mode": "target", "draws": "1000", "seed": "2", "evidence_priors": "on"}
+    base = {
+        "version": "1",
+        "outcome": "independent_years",
+        "amount": "40",
+        "wtp": "43000",
+        "mode": "target",
+        "draws": "1000",
+        "seed": "2",
+        "evidence_priors": "on",
+    }
     # a bad file, uploaded: 422, located, nothing stored
     bad = OLDER.replace("design: pilot", "design: pilots", 1)
-    r = w.post(f"/models/{m.id}/uncertainty", data={"csrf_token": w.csrf, **base},
-               files={"study_file": ("studies.yaml", bad.encode(), "application/yaml")})
+    r = w.post(
+        f"/models/{m.id}/uncertainty",
+        data={"csrf_token": w.csrf, **base},
+        files={"study_file": ("studies.yaml", bad.encode(), "application/yaml")},
+    )
     assert r.status_code == 422, r.text
     assert "<code>study</code>" in r.text and "line 5: studies.pilot_peer_groups.design" in r.text
     assert "unknown design" in r.text
@@ -285,8 +436,9 @@ def test_the_web_form_takes_a_study_file(world, web_factory):  # noqa: F811
     model = cp.load_model("example:older-people")
     table = cp.simulate(model, ("independent_years", 40.0), 1000, 2, evidence_priors=True)
     plan = parse_study_text(OLDER, model, evidence_priors=True)
-    expected = json.loads(to_json(analyse(table, 43_000.0, studies=plan, model=model,
-                                          seed=2).to_dict()))
+    expected = json.loads(
+        to_json(analyse(table, 43_000.0, studies=plan, model=model, seed=2).to_dict())
+    )
     assert got["result"]["studies"] == expected["studies"]
     assert got["result"]["research_agenda"] == expected["research_agenda"]
     assert got["result"] == expected
@@ -307,6 +459,10 @@ def test_the_api_takes_a_study_file():
     """The uncertainty API's request declares the study file the web form takes."""
     from coproduce.web.routes.api import UncertaintyRequest
 
-    body = UncertaintyRequest(outcome="independent_years", amount=40, wtp=43000,
-                              study="population: 1\nhorizon: 5\nstudies: {}\n")
+    body = UncertaintyRequest(
+        outcome="independent_years",
+        amount=40,
+        wtp=43000,
+        study="population: 1\nhorizon: 5\nstudies: {}\n",
+    )
     assert body.model_dump()["study"].startswith("population: 1")

@@ -16,11 +16,20 @@ from coproduce.engine.draws import DrawsTable
 # fitted)) − max(0, mean(fitted)) — run here with R 4.2.2 and mgcv 1.8-41 on the oracle files
 # (voi itself is not installable offline; this is its `fitted_gam` + `evppi` arithmetic).
 MGCV_EVPPI = {
-    "p_side_effects_t1": 26.754625, "p_side_effects_t2": 262.110882,
-    "c_home_care": 1.439684, "c_hospital": 0.0, "c_death": 0.103460, "u_recovery": 0.966777,
-    "u_home_care": 100.556967, "u_hospital": 4.671009, "logor_side_effects": 331.867581,
-    "p_hospitalised_total": 29.331923, "p_died": 55.036036, "lambda_home": 15.028886,
-    "lambda_hosp": 15.019358, "rate_longterm": 37.715342,
+    "p_side_effects_t1": 26.754625,
+    "p_side_effects_t2": 262.110882,
+    "c_home_care": 1.439684,
+    "c_hospital": 0.0,
+    "c_death": 0.103460,
+    "u_recovery": 0.966777,
+    "u_home_care": 100.556967,
+    "u_hospital": 4.671009,
+    "logor_side_effects": 331.867581,
+    "p_hospitalised_total": 29.331923,
+    "p_died": 55.036036,
+    "lambda_home": 15.028886,
+    "lambda_hosp": 15.019358,
+    "rate_longterm": 37.715342,
 }
 MGCV_GROUPS = {
     ("p_side_effects_t1", "p_side_effects_t2"): 333.451566,
@@ -47,8 +56,7 @@ def test_chemo_evpi_across_wtp(chemo_cea):
     ours = voi.evpi_curve(e, c, grid)
     for lam, value in zip(grid, ours, strict=True):
         nb = lam * e - c  # the definition, written out: E[max NB] − max E[NB]
-        expected = np.mean(np.maximum(nb[:, 0], nb[:, 1])) - max(nb[:, 0].mean(),
-                                                                 nb[:, 1].mean())
+        expected = np.mean(np.maximum(nb[:, 0], nb[:, 1])) - max(nb[:, 0].mean(), nb[:, 1].mean())
         assert value == pytest.approx(expected, rel=1e-12)
     assert ours[1] == pytest.approx(CHEMO_EVPI, rel=1e-6)  # chemo_nb is chemo_cea at λ=20k
 
@@ -110,7 +118,10 @@ def test_analytic_two_option_evpi():
     x = rng.normal(mu, sigma, n)
     nb = np.column_stack([np.zeros(n), x])
     z = mu / sigma
-    closed = mu * 0.5 * (1 + math.erf(z / math.sqrt(2))) \
-        + sigma * math.exp(-z * z / 2) / math.sqrt(2 * math.pi) - max(0.0, mu)
+    closed = (
+        mu * 0.5 * (1 + math.erf(z / math.sqrt(2)))
+        + sigma * math.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+        - max(0.0, mu)
+    )
     se = np.std(np.maximum(x, 0)) / math.sqrt(n)
     assert abs(voi.evpi(nb) - closed) < 4 * se

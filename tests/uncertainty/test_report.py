@@ -17,11 +17,19 @@ def _table() -> DrawsTable:
     x = rng.normal(1.0, 0.3, n)
     effect = np.column_stack([np.full(n, 10.0), 10 * x])
     cost = np.column_stack([np.full(n, 1000.0), np.full(n, 900.0)])
-    inputs = pd.DataFrame({"links[b->o].effect": x, "resources.r.unit_cost":
-                           rng.normal(5, 1, n)})
-    return DrawsTable(options=("a", "b"), effect=effect, cost=cost, inputs=inputs,
-                      meta={"currency": "GBP", "price_year": 2024, "model": "toy",
-                            "target": {"outcome": "o", "amount": 10, "unit": "case"}})
+    inputs = pd.DataFrame({"links[b->o].effect": x, "resources.r.unit_cost": rng.normal(5, 1, n)})
+    return DrawsTable(
+        options=("a", "b"),
+        effect=effect,
+        cost=cost,
+        inputs=inputs,
+        meta={
+            "currency": "GBP",
+            "price_year": 2024,
+            "model": "toy",
+            "target": {"outcome": "o", "amount": 10, "unit": "case"},
+        },
+    )
 
 
 def test_report_has_four_charts_and_a_plain_summary(tmp_path):
@@ -36,8 +44,12 @@ def test_report_has_four_charts_and_a_plain_summary(tmp_path):
     assert result.prob_best["b"] == p_b
     assert f"it is the best option in {p_b:.0%}" in html
     assert "The evidence most worth paying for is the effect of b on o" in html
-    for title in ("Cost-effectiveness plane", "How likely each option is to be the best buy",
-                  "Where better evidence is worth most", "One-way sensitivity"):
+    for title in (
+        "Cost-effectiveness plane",
+        "How likely each option is to be the best buy",
+        "Where better evidence is worth most",
+        "One-way sensitivity",
+    ):
         assert title in html
     frames = chart_frames(result, table)
     assert set(frames) == {"plane", "ceac", "evppi", "tornado"}

@@ -11,8 +11,22 @@ from coproduce.cli.main import run
 def test_report_names_options_and_inputs_by_label(tmp_path):
     out = tmp_path / "u.html"
     try:
-        run(["uncertainty", "example:older-people", "--target", "admissions_avoided=40",
-             "--wtp", "20000", "--draws", "400", "--seed", "3", "--out", str(out)])
+        run(
+            [
+                "uncertainty",
+                "example:older-people",
+                "--target",
+                "admissions_avoided=40",
+                "--wtp",
+                "20000",
+                "--draws",
+                "400",
+                "--seed",
+                "3",
+                "--out",
+                str(out),
+            ]
+        )
     except SystemExit as exc:
         assert exc.code in (0, None)
     html = out.read_text()

@@ -17,25 +17,42 @@ from coproduce.model.validate import validate_data
 def chain_model(**over) -> cp.Model:
     """x -> a -> o, with a valued at 100 (fiscal, council) and o the target."""
     data = {
-        "coproduce": 1, "name": "chain", "price_year": 2024,
+        "coproduce": 1,
+        "name": "chain",
+        "price_year": 2024,
         "agencies": {"council": {"label": "Council"}},
         "resources": {
-            "staff": {"unit": "hour", "sector": "public", "agency": "council",
-                      "unit_cost": {"dist": "gamma", "mean": 40, "sd": 4}},
-            "vol": {"unit": "hour", "sector": "community",
-                    "unit_cost": {"dist": "uniform", "low": 10, "high": 14}},
+            "staff": {
+                "unit": "hour",
+                "sector": "public",
+                "agency": "council",
+                "unit_cost": {"dist": "gamma", "mean": 40, "sd": 4},
+            },
+            "vol": {
+                "unit": "hour",
+                "sector": "community",
+                "unit_cost": {"dist": "uniform", "low": 10, "high": 14},
+            },
         },
         "interventions": {
-            "x": {"inputs": {"staff": 2, "vol": {"dist": "triangular", "low": 1, "mode": 3,
-                                                 "high": 5}},
-                  "fixed_inputs": {"staff": 100}},
+            "x": {
+                "inputs": {
+                    "staff": 2,
+                    "vol": {"dist": "triangular", "low": 1, "mode": 3, "high": 5},
+                },
+                "fixed_inputs": {"staff": 100},
+            },
             "y": {"inputs": {"staff": 5}},
         },
         "outcomes": {"a": {"value": {"fiscal": {"council": 100}}}, "o": {}},
         "links": [
             {"from": "x", "to": "a", "effect": {"dist": "normal", "mean": 0.5, "sd": 0.1}},
-            {"from": "a", "to": "o", "effect": {"dist": "lognormal", "mean": 0.4, "sd": 0.1},
-             "evidence": 2},
+            {
+                "from": "a",
+                "to": "o",
+                "effect": {"dist": "lognormal", "mean": 0.4, "sd": 0.1},
+                "evidence": 2,
+            },
             {"from": "y", "to": "o", "effect": 0.1, "evidence": 4},
         ],
     }
@@ -78,11 +95,13 @@ def test_marginals_follow_their_distributions():
 
 
 def test_correlation_by_gaussian_copula():
-    m = chain_model(correlations=[{"between": ["links[x->a].effect",
-                                               "resources.staff.unit_cost"], "rho": 0.6}])
+    m = chain_model(
+        correlations=[{"between": ["links[x->a].effect", "resources.staff.unit_cost"], "rho": 0.6}]
+    )
     d = cp.simulate(m, target=("o", 10), draws=20_000, seed=2)
-    rho = stats.spearmanr(d.inputs["links[x->a].effect"],
-                          d.inputs["resources.staff.unit_cost"]).statistic
+    rho = stats.spearmanr(
+        d.inputs["links[x->a].effect"], d.inputs["resources.staff.unit_cost"]
+    ).statistic
     assert rho == pytest.approx(0.6, abs=0.02)
     # the marginal is still normal(0.5, 0.1) after the copula
     assert d.inputs["links[x->a].effect"].std() == pytest.approx(0.1, rel=0.03)
@@ -94,15 +113,20 @@ def test_evidence_priors():
     assert y.mean() == pytest.approx(0.1, rel=0.01)
     assert y.std() / y.mean() == pytest.approx(EVIDENCE_CV[4], rel=0.04)
     assert (y > 0).all()
-    d2 = cp.simulate(chain_model(), target=("o", 10), draws=20_000, seed=4,
-                     evidence_priors=True, evidence_cv={1: 1, 2: 1, 3: 1, 4: 0.5, 5: 0.1})
+    d2 = cp.simulate(
+        chain_model(),
+        target=("o", 10),
+        draws=20_000,
+        seed=4,
+        evidence_priors=True,
+        evidence_cv={1: 1, 2: 1, 3: 1, 4: 0.5, 5: 0.1},
+    )
     y2 = d2.inputs["links[y->o].effect"]
     assert y2.std() / y2.mean() == pytest.approx(0.5, rel=0.05)
 
 
 def test_spend_options_cost_the_same_public_money():
-    d = cp.simulate(chain_model(), target=("o", 10), draws=5000, seed=1, mode="spend",
-                    spend=20_000)
+    d = cp.simulate(chain_model(), target=("o", 10), draws=5000, seed=1, mode="spend", spend=20_000)
     public = d.extra["cost_public"].mean(axis=0)
     # public cost is linear in the staff cost draw, whose mean is 40
     np.testing.assert_allclose(public, 20_000, rtol=0.01)
@@ -112,8 +136,15 @@ def test_spend_options_cost_the_same_public_money():
 
 def test_portfolios_from_scenarios():
     m = cp.load_model("example:older-people")
-    d = cp.simulate(m, target=("independent_years", 40), draws=1024, seed=1, mode="scenarios",
-                    scenarios=["double_befriending"], beliefs=["telecare_upper_ci"])
+    d = cp.simulate(
+        m,
+        target=("independent_years", 40),
+        draws=1024,
+        seed=1,
+        mode="scenarios",
+        scenarios=["double_befriending"],
+        beliefs=["telecare_upper_ci"],
+    )
     assert d.options == ("baseline", "double_befriending")
     # doubling befriending adds cost
     cost = d.extra["cost_full"].mean(axis=0)
@@ -129,12 +160,11 @@ def test_portfolios_from_scenarios():
 @settings(max_examples=8, deadline=None)
 @given(chunk=st.integers(1, 5000), seed=st.integers(0, 2**32 - 1))
 def test_same_seed_same_bits_whatever_the_chunk(chunk, seed):
-    m = chain_model(correlations=[{"between": ["links[x->a].effect",
-                                               "resources.vol.unit_cost"], "rho": -0.3}])
-    a = cp.simulate(m, target=("o", 10), draws=2100, seed=seed, chunk=chunk,
-                    evidence_priors=True)
-    b = cp.simulate(m, target=("o", 10), draws=2100, seed=seed, chunk=2100,
-                    evidence_priors=True)
+    m = chain_model(
+        correlations=[{"between": ["links[x->a].effect", "resources.vol.unit_cost"], "rho": -0.3}]
+    )
+    a = cp.simulate(m, target=("o", 10), draws=2100, seed=seed, chunk=chunk, evidence_priors=True)
+    b = cp.simulate(m, target=("o", 10), draws=2100, seed=seed, chunk=2100, evidence_priors=True)
     assert np.array_equal(a.effect, b.effect) and np.array_equal(a.cost, b.cost)
     assert np.array_equal(a.inputs.to_numpy(), b.inputs.to_numpy())
 
@@ -164,16 +194,21 @@ def test_draws_round_trip(tmp_path, suffix):
     assert cp.voi.evpi(back.net_benefit(500)) == cp.voi.evpi(d.net_benefit(500))
 
 
-@pytest.mark.parametrize("dist, reference", [
-    ({"dist": "normal", "mean": 1, "sd": 2}, stats.norm(1, 2)),
-    ({"dist": "lognormal", "mean": 2, "sd": 1},
-     stats.lognorm(np.sqrt(np.log(1.25)), scale=2 / np.sqrt(1.25))),
-    ({"dist": "triangular", "low": 1, "mode": 2, "high": 5}, stats.triang(0.25, 1, 4)),
-    ({"dist": "pert", "low": 0, "mode": 1, "high": 4}, stats.beta(2, 4, 0, 4)),
-    ({"dist": "uniform", "low": 1, "high": 3}, stats.uniform(1, 2)),
-    ({"dist": "beta", "alpha": 2, "beta": 3}, stats.beta(2, 3)),
-    ({"dist": "gamma", "mean": 4, "sd": 2}, stats.gamma(4, scale=1)),
-])
+@pytest.mark.parametrize(
+    "dist, reference",
+    [
+        ({"dist": "normal", "mean": 1, "sd": 2}, stats.norm(1, 2)),
+        (
+            {"dist": "lognormal", "mean": 2, "sd": 1},
+            stats.lognorm(np.sqrt(np.log(1.25)), scale=2 / np.sqrt(1.25)),
+        ),
+        ({"dist": "triangular", "low": 1, "mode": 2, "high": 5}, stats.triang(0.25, 1, 4)),
+        ({"dist": "pert", "low": 0, "mode": 1, "high": 4}, stats.beta(2, 4, 0, 4)),
+        ({"dist": "uniform", "low": 1, "high": 3}, stats.uniform(1, 2)),
+        ({"dist": "beta", "alpha": 2, "beta": 3}, stats.beta(2, 3)),
+        ({"dist": "gamma", "mean": 4, "sd": 2}, stats.gamma(4, scale=1)),
+    ],
+)
 def test_quantile_functions_match_scipy_stats(dist, reference):
     # lognormal(mean 2, sd 1): σ² = ln(1 + 1/4), median = 2 / √1.25; pert(0, 1, 4): beta(1 +
     # 4·1/4, 1 + 4·3/4) = beta(2, 4) on [0, 4]; gamma(mean 4, sd 2): shape 4, scale 1
@@ -181,5 +216,6 @@ def test_quantile_functions_match_scipy_stats(dist, reference):
     from coproduce.sampling import ppf
 
     u = np.linspace(0.001, 0.999, 99)
-    np.testing.assert_allclose(ppf(parse_quantity(dist), u), reference.ppf(u), rtol=1e-9,
-                               atol=1e-12)
+    np.testing.assert_allclose(
+        ppf(parse_quantity(dist), u), reference.ppf(u), rtol=1e-9, atol=1e-12
+    )

@@ -18,7 +18,8 @@ def _e_pos(mu: float, sd: float) -> float:
     """E[max(0, Y)] for Y ~ N(mu, sd²): mu Φ(mu/sd) + sd φ(mu/sd)."""
     z = mu / sd
     return mu * 0.5 * (1 + math.erf(z / math.sqrt(2))) + sd * math.exp(-z * z / 2) / math.sqrt(
-        2 * math.pi)
+        2 * math.pi
+    )
 
 
 def test_evppi_linear_gaussian_closed_form():
@@ -83,8 +84,14 @@ def test_evppi_superset_at_least_subset(seed):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1e5), st.floats(0, 100)), min_size=1, max_size=12,
-                unique_by=lambda t: t))
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1e5), st.floats(0, 100)),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda t: t,
+    )
+)
 def test_icers_frontier_is_efficient(points):
     costs = [p[0] for p in points]
     effects = [p[1] for p in points]
@@ -100,20 +107,30 @@ def test_icers_frontier_is_efficient(points):
     assert all(b >= a - 1e-9 * abs(a) for a, b in itertools.pairwise(icers))
     # no frontier option is strongly dominated by any option
     for f in front:
-        assert not any(c <= f.cost and e >= f.effect and (c < f.cost or e > f.effect)
-                       for c, e in zip(costs, effects, strict=True))
+        assert not any(
+            c <= f.cost and e >= f.effect and (c < f.cost or e > f.effect)
+            for c, e in zip(costs, effects, strict=True)
+        )
 
 
 def test_population_evpi_discounts_like_the_green_book():
     # 100 people a year for 3 years at 3.5%: 100 × (1 + 1/1.035 + 1/1.035²)
     assert voi.population_evpi(2.0, 100, 3) == pytest.approx(
-        2.0 * 100 * (1 + 1 / 1.035 + 1 / 1.035**2))
+        2.0 * 100 * (1 + 1 / 1.035 + 1 / 1.035**2)
+    )
     assert voi.population_evpi(1.0, [10, 20], 2, rate=0.0) == 30
 
 
 def test_registry_lists_every_method():
-    assert set(voi.method_names()) >= {"evpi", "evppi", "icers", "ceac", "tornado",
-                                       "population_evpi", "prob_best"}
+    assert set(voi.method_names()) >= {
+        "evpi",
+        "evppi",
+        "icers",
+        "ceac",
+        "tornado",
+        "population_evpi",
+        "prob_best",
+    }
 
 
 def test_sobol_first_order_linear_model():

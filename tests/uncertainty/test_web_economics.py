@@ -28,20 +28,39 @@ SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 def test_page_with_time_value_and_min_evidence(world, web_factory):  # noqa: F811
     from coproduce.cli.common import to_json
 
-    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people",
-                                     example_data())
+    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people", example_data())
     w = web_factory("a", "analyst")
     form = w.get(f"/models/{m.id}/uncertainty")
     assert 'name="time_value"' in form.text and 'name="min_evidence"' in form.text
     assert "never compared as an option" in form.text
-    bad = w.form(f"/models/{m.id}/uncertainty", {
-        "version": "1", "outcome": "independent_years", "amount": "40", "wtp": "43000",
-        "mode": "target", "draws": "300", "seed": "2", "time_value": "nope"})
+    bad = w.form(
+        f"/models/{m.id}/uncertainty",
+        {
+            "version": "1",
+            "outcome": "independent_years",
+            "amount": "40",
+            "wtp": "43000",
+            "mode": "target",
+            "draws": "300",
+            "seed": "2",
+            "time_value": "nope",
+        },
+    )
     assert bad.status_code == 422 and "<code>time_value</code>" in bad.text
-    r = w.form(f"/models/{m.id}/uncertainty", {
-        "version": "1", "outcome": "independent_years", "amount": "40", "wtp": "43000",
-        "mode": "target", "draws": "300", "seed": "2", "time_value": "national_living_wage",
-        "min_evidence": "3"})
+    r = w.form(
+        f"/models/{m.id}/uncertainty",
+        {
+            "version": "1",
+            "outcome": "independent_years",
+            "amount": "40",
+            "wtp": "43000",
+            "mode": "target",
+            "draws": "300",
+            "seed": "2",
+            "time_value": "national_living_wage",
+            "min_evidence": "3",
+        },
+    )
     assert r.status_code == 303, r.text
     run_id = int(r.headers["location"].rsplit("/", 1)[1])
     _tok, plain = world.store.create_token(world.actor("a", "viewer"), "a-viewer")

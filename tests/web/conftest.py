@@ -26,8 +26,9 @@ def _pg_reachable() -> str | None:
     try:
         import psycopg
 
-        with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                             connect_timeout=3):
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", connect_timeout=3
+        ):
             return None
     except Exception as exc:  # any failure means: not here
         return f"PostgreSQL at 127.0.0.1:5432 (user postgres, database test) not reachable: {exc}"
@@ -44,12 +45,14 @@ def pg_schema():
     import psycopg
 
     name = f"cp_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')
     yield name
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+    ) as conn:
         conn.execute(f'DROP SCHEMA "{name}" CASCADE')
 
 
@@ -57,8 +60,9 @@ def _pg_store(schema: str) -> Store:
     """A store whose connections use ``schema`` (a fresh set of tables per test)."""
     import psycopg
 
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test",
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+    ) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     from sqlalchemy import create_engine
 
@@ -127,14 +131,18 @@ class Web:
     def __init__(self, app) -> None:
         self.app = app
         self.loop = asyncio.new_event_loop()
-        self.client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                        base_url="https://testserver")
+        self.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="https://testserver"
+        )
         self.csrf = ""
 
     def request(self, method: str, url: str, **kw) -> httpx.Response:
         r = self.loop.run_until_complete(self.client.request(method, url, **kw))
-        m = re.search(r'name="csrf_token" value="([^"]*)"', r.text) \
-            if r.headers.get("content-type", "").startswith("text/html") else None
+        m = (
+            re.search(r'name="csrf_token" value="([^"]*)"', r.text)
+            if r.headers.get("content-type", "").startswith("text/html")
+            else None
+        )
         if m and m.group(1):
             self.csrf = m.group(1)
         return r

@@ -41,7 +41,11 @@ def live_server(url: str, email: str, password: str, name: str) -> Iterator[str]
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "coproduce", "serve", "--port", str(port), "--database", url],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:

@@ -31,8 +31,9 @@ def test_pages_need_a_session_and_the_api_a_token(web_factory):
     r = w.get("/models/1")
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=")
     assert w.get("/api/models").status_code == 401
-    assert w.get("/api/models", headers={"Authorization": "Bearer cpt_not-a-token"}
-                 ).status_code == 401
+    assert (
+        w.get("/api/models", headers={"Authorization": "Bearer cpt_not-a-token"}).status_code == 401
+    )
 
 
 @SQLITE_ONLY
@@ -53,8 +54,7 @@ def test_wrong_password_is_refused_and_then_rate_limited(web_factory, world):
     email = world.users[("a", "viewer")]
     for _ in range(5):
         w.get("/login")
-        assert w.form("/login", {"email": email, "password": "nope nope nope"}
-                      ).status_code == 401
+        assert w.form("/login", {"email": email, "password": "nope nope nope"}).status_code == 401
     w.get("/login")
     r = w.form("/login", {"email": email, "password": PASSWORD})
     assert r.status_code == 429 and "Retry-After" in r.headers
@@ -74,8 +74,7 @@ def test_forms_without_the_csrf_token_are_refused(web_factory, world):
     assert r.status_code == 403
     # and JSON calls made with the cookie need the header
     assert w.post("/api/models", json={"model": example_data()}).status_code == 403
-    ok = w.post("/api/models", json={"model": example_data()},
-                headers={"X-CSRF-Token": w.csrf})
+    ok = w.post("/api/models", json={"model": example_data()}, headers={"X-CSRF-Token": w.csrf})
     assert ok.status_code == 201
 
 
@@ -98,13 +97,13 @@ def test_upload_an_example_file_see_the_map_and_map_backwards(web_factory, world
     model_id = int(r.headers["location"].split("/")[2].split("?")[0])
     # nodes of the map link to their details and edit forms
     assert f'href="/models/{model_id}/nodes/falls_classes"' in page.text
-    r = w.form(f"/models/{model_id}/map", {"outcome": "independent_years", "amount": "300",
-                                           "by": "full"})
+    r = w.form(
+        f"/models/{model_id}/map", {"outcome": "independent_years", "amount": "300", "by": "full"}
+    )
     assert r.status_code == 303
     run_page = w.get(r.headers["location"])
     assert run_page.status_code == 200
-    expected = cp.backwards_map(cp.load_model("example:older-people"), "independent_years",
-                                300)
+    expected = cp.backwards_map(cp.load_model("example:older-people"), "independent_years", 300)
     best = expected.pathways[0]
     assert best.label in run_page.text
     # the stored result is the library's result object, as `coproduce map --json` prints it
@@ -117,27 +116,43 @@ def test_upload_an_example_file_see_the_map_and_map_backwards(web_factory, world
     csv = w.get(f"/runs/{run_id}/data/cost-by-sector.csv").text.splitlines()
     assert csv[0] == "pathway,sector,cost_per_outcome"
     # cost per outcome by sector of the best pathway = its sector cost / 300 (by hand)
-    first = {line.split(",")[1]: float(line.split(",")[2]) for line in csv[1:]
-             if line.startswith(best.label + ",")}
+    first = {
+        line.split(",")[1]: float(line.split(",")[2])
+        for line in csv[1:]
+        if line.startswith(best.label + ",")
+    }
     for sector, cost in best.cost.by_sector.items():
         assert first[sector] == pytest.approx(cost / 300)
     # valuing time at zero and checking without weak links: the form's choices reach the
     # library, and the page says which valuation and whether the leader survives
-    r = w.form(f"/models/{model_id}/map", {"outcome": "admissions_avoided", "amount": "40",
-                                           "by": "full", "time_value": "zero",
-                                           "min_evidence": "3"})
+    r = w.form(
+        f"/models/{model_id}/map",
+        {
+            "outcome": "admissions_avoided",
+            "amount": "40",
+            "by": "full",
+            "time_value": "zero",
+            "min_evidence": "3",
+        },
+    )
     assert r.status_code == 303
     run_id = int(r.headers["location"].rsplit("/", 1)[1])
     stored = w.get(f"/runs/{run_id}/result.json").json()
-    zero = cp.backwards_map(cp.load_model("example:older-people", time_value="zero"),
-                            "admissions_avoided", 40, min_evidence=3)
+    zero = cp.backwards_map(
+        cp.load_model("example:older-people", time_value="zero"),
+        "admissions_avoided",
+        40,
+        min_evidence=3,
+    )
     assert stored == json.loads(json.dumps(zero.to_dict()))
     assert stored["time_value"]["name"] == "zero"
     page = w.get(r.headers["location"]).text
     assert "Without the 14 links graded below 3" in page
     assert "Cheapest in full when time is valued at" in page
-    bad = w.form(f"/models/{model_id}/map", {"outcome": "admissions_avoided", "amount": "40",
-                                             "time_value": "gold"})
+    bad = w.form(
+        f"/models/{model_id}/map",
+        {"outcome": "admissions_avoided", "amount": "40", "time_value": "gold"},
+    )
     assert bad.status_code == 422 and "unknown valuation of time" in bad.text
 
 
@@ -146,8 +161,9 @@ def test_an_invalid_upload_stores_nothing_and_names_each_field(web_factory, worl
     data = example_data()
     data["links"][1]["to"] = "fals_avoided"
     data["resources"]["physio_hour"]["sector"] = "pubic"
-    r = w.form("/models", files={"file": ("broken.yaml", yaml.safe_dump(data).encode(),
-                                          "text/yaml")})
+    r = w.form(
+        "/models", files={"file": ("broken.yaml", yaml.safe_dump(data).encode(), "text/yaml")}
+    )
     assert r.status_code == 422
     assert "links[1].to" in r.text and "resources.physio_hour.sector" in r.text
     assert "did you mean" in r.text
@@ -169,8 +185,7 @@ def test_xlsx_upload_round_trips(web_factory, world, tmp_path):
     path = tmp_path / "m.xlsx"
     write_model_xlsx(cp.load_model("example:older-people"), path)
     w = web_factory("a", "analyst")
-    r = w.form("/models", files={"file": ("m.xlsx", path.read_bytes(),
-                                          "application/octet-stream")})
+    r = w.form("/models", files={"file": ("m.xlsx", path.read_bytes(), "application/octet-stream")})
     assert r.status_code == 303
     m = world.store.list_models(world.actor("a", "viewer"))[0]
     stored = world.store.get_version(world.actor("a", "viewer"), m.id).data
@@ -205,8 +220,9 @@ def test_edit_table_saves_a_version_and_a_stale_edit_gets_a_conflict(web_factory
     fields1[f"{k}-volume"] = "450"
     r = w1.post(f"/models/{m.id}/edit/interventions", data=fields1)
     assert r.status_code == 303
-    assert world.store.get_version(a, m.id, 2).data["interventions"]["falls_classes"][
-        "volume"] == 450
+    assert (
+        world.store.get_version(a, m.id, 2).data["interventions"]["falls_classes"]["volume"] == 450
+    )
     # the second editor still has version 1 open
     fields2 = _form_fields(form2.text)
     fields2[f"{k}-volume"] = "300"
@@ -215,8 +231,9 @@ def test_edit_table_saves_a_version_and_a_stale_edit_gets_a_conflict(web_factory
     assert "someone else changed this map" in r.text
     assert 'value="300"' in r.text  # their typing is not lost
     assert world.store.get_model(a, m.id).head == 2
-    assert world.store.get_version(a, m.id, 2).data["interventions"]["falls_classes"][
-        "volume"] == 450
+    assert (
+        world.store.get_version(a, m.id, 2).data["interventions"]["falls_classes"]["volume"] == 450
+    )
 
 
 @SQLITE_ONLY
@@ -261,48 +278,65 @@ def test_links_table_edit_changes_only_that_link(web_factory, world):
 def test_api_conflict_and_versions_diff(world, web_factory):
     w = web_factory()
     h = _bearer(world, "a", "analyst")
-    created = w.post("/api/models", json={"model": example_data(), "name": "Falls"},
-                     headers=h).json()
+    created = w.post(
+        "/api/models", json={"model": example_data(), "name": "Falls"}, headers=h
+    ).json()
     mid = created["id"]
     edited = example_data()
     edited["interventions"]["falls_classes"]["volume"] = 420
-    r = w.post(f"/api/models/{mid}/versions", json={"base_version": 1, "model": edited},
-               headers=h)
+    r = w.post(f"/api/models/{mid}/versions", json={"base_version": 1, "model": edited}, headers=h)
     assert r.status_code == 201 and r.json()["version"] == 2
-    r = w.post(f"/api/models/{mid}/versions", json={"base_version": 1, "model": edited},
-               headers=h)
+    r = w.post(f"/api/models/{mid}/versions", json={"base_version": 1, "model": edited}, headers=h)
     assert r.status_code == 409 and r.json()["head"] == 2
     d = w.get(f"/api/models/{mid}/diff?a=1&b=2", headers=h).json()
-    assert d["changes"] == [{"kind": "changed", "section": "interventions",
-                             "key": "falls_classes", "field": "volume", "before": 400,
-                             "after": 420}]
+    assert d["changes"] == [
+        {
+            "kind": "changed",
+            "section": "interventions",
+            "key": "falls_classes",
+            "field": "volume",
+            "before": 400,
+            "after": 420,
+        }
+    ]
 
 
 def test_api_map_returns_the_cli_json(world, web_factory):
     w = web_factory()
     h = _bearer(world, "a", "analyst")
     mid = w.post("/api/models", json={"model": example_data()}, headers=h).json()["id"]
-    r = w.post(f"/api/models/{mid}/map", json={"outcome": "independent_years", "amount": 300,
-                                               "by": "public"}, headers=h)
+    r = w.post(
+        f"/api/models/{mid}/map",
+        json={"outcome": "independent_years", "amount": 300, "by": "public"},
+        headers=h,
+    )
     assert r.status_code == 200
-    expected = cp.backwards_map(cp.load_model("example:older-people"), "independent_years",
-                                300, by="public").to_dict()
+    expected = cp.backwards_map(
+        cp.load_model("example:older-people"), "independent_years", 300, by="public"
+    ).to_dict()
     assert r.json()["result"] == json.loads(json.dumps(expected))
     r = w.post(f"/api/models/{mid}/map", json={"outcome": "nope", "amount": 3}, headers=h)
     assert r.status_code == 422 and r.json()["issues"][0]["path"] == "outcome"
-    r = w.post(f"/api/models/{mid}/map", json={"outcome": "admissions_avoided", "amount": 40,
-                                               "time_value": "national_living_wage",
-                                               "min_evidence": 3}, headers=h)
+    r = w.post(
+        f"/api/models/{mid}/map",
+        json={
+            "outcome": "admissions_avoided",
+            "amount": 40,
+            "time_value": "national_living_wage",
+            "min_evidence": 3,
+        },
+        headers=h,
+    )
     assert r.status_code == 200
     nlw = cp.load_model("example:older-people", time_value="national_living_wage")
     expected = cp.backwards_map(nlw, "admissions_avoided", 40, min_evidence=3).to_dict()
     assert r.json()["result"] == json.loads(json.dumps(expected))
     assert r.json()["result"]["time_value"]["per_hour"] == 11.44
-    r = w.post(f"/api/models/{mid}/plan", json={"targets_as": "total", "time_value": "zero"},
-               headers=h)
+    r = w.post(
+        f"/api/models/{mid}/plan", json={"targets_as": "total", "time_value": "zero"}, headers=h
+    )
     assert r.status_code == 200, r.text
-    planned = cp.plan(cp.load_model("example:older-people", time_value="zero"),
-                      targets_as="total")
+    planned = cp.plan(cp.load_model("example:older-people", time_value="zero"), targets_as="total")
     assert r.json()["result"]["volumes"] == pytest.approx(planned.to_dict()["volumes"])
     assert r.json()["result"]["targets_as"] == "total"
 
@@ -312,8 +346,7 @@ def test_api_evaluate_matches_the_library(world, web_factory):
     w = web_factory()
     h = _bearer(world, "a", "analyst")
     mid = w.post("/api/models", json={"model": example_data()}, headers=h).json()["id"]
-    r = w.post(f"/api/models/{mid}/evaluate", json={"volumes": {"falls_classes": 10}},
-               headers=h)
+    r = w.post(f"/api/models/{mid}/evaluate", json={"volumes": {"falls_classes": 10}}, headers=h)
     expected = cp.evaluate(cp.load_model("example:older-people"), {"falls_classes": 10})
     assert r.json()["result"] == json.loads(json.dumps(expected.to_dict()))
 
@@ -331,16 +364,23 @@ def test_a_revoked_token_stops_working(world, web_factory):
 def test_organisation_b_cannot_see_or_touch_organisation_a(world, web_factory):
     a = world.actor("a", "analyst")
     m, v = world.store.create_model(a, "Secret budget map", example_data())
-    run = world.store.create_run(a, "map", {"outcome": "independent_years", "amount": 1},
-                                 model_version_id=v.id)
+    run = world.store.create_run(
+        a, "map", {"outcome": "independent_years", "amount": 1}, model_version_id=v.id
+    )
     w = web_factory("b", "admin")
     h = _bearer(world, "b", "admin")
     assert "Secret budget map" not in w.get("/").text
     assert w.get("/api/models", headers=h).json() == []
     assert w.get("/api/runs", headers=h).json() == []
     assert "Secret" not in w.get("/runs").text
-    for url in (f"/models/{m.id}", f"/models/{m.id}/download/yaml", f"/runs/{run.id}",
-                f"/api/models/{m.id}", f"/api/runs/{run.id}", f"/runs/{run.id}/status"):
+    for url in (
+        f"/models/{m.id}",
+        f"/models/{m.id}/download/yaml",
+        f"/runs/{run.id}",
+        f"/api/models/{m.id}",
+        f"/api/runs/{run.id}",
+        f"/runs/{run.id}/status",
+    ):
         r = w.get(url, headers=h if url.startswith("/api") else None)
         assert r.status_code == 404, url
         assert "Secret" not in r.text
@@ -367,8 +407,13 @@ def test_a_background_run_reports_progress_and_can_be_cancelled(world, web_facto
         w = web_factory("a", "analyst")
         w.app.state.worker.submit(run.id, wait=0.3)
         status = w.get(f"/runs/{run.id}/status").json()
-        assert status == {"id": run.id, "status": "running", "progress": 0.25,
-                          "stage": "a quarter of the way", "error": ""}
+        assert status == {
+            "id": run.id,
+            "status": "running",
+            "progress": 0.25,
+            "stage": "a quarter of the way",
+            "error": "",
+        }
         page = w.get(f"/runs/{run.id}")
         assert 'http-equiv="refresh"' in page.text and "Cancel this run" in page.text
         assert w.form(f"/runs/{run.id}/cancel").status_code == 303
@@ -396,8 +441,11 @@ def test_appraisal_and_survey_pages_run(world, web_factory):
     assert stored["result"]["options"] == json.loads(json.dumps(expected["options"]))
     page = w.get(f"/runs/{run_id}")
     assert "Headline figures" in page.text
-    bad = w.form("/appraisals", {"example": ""},
-                 files={"file": ("a.yaml", b"name: x\noptions: 3\n", "text/yaml")})
+    bad = w.form(
+        "/appraisals",
+        {"example": ""},
+        files={"file": ("a.yaml", b"name: x\noptions: 3\n", "text/yaml")},
+    )
     assert bad.status_code == 422
     assert len(world.store.list_runs(world.actor("a", "admin"), kind="appraisal")) == 1
 
@@ -428,5 +476,3 @@ def _unescape(text: str) -> str:
     import html
 
     return html.unescape(text)
-
-

@@ -22,11 +22,11 @@ from .conftest import ROLES, example_data
 class R:
     method: str
     path: str
-    role: str               # the least role allowed
-    body: str = ""          # "form", "json", "file" or "" (none)
-    owned: bool = True      # names an object of organisation A (others get 404)
+    role: str  # the least role allowed
+    body: str = ""  # "form", "json", "file" or "" (none)
+    owned: bool = True  # names an object of organisation A (others get 404)
     destructive: bool = False  # checked for refusals only; allowed cases have own tests
-    below: int = 403        # what a lower role gets (404 where the object is not theirs)
+    below: int = 403  # what a lower role gets (404 where the object is not theirs)
 
     @property
     def api(self) -> bool:
@@ -97,8 +97,12 @@ ROUTES = [
     R("GET", "/docs", "viewer", owned=False),
 ]
 # routes anyone may open: sign-in, the API's schema, static files
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/openapi.json"),
-          ("GET", "/assets/plotly.js")}
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/openapi.json"),
+    ("GET", "/assets/plotly.js"),
+}
 
 
 def _app_routes(app) -> set[tuple[str, str]]:
@@ -132,8 +136,9 @@ def _bodies(ids: dict) -> dict[str, dict]:
         "/models/{model_id}/edit/{section}": {"data": {"base_version": "1", "rows": "0"}},
         "/models/{model_id}/map": {"data": {"outcome": "no_such_outcome", "amount": "1"}},
         "/models/{model_id}/evaluate": {"data": {"volume-falls_classes": "-1"}},
-        "/models/{model_id}/uncertainty": {"data": {"outcome": "no_such_outcome",
-                                                    "amount": "1", "wtp": "1"}},
+        "/models/{model_id}/uncertainty": {
+            "data": {"outcome": "no_such_outcome", "amount": "1", "wtp": "1"}
+        },
         "/models/{model_id}/plan": {"data": {"target-independent_years": "-1"}},
         "/appraisals": {"data": {"example": "no-such-example"}},
         "/surveys": {"data": {"example": "no-such-example"}},
@@ -142,12 +147,10 @@ def _bodies(ids: dict) -> dict[str, dict]:
         "/admin/users/{user_id}": {"data": {"role": "viewer", "active": "on"}},
         "/tokens": {"data": {"name": "matrix"}},
         "/api/models": {"json": {"model": {"coproduce": 1}}},
-        "/api/models/{model_id}/versions": {"json": {"base_version": 1,
-                                                     "model": {"coproduce": 1}}},
+        "/api/models/{model_id}/versions": {"json": {"base_version": 1, "model": {"coproduce": 1}}},
         "/api/models/{model_id}/map": {"json": {"outcome": "no_such_outcome", "amount": 1}},
         "/api/models/{model_id}/evaluate": {"json": {"volumes": {"nope": 1}}},
-        "/api/models/{model_id}/uncertainty": {"json": {"outcome": "nope", "amount": 1,
-                                                        "wtp": 1}},
+        "/api/models/{model_id}/uncertainty": {"json": {"outcome": "nope", "amount": 1, "wtp": 1}},
         "/api/models/{model_id}/plan": {"json": {"targets": {"nope": 1}}},
         "/api/appraisals": {"json": {}},
         "/api/surveys": {"json": {"example": "five-nation", "min_cell": 0}},
@@ -162,8 +165,12 @@ def objects(world):
     s = world.store
     a = world.actor("a", "analyst")
     m, v = s.create_model(a, "A's map", example_data())
-    run = s.create_run(a, "map", {"outcome": "independent_years", "amount": 300,
-                                  "by": "full", "paths": 10}, model_version_id=v.id)
+    run = s.create_run(
+        a,
+        "map",
+        {"outcome": "independent_years", "amount": 300, "by": "full", "paths": 10},
+        model_version_id=v.id,
+    )
     import coproduce as cp
 
     result = cp.backwards_map(cp.load_model("example:older-people"), "independent_years", 300)
@@ -171,10 +178,21 @@ def objects(world):
     tok, _plain = s.create_token(world.actor("a", "admin"), "the admin's token")
     with s.transaction() as t:
         viewer_id = t.query(User).filter_by(email=world.users[("a", "viewer")]).one().id
-    return {"model_id": m.id, "run_id": run.id, "token_id": tok.id, "user_id": viewer_id,
-            "number": 1, "fmt": "yaml", "node_id": "falls_classes", "src": "falls_classes",
-            "dst": "falls_avoided", "section": "interventions", "suffix": "html",
-            "table": "pathways", "name": "older-people"}
+    return {
+        "model_id": m.id,
+        "run_id": run.id,
+        "token_id": tok.id,
+        "user_id": viewer_id,
+        "number": 1,
+        "fmt": "yaml",
+        "node_id": "falls_classes",
+        "src": "falls_classes",
+        "dst": "falls_avoided",
+        "section": "interventions",
+        "suffix": "html",
+        "table": "pathways",
+        "name": "older-people",
+    }
 
 
 def _call(w, route: R, objects: dict, headers: dict | None):
@@ -196,33 +214,49 @@ def test_matrix(world, objects, web_factory):
     anon = web_factory()
     clients = {role: web_factory("a", role) for role in ROLES}
     other = web_factory("b", "admin")
-    tokens = {role: {"Authorization": "Bearer " + world.store.create_token(
-        world.actor("a", role), "matrix")[1]} for role in ROLES}
-    other_token = {"Authorization": "Bearer " + world.store.create_token(
-        world.actor("b", "admin"), "matrix")[1]}
+    tokens = {
+        role: {
+            "Authorization": "Bearer "
+            + world.store.create_token(world.actor("a", role), "matrix")[1]
+        }
+        for role in ROLES
+    }
+    other_token = {
+        "Authorization": "Bearer "
+        + world.store.create_token(world.actor("b", "admin"), "matrix")[1]
+    }
 
     def check(ok: bool, who: str, route: R, r) -> None:
         if not ok:
-            failures.append(f"{route.method} {route.path} as {who}: {r.status_code} "
-                            f"{r.text[:160]!r}")
+            failures.append(
+                f"{route.method} {route.path} as {who}: {r.status_code} {r.text[:160]!r}"
+            )
 
     for route in ROUTES:
         r = _call(anon, route, objects, None)
-        check(r.status_code == 401 if route.api else (
-            r.status_code == 303 and r.headers["location"].startswith("/login")),
-            "anonymous", route, r)
+        check(
+            r.status_code == 401
+            if route.api
+            else (r.status_code == 303 and r.headers["location"].startswith("/login")),
+            "anonymous",
+            route,
+            r,
+        )
         for role in ROLES:
             allowed = ROLES.index(role) >= ROLES.index(route.role)
             if allowed and route.destructive:
                 continue
             r = _call(clients[role], route, objects, tokens[role] if route.api else None)
             if allowed:
-                check(r.status_code not in (401, 403, 404) and r.status_code < 500, role,
-                      route, r)
+                check(r.status_code not in (401, 403, 404) and r.status_code < 500, role, route, r)
             else:
                 check(r.status_code == route.below, role, route, r)
         if route.owned:
             r = _call(other, route, objects, other_token if route.api else None)
-            check(r.status_code == 404 and "A&#39;s map" not in r.text
-                  and "A's map" not in r.text, "admin of B", route, r)
+            check(
+                r.status_code == 404 and "A&#39;s map" not in r.text and "A's map" not in r.text,
+                "admin of B",
+                route,
+                r,
+            )
     assert failures == []

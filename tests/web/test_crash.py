@@ -39,9 +39,21 @@ CHILD = textwrap.dedent("""
 
 
 def _kill_mid_save(url: str, schema: str, model_id: int, actor) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, schema, str(model_id),
-                             str(actor.user_id), str(actor.org_id)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            url,
+            schema,
+            str(model_id),
+            str(actor.user_id),
+            str(actor.org_id),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     line = proc.stdout.readline()
     assert line.strip() == "WRITING", proc.stderr.read()
     os.kill(proc.pid, signal.SIGKILL)

@@ -76,12 +76,17 @@ def test_each_organisation_sees_only_its_own_models_and_runs(world):
     run = s.create_run(a, "map", {"outcome": "independent_years"}, model_version_id=v.id)
     assert [x.id for x in s.list_models(b)] == []
     assert s.list_runs(b) == []
-    for call in (lambda: s.get_model(b, m.id), lambda: s.get_version(b, m.id, 1),
-                 lambda: s.list_versions(b, m.id), lambda: s.get_run(b, run.id),
-                 lambda: s.cancel_run(b, run.id), lambda: s.rename_model(b, m.id, "mine"),
-                 lambda: s.delete_model(b, m.id),
-                 lambda: s.save_version(b, m.id, example_data(), base=1),
-                 lambda: s.create_run(b, "map", {}, model_version_id=v.id)):
+    for call in (
+        lambda: s.get_model(b, m.id),
+        lambda: s.get_version(b, m.id, 1),
+        lambda: s.list_versions(b, m.id),
+        lambda: s.get_run(b, run.id),
+        lambda: s.cancel_run(b, run.id),
+        lambda: s.rename_model(b, m.id, "mine"),
+        lambda: s.delete_model(b, m.id),
+        lambda: s.save_version(b, m.id, example_data(), base=1),
+        lambda: s.create_run(b, "map", {}, model_version_id=v.id),
+    ):
         with pytest.raises(NotFound):
             call()
     assert s.get_model(a, m.id).name == "A's map"
@@ -132,8 +137,7 @@ def test_an_invalid_model_stores_nothing(world):
     bad["links"][0]["to"] = "fals_avoided"
     with pytest.raises(ModelError) as err:
         s.create_model(a, "bad", bad)
-    assert any(i.path == "links[0].to" and "falls_avoided" in i.message
-               for i in err.value.issues)
+    assert any(i.path == "links[0].to" and "falls_avoided" in i.message for i in err.value.issues)
     m, _v = s.create_model(a, "good", example_data())
     with pytest.raises(ModelError):
         s.save_version(a, m.id, bad, base=1)
@@ -152,17 +156,19 @@ def test_diff_names_each_change_with_before_and_after():
     b["links"] = [lk for lk in b["links"] if lk["to"] != "care_home_admissions_avoided"]
     j = next(k for k, lk in enumerate(b["links"]) if not lk.get("contested"))
     b["links"][j]["contested"] = True
-    changes = {(c.kind, c.section, c.key, c.field): (c.before, c.after)
-               for c in diff_models(a, b)}
+    changes = {(c.kind, c.section, c.key, c.field): (c.before, c.after) for c in diff_models(a, b)}
     assert changes[("changed", "interventions", "falls_classes", "volume")] == (400, 450)
     assert changes[("changed", "resources", "physio_hour", "unit_cost")] == (
-        a["resources"]["physio_hour"]["unit_cost"], {"dist": "normal", "mean": 52, "sd": 5})
+        a["resources"]["physio_hour"]["unit_cost"],
+        {"dist": "normal", "mean": 52, "sd": 5},
+    )
     assert ("removed", "outcomes", "care_home_admissions_avoided", "") in changes
     first = f"{b['links'][j]['from']} -> {b['links'][j]['to']}"
     assert changes[("changed", "links", first, "contested")] == (None, True)
     removed_links = [k for k in changes if k[0] == "removed" and k[1] == "links"]
-    assert len(removed_links) == sum(lk["to"] == "care_home_admissions_avoided"
-                                     for lk in a["links"])
+    assert len(removed_links) == sum(
+        lk["to"] == "care_home_admissions_avoided" for lk in a["links"]
+    )
     assert diff_models(a, a) == []
 
 
@@ -170,12 +176,18 @@ def test_runs_keep_inputs_progress_and_result_and_can_be_cancelled(world):
     s = world.store
     a = world.actor("a", "analyst")
     _m, v = s.create_model(a, "", example_data())
-    run = s.create_run(a, "map", {"outcome": "x", "amount": 3}, model_version_id=v.id,
-                       scenario="s1", seed=7)
+    run = s.create_run(
+        a, "map", {"outcome": "x", "amount": 3}, model_version_id=v.id, scenario="s1", seed=7
+    )
     assert s.progress(run.id, 0.5, "half") is True
     got = s.get_run(a, run.id)
     assert (got.status, got.progress, got.stage, got.seed, got.scenario) == (
-        "running", 0.5, "half", 7, "s1")
+        "running",
+        0.5,
+        "half",
+        7,
+        "s1",
+    )
     s.cancel_run(a, run.id)
     assert s.progress(run.id, 0.6, "more") is False  # the worker is told to stop
     s.finish_run(run.id, status="cancelled")
@@ -195,5 +207,4 @@ def test_the_audit_log_records_who_changed_what(world):
     assert ("model.create", a.email) in actions
     assert ("model.edit", a.email) in actions
     assert all(e.org_id == a.org_id for e, _ in log)
-    assert not any(e.action.startswith("model") for e, _ in s.audit_log(world.actor("b",
-                                                                                    "admin")))
+    assert not any(e.action.startswith("model") for e, _ in s.audit_log(world.actor("b", "admin")))

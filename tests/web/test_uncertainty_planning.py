@@ -40,8 +40,7 @@ def _json(x):
 
 @pytest.fixture
 def model_id(world):
-    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people",
-                                     example_data())
+    m, _v = world.store.create_model(world.actor("a", "analyst"), "Older people", example_data())
     return m.id
 
 
@@ -49,9 +48,18 @@ def model_id(world):
 def test_api_uncertainty_stores_the_library_result(world, web_factory, model_id):
     w = web_factory()
     h = _bearer(world, "a", "analyst")
-    r = w.post(f"/api/models/{model_id}/uncertainty", headers=h, json={
-        "outcome": "independent_years", "amount": 40, "wtp": 43_000, "draws": 600, "seed": 7,
-        "evidence_priors": True})
+    r = w.post(
+        f"/api/models/{model_id}/uncertainty",
+        headers=h,
+        json={
+            "outcome": "independent_years",
+            "amount": 40,
+            "wtp": 43_000,
+            "draws": 600,
+            "seed": 7,
+            "evidence_priors": True,
+        },
+    )
     assert r.status_code in (200, 202), r.text
     got = _wait(w, r.json()["id"], h)
     assert got["status"] == "done", got["error"]
@@ -75,8 +83,9 @@ def test_api_plan_stores_the_library_result_feasible_and_not(world, web_factory,
     assert r.json()["result"] == _json(cp.plan(model).to_dict())  # the model's own targets
     assert r.json()["result"]["status"] == "optimal"
     big = {"falls_avoided": 1e7}  # beyond every capacity: no plan reaches it
-    r = w.post(f"/api/models/{model_id}/plan", headers=h,
-               json={"targets": big, "objective": "full"})
+    r = w.post(
+        f"/api/models/{model_id}/plan", headers=h, json={"targets": big, "objective": "full"}
+    )
     assert r.status_code == 200, r.text
     expected = cp.plan(model, targets=big, objective="full").to_dict()
     assert expected["status"] == "infeasible" and expected["relaxation"]
@@ -94,11 +103,18 @@ def test_pages_run_and_show_results_and_reports(world, web_factory, model_id):
     page = w.get(f"/models/{model_id}/plan")
     # the map's targets are pre-filled: 40, 40 and 60 in the example
     assert 'name="target-independent_years" value="40.0"' in page.text
-    r = w.form(f"/models/{model_id}/plan", {"version": "1", "target-independent_years": "40",
-                                            "target-loneliness_free_years": "60",
-                                            "target-admissions_avoided": "40",
-                                            "objective": "public", "budget": "",
-                                            "frontier": "0"})
+    r = w.form(
+        f"/models/{model_id}/plan",
+        {
+            "version": "1",
+            "target-independent_years": "40",
+            "target-loneliness_free_years": "60",
+            "target-admissions_avoided": "40",
+            "objective": "public",
+            "budget": "",
+            "frontier": "0",
+        },
+    )
     assert r.status_code == 303, r.text
     plan_page = w.get(r.headers["location"])
     assert "What binds and what it is worth" in plan_page.text
@@ -109,9 +125,19 @@ def test_pages_run_and_show_results_and_reports(world, web_factory, model_id):
         assert w.get(f"/runs/{plan_id}/data/{table}.csv").status_code == 200
 
     w.get(f"/models/{model_id}/uncertainty")
-    r = w.form(f"/models/{model_id}/uncertainty", {
-        "version": "1", "outcome": "independent_years", "amount": "40", "wtp": "43000",
-        "mode": "target", "draws": "300", "seed": "2", "evidence_priors": "on"})
+    r = w.form(
+        f"/models/{model_id}/uncertainty",
+        {
+            "version": "1",
+            "outcome": "independent_years",
+            "amount": "40",
+            "wtp": "43000",
+            "mode": "target",
+            "draws": "300",
+            "seed": "2",
+            "evidence_priors": "on",
+        },
+    )
     assert r.status_code == 303, r.text
     run_id = int(r.headers["location"].rsplit("/", 1)[1])
     got = _wait(w, run_id, _bearer(world, "a", "viewer"))
@@ -137,13 +163,17 @@ def test_a_viewer_cannot_start_either_run(world, web_factory, model_id):
     w = web_factory("a", "viewer")
     assert "Viewers can open stored runs" in w.get(f"/models/{model_id}/uncertainty").text
     good_unc = {"outcome": "independent_years", "amount": 40, "wtp": 1000, "draws": 100}
-    assert w.form(f"/models/{model_id}/uncertainty",
-                  {k: str(x) for k, x in good_unc.items()}).status_code == 403
-    assert w.form(f"/models/{model_id}/plan", {"target-independent_years": "40"}
-                  ).status_code == 403
+    assert (
+        w.form(
+            f"/models/{model_id}/uncertainty", {k: str(x) for k, x in good_unc.items()}
+        ).status_code
+        == 403
+    )
+    assert w.form(f"/models/{model_id}/plan", {"target-independent_years": "40"}).status_code == 403
     h = _bearer(world, "a", "viewer")
-    assert w.post(f"/api/models/{model_id}/uncertainty", headers=h, json=good_unc
-                  ).status_code == 403
+    assert (
+        w.post(f"/api/models/{model_id}/uncertainty", headers=h, json=good_unc).status_code == 403
+    )
     assert w.post(f"/api/models/{model_id}/plan", headers=h, json={}).status_code == 403
     assert world.store.list_runs(world.actor("a", "admin")) == []
 
@@ -160,18 +190,26 @@ BAD_UNCERTAINTY = [
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(("change", "field"), BAD_UNCERTAINTY)
-def test_bad_uncertainty_inputs_name_the_field_and_store_nothing(world, web_factory, model_id,
-                                                                  change, field):
-    good = {"outcome": "independent_years", "amount": 40, "wtp": 43_000, "draws": 100,
-            "seed": 1, "mode": "target"}
+def test_bad_uncertainty_inputs_name_the_field_and_store_nothing(
+    world, web_factory, model_id, change, field
+):
+    good = {
+        "outcome": "independent_years",
+        "amount": 40,
+        "wtp": 43_000,
+        "draws": 100,
+        "seed": 1,
+        "mode": "target",
+    }
     h = _bearer(world, "a", "analyst")
     w = web_factory("a", "analyst")
     r = w.post(f"/api/models/{model_id}/uncertainty", headers=h, json={**good, **change})
     assert r.status_code == 422
     assert field in [i["path"] for i in r.json()["issues"]]
     w.get(f"/models/{model_id}/uncertainty")
-    page = w.form(f"/models/{model_id}/uncertainty",
-                  {k: str(x) for k, x in {**good, **change}.items()})
+    page = w.form(
+        f"/models/{model_id}/uncertainty", {k: str(x) for k, x in {**good, **change}.items()}
+    )
     assert page.status_code == 422
     assert f"<code>{field}</code>" in page.text and "Not run" in page.text
     assert world.store.list_runs(world.actor("a", "admin")) == []
@@ -188,8 +226,9 @@ BAD_PLAN = [
 
 @SQLITE_ONLY
 @pytest.mark.parametrize(("body", "field"), BAD_PLAN)
-def test_bad_plan_inputs_name_the_field_and_store_nothing(world, web_factory, model_id, body,
-                                                          field):
+def test_bad_plan_inputs_name_the_field_and_store_nothing(
+    world, web_factory, model_id, body, field
+):
     w = web_factory()
     h = _bearer(world, "a", "analyst")
     r = w.post(f"/api/models/{model_id}/plan", headers=h, json=body)
@@ -202,8 +241,7 @@ def test_bad_plan_inputs_name_the_field_and_store_nothing(world, web_factory, mo
 def test_plan_form_errors_are_shown_against_the_field(world, web_factory, model_id):
     w = web_factory("a", "analyst")
     w.get(f"/models/{model_id}/plan")
-    r = w.form(f"/models/{model_id}/plan", {"target-independent_years": "lots",
-                                            "frontier": "1"})
+    r = w.form(f"/models/{model_id}/plan", {"target-independent_years": "lots", "frontier": "1"})
     assert r.status_code == 422
     assert "<code>targets.independent_years</code>" in r.text
     assert 'value="lots"' in r.text  # what was typed is kept

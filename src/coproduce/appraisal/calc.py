@@ -72,11 +72,11 @@ class OptionFlows:
     """Yearly flows of one option, in price-base money: ``(lines, n, T)`` arrays."""
 
     option: OptionSpec
-    costs: np.ndarray          # per cost line, after optimism bias
-    hours: np.ndarray          # per cost line: hours of time given (0 for money lines)
-    units: np.ndarray          # per outcome: outcome units per year
-    values: np.ndarray         # per value line: benefits per year
-    value_owner: list[int]     # outcome index of each value line
+    costs: np.ndarray  # per cost line, after optimism bias
+    hours: np.ndarray  # per cost line: hours of time given (0 for money lines)
+    units: np.ndarray  # per outcome: outcome units per year
+    values: np.ndarray  # per value line: benefits per year
+    value_owner: list[int]  # outcome index of each value line
     value_items: list
 
 
@@ -91,8 +91,14 @@ def _hourly(item: CostItem, spec: Spec, draws: Draws, method: str | None) -> np.
     return draws(rate.value) * rate.price_factor
 
 
-def option_flows(opt: OptionSpec, spec: Spec, draws: Draws, *,
-                 time_method: str | None = None, time_scale: float = 1.0) -> OptionFlows:
+def option_flows(
+    opt: OptionSpec,
+    spec: Spec,
+    draws: Draws,
+    *,
+    time_method: str | None = None,
+    time_scale: float = 1.0,
+) -> OptionFlows:
     """Cost, outcome and benefit flows of ``opt``.
 
     ``time_method`` values every line of time given by one method (for the sensitivity of the
@@ -112,8 +118,14 @@ def option_flows(opt: OptionSpec, spec: Spec, draws: Draws, *,
     vals, owner, items = [], [], []
     for j, o in enumerate(opt.outcomes):
         cohort = flow_array(o.cohort, draws, T)
-        net = (cohort * draws(o.engagement) * draws(o.impact) * (1 - draws(o.deadweight))
-               * (1 - draws(o.displacement)) * (1 - draws(o.attribution)))
+        net = (
+            cohort
+            * draws(o.engagement)
+            * draws(o.impact)
+            * (1 - draws(o.deadweight))
+            * (1 - draws(o.displacement))
+            * (1 - draws(o.attribution))
+        )
         keep = 1 - draws(o.drop_off)
         for k in range(o.persistence):
             s = o.lag + k
@@ -136,7 +148,7 @@ def headline(f: OptionFlows, spec: Spec, agencies: list[str]) -> dict:
     """Present values and ratios, each an array over draws (shape ``(n,)``)."""
     df = factors_for(spec, spec.schedule)
     cache: dict[str, np.ndarray] = {spec.schedule.name: df}
-    pv_cost_lines = f.costs @ df                          # (L, n)
+    pv_cost_lines = f.costs @ df  # (L, n)
     pv_value_lines = np.zeros(f.values.shape[:2])
     for k, v in enumerate(f.value_items):
         if v.schedule.name not in cache:
@@ -147,8 +159,9 @@ def headline(f: OptionFlows, spec: Spec, agencies: list[str]) -> dict:
     opt = f.option
     public = np.array([c.public for c in opt.costs], dtype=bool)
     time = np.array([c.is_time for c in opt.costs], dtype=bool)
-    copro = np.array([c.is_time or c.sector in ("user", "community") for c in opt.costs],
-                     dtype=bool)
+    copro = np.array(
+        [c.is_time or c.sector in ("user", "community") for c in opt.costs], dtype=bool
+    )
 
     def total(rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return rows[mask].sum(axis=0) if mask.any() else zero.copy()
@@ -165,24 +178,34 @@ def headline(f: OptionFlows, spec: Spec, agencies: list[str]) -> dict:
     with np.errstate(divide="ignore", invalid="ignore"):
         bcr = np.where(pv_costs > 0, public_value / np.where(pv_costs > 0, pv_costs, 1), np.nan)
         roi = np.where(pv_public > 0, fiscal / np.where(pv_public > 0, pv_public, 1), np.nan)
-        share = np.where(pv_costs > 0, total(pv_cost_lines, copro) /
-                         np.where(pv_costs > 0, pv_costs, 1), np.nan)
+        share = np.where(
+            pv_costs > 0, total(pv_cost_lines, copro) / np.where(pv_costs > 0, pv_costs, 1), np.nan
+        )
     by_agency = {}
     for ag in agencies:
         cmask = np.array([c.agency == ag for c in opt.costs], dtype=bool)
-        vmask = np.array([v.type == "fiscal" and v.agency == ag for v in f.value_items],
-                         dtype=bool)
-        by_agency[ag] = {"pv_costs": total(pv_cost_lines, cmask),
-                         "pv_fiscal_benefits": total(pv_value_lines, vmask)}
+        vmask = np.array([v.type == "fiscal" and v.agency == ag for v in f.value_items], dtype=bool)
+        by_agency[ag] = {
+            "pv_costs": total(pv_cost_lines, cmask),
+            "pv_fiscal_benefits": total(pv_value_lines, vmask),
+        }
     return {
-        "pv_costs": pv_costs, "pv_public_costs": pv_public,
+        "pv_costs": pv_costs,
+        "pv_public_costs": pv_public,
         "pv_time_costs": total(pv_cost_lines, time),
-        "pv_fiscal": fiscal, "pv_economic": economic, "pv_social": social,
-        "pv_transfers": transfers, "pv_public_value_benefits": public_value,
-        "npv_public_value": public_value - pv_costs, "benefit_cost_ratio": bcr,
-        "net_present_budget_impact": fiscal - pv_public, "fiscal_roi": roi,
-        "coproduction_share": share, "by_agency": by_agency,
-        "pv_cost_lines": pv_cost_lines, "pv_value_lines": pv_value_lines,
+        "pv_fiscal": fiscal,
+        "pv_economic": economic,
+        "pv_social": social,
+        "pv_transfers": transfers,
+        "pv_public_value_benefits": public_value,
+        "npv_public_value": public_value - pv_costs,
+        "benefit_cost_ratio": bcr,
+        "net_present_budget_impact": fiscal - pv_public,
+        "fiscal_roi": roi,
+        "coproduction_share": share,
+        "by_agency": by_agency,
+        "pv_cost_lines": pv_cost_lines,
+        "pv_value_lines": pv_value_lines,
         "discount_factors": df,
     }
 

@@ -33,9 +33,9 @@ class Flow:
 @dataclass(frozen=True)
 class TimeRate:
     method: str
-    value: Quantity           # £ per hour at its own price year
+    value: Quantity  # £ per hour at its own price year
     price_year: str
-    price_factor: float       # to the price base
+    price_factor: float  # to the price base
     source: str
 
 
@@ -46,8 +46,8 @@ class CostItem:
     agency: str
     sector: str
     type: str
-    flow: Flow                # £ (price base, before optimism bias) or hours
-    uplift: float             # optimism bias on costs, a proportion
+    flow: Flow  # £ (price base, before optimism bias) or hours
+    uplift: float  # optimism bias on costs, a proportion
     uplift_basis: str
     time_of: str | None = None
     method: str | None = None
@@ -55,7 +55,7 @@ class CostItem:
     price_year: str | None = None
     notes: str | None = None
     hourly_value: Quantity | None = None  # £ an hour at ``price_year``, under ``method`` only
-    hourly_factor: float = 1.0             # rebasing of hourly_value to the price base
+    hourly_factor: float = 1.0  # rebasing of hourly_value to the price base
 
     @property
     def is_time(self) -> bool:
@@ -72,8 +72,8 @@ class ValueItem:
     label: str
     type: str
     agency: str | None
-    value: Quantity           # per outcome unit, own price year
-    const: float              # price factor x (1 - benefit haircut)
+    value: Quantity  # per outcome unit, own price year
+    const: float  # price factor x (1 - benefit haircut)
     haircut: float
     transfer: bool
     schedule: Schedule
@@ -141,8 +141,10 @@ def compile_appraisal(loaded: LoadedAppraisal) -> Spec:
         _, mapped_a = defl.lookup(price_year)
         _, mapped_b = defl.lookup(a.price_base)
         if mapped_a or mapped_b:
-            notes.add(f"The {defl.name} deflator is a {defl.kind}-year series: financial year "
-                      "YYYY/YY is read as calendar year YYYY (and the reverse) when rebasing.")
+            notes.add(
+                f"The {defl.name} deflator is a {defl.kind}-year series: financial year "
+                "YYYY/YY is read as calendar year YYYY (and the reverse) when rebasing."
+            )
         return defl.factor(price_year, a.price_base)
 
     if a.discounting.schedule == "custom":
@@ -150,8 +152,10 @@ def compile_appraisal(loaded: LoadedAppraisal) -> Spec:
     else:
         schedule = get_schedule(a.discounting.schedule)
     if a.optimism_bias.grades:
-        grades = {int(g): optimism.GradeRow(r.label or f"Grade {g}", r.costs, r.benefits)
-                  for g, r in a.optimism_bias.grades.items()}
+        grades = {
+            int(g): optimism.GradeRow(r.label or f"Grade {g}", r.costs, r.benefits)
+            for g, r in a.optimism_bias.grades.items()
+        }
     else:
         grades = dict(optimism.CONFIDENCE_GRADES)
     rates: dict[str, TimeRate] = {}
@@ -162,15 +166,31 @@ def compile_appraisal(loaded: LoadedAppraisal) -> Spec:
 
     options = []
     for oname, opt in a.options.items():
-        costs = [_cost(c, f"options.{oname}.costs[{i}]", a, factor, grades)
-                 for i, c in enumerate(opt.costs)]
-        outcomes = [_outcome(o, f"options.{oname}.outcomes[{j}]", a, factor, grades)
-                    for j, o in enumerate(opt.outcomes)]
-        options.append(OptionSpec(oname, opt.label or oname, opt.description, opt.coproduced,
-                                  costs, outcomes))
-    return Spec(a, loaded.file, a.years, _label(a.price_base), a.deflator, schedule,
-                a.discounting.first_year_discounted, a.time_valuation.method, rates, grades,
-                options, sorted(notes))
+        costs = [
+            _cost(c, f"options.{oname}.costs[{i}]", a, factor, grades)
+            for i, c in enumerate(opt.costs)
+        ]
+        outcomes = [
+            _outcome(o, f"options.{oname}.outcomes[{j}]", a, factor, grades)
+            for j, o in enumerate(opt.outcomes)
+        ]
+        options.append(
+            OptionSpec(oname, opt.label or oname, opt.description, opt.coproduced, costs, outcomes)
+        )
+    return Spec(
+        a,
+        loaded.file,
+        a.years,
+        _label(a.price_base),
+        a.deflator,
+        schedule,
+        a.discounting.first_year_discounted,
+        a.time_valuation.method,
+        rates,
+        grades,
+        options,
+        sorted(notes),
+    )
 
 
 def _label(year: Any) -> str:
@@ -192,33 +212,50 @@ def _cost(c: CostLine, key: str, a: AppraisalFile, factor, grades) -> CostItem:
         value, price_year = entry.values["fiscal"]
         unit_cost = value
         source = (f"{source}; " if source else "") + (
-            f"unit cost {entry.code} ({entry.description}; {entry.original_source}), "
-            f"{ATTRIBUTION}")
+            f"unit cost {entry.code} ({entry.description}; {entry.original_source}), {ATTRIBUTION}"
+        )
     if c.hours_by_year is not None or c.by_year is not None:
         seq = c.hours_by_year if c.hours_by_year is not None else c.by_year
         flow = Flow(tuple(range(len(seq))), tuple((q,) for q in seq))
     else:
         years = _span(c.from_year, c.to_year, T)
-        per = (c.units, unit_cost) if c.units is not None else (
-            (c.hours,) if c.hours is not None else (c.amount,))
+        per = (
+            (c.units, unit_cost)
+            if c.units is not None
+            else ((c.hours,) if c.hours is not None else (c.amount,))
+        )
         flow = Flow(years, tuple(per for _ in years))
     is_time = c.time_of is not None
     if not is_time:
         flow = Flow(flow.years, flow.factors, factor(price_year))
     if c.optimism_bias is not None:
         uplift = optimism.generic_uplift(c.optimism_bias.category, c.optimism_bias.mitigated)
-        basis = (f"Green Book generic: {c.optimism_bias.category.replace('_', ' ')}, "
-                 f"{c.optimism_bias.mitigated:.0%} mitigated")
+        basis = (
+            f"Green Book generic: {c.optimism_bias.category.replace('_', ' ')}, "
+            f"{c.optimism_bias.mitigated:.0%} mitigated"
+        )
     elif c.confidence is not None and a.optimism_bias.apply:
         uplift = grades[c.confidence].costs
         basis = f"confidence grade {c.confidence}"
     else:
         uplift, basis = 0.0, "none"
-    return CostItem(key, c.label, c.agency, a.agencies[c.agency].sector, c.type, flow, uplift,
-                    basis, c.time_of, (c.valuation or a.time_valuation.method) if is_time else None,
-                    source, _label(price_year) if price_year is not None else None, c.notes,
-                    c.hourly_value if is_time else None,
-                    factor(price_year) if is_time and c.hourly_value is not None else 1.0)
+    return CostItem(
+        key,
+        c.label,
+        c.agency,
+        a.agencies[c.agency].sector,
+        c.type,
+        flow,
+        uplift,
+        basis,
+        c.time_of,
+        (c.valuation or a.time_valuation.method) if is_time else None,
+        source,
+        _label(price_year) if price_year is not None else None,
+        c.notes,
+        c.hourly_value if is_time else None,
+        factor(price_year) if is_time and c.hourly_value is not None else 1.0,
+    )
 
 
 def _outcome(o: Outcome, key: str, a: AppraisalFile, factor, grades) -> OutcomeItem:
@@ -231,9 +268,22 @@ def _outcome(o: Outcome, key: str, a: AppraisalFile, factor, grades) -> OutcomeI
     values: list[ValueItem] = []
     for k, v in enumerate(o.values):
         values.extend(_values(v, f"{key}.values[{k}]", a, factor, grades))
-    return OutcomeItem(key, o.label, o.unit, cohort, o.engagement, o.impact, o.deadweight,
-                       o.displacement, o.attribution, o.drop_off, o.lag, o.persistence, values,
-                       o.source)
+    return OutcomeItem(
+        key,
+        o.label,
+        o.unit,
+        cohort,
+        o.engagement,
+        o.impact,
+        o.deadweight,
+        o.displacement,
+        o.attribution,
+        o.drop_off,
+        o.lag,
+        o.persistence,
+        values,
+        o.source,
+    )
 
 
 def _values(v: ValueLine, key: str, a: AppraisalFile, factor, grades) -> list[ValueItem]:
@@ -241,11 +291,25 @@ def _values(v: ValueLine, key: str, a: AppraisalFile, factor, grades) -> list[Va
     schedule = get_schedule(v.schedule) if v.schedule else None
 
     def item(kind, agency, value, price_year, source, label, code=None):
-        sched = schedule or (get_schedule(a.discounting.schedule) if a.discounting.schedule
-                             != "custom" else custom_schedule(
-                                 (b.from_year, b.rate) for b in a.discounting.bands or []))
-        return ValueItem(key, label, kind, agency, value, factor(price_year) * (1 - haircut),
-                         haircut, v.transfer, sched, source, _label(price_year), code)
+        sched = schedule or (
+            get_schedule(a.discounting.schedule)
+            if a.discounting.schedule != "custom"
+            else custom_schedule((b.from_year, b.rate) for b in a.discounting.bands or [])
+        )
+        return ValueItem(
+            key,
+            label,
+            kind,
+            agency,
+            value,
+            factor(price_year) * (1 - haircut),
+            haircut,
+            v.transfer,
+            sched,
+            source,
+            _label(price_year),
+            code,
+        )
 
     if v.ucd is not None:
         entry = get_unit_cost(v.ucd)
@@ -257,11 +321,23 @@ def _values(v: ValueLine, key: str, a: AppraisalFile, factor, grades) -> list[Va
             if kind == "fiscal":
                 for ag, part in entry.fiscal_split().items():
                     dest = amap.get(ag, amap.get("*", ag))
-                    out.append(item(kind, dest, part, year, src,
-                                    f"{v.label or entry.code} fiscal ({ag})", entry.code))
+                    out.append(
+                        item(
+                            kind,
+                            dest,
+                            part,
+                            year,
+                            src,
+                            f"{v.label or entry.code} fiscal ({ag})",
+                            entry.code,
+                        )
+                    )
             else:
-                out.append(item(kind, None, value, year, src, f"{v.label or entry.code} {kind}",
-                                entry.code))
+                out.append(
+                    item(
+                        kind, None, value, year, src, f"{v.label or entry.code} {kind}", entry.code
+                    )
+                )
         return out
     value, price_year, source, code = v.value, v.price_year, v.source or "", None
     agency = v.agency
@@ -269,8 +345,9 @@ def _values(v: ValueLine, key: str, a: AppraisalFile, factor, grades) -> list[Va
         entry = get_unit_cost(value.ucd)
         code = entry.code
         value, price_year = entry.values[v.type]
-        source = (f"{source}; " if source else "") + \
-            f"{entry.code}: {entry.original_source}; {ATTRIBUTION}"
+        source = (
+            f"{source}; " if source else ""
+        ) + f"{entry.code}: {entry.original_source}; {ATTRIBUTION}"
         agency = agency or (entry.agency if v.type == "fiscal" else None)
     if price_year is None:
         price_year = a.price_base

@@ -59,8 +59,10 @@ def normalise_year(year: object) -> tuple[str, int]:
         if end_full % 100 != (start + 1) % 100:
             raise ValueError(f"'{text}' is not a financial year: write e.g. 2015/16")
         return ("financial", start)
-    raise ValueError(f"'{year}' is not a year: write a financial year such as 2015/16 or a "
-                     "calendar year such as 2015")
+    raise ValueError(
+        f"'{year}' is not a year: write a financial year such as 2015/16 or a "
+        "calendar year such as 2015"
+    )
 
 
 def year_label(kind: str, start: int) -> str:
@@ -89,7 +91,8 @@ class DeflatorSeries:
             raise ValueError(
                 f"{year_label(kind, start)} is outside the {self.name} deflator series "
                 f"({year_label(self.kind, first)} to {year_label(self.kind, last)}); choose "
-                "another deflator or a price year inside it")
+                "another deflator or a price year inside it"
+            )
         return self.index[start], kind != self.kind
 
     def factor(self, from_year: object, to_year: object) -> float:
@@ -99,8 +102,12 @@ class DeflatorSeries:
         return b / a
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "source": self.source,
-                "index": {year_label(self.kind, y): v for y, v in sorted(self.index.items())}}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "source": self.source,
+            "index": {year_label(self.kind, y): v for y, v in sorted(self.index.items())},
+        }
 
 
 @cache
@@ -123,7 +130,8 @@ def get_deflator(name: str = DEFAULT_DEFLATOR) -> DeflatorSeries:
     return DeflatorSeries(name, kind, index, " ".join(comments), forecast_from)
 
 
-def rebase(value: float, from_year: object, to_year: object,
-           deflator: str = DEFAULT_DEFLATOR) -> float:
+def rebase(
+    value: float, from_year: object, to_year: object, deflator: str = DEFAULT_DEFLATOR
+) -> float:
     """``value`` in ``from_year`` prices expressed in ``to_year`` prices."""
     return value * get_deflator(deflator).factor(from_year, to_year)

@@ -34,15 +34,22 @@ class Schedule:
         return rates[np.clip(idx, 0, None)]
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "bands": [{"from_year": y, "rate": r} for y, r in self.bands],
-                "source": self.source}
+        return {
+            "name": self.name,
+            "bands": [{"from_year": y, "rate": r} for y, r in self.bands],
+            "source": self.source,
+        }
 
 
-_GB_SOURCE = ("HM Treasury Green Book (2022), Table 6.1 / Annex A6: 3.5% for years 0-30, then "
-              "3.0%, 2.5%, 2.0%, 1.5% and 1.0% from years 31, 76, 126, 201 and 301")
-_GB_HEALTH_SOURCE = ("HM Treasury Green Book (2022): health effects discounted at 1.5% (the rate "
-                     "without the wealth effect), declining 1.5/1.29/1.07/0.86/0.64/0.43% on the "
-                     "same bands")
+_GB_SOURCE = (
+    "HM Treasury Green Book (2022), Table 6.1 / Annex A6: 3.5% for years 0-30, then "
+    "3.0%, 2.5%, 2.0%, 1.5% and 1.0% from years 31, 76, 126, 201 and 301"
+)
+_GB_HEALTH_SOURCE = (
+    "HM Treasury Green Book (2022): health effects discounted at 1.5% (the rate "
+    "without the wealth effect), declining 1.5/1.29/1.07/0.86/0.64/0.43% on the "
+    "same bands"
+)
 _BAND_STARTS = (1, 31, 76, 126, 201, 301)
 
 SCHEDULES: dict[str, Schedule] = {

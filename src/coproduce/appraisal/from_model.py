@@ -83,8 +83,7 @@ from ..model.time_value import (
     time_resources,
 )
 
-__all__ = ["ModelAppraisal", "appraisal_from_model", "build_from_model",
-           "time_value_sensitivity"]
+__all__ = ["ModelAppraisal", "appraisal_from_model", "build_from_model", "time_value_sensitivity"]
 
 _HOURS = re.compile(r"\b(hours?|hrs?)\b", re.IGNORECASE)
 _TOL = 1e-9
@@ -119,8 +118,10 @@ class _Side:
         self.unit_cost = {rid: float(cm.unit_cost[r]) for r, rid in enumerate(cm.resource_ids)}
         # the outcome levels evaluate gives (enabling multipliers included), without the
         # caveats evaluate also works out: the option's caveats are scoped below
-        self.levels = {oid: float(x) for oid, x in
-                       zip(cm.outcome_ids, outcome_levels(cm, cm.volume), strict=True)}
+        self.levels = {
+            oid: float(x)
+            for oid, x in zip(cm.outcome_ids, outcome_levels(cm, cm.volume), strict=True)
+        }
 
     def values(self, oid: str) -> dict[tuple[str, str | None], float]:
         """Value of one unit of an outcome by (type, agency), means, currency per unit."""
@@ -140,11 +141,15 @@ class _Side:
 
 
 # The appraisal's names for valuations of time, by the names a model may give its bases.
-_APPRAISAL_METHOD = {"replacement_cost": "replacement_cost",
-                     "opportunity_cost": "opportunity_cost",
-                     "minimum_wage": "minimum_wage", "national_living_wage": "minimum_wage",
-                     "living_wage": "living_wage", "real_living_wage": "living_wage",
-                     "zero": "zero"}
+_APPRAISAL_METHOD = {
+    "replacement_cost": "replacement_cost",
+    "opportunity_cost": "opportunity_cost",
+    "minimum_wage": "minimum_wage",
+    "national_living_wage": "minimum_wage",
+    "living_wage": "living_wage",
+    "real_living_wage": "living_wage",
+    "zero": "zero",
+}
 
 
 @dataclass(frozen=True)
@@ -175,14 +180,21 @@ class ModelAppraisal:
         """What ``cba --from-model --json`` adds: ``time_value`` (the basis) and, per option,
         ``flags``, ``fits``, ``caveats`` (as ``Caveats.to_dict()``), ``caveats_in_words`` and
         ``time_values`` (the appraisal under each of the model's bases)."""
-        return {"model": self.model.name, "scenarios": list(self.scenarios),
-                "time_value": self.time_value.to_dict(),
-                "flag_shares_per": self.flag_outcomes,
-                "options": {self.option: {
-                    "flags": list(self.caveats.flags), "fits": self.caveats.fits,
+        return {
+            "model": self.model.name,
+            "scenarios": list(self.scenarios),
+            "time_value": self.time_value.to_dict(),
+            "flag_shares_per": self.flag_outcomes,
+            "options": {
+                self.option: {
+                    "flags": list(self.caveats.flags),
+                    "fits": self.caveats.fits,
                     "caveats": self.caveats.to_dict(),
                     "caveats_in_words": self.caveat_lines,
-                    "time_values": self.time_values}}}
+                    "time_values": self.time_values,
+                }
+            },
+        }
 
     def merge_into(self, result: dict[str, Any]) -> dict[str, Any]:
         """An appraisal result's ``to_dict()`` with these additions (no key replaced):
@@ -198,21 +210,38 @@ class ModelAppraisal:
         return out
 
 
-def appraisal_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
-                         years: int = 10, *, name: str | None = None,
-                         time_value: str | None = None,
-                         time_value_per_hour: float | None = None) -> dict[str, Any]:
+def appraisal_from_model(
+    model: Model | str | Path,
+    scenarios: Sequence[str] = (),
+    years: int = 10,
+    *,
+    name: str | None = None,
+    time_value: str | None = None,
+    time_value_per_hour: float | None = None,
+) -> dict[str, Any]:
     """Appraisal-file data (a dict, format version 1) for a strategy-map scenario; see
     :func:`build_from_model` for the arguments. The result passes
     :func:`coproduce.appraisal.load_appraisal`."""
-    return build_from_model(model, scenarios, years, name=name, time_value=time_value,
-                            time_value_per_hour=time_value_per_hour).data
+    return build_from_model(
+        model,
+        scenarios,
+        years,
+        name=name,
+        time_value=time_value,
+        time_value_per_hour=time_value_per_hour,
+    ).data
 
 
-def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
-                     years: int = 10, *, name: str | None = None,
-                     time_value: str | None = None, time_value_per_hour: float | None = None,
-                     with_caveats: bool = True) -> ModelAppraisal:
+def build_from_model(
+    model: Model | str | Path,
+    scenarios: Sequence[str] = (),
+    years: int = 10,
+    *,
+    name: str | None = None,
+    time_value: str | None = None,
+    time_value_per_hour: float | None = None,
+    with_caveats: bool = True,
+) -> ModelAppraisal:
     """The appraisal of a strategy-map scenario, with its caveats and basis of time.
 
     ``model`` is a loaded :class:`~coproduce.model.schema.Model` *without* the scenarios
@@ -226,27 +255,32 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
     :class:`ModelError` for an unknown scenario or basis, or a bad period.
     """
     if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 500:
-        raise ModelError([Issue("years", f"the appraisal period must be 1 to 500 years, got "
-                                f"{years!r}")])
+        raise ModelError(
+            [Issue("years", f"the appraisal period must be 1 to 500 years, got {years!r}")]
+        )
     loaded = model if isinstance(model, Model) else load_model(model)
     # scenarios first, then the valuation of time, as load_model and every command do
     base_model = choose_time_value(loaded, time_value, time_value_per_hour)
     scenarios = tuple(scenarios)
-    option_model = (choose_time_value(apply_scenarios(base_model, scenarios))
-                    if scenarios else base_model)
+    option_model = (
+        choose_time_value(apply_scenarios(base_model, scenarios)) if scenarios else base_model
+    )
     basis = basis_of(base_model)
     base = _Side(base_model if scenarios else None)
     opt = _Side(option_model)
     method = _APPRAISAL_METHOD.get(basis.name, "replacement_cost")
     if basis.per_hour == 0:
-        method = "zero"   # the appraisal's own zero: hours counted, valued at nothing
+        method = "zero"  # the appraisal's own zero: hours counted, valued at nothing
     # resources/outcomes/sectors by id, the option's definition first (a scenario may add)
     resources = {**base_model.resources, **option_model.resources}
     sectors = {**base_model.sectors, **option_model.sectors}
-    itv_label = {k: v.label or k for k, v in {**base_model.interventions,
-                                              **option_model.interventions}.items()}
-    agencies: dict[str, dict] = {a: {"label": v.label, "sector": "public"}
-                                 for a, v in option_model.agencies.items()}
+    itv_label = {
+        k: v.label or k
+        for k, v in {**base_model.interventions, **option_model.interventions}.items()
+    }
+    agencies: dict[str, dict] = {
+        a: {"label": v.label, "sector": "public"} for a, v in option_model.agencies.items()
+    }
     notes: list[str] = []
 
     def sector_agency(sid: str) -> str:
@@ -256,8 +290,11 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
             key = f"{key}_sector"
         if key not in agencies:
             s = sectors.get(sid)
-            kind = sid if sid in ("public", "private", "third", "user", "community") else (
-                "community" if s is not None and s.coproduction else "private")
+            kind = (
+                sid
+                if sid in ("public", "private", "third", "user", "community")
+                else ("community" if s is not None and s.coproduction else "private")
+            )
             label = s.label if s is not None else sid
             if sid == "public":
                 label = "Public sector (no agency named in the model)"
@@ -283,59 +320,96 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
             if res.sector == "public":
                 return res.agency or sector_agency("public")
             return sector_agency(res.sector)
+
         if copro and _is_hours(res.unit):
             if abs(dq) <= _TOL:
                 if abs(dc) > _TOL:
-                    notes.append(f"{label}: the scenario changes the value put on an hour, not "
-                                 "the hours given; a valuation is not an option, so it adds no "
-                                 "cost here (choose another valuation of time to test valuations).")
+                    notes.append(
+                        f"{label}: the scenario changes the value put on an hour, not "
+                        "the hours given; a valuation is not an option, so it adds no "
+                        "cost here (choose another valuation of time to test valuations)."
+                    )
                 continue
-            time_of = "service_users" if res.sector == "user" or "user" in res.sector \
-                else "volunteers"
+            time_of = (
+                "service_users" if res.sector == "user" or "user" in res.sector else "volunteers"
+            )
             if dq > 0:
-                costs.append(_drop_none({
-                    "label": label, "agency": payer(), "type": "in_kind", "hours": dq,
-                    "time_of": time_of,
-                    # the loader refuses an own rate under the zero method: none is needed
-                    "hourly_value": None if method == "zero" else uc, "source": src,
-                    "notes": f"{count(dq, 'hour')} a year of {res.label or rid} "
-                             f"({sector_words}), valued at the model's "
-                             f"{rate(uc, currency)} an hour ({basis.label})"}))
+                costs.append(
+                    _drop_none(
+                        {
+                            "label": label,
+                            "agency": payer(),
+                            "type": "in_kind",
+                            "hours": dq,
+                            "time_of": time_of,
+                            # the loader refuses an own rate under the zero method: none is needed
+                            "hourly_value": None if method == "zero" else uc,
+                            "source": src,
+                            "notes": f"{count(dq, 'hour')} a year of {res.label or rid} "
+                            f"({sector_words}), valued at the model's "
+                            f"{rate(uc, currency)} an hour ({basis.label})",
+                        }
+                    )
+                )
             else:
-                outcomes.append(_released(
-                    f"Time released: {label}", "hour", -dq, "economic", None, uc, src,
-                    f"{count(-dq, 'hour')} fewer a year of {res.label or rid} are needed; "
-                    f"valued at the model's {rate(uc, currency)} an hour "
-                    f"({basis.label})"))
+                outcomes.append(
+                    _released(
+                        f"Time released: {label}",
+                        "hour",
+                        -dq,
+                        "economic",
+                        None,
+                        uc,
+                        src,
+                        f"{count(-dq, 'hour')} fewer a year of {res.label or rid} are needed; "
+                        f"valued at the model's {rate(uc, currency)} an hour "
+                        f"({basis.label})",
+                    )
+                )
             continue
         if abs(dc) <= _TOL:
             continue
         same_price = abs(uc - base.unit_cost.get(rid, uc)) <= _TOL
         if dc > 0:
-            line: dict[str, Any] = {"label": label, "agency": payer(),
-                                    "type": "in_kind" if copro else "revenue"}
+            line: dict[str, Any] = {
+                "label": label,
+                "agency": payer(),
+                "type": "in_kind" if copro else "revenue",
+            }
             if same_price and uc not in (0.0, 1.0) and dq > 0:
                 line.update(units=dq, unit_cost=uc)
             else:
                 line["amount"] = dc
             line["source"] = src
             money_unit = res.unit in ("GBP", "EUR", "USD")
-            line["notes"] = ((money(dq, res.unit) if money_unit else count(dq, res.unit))
-                             + f" a year of {res.label or rid}"
-                             + ("" if money_unit else f" at {money(uc, currency)} each")
-                             + f" ({sector_words})")
+            line["notes"] = (
+                (money(dq, res.unit) if money_unit else count(dq, res.unit))
+                + f" a year of {res.label or rid}"
+                + ("" if money_unit else f" at {money(uc, currency)} each")
+                + f" ({sector_words})"
+            )
             costs.append(_drop_none(line))
         else:
             kind = "fiscal" if res.sector == "public" else "economic"
-            outcomes.append(_released(
-                f"Spending released: {label}", "£", -dc, kind,
-                payer() if kind == "fiscal" else None, 1.0, src,
-                f"{money(-dc, currency)} a year less spent on {res.label or rid} "
-                f"({sector_words}): a saving to whoever paid for it"))
+            outcomes.append(
+                _released(
+                    f"Spending released: {label}",
+                    "£",
+                    -dc,
+                    kind,
+                    payer() if kind == "fiscal" else None,
+                    1.0,
+                    src,
+                    f"{money(-dc, currency)} a year less spent on {res.label or rid} "
+                    f"({sector_words}): a saving to whoever paid for it",
+                )
+            )
 
     unvalued = []
-    for oid in [*option_model.outcomes, *[o for o in base_model.outcomes
-                                          if o not in option_model.outcomes]]:
+    for oid in [
+        *option_model.outcomes,
+        *[o for o in base_model.outcomes if o not in option_model.outcomes],
+    ]:
         o = option_model.outcomes.get(oid) or base_model.outcomes[oid]
         l1, l0 = opt.levels.get(oid, 0.0), base.levels.get(oid, 0.0)
         v1, v0 = opt.values(oid), base.values(oid)
@@ -348,14 +422,24 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
             continue
         if abs(dl) <= _TOL and v1 == v0:
             continue
-        note = (f"model outcome {oid}: level {l0:,.6g} -> {l1:,.6g} {unit} a year"
-                + ("; complex: figures through it are indicative only" if o.complex else ""))
+        note = f"model outcome {oid}: level {l0:,.6g} -> {l1:,.6g} {unit} a year" + (
+            "; complex: figures through it are indicative only" if o.complex else ""
+        )
         if v1 == v0 or not base.levels:
             sign = 1.0 if dl >= 0 else -1.0
             vals = [_value(t, ag, sign * x, o.source) for (t, ag), x in v1.items()]
-            outcomes.append(_drop_none({
-                "label": lab if dl >= 0 else f"{lab} (fewer)", "unit": unit,
-                "cohort": abs(dl), "source": o.source, "notes": note, "values": vals}))
+            outcomes.append(
+                _drop_none(
+                    {
+                        "label": lab if dl >= 0 else f"{lab} (fewer)",
+                        "unit": unit,
+                        "cohort": abs(dl),
+                        "source": o.source,
+                        "notes": note,
+                        "values": vals,
+                    }
+                )
+            )
         else:  # the scenario changes what a unit is worth: carry the change in £ directly
             vals = []
             for k in sorted(set(v1) | set(v0), key=str):
@@ -363,11 +447,20 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
                 if abs(d) > _TOL:
                     vals.append(_value(k[0], k[1], d, o.source))
             if vals:
-                outcomes.append(_drop_none({
-                    "label": f"{lab}: change in value", "unit": "year of the change",
-                    "cohort": 1.0, "source": o.source, "values": vals,
-                    "notes": note + "; the scenario changes the value per unit, so the change "
-                             "in benefits (level x value) is carried as one amount a year"}))
+                outcomes.append(
+                    _drop_none(
+                        {
+                            "label": f"{lab}: change in value",
+                            "unit": "year of the change",
+                            "cohort": 1.0,
+                            "source": o.source,
+                            "values": vals,
+                            "notes": note
+                            + "; the scenario changes the value per unit, so the change "
+                            "in benefits (level x value) is carried as one amount a year",
+                        }
+                    )
+                )
         if o.complex and abs(dl) > _TOL:
             notes.append(f"{lab} is marked complex in the model: its benefits are indicative.")
     for o in outcomes:
@@ -375,8 +468,11 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
             if v["type"] == "fiscal" and v["agency"] not in agencies:
                 agencies[v["agency"]] = {"label": v["agency"], "sector": "public"}
     if unvalued:
-        notes.append("Changes in outcomes the model does not value (not in the benefits): "
-                     + "; ".join(unvalued) + ".")
+        notes.append(
+            "Changes in outcomes the model does not value (not in the benefits): "
+            + "; ".join(unvalued)
+            + "."
+        )
     if not costs and not outcomes:
         notes.append("The scenario changes nothing that is costed or valued in the model.")
 
@@ -384,34 +480,54 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
     option_id = _option_id(scenarios)
     option = {
         "label": " + ".join(labels) if labels else f"{base_model.name} as modelled",
-        "description": (f"The strategy map '{base_model.name}' with scenario(s) "
-                        f"{', '.join(scenarios)} applied, less the map as it stands"
-                        if scenarios else
-                        f"The strategy map '{base_model.name}' at its current volumes"),
+        "description": (
+            f"The strategy map '{base_model.name}' with scenario(s) "
+            f"{', '.join(scenarios)} applied, less the map as it stands"
+            if scenarios
+            else f"The strategy map '{base_model.name}' at its current volumes"
+        ),
         "coproduced": any(c.get("time_of") or c["type"] == "in_kind" for c in costs),
-        "costs": costs, "outcomes": outcomes}
-    baseline = ({"label": f"{base_model.name} as it stands",
-                 "description": "the strategy map at its current volumes, without the "
-                                "scenario(s)"}
-                if scenarios else
-                {"label": "Do nothing", "description": "no intervention of the strategy map "
-                                                       "runs: every volume zero"})
-    mean_note = ("Built from the strategy map by coproduce cba --from-model: the model's "
-                 "distributions are taken at their means, each year repeats the model's "
-                 "per-year difference between option and baseline, and outcome effects are "
-                 "already net of the counterfactual (no deadweight, displacement or "
-                 "attribution added).")
+        "costs": costs,
+        "outcomes": outcomes,
+    }
+    baseline = (
+        {
+            "label": f"{base_model.name} as it stands",
+            "description": "the strategy map at its current volumes, without the scenario(s)",
+        }
+        if scenarios
+        else {
+            "label": "Do nothing",
+            "description": "no intervention of the strategy map runs: every volume zero",
+        }
+    )
+    mean_note = (
+        "Built from the strategy map by coproduce cba --from-model: the model's "
+        "distributions are taken at their means, each year repeats the model's "
+        "per-year difference between option and baseline, and outcome effects are "
+        "already net of the counterfactual (no deadweight, displacement or "
+        "attribution added)."
+    )
     time_note = _time_note(base_model, basis)
     caveats = _caveats(opt, base if scenarios else None) if with_caveats else Caveats(flags=())
     rule = flag_outcomes(opt.cm)[1] if opt.cm is not None else "targets"
-    built = ModelAppraisal(data={}, option=option_id, caveats=caveats, time_value=basis,
-                           flag_outcomes=rule, model=option_model, scenarios=scenarios)
-    caveat_note = (["Caveats carried from the strategy map: " + " ".join(built.caveat_lines)]
-                   if caveats.flags else [])
+    built = ModelAppraisal(
+        data={},
+        option=option_id,
+        caveats=caveats,
+        time_value=basis,
+        flag_outcomes=rule,
+        model=option_model,
+        scenarios=scenarios,
+    )
+    caveat_note = (
+        ["Caveats carried from the strategy map: " + " ".join(built.caveat_lines)]
+        if caveats.flags
+        else []
+    )
     data: dict[str, Any] = {
         "coproduce_appraisal": 1,
-        "name": name or (f"{base_model.name}: {option['label']}" if scenarios
-                         else base_model.name),
+        "name": name or (f"{base_model.name}: {option['label']}" if scenarios else base_model.name),
         "description": base_model.description,
         "currency": base_model.currency,
         "price_base": base_model.price_year,
@@ -424,26 +540,38 @@ def build_from_model(model: Model | str | Path, scenarios: Sequence[str] = (),
     }
     if base_model.source:
         data["sources"] = [base_model.source]
-    return ModelAppraisal(data=_drop_none(data), option=option_id, caveats=caveats,
-                          time_value=basis, flag_outcomes=rule, model=option_model,
-                          scenarios=scenarios)
+    return ModelAppraisal(
+        data=_drop_none(data),
+        option=option_id,
+        caveats=caveats,
+        time_value=basis,
+        flag_outcomes=rule,
+        model=option_model,
+        scenarios=scenarios,
+    )
 
 
 def _time_note(model: Model, basis: TimeValueBasis) -> str:
     """The basis of time in words, for the appraisal's notes."""
     if basis.per_hour is None:
-        cm_rates = [f"{model.label_of(r)} "
-                    f"{rate(float(mean_of(model.resources[r].unit_cost)), model.currency)}"
-                    for r in time_resources(model)]
+        cm_rates = [
+            f"{model.label_of(r)} "
+            f"{rate(float(mean_of(model.resources[r].unit_cost)), model.currency)}"
+            for r in time_resources(model)
+        ]
         rates = f" ({'; '.join(cm_rates)} an hour)" if cm_rates else ""
-        return ("Users' and communities' time is valued as each resource states it in the "
-                f"strategy map{rates}: the figures coproduce map and evaluate use, at the "
-                "model's price year, not uprated again.")
-    return (f"Users' and communities' time is valued on the strategy map's basis "
-            f"({basis.label}): {rate(basis.per_hour, model.currency)} an hour"
-            + (f" ({basis.source})" if basis.source else "")
-            + ": the figure coproduce map and evaluate use, at the model's price year, not "
-              "uprated again.")
+        return (
+            "Users' and communities' time is valued as each resource states it in the "
+            f"strategy map{rates}: the figures coproduce map and evaluate use, at the "
+            "model's price year, not uprated again."
+        )
+    return (
+        f"Users' and communities' time is valued on the strategy map's basis "
+        f"({basis.label}): {rate(basis.per_hour, model.currency)} an hour"
+        + (f" ({basis.source})" if basis.source else "")
+        + ": the figure coproduce map and evaluate use, at the model's price year, not "
+        "uprated again."
+    )
 
 
 def _per_unit_levels(cm: CompiledModel) -> dict[str, dict[str, float]]:
@@ -458,9 +586,11 @@ def _per_unit_levels(cm: CompiledModel) -> dict[str, dict[str, float]]:
 
 
 def _per_unit_inputs(cm: CompiledModel, i: int) -> dict[str, tuple[float, float]]:
-    return {rid: (float(cm.inputs[i, r]), float(cm.fixed_inputs[i, r]))
-            for r, rid in enumerate(cm.resource_ids)
-            if cm.inputs[i, r] != 0 or cm.fixed_inputs[i, r] != 0}
+    return {
+        rid: (float(cm.inputs[i, r]), float(cm.fixed_inputs[i, r]))
+        for r, rid in enumerate(cm.resource_ids)
+        if cm.inputs[i, r] != 0 or cm.fixed_inputs[i, r] != 0
+    }
 
 
 def _close(a: dict, b: dict) -> bool:
@@ -475,7 +605,7 @@ def _caveats(opt: _Side, base: _Side | None) -> Caveats:
     assert cm is not None and opt.quantities is not None
     v = cm.volume
     if base is None or base.cm is None:
-        scope = v.copy()                       # against doing nothing: all that runs
+        scope = v.copy()  # against doing nothing: all that runs
     else:
         bcm = base.cm
         mine, theirs = _per_unit_levels(cm), _per_unit_levels(bcm)
@@ -488,26 +618,36 @@ def _caveats(opt: _Side, base: _Side | None) -> Caveats:
             if not np.isclose(v[i], bcm.volume[j], rtol=1e-12, atol=1e-12):
                 # the change in volume carries the benefits gained (or lost)
                 scope[i] = abs(v[i] - bcm.volume[j])
-            elif (not _close(_per_unit_inputs(cm, i), _per_unit_inputs(bcm, j))
-                  or not _close(mine[iid], theirs[iid])):
-                scope[i] = v[i]                # same volume, different inputs or effects
+            elif not _close(_per_unit_inputs(cm, i), _per_unit_inputs(bcm, j)) or not _close(
+                mine[iid], theirs[iid]
+            ):
+                scope[i] = v[i]  # same volume, different inputs or effects
         if not (scope > 0).any():
             scope = v.copy()  # only prices or values change: the whole option's caveats
     outcomes, _ = flag_outcomes(cm)
     ctx = CaveatContext(cm, outcomes)
     changed = ctx.for_volumes(scope, quantities=opt.quantities * (scope > 0)[:, None])
     whole = ctx.for_volumes(v, quantities=opt.quantities)
-    present = ({f for f in changed.flags if f not in FEASIBILITY_FLAGS}
-               | {f for f in whole.flags if f in FEASIBILITY_FLAGS})
-    return Caveats(flags=tuple(k for k in FLAG_KINDS if k in present),
-                   flag_shares=changed.flag_shares, short=whole.short,
-                   over_capacity=whole.over_capacity,
-                   no_public_input=changed.no_public_input, enabling=changed.enabling)
+    present = {f for f in changed.flags if f not in FEASIBILITY_FLAGS} | {
+        f for f in whole.flags if f in FEASIBILITY_FLAGS
+    }
+    return Caveats(
+        flags=tuple(k for k in FLAG_KINDS if k in present),
+        flag_shares=changed.flag_shares,
+        short=whole.short,
+        over_capacity=whole.over_capacity,
+        no_public_input=changed.no_public_input,
+        enabling=changed.enabling,
+    )
 
 
-def time_value_sensitivity(model: Model | str | Path, scenarios: Sequence[str] = (),
-                           years: int = 10, *, per_hour: float | None = None
-                           ) -> dict[str, dict[str, Any]]:
+def time_value_sensitivity(
+    model: Model | str | Path,
+    scenarios: Sequence[str] = (),
+    years: int = 10,
+    *,
+    per_hour: float | None = None,
+) -> dict[str, dict[str, Any]]:
     """The appraisal's headline figures under each of the model's bases for valuing users'
     and communities' time (its ``time_values`` and ``zero``; ``as_stated`` too when the model
     is as the file states it; ``custom`` for ``per_hour``): ``{basis: {label, per_hour,
@@ -520,17 +660,27 @@ def time_value_sensitivity(model: Model | str | Path, scenarios: Sequence[str] =
     names: list[tuple[str, float | None]] = [
         *([(AS_STATED, None)] if loaded.time_value is None else []),
         *((name, None) for name in bases(loaded) if name != "custom"),
-        *([("custom", per_hour)] if per_hour is not None else [])]
+        *([("custom", per_hour)] if per_hour is not None else []),
+    ]
     out: dict[str, dict[str, Any]] = {}
     for name, hourly in names:
-        built = build_from_model(loaded, scenarios, years, time_value=name,
-                                 time_value_per_hour=hourly, with_caveats=False)
+        built = build_from_model(
+            loaded,
+            scenarios,
+            years,
+            time_value=name,
+            time_value_per_hour=hourly,
+            with_caveats=False,
+        )
         result = appraise(built.data)
         f = result.options[built.option].figures
-        out[name] = {**built.time_value.to_dict(),
-                     "npv_public_value": f["npv_public_value"],
-                     "benefit_cost_ratio": f["benefit_cost_ratio"],
-                     "pv_costs": f["pv_costs"], "pv_time_costs": f["pv_time_costs"]}
+        out[name] = {
+            **built.time_value.to_dict(),
+            "npv_public_value": f["npv_public_value"],
+            "benefit_cost_ratio": f["benefit_cost_ratio"],
+            "pv_costs": f["pv_costs"],
+            "pv_time_costs": f["pv_time_costs"],
+        }
         out[name].pop("name", None)
     return out
 
@@ -555,15 +705,36 @@ def _option_id(scenarios: tuple[str, ...]) -> str:
 
 
 def _value(kind: str, agency: str | None, value: float, source: str | None) -> dict:
-    return _drop_none({"type": kind, "agency": agency, "value": value,
-                       "source": source or "strategy-map outcome value"})
+    return _drop_none(
+        {
+            "type": kind,
+            "agency": agency,
+            "value": value,
+            "source": source or "strategy-map outcome value",
+        }
+    )
 
 
-def _released(label: str, unit: str, cohort: float, kind: str, agency: str | None,
-              value: float, source: str | None, notes: str) -> dict:
-    return _drop_none({"label": label, "unit": unit, "cohort": cohort, "source": source,
-                       "notes": notes,
-                       "values": [_value(kind, agency, value, source or "model unit cost")]})
+def _released(
+    label: str,
+    unit: str,
+    cohort: float,
+    kind: str,
+    agency: str | None,
+    value: float,
+    source: str | None,
+    notes: str,
+) -> dict:
+    return _drop_none(
+        {
+            "label": label,
+            "unit": unit,
+            "cohort": cohort,
+            "source": source,
+            "notes": notes,
+            "values": [_value(kind, agency, value, source or "model unit cost")],
+        }
+    )
 
 
 def _drop_none(d: dict) -> dict:

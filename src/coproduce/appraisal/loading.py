@@ -46,11 +46,19 @@ def _example_path(name: str) -> Path:
     from importlib import resources
 
     if name not in EXAMPLES:
-        raise ModelError([Issue("", f"no bundled appraisal example '{name}'"
-                                f"{did_you_mean(name, EXAMPLES)}; bundled: "
-                                f"{', '.join(EXAMPLES)}")])
-    return Path(str(resources.files("coproduce.appraisal").joinpath("examples")
-                    .joinpath(EXAMPLES[name])))
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"no bundled appraisal example '{name}'"
+                    f"{did_you_mean(name, EXAMPLES)}; bundled: "
+                    f"{', '.join(EXAMPLES)}",
+                )
+            ]
+        )
+    return Path(
+        str(resources.files("coproduce.appraisal").joinpath("examples").joinpath(EXAMPLES[name]))
+    )
 
 
 def load_appraisal(source: str | Path | dict) -> LoadedAppraisal:
@@ -77,23 +85,33 @@ def load_appraisal(source: str | Path | dict) -> LoadedAppraisal:
             raw, places = read_appraisal_xlsx(path)
             issues = _validate(raw)
             if issues:
-                raise ModelError([locate(Issue(format_path(p), m, None, file), places)
-                                  for p, m in issues])
+                raise ModelError(
+                    [locate(Issue(format_path(p), m, None, file), places) for p, m in issues]
+                )
             return LoadedAppraisal(AppraisalFile.model_validate(raw), file)
         text = read_text_file(path)
         raw = parse_text(text, fmt=fmt, file=file)
     issues = _validate(raw)
     if issues:
         lines = field_lines(text, fmt) if text is not None else {}
-        raise ModelError([Issue(format_path(p), m, line_of(lines, p) if lines else None, file)
-                          for p, m in issues])
+        raise ModelError(
+            [
+                Issue(format_path(p), m, line_of(lines, p) if lines else None, file)
+                for p, m in issues
+            ]
+        )
     return LoadedAppraisal(AppraisalFile.model_validate(raw), file)
 
 
 def _validate(raw: Any) -> list[tuple[tuple, str]]:
     if not isinstance(raw, dict):
-        return [((), "an appraisal file is a mapping with keys coproduce_appraisal, name, "
-                 "price_base, years, agencies and options")]
+        return [
+            (
+                (),
+                "an appraisal file is a mapping with keys coproduce_appraisal, name, "
+                "price_base, years, agencies and options",
+            )
+        ]
     try:
         data = AppraisalFile.model_validate(raw)
     except ValidationError as exc:
@@ -105,8 +123,13 @@ def _pydantic_issues(exc: ValidationError, raw: dict) -> list[tuple[tuple, str]]
     out: list[tuple[tuple, str]] = []
     seen = set()
     for e in exc.errors():
-        loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(
-            ("function-", "list[", "float", "constrained"))))
+        loc = tuple(
+            p
+            for p in e["loc"]
+            if not (
+                isinstance(p, str) and p.startswith(("function-", "list[", "float", "constrained"))
+            )
+        )
         msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
             parent = _get(raw, loc[:-1])
@@ -146,11 +169,20 @@ def _allowed_fields(path: tuple, parent: Any) -> list[str]:
 
     names = [str(p) for p in path if isinstance(p, str)]
     model: Any = schema.AppraisalFile
-    walk = {"discounting": schema.Discounting, "optimism_bias": schema.OptimismBiasSettings,
-            "time_valuation": schema.TimeValuation, "agencies": schema.Agency,
-            "options": schema.Option, "costs": schema.CostLine, "outcomes": schema.Outcome,
-            "values": schema.ValueLine, "baseline": schema.Baseline, "bands": schema.Band,
-            "rates": schema.TimeRate, "grades": schema.GradeOverride}
+    walk = {
+        "discounting": schema.Discounting,
+        "optimism_bias": schema.OptimismBiasSettings,
+        "time_valuation": schema.TimeValuation,
+        "agencies": schema.Agency,
+        "options": schema.Option,
+        "costs": schema.CostLine,
+        "outcomes": schema.Outcome,
+        "values": schema.ValueLine,
+        "baseline": schema.Baseline,
+        "bands": schema.Band,
+        "rates": schema.TimeRate,
+        "grades": schema.GradeOverride,
+    }
     for n in names:
         if n in walk:
             model = walk[n]
@@ -165,8 +197,13 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
     T = a.years
     agencies = list(a.agencies)
     if a.deflator not in DEFLATORS:
-        add((("deflator",), f"unknown deflator '{a.deflator}'{did_you_mean(a.deflator, DEFLATORS)}"
-             f"; bundled: {', '.join(DEFLATORS)}"))
+        add(
+            (
+                ("deflator",),
+                f"unknown deflator '{a.deflator}'{did_you_mean(a.deflator, DEFLATORS)}"
+                f"; bundled: {', '.join(DEFLATORS)}",
+            )
+        )
         defl = None
     else:
         defl = get_deflator(a.deflator)
@@ -183,8 +220,13 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
     d = a.discounting
     if d.schedule == "custom":
         if not d.bands:
-            add((("discounting", "bands"), "a custom schedule needs bands, e.g. "
-                 "[{from_year: 1, rate: 0.035}, {from_year: 31, rate: 0.03}]"))
+            add(
+                (
+                    ("discounting", "bands"),
+                    "a custom schedule needs bands, e.g. "
+                    "[{from_year: 1, rate: 0.035}, {from_year: 31, rate: 0.03}]",
+                )
+            )
         else:
             try:
                 discounting.custom_schedule((b.from_year, b.rate) for b in d.bands)
@@ -208,56 +250,101 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
         for i, c in enumerate(opt.costs):
             p = (*base, "costs", i)
             if c.agency not in a.agencies:
-                add(((*p, "agency"), f"unknown agency '{c.agency}'"
-                     f"{did_you_mean(c.agency, agencies)}; add it under agencies or use one of "
-                     f"{', '.join(agencies)}"))
+                add(
+                    (
+                        (*p, "agency"),
+                        f"unknown agency '{c.agency}'"
+                        f"{did_you_mean(c.agency, agencies)}; add it under agencies or use one of "
+                        f"{', '.join(agencies)}",
+                    )
+                )
             is_time = c.hours is not None or c.hours_by_year is not None
-            ways = [n for n in ("amount", "by_year", "units", "hours", "hours_by_year")
-                    if getattr(c, n) is not None]
+            ways = [
+                n
+                for n in ("amount", "by_year", "units", "hours", "hours_by_year")
+                if getattr(c, n) is not None
+            ]
             if c.units is not None and c.unit_cost is None:
                 add(((*p, "unit_cost"), "units needs unit_cost (the cost of one unit)"))
             if c.unit_cost is not None and c.units is None:
                 add(((*p, "units"), "unit_cost needs units (how many a year)"))
             if len(ways) != 1:
-                add((p, "give exactly one of amount, by_year, units with unit_cost, hours or "
-                     f"hours_by_year (found {', '.join(ways) or 'none'})"))
+                add(
+                    (
+                        p,
+                        "give exactly one of amount, by_year, units with unit_cost, hours or "
+                        f"hours_by_year (found {', '.join(ways) or 'none'})",
+                    )
+                )
             if is_time:
                 if c.type != "in_kind":
                     add(((*p, "type"), "time given (hours) is an in_kind cost: set type: in_kind"))
                 if c.time_of is None:
                     add(((*p, "time_of"), "say whose time this is: volunteers or service_users"))
                 method = c.valuation or a.time_valuation.method
-                if method != "zero" and method not in a.time_valuation.rates \
-                        and method not in DEFAULT_TIME_RATES and c.hourly_value is None:
-                    add(((*p, "valuation"), f"no hourly rate for '{method}': give it under "
-                         f"time_valuation.rates.{method} with value, price_year and source"))
+                if (
+                    method != "zero"
+                    and method not in a.time_valuation.rates
+                    and method not in DEFAULT_TIME_RATES
+                    and c.hourly_value is None
+                ):
+                    add(
+                        (
+                            (*p, "valuation"),
+                            f"no hourly rate for '{method}': give it under "
+                            f"time_valuation.rates.{method} with value, price_year and source",
+                        )
+                    )
                 if c.hourly_value is not None:
                     if isinstance(c.hourly_value, UcdRef):
-                        add(((*p, "hourly_value"), "an hourly value of time cannot come from "
-                             "the unit-cost library; give £ an hour"))
+                        add(
+                            (
+                                (*p, "hourly_value"),
+                                "an hourly value of time cannot come from "
+                                "the unit-cost library; give £ an hour",
+                            )
+                        )
                     else:
                         _check_nonneg((*p, "hourly_value"), c.hourly_value, add)
                     if (c.valuation or a.time_valuation.method) == "zero":
-                        add(((*p, "hourly_value"), "hourly_value is this line's rate under its "
-                             "valuation method, which is zero here: name the method it is "
-                             "(e.g. valuation: replacement_cost) or remove hourly_value"))
+                        add(
+                            (
+                                (*p, "hourly_value"),
+                                "hourly_value is this line's rate under its "
+                                "valuation method, which is zero here: name the method it is "
+                                "(e.g. valuation: replacement_cost) or remove hourly_value",
+                            )
+                        )
             elif c.time_of is not None or c.valuation is not None or c.hourly_value is not None:
-                add(((*p, "time_of"), "time_of, valuation and hourly_value apply to hours of "
-                     "time; give hours"))
+                add(
+                    (
+                        (*p, "time_of"),
+                        "time_of, valuation and hourly_value apply to hours of time; give hours",
+                    )
+                )
             ob = c.optimism_bias
             if ob is not None and ob.category not in optimism.GENERIC_TABLE:
-                add(((*p, "optimism_bias", "category"),
-                     f"unknown category '{ob.category}'"
-                     f"{did_you_mean(ob.category, optimism.GENERIC_TABLE)}; use "
-                     f"one of {', '.join(optimism.GENERIC_TABLE)}"))
+                add(
+                    (
+                        (*p, "optimism_bias", "category"),
+                        f"unknown category '{ob.category}'"
+                        f"{did_you_mean(ob.category, optimism.GENERIC_TABLE)}; use "
+                        f"one of {', '.join(optimism.GENERIC_TABLE)}",
+                    )
+                )
             if c.confidence is not None and c.confidence not in grades:
                 add(((*p, "confidence"), f"grade {c.confidence} is not in the grade table"))
             _check_years(p, c.from_year, c.to_year, T, add)
             for name in ("by_year", "hours_by_year"):
                 seq = getattr(c, name)
                 if seq is not None and len(seq) > T:
-                    add(((*p, name), f"{len(seq)} values for a {T}-year appraisal (years 0 to "
-                         f"{T - 1}); drop the extra ones or lengthen years"))
+                    add(
+                        (
+                            (*p, name),
+                            f"{len(seq)} values for a {T}-year appraisal (years 0 to "
+                            f"{T - 1}); drop the extra ones or lengthen years",
+                        )
+                    )
                 for k, q in enumerate(seq or []):
                     _check_nonneg((*p, name, k), q, add)
             for name in ("amount", "units", "hours"):
@@ -265,14 +352,23 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
             if isinstance(c.unit_cost, UcdRef):
                 _check_ucd((*p, "unit_cost"), c.unit_cost.ucd, "fiscal", add)
                 if c.price_year is not None:
-                    add(((*p, "price_year"), "a {ucd: ...} unit cost carries its own price year; "
-                         "remove price_year"))
+                    add(
+                        (
+                            (*p, "price_year"),
+                            "a {ucd: ...} unit cost carries its own price year; remove price_year",
+                        )
+                    )
             else:
                 _check_nonneg((*p, "unit_cost"), c.unit_cost, add)
             for name in ("amount",):
                 if isinstance(getattr(c, name), UcdRef):
-                    add(((*p, name), "use units with unit_cost: {ucd: CODE} to cost from the "
-                         "unit-cost library"))
+                    add(
+                        (
+                            (*p, name),
+                            "use units with unit_cost: {ucd: CODE} to cost from the "
+                            "unit-cost library",
+                        )
+                    )
             check_year((*p, "price_year"), c.price_year)
         for j, o in enumerate(opt.outcomes):
             p = (*base, "outcomes", j)
@@ -280,19 +376,35 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
                 if len(o.cohort) > T:
                     add(((*p, "cohort"), f"{len(o.cohort)} cohorts for a {T}-year appraisal"))
                 if o.from_year is not None or o.to_year is not None:
-                    add(((*p, "from_year"), "from_year/to_year apply to a single cohort number; "
-                         "a list gives one cohort per year from year 0"))
+                    add(
+                        (
+                            (*p, "from_year"),
+                            "from_year/to_year apply to a single cohort number; "
+                            "a list gives one cohort per year from year 0",
+                        )
+                    )
                 for k, q in enumerate(o.cohort):
                     _check_nonneg((*p, "cohort", k), q, add)
             else:
                 _check_nonneg((*p, "cohort"), o.cohort, add)
                 _check_years(p, o.from_year, o.to_year, T, add)
-            for name in ("engagement", "impact", "deadweight", "displacement", "attribution",
-                         "drop_off"):
+            for name in (
+                "engagement",
+                "impact",
+                "deadweight",
+                "displacement",
+                "attribution",
+                "drop_off",
+            ):
                 _check_proportion((*p, name), getattr(o, name), add)
             if not o.values:
-                add(((*p, "values"), "an outcome needs at least one value (fiscal, economic or "
-                     "social) per unit, or it adds nothing to the appraisal"))
+                add(
+                    (
+                        (*p, "values"),
+                        "an outcome needs at least one value (fiscal, economic or "
+                        "social) per unit, or it adds nothing to the appraisal",
+                    )
+                )
             for k, v in enumerate(o.values):
                 _check_value((*p, "values", k), v, a, add, check_year, grades)
     return issues
@@ -301,16 +413,28 @@ def _semantic_issues(a: AppraisalFile) -> list[tuple[tuple, str]]:
 DEFAULT_TIME_RATES = {
     # one figure for one hour everywhere: the bundled models value an hour of volunteer time at
     # this same £15.79, so a map and an appraisal of the same programme agree
-    "replacement_cost": (15.79, "2024/25", "ONS Household Satellite Account via NCVO (2014): "
-                         "regular formal volunteering valued at the wage of an equivalent paid "
-                         "role, £23.9bn for about 2.12bn hours, about £11.30 an hour in 2012/13, "
-                         "x1.3977 to 2024/25 (HM Treasury GDP deflator, March 2026 QNA, financial "
-                         "years), the figure the bundled strategy maps use"),
-    "minimum_wage": (11.44, 2024, "National Living Wage for workers aged 21 and over from 1 April "
-                     "2024, £11.44 an hour (GOV.UK, National Minimum Wage and National Living "
-                     "Wage rates)"),
-    "living_wage": (12.60, 2024, "Real Living Wage outside London 2024-25, £12.60 an hour "
-                    "(Living Wage Foundation, announced October 2024)"),
+    "replacement_cost": (
+        15.79,
+        "2024/25",
+        "ONS Household Satellite Account via NCVO (2014): "
+        "regular formal volunteering valued at the wage of an equivalent paid "
+        "role, £23.9bn for about 2.12bn hours, about £11.30 an hour in 2012/13, "
+        "x1.3977 to 2024/25 (HM Treasury GDP deflator, March 2026 QNA, financial "
+        "years), the figure the bundled strategy maps use",
+    ),
+    "minimum_wage": (
+        11.44,
+        2024,
+        "National Living Wage for workers aged 21 and over from 1 April "
+        "2024, £11.44 an hour (GOV.UK, National Minimum Wage and National Living "
+        "Wage rates)",
+    ),
+    "living_wage": (
+        12.60,
+        2024,
+        "Real Living Wage outside London 2024-25, £12.60 an hour "
+        "(Living Wage Foundation, announced October 2024)",
+    ),
 }
 
 
@@ -319,8 +443,13 @@ def _check_schedule(path: tuple, name: str, add) -> None:
         discounting.get_schedule(name)
     except ValueError:
         known = [*discounting.SCHEDULES, *discounting.ALIASES, "custom"]
-        add((path, f"unknown discount schedule '{name}'{did_you_mean(name, known)}; use one "
-             f"of {', '.join(known)}"))
+        add(
+            (
+                path,
+                f"unknown discount schedule '{name}'{did_you_mean(name, known)}; use one "
+                f"of {', '.join(known)}",
+            )
+        )
 
 
 def _check_years(p: tuple, start: int | None, end: int | None, T: int, add) -> None:
@@ -357,8 +486,13 @@ def _check_proportion(path: tuple, q: Any, add) -> None:
         if isinstance(q, Normal) and q.sd == 0:
             lo = hi = q.mean
         if lo < 0 or hi > 1:
-            add((path, "a proportion must lie between 0 and 1 in every draw: use a beta, pert, "
-                 "triangular or uniform distribution inside [0, 1]"))
+            add(
+                (
+                    path,
+                    "a proportion must lie between 0 and 1 in every draw: use a beta, pert, "
+                    "triangular or uniform distribution inside [0, 1]",
+                )
+            )
         return
     if not 0.0 <= float(q) <= 1.0:
         add((path, f"a proportion must be between 0 and 1, got {float(q):g} (write 26% as 0.26)"))
@@ -386,8 +520,13 @@ def _check_value(p: tuple, v, a: AppraisalFile, add, check_year, grades) -> None
     check_year((*p, "price_year"), v.price_year)
     if v.ucd is not None:  # shorthand: every type of a library entry
         if v.type is not None or v.value is not None:
-            add((p, "write either {ucd: CODE} (all of the entry's values) or type with value: "
-                 "{ucd: CODE}, not both"))
+            add(
+                (
+                    p,
+                    "write either {ucd: CODE} (all of the entry's values) or type with value: "
+                    "{ucd: CODE}, not both",
+                )
+            )
             return
         if v.price_year is not None:
             add(((*p, "price_year"), "a {ucd: ...} value carries its own price year; remove it"))
@@ -403,9 +542,14 @@ def _check_value(p: tuple, v, a: AppraisalFile, add, check_year, grades) -> None
             for src_agency in entry.fiscal_split():
                 dest = amap.get(src_agency, amap.get("*", src_agency))
                 if dest not in a.agencies:
-                    add(((*p, "agency_map"), f"unit cost {v.ucd} has a fiscal value for "
-                         f"'{src_agency}', which is not one of your agencies: map it, e.g. "
-                         f"agency_map: {{{src_agency}: {agencies[0]}}} (or '*' for all)"))
+                    add(
+                        (
+                            (*p, "agency_map"),
+                            f"unit cost {v.ucd} has a fiscal value for "
+                            f"'{src_agency}', which is not one of your agencies: map it, e.g. "
+                            f"agency_map: {{{src_agency}: {agencies[0]}}} (or '*' for all)",
+                        )
+                    )
         return
     if v.agency_map is not None or v.include is not None:
         add((p, "agency_map and include apply only to the {ucd: CODE} shorthand"))
@@ -413,8 +557,12 @@ def _check_value(p: tuple, v, a: AppraisalFile, add, check_year, grades) -> None
         add(((*p, "type"), "say which kind of value: fiscal, economic or social"))
         return
     if v.value is None:
-        add(((*p, "value"), "give the value of one outcome unit (a number, a distribution or "
-             "{ucd: CODE})"))
+        add(
+            (
+                (*p, "value"),
+                "give the value of one outcome unit (a number, a distribution or {ucd: CODE})",
+            )
+        )
         return
     if isinstance(v.value, UcdRef):
         _check_ucd((*p, "value"), v.value.ucd, v.type, add)
@@ -430,8 +578,13 @@ def _check_value(p: tuple, v, a: AppraisalFile, add, check_year, grades) -> None
         if agency is None:
             add(((*p, "agency"), "a fiscal value needs the agency that gains it"))
         elif agency not in a.agencies:
-            add(((*p, "agency"), f"unknown agency '{agency}'{did_you_mean(agency, agencies)}; "
-                 f"add it under agencies or use one of {', '.join(agencies)}"))
+            add(
+                (
+                    (*p, "agency"),
+                    f"unknown agency '{agency}'{did_you_mean(agency, agencies)}; "
+                    f"add it under agencies or use one of {', '.join(agencies)}",
+                )
+            )
     elif v.agency is not None:
         add(((*p, "agency"), f"{v.type} values are not split by agency; remove agency"))
     if v.transfer and v.type != "fiscal":

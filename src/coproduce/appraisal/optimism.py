@@ -27,15 +27,17 @@ GENERIC_TABLE: dict[str, tuple[float, float]] = {
     "equipment_development": (2.00, 0.10),
     "outsourcing": (0.41, 0.0),
 }
-GENERIC_SOURCE = ("HM Treasury Green Book supplementary guidance: optimism bias (Mott MacDonald "
-                  "2002 generic table), upper bounds for capital expenditure")
+GENERIC_SOURCE = (
+    "HM Treasury Green Book supplementary guidance: optimism bias (Mott MacDonald "
+    "2002 generic table), upper bounds for capital expenditure"
+)
 
 
 @dataclass(frozen=True)
 class GradeRow:
     label: str
-    costs: float      # uplift on costs, e.g. 0.10 = +10%
-    benefits: float   # reduction of benefits, e.g. 0.10 = -10%
+    costs: float  # uplift on costs, e.g. 0.10 = +10%
+    benefits: float  # reduction of benefits, e.g. 0.10 = -10%
 
 
 CONFIDENCE_GRADES: dict[int, GradeRow] = {
@@ -46,16 +48,19 @@ CONFIDENCE_GRADES: dict[int, GradeRow] = {
     5: GradeRow("Old or indirect evidence, large adjustment needed", 0.25, 0.25),
     6: GradeRow("Opinion or speculation", 0.40, 0.40),
 }
-GRADES_SOURCE = ("convention after the GMCA/New Economy CBA model's confidence grades; the "
-                 "percentages are not a published table: edit them in the appraisal file "
-                 "(optimism_bias.grades)")
+GRADES_SOURCE = (
+    "convention after the GMCA/New Economy CBA model's confidence grades; the "
+    "percentages are not a published table: edit them in the appraisal file "
+    "(optimism_bias.grades)"
+)
 
 
 def generic_uplift(category: str, mitigated: float) -> float:
     """Uplift (a proportion) for a Green Book project ``category`` with ``mitigated`` in [0, 1]."""
     if category not in GENERIC_TABLE:
-        raise ValueError(f"unknown optimism-bias category '{category}'; use one of "
-                         f"{', '.join(GENERIC_TABLE)}")
+        raise ValueError(
+            f"unknown optimism-bias category '{category}'; use one of {', '.join(GENERIC_TABLE)}"
+        )
     if not 0.0 <= mitigated <= 1.0:
         raise ValueError(f"mitigated must be between 0 and 1, got {mitigated}")
     return GENERIC_TABLE[category][0] * (1.0 - mitigated)

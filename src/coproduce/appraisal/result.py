@@ -9,9 +9,19 @@ import pandas as pd
 
 from .switching import SwitchingValue
 
-HEADLINE_KEYS = ("pv_costs", "pv_public_costs", "pv_time_costs", "pv_fiscal", "pv_economic",
-                 "pv_social", "pv_transfers", "npv_public_value", "benefit_cost_ratio",
-                 "net_present_budget_impact", "fiscal_roi")
+HEADLINE_KEYS = (
+    "pv_costs",
+    "pv_public_costs",
+    "pv_time_costs",
+    "pv_fiscal",
+    "pv_economic",
+    "pv_social",
+    "pv_transfers",
+    "npv_public_value",
+    "benefit_cost_ratio",
+    "net_present_budget_impact",
+    "fiscal_roi",
+)
 
 
 @dataclass(frozen=True)
@@ -20,15 +30,15 @@ class OptionResult:
     label: str
     description: str | None
     coproduced: bool
-    figures: dict[str, float]                 # deterministic headline figures
-    payback: dict[str, int | None]            # discounted / undiscounted year index
+    figures: dict[str, float]  # deterministic headline figures
+    payback: dict[str, int | None]  # discounted / undiscounted year index
     by_agency: dict[str, dict[str, float]]
     wrong_pocket: dict[str, dict[str, float]]  # payer -> gainer -> £ PV
     switching: list[SwitchingValue]
-    cash_flows: pd.DataFrame                   # one row per year
-    agency_flows: pd.DataFrame                 # year x agency: costs and fiscal benefits
+    cash_flows: pd.DataFrame  # one row per year
+    agency_flows: pd.DataFrame  # year x agency: costs and fiscal benefits
     time_valuation: dict[str, dict[str, float]]  # method -> {npv, bcr, pv_time_costs}
-    time_hours: float                          # hours of time given, whole period
+    time_hours: float  # hours of time given, whole period
     uncertainty: dict[str, Any] | None = None
 
     def to_dict(self, year_labels: list[str]) -> dict:
@@ -38,22 +48,32 @@ class OptionResult:
             return None if i is None else {"year": i, "label": year_labels[i]}
 
         return {
-            "label": self.label, "description": self.description, "coproduced": self.coproduced,
+            "label": self.label,
+            "description": self.description,
+            "coproduced": self.coproduced,
             "pv_costs": f["pv_costs"],
             "pv_public_costs": f["pv_public_costs"],
             "pv_time_costs": f["pv_time_costs"],
-            "pv_benefits": {"fiscal": f["pv_fiscal"], "economic": f["pv_economic"],
-                            "social": f["pv_social"], "transfers": f["pv_transfers"]},
+            "pv_benefits": {
+                "fiscal": f["pv_fiscal"],
+                "economic": f["pv_economic"],
+                "social": f["pv_social"],
+                "transfers": f["pv_transfers"],
+            },
             "npv_public_value": f["npv_public_value"],
             "benefit_cost_ratio": f["benefit_cost_ratio"],
             "net_present_budget_impact": f["net_present_budget_impact"],
             "fiscal_roi": f["fiscal_roi"],
             "coproduction_share": f["coproduction_share"],
-            "payback_year": {"discounted": self.payback["discounted"],
-                             "undiscounted": self.payback["undiscounted"]},
-            "payback": {"discounted": lab(self.payback["discounted"]),
-                        "undiscounted": lab(self.payback["undiscounted"]),
-                        "basis": "financial case: cumulative fiscal benefits less public costs"},
+            "payback_year": {
+                "discounted": self.payback["discounted"],
+                "undiscounted": self.payback["undiscounted"],
+            },
+            "payback": {
+                "discounted": lab(self.payback["discounted"]),
+                "undiscounted": lab(self.payback["undiscounted"]),
+                "basis": "financial case: cumulative fiscal benefits less public costs",
+            },
             "by_agency": self.by_agency,
             "wrong_pocket": self.wrong_pocket,
             "switching_values": [s.to_dict() for s in self.switching],
@@ -95,11 +115,19 @@ class Appraisal:
 
     def to_dict(self) -> dict:
         return {
-            "name": self.name, "description": self.description, "currency": self.currency,
-            "price_base": self.price_base, "years": self.years, "year_labels": self.year_labels,
-            "deflator": self.deflator, "discounting": {
-                "schedule": self.schedule, "first_year_discounted": self.first_year_discounted},
-            "time_valuation": self.time_valuation, "baseline": self.baseline,
+            "name": self.name,
+            "description": self.description,
+            "currency": self.currency,
+            "price_base": self.price_base,
+            "years": self.years,
+            "year_labels": self.year_labels,
+            "deflator": self.deflator,
+            "discounting": {
+                "schedule": self.schedule,
+                "first_year_discounted": self.first_year_discounted,
+            },
+            "time_valuation": self.time_valuation,
+            "baseline": self.baseline,
             "agencies": self.agencies,
             "options": {k: o.to_dict(self.year_labels) for k, o in self.options.items()},
             "uncertainty": self.uncertainty,

@@ -50,9 +50,11 @@ def _quantity(v: Any) -> Any:
         if v["dist"] not in DISTRIBUTION_NAMES:
             from ..model.errors import did_you_mean
 
-            raise ValueError(f"unknown distribution '{v['dist']}'"
-                             f"{did_you_mean(v['dist'], DISTRIBUTION_NAMES)}; use one of "
-                             f"{', '.join(DISTRIBUTION_NAMES)}")
+            raise ValueError(
+                f"unknown distribution '{v['dist']}'"
+                f"{did_you_mean(v['dist'], DISTRIBUTION_NAMES)}; use one of "
+                f"{', '.join(DISTRIBUTION_NAMES)}"
+            )
         try:
             return _DIST.validate_python(v)
         except _PydanticError as exc:
@@ -124,10 +126,12 @@ class TimeRate(_Strict):
 
 
 class TimeValuation(_Strict):
-    method: Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage",
-                    "zero"] = "replacement_cost"
-    rates: dict[Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage"],
-                TimeRate] = Field(default_factory=dict)
+    method: Literal[
+        "replacement_cost", "opportunity_cost", "minimum_wage", "living_wage", "zero"
+    ] = "replacement_cost"
+    rates: dict[
+        Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage"], TimeRate
+    ] = Field(default_factory=dict)
 
 
 class CostLine(_Strict):
@@ -141,8 +145,10 @@ class CostLine(_Strict):
     hours: Quantity | None = None
     hours_by_year: list[Quantity] | None = None
     time_of: Literal["volunteers", "service_users"] | None = None
-    valuation: Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage",
-                       "zero"] | None = None
+    valuation: (
+        Literal["replacement_cost", "opportunity_cost", "minimum_wage", "living_wage", "zero"]
+        | None
+    ) = None
     hourly_value: Quantity | None = None
     from_year: int | None = Field(default=None, ge=0)
     to_year: int | None = Field(default=None, ge=0)
@@ -223,8 +229,10 @@ class AppraisalFile(_Strict):
     def _ids(cls, v: dict) -> dict:
         bad = [k for k in v if not _ID.match(str(k))]
         if bad:
-            raise ValueError(f"'{bad[0]}' is not a valid name: use lower-case letters, digits "
-                             "and _, starting with a letter")
+            raise ValueError(
+                f"'{bad[0]}' is not a valid name: use lower-case letters, digits "
+                "and _, starting with a letter"
+            )
         if not v:
             raise ValueError("give at least one")
         return v

@@ -18,9 +18,9 @@ from ..model.distributions import mean_of
 @dataclass(frozen=True)
 class SwitchingValue:
     driver: str
-    kind: str                 # cost, outcome, value, time_rate
+    kind: str  # cost, outcome, value, time_rate
     key: str
-    contribution: float       # signed PV contribution to NPV
+    contribution: float  # signed PV contribution to NPV
     multiplier: float | None  # scale at which NPV = 0 (None: cannot switch)
     base_value: float | None = None
     switching_value: float | None = None
@@ -31,10 +31,17 @@ class SwitchingValue:
         return None if self.multiplier is None else (self.multiplier - 1.0) * 100.0
 
     def to_dict(self) -> dict:
-        return {"driver": self.driver, "kind": self.kind, "key": self.key,
-                "contribution": self.contribution, "multiplier": self.multiplier,
-                "change_pct": self.change_pct, "base_value": self.base_value,
-                "switching_value": self.switching_value, "unit": self.unit}
+        return {
+            "driver": self.driver,
+            "kind": self.kind,
+            "key": self.key,
+            "contribution": self.contribution,
+            "multiplier": self.multiplier,
+            "change_pct": self.change_pct,
+            "base_value": self.base_value,
+            "switching_value": self.switching_value,
+            "unit": self.unit,
+        }
 
 
 def switching_values(option, h: dict, time_rate: float | None) -> list[SwitchingValue]:
@@ -54,8 +61,18 @@ def switching_values(option, h: dict, time_rate: float | None) -> list[Switching
         if c.is_time:
             time_total += contrib
         m = mult(contrib)
-        out.append(SwitchingValue(f"cost: {c.label}", "cost", c.key, contrib, m,
-                                  -contrib, None if m is None else -contrib * m, "£ PV"))
+        out.append(
+            SwitchingValue(
+                f"cost: {c.label}",
+                "cost",
+                c.key,
+                contrib,
+                m,
+                -contrib,
+                None if m is None else -contrib * m,
+                "£ PV",
+            )
+        )
     lines = h["pv_value_lines"]
     k = 0
     for o in option.outcomes:
@@ -64,19 +81,46 @@ def switching_values(option, h: dict, time_rate: float | None) -> list[Switching
             c = 0.0 if (v.type == "fiscal" and v.transfer) else float(lines[k][0])
             contrib_o += c
             m = mult(c)
-            out.append(SwitchingValue(f"value: {o.label} — {v.label}", "value", v.key, c, m,
-                                      mean_of(v.value), None if m is None else
-                                      mean_of(v.value) * m, f"£ per {o.unit} ({v.price_year})"))
+            out.append(
+                SwitchingValue(
+                    f"value: {o.label} — {v.label}",
+                    "value",
+                    v.key,
+                    c,
+                    m,
+                    mean_of(v.value),
+                    None if m is None else mean_of(v.value) * m,
+                    f"£ per {o.unit} ({v.price_year})",
+                )
+            )
             k += 1
         m = mult(contrib_o)
         impact = mean_of(o.impact)
-        out.append(SwitchingValue(f"outcomes: {o.label} (impact)", "outcome", o.key, contrib_o,
-                                  m, impact, None if m is None else impact * m,
-                                  "impact (success) rate"))
+        out.append(
+            SwitchingValue(
+                f"outcomes: {o.label} (impact)",
+                "outcome",
+                o.key,
+                contrib_o,
+                m,
+                impact,
+                None if m is None else impact * m,
+                "impact (success) rate",
+            )
+        )
     if time_total != 0 and time_rate:
         m = mult(time_total)
-        out.append(SwitchingValue("hourly value of time given", "time_rate", "time_valuation",
-                                  time_total, m, time_rate,
-                                  None if m is None else time_rate * m, "£ per hour"))
+        out.append(
+            SwitchingValue(
+                "hourly value of time given",
+                "time_rate",
+                "time_valuation",
+                time_total,
+                m,
+                time_rate,
+                None if m is None else time_rate * m,
+                "£ per hour",
+            )
+        )
     out.sort(key=lambda s: (s.multiplier is None, abs(s.change_pct or 0.0)))
     return out

@@ -74,32 +74,54 @@ class UnitCost:
 
     def to_dict(self, price_year: object | None = None, deflator: str = "gmca-ucd-1.4") -> dict:
         d = {
-            "code": self.code, "theme": self.theme, "description": self.description,
-            "unit": self.unit, "agency": self.agency, "agency_label": self.agency_label,
-            "agency_detail": self.agency_detail, "rag": self.rag, "parent": self.parent or None,
+            "code": self.code,
+            "theme": self.theme,
+            "description": self.description,
+            "unit": self.unit,
+            "agency": self.agency,
+            "agency_label": self.agency_label,
+            "agency_detail": self.agency_detail,
+            "rag": self.rag,
+            "parent": self.parent or None,
             "values": {k: {"value": v, "price_year": y} for k, (v, y) in self.values.items()},
-            "original_source": self.original_source, "attribution": self.attribution,
+            "original_source": self.original_source,
+            "attribution": self.attribution,
         }
         if price_year is not None:
-            d["uprated"] = {"price_year": str(price_year), "deflator": deflator,
-                            **{k: self.uprated(k, price_year, deflator) for k in self.values}}
+            d["uprated"] = {
+                "price_year": str(price_year),
+                "deflator": deflator,
+                **{k: self.uprated(k, price_year, deflator) for k in self.values},
+            }
         return d
 
 
 @cache
 def library() -> dict[str, UnitCost]:
     """Every bundled entry by code (cached)."""
-    text = resources.files("coproduce.appraisal").joinpath("data").joinpath("gmca_ucd_v1_4.csv") \
+    text = (
+        resources.files("coproduce.appraisal")
+        .joinpath("data")
+        .joinpath("gmca_ucd_v1_4.csv")
         .read_text("utf-8")
+    )
     out: dict[str, UnitCost] = {}
     for row in csv.DictReader(text.splitlines()):
         values = {k: (float(row[k]), row[f"{k}_year"]) for k in VALUE_TYPES if row[k]}
         out[row["code"]] = UnitCost(
-            code=row["code"], theme=row["theme"], outcome_detail=row["outcome_detail"],
-            description=row["description"], unit=row["unit"], agency=row["agency"],
-            agency_label=row["agency_label"], agency_detail=row["agency_detail"],
-            values=values, rag=row["rag"], parent=row["parent"],
-            original_source=row["original_source"])
+            code=row["code"],
+            theme=row["theme"],
+            outcome_detail=row["outcome_detail"],
+            description=row["description"],
+            unit=row["unit"],
+            agency=row["agency"],
+            agency_label=row["agency_label"],
+            agency_detail=row["agency_detail"],
+            values=values,
+            rag=row["rag"],
+            parent=row["parent"],
+            original_source=row["original_source"],
+        )
     return out
 
 
@@ -124,8 +146,17 @@ def search(query: str, limit: int | None = None) -> list[UnitCost]:
     words = [w for w in re.split(r"\s+", query.lower().strip()) if w]
     hits = []
     for e in library().values():
-        hay = " ".join([e.code, e.description, e.theme, e.outcome_detail, e.unit,
-                        e.agency_label, e.agency_detail]).lower()
+        hay = " ".join(
+            [
+                e.code,
+                e.description,
+                e.theme,
+                e.outcome_detail,
+                e.unit,
+                e.agency_label,
+                e.agency_detail,
+            ]
+        ).lower()
         if all(w in hay for w in words):
             rank = (0 if e.code.lower() == query.lower().strip() else 1, e.code.count("."))
             hits.append((rank, e))

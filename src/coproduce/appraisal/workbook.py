@@ -18,19 +18,68 @@ import yaml
 
 from ..model.errors import Issue, ModelError, did_you_mean
 
-__all__ = ["SHEETS", "read_appraisal_xlsx", "template_data", "write_appraisal_xlsx",
-           "write_template"]
+__all__ = [
+    "SHEETS",
+    "read_appraisal_xlsx",
+    "template_data",
+    "write_appraisal_xlsx",
+    "write_template",
+]
 
 # sheet -> (key column(s), other columns, what a row is)
-COST_FIELDS = ("label", "agency", "type", "amount", "by_year", "units", "unit_cost", "hours",
-               "hours_by_year", "time_of", "valuation", "hourly_value", "from_year", "to_year",
-               "price_year", "confidence", "optimism_bias.category", "optimism_bias.mitigated",
-               "source", "notes")
-OUTCOME_FIELDS = ("label", "unit", "cohort", "from_year", "to_year", "engagement", "impact",
-                  "deadweight", "displacement", "attribution", "lag", "persistence", "drop_off",
-                  "source", "notes")
-VALUE_FIELDS = ("type", "agency", "value", "ucd", "agency_map", "include", "price_year",
-                "confidence", "transfer", "schedule", "label", "source")
+COST_FIELDS = (
+    "label",
+    "agency",
+    "type",
+    "amount",
+    "by_year",
+    "units",
+    "unit_cost",
+    "hours",
+    "hours_by_year",
+    "time_of",
+    "valuation",
+    "hourly_value",
+    "from_year",
+    "to_year",
+    "price_year",
+    "confidence",
+    "optimism_bias.category",
+    "optimism_bias.mitigated",
+    "source",
+    "notes",
+)
+OUTCOME_FIELDS = (
+    "label",
+    "unit",
+    "cohort",
+    "from_year",
+    "to_year",
+    "engagement",
+    "impact",
+    "deadweight",
+    "displacement",
+    "attribution",
+    "lag",
+    "persistence",
+    "drop_off",
+    "source",
+    "notes",
+)
+VALUE_FIELDS = (
+    "type",
+    "agency",
+    "value",
+    "ucd",
+    "agency_map",
+    "include",
+    "price_year",
+    "confidence",
+    "transfer",
+    "schedule",
+    "label",
+    "source",
+)
 SHEETS: dict[str, tuple[str, ...]] = {
     "Appraisal": ("field", "value"),
     "Agencies": ("agency", "label", "sector"),
@@ -44,14 +93,39 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "Sources": ("source",),
 }
 REQUIRED_SHEETS = ("Appraisal", "Agencies", "Options")
-SETTINGS = ("coproduce_appraisal", "name", "description", "currency", "price_base",
-            "first_year", "years", "deflator", "discounting.schedule",
-            "discounting.first_year_discounted", "optimism_bias.apply", "time_valuation.method",
-            "baseline.label", "baseline.description", "notes")
+SETTINGS = (
+    "coproduce_appraisal",
+    "name",
+    "description",
+    "currency",
+    "price_base",
+    "first_year",
+    "years",
+    "deflator",
+    "discounting.schedule",
+    "discounting.first_year_discounted",
+    "optimism_bias.apply",
+    "time_valuation.method",
+    "baseline.label",
+    "baseline.description",
+    "notes",
+)
 BOOLEAN = {"coproduced", "transfer", "discounting.first_year_discounted", "optimism_bias.apply"}
 LISTS = {"by_year", "hours_by_year", "include"}
-TEXT = {"label", "description", "source", "notes", "name", "baseline.label",
-        "baseline.description", "outcome", "option", "agency", "unit", "field"}
+TEXT = {
+    "label",
+    "description",
+    "source",
+    "notes",
+    "name",
+    "baseline.label",
+    "baseline.description",
+    "outcome",
+    "option",
+    "agency",
+    "unit",
+    "field",
+}
 
 HELP: dict[str, str] = {
     "field": "A setting, by its path in the YAML file (e.g. discounting.schedule).",
@@ -64,23 +138,23 @@ HELP: dict[str, str] = {
     "years": "Appraisal period in years (1-500); years are numbered 0, 1, 2, ...",
     "deflator": "hmt-2025-12 (default) or gmca-ucd-1.4.",
     "discounting.schedule": "green-book(-2022), green-book-health(-2022) or custom (then fill "
-                            "Discount bands).",
+    "Discount bands).",
     "discounting.first_year_discounted": "TRUE to discount year 0 by one year.",
     "optimism_bias.apply": "FALSE to ignore confidence grades.",
     "time_valuation.method": "How time given is valued: replacement_cost, opportunity_cost, "
-                             "minimum_wage, living_wage or zero.",
+    "minimum_wage, living_wage or zero.",
     "baseline.label": "What every option is compared against.",
     "agency": "Identifier of an agency (lower-case letters, digits, _); in Costs: who pays; "
-              "in Values: who gains a fiscal value.",
+    "in Values: who gains a fiscal value.",
     "sector": "public (default), private, third, user or community.",
     "option": "Identifier of an option (lower-case letters, digits, _); in Costs, Outcomes "
-              "and Values: the option the row belongs to.",
+    "and Values: the option the row belongs to.",
     "label": "Words shown in reports.",
     "description": "Optional longer description.",
     "coproduced": "TRUE marks a co-produced option.",
     "type": "Costs: capital, revenue or in_kind. Values: fiscal, economic or social.",
     "amount": "£ a year in each year from_year..to_year (give exactly one of amount, by_year, "
-              "units with unit_cost, hours, hours_by_year).",
+    "units with unit_cost, hours, hours_by_year).",
     "by_year": "£ in years 0, 1, ... as a list: [50000, 40000].",
     "units": "Units a year, with unit_cost.",
     "unit_cost": "£ per unit: a number, a distribution or {ucd: CODE}.",
@@ -124,6 +198,7 @@ HELP_ROWS = {"value": "Its value (number, text, TRUE/FALSE)."}
 
 # ----------------------------------------------------------------------------------- reading
 
+
 def _cell(v: Any, column: str, where: str, issues: list[Issue], file: str | None) -> Any:
     """The value of one cell: numbers as they are, flow YAML parsed, TRUE/FALSE for flags."""
     if v is None:
@@ -139,20 +214,38 @@ def _cell(v: Any, column: str, where: str, issues: list[Issue], file: str | None
                 return yaml.safe_load(s)
             except yaml.YAMLError as exc:
                 problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
-                issues.append(Issue(column, f"cannot read '{s}': {problem}; write a "
-                                    "distribution as {dist: normal, mean: 1, sd: 0.2} and a "
-                                    "list as [1, 2, 3]", file=_at(file, where)))
+                issues.append(
+                    Issue(
+                        column,
+                        f"cannot read '{s}': {problem}; write a "
+                        "distribution as {dist: normal, mean: 1, sd: 0.2} and a "
+                        "list as [1, 2, 3]",
+                        file=_at(file, where),
+                    )
+                )
                 return None
         if column in LISTS:
             return [p.strip() for p in s.split(",")] if column == "include" else s
         return s
     if hasattr(v, "isoformat"):  # a date cell where a year was meant
         return str(v.year) if hasattr(v, "year") else str(v)
-    if isinstance(v, float) and v.is_integer() and column in ("from_year", "to_year", "lag",
-                                                              "persistence", "years",
-                                                              "first_year", "grade",
-                                                              "confidence", "price_year",
-                                                              "price_base"):
+    if (
+        isinstance(v, float)
+        and v.is_integer()
+        and column
+        in (
+            "from_year",
+            "to_year",
+            "lag",
+            "persistence",
+            "years",
+            "first_year",
+            "grade",
+            "confidence",
+            "price_year",
+            "price_base",
+        )
+    ):
         return int(v)
     return v
 
@@ -186,9 +279,14 @@ def _rows(ws, sheet: str, file: str | None, issues: list[Issue]):
         if h is None:
             continue
         if h not in allowed:
-            issues.append(Issue(h, f"unknown column '{h}'{did_you_mean(h, allowed)}; columns "
-                                f"of {sheet}: {', '.join(allowed)}",
-                                file=_at(file, f"sheet '{sheet}' row {header_row}")))
+            issues.append(
+                Issue(
+                    h,
+                    f"unknown column '{h}'{did_you_mean(h, allowed)}; columns "
+                    f"of {sheet}: {', '.join(allowed)}",
+                    file=_at(file, f"sheet '{sheet}' row {header_row}"),
+                )
+            )
             continue
         cols[j] = h
     for r, row in enumerate(rows, start=header_row + 1):
@@ -209,19 +307,32 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged or non-XLSX file
-        raise ModelError([Issue("", f"cannot open as an XLSX workbook: {exc}",
-                                file=file)]) from None
+        raise ModelError(
+            [Issue("", f"cannot open as an XLSX workbook: {exc}", file=file)]
+        ) from None
     issues: list[Issue] = []
     places: dict[str, str] = {}
     names = [n for n in wb.sheetnames if n != "README"]
     for n in names:
         if n not in SHEETS:
-            issues.append(Issue("", f"unknown sheet '{n}'{did_you_mean(n, SHEETS)}; sheets: "
-                                f"{', '.join(SHEETS)} (and README)", file=file))
+            issues.append(
+                Issue(
+                    "",
+                    f"unknown sheet '{n}'{did_you_mean(n, SHEETS)}; sheets: "
+                    f"{', '.join(SHEETS)} (and README)",
+                    file=file,
+                )
+            )
     for n in REQUIRED_SHEETS:
         if n not in wb.sheetnames:
-            issues.append(Issue("", f"the workbook has no '{n}' sheet; start from coproduce "
-                                "cba --template OUT.xlsx", file=file))
+            issues.append(
+                Issue(
+                    "",
+                    f"the workbook has no '{n}' sheet; start from coproduce "
+                    "cba --template OUT.xlsx",
+                    file=file,
+                )
+            )
     if issues:
         raise ModelError(issues)
 
@@ -231,21 +342,33 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         for r, raw in _rows(wb[sheet], sheet, file, issues):
             where = f"sheet '{sheet}' row {r}"
             # a setting's value is read by the setting's own kind, below
-            yield where, {k: v if (sheet, k) == ("Appraisal", "value")
-                          else _cell(v, k, where, issues, file) for k, v in raw.items()}
+            yield (
+                where,
+                {
+                    k: v
+                    if (sheet, k) == ("Appraisal", "value")
+                    else _cell(v, k, where, issues, file)
+                    for k, v in raw.items()
+                },
+            )
 
     data: dict[str, Any] = {}
     for where, row in rows("Appraisal"):
         field = row.get("field")
         if field is None:
-            issues.append(Issue("field", "a value without a field name",
-                                file=_at(file, where)))
+            issues.append(Issue("field", "a value without a field name", file=_at(file, where)))
             continue
         field = str(field)
         if field not in SETTINGS and field != "sources":
-            issues.append(Issue(field, f"unknown setting '{field}'"
-                                f"{did_you_mean(field, SETTINGS)}; settings: "
-                                f"{', '.join(SETTINGS)}", file=_at(file, where)))
+            issues.append(
+                Issue(
+                    field,
+                    f"unknown setting '{field}'"
+                    f"{did_you_mean(field, SETTINGS)}; settings: "
+                    f"{', '.join(SETTINGS)}",
+                    file=_at(file, where),
+                )
+            )
             continue
         value = _cell(row.get("value"), field, where, issues, file)
         if value is not None:
@@ -274,10 +397,18 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         if key is None and len(options) == 1:
             return next(iter(options.values())), next(iter(options))
         if key is None or str(key) not in options:
-            what = "which option this row belongs to" if key is None else \
-                f"option '{key}' is not in the Options sheet{did_you_mean(str(key), options)}"
-            issues.append(Issue("option", f"{what}; options: {', '.join(options) or 'none'}",
-                                file=_at(file, where)))
+            what = (
+                "which option this row belongs to"
+                if key is None
+                else f"option '{key}' is not in the Options sheet{did_you_mean(str(key), options)}"
+            )
+            issues.append(
+                Issue(
+                    "option",
+                    f"{what}; options: {', '.join(options) or 'none'}",
+                    file=_at(file, where),
+                )
+            )
             return None
         return options[str(key)], str(key)
 
@@ -310,11 +441,18 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         j = labels.get((key, str(name)))
         if j is None:
             known = [lab for (o, lab) in labels if o == key]
-            what = (f"no outcome labelled '{name}' in option '{key}'"
-                    f"{did_you_mean(str(name), known)}" if name is not None
-                    else "say which outcome (its label) this value is for")
-            issues.append(Issue("outcome", f"{what}; outcomes: {', '.join(known) or 'none'}",
-                                file=_at(file, where)))
+            what = (
+                f"no outcome labelled '{name}' in option '{key}'{did_you_mean(str(name), known)}"
+                if name is not None
+                else "say which outcome (its label) this value is for"
+            )
+            issues.append(
+                Issue(
+                    "outcome",
+                    f"{what}; outcomes: {', '.join(known) or 'none'}",
+                    file=_at(file, where),
+                )
+            )
             continue
         vals = opt["outcomes"][j]["values"]
         places[f"options.{key}.outcomes[{j}].values[{len(vals)}]"] = where
@@ -359,8 +497,9 @@ def locate(issue: Issue, places: dict[str, str]) -> Issue:
     """Say which sheet and row a problem found by the loader is on (longest matching path)."""
     path, best = issue.path, ""
     for key in places:
-        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) \
-                and len(key) > len(best):
+        if (path == key or path.startswith(key + ".") or path.startswith(key + "[")) and len(
+            key
+        ) > len(best):
             best = key
     where = places.get(best)
     if where is None:
@@ -370,12 +509,14 @@ def locate(issue: Issue, places: dict[str, str]) -> Issue:
 
 # ----------------------------------------------------------------------------------- writing
 
+
 def _text(v: Any) -> Any:
     """A cell for a value: numbers and text as they are, anything else as flow YAML."""
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    return yaml.safe_dump(v, default_flow_style=True, sort_keys=False,
-                          allow_unicode=True, width=10_000).strip()
+    return yaml.safe_dump(
+        v, default_flow_style=True, sort_keys=False, allow_unicode=True, width=10_000
+    ).strip()
 
 
 def _flat(d: dict, prefix: str = "") -> dict:
@@ -410,13 +551,15 @@ def write_appraisal_xlsx(data: dict, path: str | Path, *, readme: bool = True) -
     for k, v in (data.get("agencies") or {}).items():
         rows["Agencies"].append({"agency": k, **(v or {})})
     for key, opt in (data.get("options") or {}).items():
-        rows["Options"].append({"option": key, **{k: v for k, v in opt.items()
-                                                   if k not in ("costs", "outcomes")}})
+        rows["Options"].append(
+            {"option": key, **{k: v for k, v in opt.items() if k not in ("costs", "outcomes")}}
+        )
         for c in opt.get("costs") or []:
             rows["Costs"].append({"option": key, **_flat(c)})
         for o in opt.get("outcomes") or []:
-            rows["Outcomes"].append({"option": key, **{k: v for k, v in o.items()
-                                                       if k != "values"}})
+            rows["Outcomes"].append(
+                {"option": key, **{k: v for k, v in o.items() if k != "values"}}
+            )
             for v in o.get("values") or []:
                 rows["Values"].append({"option": key, "outcome": o.get("label"), **v})
     for b in (data.get("discounting") or {}).get("bands") or []:
@@ -454,14 +597,22 @@ def _readme(wb, Font, Alignment) -> None:
     ws = wb.create_sheet("README")
     lines = [
         ("coproduce appraisal workbook", ""),
-        ("Each sheet is a section of the appraisal file (docs/appraisal.md); one row per item. "
-         "Read it with: coproduce cba FILE.xlsx", ""),
-        ("A cell holds a number, text, TRUE/FALSE, or flow YAML for a distribution, a list or "
-         "a mapping: {dist: normal, mean: 1, sd: 0.2}, {dist: triangular, low: 1, mode: 2, "
-         "high: 4}, {ucd: HE4.0}, [500, 500, 400]. Leave a cell empty for the default.", ""),
-        ("Costs, Outcomes and Values rows name their option; Values rows also name the "
-         "outcome by its label. Discount bands, Grades, Time rates and Sources are optional.",
-         ""),
+        (
+            "Each sheet is a section of the appraisal file (docs/appraisal.md); one row per item. "
+            "Read it with: coproduce cba FILE.xlsx",
+            "",
+        ),
+        (
+            "A cell holds a number, text, TRUE/FALSE, or flow YAML for a distribution, a list or "
+            "a mapping: {dist: normal, mean: 1, sd: 0.2}, {dist: triangular, low: 1, mode: 2, "
+            "high: 4}, {ucd: HE4.0}, [500, 500, 400]. Leave a cell empty for the default.",
+            "",
+        ),
+        (
+            "Costs, Outcomes and Values rows name their option; Values rows also name the "
+            "outcome by its label. Discount bands, Grades, Time rates and Sources are optional.",
+            "",
+        ),
         ("", ""),
     ]
     r = 1
@@ -476,8 +627,7 @@ def _readme(wb, Font, Alignment) -> None:
         r += 1
         for col in columns:
             ws.cell(row=r, column=1, value=col)
-            ws.cell(row=r, column=2, value=HELP.get(col, "")).alignment = \
-                Alignment(wrap_text=True)
+            ws.cell(row=r, column=2, value=HELP.get(col, "")).alignment = Alignment(wrap_text=True)
             r += 1
         if sheet == "Appraisal":
             for f in SETTINGS:
@@ -500,36 +650,79 @@ def template_data() -> dict:
         "years": 5,
         "deflator": "hmt-2025-12",
         # custom bands, to show the sheet: these are the Green Book's first two bands
-        "discounting": {"schedule": "custom", "first_year_discounted": False,
-                        "bands": [{"from_year": 1, "rate": 0.035},
-                                  {"from_year": 31, "rate": 0.03}]},
-        "optimism_bias": {"apply": True, "grades": {3: {"label": "Local estimate",
-                                                        "costs": 0.10, "benefits": 0.10}}},
-        "time_valuation": {"method": "replacement_cost",
-                           "rates": {"opportunity_cost": {
-                               "value": 7.5, "price_year": 2024,
-                               "source": "Example: DfT TAG value of non-working time"}}},
-        "agencies": {"council": {"label": "City council", "sector": "public"},
-                     "residents": {"label": "Residents and volunteers", "sector": "community"}},
+        "discounting": {
+            "schedule": "custom",
+            "first_year_discounted": False,
+            "bands": [{"from_year": 1, "rate": 0.035}, {"from_year": 31, "rate": 0.03}],
+        },
+        "optimism_bias": {
+            "apply": True,
+            "grades": {3: {"label": "Local estimate", "costs": 0.10, "benefits": 0.10}},
+        },
+        "time_valuation": {
+            "method": "replacement_cost",
+            "rates": {
+                "opportunity_cost": {
+                    "value": 7.5,
+                    "price_year": 2024,
+                    "source": "Example: DfT TAG value of non-working time",
+                }
+            },
+        },
+        "agencies": {
+            "council": {"label": "City council", "sector": "public"},
+            "residents": {"label": "Residents and volunteers", "sector": "community"},
+        },
         "baseline": {"label": "Usual care"},
-        "options": {"classes": {
-            "label": "Strength and balance classes", "coproduced": True,
-            "costs": [{"label": "Instructor time", "agency": "council", "type": "revenue",
-                       "amount": 30000, "confidence": 3, "source": "Example: tender price"},
-                      {"label": "Volunteer peer leaders", "agency": "residents",
-                       "type": "in_kind", "hours": {"dist": "triangular", "low": 1500,
-                                                    "mode": 2000, "high": 2500},
-                       "time_of": "volunteers", "confidence": 3,
-                       "source": "Example: 20 leaders x 100 hours a year"}],
-            "outcomes": [{"label": "Falls avoided", "unit": "fall", "cohort": 500,
-                          "engagement": 0.65, "impact": 0.2, "deadweight": 0.1,
-                          "persistence": 2, "drop_off": 0.5,
-                          "source": "Example: Cochrane exercise review",
-                          "values": [{"type": "fiscal", "agency": "council",
-                                      "value": {"dist": "normal", "mean": 1000, "sd": 200},
-                                      "price_year": 2024, "confidence": 3,
-                                      "label": "Care avoided",
-                                      "source": "Example: local unit cost"}]}]}},
+        "options": {
+            "classes": {
+                "label": "Strength and balance classes",
+                "coproduced": True,
+                "costs": [
+                    {
+                        "label": "Instructor time",
+                        "agency": "council",
+                        "type": "revenue",
+                        "amount": 30000,
+                        "confidence": 3,
+                        "source": "Example: tender price",
+                    },
+                    {
+                        "label": "Volunteer peer leaders",
+                        "agency": "residents",
+                        "type": "in_kind",
+                        "hours": {"dist": "triangular", "low": 1500, "mode": 2000, "high": 2500},
+                        "time_of": "volunteers",
+                        "confidence": 3,
+                        "source": "Example: 20 leaders x 100 hours a year",
+                    },
+                ],
+                "outcomes": [
+                    {
+                        "label": "Falls avoided",
+                        "unit": "fall",
+                        "cohort": 500,
+                        "engagement": 0.65,
+                        "impact": 0.2,
+                        "deadweight": 0.1,
+                        "persistence": 2,
+                        "drop_off": 0.5,
+                        "source": "Example: Cochrane exercise review",
+                        "values": [
+                            {
+                                "type": "fiscal",
+                                "agency": "council",
+                                "value": {"dist": "normal", "mean": 1000, "sd": 200},
+                                "price_year": 2024,
+                                "confidence": 3,
+                                "label": "Care avoided",
+                                "source": "Example: local unit cost",
+                            }
+                        ],
+                    }
+                ],
+            }
+        },
         "sources": ["Example: list every reference here"],
     }
 

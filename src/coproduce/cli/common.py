@@ -30,45 +30,94 @@ EXIT_BAD_INPUT = 2
 
 
 # The arguments and options every analysis command shares, declared once.
-ModelArg = Annotated[str, typer.Argument(
-    help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
-    show_default=False, metavar="MODEL")]
-ScenarioOpt = Annotated[list[str] | None, typer.Option(
-    "--scenario", "-s", help="Apply a scenario of the model; repeat to stack them in order.",
-    metavar="NAME")]
+ModelArg = Annotated[
+    str,
+    typer.Argument(
+        help="Model file (.yaml, .json, .xlsx) or a bundled example such as example:older-people.",
+        show_default=False,
+        metavar="MODEL",
+    ),
+]
+ScenarioOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scenario",
+        "-s",
+        help="Apply a scenario of the model; repeat to stack them in order.",
+        metavar="NAME",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object as JSON.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write an HTML report here.",
-                                             metavar="FILE.html")]
-SchedulerOpt = Annotated[str, typer.Option(
-    "--scheduler", help="Where the work runs: local (this process), processes (a local pool), "
-    "tcp://HOST:8786 (a Dask scheduler) or a Dask scheduler file (.json).", metavar="WHERE")]
-WorkersOpt = Annotated[int | None, typer.Option(
-    "--workers", help="With --scheduler processes: how many (default one per core).",
-    metavar="N")]
+OutOpt = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write an HTML report here.", metavar="FILE.html")
+]
+SchedulerOpt = Annotated[
+    str,
+    typer.Option(
+        "--scheduler",
+        help="Where the work runs: local (this process), processes (a local pool), "
+        "tcp://HOST:8786 (a Dask scheduler) or a Dask scheduler file (.json).",
+        metavar="WHERE",
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        help="With --scheduler processes: how many (default one per core).",
+        metavar="N",
+    ),
+]
 
 
-TimeValueOpt = Annotated[str | None, typer.Option(
-    "--time-value", help="How users' and communities' hours are valued: a basis named in the "
-    "model's time_values, zero, or as_stated (each resource's own unit cost; the default unless "
-    "the model names one).", show_default=False, metavar="BASIS")]
-TimeValuePerHourOpt = Annotated[float | None, typer.Option(
-    "--time-value-per-hour", help="Value users' and communities' hours at this amount an hour "
-    "(the model's currency and price year); overrides --time-value.", show_default=False,
-    metavar="AMOUNT")]
-MinEvidenceOpt = Annotated[int | None, typer.Option(
-    "--min-evidence", min=1, max=5, help="Leave out links graded below this (1 opinion to 5 "
-    "replicated experiments; ungraded links count as 1) and say whether the answer survives.",
-    show_default=False, metavar="GRADE")]
+TimeValueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--time-value",
+        help="How users' and communities' hours are valued: a basis named in the "
+        "model's time_values, zero, or as_stated (each resource's own unit cost; "
+        "the default unless the model names one).",
+        show_default=False,
+        metavar="BASIS",
+    ),
+]
+TimeValuePerHourOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--time-value-per-hour",
+        help="Value users' and communities' hours at this amount an hour "
+        "(the model's currency and price year); overrides --time-value.",
+        show_default=False,
+        metavar="AMOUNT",
+    ),
+]
+MinEvidenceOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--min-evidence",
+        min=1,
+        max=5,
+        help="Leave out links graded below this (1 opinion to 5 "
+        "replicated experiments; ungraded links count as 1) and say whether the answer survives.",
+        show_default=False,
+        metavar="GRADE",
+    ),
+]
 
 
-def load_for_analysis(model: str, scenarios: list[str] | None, time_value: str | None = None,
-                      per_hour: float | None = None) -> Model:
+def load_for_analysis(
+    model: str,
+    scenarios: list[str] | None,
+    time_value: str | None = None,
+    per_hour: float | None = None,
+) -> Model:
     """A model as every analysis command reads it: scenarios applied in order, then the
     valuation of users' and communities' time."""
     from ..model import load_model
 
-    return load_model(model, scenarios=tuple(scenarios or ()), time_value=time_value,
-                      time_value_per_hour=per_hour)
+    return load_model(
+        model, scenarios=tuple(scenarios or ()), time_value=time_value, time_value_per_hour=per_hour
+    )
 
 
 class AnalysisImpossible(NoAnswer):

@@ -23,8 +23,7 @@ app = typer.Typer(
 def _register() -> None:
     from . import cba, model_commands, plan, portfolio, survey, sweep, uncertainty, web_commands
 
-    for module in (model_commands, cba, survey, plan, portfolio, uncertainty, sweep,
-                   web_commands):
+    for module in (model_commands, cba, survey, plan, portfolio, uncertainty, sweep, web_commands):
         module.register(app)
 
 
@@ -62,8 +61,9 @@ def tidy_help(cmd, top: bool = True) -> None:
         if param.param_type_name == "argument":
             # NAME (required) or [NAME] on the usage line, not {name}; no <str> beside it
             text = param.metavar + ("..." if param.nargs != 1 else "")
-            param._usage_display_name = (lambda text=text, req=param.required:
-                                         text if req else f"[{text}]")
+            param._usage_display_name = lambda text=text, req=param.required: (
+                text if req else f"[{text}]"
+            )
             param.display_type_rich = lambda ctx: None
     make_help = cmd.get_help_option
 

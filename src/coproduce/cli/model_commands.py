@@ -55,34 +55,56 @@ def check(model: ModelArg, scenario: ScenarioOpt = None, json_: JsonOpt = False)
             print_json({"valid": False, **exc.to_dict()})
         raise
     warnings = model_warnings(m)
-    counts = {"resources": len(m.resources), "interventions": len(m.interventions),
-              "outcomes": len(m.outcomes), "links": len(m.links),
-              "scenarios": len(m.scenarios), "targets": len(m.targets)}
+    counts = {
+        "resources": len(m.resources),
+        "interventions": len(m.interventions),
+        "outcomes": len(m.outcomes),
+        "links": len(m.links),
+        "scenarios": len(m.scenarios),
+        "targets": len(m.targets),
+    }
     if json_:
-        print_json({"valid": True, "name": m.name, "counts": counts,
-                    "warnings": [w.to_dict() for w in warnings]})
+        print_json(
+            {
+                "valid": True,
+                "name": m.name,
+                "counts": counts,
+                "warnings": [w.to_dict() for w in warnings],
+            }
+        )
         return
-    console.print(f"[green]ok[/green] {escape(m.name)}: " + ", ".join(
-        count(v, k.removesuffix("s")) for k, v in counts.items()), highlight=False)
+    console.print(
+        f"[green]ok[/green] {escape(m.name)}: "
+        + ", ".join(count(v, k.removesuffix("s")) for k, v in counts.items()),
+        highlight=False,
+    )
     labels = Labels(m)
     for w in warnings:
         where = labels.path(w.path) if w.path else "the model"
-        console.print(f"  [yellow]warning[/yellow] {escape(where)}: "
-                      f"{escape(labels.in_words(w.message))}", highlight=False)
+        console.print(
+            f"  [yellow]warning[/yellow] {escape(where)}: {escape(labels.in_words(w.message))}",
+            highlight=False,
+        )
     _print_targetable(m)
 
 
 def _print_targetable(m: Model) -> None:
     """The outcomes a user can aim at with --target, with the identifier to type."""
-    t = Table(title="Outcomes you can target: --target OUTCOME=AMOUNT (map, plan, uncertainty)",
-              title_justify="left")
+    t = Table(
+        title="Outcomes you can target: --target OUTCOME=AMOUNT (map, plan, uncertainty)",
+        title_justify="left",
+    )
     t.add_column("OUTCOME (to type)")
     t.add_column("Outcome")
     t.add_column("Unit")
     t.add_column("Model's target", justify="right")
     for oid, o in m.outcomes.items():
-        t.add_row(oid, escape(o.label or oid), escape(o.unit or "unit"),
-                  qty(m.targets[oid]) if oid in m.targets else "")
+        t.add_row(
+            oid,
+            escape(o.label or oid),
+            escape(o.unit or "unit"),
+            qty(m.targets[oid]) if oid in m.targets else "",
+        )
     console.print(t)
 
 
@@ -91,8 +113,10 @@ def _print_targetable(m: Model) -> None:
 
 def _evaluation_table(ev: Evaluation, m: Model) -> None:
     cur = ev.currency
-    t = Table(title=f"{escape(ev.model_name)}: volume and cost by intervention, a period "
-              f"({ev.price_year} prices)")
+    t = Table(
+        title=f"{escape(ev.model_name)}: volume and cost by intervention, a period "
+        f"({ev.price_year} prices)"
+    )
     t.add_column("Intervention")
     t.add_column("Volume", justify="right")
     t.add_column("Full cost", justify="right")
@@ -100,18 +124,35 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     t.add_column("Co-production", justify="right")
     for iid, c in ev.intervention_costs.items():
         unit = m.interventions[iid].unit or "unit"
-        t.add_row(escape(m.label_of(iid)), escape(count(ev.volumes[iid], unit)),
-                  money(c.full, cur), money(c.public, cur), percent(c.coproduction_share))
+        t.add_row(
+            escape(m.label_of(iid)),
+            escape(count(ev.volumes[iid], unit)),
+            money(c.full, cur),
+            money(c.public, cur),
+            percent(c.coproduction_share),
+        )
     hours = ev.coproduction_share_hours
-    t.add_row("[bold]Total[/bold]", "", money(ev.cost.full, cur), money(ev.cost.public, cur),
-              percent(ev.cost.coproduction_share)
-              + ("" if hours is None else f" ({percent(hours)} of hours)"))
+    t.add_row(
+        "[bold]Total[/bold]",
+        "",
+        money(ev.cost.full, cur),
+        money(ev.cost.public, cur),
+        percent(ev.cost.coproduction_share)
+        + ("" if hours is None else f" ({percent(hours)} of hours)"),
+    )
     console.print(t)
     basis = ev.time_value
-    console.print("Users' and communities' time is valued "
-                  + ("as stated for each resource in the model file" if basis.get("per_hour")
-                     is None else f"at {rate(basis['per_hour'], cur)} an hour "
-                     f"({basis['label']})") + ".", highlight=False, markup=False)
+    console.print(
+        "Users' and communities' time is valued "
+        + (
+            "as stated for each resource in the model file"
+            if basis.get("per_hour") is None
+            else f"at {rate(basis['per_hour'], cur)} an hour ({basis['label']})"
+        )
+        + ".",
+        highlight=False,
+        markup=False,
+    )
     o = Table(title="Outcomes (change attributable to the interventions, per period)")
     o.add_column("Outcome")
     o.add_column("Level", justify="right")
@@ -119,9 +160,12 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     o.add_column("Value", justify="right")
     for lvl in ev.outcomes.values():
         mark = " (indicative: complex)" if lvl.complex else ""
-        o.add_row(escape(lvl.label + mark), qty(lvl.level),
-                  escape(lvl.unit if lvl.level == 1 else plural(lvl.unit)),
-                  money(lvl.value_total, cur) if lvl.value_total else "")
+        o.add_row(
+            escape(lvl.label + mark),
+            qty(lvl.level),
+            escape(lvl.unit if lvl.level == 1 else plural(lvl.unit)),
+            money(lvl.value_total, cur) if lvl.value_total else "",
+        )
     console.print(o)
     w = Table(title="Who pays, who gains (public cost against fiscal value)")
     w.add_column("Agency")
@@ -133,18 +177,28 @@ def _evaluation_table(ev: Evaluation, m: Model) -> None:
     console.print(w)
     words = caveat_words(ev.caveats.to_dict(), m)
     if words:
-        console.print("Caveats" + ("" if ev.caveats.fits else
-                                   " (these volumes cannot be delivered as they stand)") + ":",
-                      highlight=False, markup=False)
+        console.print(
+            "Caveats"
+            + ("" if ev.caveats.fits else " (these volumes cannot be delivered as they stand)")
+            + ":",
+            highlight=False,
+            markup=False,
+        )
         for line in words:
             console.print(f"  • {line}", highlight=False, markup=False)
 
 
 def evaluate_cmd(
     model: ModelArg,
-    volume: Annotated[list[str] | None, typer.Option(
-        "--volume", "-v", help="Set an intervention's volume, ID=V; repeat as needed.",
-        metavar="ID=V")] = None,
+    volume: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--volume",
+            "-v",
+            help="Set an intervention's volume, ID=V; repeat as needed.",
+            metavar="ID=V",
+        ),
+    ] = None,
     scenario: ScenarioOpt = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
@@ -158,8 +212,10 @@ def evaluate_cmd(
     for text in volume or []:
         name, v = parse_assignment(text, "--volume")
         if name not in m.interventions:
-            raise BadInput(f"--volume {text}: unknown intervention '{name}'"
-                           f"{did_you_mean(name, m.interventions)}")
+            raise BadInput(
+                f"--volume {text}: unknown intervention '{name}'"
+                f"{did_you_mean(name, m.interventions)}"
+            )
         if v < 0:
             raise BadInput(f"--volume {text}: a volume cannot be negative")
         volumes[name] = v
@@ -178,10 +234,14 @@ def evaluate_cmd(
 def print_map_table(result: BackwardsMap) -> None:
     cur = result.currency
     unit = result.outcome_unit
-    t = Table(title=(f"Pathways to {qty(result.amount)} more "
-                     f"{escape(lower_first(result.outcome_label))} "
-                     f"({escape(unit if result.amount == 1 else plural(unit))}), a period — "
-                     f"{result.price_year} prices, ranked by {result.by} cost"))
+    t = Table(
+        title=(
+            f"Pathways to {qty(result.amount)} more "
+            f"{escape(lower_first(result.outcome_label))} "
+            f"({escape(unit if result.amount == 1 else plural(unit))}), a period — "
+            f"{result.price_year} prices, ranked by {result.by} cost"
+        )
+    )
     t.add_column("#", justify="right")
     t.add_column("Pathway")
     t.add_column("Volume needed", justify="right")
@@ -192,14 +252,18 @@ def print_map_table(result: BackwardsMap) -> None:
     t.add_column("Within capacity")
     t.add_column("Flags")
     for k, p in enumerate(result.pathways, start=1):
-        hours = "–" if p.coproduction_share_hours is None else \
-            percent(p.coproduction_share_hours)
-        t.add_row(str(k), escape(p.label), escape(count(p.volume, p.unit)),
-                  money(p.cost_per_outcome_full, cur), money(p.cost_per_outcome_public, cur),
-                  f"{percent(p.coproduction_share)} / {hours}",
-                  _time_range(p.first_on_full_cost_when_time_valued, cur),
-                  "yes" if p.within_capacity else "[red]no[/red]",
-                  escape(flag_labels(p.flags, p.flag_shares)))
+        hours = "–" if p.coproduction_share_hours is None else percent(p.coproduction_share_hours)
+        t.add_row(
+            str(k),
+            escape(p.label),
+            escape(count(p.volume, p.unit)),
+            money(p.cost_per_outcome_full, cur),
+            money(p.cost_per_outcome_public, cur),
+            f"{percent(p.coproduction_share)} / {hours}",
+            _time_range(p.first_on_full_cost_when_time_valued, cur),
+            "yes" if p.within_capacity else "[red]no[/red]",
+            escape(flag_labels(p.flags, p.flag_shares)),
+        )
     console.print(t)
     for line in unreachable_words(result):
         console.print(escape(line), highlight=False)
@@ -207,11 +271,19 @@ def print_map_table(result: BackwardsMap) -> None:
         me = result.min_evidence
         lead = result.labels.get(me["leading_pathway"], me["leading_pathway"])
         n = len(me["links_dropped"])
-        console.print(escape(
-            f"Without the {n} link{'' if n == 1 else 's'} graded below {me['grade']}: "
-            + ("the leading pathway is the same." if me["survives"] else
-               f"the leading pathway would be {lead}." if lead else
-               "no pathway reaches the target.")), highlight=False)
+        console.print(
+            escape(
+                f"Without the {n} link{'' if n == 1 else 's'} graded below {me['grade']}: "
+                + (
+                    "the leading pathway is the same."
+                    if me["survives"]
+                    else f"the leading pathway would be {lead}."
+                    if lead
+                    else "no pathway reaches the target."
+                )
+            ),
+            highlight=False,
+        )
     for part in result.summary_parts():
         console.print("\n" + escape(part), highlight=False)
 
@@ -231,12 +303,16 @@ def _parse_target(m: Model, target: str | None) -> tuple[str, float]:
         if m.targets:
             oid, amount = next(iter(m.targets.items()))
             return oid, float(amount)
-        raise BadInput("give a target: --target OUTCOME=AMOUNT, e.g. --target "
-                       f"{next(iter(m.outcomes), 'outcome')}=100")
+        raise BadInput(
+            "give a target: --target OUTCOME=AMOUNT, e.g. --target "
+            f"{next(iter(m.outcomes), 'outcome')}=100"
+        )
     oid, amount = parse_assignment(target, "--target")
     if oid not in m.outcomes:
-        raise BadInput(f"--target {target}: unknown outcome '{oid}'"
-                       f"{did_you_mean(oid, m.outcomes)}; outcomes: {', '.join(m.outcomes)}")
+        raise BadInput(
+            f"--target {target}: unknown outcome '{oid}'"
+            f"{did_you_mean(oid, m.outcomes)}; outcomes: {', '.join(m.outcomes)}"
+        )
     if amount <= 0:
         raise BadInput(f"--target {target}: the amount must be above 0")
     return oid, amount
@@ -244,21 +320,39 @@ def _parse_target(m: Model, target: str | None) -> tuple[str, float]:
 
 def map_cmd(
     model: ModelArg,
-    target: Annotated[str | None, typer.Option(
-        "--target", "-t", help="OUTCOME=AMOUNT to reach (default: the model's first target).",
-        show_default=False, metavar="OUTCOME=AMOUNT")] = None,
-    by: Annotated[str, typer.Option(help="Rank by 'full' or 'public' cost per outcome.",
-                                    metavar="full|public")] = "full",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="OUTCOME=AMOUNT to reach (default: the model's first target).",
+            show_default=False,
+            metavar="OUTCOME=AMOUNT",
+        ),
+    ] = None,
+    by: Annotated[
+        str,
+        typer.Option(help="Rank by 'full' or 'public' cost per outcome.", metavar="full|public"),
+    ] = "full",
     paths: Annotated[int, typer.Option(help="Routes to show per pathway (largest first).")] = 10,
-    co_benefits: Annotated[int, typer.Option(
-        "--co-benefits", help="Other outcomes to list per pathway, largest value first.")] = 50,
+    co_benefits: Annotated[
+        int,
+        typer.Option(
+            "--co-benefits", help="Other outcomes to list per pathway, largest value first."
+        ),
+    ] = 50,
     scenario: ScenarioOpt = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
     min_evidence: MinEvidenceOpt = None,
-    volunteer_wellbeing: Annotated[bool, typer.Option(
-        "--volunteer-wellbeing", help="Also show the wellbeing volunteers gain from "
-        "volunteering (the model's volunteer_wellbeing), apart from the ranking.")] = False,
+    volunteer_wellbeing: Annotated[
+        bool,
+        typer.Option(
+            "--volunteer-wellbeing",
+            help="Also show the wellbeing volunteers gain from "
+            "volunteering (the model's volunteer_wellbeing), apart from the ranking.",
+        ),
+    ] = False,
     json_: JsonOpt = False,
     out: OutOpt = None,
 ) -> None:
@@ -273,9 +367,17 @@ def map_cmd(
     m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     oid, amount = _parse_target(m, target)
     cm = compile_model(m)
-    result = backwards_map(cm, oid, amount, by=by, paths=paths, co_benefits=co_benefits,
-                           scenarios=tuple(scenario or ()), min_evidence=min_evidence,
-                           volunteer_wellbeing=volunteer_wellbeing)
+    result = backwards_map(
+        cm,
+        oid,
+        amount,
+        by=by,
+        paths=paths,
+        co_benefits=co_benefits,
+        scenarios=tuple(scenario or ()),
+        min_evidence=min_evidence,
+        volunteer_wellbeing=volunteer_wellbeing,
+    )
     if out is not None:
         from ..reports.map_report import map_report
 
@@ -290,19 +392,24 @@ def map_cmd(
 
 def export_cmd(
     model: ModelArg,
-    to: Annotated[str, typer.Option("--to", help="yaml, json, xlsx or elements-xlsx.",
-                                    metavar="FORMAT")],
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="File to write (required for xlsx; text formats print otherwise).")]
-    = None,
+    to: Annotated[
+        str, typer.Option("--to", help="yaml, json, xlsx or elements-xlsx.", metavar="FORMAT")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="File to write (required for xlsx; text formats print otherwise)."
+        ),
+    ] = None,
     scenario: ScenarioOpt = None,
 ) -> None:
     """Write the model (with any scenarios applied) in another format."""
     from ..reports.model_files import EXPORT_FORMATS, export_model
 
     if to not in EXPORT_FORMATS:
-        raise BadInput(f"--to {to}: use one of {', '.join(EXPORT_FORMATS)}"
-                       f"{did_you_mean(to, EXPORT_FORMATS)}")
+        raise BadInput(
+            f"--to {to}: use one of {', '.join(EXPORT_FORMATS)}{did_you_mean(to, EXPORT_FORMATS)}"
+        )
     if to.endswith("xlsx"):
         if out is None:
             raise BadInput(f"--to {to} writes a workbook: give --out FILE.xlsx")
@@ -321,9 +428,9 @@ def export_cmd(
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where to write the reports.",
-                                          metavar="FOLDER")]
-    = Path("coproduce-demo"),
+    out_dir: Annotated[
+        Path, typer.Option("--out-dir", help="Where to write the reports.", metavar="FOLDER")
+    ] = Path("coproduce-demo"),
 ) -> None:
     """Try it: map the bundled older-people example backwards and write its report.
 
@@ -334,8 +441,11 @@ def demo(
     m = load_model(f"{EXAMPLE_PREFIX}older-people")
     oid, amount = _parse_target(m, None)
     console.rule(f"[bold]{m.name}[/bold]")
-    console.print(f"Backwards mapping from the target: {qty(amount)} more "
-                  f"{lower_first(m.label_of(oid))}.", highlight=False, markup=False)
+    console.print(
+        f"Backwards mapping from the target: {qty(amount)} more {lower_first(m.label_of(oid))}.",
+        highlight=False,
+        markup=False,
+    )
     cm = compile_model(m)
     result = backwards_map(cm, oid, amount)
     print_map_table(result)
@@ -346,8 +456,9 @@ def demo(
     _store_demo_run(out_dir, m.name, oid, amount, result)
 
 
-def _store_demo_run(out_dir: Path, name: str, outcome: str, amount: float,
-                    result: BackwardsMap) -> None:
+def _store_demo_run(
+    out_dir: Path, name: str, outcome: str, amount: float, result: BackwardsMap
+) -> None:
     """Keep the example and this run in ``out_dir/coproduce.db`` (SQLite), as the web
     workspace would, so ``coproduce serve`` shows them."""
     from ..store import Store
@@ -361,18 +472,32 @@ def _store_demo_run(out_dir: Path, name: str, outcome: str, amount: float,
         actor = store.authenticate(email, password)
         stored = next(sm for sm in store.list_models(actor) if sm.name == name)
         version = store.get_version(actor, stored.id)
-        run = store.create_run(actor, "map", {"outcome": outcome, "amount": amount,
-                                              "by": result.by, "paths": 10,
-                                              "model_name": stored.name,
-                                              "version": version.number},
-                               model_version_id=version.id)
+        run = store.create_run(
+            actor,
+            "map",
+            {
+                "outcome": outcome,
+                "amount": amount,
+                "by": result.by,
+                "paths": 10,
+                "model_name": stored.name,
+                "version": version.number,
+            },
+            model_version_id=version.id,
+        )
         store.finish_run(run.id, status="done", result=result.to_dict())
     finally:
         store.close()
-    console.print(f"Stored in the embedded SQLite store {db}: the example model "
-                  f"(version {version.number}) and this run (#{run.id}).", highlight=False)
-    console.print(f"Browse it: .venv/bin/coproduce serve --demo --database {url} "
-                  "(it prints the demo analyst's sign-in)", highlight=False)
+    console.print(
+        f"Stored in the embedded SQLite store {db}: the example model "
+        f"(version {version.number}) and this run (#{run.id}).",
+        highlight=False,
+    )
+    console.print(
+        f"Browse it: .venv/bin/coproduce serve --demo --database {url} "
+        "(it prints the demo analyst's sign-in)",
+        highlight=False,
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -22,9 +22,14 @@ from .common import (
     show,
 )
 
-PortfolioArg = Annotated[str, typer.Argument(
-    help="Portfolio file (.yaml or .json) or a bundled one such as example:city-portfolio.",
-    show_default=False, metavar="PORTFOLIO")]
+PortfolioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Portfolio file (.yaml or .json) or a bundled one such as example:city-portfolio.",
+        show_default=False,
+        metavar="PORTFOLIO",
+    ),
+]
 
 
 def print_portfolio(result) -> None:
@@ -38,13 +43,22 @@ def print_portfolio(result) -> None:
     )
 
     cur = result.currency
-    t = Table(title=f"{escape(result.name)}: co-produced against professional pathways, "
-                    f"full cost a unit of each target ({result.price_year} prices, a period)")
-    for col, just in (("Service", "left"), ("Best co-produced", "left"), ("A unit", "right"),
-                      ("Best professional", "left"), ("A unit", "right"),
-                      ("Saving in full", "right"), ("Public saving", "right"),
-                      ("Co-produced cheaper in", "right"), ("Evidence", "right"),
-                      ("Residents' hours", "right")):
+    t = Table(
+        title=f"{escape(result.name)}: co-produced against professional pathways, "
+        f"full cost a unit of each target ({result.price_year} prices, a period)"
+    )
+    for col, just in (
+        ("Service", "left"),
+        ("Best co-produced", "left"),
+        ("A unit", "right"),
+        ("Best professional", "left"),
+        ("A unit", "right"),
+        ("Saving in full", "right"),
+        ("Public saving", "right"),
+        ("Co-produced cheaper in", "right"),
+        ("Evidence", "right"),
+        ("Residents' hours", "right"),
+    ):
         t.add_column(col, justify=just)  # type: ignore[arg-type]
     for name, c in result.services.items():
         lab = result.labels(name)
@@ -52,8 +66,10 @@ def print_portfolio(result) -> None:
         adv = c.advantage
         unc = c.uncertainty or {}
         prob = unc.get("prob_coproduction_cheaper", {}).get("full")
-        ev = " / ".join(f"{p['evidence']['grade']:.1f}" if p and p["evidence"]["grade"]
-                        is not None else "–" for p in (co, prof))
+        ev = " / ".join(
+            f"{p['evidence']['grade']:.1f}" if p and p["evidence"]["grade"] is not None else "–"
+            for p in (co, prof)
+        )
         t.add_row(
             escape(result.service_label(name)),
             escape(f"{lab(co['intervention'])} ({KIND_SHORT[co['kind']]})") if co else "none",
@@ -63,15 +79,26 @@ def print_portfolio(result) -> None:
             money(adv["full"]["saving"], cur) if adv else "–",
             money(adv["public"]["saving"], cur) if adv else "–",
             f"{percent(prob)} of draws" if prob is not None else "–",
-            ev, qty(co["coproduction_hours"]) if co else "–")
+            ev,
+            qty(co["coproduction_hours"]) if co else "–",
+        )
     console.print(t)
-    console.print("Evidence: grade of the co-produced / the professional pathway (1 opinion to "
-                  "5 replicated experiments).", highlight=False)
+    console.print(
+        "Evidence: grade of the co-produced / the professional pathway (1 opinion to "
+        "5 replicated experiments).",
+        highlight=False,
+    )
     p = result.plan
     if p.status == "optimal":
         j = Table(title="Joint plan across the services (changes from today)")
-        for col, just in (("Service", "left"), ("Intervention", "left"), ("Kind", "left"),
-                          ("Today", "right"), ("Planned", "right"), ("Pooled hours", "right")):
+        for col, just in (
+            ("Service", "left"),
+            ("Intervention", "left"),
+            ("Kind", "left"),
+            ("Today", "right"),
+            ("Planned", "right"),
+            ("Pooled hours", "right"),
+        ):
             j.add_column(col, justify=just)  # type: ignore[arg-type]
         for s, vols in p.volumes.items():
             lab = result.labels(s)
@@ -86,24 +113,39 @@ def print_portfolio(result) -> None:
                     continue
                 unit = model.interventions[iid].unit or "unit"
                 kind = model.interventions[iid].coproduction or "unstated"
-                j.add_row(escape(result.service_label(s)), escape(lab(iid)), KIND_SHORT[kind],
-                          escape(count(today, unit)), escape(count(v, unit)),
-                          qty(hours[iid]) if iid in hours else "")
+                j.add_row(
+                    escape(result.service_label(s)),
+                    escape(lab(iid)),
+                    KIND_SHORT[kind],
+                    escape(count(today, unit)),
+                    escape(count(v, unit)),
+                    qty(hours[iid]) if iid in hours else "",
+                )
         console.print(j)
         k = Table(title="Shared limits and what one more unit is worth")
-        for col, just in (("Limit", "left"), ("Available", "right"), ("Used", "right"),
-                          ("One more unit saves", "right")):
+        for col, just in (
+            ("Limit", "left"),
+            ("Available", "right"),
+            ("Used", "right"),
+            ("One more unit saves", "right"),
+        ):
             k.add_column(col, justify=just)  # type: ignore[arg-type]
         for key, use in p.pool_use.items():
-            k.add_row(escape(result.pool_label(key)), count(use["available"], "hour"),
-                      count(use["used"], "hour"),
-                      money(p.shadow_prices["pools"].get(key, 0.0), cur))
+            k.add_row(
+                escape(result.pool_label(key)),
+                count(use["available"], "hour"),
+                count(use["used"], "hour"),
+                money(p.shadow_prices["pools"].get(key, 0.0), cur),
+            )
         for key, use in p.budget_use.items():
             from ..portfolio.words import _budget_name
 
-            k.add_row(escape(_budget_name(result, key).split(" (")[0].capitalize()),
-                      money(use["limit"], cur), money(use["used"], cur),
-                      money(p.shadow_prices["budgets"].get(key, 0.0), cur))
+            k.add_row(
+                escape(_budget_name(result, key).split(" (")[0].capitalize()),
+                money(use["limit"], cur),
+                money(use["used"], cur),
+                money(p.shadow_prices["budgets"].get(key, 0.0), cur),
+            )
         if p.pool_use or p.budget_use:
             console.print(k)
     console.print("\n[bold]Where co-production pays first[/bold]")
@@ -126,19 +168,34 @@ def print_portfolio(result) -> None:
 
 def portfolio_cmd(
     portfolio: PortfolioArg,
-    objective: Annotated[str, typer.Option(
-        help="Cost the joint plan minimises: 'public' or 'full' (every sector).",
-        metavar="public|full")] = "public",
+    objective: Annotated[
+        str,
+        typer.Option(
+            help="Cost the joint plan minimises: 'public' or 'full' (every sector).",
+            metavar="public|full",
+        ),
+    ] = "public",
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
-    draws: Annotated[int, typer.Option(
-        "--draws", help="Monte Carlo draws for each service's comparison (0 for none).",
-        metavar="N")] = 2000,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            help="Monte Carlo draws for each service's comparison (0 for none).",
+            metavar="N",
+        ),
+    ] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.", metavar="N")] = 1,
     json_: JsonOpt = False,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Write a report here: .html or .xlsx.",
-        metavar="FILE.html|FILE.xlsx")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Write a report here: .html or .xlsx.",
+            metavar="FILE.html|FILE.xlsx",
+        ),
+    ] = None,
 ) -> None:
     """Portfolio: where co-production pays, across services sharing one community.
 
@@ -156,9 +213,14 @@ def portfolio_cmd(
     if draws < 0 or draws == 1:
         raise BadInput(f"--draws {draws}: give 2 or more (or 0 for none)")
     try:
-        result = analyse_portfolio(portfolio, objective=objective, time_value=time_value,
-                                   time_value_per_hour=time_value_per_hour, draws=draws,
-                                   seed=seed)
+        result = analyse_portfolio(
+            portfolio,
+            objective=objective,
+            time_value=time_value,
+            time_value_per_hour=time_value_per_hour,
+            draws=draws,
+            seed=seed,
+        )
     except SolverFailed as exc:
         raise AnalysisImpossible(str(exc)) from None
     except PlanningError as exc:

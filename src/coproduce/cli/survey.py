@@ -16,8 +16,9 @@ from rich.table import Table
 
 from .common import BadInput, check_out_path, console, err_console, print_json
 
-survey_app = typer.Typer(help="Citizen co-production surveys: who co-produces, why, where.",
-                         no_args_is_help=True)
+survey_app = typer.Typer(
+    help="Citizen co-production surveys: who co-produces, why, where.", no_args_is_help=True
+)
 
 DATA_ARG = typer.Argument(None, help="Survey file, or example:five-nation (synthetic demo).")
 CODEBOOK = typer.Option(None, "--codebook", "-c", help="Codebook (.yaml, .json or .xlsx).")
@@ -51,8 +52,9 @@ def _words(prepared, effects=()):
 
 
 @survey_app.command("describe")
-def describe_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, json_: bool = JSON,
-                 out: Path = OUT) -> None:
+def describe_cmd(
+    data: str = DATA_ARG, codebook: str = CODEBOOK, json_: bool = JSON, out: Path = OUT
+) -> None:
     """The file and its design: items, answers, covariates, index reliability."""
     check_out_path(out, (".html", ".xlsx"))
     from ..survey import describe
@@ -66,31 +68,42 @@ def describe_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, json_: bool = J
         words = _words(prepared)
         d = result.design
         calibrated = ", ".join(words.variable(v).lower() for v in d["calibrated"]) or "no"
-        console.print(f"[bold]{escape(result.title)}[/]\n{d['respondents']:,} respondents, "
-                      f"{d['strata']} strata, {d['clusters']} clusters, "
-                      f"population {_fmt(d['population'])}, calibrated to: "
-                      f"{escape(calibrated)}", highlight=False)
+        console.print(
+            f"[bold]{escape(result.title)}[/]\n{d['respondents']:,} respondents, "
+            f"{d['strata']} strata, {d['clusters']} clusters, "
+            f"population {_fmt(d['population'])}, calibrated to: "
+            f"{escape(calibrated)}",
+            highlight=False,
+        )
         table = Table("Item", "Sector", "Type", "Answered", "Answers")
         for it in result.items:
-            table.add_row(escape(words.item(it["item"])), escape(words.sector(it["sector"])),
-                          it["type"], _fmt(it["answered"]),
-                          escape(", ".join(f"{k} {_fmt(v)}" for k, v in it["answers"].items())))
+            table.add_row(
+                escape(words.item(it["item"])),
+                escape(words.sector(it["sector"])),
+                it["type"],
+                _fmt(it["answered"]),
+                escape(", ".join(f"{k} {_fmt(v)}" for k, v in it["answers"].items())),
+            )
         console.print(table)
         rel = Table("Index", "Items", "Cronbach's alpha", "Complete cases")
         for r in result.reliability:
-            rel.add_row(escape(words.group(r.group)), str(len(r.items)), _fmt(r.alpha),
-                        _fmt(r.n))
+            rel.add_row(escape(words.group(r.group)), str(len(r.items)), _fmt(r.alpha), _fmt(r.n))
         console.print(rel)
     _write(out, result, "describe", prepared.codebook)
 
 
 @survey_app.command("estimate")
-def estimate_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, by: str = BY,
-                 variable: list[str] = typer.Option(None, "--variable", "-v",
-                                                    help="Also estimate this variable."),
-                 min_cell: int = typer.Option(None, "--min-cell",
-                                              help="Suppress cells below this count."),
-                 json_: bool = JSON, out: Path = OUT) -> None:
+def estimate_cmd(
+    data: str = DATA_ARG,
+    codebook: str = CODEBOOK,
+    by: str = BY,
+    variable: list[str] = typer.Option(
+        None, "--variable", "-v", help="Also estimate this variable."
+    ),
+    min_cell: int = typer.Option(None, "--min-cell", help="Suppress cells below this count."),
+    json_: bool = JSON,
+    out: Path = OUT,
+) -> None:
     """Prevalence of co-production by country, sector and type, and mean indices."""
     check_out_path(out, (".html", ".xlsx"))
     if min_cell is not None and min_cell < 1:
@@ -108,19 +121,34 @@ def estimate_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK, by: str = BY,
         words = _words(prepared)
         frame = result.prevalence.to_frame()
         key = result.by
-        table = Table(*([words.variable(key)] if key else []), "Activities",
-                      "Share taking part", "95% interval", "Respondents")
+        table = Table(
+            *([words.variable(key)] if key else []),
+            "Activities",
+            "Share taking part",
+            "95% interval",
+            "Respondents",
+        )
         for _, r in frame.iterrows():
             if r["suppressed"]:
                 share, ci = "not shown", escape(_why(r["note"], result.min_cell))
             else:
                 share, ci = percent(r["value"]), f"{percent(r['low'])} to {percent(r['high'])}"
-            table.add_row(*([escape(str(r[key]))] if key else []),
-                          escape(words.group(r["group"])), share, ci, _fmt(r["n"]))
+            table.add_row(
+                *([escape(str(r[key]))] if key else []),
+                escape(words.group(r["group"])),
+                share,
+                ci,
+                _fmt(r["n"]),
+            )
         console.print(table)
-        console.print(escape(f"A share is not shown when fewer than {result.min_cell} "
-                             f"respondents take part, or fewer than {result.min_cell} do not: "
-                             "the few on one side could be recognised."), highlight=False)
+        console.print(
+            escape(
+                f"A share is not shown when fewer than {result.min_cell} "
+                f"respondents take part, or fewer than {result.min_cell} do not: "
+                "the few on one side could be recognised."
+            ),
+            highlight=False,
+        )
     _write(out, result, "estimate", prepared.codebook)
 
 
@@ -138,8 +166,7 @@ def _parse_fix(fix: list[str] | None) -> dict:
     out = {}
     for text in fix or []:
         if "=" not in text:
-            raise BadInput(f"--fix '{text}': write NAME=VALUE, e.g. --fix country='United "
-                           "Kingdom'")
+            raise BadInput(f"--fix '{text}': write NAME=VALUE, e.g. --fix country='United Kingdom'")
         name, _, value = text.partition("=")
         try:
             out[name.strip()] = float(value)
@@ -149,15 +176,18 @@ def _parse_fix(fix: list[str] | None) -> dict:
 
 
 @survey_app.command("correlates")
-def correlates_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
-                   outcome: str = typer.Option("takes_part_collective", "--outcome", "-y",
-                                               help="An item, index_GROUP or takes_part_GROUP."),
-                   formula: str = typer.Option(None, "--formula",
-                                               help="Model formula, e.g. 'y ~ age + gender'."),
-                   family: str = typer.Option(None, "--family",
-                                              help="gaussian, binomial or ordinal."),
-                   by: str = typer.Option(None, "--by", help="Also fit one model per group."),
-                   json_: bool = JSON, out: Path = OUT) -> None:
+def correlates_cmd(
+    data: str = DATA_ARG,
+    codebook: str = CODEBOOK,
+    outcome: str = typer.Option(
+        "takes_part_collective", "--outcome", "-y", help="An item, index_GROUP or takes_part_GROUP."
+    ),
+    formula: str = typer.Option(None, "--formula", help="Model formula, e.g. 'y ~ age + gender'."),
+    family: str = typer.Option(None, "--family", help="gaussian, binomial or ordinal."),
+    by: str = typer.Option(None, "--by", help="Also fit one model per group."),
+    json_: bool = JSON,
+    out: Path = OUT,
+) -> None:
     """Survey-weighted models of who co-produces, with design-based SEs and AMEs."""
     check_out_path(out, (".html", ".xlsx"))
     if family is not None and family not in ("gaussian", "binomial", "ordinal"):
@@ -174,50 +204,72 @@ def correlates_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
 
         _banner(result.synthetic)
         words = _words(prepared, result.effects.rows)
-        console.print(f"[bold]{escape(words.formula(result.formula))}[/] ({result.family} "
-                      f"model; {result.pooled.n:,} respondents; design degrees of freedom "
-                      f"{result.pooled.df})", highlight=False)
+        console.print(
+            f"[bold]{escape(words.formula(result.formula))}[/] ({result.family} "
+            f"model; {result.pooled.n:,} respondents; design degrees of freedom "
+            f"{result.pooled.df})",
+            highlight=False,
+        )
         table = Table("Term", "Estimate", "Standard error", "95% interval", "p-value")
         for _, r in result.pooled.to_frame().iterrows():
-            table.add_row(escape(words.term(r["term"])), signed(r["estimate"]), _fmt(r["se"]),
-                          f"{signed(r['low'])} to {signed(r['high'])}", p_words(r["p_value"]))
+            table.add_row(
+                escape(words.term(r["term"])),
+                signed(r["estimate"]),
+                _fmt(r["se"]),
+                f"{signed(r['low'])} to {signed(r['high'])}",
+                p_words(r["p_value"]),
+            )
         console.print(table)
-        ame = Table("Variable", "Contrast",
-                    f"Average marginal effect ({escape(result.effects.quantity)})",
-                    "Standard error")
+        ame = Table(
+            "Variable",
+            "Contrast",
+            f"Average marginal effect ({escape(result.effects.quantity)})",
+            "Standard error",
+        )
         for r in result.effects.rows:
-            ame.add_row(escape(words.variable(r["variable"])),
-                        escape(str(r["contrast"]).replace(" vs ", " against ")),
-                        signed(r["ame"]), _fmt(r["se"]))
+            ame.add_row(
+                escape(words.variable(r["variable"])),
+                escape(str(r["contrast"]).replace(" vs ", " against ")),
+                signed(r["ame"]),
+                _fmt(r["se"]),
+            )
         console.print(ame)
     _write(out, result, "correlates", prepared.codebook)
 
 
 @survey_app.command("capacity")
-def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
-                 cells: str = typer.Option("example:areas", "--cells",
-                                           help="Census-style counts: area, cells, adults."),
-                 outcome: str = typer.Option("takes_part_collective", "--outcome", "-y"),
-                 formula: str = typer.Option(None, "--formula"),
-                 hours: str = typer.Option("20", "--hours",
-                                           help="Hours per participant per period: a number "
-                                                "or JSON {\"dist\": ...}."),
-                 fix: list[str] = typer.Option(None, "--fix",
-                                               help="Hold a model variable at a value."),
-                 area: str = typer.Option("area", "--area", help="Area column of the cells."),
-                 count: str = typer.Option("adults", "--count", help="Count column."),
-                 draws: int = typer.Option(2000, "--draws"),
-                 seed: int = typer.Option(1, "--seed"),
-                 to_model: str = typer.Option(None, "--to-model",
-                                              help="Write each area's hours into this model "
-                                                   "(file or example:NAME) as a scenario."),
-                 resource: str = typer.Option(None, "--resource",
-                                              help="The model's community-hours resource, "
-                                                   "e.g. volunteer_hour."),
-                 out_model: Path = typer.Option(None, "--out-model",
-                                                help="Where to write the new model (.yaml, "
-                                                     ".json); default: standard output."),
-                 json_: bool = JSON, out: Path = OUT) -> None:
+def capacity_cmd(
+    data: str = DATA_ARG,
+    codebook: str = CODEBOOK,
+    cells: str = typer.Option(
+        "example:areas", "--cells", help="Census-style counts: area, cells, adults."
+    ),
+    outcome: str = typer.Option("takes_part_collective", "--outcome", "-y"),
+    formula: str = typer.Option(None, "--formula"),
+    hours: str = typer.Option(
+        "20", "--hours", help='Hours per participant per period: a number or JSON {"dist": ...}.'
+    ),
+    fix: list[str] = typer.Option(None, "--fix", help="Hold a model variable at a value."),
+    area: str = typer.Option("area", "--area", help="Area column of the cells."),
+    count: str = typer.Option("adults", "--count", help="Count column."),
+    draws: int = typer.Option(2000, "--draws"),
+    seed: int = typer.Option(1, "--seed"),
+    to_model: str = typer.Option(
+        None,
+        "--to-model",
+        help="Write each area's hours into this model (file or example:NAME) as a scenario.",
+    ),
+    resource: str = typer.Option(
+        None, "--resource", help="The model's community-hours resource, e.g. volunteer_hour."
+    ),
+    out_model: Path = typer.Option(
+        None,
+        "--out-model",
+        help="Where to write the new model (.yaml, .json); default: standard output.",
+    ),
+    json_: bool = JSON,
+    out: Path = OUT,
+) -> None:
     """Expected co-production rate and available hours per area, with uncertainty; with
     --to-model, a scenario per area setting the resource's available hours."""
     check_out_path(out, (".html", ".xlsx"))
@@ -246,15 +298,24 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
             raise BadInput("the cells share no covariate with the codebook; give --formula")
         formula = f"{column} ~ {' + '.join(usable)}"
     fit = fit_glm(design, formula, "binomial")
-    result = capacity(fit, cell_frame, area=area, count=count, hours_per_participant=hours_q,
-                      fixed=_parse_fix(fix), draws=draws, seed=seed,
-                      synthetic=prepared.codebook.synthetic)
+    result = capacity(
+        fit,
+        cell_frame,
+        area=area,
+        count=count,
+        hours_per_participant=hours_q,
+        fixed=_parse_fix(fix),
+        draws=draws,
+        seed=seed,
+        synthetic=prepared.codebook.synthetic,
+    )
     hand_off = None
     if model is not None:
         from ..survey.to_model import capacity_to_model
 
-        hand_off = capacity_to_model(result, model, resource,
-                                     source=Path(str(data)).name if data else "example:five-nation")
+        hand_off = capacity_to_model(
+            result, model, resource, source=Path(str(data)).name if data else "example:five-nation"
+        )
     if json_:
         payload = result.to_dict()
         if hand_off is not None:
@@ -269,24 +330,38 @@ def capacity_cmd(data: str = DATA_ARG, codebook: str = CODEBOOK,
         _banner(result.synthetic)
         words = _words(prepared)
         mean_hours = hours_q if isinstance(hours_q, float) else hours_q.mean
-        console.print(f"[bold]{escape(words.formula(result.formula))}[/]; "
-                      f"{_fmt(mean_hours)} hours per participant per {result.period}",
-                      highlight=False)
+        console.print(
+            f"[bold]{escape(words.formula(result.formula))}[/]; "
+            f"{_fmt(mean_hours)} hours per participant per {result.period}",
+            highlight=False,
+        )
         level = percent(result.level)
-        table = Table("Area", "Adults", "Share co-producing", f"{level} interval", "Hours",
-                      f"{level} interval")
+        table = Table(
+            "Area",
+            "Adults",
+            "Share co-producing",
+            f"{level} interval",
+            "Hours",
+            f"{level} interval",
+        )
         for r in result.rows:
-            table.add_row(escape(str(r["area"])), _fmt(r["adults"]), percent(r["rate"]),
-                          f"{percent(r['rate_low'])} to {percent(r['rate_high'])}",
-                          _fmt(r["hours"]), f"{_fmt(r['hours_low'])} to {_fmt(r['hours_high'])}")
+            table.add_row(
+                escape(str(r["area"])),
+                _fmt(r["adults"]),
+                percent(r["rate"]),
+                f"{percent(r['rate_low'])} to {percent(r['rate_high'])}",
+                _fmt(r["hours"]),
+                f"{_fmt(r['hours_low'])} to {_fmt(r['hours_high'])}",
+            )
         console.print(table)
     if hand_off is not None and (json_ or out_model is not None):
         _write_model(hand_off, out_model)
     _write(out, result, "capacity", prepared.codebook)
 
 
-def _check_to_model(to_model: str | None, resource: str | None, out_model: Path | None,
-                    json_: bool):
+def _check_to_model(
+    to_model: str | None, resource: str | None, out_model: Path | None, json_: bool
+):
     """The --to-model model, loaded, after checking the options that go with it."""
     if to_model is None:
         for name, value in (("--resource", resource), ("--out-model", out_model)):
@@ -294,8 +369,10 @@ def _check_to_model(to_model: str | None, resource: str | None, out_model: Path 
                 raise BadInput(f"{name} goes with --to-model MODEL")
         return None
     if resource is None:
-        raise BadInput("--to-model needs --resource: the model's community-hours resource "
-                       "(e.g. --resource volunteer_hour)")
+        raise BadInput(
+            "--to-model needs --resource: the model's community-hours resource "
+            "(e.g. --resource volunteer_hour)"
+        )
     if out_model is not None and out_model.suffix.lower() not in (".yaml", ".yml", ".json"):
         raise BadInput(f"--out-model '{out_model}': write the model as .yaml or .json")
     if out_model is None and json_:
@@ -313,8 +390,11 @@ def _write_model(hand_off, out_model: Path | None) -> None:
     from ..reports.model_files import model_json, model_yaml
 
     model = load_model(hand_off.model)
-    text = model_json(model) if out_model is not None and out_model.suffix.lower() == ".json" \
+    text = (
+        model_json(model)
+        if out_model is not None and out_model.suffix.lower() == ".json"
         else model_yaml(model)
+    )
     if out_model is None:
         print(text, end="")
     else:
@@ -324,19 +404,32 @@ def _write_model(hand_off, out_model: Path | None) -> None:
     from ..formatting import count
 
     names = ", ".join(str(s["area"]) for s in hand_off.scenarios)
-    what = model.label_of(hand_off.resource) if hand_off.resource in model.resources else \
-        hand_off.resource.replace("_", " ")
-    err_console.print(f"{'wrote ' + str(out_model) + ': ' if out_model else ''}"
-                      f"{count(len(hand_off.scenarios), 'area scenario')} setting the hours "
-                      f"available of {what} ({names})", highlight=False, markup=False)
+    what = (
+        model.label_of(hand_off.resource)
+        if hand_off.resource in model.resources
+        else hand_off.resource.replace("_", " ")
+    )
+    err_console.print(
+        f"{'wrote ' + str(out_model) + ': ' if out_model else ''}"
+        f"{count(len(hand_off.scenarios), 'area scenario')} setting the hours "
+        f"available of {what} ({names})",
+        highlight=False,
+        markup=False,
+    )
 
 
 @survey_app.command("template")
-def template_cmd(out: Path = typer.Argument(..., help="The workbook to write (.xlsx)."),
-                 codebook: str = typer.Option(None, "--codebook", "-c",
-                                              help="Write this codebook (YAML, JSON, XLSX or "
-                                                   "example:five-nation) as a workbook instead "
-                                                   "of the blank template.")) -> None:
+def template_cmd(
+    out: Path = typer.Argument(..., help="The workbook to write (.xlsx)."),
+    codebook: str = typer.Option(
+        None,
+        "--codebook",
+        "-c",
+        help="Write this codebook (YAML, JSON, XLSX or "
+        "example:five-nation) as a workbook instead "
+        "of the blank template.",
+    ),
+) -> None:
     """Write a codebook workbook: the template (headers, an example row per sheet, a README
     sheet) or, with --codebook, an existing codebook converted to XLSX."""
     if out.suffix.lower() != ".xlsx":
@@ -366,4 +459,3 @@ def _write(out: Path | None, result, kind: str, codebook=None) -> None:
 def register(app: typer.Typer) -> None:
     """Add ``coproduce survey ...`` to the main app."""
     app.add_typer(survey_app, name="survey")
-

@@ -33,38 +33,62 @@ from .common import (
 
 def sweep(
     model: ModelArg,
-    out: Annotated[Path, typer.Option(
-        "--out", "-o", help="Directory of Parquet partitions to write (one per row); run "
-        "again to resume.")],
-    areas: Annotated[str | None, typer.Option(
-        "--areas", help="CSV with one row per area: area, optional label and scenario, and "
-        "model quantities such as resources.volunteer_hour.available (example:"
-        "older-people-areas is bundled).")] = None,
-    grid: Annotated[Path | None, typer.Option(
-        "--grid", help="YAML 'grid:' of columns and their values; every combination runs."
-    )] = None,
-    analysis: Annotated[str, typer.Option(
-        "--analysis", help="map, uncertainty or plan.")] = "map",
-    target: Annotated[str | None, typer.Option(
-        "--target", "-t", help="OUTCOME=AMOUNT (default: the model's first target; a "
-        "targets.OUTCOME column sets each row's amount).")] = None,
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Directory of Parquet partitions to write (one per row); run again to resume.",
+        ),
+    ],
+    areas: Annotated[
+        str | None,
+        typer.Option(
+            "--areas",
+            help="CSV with one row per area: area, optional label and scenario, and "
+            "model quantities such as resources.volunteer_hour.available (example:"
+            "older-people-areas is bundled).",
+        ),
+    ] = None,
+    grid: Annotated[
+        Path | None,
+        typer.Option(
+            "--grid", help="YAML 'grid:' of columns and their values; every combination runs."
+        ),
+    ] = None,
+    analysis: Annotated[str, typer.Option("--analysis", help="map, uncertainty or plan.")] = "map",
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="OUTCOME=AMOUNT (default: the model's first target; a "
+            "targets.OUTCOME column sets each row's amount).",
+        ),
+    ] = None,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws per row.")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed, the same for every row."
-                                      )] = 1,
-    wtp: Annotated[float | None, typer.Option(
-        "--wtp", help="Willingness to pay per unit of the target (uncertainty).")] = None,
-    evppi: Annotated[bool, typer.Option(
-        "--evppi", help="Uncertainty: also the input whose EVPPI is largest, per row.")
+    seed: Annotated[int, typer.Option("--seed", help="Random seed, the same for every row.")] = 1,
+    wtp: Annotated[
+        float | None,
+        typer.Option("--wtp", help="Willingness to pay per unit of the target (uncertainty)."),
+    ] = None,
+    evppi: Annotated[
+        bool,
+        typer.Option(
+            "--evppi", help="Uncertainty: also the input whose EVPPI is largest, per row."
+        ),
     ] = False,
-    objective: Annotated[str, typer.Option(
-        "--objective", help="Plan: minimise public or full cost.")] = "public",
+    objective: Annotated[
+        str, typer.Option("--objective", help="Plan: minimise public or full cost.")
+    ] = "public",
     scenario: ScenarioOpt = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
-    overwrite: Annotated[bool, typer.Option(
-        "--overwrite", help="Replace the results of a different sweep in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace the results of a different sweep in --out.")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Run one analysis for every area (or grid point): results as partitioned Parquet,
@@ -84,27 +108,48 @@ def sweep(
     goal = parse_assignment(target, "--target") if target else None
     try:
         with _progress() as bar:
-            result = run_sweep(m, analysis=analysis, out=out, areas=areas, grid=grid,
-                               target=goal, draws=draws, seed=seed, wtp=wtp, evppi=evppi,
-                               objective=objective, scheduler=scheduler, workers=workers,
-                               overwrite=overwrite, progress=bar)
+            result = run_sweep(
+                m,
+                analysis=analysis,
+                out=out,
+                areas=areas,
+                grid=grid,
+                target=goal,
+                draws=draws,
+                seed=seed,
+                wtp=wtp,
+                evppi=evppi,
+                objective=objective,
+                scheduler=scheduler,
+                workers=workers,
+                overwrite=overwrite,
+                progress=bar,
+            )
     except (SweepError, SchedulerError) as exc:
         raise BadInput(str(exc)) from None
     except KeyboardInterrupt:
         done = len(list(out.glob("part-*.parquet")))
-        err_console.print(f"interrupted: {done:,} rows are written in {escape(str(out))}; run "
-                          "the same command again to finish the rest", highlight=False)
+        err_console.print(
+            f"interrupted: {done:,} rows are written in {escape(str(out))}; run "
+            "the same command again to finish the rest",
+            highlight=False,
+        )
         raise typer.Exit(130) from None
     if json_:
         print_json(result.to_dict())
     else:
-        _print(result, summarise(read_sweep(out), analysis) if result.rows > len(result.failed)
-               else None, m.currency)
+        _print(
+            result,
+            summarise(read_sweep(out), analysis) if result.rows > len(result.failed) else None,
+            m.currency,
+        )
     kinds = {f["kind"] for f in result.failed}
     if "input" in kinds:
-        raise BadInput(f"{sum(f['kind'] == 'input' for f in result.failed)} row(s) have inputs "
-                       f"the model refuses (listed above; also in {out}/_errors.json); the "
-                       "other rows are done — fix those rows and run again to finish")
+        raise BadInput(
+            f"{sum(f['kind'] == 'input' for f in result.failed)} row(s) have inputs "
+            f"the model refuses (listed above; also in {out}/_errors.json); the "
+            "other rows are done — fix those rows and run again to finish"
+        )
     if kinds:
         raise AnalysisImpossible(f"{len(result.failed)} row(s) gave no result (listed above)")
 
@@ -115,9 +160,14 @@ class _progress:
     def __enter__(self):  # type: ignore[no-untyped-def]
         if not sys.stderr.isatty():
             return None
-        self.bar = Progress(TextColumn("sweeping"), BarColumn(),
-                            TextColumn("{task.completed:,}/{task.total:,} rows"),
-                            TimeRemainingColumn(), console=err_console, transient=True)
+        self.bar = Progress(
+            TextColumn("sweeping"),
+            BarColumn(),
+            TextColumn("{task.completed:,}/{task.total:,} rows"),
+            TimeRemainingColumn(),
+            console=err_console,
+            transient=True,
+        )
         self.bar.__enter__()
         self.task = self.bar.add_task("rows", total=None)
         return lambda done, total: self.bar.update(self.task, completed=done, total=total)
@@ -130,11 +180,15 @@ class _progress:
 def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-def]
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-    console.print(f"Swept {result.rows:,} rows ({result.analysis}) on {result.scheduler} in "
-                  f"{result.seconds:,.1f} s: {result.computed:,} computed, {result.reused:,} "
-                  f"kept from an earlier run, {len(result.failed):,} failed.")
-    console.print(f"Results: {escape(str(result.out))} (Parquet, one partition per row; "
-                  "pandas.read_parquet reads the directory)")
+    console.print(
+        f"Swept {result.rows:,} rows ({result.analysis}) on {result.scheduler} in "
+        f"{result.seconds:,.1f} s: {result.computed:,} computed, {result.reused:,} "
+        f"kept from an earlier run, {len(result.failed):,} failed."
+    )
+    console.print(
+        f"Results: {escape(str(result.out))} (Parquet, one partition per row; "
+        "pandas.read_parquet reads the directory)"
+    )
     if summary is not None and len(summary):
         t = Table(title=f"First rows ({len(summary):,} with results)")
         cols = [c for c in summary.columns if c != "row"]
@@ -145,8 +199,11 @@ def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-d
             t.add_row(*(_cell(c, r[c], currency) for c in cols))
         console.print(t)
     for f in result.failed:
-        err_console.print(f"row {f['row']}: {escape(f['where'])} ({escape(str(f['area']))}): "
-                          f"{escape(str(f['message']))}", highlight=False)
+        err_console.print(
+            f"row {f['row']}: {escape(f['where'])} ({escape(str(f['area']))}): "
+            f"{escape(str(f['message']))}",
+            highlight=False,
+        )
 
 
 def _cell(column: str, value, currency: str) -> str:  # type: ignore[no-untyped-def]

@@ -38,24 +38,47 @@ if TYPE_CHECKING:
     from ..voi.analysis import UncertaintyResult
     from ..voi.studyfile import StudyPlan
 
-WtpOpt = Annotated[float, typer.Option(
-    "--wtp", help="Willingness to pay per unit of the target outcome (money), λ.")]
-GroupOpt = Annotated[list[str] | None, typer.Option(
-    "--group", help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).",
-    metavar="NAME=INPUTS")]
-PopOpt = Annotated[float | None, typer.Option(
-    "--population", help="People (or decisions) affected a year, for population EVPI.")]
-HorizonOpt = Annotated[int, typer.Option(
-    "--horizon", help="Years the decision applies, for population EVPI.")]
-RateOpt = Annotated[float, typer.Option(
-    "--discount", help="Discount rate for population EVPI (Green Book 3.5%).")]
-SobolOpt = Annotated[bool, typer.Option(
-    "--sobol", help="Add first-order Sobol indices (RBD-FAST on the draws; needs SALib).")]
-StudyOpt = Annotated[Path | None, typer.Option(
-    "--study", help="A study file (.yaml or .json): studies to weigh before the decision "
-    "(design, the inputs each informs, sizes, costs), the population and horizon, and the "
-    "research agenda; adds EVSI, ENBS and the best size of each (docs/uncertainty.md).",
-    show_default=False, metavar="FILE.yaml")]
+WtpOpt = Annotated[
+    float,
+    typer.Option("--wtp", help="Willingness to pay per unit of the target outcome (money), λ."),
+]
+GroupOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--group",
+        help="A named group of inputs for EVPPI: NAME=input1,input2 (repeatable).",
+        metavar="NAME=INPUTS",
+    ),
+]
+PopOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--population", help="People (or decisions) affected a year, for population EVPI."
+    ),
+]
+HorizonOpt = Annotated[
+    int, typer.Option("--horizon", help="Years the decision applies, for population EVPI.")
+]
+RateOpt = Annotated[
+    float, typer.Option("--discount", help="Discount rate for population EVPI (Green Book 3.5%).")
+]
+SobolOpt = Annotated[
+    bool,
+    typer.Option(
+        "--sobol", help="Add first-order Sobol indices (RBD-FAST on the draws; needs SALib)."
+    ),
+]
+StudyOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--study",
+        help="A study file (.yaml or .json): studies to weigh before the decision "
+        "(design, the inputs each informs, sizes, costs), the population and horizon, and the "
+        "research agenda; adds EVSI, ENBS and the best size of each (docs/uncertainty.md).",
+        show_default=False,
+        metavar="FILE.yaml",
+    ),
+]
 
 _METHOD_HELP = "; ".join(f"{m.name.replace('_', ' ')}: {m.summary}" for m in METHODS.values())
 
@@ -98,24 +121,47 @@ def _evidence_cv(text: str | None) -> dict[int, float]:
     return table
 
 
-def _analyse(table: DrawsTable, wtp: float, groups: dict[str, list[str]],
-             population: float | None, horizon: int, rate: float,
-             sobol: bool = False, studies: StudyPlan | None = None, model=None,  # type: ignore[no-untyped-def]
-             seed: int = 1) -> UncertaintyResult:
+def _analyse(
+    table: DrawsTable,
+    wtp: float,
+    groups: dict[str, list[str]],
+    population: float | None,
+    horizon: int,
+    rate: float,
+    sobol: bool = False,
+    studies: StudyPlan | None = None,
+    model=None,  # type: ignore[no-untyped-def]
+    seed: int = 1,
+) -> UncertaintyResult:
     from ..voi.analysis import analyse
 
-    missing = [f"{g}: {c}" for g, cols in groups.items() for c in cols
-               if c not in table.inputs.columns]
+    missing = [
+        f"{g}: {c}" for g, cols in groups.items() for c in cols if c not in table.inputs.columns
+    ]
     if missing:
-        raise BadInput("--group names inputs that are not in the draws: " + "; ".join(missing)
-                       + ". Inputs are: " + ", ".join(map(str, table.inputs.columns[:20])))
+        raise BadInput(
+            "--group names inputs that are not in the draws: "
+            + "; ".join(missing)
+            + ". Inputs are: "
+            + ", ".join(map(str, table.inputs.columns[:20]))
+        )
     if sobol:
         try:
             import SALib  # noqa: F401
         except ImportError:
             raise BadInput("--sobol needs the SALib package: pip install SALib") from None
-    return analyse(table, wtp, groups=groups, population=population, horizon=horizon,
-                   rate=rate, sobol=sobol, studies=studies, model=model, seed=seed)
+    return analyse(
+        table,
+        wtp,
+        groups=groups,
+        population=population,
+        horizon=horizon,
+        rate=rate,
+        sobol=sobol,
+        studies=studies,
+        model=model,
+        seed=seed,
+    )
 
 
 def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
@@ -135,8 +181,10 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
     cur = d.get("currency", "")
     target = d.get("target")
     per = f"per {target['unit']}" if target and target.get("unit") else "a unit"
-    t = Table(title=f"Options at a willingness to pay of {amount(result.wtp, cur)} {per} "
-              f"({result.n_draws:,} draws)")
+    t = Table(
+        title=f"Options at a willingness to pay of {amount(result.wtp, cur)} {per} "
+        f"({result.n_draws:,} draws)"
+    )
     t.add_column("Option")
     t.add_column("Net benefit (mean)", justify="right")
     t.add_column("95% interval", justify="right")
@@ -146,8 +194,12 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
         t.add_column("Caveats")
     for o in sorted(result.options, key=lambda o: -result.net_benefit[o][0]):
         m, lo, hi = result.net_benefit[o]
-        row = [escape(lab(o)), amount(m, cur), f"{amount(lo, cur)} to {amount(hi, cur)}",
-               percent(result.prob_best[o])]
+        row = [
+            escape(lab(o)),
+            amount(m, cur),
+            f"{amount(lo, cur)} to {amount(hi, cur)}",
+            percent(result.prob_best[o]),
+        ]
         if result.fits is not None:
             # an option that does not fit is marked wherever it is named
             row[0] = escape(lab(o) if result.fits[o] else f"{lab(o)} [{NOT_FIT}]")
@@ -159,8 +211,7 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
         console.print(escape(sentence), highlight=False)
     console.print(f"EVPI: {amount(result.evpi, cur)} per decision", highlight=False)
     if result.population_evpi is not None:
-        console.print(f"Population EVPI: {amount(result.population_evpi, cur)}",
-                      highlight=False)
+        console.print(f"Population EVPI: {amount(result.population_evpi, cur)}", highlight=False)
     if result.evppi:
         e = Table(title="Where better evidence is worth most (EVPPI)")
         e.add_column("Input or group of inputs")
@@ -174,8 +225,10 @@ def _print(result: UncertaintyResult, labels: Labels | None = None) -> None:
         for name, v in list(result.evppi.items())[:15]:
             row = [escape(describe_input(name, lab)), amount(v, cur)]
             if se:
-                row += [amount(1.96 * se[name], cur) if name in se else "–",
-                        share_of_variance(r2[name]) if name in r2 else "–"]
+                row += [
+                    amount(1.96 * se[name], cur) if name in se else "–",
+                    share_of_variance(r2[name]) if name in r2 else "–",
+                ]
             e.add_row(*row)
         console.print(e)
     _print_studies(d, lab)
@@ -199,18 +252,27 @@ def _print_studies(d: dict, lab: Labels) -> None:
     cur = d.get("currency", "")
     for st in (d.get("studies") or {}).values():
         t = Table(title=capital(study_title(st, lab)))
-        for head in ("Size", "EVSI per decision", "± (95%)", "Worth to the decision", "Cost",
-                     "ENBS", "95% interval"):
+        for head in (
+            "Size",
+            "EVSI per decision",
+            "± (95%)",
+            "Worth to the decision",
+            "Cost",
+            "ENBS",
+            "95% interval",
+        ):
             t.add_column(head, justify="left" if head == "Size" else "right")
         for p in st["points"]:
             mark = " (best)" if p["n"] == st["best_n"] else ""
-            t.add_row(escape(study_size(st, p["n"]).split(" ", 1)[1] + mark),
-                      amount(p["evsi"], cur),
-                      "–" if p["se"] is None else amount(1.96 * p["se"], cur),
-                      amount(p["population_evsi"], cur), amount(p["cost"], cur),
-                      amount(p["enbs"], cur),
-                      "–" if p["low"] is None else
-                      f"{amount(p['low'], cur)} to {amount(p['high'], cur)}")
+            t.add_row(
+                escape(study_size(st, p["n"]).split(" ", 1)[1] + mark),
+                amount(p["evsi"], cur),
+                "–" if p["se"] is None else amount(1.96 * p["se"], cur),
+                amount(p["population_evsi"], cur),
+                amount(p["cost"], cur),
+                amount(p["enbs"], cur),
+                "–" if p["low"] is None else f"{amount(p['low'], cur)} to {amount(p['high'], cur)}",
+            )
         console.print(t)
     for sentence in study_sentences(d, lab):
         console.print(escape(sentence), highlight=False)
@@ -223,12 +285,18 @@ def _print_studies(d: dict, lab: Labels) -> None:
         for head in ("Link", "Evidence grade", "EVPPI", "Recommended study", "ENBS", "Cost"):
             a.add_column(head, justify="right" if head in ("EVPPI", "ENBS", "Cost") else "left")
         for r in shown:
-            a.add_row(escape(r["link"]),
-                      "ungraded" if r["grade"] is None else f"{r['grade']} of 5",
-                      amount(r["evppi"], cur),
-                      escape(capital(f"{r['design']} with {count(r['best_n'], 'participant')}")
-                             if r["worth_commissioning"] else "None repays its cost"),
-                      amount(r["best_enbs"], cur), amount(r["cost"], cur))
+            a.add_row(
+                escape(r["link"]),
+                "ungraded" if r["grade"] is None else f"{r['grade']} of 5",
+                amount(r["evppi"], cur),
+                escape(
+                    capital(f"{r['design']} with {count(r['best_n'], 'participant')}")
+                    if r["worth_commissioning"]
+                    else "None repays its cost"
+                ),
+                amount(r["best_enbs"], cur),
+                amount(r["cost"], cur),
+            )
         console.print(a)
     for sentence in agenda_sentences(d, lab):
         console.print(escape(sentence), highlight=False)
@@ -237,44 +305,79 @@ def _print_studies(d: dict, lab: Labels) -> None:
 def _run_with_progress(fn, draws: int):  # type: ignore[no-untyped-def]
     if not sys.stderr.isatty() or draws < 20_000:
         return fn(None)
-    with Progress(TextColumn("drawing"), BarColumn(), TextColumn("{task.completed:,}/"
-                  "{task.total:,}"), TimeRemainingColumn(), console=err_console,
-                  transient=True) as bar:
+    with Progress(
+        TextColumn("drawing"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("draws", total=draws)
         return fn(lambda done, total: bar.update(task, completed=done))
 
 
 def uncertainty(
     model: ModelArg,
-    target: Annotated[str, typer.Option(
-        "--target", help="The outcome to reach and how much of it: OUTCOME=AMOUNT.",
-        metavar="OUTCOME=AMOUNT")],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target",
+            help="The outcome to reach and how much of it: OUTCOME=AMOUNT.",
+            metavar="OUTCOME=AMOUNT",
+        ),
+    ],
     wtp: WtpOpt,
     draws: Annotated[int, typer.Option("--draws", help="Monte Carlo draws.")] = 10_000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result)."
-                                      )] = 1,
-    chunk: Annotated[int | None, typer.Option(
-        "--chunk", help="Draws propagated at once (memory); results do not depend on it.")
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same result).")] = 1,
+    chunk: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk", help="Draws propagated at once (memory); results do not depend on it."
+        ),
     ] = None,
-    spend: Annotated[float | None, typer.Option(
-        "--spend", help="Compare interventions at this public spend each, not at the target."
-    )] = None,
-    portfolios: Annotated[bool, typer.Option(
-        "--portfolios", help="Compare the model's decision scenarios as portfolios (baseline "
-        "+ each); belief scenarios are sensitivity analyses, never options."
-    )] = False,
-    portfolio: Annotated[list[str] | None, typer.Option(
-        "--portfolio", help="With --portfolios: only these decision scenarios (repeatable)."
-    )] = None,
-    evidence_priors: Annotated[bool, typer.Option(
-        "--evidence-priors", help="Give plain link effects a lognormal spread by evidence "
-        "grade (CV 0.75/0.5/0.35/0.2/0.1 for grades 1-5).")] = False,
-    evidence_cv: Annotated[str | None, typer.Option(
-        "--evidence-cv", help="Override the grade table, e.g. 1=0.9,2=0.6.",
-        metavar="GRADE=CV,...")] = None,
-    scenario: Annotated[list[str] | None, typer.Option(
-        "--scenario", "-s", help="Apply a scenario first; repeat to stack them.",
-        metavar="NAME")] = None,
+    spend: Annotated[
+        float | None,
+        typer.Option(
+            "--spend", help="Compare interventions at this public spend each, not at the target."
+        ),
+    ] = None,
+    portfolios: Annotated[
+        bool,
+        typer.Option(
+            "--portfolios",
+            help="Compare the model's decision scenarios as portfolios (baseline "
+            "+ each); belief scenarios are sensitivity analyses, never options.",
+        ),
+    ] = False,
+    portfolio: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--portfolio", help="With --portfolios: only these decision scenarios (repeatable)."
+        ),
+    ] = None,
+    evidence_priors: Annotated[
+        bool,
+        typer.Option(
+            "--evidence-priors",
+            help="Give plain link effects a lognormal spread by evidence "
+            "grade (CV 0.75/0.5/0.35/0.2/0.1 for grades 1-5).",
+        ),
+    ] = False,
+    evidence_cv: Annotated[
+        str | None,
+        typer.Option(
+            "--evidence-cv",
+            help="Override the grade table, e.g. 1=0.9,2=0.6.",
+            metavar="GRADE=CV,...",
+        ),
+    ] = None,
+    scenario: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scenario", "-s", help="Apply a scenario first; repeat to stack them.", metavar="NAME"
+        ),
+    ] = None,
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
     min_evidence: MinEvidenceOpt = None,
@@ -285,8 +388,10 @@ def uncertainty(
     sobol: SobolOpt = False,
     json_: JsonOpt = False,
     out: OutOpt = None,
-    draws_out: Annotated[Path | None, typer.Option(
-        "--draws-out", help="Also write the draws table (.csv or .parquet).")] = None,
+    draws_out: Annotated[
+        Path | None,
+        typer.Option("--draws-out", help="Also write the draws table (.csv or .parquet)."),
+    ] = None,
     study: StudyOpt = None,
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
@@ -322,8 +427,14 @@ def uncertainty(
     if study is not None:  # checked before any drawing: a bad file costs nothing
         from ..voi.studyfile import read_study_file
 
-        plan = read_study_file(study, m, evidence_priors=evidence_priors, evidence_cv=cv,
-                               population=population, horizon=horizon)
+        plan = read_study_file(
+            study,
+            m,
+            evidence_priors=evidence_priors,
+            evidence_cv=cv,
+            population=population,
+            horizon=horizon,
+        )
     # every belief is a sensitivity analysis, except one already applied with --scenario
     beliefs = [b for b in belief_names(m) if b not in (scenario or [])]
     mode = "spend" if spend is not None else "scenarios" if portfolios else "target"
@@ -334,12 +445,37 @@ def uncertainty(
     except SchedulerError as exc:
         raise BadInput(str(exc)) from None
     with runner:  # the same draws table wherever the chunks run
-        table = _run_with_progress(lambda cb: simulate(
-            m, (outcome, amount), draws, seed, mode=mode, spend=spend, scenarios=portfolio,
-            evidence_priors=evidence_priors, evidence_cv=cv, chunk=chunk, progress=cb,
-            executor=runner, beliefs=beliefs, min_evidence=min_evidence), draws)
-    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol,
-                      studies=plan, model=m, seed=seed)
+        table = _run_with_progress(
+            lambda cb: simulate(
+                m,
+                (outcome, amount),
+                draws,
+                seed,
+                mode=mode,
+                spend=spend,
+                scenarios=portfolio,
+                evidence_priors=evidence_priors,
+                evidence_cv=cv,
+                chunk=chunk,
+                progress=cb,
+                executor=runner,
+                beliefs=beliefs,
+                min_evidence=min_evidence,
+            ),
+            draws,
+        )
+    result = _analyse(
+        table,
+        wtp,
+        _groups(group),
+        population,
+        horizon,
+        discount,
+        sobol,
+        studies=plan,
+        model=m,
+        seed=seed,
+    )
     if draws_out is not None:
         table.write(draws_out)
     labels = Labels(m)
@@ -351,10 +487,15 @@ def uncertainty(
 
 
 def voi(
-    draws_file: Annotated[Path, typer.Argument(
-        help="A draws table (.csv or .parquet): effect:OPTION and cost:OPTION columns (or "
-        "net_benefit:OPTION), other numeric columns are inputs.", show_default=False,
-        metavar="DRAWS")],
+    draws_file: Annotated[
+        Path,
+        typer.Argument(
+            help="A draws table (.csv or .parquet): effect:OPTION and cost:OPTION columns (or "
+            "net_benefit:OPTION), other numeric columns are inputs.",
+            show_default=False,
+            metavar="DRAWS",
+        ),
+    ],
     wtp: WtpOpt,
     group: GroupOpt = None,
     population: PopOpt = None,
@@ -362,13 +503,21 @@ def voi(
     discount: RateOpt = 0.035,
     sobol: SobolOpt = False,
     study: StudyOpt = None,
-    evsi: Annotated[list[str] | None, typer.Option(
-        "--evsi", help="A study to weigh, without a study file: NAME=DESIGN:INPUT1,INPUT2:N1,N2"
-        " (sizes), optionally :FIXED_COST,COST_PER_PARTICIPANT; designs trial_binary, binary, "
-        "normal_known, pilot, survey. Needs --population (repeatable).",
-        metavar="NAME=DESIGN:INPUTS:SIZES")] = None,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Random seed of the studies' simulated data (same seed, same EVSI).")
+    evsi: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--evsi",
+            help="A study to weigh, without a study file: NAME=DESIGN:INPUT1,INPUT2:N1,N2"
+            " (sizes), optionally :FIXED_COST,COST_PER_PARTICIPANT; designs trial_binary, binary, "
+            "normal_known, pilot, survey. Needs --population (repeatable).",
+            metavar="NAME=DESIGN:INPUTS:SIZES",
+        ),
+    ] = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed", help="Random seed of the studies' simulated data (same seed, same EVSI)."
+        ),
     ] = 1,
     json_: JsonOpt = False,
     out: OutOpt = None,
@@ -377,11 +526,14 @@ def voi(
     check_out_path(out, (".html",))
     _check_common(wtp, population, horizon, discount)
     if study is not None and evsi:
-        raise BadInput("--study and --evsi: give the studies in one place (add them to the "
-                       "study file)")
+        raise BadInput(
+            "--study and --evsi: give the studies in one place (add them to the study file)"
+        )
     if evsi and population is None:
-        raise BadInput("--evsi: give --population (people or decisions affected a year) to "
-                       "weigh each study against its cost")
+        raise BadInput(
+            "--evsi: give --population (people or decisions affected a year) to "
+            "weigh each study against its cost"
+        )
     from ..engine.draws import DrawsError, DrawsTable
 
     try:
@@ -393,18 +545,19 @@ def voi(
     if study is not None:
         from ..voi.studyfile import read_study_file
 
-        plan = read_study_file(study, None, columns=columns, population=population,
-                               horizon=horizon)
+        plan = read_study_file(study, None, columns=columns, population=population, horizon=horizon)
     elif evsi:
         from ..voi.studyfile import evsi_spec, study_plan
 
         specs: dict = {}
         for text in evsi:
             specs.update(evsi_spec(text))
-        plan = study_plan({"population": population, "horizon": horizon, "studies": specs},
-                          None, columns=columns)
-    result = _analyse(table, wtp, _groups(group), population, horizon, discount, sobol,
-                      studies=plan, seed=seed)
+        plan = study_plan(
+            {"population": population, "horizon": horizon, "studies": specs}, None, columns=columns
+        )
+    result = _analyse(
+        table, wtp, _groups(group), population, horizon, discount, sobol, studies=plan, seed=seed
+    )
     if out is not None:
         from ..reports.uncertainty import write_report
 

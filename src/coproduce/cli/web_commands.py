@@ -10,12 +10,18 @@ import typer
 
 from .common import BadInput, console
 
-admin_app = typer.Typer(help="Manage organisations and users of the web workspace.",
-                        no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Manage organisations and users of the web workspace.", no_args_is_help=True
+)
 
-DbOpt = Annotated[str | None, typer.Option(
-    "--database", help="Database URL (default: COPRODUCE_DATABASE_URL, else the SQLite file "
-                       "in the data folder).")]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--database",
+        help="Database URL (default: COPRODUCE_DATABASE_URL, else the SQLite file "
+        "in the data folder).",
+    ),
+]
 
 
 def _store(url: str | None):
@@ -46,9 +52,11 @@ def _run(fn):
 
 
 @admin_app.command("create-org")
-def create_org(slug: Annotated[str, typer.Argument(help="Short name, e.g. leeds-ics.")],
-               name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
-               database: DbOpt = None) -> None:
+def create_org(
+    slug: Annotated[str, typer.Argument(help="Short name, e.g. leeds-ics.")],
+    name: Annotated[str, typer.Option("--name", help="Full name.")] = "",
+    database: DbOpt = None,
+) -> None:
     """Create an organisation (a partnership's own space: it sees only its own data)."""
     org = _run(lambda: _store(database).create_org(slug, name or slug))
     console.print(f"created organisation {org.slug} ({org.name})", highlight=False)
@@ -60,8 +68,9 @@ def create_user(
     email: Annotated[str, typer.Argument(help="The user's e-mail (their sign-in name).")],
     role: Annotated[str, typer.Option("--role", help="viewer, analyst or admin.")] = "analyst",
     name: Annotated[str, typer.Option("--name")] = "",
-    password: Annotated[str | None, typer.Option(
-        "--password", help="Default: COPRODUCE_PASSWORD, else asked for.")] = None,
+    password: Annotated[
+        str | None, typer.Option("--password", help="Default: COPRODUCE_PASSWORD, else asked for.")
+    ] = None,
     database: DbOpt = None,
 ) -> None:
     """Create a user of an organisation with a role."""
@@ -86,17 +95,30 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     database: DbOpt = None,
-    insecure_cookies: Annotated[bool, typer.Option(
-        "--insecure-cookies", help="Send the session cookie over plain HTTP to hosts other "
-                                   "than localhost (only behind a trusted proxy).")] = False,
+    insecure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--insecure-cookies",
+            help="Send the session cookie over plain HTTP to hosts other "
+            "than localhost (only behind a trusted proxy).",
+        ),
+    ] = False,
     threads: Annotated[int, typer.Option("--threads", help="Background analysis threads.")] = 2,
-    workers: Annotated[int, typer.Option(
-        "--workers", help="Server processes (use the machine's cores; PostgreSQL or SQLite).")
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers", help="Server processes (use the machine's cores; PostgreSQL or SQLite)."
+        ),
     ] = 1,
-    demo: Annotated[bool, typer.Option(
-        "--demo", help="Use the demo database (demo.db in the data folder) with a demo "
-                       "organisation, an analyst whose password is printed, and the bundled "
-                       "examples loaded.")] = False,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Use the demo database (demo.db in the data folder) with a demo "
+            "organisation, an analyst whose password is printed, and the bundled "
+            "examples loaded.",
+        ),
+    ] = False,
 ) -> None:
     """Start the web workspace (migrating the database first)."""
     import uvicorn
@@ -107,8 +129,9 @@ def serve(
     if demo and database is None:
         database = f"sqlite:///{data_home() / 'demo.db'}"
     store = _store(database)
-    console.print(f"coproduce workspace at http://{host}:{port}  (database: {store.url})",
-                  highlight=False)
+    console.print(
+        f"coproduce workspace at http://{host}:{port}  (database: {store.url})", highlight=False
+    )
     if demo:
         from ..web.demo import seed_demo
 
@@ -122,13 +145,23 @@ def serve(
         return
     # several processes: each builds its app from the environment
     store.abandon_unfinished_runs()
-    os.environ.update({"COPRODUCE_DATABASE_URL": store.engine.url.render_as_string(
-        hide_password=False), "COPRODUCE_THREADS": str(threads),
-        "COPRODUCE_WORKER_PROCESS": "1",
-        "COPRODUCE_INSECURE_COOKIES": "1" if insecure_cookies else "0"})
+    os.environ.update(
+        {
+            "COPRODUCE_DATABASE_URL": store.engine.url.render_as_string(hide_password=False),
+            "COPRODUCE_THREADS": str(threads),
+            "COPRODUCE_WORKER_PROCESS": "1",
+            "COPRODUCE_INSECURE_COOKIES": "1" if insecure_cookies else "0",
+        }
+    )
     store.close()
-    uvicorn.run("coproduce.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    uvicorn.run(
+        "coproduce.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -46,8 +46,12 @@ class Route:
     links: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        return {"nodes": list(self.nodes), "effect": self.effect, "share": self.share,
-                "flags": list(self.flags)}
+        return {
+            "nodes": list(self.nodes),
+            "effect": self.effect,
+            "share": self.share,
+            "flags": list(self.flags),
+        }
 
 
 @dataclass(frozen=True)
@@ -100,14 +104,18 @@ class Pathway:
             "total_effect": self.total_effect,
             "volume": self.volume,
             "cost": self.cost.to_dict(),
-            "cost_per_outcome": {"full": self.cost_per_outcome_full,
-                                 "public": self.cost_per_outcome_public},
+            "cost_per_outcome": {
+                "full": self.cost_per_outcome_full,
+                "public": self.cost_per_outcome_public,
+            },
             "coproduction_share": self.coproduction_share,
             "coproduction_share_hours": self.coproduction_share_hours,
             "coproduction_hours": self.time_hours,
             "first_on_full_cost_when_time_valued": (
-                None if self.first_on_full_cost_when_time_valued is None
-                else list(self.first_on_full_cost_when_time_valued)),
+                None
+                if self.first_on_full_cost_when_time_valued is None
+                else list(self.first_on_full_cost_when_time_valued)
+            ),
             "enabling_shortfall": self.enabling_shortfall,
             "volunteer_wellbeing": self.volunteer_wellbeing,
             "capacity": self.capacity,
@@ -151,8 +159,12 @@ class BackwardsMap:
         """What ``coproduce map --json`` prints."""
         return {
             "model": self.model_name,
-            "target": {"outcome": self.outcome, "amount": self.amount,
-                       "label": self.outcome_label, "unit": self.outcome_unit},
+            "target": {
+                "outcome": self.outcome,
+                "amount": self.amount,
+                "label": self.outcome_label,
+                "unit": self.outcome_unit,
+            },
             "ranked_by": self.by,
             "currency": self.currency,
             "price_year": self.price_year,
@@ -207,8 +219,9 @@ def backwards_map(
     ``volunteer_wellbeing=True`` adds, per pathway, the wellbeing its volunteers gain from
     volunteering (the model's ``volunteer_wellbeing``, currency per hour), shown apart from the
     programme's outcomes and never in the ranking."""
-    result = _backwards_map(model, outcome, amount, by=by, paths=paths,
-                            co_benefits=co_benefits, scenarios=scenarios)
+    result = _backwards_map(
+        model, outcome, amount, by=by, paths=paths, co_benefits=co_benefits, scenarios=scenarios
+    )
     if volunteer_wellbeing:
         result = _with_wellbeing(result, model)
     if min_evidence is None:
@@ -219,20 +232,33 @@ def backwards_map(
 
     m = model.model if isinstance(model, CompiledModel) else model
     reduced, dropped = drop_weak_links(m, min_evidence)
-    without = _backwards_map(reduced, outcome, amount, by=by, paths=1, co_benefits=0,
-                             scenarios=scenarios)
+    without = _backwards_map(
+        reduced, outcome, amount, by=by, paths=1, co_benefits=0, scenarios=scenarios
+    )
     lead = result.pathways[0].intervention if result.pathways else None
     lead_without = without.pathways[0].intervention if without.pathways else None
-    return replace(result, min_evidence={
-        "grade": min_evidence, "links_dropped": dropped,
-        "leading_pathway": lead_without,
-        "survives": lead is not None and lead == lead_without,
-        "reachable": [p.intervention for p in without.pathways]})
+    return replace(
+        result,
+        min_evidence={
+            "grade": min_evidence,
+            "links_dropped": dropped,
+            "leading_pathway": lead_without,
+            "survives": lead is not None and lead == lead_without,
+            "reachable": [p.intervention for p in without.pathways],
+        },
+    )
 
 
-def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *, by: str,
-                   paths: int, co_benefits: int | None,
-                   scenarios: tuple[str, ...]) -> BackwardsMap:
+def _backwards_map(
+    model: Model | CompiledModel,
+    outcome: str,
+    amount: float,
+    *,
+    by: str,
+    paths: int,
+    co_benefits: int | None,
+    scenarios: tuple[str, ...],
+) -> BackwardsMap:
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     m = cm.model
     if by not in ("full", "public"):
@@ -257,8 +283,9 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
     quantities = resource_quantities(cm, volumes, above=cm.volume)
     costs = quantities * cm.unit_cost[None, :]
     co = _co_benefits(cm, positive, volumes, target, co_benefits)
-    link_bits = (CONTESTED * cm.link_contested + WEAK * cm.link_weak
-                 + UNGRADED * cm.link_ungraded).astype(np.int64)
+    link_bits = (
+        CONTESTED * cm.link_contested + WEAK * cm.link_weak + UNGRADED * cm.link_ungraded
+    ).astype(np.int64)
     time_hours = quantities[:, cm.time_resource].sum(axis=1)
     all_hours = quantities[:, cm.hour_resource].sum(axis=1)
     time_cost = costs[:, cm.time_resource].sum(axis=1)
@@ -282,47 +309,63 @@ def _backwards_map(model: Model | CompiledModel, outcome: str, amount: float, *,
             bits = int(np.bitwise_or.reduce(link_bits[links])) if links else 0
             if cm.node_complex[nodes].any():
                 bits |= COMPLEX
-            routes.append(Route(tuple(cm.node_ids[n] for n in nodes), eff, eff / g[i],
-                                tuple(flag_names(bits)), tuple(links)))
+            routes.append(
+                Route(
+                    tuple(cm.node_ids[n] for n in nodes),
+                    eff,
+                    eff / g[i],
+                    tuple(flag_names(bits)),
+                    tuple(links),
+                )
+            )
         flags = list(caveats.flags)
         shares = caveats.flag_shares[outcome]
         note_data = _notes(cm, flags, routes, shares, caveats.short, caveats)
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
-        pathways.append(Pathway(
-            intervention=iid,
-            label=itv.label or iid,
-            unit=itv.unit or "unit",
-            total_effect=float(g[i]),
-            volume=float(volumes[i]),
-            cost=cost,
-            cost_per_outcome_full=cost.full / amount,
-            cost_per_outcome_public=cost.public / amount,
-            capacity=capacity,
-            co_benefits=co.levels[col],
-            co_benefit_values=co.values[col],
-            co_benefits_omitted=co.omitted[col],
-            co_benefit_value=co.totals[col],
-            flags=tuple(flags),
-            notes=tuple(pathway_notes(note_data, words)),
-            note_data=tuple(note_data),
-            paths=tuple(routes),
-            flag_shares=shares,
-            resources_short=caveats.short,
-            coproduction_share_hours=(float(time_hours[i] / all_hours[i]) if all_hours[i] > 0
-                                      else None),
-            time_hours=float(time_hours[i]),
-            enabling_shortfall=caveats.enabling.get(iid, {}),
-        ))
+        pathways.append(
+            Pathway(
+                intervention=iid,
+                label=itv.label or iid,
+                unit=itv.unit or "unit",
+                total_effect=float(g[i]),
+                volume=float(volumes[i]),
+                cost=cost,
+                cost_per_outcome_full=cost.full / amount,
+                cost_per_outcome_public=cost.public / amount,
+                capacity=capacity,
+                co_benefits=co.levels[col],
+                co_benefit_values=co.values[col],
+                co_benefits_omitted=co.omitted[col],
+                co_benefit_value=co.totals[col],
+                flags=tuple(flags),
+                notes=tuple(pathway_notes(note_data, words)),
+                note_data=tuple(note_data),
+                paths=tuple(routes),
+                flag_shares=shares,
+                resources_short=caveats.short,
+                coproduction_share_hours=(
+                    float(time_hours[i] / all_hours[i]) if all_hours[i] > 0 else None
+                ),
+                time_hours=float(time_hours[i]),
+                enabling_shortfall=caveats.enabling.get(iid, {}),
+            )
+        )
     ranges = switching_ranges(
         [(p.cost.full - time_cost[cm.index[p.intervention]]) / amount for p in pathways],
         [time_hours[cm.index[p.intervention]] / amount for p in pathways],
-        [p.intervention for p in pathways])
+        [p.intervention for p in pathways],
+    )
     from dataclasses import replace
 
-    pathways = [replace(p, first_on_full_cost_when_time_valued=r)
-                for p, r in zip(pathways, ranges, strict=True)]
-    key = (lambda p: (p.cost_per_outcome_full, p.intervention)) if by == "full" else \
-        (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
+    pathways = [
+        replace(p, first_on_full_cost_when_time_valued=r)
+        for p, r in zip(pathways, ranges, strict=True)
+    ]
+    key = (
+        (lambda p: (p.cost_per_outcome_full, p.intervention))
+        if by == "full"
+        else (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
+    )
     pathways.sort(key=key)
     out_node = m.outcomes[outcome]
     labels = {nid: m.label_of(nid) for nid in (*cm.node_ids, *cm.resource_ids)}
@@ -355,9 +398,16 @@ def _with_wellbeing(result: BackwardsMap, model: Model | CompiledModel) -> Backw
     cm = model if isinstance(model, CompiledModel) else compile_model(model)
     w = cm.model.volunteer_wellbeing
     if w is None:
-        raise ModelError([Issue("volunteer_wellbeing", "this model gives no value for the "
-                                "wellbeing volunteers gain; add volunteer_wellbeing: {per_hour: "
-                                "..., source: ...} to the model file")])
+        raise ModelError(
+            [
+                Issue(
+                    "volunteer_wellbeing",
+                    "this model gives no value for the "
+                    "wellbeing volunteers gain; add volunteer_wellbeing: {per_hour: "
+                    "..., source: ...} to the model file",
+                )
+            ]
+        )
     per_hour = float(mean_of(w.per_hour))
     rows = [cm.resource_ids.index(r) for r in wellbeing_resources(cm.model)]
     pathways = []
@@ -366,15 +416,22 @@ def _with_wellbeing(result: BackwardsMap, model: Model | CompiledModel) -> Backw
         v = np.zeros(cm.n_interventions)
         v[i] = p.volume
         hours = float(resource_quantities(cm, v, above=cm.volume)[i, rows].sum())
-        pathways.append(replace(p, volunteer_wellbeing={"hours": hours,
-                                                        "value": hours * per_hour}))
-    return replace(result, pathways=tuple(pathways), volunteer_wellbeing={
-        "label": w.label or "wellbeing from volunteering", "per_hour": per_hour,
-        "source": w.source, "resources": list(wellbeing_resources(cm.model))})
+        pathways.append(replace(p, volunteer_wellbeing={"hours": hours, "value": hours * per_hour}))
+    return replace(
+        result,
+        pathways=tuple(pathways),
+        volunteer_wellbeing={
+            "label": w.label or "wellbeing from volunteering",
+            "per_hour": per_hour,
+            "source": w.source,
+            "resources": list(wellbeing_resources(cm.model)),
+        },
+    )
 
 
-def switching_ranges(fixed: list[float], slope: list[float], names: list[str]
-                     ) -> list[tuple[float, float | None] | None]:
+def switching_ranges(
+    fixed: list[float], slope: list[float], names: list[str]
+) -> list[tuple[float, float | None] | None]:
     """For lines ``fixed[p] + slope[p] × w`` (cost per outcome unit at a valuation of ``w`` a
     unit of time), the range ``(low, high)`` of ``w ≥ 0`` over which each is the lowest — ties
     go to the name first in order, as the ranking does — or None when it never is. ``high`` is
@@ -423,14 +480,18 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     if n <= 0 or scores.shape[1] == 0:
         return np.zeros((scores.shape[0], 0), dtype=np.int64)
     n = min(n, scores.shape[1])
-    part = np.argpartition(-scores, n - 1, axis=1)[:, :n] if n < scores.shape[1] else \
-        np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    part = (
+        np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        if n < scores.shape[1]
+        else np.tile(np.arange(scores.shape[1]), (scores.shape[0], 1))
+    )
     order = np.argsort(-np.take_along_axis(scores, part, axis=1), axis=1, kind="stable")
     return np.take_along_axis(part, order, axis=1)
 
 
-def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int,
-                 limit: int | None) -> _CoBenefits:
+def _co_benefits(
+    cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int, limit: int | None
+) -> _CoBenefits:
     """Other outcomes each pathway produces at its volume — valued outcomes first, largest
     value first, then the rest by level — and their total value by kind.
 
@@ -444,7 +505,7 @@ def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, t
     block = max(1, _CELLS // max(n_o, 1))
     out = _CoBenefits([], [], [], [])
     for start in range(0, len(positive), block):
-        part = _co_benefit_rows(cm, positive[start:start + block], volumes, target, limit)
+        part = _co_benefit_rows(cm, positive[start : start + block], volumes, target, limit)
         out.levels.extend(part.levels)
         out.values.extend(part.values)
         out.omitted.extend(part.omitted)
@@ -452,15 +513,17 @@ def _co_benefits(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, t
     return out
 
 
-_CELLS = 1 << 22   # (pathway, outcome) cells per block: 32 MiB for each array of a block
+_CELLS = 1 << 22  # (pathway, outcome) cells per block: 32 MiB for each array of a block
 
 
-def _co_benefit_rows(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray,
-                     target: int, limit: int | None) -> _CoBenefits:
+def _co_benefit_rows(
+    cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int, limit: int | None
+) -> _CoBenefits:
     """:func:`_co_benefits` for the pathways ``positive`` together."""
     n_i = cm.n_interventions
     levels = np.ascontiguousarray(
-        (effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]).T)  # pathways × outs
+        (effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]).T
+    )  # pathways × outs
     levels[:, target - n_i] = 0.0
     unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
     magnitude = np.abs(levels)
@@ -476,7 +539,7 @@ def _co_benefit_rows(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarra
         top_unvalued = unvalued[_top(np.abs(levels[:, unvalued]), n_show)]
     else:  # no list asked for (counts and totals only): nothing to rank
         top_valued = top_unvalued = np.zeros((len(positive), 0), dtype=np.int64)
-    fiscal = levels @ cm.value_fiscal            # pathways × agencies
+    fiscal = levels @ cm.value_fiscal  # pathways × agencies
     economic = levels @ cm.value_economic
     social = levels @ cm.value_social
     out = _CoBenefits([], [], [], [])
@@ -484,20 +547,34 @@ def _co_benefit_rows(cm: CompiledModel, positive: np.ndarray, volumes: np.ndarra
     for row in range(len(positive)):
         rows = [o for o in (*top_valued[row], *top_unvalued[row]) if present[row, o]][:n_show]
         out.levels.append({outcome_ids[o]: float(levels[row, o]) for o in rows})
-        out.values.append({outcome_ids[o]: float(levels[row, o] * unit_value[o]) for o in rows
-                           if unit_value[o] != 0})
+        out.values.append(
+            {
+                outcome_ids[o]: float(levels[row, o] * unit_value[o])
+                for o in rows
+                if unit_value[o] != 0
+            }
+        )
         out.omitted.append(int(counts[row]) - len(rows))
-        total = {"fiscal": {a: float(x) for a, x in zip(cm.agency_ids, fiscal[row], strict=True)
-                            if x != 0},
-                 "economic": float(economic[row]), "social": float(social[row])}
-        total["total"] = float(sum(total["fiscal"].values()) + total["economic"]
-                               + total["social"])
+        total = {
+            "fiscal": {
+                a: float(x) for a, x in zip(cm.agency_ids, fiscal[row], strict=True) if x != 0
+            },
+            "economic": float(economic[row]),
+            "social": float(social[row]),
+        }
+        total["total"] = float(sum(total["fiscal"].values()) + total["economic"] + total["social"])
         out.totals.append(total)
     return out
 
 
-def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dict[str, float],
-           short: dict[str, dict[str, float]], caveats: Caveats) -> list[dict]:
+def _notes(
+    cm: CompiledModel,
+    flags: list[str],
+    routes: list[Route],
+    shares: dict[str, float],
+    short: dict[str, dict[str, float]],
+    caveats: Caveats,
+) -> list[dict]:
     """Each flag of a pathway as a structured note: its kind, the share of the effect resting
     on it, and the links (on the largest routes), outcomes or resources that cause it."""
     notes = []
@@ -510,15 +587,19 @@ def _notes(cm: CompiledModel, flags: list[str], routes: list[Route], shares: dic
             short_of = next(iter(caveats.enabling.values()), None)
             if short_of:
                 note["multiplier"] = short_of["multiplier"]
-                note["inputs"] = {r: v for r, v in short_of["inputs"].items()
-                                  if v["actual"] < v["declared"]}
+                note["inputs"] = {
+                    r: v for r, v in short_of["inputs"].items() if v["actual"] < v["declared"]
+                }
         if f in shares:
             note["share"] = shares[f]
         if f == "over_available":
             note["short"] = dict(short)
         if f in ("contested", "weak_evidence", "ungraded_evidence"):
-            mask = {"contested": cm.link_contested, "weak_evidence": cm.link_weak,
-                    "ungraded_evidence": cm.link_ungraded}[f]
+            mask = {
+                "contested": cm.link_contested,
+                "weak_evidence": cm.link_weak,
+                "ungraded_evidence": cm.link_ungraded,
+            }[f]
             named: list[tuple[str, str]] = []
             for r in routes:
                 for lk in r.links:

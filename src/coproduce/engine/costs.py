@@ -16,8 +16,9 @@ import numpy as np
 from ..model.compile import CompiledModel
 
 
-def input_scale(cm: CompiledModel, volumes: np.ndarray,
-                above: np.ndarray | None = None) -> np.ndarray:
+def input_scale(
+    cm: CompiledModel, volumes: np.ndarray, above: np.ndarray | None = None
+) -> np.ndarray:
     """Per intervention, what the per-unit ``inputs`` are multiplied by at ``volumes``: the
     volume itself on a straight line, and on a cost curve ∫ m(x) dx from ``above`` (e.g. the
     baseline volume, for volume added to what runs today; default 0) to ``above + volume`` —
@@ -34,13 +35,15 @@ def input_scale(cm: CompiledModel, volumes: np.ndarray,
         ends, mults = curve
         starts = np.concatenate([[0.0], ends[:-1]])
         lo, hi = a[i], a[i] + v[i]
-        out[i] = float((np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0, None)
-                        * mults).sum())
+        out[i] = float(
+            (np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0, None) * mults).sum()
+        )
     return out
 
 
-def resource_quantities(cm: CompiledModel, volumes: np.ndarray,
-                        above: np.ndarray | None = None) -> np.ndarray:
+def resource_quantities(
+    cm: CompiledModel, volumes: np.ndarray, above: np.ndarray | None = None
+) -> np.ndarray:
     """Quantity of each resource used by each intervention at ``volumes`` (interventions ×
     resources, resource units): per-unit inputs along any cost curve (from ``above``, see
     :func:`input_scale`), plus fixed inputs whenever the volume is above 0."""
@@ -49,8 +52,9 @@ def resource_quantities(cm: CompiledModel, volumes: np.ndarray,
     return cm.inputs * scale[:, None] + cm.fixed_inputs * (v > 0).astype(float)[:, None]
 
 
-def resource_costs(cm: CompiledModel, volumes: np.ndarray,
-                   above: np.ndarray | None = None) -> np.ndarray:
+def resource_costs(
+    cm: CompiledModel, volumes: np.ndarray, above: np.ndarray | None = None
+) -> np.ndarray:
     """Cost of each resource used by each intervention at ``volumes``: (interventions ×
     resources), currency of the model's price year (see :func:`resource_quantities`)."""
     return resource_quantities(cm, volumes, above) * cm.unit_cost[None, :]
@@ -85,8 +89,7 @@ class CostBreakdown:
 def breakdown(cm: CompiledModel, by_resource: np.ndarray) -> CostBreakdown:
     """Summarise a vector of cost per resource (resources,) by sector and agency."""
     by_resource = np.asarray(by_resource, dtype=float)
-    by_sector = np.bincount(cm.resource_sector, weights=by_resource,
-                            minlength=len(cm.sector_ids))
+    by_sector = np.bincount(cm.resource_sector, weights=by_resource, minlength=len(cm.sector_ids))
     public_mask = cm.resource_sector == cm.public_sector
     agency_costs: dict[str, float] = {}
     for a, aid in enumerate(cm.agency_ids):
@@ -98,8 +101,9 @@ def breakdown(cm: CompiledModel, by_resource: np.ndarray) -> CostBreakdown:
         full=float(by_resource.sum()),
         public=float(by_sector[cm.public_sector]),
         by_sector={sid: float(x) for sid, x in zip(cm.sector_ids, by_sector, strict=True)},
-        by_resource={rid: float(x) for rid, x in zip(cm.resource_ids, by_resource, strict=True)
-                     if x != 0},
+        by_resource={
+            rid: float(x) for rid, x in zip(cm.resource_ids, by_resource, strict=True) if x != 0
+        },
         public_by_agency=agency_costs,
         coproduction=float(by_sector[cm.coproduction_sector].sum()),
     )

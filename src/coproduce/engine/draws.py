@@ -73,8 +73,9 @@ class DrawsTable:
             arr = getattr(self, name)
             if arr is not None:
                 object.__setattr__(self, name, np.ascontiguousarray(arr, dtype=float))
-        object.__setattr__(self, "extra", {k: np.ascontiguousarray(v, dtype=float)
-                                           for k, v in self.extra.items()})
+        object.__setattr__(
+            self, "extra", {k: np.ascontiguousarray(v, dtype=float) for k, v in self.extra.items()}
+        )
         if len(self.options) == 0:
             raise DrawsError("a draws table needs at least one option")
         if len(set(self.options)) != len(self.options):
@@ -84,14 +85,22 @@ class DrawsTable:
         n = self.n_draws
         for name, arr in self._arrays():
             if arr.shape != (n, len(self.options)):
-                raise DrawsError(f"{name} has shape {arr.shape}, expected ({n}, "
-                                 f"{len(self.options)})")
+                raise DrawsError(
+                    f"{name} has shape {arr.shape}, expected ({n}, {len(self.options)})"
+                )
         if len(self.inputs) not in (0, n):
             raise DrawsError(f"inputs have {len(self.inputs)} rows but there are {n} draws")
 
     def _arrays(self) -> list[tuple[str, np.ndarray]]:
-        out = [(k, v) for k, v in (("effect", self.effect), ("cost", self.cost),
-                                   ("net_benefit", self.fixed_net_benefit)) if v is not None]
+        out = [
+            (k, v)
+            for k, v in (
+                ("effect", self.effect),
+                ("cost", self.cost),
+                ("net_benefit", self.fixed_net_benefit),
+            )
+            if v is not None
+        ]
         return out + list(self.extra.items())
 
     @property
@@ -150,23 +159,28 @@ class DrawsTable:
         main = {k: v for k, v in per_option.items() if k in _MAIN}
         if not main:
             found = ", ".join(map(str, frame.columns[:12]))
-            raise DrawsError(f"{source}: no columns named effect:OPTION and cost:OPTION (or "
-                             f"net_benefit:OPTION); columns are {found}")
+            raise DrawsError(
+                f"{source}: no columns named effect:OPTION and cost:OPTION (or "
+                f"net_benefit:OPTION); columns are {found}"
+            )
         if "net_benefit" in main:
             options = list(main["net_benefit"])
         else:
             for need in ("effect", "cost"):
                 if need not in main:
                     other = "cost" if need == "effect" else "effect"
-                    raise DrawsError(f"{source}: there are {other}:OPTION columns but no "
-                                     f"{need}:OPTION columns")
+                    raise DrawsError(
+                        f"{source}: there are {other}:OPTION columns but no {need}:OPTION columns"
+                    )
             options = list(main["effect"])
             if set(options) != set(main["cost"]):
                 only_e = sorted(set(options) - set(main["cost"]))
                 only_c = sorted(set(main["cost"]) - set(options))
-                raise DrawsError(f"{source}: every option needs both effect:OPTION and "
-                                 f"cost:OPTION; missing cost for {only_e or '-'}, missing "
-                                 f"effect for {only_c or '-'}")
+                raise DrawsError(
+                    f"{source}: every option needs both effect:OPTION and "
+                    f"cost:OPTION; missing cost for {only_e or '-'}, missing "
+                    f"effect for {only_c or '-'}"
+                )
         if len(frame) < 2:
             raise DrawsError(f"{source}: need at least 2 draws (rows), found {len(frame)}")
 
@@ -178,12 +192,15 @@ class DrawsTable:
                 bad = values.isna() | ~np.isfinite(values.to_numpy(dtype=float, na_value=np.nan))
                 if bad.any():
                     row = int(np.flatnonzero(bad.to_numpy())[0])
-                    raise DrawsError(f"{source}: column '{c}' row {row + 2} is not a finite "
-                                     f"number ({sub[c].iloc[row]!r})")
+                    raise DrawsError(
+                        f"{source}: column '{c}' row {row + 2} is not a finite "
+                        f"number ({sub[c].iloc[row]!r})"
+                    )
             return sub.to_numpy(dtype=float)
 
-        extra = {k: block(k) for k in per_option if k not in _MAIN
-                 and set(per_option[k]) == set(options)}
+        extra = {
+            k: block(k) for k in per_option if k not in _MAIN and set(per_option[k]) == set(options)
+        }
         used = {c for kinds in per_option.values() for o, c in kinds.items() if o in options}
         inputs = {}
         for col in frame.columns:
@@ -195,14 +212,27 @@ class DrawsTable:
                 continue  # a text column (labels): not an input
             if values.isna().any():
                 row = int(np.flatnonzero(values.isna().to_numpy())[0])
-                raise DrawsError(f"{source}: input column '{name}' row {row + 2} is not a "
-                                 f"number ({frame[col].iloc[row]!r})")
+                raise DrawsError(
+                    f"{source}: input column '{name}' row {row + 2} is not a "
+                    f"number ({frame[col].iloc[row]!r})"
+                )
             inputs[name] = values.to_numpy(dtype=float)
         if "net_benefit" in main:
-            return cls(options=tuple(options), fixed_net_benefit=block("net_benefit"),
-                       extra=extra, inputs=pd.DataFrame(inputs), meta={"source": source})
-        return cls(options=tuple(options), effect=block("effect"), cost=block("cost"),
-                   extra=extra, inputs=pd.DataFrame(inputs), meta={"source": source})
+            return cls(
+                options=tuple(options),
+                fixed_net_benefit=block("net_benefit"),
+                extra=extra,
+                inputs=pd.DataFrame(inputs),
+                meta={"source": source},
+            )
+        return cls(
+            options=tuple(options),
+            effect=block("effect"),
+            cost=block("cost"),
+            extra=extra,
+            inputs=pd.DataFrame(inputs),
+            meta={"source": source},
+        )
 
     @classmethod
     def read(cls, path: str | Path) -> DrawsTable:

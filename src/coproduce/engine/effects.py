@@ -48,7 +48,7 @@ def node_levels(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
 
 def outcome_levels(cm: CompiledModel, volumes: np.ndarray) -> np.ndarray:
     """Outcome levels (n_outcomes,) for the given intervention volumes."""
-    return node_levels(cm, volumes)[cm.n_interventions:]
+    return node_levels(cm, volumes)[cm.n_interventions :]
 
 
 def effects_to(cm: CompiledModel, outcome: int, effect: np.ndarray | None = None) -> np.ndarray:
@@ -70,11 +70,12 @@ def effects_from(cm: CompiledModel, interventions: np.ndarray) -> np.ndarray:
         return out
     system = _system(cm)
     for start in range(0, len(interventions), _CHUNK):
-        cols = interventions[start:start + _CHUNK]
+        cols = interventions[start : start + _CHUNK]
         b = np.zeros((cm.n_nodes, len(cols)))
         b[cols, np.arange(len(cols))] = 1.0
-        out[:, start:start + len(cols)] = spsolve_triangular(system, b, lower=True,
-                                                             unit_diagonal=True)
+        out[:, start : start + len(cols)] = spsolve_triangular(
+            system, b, lower=True, unit_diagonal=True
+        )
     return out
 
 
@@ -82,4 +83,4 @@ def total_effects(cm: CompiledModel) -> np.ndarray:
     """The total-effect matrix T (n_outcomes × n_interventions): change in each outcome per
     unit of each intervention, summed over every path."""
     full = effects_from(cm, np.arange(cm.n_interventions))
-    return full[cm.n_interventions:, :]
+    return full[cm.n_interventions :, :]

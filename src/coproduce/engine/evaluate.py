@@ -50,10 +50,19 @@ class OutcomeLevel:
         return sum(self.value_fiscal.values()) + self.value_economic + self.value_social
 
     def to_dict(self) -> dict:
-        return {"label": self.label, "unit": self.unit, "level": self.level,
-                "value": {"fiscal": self.value_fiscal, "economic": self.value_economic,
-                          "social": self.value_social, "total": self.value_total},
-                "final": self.final, "complex": self.complex}
+        return {
+            "label": self.label,
+            "unit": self.unit,
+            "level": self.level,
+            "value": {
+                "fiscal": self.value_fiscal,
+                "economic": self.value_economic,
+                "social": self.value_social,
+                "total": self.value_total,
+            },
+            "final": self.final,
+            "complex": self.complex,
+        }
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,9 @@ class Evaluation:
     def coproduction_share_hours(self) -> float | None:
         """Hours given by users and communities over all hours of input (0–1), or None when
         no input is measured in hours."""
-        return _share(sum(h[0] for h in self.hours.values()),
-                      sum(h[1] for h in self.hours.values()))
+        return _share(
+            sum(h[0] for h in self.hours.values()), sum(h[1] for h in self.hours.values())
+        )
 
     @property
     def value(self) -> dict:
@@ -99,15 +109,25 @@ class Evaluation:
                 fiscal[a] = fiscal.get(a, 0.0) + x
         economic = sum(o.value_economic for o in self.outcomes.values())
         social = sum(o.value_social for o in self.outcomes.values())
-        return {"fiscal": fiscal, "economic": economic, "social": social,
-                "total": sum(fiscal.values()) + economic + social}
+        return {
+            "fiscal": fiscal,
+            "economic": economic,
+            "social": social,
+            "total": sum(fiscal.values()) + economic + social,
+        }
 
     def who_pays_who_gains(self) -> dict[str, dict[str, float]]:
         """Public cost by paying agency against fiscal value by gaining agency."""
-        agencies = list(dict.fromkeys(list(self.cost.public_by_agency)
-                                      + list(self.value["fiscal"])))
-        return {a: {"pays": self.cost.public_by_agency.get(a, 0.0),
-                    "gains": self.value["fiscal"].get(a, 0.0)} for a in agencies}
+        agencies = list(
+            dict.fromkeys(list(self.cost.public_by_agency) + list(self.value["fiscal"]))
+        )
+        return {
+            a: {
+                "pays": self.cost.public_by_agency.get(a, 0.0),
+                "gains": self.value["fiscal"].get(a, 0.0),
+            }
+            for a in agencies
+        }
 
     def to_dict(self) -> dict:
         """What ``coproduce evaluate --json`` prints."""
@@ -117,20 +137,23 @@ class Evaluation:
             "price_year": self.price_year,
             "scenarios": list(self.scenarios),
             "volumes": self.volumes,
-            "cost": {**self.cost.to_dict(),
-                     "coproduction_share": self.cost.coproduction_share},
+            "cost": {**self.cost.to_dict(), "coproduction_share": self.cost.coproduction_share},
             "interventions": {
-                iid: {"volume": self.volumes[iid], "cost": c.to_dict(),
-                      "coproduction_share": c.coproduction_share,
-                      "coproduction_share_hours": _share(*self.hours.get(iid, (0.0, 0.0)))}
+                iid: {
+                    "volume": self.volumes[iid],
+                    "cost": c.to_dict(),
+                    "coproduction_share": c.coproduction_share,
+                    "coproduction_share_hours": _share(*self.hours.get(iid, (0.0, 0.0))),
+                }
                 for iid, c in self.intervention_costs.items()
             },
             "outcomes": {oid: o.to_dict() for oid, o in self.outcomes.items()},
             "value": self.value,
             "who_pays_who_gains": self.who_pays_who_gains(),
-            "resources": {r: {"used": self.resource_use[r],
-                              "available": self.resource_available.get(r)}
-                          for r in self.resource_use},
+            "resources": {
+                r: {"used": self.resource_use[r], "available": self.resource_available.get(r)}
+                for r in self.resource_use
+            },
             "flags": list(self.caveats.flags),
             "flag_shares": self.caveats.flag_shares,
             "flag_shares_per": self.flag_outcomes,
@@ -191,7 +214,7 @@ def evaluate(
         if x < 0:
             raise ValueError(f"volume of {iid} cannot be negative")
         v[cm.index[iid]] = x
-    levels = node_levels(cm, v)[cm.n_interventions:]
+    levels = node_levels(cm, v)[cm.n_interventions :]
     costs = resource_costs(cm, v)
     per_itv = {iid: breakdown(cm, costs[i]) for i, iid in enumerate(cm.intervention_ids)}
     total = breakdown(cm, costs.sum(axis=0))
@@ -199,32 +222,52 @@ def evaluate(
     for k, oid in enumerate(cm.outcome_ids):
         o = m.outcomes[oid]
         outs[oid] = OutcomeLevel(
-            outcome=oid, label=o.label or oid, unit=o.unit or "unit", level=float(levels[k]),
-            value_fiscal={a: float(levels[k] * cm.value_fiscal[k, j])
-                          for j, a in enumerate(cm.agency_ids) if cm.value_fiscal[k, j] != 0},
+            outcome=oid,
+            label=o.label or oid,
+            unit=o.unit or "unit",
+            level=float(levels[k]),
+            value_fiscal={
+                a: float(levels[k] * cm.value_fiscal[k, j])
+                for j, a in enumerate(cm.agency_ids)
+                if cm.value_fiscal[k, j] != 0
+            },
             value_economic=float(levels[k] * cm.value_economic[k]),
             value_social=float(levels[k] * cm.value_social[k]),
-            final=o.final, complex=o.complex)
+            final=o.final,
+            complex=o.complex,
+        )
     qty = resource_quantities(cm, v)
     used = qty.sum(axis=0)
-    available = {rid: float(mean_of(m.resources[rid].available)) for rid in cm.resource_ids
-                 if m.resources[rid].available is not None}
+    available = {
+        rid: float(mean_of(m.resources[rid].available))
+        for rid in cm.resource_ids
+        if m.resources[rid].available is not None
+    }
     # hours by quantity, not cost: a co-production share by hours does not vanish when
     # users' and communities' time is valued at £0
     time_res = _mask(cm.time_resource, len(cm.resource_ids))
     hour_res = _mask(cm.hour_resource, len(cm.resource_ids))
-    hours = {iid: (float(qty[i, time_res].sum()), float(qty[i, hour_res].sum()))
-             for i, iid in enumerate(cm.intervention_ids)}
+    hours = {
+        iid: (float(qty[i, time_res].sum()), float(qty[i, hour_res].sum()))
+        for i, iid in enumerate(cm.intervention_ids)
+    }
     outcomes_for, rule = flag_outcomes(cm)
     caveats = CaveatContext(cm, outcomes_for).for_volumes(v, quantities=qty)
     return Evaluation(
-        model_name=m.name, currency=m.currency, price_year=m.price_year,
+        model_name=m.name,
+        currency=m.currency,
+        price_year=m.price_year,
         scenarios=tuple(scenarios),
         volumes={iid: float(v[i]) for i, iid in enumerate(cm.intervention_ids)},
-        intervention_costs=per_itv, cost=total, outcomes=outs,
+        intervention_costs=per_itv,
+        cost=total,
+        outcomes=outs,
         resource_use={rid: float(used[k]) for k, rid in enumerate(cm.resource_ids)},
         resource_available=available,
-        caveats=caveats, time_value=basis_of(m).to_dict(), hours=hours, flag_outcomes=rule,
+        caveats=caveats,
+        time_value=basis_of(m).to_dict(),
+        hours=hours,
+        flag_outcomes=rule,
     )
 
 

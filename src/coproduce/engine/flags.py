@@ -28,12 +28,21 @@ from .effects import effects_to
 from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
 
 EVIDENCE_FLAGS = ("contested", "weak_evidence", "ungraded_evidence", "complex")
-FLAG_KINDS = (*EVIDENCE_FLAGS, "no_public_input", "enabling_shortfall", "over_capacity",
-              "over_available")
+FLAG_KINDS = (
+    *EVIDENCE_FLAGS,
+    "no_public_input",
+    "enabling_shortfall",
+    "over_capacity",
+    "over_available",
+)
 """Every flag, in the order readers see them. Names are part of the ``--json`` contracts."""
 
-FLAG_BITS = {"contested": CONTESTED, "weak_evidence": WEAK, "ungraded_evidence": UNGRADED,
-             "complex": COMPLEX}
+FLAG_BITS = {
+    "contested": CONTESTED,
+    "weak_evidence": WEAK,
+    "ungraded_evidence": UNGRADED,
+    "complex": COMPLEX,
+}
 
 # Do not fit: an option, plan or pathway with one of these cannot be delivered as it stands.
 FEASIBILITY_FLAGS = ("over_capacity", "over_available")
@@ -68,9 +77,14 @@ class Caveats:
         return not any(f in self.flags for f in FEASIBILITY_FLAGS)
 
     def to_dict(self) -> dict:
-        return {"flags": list(self.flags), "flag_shares": self.flag_shares,
-                "resources_short": self.short, "over_capacity": self.over_capacity,
-                "no_public_input": self.no_public_input, "enabling_shortfall": self.enabling}
+        return {
+            "flags": list(self.flags),
+            "flag_shares": self.flag_shares,
+            "resources_short": self.short,
+            "over_capacity": self.over_capacity,
+            "no_public_input": self.no_public_input,
+            "enabling_shortfall": self.enabling,
+        }
 
 
 class CaveatContext:
@@ -93,8 +107,11 @@ class CaveatContext:
     @cached_property
     def coproduction_resource(self) -> np.ndarray:
         cm = self.cm
-        return cm.coproduction_sector[cm.resource_sector] if len(cm.resource_ids) else \
-            np.zeros(0, dtype=bool)
+        return (
+            cm.coproduction_sector[cm.resource_sector]
+            if len(cm.resource_ids)
+            else np.zeros(0, dtype=bool)
+        )
 
     def total_effects(self, target: str) -> np.ndarray:
         """Every intervention's total effect on ``target`` (target units per unit)."""
@@ -109,10 +126,12 @@ class CaveatContext:
             g = effects_to(cm, t)[:n_i]
             without: dict[str, np.ndarray] = {}
             complex_links = cm.node_complex[cm.link_dst] | cm.node_complex[cm.link_src]
-            for name, mask in (("contested", cm.link_contested),
-                               ("weak_evidence", cm.link_weak),
-                               ("ungraded_evidence", cm.link_ungraded),
-                               ("complex", complex_links)):
+            for name, mask in (
+                ("contested", cm.link_contested),
+                ("weak_evidence", cm.link_weak),
+                ("ungraded_evidence", cm.link_ungraded),
+                ("complex", complex_links),
+            ):
                 if not mask.any():
                     continue
                 if name == "complex" and cm.node_complex[t]:
@@ -139,8 +158,13 @@ class CaveatContext:
             out[name] = min(max(share, 0.0), 1.0)
         return out
 
-    def for_volumes(self, volumes: np.ndarray, *, targets: Iterable[str] | None = None,
-                    quantities: np.ndarray | None = None) -> Caveats:
+    def for_volumes(
+        self,
+        volumes: np.ndarray,
+        *,
+        targets: Iterable[str] | None = None,
+        quantities: np.ndarray | None = None,
+    ) -> Caveats:
         """The caveats of running every intervention at ``volumes`` at once (one pathway: a
         vector with one non-zero). ``quantities`` (interventions × resources) may replace the
         straight-line resource use (a cost curve)."""
@@ -148,8 +172,7 @@ class CaveatContext:
         v = np.asarray(volumes, dtype=float)
         active = np.flatnonzero(v > 0)
         qty = resource_quantities(cm, v) if quantities is None else quantities
-        flag_shares = {t: self.shares(t, v) for t in (self.targets if targets is None
-                                                       else targets)}
+        flag_shares = {t: self.shares(t, v) for t in (self.targets if targets is None else targets)}
         kinds = {k for s in flag_shares.values() for k in s}
         public = cm.resource_sector == cm.public_sector
         declared = {i for i, *_ in cm.enabling}
@@ -168,8 +191,11 @@ class CaveatContext:
             if v[i] > cm.capacity[i] * (1 + 1e-12):
                 over_cap[iid] = {"volume": float(v[i]), "capacity": float(cm.capacity[i])}
         used = qty.sum(axis=0)
-        short = {cm.resource_ids[r]: {"needed": float(used[r]), "available": a}
-                 for r, a in self.available.items() if used[r] > a * (1 + 1e-12)}
+        short = {
+            cm.resource_ids[r]: {"needed": float(used[r]), "available": a}
+            for r, a in self.available.items()
+            if used[r] > a * (1 + 1e-12)
+        }
         present = set(kinds)
         if no_public:
             present.add("no_public_input")
@@ -179,9 +205,14 @@ class CaveatContext:
             present.add("over_capacity")
         if short:
             present.add("over_available")
-        return Caveats(flags=tuple(k for k in FLAG_KINDS if k in present),
-                       flag_shares=flag_shares, short=short, over_capacity=over_cap,
-                       no_public_input=no_public, enabling=enabling)
+        return Caveats(
+            flags=tuple(k for k in FLAG_KINDS if k in present),
+            flag_shares=flag_shares,
+            short=short,
+            over_capacity=over_cap,
+            no_public_input=no_public,
+            enabling=enabling,
+        )
 
 
 def enabling_shortfall(cm: CompiledModel, i: int) -> dict:
@@ -192,15 +223,21 @@ def enabling_shortfall(cm: CompiledModel, i: int) -> dict:
         if j != i:
             continue
         actual = float(cm.fixed_inputs[i, r] if fixed_input else cm.inputs[i, r])
-        inputs[cm.resource_ids[r]] = {"actual": actual, "declared": level,
-                                      "per": "period" if fixed_input else "unit"}
+        inputs[cm.resource_ids[r]] = {
+            "actual": actual,
+            "declared": level,
+            "per": "period" if fixed_input else "unit",
+        }
     return {"multiplier": float(cm.enabling_multiplier[i]), "inputs": inputs}
 
 
 def enabling_shortfalls(cm: CompiledModel) -> dict[str, dict]:
     """Every intervention whose effect is cut because an enabling input falls short."""
-    return {cm.node_ids[i]: enabling_shortfall(cm, i)
-            for i in range(cm.n_interventions) if cm.enabling_multiplier[i] < 1}
+    return {
+        cm.node_ids[i]: enabling_shortfall(cm, i)
+        for i in range(cm.n_interventions)
+        if cm.enabling_multiplier[i] < 1
+    }
 
 
 def volumes_of(cm: CompiledModel, volumes: Mapping[str, float]) -> np.ndarray:

@@ -74,8 +74,7 @@ def _reaching(cm: CompiledModel, target: int, absval: np.ndarray) -> np.ndarray:
     src = np.where(absval[in_order] > 0, cm.link_src[in_order], target)
     graph = csr_matrix((np.ones(len(src)), src, in_off), shape=(n, n))
     reaches = np.zeros(n, dtype=bool)
-    reaches[breadth_first_order(graph, target, directed=True,
-                                return_predecessors=False)] = True
+    reaches[breadth_first_order(graph, target, directed=True, return_predecessors=False)] = True
     return reaches
 
 
@@ -103,8 +102,9 @@ def _chunks(mind: np.ndarray, top: int) -> list[tuple[int, int]]:
     return out
 
 
-def route_table(cm: CompiledModel, target: int, k: int = 10,
-                effect: np.ndarray | None = None) -> RouteTable:
+def route_table(
+    cm: CompiledModel, target: int, k: int = 10, effect: np.ndarray | None = None
+) -> RouteTable:
     """Build the k-best route table to node ``target`` (see :class:`RouteTable`).
 
     Nodes after the target cannot reach it (links run forward); those before it are done in
@@ -136,22 +136,22 @@ def route_table(cm: CompiledModel, target: int, k: int = 10,
     src, dst = cm.link_src[ls], cm.link_dst[ls]
     counts = np.bincount(src, minlength=n)
     offsets = np.concatenate([[0], np.cumsum(counts)])
-    active = np.flatnonzero(counts)         # nodes with a link on a route: rows 0..n_act-1
+    active = np.flatnonzero(counts)  # nodes with a link on a route: rows 0..n_act-1
     n_act = len(active)
-    row_of = np.full(n, n_act + 1, dtype=np.int64)   # other nodes: an empty row
+    row_of = np.full(n, n_act + 1, dtype=np.int64)  # other nodes: an empty row
     row_of[active] = np.arange(n_act)
-    row_of[target] = n_act                  # the target has a row of its own
-    first = offsets[active]                 # each row's first link
+    row_of[target] = n_act  # the target has a row of its own
+    first = offsets[active]  # each row's first link
     link_row = np.repeat(np.arange(n_act), counts[active])
     slot = np.arange(len(ls)) - first[link_row]
-    mind = np.full(n, n, dtype=np.int64)    # each node's nearest successor on a route
+    mind = np.full(n, n, dtype=np.int64)  # each node's nearest successor on a route
     if len(ls):
         mind[active] = np.minimum.reduceat(dst, first)
 
     # ranges of rows [ra, rb) with links [p, q); a row of the block holds a node's links
     # (at most ``width`` of them) × its successors' k routes
     chunks = []
-    cell = np.zeros(len(ls), dtype=np.int64)   # each link's row in its range's block
+    cell = np.zeros(len(ls), dtype=np.int64)  # each link's row in its range's block
     row_p = np.zeros(n_act, dtype=np.int64)
     for a, b in _chunks(mind, target):
         ra, rb = int(np.searchsorted(active, a)), int(np.searchsorted(active, b))
@@ -167,46 +167,58 @@ def route_table(cm: CompiledModel, target: int, k: int = 10,
     tiny = np.array([np.finfo(float).tiny]).view(np.uint64)[0]
     slot_k = (slot * k).astype(np.uint64)[:, None]
     ranks = np.arange(k, dtype=np.uint64)
-    row_base = ((first - row_p) * k)[:, None]     # a row's first candidate in its range
+    row_base = ((first - row_p) * k)[:, None]  # a row's first candidate in its range
     signed = eff[ls][:, None]
     succ_row = row_of[dst]
-    flagged = (cm.link_contested.view(np.uint8) * np.uint8(CONTESTED)
-               | cm.link_weak.view(np.uint8) * np.uint8(WEAK)
-               | cm.link_ungraded.view(np.uint8) * np.uint8(UNGRADED))
+    flagged = (
+        cm.link_contested.view(np.uint8) * np.uint8(CONTESTED)
+        | cm.link_weak.view(np.uint8) * np.uint8(WEAK)
+        | cm.link_ungraded.view(np.uint8) * np.uint8(UNGRADED)
+    )
     bits_of = flagged[ls].astype(np.int64) | complex_bits[dst]
 
-    routes = np.zeros((n_act + 2, k))              # signed route effects by row
+    routes = np.zeros((n_act + 2, k))  # signed route effects by row
     routes[n_act, 0] = 1.0
     pick = np.full((n_act + 2, k), -1, dtype=np.int64)  # chosen: link position × k + j
     row_flags = np.zeros(n_act + 2, dtype=np.int64)
     for ra, rb, p, q, width in chunks:
         succ = succ_row[p:q]
-        cand = signed[p:q] * routes[succ]                               # links × k
+        cand = signed[p:q] * routes[succ]  # links × k
         key = (np.abs(cand).view(np.uint64) | low) - slot_k[p:q]
         key -= ranks
         block = np.zeros(((rb - ra) * width // k, k), dtype=np.uint64)
         block[cell[p:q]] = key
         block = block.reshape(rb - ra, width)
         if k < width:
-            block = np.partition(block, width - k, axis=1)[:, width - k:]
+            block = np.partition(block, width - k, axis=1)[:, width - k :]
         best = np.sort(block, axis=1)[:, ::-1]
         kept = best >= tiny
         at = row_base[ra:rb] + (low - (best & low)).astype(np.int64)
         routes[ra:rb] = np.where(kept, cand.ravel().take(at, mode="clip"), 0.0)
         pick[ra:rb] = np.where(kept, at + p * k, -1)
         # flags: any route through a flagged link or a flagged successor
-        row_flags[ra:rb] = np.bitwise_or.reduceat(bits_of[p:q] | row_flags[succ],
-                                                  first[ra:rb] - p)
+        row_flags[ra:rb] = np.bitwise_or.reduceat(bits_of[p:q] | row_flags[succ], first[ra:rb] - p)
 
     full = routes[row_of]
     value = np.abs(full)
     sign = np.where(full < 0, np.int8(-1), np.int8(1))
     pick = pick[row_of]
     chosen = pick >= 0
-    link = (np.where(chosen, ls.take(pick // k, mode="clip"), -1) if len(ls)
-            else np.full((n, k), -1, dtype=np.int64))
+    link = (
+        np.where(chosen, ls.take(pick // k, mode="clip"), -1)
+        if len(ls)
+        else np.full((n, k), -1, dtype=np.int64)
+    )
     rank = np.where(chosen, pick % k, 0)
     flags = row_flags[row_of]
     flags[reaches] |= complex_bits[reaches]
-    return RouteTable(target=target, k=k, value=value, sign=sign, link=link, rank=rank,
-                      flags=flags, reaches=reaches)
+    return RouteTable(
+        target=target,
+        k=k,
+        value=value,
+        sign=sign,
+        link=link,
+        rank=rank,
+        flags=flags,
+        reaches=reaches,
+    )

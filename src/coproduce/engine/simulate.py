@@ -143,9 +143,11 @@ class _OptionModel:
         cached = self.__dict__.setdefault("_by_kind", {})
         if kind not in cached:
             sel = [(r, s.i, s.mean) for r, s in self.slots if s.kind == kind]
-            cached[kind] = (np.array([r for r, _, _ in sel], dtype=np.int64),
-                            np.array([i for _, i, _ in sel], dtype=np.int64),
-                            np.array([m for _, _, m in sel], dtype=float))
+            cached[kind] = (
+                np.array([r for r, _, _ in sel], dtype=np.int64),
+                np.array([i for _, i, _ in sel], dtype=np.int64),
+                np.array([m for _, _, m in sel], dtype=float),
+            )
         return cached[kind]
 
 
@@ -218,14 +220,16 @@ def _backward(om: _OptionModel, effect: np.ndarray, rhs: np.ndarray) -> np.ndarr
     return x
 
 
-def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]
-                       ) -> tuple[_PerDraw, ...]:
+def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]) -> tuple[_PerDraw, ...]:
     """The interventions whose enabling multiplier varies by draw (see the module docstring);
     the others keep the multiplier at the means that ``cm.link_effect`` already carries."""
     if not cm.enabling:
         return ()
-    row_of = {(s.kind, s.i, s.j): row for row, s in slots
-              if s.kind in ("input", "fixed", "elasticity", "floor")}
+    row_of = {
+        (s.kind, s.i, s.j): row
+        for row, s in slots
+        if s.kind in ("input", "fixed", "elasticity", "floor")
+    }
     link_row = {s.i: row for row, s in slots if s.kind == "link"}
     terms: dict[int, list[_EnablingTerm]] = {}
     varies: set[int] = set()
@@ -235,14 +239,22 @@ def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]
         # an uncertain input whose mean is the declared level is fully supported in every
         # draw: uncertainty about how much support is needed is not a shortfall (levels
         # filled in at load keep 12 significant figures, hence the tolerance)
-        full = level <= 0 or actual >= level or math.isclose(actual, level, rel_tol=1e-9,
-                                                              abs_tol=0.0)
+        full = (
+            level <= 0 or actual >= level or math.isclose(actual, level, rel_tol=1e-9, abs_tol=0.0)
+        )
         if in_row >= 0 and full:
             in_row = -1
         if in_row < 0 and full:
             continue  # the multiplier of this input is 1 in every draw
-        t = _EnablingTerm(in_row, actual, level, row_of.get(("elasticity", i, r), -1), e_mean,
-                          row_of.get(("floor", i, r), -1), f_mean)
+        t = _EnablingTerm(
+            in_row,
+            actual,
+            level,
+            row_of.get(("elasticity", i, r), -1),
+            e_mean,
+            row_of.get(("floor", i, r), -1),
+            f_mean,
+        )
         terms.setdefault(i, []).append(t)
         if t.input_row >= 0 or t.e_row >= 0 or t.f_row >= 0:
             varies.add(i)
@@ -260,8 +272,9 @@ def _option_model(model: Model, target: str, slots_of: list[tuple[str, int]]) ->
     """``slots_of``: (path, draw row) of each uncertain quantity of ``model``."""
     cm = compile_model(model)
     slots = [(row, _slot(cm, path)) for path, row in slots_of]
-    return _OptionModel(cm, cm.index[target], slots, _generations(cm),
-                        _per_draw_enabling(cm, slots))
+    return _OptionModel(
+        cm, cm.index[target], slots, _generations(cm), _per_draw_enabling(cm, slots)
+    )
 
 
 @dataclass(frozen=True)
@@ -300,23 +313,37 @@ def _volume_for_scale(cm: CompiledModel, i: int, s: float, above: float) -> floa
     return math.inf
 
 
-def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
-             spend: float | None, names: Sequence[str]) -> tuple[list[Option], list[dict]]:
+def _options(
+    cms: list[CompiledModel],
+    target: str,
+    amount: float,
+    mode: str,
+    spend: float | None,
+    names: Sequence[str],
+) -> tuple[list[Option], list[dict]]:
     """The options, and notes on the interventions left out or marked, structured
     (``{kind, intervention, ...}``: :func:`coproduce.presentation.words.simulation_note`
     says them)."""
     notes: list[dict] = []
     if mode == "scenarios":  # whole portfolios: per-unit inputs along any curve from 0
-        return [Option(name, k, cms[k].volume.copy(), input_scale(cms[k], cms[k].volume))
-                for k, name in enumerate(names)], notes
+        return [
+            Option(name, k, cms[k].volume.copy(), input_scale(cms[k], cms[k].volume))
+            for k, name in enumerate(names)
+        ], notes
     cm = cms[0]
     t_bar = effects_to(cm, cm.index[target])[: cm.n_interventions]
     opts = []
     public = cm.resource_sector == cm.public_sector
     for i, iid in enumerate(cm.intervention_ids):
         if t_bar[i] <= 0:
-            notes.append({"kind": "no_effect", "intervention": iid, "outcome": target,
-                          "total_effect": float(t_bar[i])})
+            notes.append(
+                {
+                    "kind": "no_effect",
+                    "intervention": iid,
+                    "outcome": target,
+                    "total_effect": float(t_bar[i]),
+                }
+            )
             continue
         v = np.zeros(cm.n_interventions)
         if mode == "target":
@@ -325,10 +352,16 @@ def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
             per_unit = float((cm.inputs[i] * cm.unit_cost)[public].sum())
             fixed = float((cm.fixed_inputs[i] * cm.unit_cost)[public].sum())
             if per_unit <= 0 or spend is None or spend <= fixed:
-                notes.append({"kind": "no_public_cost", "intervention": iid}
-                             if per_unit <= 0 else
-                             {"kind": "fixed_cost_exceeds_spend", "intervention": iid,
-                              "fixed": fixed, "currency": cm.model.currency})
+                notes.append(
+                    {"kind": "no_public_cost", "intervention": iid}
+                    if per_unit <= 0
+                    else {
+                        "kind": "fixed_cost_exceeds_spend",
+                        "intervention": iid,
+                        "fixed": fixed,
+                        "currency": cm.model.currency,
+                    }
+                )
                 continue
             # the volume whose per-unit inputs, added to today's along any cost curve, cost
             # the spend (on a straight line: (spend − fixed) / per_unit)
@@ -337,9 +370,15 @@ def _options(cms: list[CompiledModel], target: str, amount: float, mode: str,
                 notes.append({"kind": "curve_never_reaches", "intervention": iid})
                 continue
         if v[i] > cm.capacity[i]:
-            notes.append({"kind": "over_capacity", "intervention": iid, "volume": float(v[i]),
-                          "capacity": float(cm.capacity[i]),
-                          "unit": cm.model.interventions[iid].unit or "unit"})
+            notes.append(
+                {
+                    "kind": "over_capacity",
+                    "intervention": iid,
+                    "volume": float(v[i]),
+                    "capacity": float(cm.capacity[i]),
+                    "unit": cm.model.interventions[iid].unit or "unit",
+                }
+            )
         # added to what runs today: per-unit inputs along the cost curve from today's volume
         opts.append(Option(iid, 0, v, input_scale(cm, v, cm.volume)))
     return opts, notes
@@ -355,8 +394,13 @@ def _groups(model: Model, names: list[str]) -> dict[str, tuple[str, ...]]:
         if len(members) >= 2:
             groups[f"all inputs of {iid}"] = members
     coprod = {s for s, sec in model.sectors.items() if sec.coproduction}
-    valuations = tuple(n for n in names if n.startswith("resources.") and n.endswith(".unit_cost")
-                       and model.resources[n.split(".")[1]].sector in coprod)
+    valuations = tuple(
+        n
+        for n in names
+        if n.startswith("resources.")
+        and n.endswith(".unit_cost")
+        and model.resources[n.split(".")[1]].sector in coprod
+    )
     if len(valuations) >= 2:
         groups["valuation of co-production time"] = valuations
     return groups
@@ -367,8 +411,9 @@ class ChunkRunner(Protocol):
     items)`` calls ``fn(shared, item)`` for each item, anywhere, and yields ``(item, result)``
     pairs as they complete, in any order. ``shared`` is sent to each worker once."""
 
-    def map(self, fn: Callable[[Any, Any], Any], shared: Any,
-            items: Sequence[Any]) -> Iterable[tuple[Any, Any]]: ...
+    def map(
+        self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]
+    ) -> Iterable[tuple[Any, Any]]: ...
 
 
 def _run_chunk(sim: Simulation, span: tuple[int, int]) -> dict[str, np.ndarray]:
@@ -399,8 +444,9 @@ class Simulation:
         """The (start, stop) draw ranges of the run; each a whole number of stream blocks."""
         return [(a, min(self.draws, a + self.step)) for a in range(0, self.draws, self.step)]
 
-    def run_chunk(self, start: int, stop: int,
-                  x: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def run_chunk(
+        self, start: int, stop: int, x: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
         """Draws ``start`` to ``stop - 1``: arrays of shape (draws × options) named
         ``effect``, ``cost_full``, ``cost_public``, ``value_other``, ``cost_sector_S``,
         ``coproduction_hours``, ``coproduction_time_cost``, and ``inputs`` (draws × uncertain
@@ -421,16 +467,21 @@ class Simulation:
         out["inputs"] = x[:n_in].T if self.keep_inputs else np.empty((stop - start, 0))
         return out
 
-    def run(self, executor: ChunkRunner | None = None,
-            progress: Callable[[int, int], None] | None = None) -> DrawsTable:
+    def run(
+        self,
+        executor: ChunkRunner | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> DrawsTable:
         """Every chunk, in this process or on ``executor``, assembled into the draws table.
         Each chunk's numbers do not depend on where it ran, so neither does the table."""
         out = {k: np.empty((self.draws, len(self.options))) for k in _columns(self.sectors)}
         out["inputs"] = np.empty((self.draws, len(self.labels) if self.keep_inputs else 0))
         chunks = self.chunks()
         parts: Iterable[tuple[Any, Any]] = (
-            ((span, _run_chunk(self, span)) for span in chunks) if executor is None
-            else executor.map(_run_chunk, self, chunks))
+            ((span, _run_chunk(self, span)) for span in chunks)
+            if executor is None
+            else executor.map(_run_chunk, self, chunks)
+        )
         done = 0
         for (start, stop), part in parts:
             for key, arr in part.items():
@@ -446,29 +497,48 @@ class Simulation:
 
         cost = out["cost_full"] - out["value_other"]
         extra = {k: v for k, v in out.items() if k not in ("effect", "inputs")}
-        inputs = pd.DataFrame(out["inputs"], columns=list(self.labels) if self.keep_inputs
-                              else [])
-        return DrawsTable(options=tuple(o.name for o in self.options), effect=out["effect"],
-                          cost=cost, extra=extra, inputs=inputs,
-                          groups=self.groups if self.keep_inputs else {}, meta=dict(self.meta))
+        inputs = pd.DataFrame(out["inputs"], columns=list(self.labels) if self.keep_inputs else [])
+        return DrawsTable(
+            options=tuple(o.name for o in self.options),
+            effect=out["effect"],
+            cost=cost,
+            extra=extra,
+            inputs=inputs,
+            groups=self.groups if self.keep_inputs else {},
+            meta=dict(self.meta),
+        )
 
 
 def _columns(sectors: tuple[str, ...]) -> list[str]:
-    return ["effect", "cost_full", "cost_public", "value_other",
-            *(f"cost_sector_{s}" for s in sectors), "coproduction_hours",
-            "coproduction_time_cost"]
+    return [
+        "effect",
+        "cost_full",
+        "cost_public",
+        "value_other",
+        *(f"cost_sector_{s}" for s in sectors),
+        "coproduction_hours",
+        "coproduction_time_cost",
+    ]
 
 
 # ----- preparing runs ----------------------------------------------------------------------
 
 
-def _check_request(model: Model, outcome: str, amount: float, mode: str, draws: int,
-                   spend: float | None, evidence_cv: Mapping[int, float],
-                   min_evidence: int | None) -> None:
+def _check_request(
+    model: Model,
+    outcome: str,
+    amount: float,
+    mode: str,
+    draws: int,
+    spend: float | None,
+    evidence_cv: Mapping[int, float],
+    min_evidence: int | None,
+) -> None:
     issues = []
     if outcome not in model.outcomes:
-        issues.append(Issue("target", f"unknown outcome '{outcome}'"
-                            + did_you_mean(outcome, model.outcomes)))
+        issues.append(
+            Issue("target", f"unknown outcome '{outcome}'" + did_you_mean(outcome, model.outcomes))
+        )
     if mode not in MODES:
         issues.append(Issue("mode", f"unknown mode '{mode}'; use one of {', '.join(MODES)}"))
     if not np.isfinite(amount) or amount <= 0:
@@ -478,11 +548,14 @@ def _check_request(model: Model, outcome: str, amount: float, mode: str, draws: 
     if mode == "spend" and (spend is None or not np.isfinite(spend) or spend <= 0):
         issues.append(Issue("spend", "mode 'spend' needs a positive public spend per option"))
     if set(evidence_cv) != set(EVIDENCE_CV) or any(v < 0 for v in evidence_cv.values()):
-        issues.append(Issue("evidence_cv", "give a non-negative coefficient of variation for "
-                            "each evidence grade 1 to 5"))
+        issues.append(
+            Issue(
+                "evidence_cv",
+                "give a non-negative coefficient of variation for each evidence grade 1 to 5",
+            )
+        )
     if min_evidence is not None and not 1 <= min_evidence <= 5:
-        issues.append(Issue("min_evidence", f"an evidence grade is 1 to 5 (got "
-                                            f"{min_evidence})"))
+        issues.append(Issue("min_evidence", f"an evidence grade is 1 to 5 (got {min_evidence})"))
     if issues:
         raise ModelError(issues)
 
@@ -501,18 +574,28 @@ def belief_names(model: Model, beliefs: Sequence[str] | None = None) -> list[str
     issues = []
     for name in beliefs:
         if name not in model.scenarios:
-            issues.append(Issue("beliefs", f"unknown scenario '{name}'"
-                                + did_you_mean(name, list(model.scenarios))))
+            issues.append(
+                Issue(
+                    "beliefs",
+                    f"unknown scenario '{name}'" + did_you_mean(name, list(model.scenarios)),
+                )
+            )
         elif not is_belief(model, name):
-            issues.append(Issue("beliefs", f"'{name}' is a decision, not a belief: compare "
-                                "it as an option (mode 'scenarios')"))
+            issues.append(
+                Issue(
+                    "beliefs",
+                    f"'{name}' is a decision, not a belief: compare "
+                    "it as an option (mode 'scenarios')",
+                )
+            )
     if issues:
         raise ModelError(issues)
     return list(dict.fromkeys(beliefs))
 
 
-def _decisions(model: Model, mode: str, scenarios: Sequence[str] | None
-               ) -> tuple[list[str], list[str]]:
+def _decisions(
+    model: Model, mode: str, scenarios: Sequence[str] | None
+) -> tuple[list[str], list[str]]:
     """The decision scenarios compared as portfolios (mode ``scenarios``) and their option
     names (``baseline`` first). A belief asked for as an option is bad input."""
     if mode != "scenarios":
@@ -521,18 +604,36 @@ def _decisions(model: Model, mode: str, scenarios: Sequence[str] | None
         chosen = list(scenarios)
         beliefs = [s for s in chosen if is_belief(model, s)]
         if beliefs:
-            raise ModelError([Issue("scenarios", f"'{b}' is a belief (another reading of the "
-                                    "evidence), not a decision: it cannot be an option; use "
-                                    "it as a sensitivity analysis (every belief of the model "
-                                    "is run as one)") for b in beliefs])
+            raise ModelError(
+                [
+                    Issue(
+                        "scenarios",
+                        f"'{b}' is a belief (another reading of the "
+                        "evidence), not a decision: it cannot be an option; use "
+                        "it as a sensitivity analysis (every belief of the model "
+                        "is run as one)",
+                    )
+                    for b in beliefs
+                ]
+            )
     else:
         chosen = [s for s in model.scenarios if not is_belief(model, s)]
         if not chosen:
-            why = ("its scenarios are all beliefs, which are sensitivity analyses, not "
-                   "options; " if model.scenarios else "")
-            raise ModelError([Issue("scenarios", "the model defines no decision scenarios to "
-                                    f"compare; {why}add a scenario of kind decision or use "
-                                    "mode 'target'")])
+            why = (
+                "its scenarios are all beliefs, which are sensitivity analyses, not options; "
+                if model.scenarios
+                else ""
+            )
+            raise ModelError(
+                [
+                    Issue(
+                        "scenarios",
+                        "the model defines no decision scenarios to "
+                        f"compare; {why}add a scenario of kind decision or use "
+                        "mode 'target'",
+                    )
+                ]
+            )
     return chosen, ["baseline", *chosen]
 
 
@@ -548,8 +649,9 @@ class _Quantities:
     by_label: dict[tuple, int] = field(default_factory=dict)
 
 
-def _gather(models: list[Model], names: list[str], evidence_priors: bool,
-            evidence_cv: Mapping[int, float]) -> _Quantities:
+def _gather(
+    models: list[Model], names: list[str], evidence_priors: bool, evidence_cv: Mapping[int, float]
+) -> _Quantities:
     """The union of uncertain quantities over the option models, keyed by (path,
     distribution): a quantity a scenario leaves unchanged shares its draws."""
     q = _Quantities()
@@ -562,8 +664,7 @@ def _gather(models: list[Model], names: list[str], evidence_priors: bool,
             if u.key not in rows:
                 rows[u.key] = len(q.items)
                 q.items.append(u)
-                q.labels.append(label if k == 0 or label not in seen
-                                else f"{label} [{names[k]}]")
+                q.labels.append(label if k == 0 or label not in seen else f"{label} [{names[k]}]")
                 seen.add(q.labels[-1])
             q.by_label.setdefault((label, u.dist, u.sign), rows[u.key])
             mine.append((u.path, rows[u.key]))
@@ -571,9 +672,9 @@ def _gather(models: list[Model], names: list[str], evidence_priors: bool,
     return q
 
 
-def _gather_against(models: list[Model], base: _Quantities, evidence_priors: bool,
-                    evidence_cv: Mapping[int, float]
-                    ) -> tuple[list[UncertainQuantity], list[list[tuple[str, int]]]]:
+def _gather_against(
+    models: list[Model], base: _Quantities, evidence_priors: bool, evidence_cv: Mapping[int, float]
+) -> tuple[list[UncertainQuantity], list[list[tuple[str, int]]]]:
     """An extra run's quantities: those the main run has (same quantity, same distribution)
     take its rows; the others (``extra``) get rows after them."""
     extra: list[UncertainQuantity] = []
@@ -601,8 +702,7 @@ def _step(oms: list[_OptionModel], block: int, chunk: int | None) -> int:
     return max(block, (step // block) * block)
 
 
-def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str
-             ) -> dict[str, dict]:
+def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str) -> dict[str, dict]:
     """Each option's flags (engine/flags.py) for its volumes on its own model, with its
     resource use along any cost curve."""
     from .flags import CaveatContext
@@ -612,14 +712,17 @@ def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str
     for o in options:
         cm = oms[o.model_index].cm
         ctx = contexts.setdefault(o.model_index, CaveatContext(cm, [outcome]))
-        qty = cm.inputs * o.input_scale[:, None] \
+        qty = (
+            cm.inputs * o.input_scale[:, None]
             + cm.fixed_inputs * (o.volumes > 0).astype(float)[:, None]
+        )
         out[o.name] = ctx.for_volumes(o.volumes, quantities=qty).to_dict()
     return out
 
 
-def _remap(options: Sequence[Option], source: list[CompiledModel], dest: list[CompiledModel],
-           mode: str) -> tuple[list[Option], list[dict]]:
+def _remap(
+    options: Sequence[Option], source: list[CompiledModel], dest: list[CompiledModel], mode: str
+) -> tuple[list[Option], list[dict]]:
     """The same options (volumes by intervention id) on other compiled models."""
     notes = []
     out = []
@@ -633,18 +736,39 @@ def _remap(options: Sequence[Option], source: list[CompiledModel], dest: list[Co
                 v[b.index[iid]] = x
             else:
                 notes.append({"kind": "not_in_model", "intervention": iid, "option": o.name})
-        out.append(Option(o.name, o.model_index, v,
-                          input_scale(b, v, None if mode == "scenarios" else b.volume)))
+        out.append(
+            Option(
+                o.name,
+                o.model_index,
+                v,
+                input_scale(b, v, None if mode == "scenarios" else b.volume),
+            )
+        )
     return out, notes
 
 
-def _simulation(sampler: BlockSampler | JoinedSampler, oms: list[_OptionModel],
-                options: Sequence[Option], labels: list[str], groups: dict, draws: int,
-                chunk: int | None, keep_inputs: bool, meta: dict) -> Simulation:
-    return Simulation(sampler=sampler, option_models=tuple(oms), options=tuple(options),
-                      labels=tuple(labels), groups=groups if keep_inputs else {}, draws=draws,
-                      step=_step(oms, sampler.block, chunk), keep_inputs=keep_inputs,
-                      meta=meta)
+def _simulation(
+    sampler: BlockSampler | JoinedSampler,
+    oms: list[_OptionModel],
+    options: Sequence[Option],
+    labels: list[str],
+    groups: dict,
+    draws: int,
+    chunk: int | None,
+    keep_inputs: bool,
+    meta: dict,
+) -> Simulation:
+    return Simulation(
+        sampler=sampler,
+        option_models=tuple(oms),
+        options=tuple(options),
+        labels=tuple(labels),
+        groups=groups if keep_inputs else {},
+        draws=draws,
+        step=_step(oms, sampler.block, chunk),
+        keep_inputs=keep_inputs,
+        meta=meta,
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -660,8 +784,11 @@ class Runs:
 
     @property
     def all(self) -> list[Simulation]:
-        return [self.main, *self.beliefs.values(),
-                *([self.min_evidence] if self.min_evidence is not None else [])]
+        return [
+            self.main,
+            *self.beliefs.values(),
+            *([self.min_evidence] if self.min_evidence is not None else []),
+        ]
 
     def run_chunk(self, start: int, stop: int) -> list[dict[str, np.ndarray]]:
         """Draws ``start`` to ``stop - 1`` of every run (as :meth:`Simulation.run_chunk`), in
@@ -670,13 +797,19 @@ class Runs:
         out = [self.main.run_chunk(start, stop, x)]
         for sim in self.all[1:]:
             # an extra run's own quantities come after the main run's (JoinedSampler)
-            xs = np.concatenate([x, sim.sampler.second.draws(start, stop)]) \
-                if isinstance(sim.sampler, JoinedSampler) else x
+            xs = (
+                np.concatenate([x, sim.sampler.second.draws(start, stop)])
+                if isinstance(sim.sampler, JoinedSampler)
+                else x
+            )
             out.append(sim.run_chunk(start, stop, xs))
         return out
 
-    def run(self, executor: ChunkRunner | None = None,
-            progress: Callable[[int, int], None] | None = None) -> DrawsTable:
+    def run(
+        self,
+        executor: ChunkRunner | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> DrawsTable:
         """Every run, chunk by chunk (one task per chunk computes all the runs, so each is
         bit-reproducible wherever it ran): the main draws table, with the extra runs' tables
         attached (``beliefs``, ``min_evidence``). ``progress(done, total)`` counts draws."""
@@ -690,8 +823,10 @@ class Runs:
             outs.append(out)
         chunks = self.main.chunks()
         parts: Iterable[tuple[Any, Any]] = (
-            ((span, _run_all_chunk(self, span)) for span in chunks) if executor is None
-            else executor.map(_run_all_chunk, self, chunks))
+            ((span, _run_all_chunk(self, span)) for span in chunks)
+            if executor is None
+            else executor.map(_run_all_chunk, self, chunks)
+        )
         done = 0
         for (start, stop), per_run in parts:
             for out, part in zip(outs, per_run, strict=True):
@@ -701,7 +836,7 @@ class Runs:
             if progress is not None:
                 progress(done, self.main.draws)
         tables = [sim.assemble(out) for sim, out in zip(sims, outs, strict=True)]
-        beliefs = dict(zip(self.beliefs, tables[1:1 + len(self.beliefs)], strict=True))
+        beliefs = dict(zip(self.beliefs, tables[1 : 1 + len(self.beliefs)], strict=True))
         evidence = tables[-1] if self.min_evidence is not None else None
         return dataclasses.replace(tables[0], beliefs=beliefs, min_evidence=evidence)
 
@@ -710,12 +845,23 @@ def _run_all_chunk(runs: Runs, span: tuple[int, int]) -> list[dict[str, np.ndarr
     return runs.run_chunk(*span)
 
 
-def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1,
-                 *, mode: str = "target", spend: float | None = None,
-                 scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
-                 evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
-                 keep_inputs: bool = True, beliefs: Sequence[str] | None = None,
-                 min_evidence: int | None = None, caveats: bool = True) -> Runs:
+def prepare_runs(
+    model: Model,
+    target: tuple[str, float],
+    draws: int = 10_000,
+    seed: int = 1,
+    *,
+    mode: str = "target",
+    spend: float | None = None,
+    scenarios: Sequence[str] | None = None,
+    evidence_priors: bool = False,
+    evidence_cv: Mapping[int, float] = EVIDENCE_CV,
+    chunk: int | None = None,
+    keep_inputs: bool = True,
+    beliefs: Sequence[str] | None = None,
+    min_evidence: int | None = None,
+    caveats: bool = True,
+) -> Runs:
     """Check the request and prepare the main run and its extra runs (arguments as
     :func:`simulate`); raises :class:`ModelError` naming each bad argument."""
     outcome, amount = target
@@ -725,15 +871,16 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
     models = [model] + [apply_scenarios(model, [s]) for s in chosen]
 
     q = _gather(models, names, evidence_priors, evidence_cv)
-    correlations = [(_path_by_index(model, c.between[0]), _path_by_index(model, c.between[1]),
-                     c.rho) for c in model.correlations]
+    correlations = [
+        (_path_by_index(model, c.between[0]), _path_by_index(model, c.between[1]), c.rho)
+        for c in model.correlations
+    ]
     sampler = BlockSampler(q.items, seed, correlations)
 
     oms = []
     for m, slots_of in zip(models, q.per_model, strict=True):
         if outcome not in m.outcomes:
-            raise ModelError([Issue("target", f"outcome '{outcome}' is missing after a "
-                                    "scenario")])
+            raise ModelError([Issue("target", f"outcome '{outcome}' is missing after a scenario")])
         oms.append(_option_model(m, outcome, slots_of))
     cms = [om.cm for om in oms]
     options, notes = _options(cms, outcome, amount, mode, spend, names)
@@ -742,20 +889,34 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
 
     words = Labels(model)
     if not options:
-        raise ModelError([Issue("target", f"no intervention raises '{outcome}': there is "
-                                "nothing to compare")])
+        raise ModelError(
+            [Issue("target", f"no intervention raises '{outcome}': there is nothing to compare")]
+        )
 
     meta: dict[str, Any] = {
-        "model": model.name, "currency": model.currency, "price_year": model.price_year,
-        "target": {"outcome": outcome, "amount": amount,
-                   "unit": model.outcomes[outcome].unit or "unit"},
-        "mode": mode, "spend": spend, "draws": draws, "seed": seed,
+        "model": model.name,
+        "currency": model.currency,
+        "price_year": model.price_year,
+        "target": {
+            "outcome": outcome,
+            "amount": amount,
+            "unit": model.outcomes[outcome].unit or "unit",
+        },
+        "mode": mode,
+        "spend": spend,
+        "draws": draws,
+        "seed": seed,
         "evidence_priors": evidence_priors,
         "evidence_cv": {str(k): v for k, v in evidence_cv.items()} if evidence_priors else None,
         "stream_block": sampler.block,
-        "volumes": {o.name: {iid: float(v) for iid, v in
-                             zip(cms[o.model_index].intervention_ids, o.volumes, strict=True)
-                             if v > 0} for o in options},
+        "volumes": {
+            o.name: {
+                iid: float(v)
+                for iid, v in zip(cms[o.model_index].intervention_ids, o.volumes, strict=True)
+                if v > 0
+            }
+            for o in options
+        },
         "uncertain_inputs": len(q.items),
         "notes": [],  # in words, filled in below from notes_data
         "notes_data": notes,
@@ -763,29 +924,44 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
     }
     if caveats:
         meta["caveats"] = _caveats(oms, options, outcome)
-    main = _simulation(sampler, oms, options, q.labels, _groups(model, q.labels), draws, chunk,
-                       keep_inputs, meta)
+    main = _simulation(
+        sampler, oms, options, q.labels, _groups(model, q.labels), draws, chunk, keep_inputs, meta
+    )
 
-    def extra_run(run_models: list[Model], run_options: Callable[[list[CompiledModel]],
-                  tuple[list[Option], list[dict]]], run_meta: dict) -> Simulation | str:
+    def extra_run(
+        run_models: list[Model],
+        run_options: Callable[[list[CompiledModel]], tuple[list[Option], list[dict]]],
+        run_meta: dict,
+    ) -> Simulation | str:
         """A run sharing the main run's draws where it has the same quantities; a string
         (why not) when it cannot be run."""
         if any(outcome not in m.outcomes for m in run_models):
             return f"it leaves no outcome '{outcome}'"
         extra, per_model = _gather_against(run_models, q, evidence_priors, evidence_cv)
-        joined = sampler if not extra else \
-            JoinedSampler(sampler, BlockSampler(extra, seed, stream=_EXTRA_STREAM))
-        run_oms = [_option_model(m, outcome, s) for m, s in zip(run_models, per_model,
-                                                                 strict=True)]
+        joined = (
+            sampler
+            if not extra
+            else JoinedSampler(sampler, BlockSampler(extra, seed, stream=_EXTRA_STREAM))
+        )
+        run_oms = [_option_model(m, outcome, s) for m, s in zip(run_models, per_model, strict=True)]
         run_opts, run_notes = run_options([om.cm for om in run_oms])
         if not run_opts:
             return f"no intervention raises '{outcome}'"
-        run_meta = {**run_meta, "notes": simulation_notes(run_notes, words),
-                    "notes_data": run_notes,
-                    "volumes": {o.name: {iid: float(v) for iid, v in
-                                         zip(run_oms[o.model_index].cm.intervention_ids,
-                                             o.volumes, strict=True) if v > 0}
-                                for o in run_opts}}
+        run_meta = {
+            **run_meta,
+            "notes": simulation_notes(run_notes, words),
+            "notes_data": run_notes,
+            "volumes": {
+                o.name: {
+                    iid: float(v)
+                    for iid, v in zip(
+                        run_oms[o.model_index].cm.intervention_ids, o.volumes, strict=True
+                    )
+                    if v > 0
+                }
+                for o in run_opts
+            },
+        }
         if caveats:
             run_meta["caveats"] = _caveats(run_oms, run_opts, outcome)
         # no inputs kept: an extra run answers "which option is best", not where evidence pays
@@ -795,15 +971,23 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
     for b in belief_list:
         sc = model.scenarios[b]
         try:
-            b_models = [apply_scenarios(model, [b])] + [apply_scenarios(model, [s, b])
-                                                        for s in chosen]
+            b_models = [apply_scenarios(model, [b])] + [
+                apply_scenarios(model, [s, b]) for s in chosen
+            ]
         except ModelError as exc:
-            notes.append({"kind": "belief_not_run", "belief": b,
-                          "reason": "; ".join(i.message for i in exc.issues)})
+            notes.append(
+                {
+                    "kind": "belief_not_run",
+                    "belief": b,
+                    "reason": "; ".join(i.message for i in exc.issues),
+                }
+            )
             continue
-        run = extra_run(b_models, lambda b_cms: _remap(options, cms, b_cms, mode),
-                        {"belief": b, "label": sc.label or b.replace("_", " "),
-                         "notes_of_belief": sc.notes})
+        run = extra_run(
+            b_models,
+            lambda b_cms: _remap(options, cms, b_cms, mode),
+            {"belief": b, "label": sc.label or b.replace("_", " "), "notes_of_belief": sc.notes},
+        )
         if isinstance(run, str):
             notes.append({"kind": "belief_not_run", "belief": b, "reason": run})
         else:
@@ -820,9 +1004,11 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
             return Runs(main, belief_runs, None)
         try:
             r_models = [reduced] + [apply_scenarios(reduced, [s]) for s in chosen]
-            run = extra_run(r_models, lambda r_cms: _options(r_cms, outcome, amount, mode,
-                                                             spend, names),
-                            {"min_evidence": info})
+            run = extra_run(
+                r_models,
+                lambda r_cms: _options(r_cms, outcome, amount, mode, spend, names),
+                {"min_evidence": info},
+            )
         except ModelError as exc:
             run = "; ".join(i.message for i in exc.issues)
         if isinstance(run, str):
@@ -833,28 +1019,59 @@ def prepare_runs(model: Model, target: tuple[str, float], draws: int = 10_000, s
     return Runs(main, belief_runs, evidence_run)
 
 
-def prepare_simulation(model: Model, target: tuple[str, float], draws: int = 10_000,
-                       seed: int = 1, *, mode: str = "target", spend: float | None = None,
-                       scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
-                       evidence_cv: Mapping[int, float] = EVIDENCE_CV,
-                       chunk: int | None = None, keep_inputs: bool = True,
-                       caveats: bool = True) -> Simulation:
+def prepare_simulation(
+    model: Model,
+    target: tuple[str, float],
+    draws: int = 10_000,
+    seed: int = 1,
+    *,
+    mode: str = "target",
+    spend: float | None = None,
+    scenarios: Sequence[str] | None = None,
+    evidence_priors: bool = False,
+    evidence_cv: Mapping[int, float] = EVIDENCE_CV,
+    chunk: int | None = None,
+    keep_inputs: bool = True,
+    caveats: bool = True,
+) -> Simulation:
     """Check the request and prepare the main run alone, without beliefs (arguments as
     :func:`simulate`); raises :class:`ModelError` naming each bad argument."""
-    return prepare_runs(model, target, draws, seed, mode=mode, spend=spend,
-                        scenarios=scenarios, evidence_priors=evidence_priors,
-                        evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs,
-                        beliefs=(), caveats=caveats).main
+    return prepare_runs(
+        model,
+        target,
+        draws,
+        seed,
+        mode=mode,
+        spend=spend,
+        scenarios=scenarios,
+        evidence_priors=evidence_priors,
+        evidence_cv=evidence_cv,
+        chunk=chunk,
+        keep_inputs=keep_inputs,
+        beliefs=(),
+        caveats=caveats,
+    ).main
 
 
-def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed: int = 1, *,
-             mode: str = "target", spend: float | None = None,
-             scenarios: Sequence[str] | None = None, evidence_priors: bool = False,
-             evidence_cv: Mapping[int, float] = EVIDENCE_CV, chunk: int | None = None,
-             keep_inputs: bool = True,
-             progress: Callable[[int, int], None] | None = None,
-             executor: ChunkRunner | None = None, beliefs: Sequence[str] | None = None,
-             min_evidence: int | None = None, caveats: bool = True) -> DrawsTable:
+def simulate(
+    model: Model,
+    target: tuple[str, float],
+    draws: int = 10_000,
+    seed: int = 1,
+    *,
+    mode: str = "target",
+    spend: float | None = None,
+    scenarios: Sequence[str] | None = None,
+    evidence_priors: bool = False,
+    evidence_cv: Mapping[int, float] = EVIDENCE_CV,
+    chunk: int | None = None,
+    keep_inputs: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    executor: ChunkRunner | None = None,
+    beliefs: Sequence[str] | None = None,
+    min_evidence: int | None = None,
+    caveats: bool = True,
+) -> DrawsTable:
     """Draw every uncertain quantity of ``model`` and propagate it to each decision option.
 
     ``target``: (outcome id, amount in the outcome's units). ``mode``: ``target``, ``spend``
@@ -872,10 +1089,22 @@ def simulate(model: Model, target: tuple[str, float], draws: int = 10_000, seed:
     also run on the map without links graded below it (``table.min_evidence``). ``caveats``:
     each option's flags in ``table.meta["caveats"]``.
     Returns the :class:`DrawsTable`; money in the model's currency and price year."""
-    runs = prepare_runs(model, target, draws, seed, mode=mode, spend=spend,
-                        scenarios=scenarios, evidence_priors=evidence_priors,
-                        evidence_cv=evidence_cv, chunk=chunk, keep_inputs=keep_inputs,
-                        beliefs=beliefs, min_evidence=min_evidence, caveats=caveats)
+    runs = prepare_runs(
+        model,
+        target,
+        draws,
+        seed,
+        mode=mode,
+        spend=spend,
+        scenarios=scenarios,
+        evidence_priors=evidence_priors,
+        evidence_cv=evidence_cv,
+        chunk=chunk,
+        keep_inputs=keep_inputs,
+        beliefs=beliefs,
+        min_evidence=min_evidence,
+        caveats=caveats,
+    )
     return runs.run(executor, progress)
 
 
@@ -893,8 +1122,7 @@ def _enabling_multipliers(om: _OptionModel, x: np.ndarray, effect: np.ndarray) -
             else:
                 actual = x[t.input_row]
                 # exactly 1 where the drawn input reaches the declared level
-                m = m * np.where(actual >= t.level, 1.0,
-                                 enabling_multiplier(actual, t.level, e, f))
+                m = m * np.where(actual >= t.level, 1.0, enabling_multiplier(actual, t.level, e, f))
         base = np.repeat(pd_.raw[:, None], n, axis=1)
         drawn = pd_.link_rows >= 0
         if drawn.any():
@@ -902,37 +1130,40 @@ def _enabling_multipliers(om: _OptionModel, x: np.ndarray, effect: np.ndarray) -
         effect[pd_.links] = base * m
 
 
-def _propagate(om: _OptionModel, x: np.ndarray, options: list[Option],
-               sectors: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _propagate(
+    om: _OptionModel, x: np.ndarray, options: list[Option], sectors: tuple[str, ...]
+) -> dict[str, np.ndarray]:
     """Per option (rows) and draw (columns): target reached, costs and value of the rest."""
     cm = om.cm
     n = x.shape[1]
     effect = np.repeat(cm.link_effect[:, None], n, axis=1)
     unit_cost = np.repeat(cm.unit_cost[:, None], n, axis=1)
-    value = np.repeat((cm.value_fiscal.sum(axis=1) + cm.value_economic
-                       + cm.value_social)[:, None], n, axis=1)
+    value = np.repeat(
+        (cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social)[:, None], n, axis=1
+    )
     rows, idx, _ = om.rows_of("link")
     # a drawn effect keeps its intervention's enabling multiplier at the means (1 unless an
     # enabling input falls short)
-    effect[idx] = x[rows] if cm.link_multiplier is None else \
-        x[rows] * cm.link_multiplier[idx, None]
+    effect[idx] = x[rows] if cm.link_multiplier is None else x[rows] * cm.link_multiplier[idx, None]
     if om.per_draw:
         _enabling_multipliers(om, x, effect)
     rows, idx, _ = om.rows_of("unit_cost")
     unit_cost[idx] = x[rows]
     rows, idx, means = om.rows_of("value")  # one part (fiscal, economic, social) of a value
     np.add.at(value, idx, x[rows] - means[:, None])
-    input_dev = [(sl.i, sl.j, x[row] - sl.mean, sl.kind == "fixed")
-                 for row, sl in om.input_slots]
+    input_dev = [(sl.i, sl.j, x[row] - sl.mean, sl.kind == "fixed") for row, sl in om.input_slots]
     value[om.target - cm.n_interventions] = 0.0  # the target is valued at λ, not twice
     rhs = np.zeros((cm.n_nodes, n))
     rhs[om.target] = 1.0
     to_target = _backward(om, effect, rhs)[: cm.n_interventions]
     rhs = np.zeros((cm.n_nodes, n))
-    rhs[cm.n_interventions:] = value
+    rhs[cm.n_interventions :] = value
     to_value = _backward(om, effect, rhs)[: cm.n_interventions]
-    time_rows = np.flatnonzero(cm.time_resource) if cm.time_resource is not None else \
-        np.zeros(0, dtype=np.int64)
+    time_rows = (
+        np.flatnonzero(cm.time_resource)
+        if cm.time_resource is not None
+        else np.zeros(0, dtype=np.int64)
+    )
 
     k = len(options)
     res = {key: np.empty((k, n)) for key in _columns(sectors)}
@@ -958,8 +1189,6 @@ def _propagate(om: _OptionModel, x: np.ndarray, options: list[Option],
         res["cost_public"][j] = res[f"cost_sector_{sectors[cm.public_sector]}"][j]
         # users' and communities' hours and their cost at the drawn valuation: net benefit is
         # linear in the value of an hour (the analysis finds where the answer switches)
-        res["coproduction_hours"][j] = qty_draws[time_rows].sum(axis=0) if len(time_rows) \
-            else 0.0
-        res["coproduction_time_cost"][j] = cost[time_rows].sum(axis=0) if len(time_rows) \
-            else 0.0
+        res["coproduction_hours"][j] = qty_draws[time_rows].sum(axis=0) if len(time_rows) else 0.0
+        res["coproduction_time_cost"][j] = cost[time_rows].sum(axis=0) if len(time_rows) else 0.0
     return res

@@ -80,13 +80,17 @@ def _propagated(path: str) -> bool:
 def enabling_paths(model: Model) -> list[str]:
     """``interventions.ID.enabling.RESOURCE.elasticity`` and ``.floor`` of every declared
     enabling input, in file order (both may be distributions)."""
-    return [f"interventions.{iid}.enabling.{rid}.{f}"
-            for iid, itv in model.interventions.items()
-            for rid in itv.enabling for f in _ENABLING_FIELDS]
+    return [
+        f"interventions.{iid}.enabling.{rid}.{f}"
+        for iid, itv in model.interventions.items()
+        for rid in itv.enabling
+        for f in _ENABLING_FIELDS
+    ]
 
 
-def evidence_prior(effect: float, grade: int | None,
-                   table: Mapping[int, float] = EVIDENCE_CV) -> tuple[LogNormal, float] | None:
+def evidence_prior(
+    effect: float, grade: int | None, table: Mapping[int, float] = EVIDENCE_CV
+) -> tuple[LogNormal, float] | None:
     """The lognormal (and sign) an unqualified effect gets under ``--evidence-priors``; None
     for a zero effect (nothing to spread)."""
     if effect == 0:
@@ -96,9 +100,9 @@ def evidence_prior(effect: float, grade: int | None,
     return LogNormal(mean=m, sd=cv * m), (1.0 if effect > 0 else -1.0)
 
 
-def uncertain_quantities(model: Model, evidence_priors: bool = False,
-                         evidence_cv: Mapping[int, float] = EVIDENCE_CV
-                         ) -> list[UncertainQuantity]:
+def uncertain_quantities(
+    model: Model, evidence_priors: bool = False, evidence_cv: Mapping[int, float] = EVIDENCE_CV
+) -> list[UncertainQuantity]:
     """The model's uncertain quantities that are propagated, in file order."""
     out = []
     # links directly (a large map has 10^5 of them); other quantities by path
@@ -114,7 +118,7 @@ def uncertain_quantities(model: Model, evidence_priors: bool = False,
                 continue
             out.append(UncertainQuantity(path, q))
         elif evidence_priors and path.startswith("links["):
-            k = int(path[len("links["):-len("].effect")])
+            k = int(path[len("links[") : -len("].effect")])
             value = float(q.value if isinstance(q, Fixed) else q)
             prior = evidence_prior(value, model.links[k].evidence, evidence_cv)
             if prior is not None:
@@ -142,9 +146,13 @@ class BlockSampler:
     """Draws of ``quantities`` (rows) in stream blocks; ``draws(start, stop)`` gives the
     (quantities × (stop − start)) array for those draw indices."""
 
-    def __init__(self, quantities: Sequence[UncertainQuantity], seed: int,
-                 correlations: Sequence[tuple[str, str, float]] = (),
-                 stream: int | None = None) -> None:
+    def __init__(
+        self,
+        quantities: Sequence[UncertainQuantity],
+        seed: int,
+        correlations: Sequence[tuple[str, str, float]] = (),
+        stream: int | None = None,
+    ) -> None:
         quantities = list(quantities)
         # stream None: block b is the b-th child of the seed (the main run); stream k: blocks
         # of an independent family (k, b) of the same seed, for quantities only an extra run has
@@ -157,8 +165,9 @@ class BlockSampler:
         row_of: dict[str, int] = {}
         for k, q in enumerate(quantities):  # the first (base model's) of each path
             row_of.setdefault(q.path, k)
-        pairs = [(row_of[a], row_of[b], rho) for a, b, rho in correlations
-                 if a in row_of and b in row_of]
+        pairs = [
+            (row_of[a], row_of[b], rho) for a, b, rho in correlations if a in row_of and b in row_of
+        ]
         corr_rows = sorted({r for a, b, _ in pairs for r in (a, b)})
         self.copula_rows = np.array(corr_rows, dtype=np.int64)
         self.factor = None
@@ -172,17 +181,22 @@ class BlockSampler:
         self.copula_dists = [quantities[r].dist for r in corr_rows]
         self.families: list[tuple[str, np.ndarray, list[np.ndarray]]] = []
         for fam in _FAMILIES:
-            rows = [k for k, q in enumerate(quantities)
-                    if q.dist.dist == fam and k not in in_copula]
+            rows = [
+                k for k, q in enumerate(quantities) if q.dist.dist == fam and k not in in_copula
+            ]
             if rows:
-                self.families.append((fam, np.array(rows, dtype=np.int64),
-                                      _params(fam, [quantities[k].dist for k in rows])))
+                self.families.append(
+                    (
+                        fam,
+                        np.array(rows, dtype=np.int64),
+                        _params(fam, [quantities[k].dist for k in rows]),
+                    )
+                )
         self.signs = np.array([q.sign for q in quantities])
 
     def _block(self, b: int) -> np.ndarray:
         key = (b,) if self.stream is None else (self.stream, b)
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed,
-                                                                         spawn_key=key)))
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
         n = self.block
         out = np.empty((self.n, n))
         if self.factor is not None:
@@ -204,7 +218,7 @@ class BlockSampler:
             lo, hi = b * self.block, (b + 1) * self.block
             block = self._block(b)
             a, z = max(lo, start), min(hi, stop)
-            out[:, a - start:z - start] = block[:, a - lo:z - lo]
+            out[:, a - start : z - start] = block[:, a - lo : z - lo]
             b += 1
         return out
 
@@ -234,12 +248,19 @@ def _params(fam: str, dists: list) -> list[np.ndarray]:
         lp = [d.log_params() for d in dists]
         return [col([m for m, _ in lp]), col([s for _, s in lp])]
     if fam in ("triangular",):
-        return [col([d.low for d in dists]), col([d.mode for d in dists]),
-                col([d.high for d in dists])]
+        return [
+            col([d.low for d in dists]),
+            col([d.mode for d in dists]),
+            col([d.high for d in dists]),
+        ]
     if fam == "pert":
         bp = [d.beta_params() for d in dists]
-        return [col([a for a, _ in bp]), col([b for _, b in bp]), col([d.low for d in dists]),
-                col([d.high - d.low for d in dists])]
+        return [
+            col([a for a, _ in bp]),
+            col([b for _, b in bp]),
+            col([d.low for d in dists]),
+            col([d.high - d.low for d in dists]),
+        ]
     if fam == "uniform":
         return [col([d.low for d in dists]), col([d.high for d in dists])]
     if fam == "beta":
@@ -250,8 +271,9 @@ def _params(fam: str, dists: list) -> list[np.ndarray]:
     raise ValueError(fam)  # pragma: no cover
 
 
-def _draw(fam: str, p: list[np.ndarray], rng: np.random.Generator,
-          size: tuple[int, int]) -> np.ndarray:
+def _draw(
+    fam: str, p: list[np.ndarray], rng: np.random.Generator, size: tuple[int, int]
+) -> np.ndarray:
     if fam == "normal":
         return rng.normal(p[0], p[1], size)
     if fam == "lognormal":
@@ -269,5 +291,13 @@ def _draw(fam: str, p: list[np.ndarray], rng: np.random.Generator,
     raise ValueError(fam)  # pragma: no cover
 
 
-__all__ = ["EVIDENCE_CV", "BlockSampler", "JoinedSampler", "UncertainQuantity",
-           "enabling_paths", "evidence_prior", "stream_block", "uncertain_quantities"]
+__all__ = [
+    "EVIDENCE_CV",
+    "BlockSampler",
+    "JoinedSampler",
+    "UncertainQuantity",
+    "enabling_paths",
+    "evidence_prior",
+    "stream_block",
+    "uncertain_quantities",
+]

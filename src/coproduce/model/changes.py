@@ -34,8 +34,10 @@ def _scale(value: Any, factor: float, where: str) -> Any:
     if isinstance(value, dict) and "dist" in value:
         params = _SCALABLE.get(value["dist"])
         if params is None:
-            raise QuantityPathError(f"'{where}' is a {value['dist']} distribution, which cannot "
-                                    "be scaled; use set instead")
+            raise QuantityPathError(
+                f"'{where}' is a {value['dist']} distribution, which cannot "
+                "be scaled; use set instead"
+            )
         out = dict(value)
         for p in params:
             out[p] = value[p] * factor
@@ -54,17 +56,20 @@ def _navigate(data: dict, parts: list, text: str, *, create: bool) -> tuple[Any,
         obj: Any = links[idx]
         rest = parts[2:]
     else:
-        if head not in ("resources", "interventions", "outcomes", "targets", "agencies",
-                        "sectors"):
+        if head not in ("resources", "interventions", "outcomes", "targets", "agencies", "sectors"):
             raise QuantityPathError(
                 f"'{text}': paths start with links, resources, interventions, outcomes or "
-                "targets" + did_you_mean(str(head), ["links", "resources", "interventions",
-                                                     "outcomes", "targets"]))
+                "targets"
+                + did_you_mean(
+                    str(head), ["links", "resources", "interventions", "outcomes", "targets"]
+                )
+            )
         obj = data.setdefault(head, {})
         rest = parts[1:]
         if head != "targets" and rest and rest[0] not in obj:
-            raise QuantityPathError(f"'{text}': unknown {head[:-1]} '{rest[0]}'"
-                                    + did_you_mean(str(rest[0]), obj))
+            raise QuantityPathError(
+                f"'{text}': unknown {head[:-1]} '{rest[0]}'" + did_you_mean(str(rest[0]), obj)
+            )
     for p in rest[:-1]:
         if not isinstance(obj, dict):
             raise QuantityPathError(f"'{text}' names nothing in the model")
@@ -86,14 +91,17 @@ def apply_change(data: dict, change: Any) -> None:
         if key is None:
             raise QuantityPathError(f"'{change.set}': name a field to set")
         value = change.value
-        obj[key] = quantity_to_data(value) if isinstance(value, (int, float, DistributionBase)) \
-            else value
+        obj[key] = (
+            quantity_to_data(value) if isinstance(value, (int, float, DistributionBase)) else value
+        )
     elif isinstance(change, s.ScaleChange):
         parts = split_path(change.scale)
         obj, key = _navigate(data, parts, change.scale, create=False)
         if key not in obj:
-            raise QuantityPathError(f"'{change.scale}': not set in the model, so it cannot be "
-                                    "scaled" + did_you_mean(str(key), obj))
+            raise QuantityPathError(
+                f"'{change.scale}': not set in the model, so it cannot be "
+                "scaled" + did_you_mean(str(key), obj)
+            )
         obj[key] = _scale(obj[key], change.by, change.scale)
     elif isinstance(change, s.RemoveLinkChange):
         links = data.get("links", [])
@@ -111,19 +119,22 @@ def apply_change(data: dict, change: Any) -> None:
         node_id = change.remove_intervention
         itvs = data.get("interventions", {})
         if node_id not in itvs:
-            raise QuantityPathError(f"unknown intervention '{node_id}'"
-                                    + did_you_mean(node_id, itvs))
+            raise QuantityPathError(
+                f"unknown intervention '{node_id}'" + did_you_mean(node_id, itvs)
+            )
         del itvs[node_id]
         data["links"] = [lk for lk in data.get("links", []) if lk.get("from") != node_id]
     elif isinstance(change, s.AddLinkChange):
         data.setdefault("links", []).append(
-            change.add_link.model_dump(mode="json", by_alias=True, exclude_none=True))
+            change.add_link.model_dump(mode="json", by_alias=True, exclude_none=True)
+        )
     else:  # pragma: no cover - the schema admits only the kinds above
         raise QuantityPathError(f"unknown change {change!r}")
 
 
-def apply_scenario_changes(data: dict, scenarios: Mapping[str, s.Scenario],
-                           names: Sequence[str]) -> list[Issue]:
+def apply_scenario_changes(
+    data: dict, scenarios: Mapping[str, s.Scenario], names: Sequence[str]
+) -> list[Issue]:
     """Apply the changes of the named ``scenarios`` to raw model data, in order and in place.
     The issues: each unknown scenario name and each change that names nothing in the model
     (located at ``scenarios.NAME.changes[K]``); the changes that apply are applied."""
@@ -132,8 +143,12 @@ def apply_scenario_changes(data: dict, scenarios: Mapping[str, s.Scenario],
         if name not in scenarios:
             choices = list(scenarios)
             known = ", ".join(choices) if choices else "none are defined"
-            issues.append(Issue("scenario", f"unknown scenario '{name}'"
-                                f"{did_you_mean(name, choices)}; scenarios: {known}"))
+            issues.append(
+                Issue(
+                    "scenario",
+                    f"unknown scenario '{name}'{did_you_mean(name, choices)}; scenarios: {known}",
+                )
+            )
             continue
         for k, change in enumerate(scenarios[name].changes):
             try:

@@ -94,7 +94,7 @@ class CompiledModel:
 
     @property
     def outcome_ids(self) -> tuple[str, ...]:
-        return self.node_ids[self.n_interventions:]
+        return self.node_ids[self.n_interventions :]
 
     @cached_property
     def effect_matrix(self) -> sp.csr_matrix:
@@ -185,8 +185,9 @@ def compile_model(model: Model) -> CompiledModel:
         if itv.min_volume is not None:
             min_volume[i] = mean_of(itv.min_volume)
         if itv.cost_curve:
-            ends = np.array([b.up_to if b.up_to is not None else np.inf
-                             for b in itv.cost_curve], dtype=float)
+            ends = np.array(
+                [b.up_to if b.up_to is not None else np.inf for b in itv.cost_curve], dtype=float
+            )
             curves.append((ends, np.array([b.multiplier for b in itv.cost_curve], dtype=float)))
         else:
             curves.append(None)
@@ -194,21 +195,40 @@ def compile_model(model: Model) -> CompiledModel:
     for i, iid in enumerate(interventions):
         for rid, e in model.interventions[iid].enabling.items():
             fixed_input = rid not in model.interventions[iid].inputs
-            enabling.append((i, r_index[rid], fixed_input, float(e.level or 0.0),
-                             float(mean_of(e.elasticity)), float(mean_of(e.floor))))
+            enabling.append(
+                (
+                    i,
+                    r_index[rid],
+                    fixed_input,
+                    float(e.level or 0.0),
+                    float(mean_of(e.elasticity)),
+                    float(mean_of(e.floor)),
+                )
+            )
     held = np.ones(n_i)
     for i, r, fixed_input, level, elasticity, floor in enabling:
         actual = fixed[i, r] if fixed_input else inputs[i, r]
         held[i] *= float(enabling_multiplier(actual, level, elasticity, floor))
-    max_decrease = np.array([1.0 if model.interventions[iid].max_decrease is None
-                             else model.interventions[iid].max_decrease
-                             for iid in interventions], dtype=float)
+    max_decrease = np.array(
+        [
+            1.0
+            if model.interventions[iid].max_decrease is None
+            else model.interventions[iid].max_decrease
+            for iid in interventions
+        ],
+        dtype=float,
+    )
     unit_cost = np.array([mean_of(model.resources[r].unit_cost) for r in resource_ids])
-    resource_sector = np.array([sector_ids.index(model.resources[r].sector)
-                                for r in resource_ids], dtype=np.int64)
-    resource_agency = np.array([agency_ids.index(model.resources[r].agency)
-                                if model.resources[r].agency else -1 for r in resource_ids],
-                               dtype=np.int64)
+    resource_sector = np.array(
+        [sector_ids.index(model.resources[r].sector) for r in resource_ids], dtype=np.int64
+    )
+    resource_agency = np.array(
+        [
+            agency_ids.index(model.resources[r].agency) if model.resources[r].agency else -1
+            for r in resource_ids
+        ],
+        dtype=np.int64,
+    )
     coproduction = np.array([model.sectors[sid].coproduction for sid in sector_ids], dtype=bool)
 
     value_fiscal = np.zeros((n_o, len(agency_ids)))
@@ -229,8 +249,9 @@ def compile_model(model: Model) -> CompiledModel:
     from_itv = link_src < n_i
     link_multiplier[from_itv] = held[link_src[from_itv]]
     link_effect = link_raw * link_multiplier
-    hours = np.array([model.resources[r].unit.strip().lower() in HOUR_UNITS
-                      for r in resource_ids], dtype=bool)
+    hours = np.array(
+        [model.resources[r].unit.strip().lower() in HOUR_UNITS for r in resource_ids], dtype=bool
+    )
     time_resource = hours & coproduction[resource_sector] if n_r else hours
 
     evidence = [lk.evidence for lk in model.links]

@@ -99,8 +99,7 @@ class _ThreePoint(_Dist):
     def _ordered(self):
         if not self.low <= self.mode <= self.high:
             raise ValueError(
-                f"needs low <= mode <= high, got low={self.low}, mode={self.mode}, "
-                f"high={self.high}"
+                f"needs low <= mode <= high, got low={self.low}, mode={self.mode}, high={self.high}"
             )
         if self.low == self.high:
             raise ValueError("low equals high: write the plain number instead")
@@ -196,9 +195,16 @@ Distribution = Annotated[
 ]
 """Any distribution of the model format, told apart by its ``dist`` key."""
 
-DISTRIBUTION_NAMES = ("fixed", "normal", "lognormal", "triangular", "pert", "uniform", "beta",
-                      "gamma")
-
+DISTRIBUTION_NAMES = (
+    "fixed",
+    "normal",
+    "lognormal",
+    "triangular",
+    "pert",
+    "uniform",
+    "beta",
+    "gamma",
+)
 
 
 def mean_of(q: float | _Dist | None) -> float | None:
@@ -301,13 +307,19 @@ def parse_quantity(value: object) -> float | _Dist:
                 parts.append("unknown parameter " + ", ".join(f"'{k}'" for k in unknown))
             if missing:
                 parts.append("missing " + ", ".join(f"'{k}'" for k in missing))
-            raise ValueError(f"{name} distribution: " + "; ".join(parts)
-                             + f" ({name} takes " + ", ".join(params) + ")")
+            raise ValueError(
+                f"{name} distribution: "
+                + "; ".join(parts)
+                + f" ({name} takes "
+                + ", ".join(params)
+                + ")"
+            )
         for k in params:
             v = value[k]
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise ValueError(f"{name} distribution: '{k}' must be a finite number, got "
-                                 f"{_kind(v)}")
+                raise ValueError(
+                    f"{name} distribution: '{k}' must be a finite number, got {_kind(v)}"
+                )
             try:
                 _finite(v)
             except ValueError as exc:
@@ -336,8 +348,10 @@ def _finite(value: float) -> float:
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError("must be a finite number of at most 10^15, got a number of "
-                         f"{int(abs(value)).bit_length() * 3 // 10 + 1:,} digits") from None
+        raise ValueError(
+            "must be a finite number of at most 10^15, got a number of "
+            f"{int(abs(value)).bit_length() * 3 // 10 + 1:,} digits"
+        ) from None
     if not math.isfinite(x):
         raise ValueError(f"must be a finite number, got {value}")
     if abs(x) > MAX_MAGNITUDE:

@@ -28,10 +28,12 @@ def multiplier(actual, level, elasticity=DEFAULT_ELASTICITY, floor=DEFAULT_FLOOR
     actual = np.asarray(actual, dtype=float)
     level = np.asarray(level, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(level > 0, np.clip(actual / np.where(level > 0, level, 1.0), 0.0, 1.0),
-                         1.0)
+        ratio = np.where(
+            level > 0, np.clip(actual / np.where(level > 0, level, 1.0), 0.0, 1.0), 1.0
+        )
     # within rounding of the declared level (levels are stored to 12 figures) is the level
     ratio = np.where(ratio >= 1 - 1e-9, 1.0, ratio)
     # 0 ** 0 is 1 in numpy: an elasticity of 0 means the effect does not depend on the input
-    return floor + (1.0 - np.asarray(floor, dtype=float)) * ratio ** np.asarray(elasticity,
-                                                                              dtype=float)
+    return floor + (1.0 - np.asarray(floor, dtype=float)) * ratio ** np.asarray(
+        elasticity, dtype=float
+    )

@@ -15,8 +15,15 @@ from collections.abc import Iterable
 
 from ..errors import BadInput, Issue
 
-__all__ = ["MAX_ISSUES", "Issue", "ModelError", "TooLarge", "did_you_mean", "format_path",
-           "place_issue"]
+__all__ = [
+    "MAX_ISSUES",
+    "Issue",
+    "ModelError",
+    "TooLarge",
+    "did_you_mean",
+    "format_path",
+    "place_issue",
+]
 
 MAX_ISSUES = 200
 _MORE = re.compile(r"and ([\d,]+) more problems? not listed")
@@ -36,8 +43,13 @@ class ModelError(BadInput):
         if len(found) > MAX_ISSUES:
             found, hidden = found[:MAX_ISSUES], hidden + len(found) - MAX_ISSUES
         if hidden:
-            found.append(Issue("", f"and {hidden:,} more problem{'s' if hidden != 1 else ''} "
-                                   "not listed: fix these and check again"))
+            found.append(
+                Issue(
+                    "",
+                    f"and {hidden:,} more problem{'s' if hidden != 1 else ''} "
+                    "not listed: fix these and check again",
+                )
+            )
         super().__init__(found)
 
     def __str__(self) -> str:

@@ -53,9 +53,16 @@ def read_text_file(path: str | Path, *, max_bytes: int | None = None) -> str:
     max_bytes = MAX_FILE_BYTES if max_bytes is None else max_bytes
     p = Path(path)
     if len(p.name) > MAX_NAME_CHARS:
-        raise ModelError([Issue("", f"the file name is {len(p.name):,} characters long; "
-                                f"rename the file (at most {MAX_NAME_CHARS})",
-                                file=p.name[:60] + "…")])
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"the file name is {len(p.name):,} characters long; "
+                    f"rename the file (at most {MAX_NAME_CHARS})",
+                    file=p.name[:60] + "…",
+                )
+            ]
+        )
     try:
         if not p.exists():
             raise ModelError([Issue("", f"file not found: {p}", file=str(p))])
@@ -63,22 +70,36 @@ def read_text_file(path: str | Path, *, max_bytes: int | None = None) -> str:
             raise ModelError([Issue("", f"{p} is a folder; give a file", file=str(p))])
         size = p.stat().st_size
     except OSError as exc:  # a name the system cannot take, a file it may not read
-        raise ModelError([Issue("", f"cannot open the file: {exc.strerror or exc}",
-                                file=str(p))]) from None
+        raise ModelError(
+            [Issue("", f"cannot open the file: {exc.strerror or exc}", file=str(p))]
+        ) from None
     if size > max_bytes:
-        raise TooLarge([Issue("", f"the file is {_mb(size)}; files of up to {_mb(max_bytes)} "
-                                  "can be read: split it or remove what is not needed",
-                              file=str(p))])
+        raise TooLarge(
+            [
+                Issue(
+                    "",
+                    f"the file is {_mb(size)}; files of up to {_mb(max_bytes)} "
+                    "can be read: split it or remove what is not needed",
+                    file=str(p),
+                )
+            ]
+        )
     try:
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise ModelError(
-            [Issue("", f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as "
-                   "UTF-8", file=str(p))]
+            [
+                Issue(
+                    "",
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                    file=str(p),
+                )
+            ]
         ) from None
     except OSError as exc:
-        raise ModelError([Issue("", f"cannot read the file: {exc.strerror or exc}",
-                                file=str(p))]) from None
+        raise ModelError(
+            [Issue("", f"cannot read the file: {exc.strerror or exc}", file=str(p))]
+        ) from None
 
 
 def _mb(n: int) -> str:
@@ -101,23 +122,45 @@ def _parse_json(text: str, file: str | None) -> Any:
         data = json.loads(text, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise ModelError(
-            [Issue("", f"JSON syntax error: {exc.msg} (column {exc.colno})", line=exc.lineno,
-                   file=file)]
+            [
+                Issue(
+                    "",
+                    f"JSON syntax error: {exc.msg} (column {exc.colno})",
+                    line=exc.lineno,
+                    file=file,
+                )
+            ]
         ) from None
     except RecursionError:
-        raise TooLarge([Issue("", f"the file is nested too deeply: at most {MAX_DEPTH} levels "
-                                  "of mappings and lists", line=_json_too_deep(text),
-                              file=file)]) from None
+        raise TooLarge(
+            [
+                Issue(
+                    "",
+                    f"the file is nested too deeply: at most {MAX_DEPTH} levels "
+                    "of mappings and lists",
+                    line=_json_too_deep(text),
+                    file=file,
+                )
+            ]
+        ) from None
     except ValueError as exc:  # an integer beyond Python's limit on digits
-        raise ModelError([Issue("", f"a number is too long ({exc}); numbers are written with "
-                                    f"at most {MAX_NUMBER_CHARS} characters", file=file)]) \
-            from None
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"a number is too long ({exc}); numbers are written with "
+                    f"at most {MAX_NUMBER_CHARS} characters",
+                    file=file,
+                )
+            ]
+        ) from None
     problem = tree_problem(data)
     if problem is not None:
         path, message, large = problem
         line = line_of(field_lines(text, "json"), path) if path else None
         raise (TooLarge if large else ModelError)(
-            [Issue(format_path(path), message, line=line, file=file)])
+            [Issue(format_path(path), message, line=line, file=file)]
+        )
     return data
 
 
@@ -138,8 +181,9 @@ def _json_too_deep(text: str) -> int | None:
     return None
 
 
-def tree_problem(data: Any, *, max_depth: int = MAX_DEPTH,
-                 max_values: int = MAX_VALUES) -> tuple[tuple, str, bool] | None:
+def tree_problem(
+    data: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES
+) -> tuple[tuple, str, bool] | None:
     """The first place where parsed data goes beyond the limits — nested too deeply (as a
     value that contains itself is), too many values, a number too long to be one — as (path,
     message, whether it is a matter of size), or None. One pass, without recursion."""
@@ -151,13 +195,15 @@ def tree_problem(data: Any, *, max_depth: int = MAX_DEPTH,
         if count > max_values:
             return (path, f"more than {max_values:,} values: split the file", True)
         if isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) >= 10 ** MAX_NUMBER_CHARS:
-                return (path, f"a number of about {digits(value):,} digits is too large",
-                        False)
+            if abs(value) >= 10**MAX_NUMBER_CHARS:
+                return (path, f"a number of about {digits(value):,} digits is too large", False)
         elif isinstance(value, (dict, list)):
             if len(path) >= max_depth:
-                return (path, f"nested too deeply: at most {max_depth} levels of mappings and "
-                              "lists", True)
+                return (
+                    path,
+                    f"nested too deeply: at most {max_depth} levels of mappings and lists",
+                    True,
+                )
             items = value.items() if isinstance(value, dict) else enumerate(value)
             stack.extend((v, (*path, k)) for k, v in items)
     return None
@@ -171,8 +217,16 @@ def _parse_yaml(text: str, file: str | None) -> Any:
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, text, file) from None
         except RecursionError:  # the pure-Python composer on very deep text
-            raise TooLarge([Issue("", f"the file is nested too deeply: at most {MAX_DEPTH} "
-                                      "levels of mappings and lists", file=file)]) from None
+            raise TooLarge(
+                [
+                    Issue(
+                        "",
+                        f"the file is nested too deeply: at most {MAX_DEPTH} "
+                        "levels of mappings and lists",
+                        file=file,
+                    )
+                ]
+            ) from None
         if node is None:
             return None
         check_yaml_node(node, file=file, budget=min(MAX_VALUES, len(text) + 100_000))
@@ -181,8 +235,7 @@ def _parse_yaml(text: str, file: str | None) -> Any:
         except yaml.YAMLError as exc:
             raise _syntax_error(exc, text, file) from None
         except (ValueError, OverflowError) as exc:  # a value its type cannot hold
-            raise ModelError([Issue("", f"a value cannot be read: {exc}", file=file)]) \
-                from None
+            raise ModelError([Issue("", f"a value cannot be read: {exc}", file=file)]) from None
     finally:
         loader.dispose()
 
@@ -205,15 +258,14 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def check_yaml_node(root: yaml.Node, *, file: str | None = None,
-                    budget: int = MAX_VALUES) -> None:
+def check_yaml_node(root: yaml.Node, *, file: str | None = None, budget: int = MAX_VALUES) -> None:
     """Refuse a composed YAML document that nests too deeply, stands for more than ``budget``
     values once its aliases are expanded, holds an alias inside its own anchor, or writes a
     number with too many characters. Each node is measured once, so an alias costs no more
     than its name: linear in the size of the text, whatever the aliases expand to."""
-    size: dict[int, int] = {}     # values a node stands for, aliases expanded
-    height: dict[int, int] = {}   # levels of nesting below and including a node
-    open_: set[int] = set()       # nodes on the current path (an alias to one is a cycle)
+    size: dict[int, int] = {}  # values a node stands for, aliases expanded
+    height: dict[int, int] = {}  # levels of nesting below and including a node
+    open_: set[int] = set()  # nodes on the current path (an alias to one is a cycle)
     aliased = False
 
     def refuse(node: yaml.Node, message: str, large: bool = True) -> ModelError:
@@ -231,31 +283,46 @@ def check_yaml_node(root: yaml.Node, *, file: str | None = None,
             height[key] = 1 + max((height[id(k)] for k in kids), default=0)
             if total > budget:
                 if aliased:
-                    raise refuse(node, f"the YAML aliases (*name) here stand for more than "
-                                       f"{budget:,} values; write the values out instead")
+                    raise refuse(
+                        node,
+                        f"the YAML aliases (*name) here stand for more than "
+                        f"{budget:,} values; write the values out instead",
+                    )
                 raise refuse(node, f"the file holds more than {budget:,} values: split it")
             continue
         if key in size:  # met before: an alias to a value already measured
             aliased = True
             if depth - 1 + height[key] > MAX_DEPTH:
-                raise refuse(node, f"nested too deeply (through an alias): at most {MAX_DEPTH} "
-                                   "levels of mappings and lists")
+                raise refuse(
+                    node,
+                    f"nested too deeply (through an alias): at most {MAX_DEPTH} "
+                    "levels of mappings and lists",
+                )
             continue
         if depth > MAX_DEPTH:
-            raise refuse(node, f"nested too deeply: at most {MAX_DEPTH} levels of mappings "
-                               "and lists")
+            raise refuse(
+                node, f"nested too deeply: at most {MAX_DEPTH} levels of mappings and lists"
+            )
         if isinstance(node, yaml.ScalarNode):
             if node.tag in (_INT_TAG, _FLOAT_TAG) and len(node.value) > MAX_NUMBER_CHARS:
-                raise refuse(node, f"a number written with {len(node.value):,} characters is "
-                                   f"too large (at most {MAX_NUMBER_CHARS})", large=False)
+                raise refuse(
+                    node,
+                    f"a number written with {len(node.value):,} characters is "
+                    f"too large (at most {MAX_NUMBER_CHARS})",
+                    large=False,
+                )
             size[key], height[key] = 1, 1
             continue
         open_.add(key)
         stack.append((node, depth, True))
         for kid in _children(node):
             if id(kid) in open_:
-                raise refuse(kid, "a YAML alias (*name) refers to the value that contains it, "
-                                  "so the value never ends; write it out instead", large=False)
+                raise refuse(
+                    kid,
+                    "a YAML alias (*name) refers to the value that contains it, "
+                    "so the value never ends; write it out instead",
+                    large=False,
+                )
             stack.append((kid, depth + 1, False))
 
 
@@ -273,8 +340,13 @@ def format_of(path: str | Path) -> str:
     if suffix in (".xlsx", ".xlsm"):
         return "xlsx"
     raise ModelError(
-        [Issue("", f"unknown file type '{suffix or '(none)'}': use .yaml, .yml, .json or .xlsx",
-               file=str(path))]
+        [
+            Issue(
+                "",
+                f"unknown file type '{suffix or '(none)'}': use .yaml, .yml, .json or .xlsx",
+                file=str(path),
+            )
+        ]
     )
 
 

@@ -21,15 +21,22 @@ def example_names(suffix: str = ".yaml") -> list[str]:
     """Names of the bundled examples (``example:NAME``): models, or with ``suffix=".csv"``
     the areas files for sweeps."""
     folder = _pkg.files("coproduce") / "examples"
-    return sorted(p.name[:-len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
+    return sorted(p.name[: -len(suffix)] for p in folder.iterdir() if p.name.endswith(suffix))
 
 
 def example_path(name: str, suffix: str = ".yaml") -> Path:
     """The bundled example file ``NAME + suffix``; :class:`ModelError` if there is none."""
     names = example_names(suffix)
     if name not in names:
-        raise ModelError([Issue("", f"unknown example '{name}'{did_you_mean(name, names)}; "
-                                    f"examples: {', '.join(names) or 'none'}")])
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"unknown example '{name}'{did_you_mean(name, names)}; "
+                    f"examples: {', '.join(names) or 'none'}",
+                )
+            ]
+        )
     return Path(str(_pkg.files("coproduce") / "examples" / f"{name}{suffix}"))
 
 
@@ -37,7 +44,7 @@ def resolve(source: str | Path) -> Path:
     """A path for a file name or an ``example:NAME``."""
     text = str(source)
     if text.startswith(EXAMPLE_PREFIX):
-        return example_path(text[len(EXAMPLE_PREFIX):])
+        return example_path(text[len(EXAMPLE_PREFIX) :])
     return Path(text)
 
 
@@ -71,9 +78,16 @@ def _load(source: str | Path | dict[str, Any], scenarios: Sequence[str]) -> Mode
         from .xlsx import read_model_xlsx
 
         if len(path.name) > MAX_NAME_CHARS:
-            raise ModelError([Issue("", f"the file name is {len(path.name):,} characters long; "
-                                        f"rename the file (at most {MAX_NAME_CHARS})",
-                                    file=path.name[:60] + "…")])
+            raise ModelError(
+                [
+                    Issue(
+                        "",
+                        f"the file name is {len(path.name):,} characters long; "
+                        f"rename the file (at most {MAX_NAME_CHARS})",
+                        file=path.name[:60] + "…",
+                    )
+                ]
+            )
         try:
             found = path.is_file()
         except OSError:

@@ -27,7 +27,7 @@ def split_path(text: str) -> list[str | int]:
     pos = 0
     text = text.strip()
     for m in _TOKEN.finditer(text):
-        if m.start() != pos and text[pos:m.start()] != ".":
+        if m.start() != pos and text[pos : m.start()] != ".":
             raise QuantityPathError(f"cannot read the path '{text}'")
         name, index = m.group(1), m.group(2)
         if name is not None:
@@ -44,12 +44,14 @@ def resolve_link_index(links: list, key: str | int, text: str) -> int:
     """The position of a link named by index or by 'from->to' in a list of raw or typed links."""
     if isinstance(key, int):
         if not 0 <= key < len(links):
-            raise QuantityPathError(f"'{text}': there are {len(links)} links (links[0] to "
-                                    f"links[{len(links) - 1}])")
+            raise QuantityPathError(
+                f"'{text}': there are {len(links)} links (links[0] to links[{len(links) - 1}])"
+            )
         return key
     if "->" not in key:
-        raise QuantityPathError(f"'{text}': name a link by position (links[0]) or by its ends "
-                                "(links[a->b])")
+        raise QuantityPathError(
+            f"'{text}': name a link by position (links[0]) or by its ends (links[a->b])"
+        )
     a, _, b = (p.strip() for p in key.partition("->"))
     for i, link in enumerate(links):
         src = link.get("from") if isinstance(link, dict) else link.from_
@@ -91,39 +93,46 @@ def get_quantity(model: Any, text: str) -> Any:
     try:
         if head == "links":
             if len(parts) != 3 or parts[2] != "effect":
-                raise QuantityPathError(f"'{text}': a link's quantity is its effect "
-                                        "(links[N].effect)")
+                raise QuantityPathError(
+                    f"'{text}': a link's quantity is its effect (links[N].effect)"
+                )
             return model.links[resolve_link_index(model.links, parts[1], text)].effect
-        sections = {"resources": model.resources, "interventions": model.interventions,
-                    "outcomes": model.outcomes}
+        sections = {
+            "resources": model.resources,
+            "interventions": model.interventions,
+            "outcomes": model.outcomes,
+        }
         if head not in sections:
             raise QuantityPathError(
                 f"'{text}': paths start with links, resources, interventions or outcomes"
-                + did_you_mean(str(head), [*sections, "links"]))
+                + did_you_mean(str(head), [*sections, "links"])
+            )
         section = sections[head]
         if len(parts) < 3:
             raise QuantityPathError(f"'{text}': name a field, e.g. {head}.ID.FIELD")
         node_id = parts[1]
         if node_id not in section:
-            raise QuantityPathError(f"'{text}': unknown {head[:-1]} '{node_id}'"
-                                    + did_you_mean(str(node_id), section))
+            raise QuantityPathError(
+                f"'{text}': unknown {head[:-1]} '{node_id}'" + did_you_mean(str(node_id), section)
+            )
         obj: Any = section[node_id]
         for p in parts[2:]:
             if isinstance(obj, dict):
                 if p not in obj:
-                    raise QuantityPathError(f"'{text}': no '{p}' here"
-                                            + did_you_mean(str(p), obj))
+                    raise QuantityPathError(f"'{text}': no '{p}' here" + did_you_mean(str(p), obj))
                 obj = obj[p]
             else:
                 names = type(obj).model_fields if hasattr(type(obj), "model_fields") else {}
                 if p not in names:
-                    raise QuantityPathError(f"'{text}': no field '{p}'"
-                                            + did_you_mean(str(p), names))
+                    raise QuantityPathError(
+                        f"'{text}': no field '{p}'" + did_you_mean(str(p), names)
+                    )
                 obj = getattr(obj, str(p))
             if obj is None:
                 raise QuantityPathError(f"'{text}': not set in the model")
-        if isinstance(obj, (dict, list, str, bool)) or (isinstance(obj, BaseModel)
-                                                        and not hasattr(obj, "dist")):
+        if isinstance(obj, (dict, list, str, bool)) or (
+            isinstance(obj, BaseModel) and not hasattr(obj, "dist")
+        ):
             raise QuantityPathError(f"'{text}' is not a single quantity")
         return obj
     except (IndexError, KeyError, TypeError):

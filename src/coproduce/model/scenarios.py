@@ -35,12 +35,14 @@ def apply_scenarios(model: s.Model, names: Sequence[str]) -> s.Model:
         return validate_data(data, check_scenarios=False)
     except ModelError as exc:
         label = " + ".join(names)
-        raise ModelError([Issue(i.path, f"{i.message} (after scenario {label})")
-                          for i in exc.issues]) from None
+        raise ModelError(
+            [Issue(i.path, f"{i.message} (after scenario {label})") for i in exc.issues]
+        ) from None
 
 
-def apply_settings(model: s.Model, settings: Mapping[str, Any],
-                   scale: Mapping[str, float] | None = None) -> s.Model:
+def apply_settings(
+    model: s.Model, settings: Mapping[str, Any], scale: Mapping[str, float] | None = None
+) -> s.Model:
     """The model with each quantity path in ``settings`` set to its value — a number or a
     distribution, in the units of that field — and each path in ``scale`` multiplied by its
     factor (a distribution's parameters scale with it). A new, validated model; ``model`` is
@@ -52,7 +54,8 @@ def apply_settings(model: s.Model, settings: Mapping[str, Any],
     issues: list[Issue] = []
     changes: list[tuple[str, Any]] = [
         *((path, s.SetChange(set=path, value=value)) for path, value in settings.items()),
-        *((path, s.ScaleChange(scale=path, by=by)) for path, by in (scale or {}).items())]
+        *((path, s.ScaleChange(scale=path, by=by)) for path, by in (scale or {}).items()),
+    ]
     for path, change in changes:
         try:
             apply_change(data, change)
@@ -70,8 +73,9 @@ def drop_weak_links(model: s.Model, min_evidence: int) -> tuple[s.Model, list[st
     grade 1, opinion), and the dropped links as ``from->to``. Correlations that name a dropped
     link are dropped with it; the others are rewritten to name links by their ends."""
     if not 1 <= min_evidence <= 5:
-        raise ModelError([Issue("min_evidence", f"an evidence grade is 1 to 5 (got "
-                                                f"{min_evidence})")])
+        raise ModelError(
+            [Issue("min_evidence", f"an evidence grade is 1 to 5 (got {min_evidence})")]
+        )
     keep = [(lk.evidence or 1) >= min_evidence for lk in model.links]
     if all(keep):
         return model, []

@@ -108,8 +108,10 @@ class CostBand(BaseModel):
     @classmethod
     def _multiplier(cls, v):
         if not v >= 0 or v == float("inf"):
-            raise ValueError(f"a multiplier cannot be negative or infinite (got {v:g}); 1 uses "
-                             "the intervention's own inputs, 0.8 a fifth less, 1.3 a third more")
+            raise ValueError(
+                f"a multiplier cannot be negative or infinite (got {v:g}); 1 uses "
+                "the intervention's own inputs, 0.8 a fifth less, 1.3 a third more"
+            )
         return v
 
 
@@ -138,8 +140,10 @@ class EnablingInput(BaseModel):
         _non_negative(v, "a floor")
         high = v if isinstance(v, (int, float)) else v.support[1]
         if high > 1:
-            raise ValueError(f"a floor is a share of the effect kept with no support at all, "
-                             f"from 0 to 1 (got {high:g})")
+            raise ValueError(
+                f"a floor is a share of the effect kept with no support at all, "
+                f"from 0 to 1 (got {high:g})"
+            )
         return v
 
     @field_validator("level")
@@ -303,8 +307,14 @@ class AddLinkChange(BaseModel):
     add_link: Link
 
 
-CHANGE_KINDS = ("set", "scale", "remove_link", "add_intervention", "remove_intervention",
-                "add_link")
+CHANGE_KINDS = (
+    "set",
+    "scale",
+    "remove_link",
+    "add_intervention",
+    "remove_intervention",
+    "add_link",
+)
 
 
 def _change_kind(value: Any) -> str | None:
@@ -317,8 +327,14 @@ def _change_kind(value: Any) -> str | None:
     return None
 
 
-_CHANGE_CLASSES = (SetChange, ScaleChange, RemoveLinkChange, AddInterventionChange,
-                   RemoveInterventionChange, AddLinkChange)
+_CHANGE_CLASSES = (
+    SetChange,
+    ScaleChange,
+    RemoveLinkChange,
+    AddInterventionChange,
+    RemoveInterventionChange,
+    AddLinkChange,
+)
 
 Change = Annotated[
     Annotated[SetChange, Tag("set")]

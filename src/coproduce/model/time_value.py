@@ -17,8 +17,11 @@ from .schema import Model, TimeValue
 
 HOUR_UNITS = frozenset({"hour", "hours", "hr", "hrs", "h"})
 AS_STATED = "as_stated"
-ZERO = TimeValue(label="Not valued (£0 an hour)", per_hour=0.0,
-                 source="A convention: leaves users' and communities' time out of full cost")
+ZERO = TimeValue(
+    label="Not valued (£0 an hour)",
+    per_hour=0.0,
+    source="A convention: leaves users' and communities' time out of full cost",
+)
 
 
 @dataclass(frozen=True)
@@ -33,15 +36,22 @@ class TimeValueBasis:
     source: str | None = None
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "per_hour": self.per_hour,
-                "source": self.source}
+        return {
+            "name": self.name,
+            "label": self.label,
+            "per_hour": self.per_hour,
+            "source": self.source,
+        }
 
 
 def time_resources(model: Model) -> list[str]:
     """Resources valued by the basis: in a co-production sector, measured in hours."""
     coprod = {sid for sid, sec in model.sectors.items() if sec.coproduction}
-    return [rid for rid, r in model.resources.items()
-            if r.sector in coprod and r.unit.strip().lower() in HOUR_UNITS]
+    return [
+        rid
+        for rid, r in model.resources.items()
+        if r.sector in coprod and r.unit.strip().lower() in HOUR_UNITS
+    ]
 
 
 def bases(model: Model) -> dict[str, TimeValue]:
@@ -55,12 +65,14 @@ def basis_of(model: Model) -> TimeValueBasis:
     if name is None:
         return TimeValueBasis(AS_STATED, "as stated for each resource in the model file", None)
     chosen = bases(model)[name]
-    return TimeValueBasis(name, chosen.label or name.replace("_", " "),
-                          float(mean_of(chosen.per_hour)), chosen.source)
+    return TimeValueBasis(
+        name, chosen.label or name.replace("_", " "), float(mean_of(chosen.per_hour)), chosen.source
+    )
 
 
-def choose_time_value(model: Model, name: str | None = None,
-                      per_hour: float | None = None) -> Model:
+def choose_time_value(
+    model: Model, name: str | None = None, per_hour: float | None = None
+) -> Model:
     """The model with users' and communities' hours valued on one basis, which
     :func:`basis_of` then names.
 
@@ -72,28 +84,47 @@ def choose_time_value(model: Model, name: str | None = None,
     time_values = dict(model.time_values)
     if per_hour is not None:
         if not per_hour >= 0 or per_hour == float("inf"):
-            raise ModelError([Issue("time_value", f"a value of time must be a finite amount of "
-                                                  f"0 or more an hour (got {per_hour})")])
+            raise ModelError(
+                [
+                    Issue(
+                        "time_value",
+                        f"a value of time must be a finite amount of "
+                        f"0 or more an hour (got {per_hour})",
+                    )
+                ]
+            )
         name = "custom"
-        time_values[name] = TimeValue(label=f"{per_hour:,.2f} {model.currency} an hour",
-                                      per_hour=float(per_hour))
+        time_values[name] = TimeValue(
+            label=f"{per_hour:,.2f} {model.currency} an hour", per_hour=float(per_hour)
+        )
     else:
         name = name or model.time_value
         if name is None or name == AS_STATED:
-            return model if model.time_value is None else \
-                model.model_copy(update={"time_value": None})
+            return (
+                model if model.time_value is None else model.model_copy(update={"time_value": None})
+            )
         if name not in known:
             choices = [*known, AS_STATED]
-            raise ModelError([Issue("time_value", f"unknown valuation of time '{name}'"
-                                    f"{did_you_mean(name, choices)}; choose one of "
-                                    f"{', '.join(choices)}")])
+            raise ModelError(
+                [
+                    Issue(
+                        "time_value",
+                        f"unknown valuation of time '{name}'"
+                        f"{did_you_mean(name, choices)}; choose one of "
+                        f"{', '.join(choices)}",
+                    )
+                ]
+            )
         time_values.setdefault(name, known[name])
     value = time_values[name].per_hour
     valued = set(time_resources(model))
-    resources = {rid: (r.model_copy(update={"unit_cost": value}) if rid in valued else r)
-                 for rid, r in model.resources.items()}
-    return model.model_copy(update={"resources": resources, "time_values": time_values,
-                                    "time_value": name})
+    resources = {
+        rid: (r.model_copy(update={"unit_cost": value}) if rid in valued else r)
+        for rid, r in model.resources.items()
+    }
+    return model.model_copy(
+        update={"resources": resources, "time_values": time_values, "time_value": name}
+    )
 
 
 def wellbeing_resources(model: Model) -> list[str]:
@@ -104,5 +135,8 @@ def wellbeing_resources(model: Model) -> list[str]:
         return []
     if w.resources is not None:
         return list(w.resources)
-    return [rid for rid, r in model.resources.items()
-            if r.sector == "community" and r.unit.strip().lower() in HOUR_UNITS]
+    return [
+        rid
+        for rid, r in model.resources.items()
+        if r.sector == "community" and r.unit.strip().lower() in HOUR_UNITS
+    ]

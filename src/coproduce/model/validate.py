@@ -26,11 +26,11 @@ from .serialise import model_to_data
 # Limits on a model, beyond those on any input file (model/files.py); each is a located
 # refusal (exit 2, HTTP 413) long before it could hold a process: far above any real
 # partnership's map (the benchmarks' largest has 20,000 nodes and 100,000 links).
-MAX_NODES = 100_000         # resources, interventions and outcomes together
+MAX_NODES = 100_000  # resources, interventions and outcomes together
 MAX_LINKS = 200_000
-MAX_SCENARIOS = 200         # each is checked by applying it to the whole model
-MAX_CORRELATIONS = 500      # pairs, checked together as one correlation matrix
-MAX_NUMBER = 1e15           # the size of any number in a model (a thousand million million)
+MAX_SCENARIOS = 200  # each is checked by applying it to the whole model
+MAX_CORRELATIONS = 500  # pairs, checked together as one correlation matrix
+MAX_NUMBER = 1e15  # the size of any number in a model (a thousand million million)
 
 # Which schema class sits at a given place, to name the allowed fields of an unknown one.
 _SECTION_CLASSES: dict[str, type[BaseModel]] = {
@@ -73,8 +73,15 @@ def _field_names(cls: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in cls.model_fields.items()]
 
 
-_TAGS = {"set", "scale", "remove_link", "add_intervention", "remove_intervention", "add_link",
-         "function-after[_ordered(), Triangular]"}
+_TAGS = {
+    "set",
+    "scale",
+    "remove_link",
+    "add_intervention",
+    "remove_intervention",
+    "add_link",
+    "function-after[_ordered(), Triangular]",
+}
 
 
 def _clean_loc(loc: Iterable) -> tuple:
@@ -84,8 +91,14 @@ def _clean_loc(loc: Iterable) -> tuple:
         if part == "[key]":
             continue
         # tagged-union branch names sit right after a change index
-        if isinstance(part, str) and part in _TAGS and i >= 1 and isinstance(out[-1], int) \
-                and len(out) >= 3 and out[-2] == "changes":
+        if (
+            isinstance(part, str)
+            and part in _TAGS
+            and i >= 1
+            and isinstance(out[-1], int)
+            and len(out) >= 3
+            and out[-2] == "changes"
+        ):
             continue
         if part == "from_":
             part = "from"
@@ -121,20 +134,26 @@ def field_issues(exc: ValidationError) -> list[tuple[tuple, str]]:
                 hint = " (allowed: " + ", ".join(allowed) + ")"
             msg = f"unknown field '{key}'{hint}"
             if any(ch in str(key) for ch in " )(") or str(key)[:1].isupper():
-                msg += ("; if this is part of a text value that contains a comma or colon, put "
-                        "that text in quotes")
+                msg += (
+                    "; if this is part of a text value that contains a comma or colon, put "
+                    "that text in quotes"
+                )
             loc = (*loc[:-1], key)
         elif kind == "missing":
             msg = f"'{loc[-1]}' is required; add it"
         elif kind == "string_pattern_mismatch":
             if "[key]" in raw_loc:
                 bad = str(loc[-1]) if loc else str(value)
-                msg = (f"identifier '{value}' is not allowed: use lower-case letters, digits and _ "
-                       f"starting with a letter (e.g. '{_suggest_id(str(value))}')")
+                msg = (
+                    f"identifier '{value}' is not allowed: use lower-case letters, digits and _ "
+                    f"starting with a letter (e.g. '{_suggest_id(str(value))}')"
+                )
                 loc = loc if loc and loc[-1] == value else (*loc, bad)
             else:
-                msg = (f"'{value}' is not a valid identifier: use lower-case letters, digits and "
-                       f"_ starting with a letter (e.g. '{_suggest_id(str(value))}')")
+                msg = (
+                    f"'{value}' is not a valid identifier: use lower-case letters, digits and "
+                    f"_ starting with a letter (e.g. '{_suggest_id(str(value))}')"
+                )
         elif kind == "literal_error" and loc == ("coproduce",):
             msg = f"format version must be 1 (got {value!r}); write 'coproduce: 1'"
         elif kind in ("dict_type", "model_type", "model_attributes_type"):
@@ -180,8 +199,13 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
     sectors = data.get("sectors")
     sector_ids = list(sectors) if isinstance(sectors, dict) else list(s.DEFAULT_SECTORS)
     if isinstance(sectors, dict) and "public" not in sectors:
-        out.append((("sectors",), "must include 'public' (public cost is the cost in this "
-                                  "sector); add public: {label: Public sector}"))
+        out.append(
+            (
+                ("sectors",),
+                "must include 'public' (public cost is the cost in this "
+                "sector); add public: {label: Public sector}",
+            )
+        )
     agency_ids = list(_section(data, "agencies"))
     resources = _section(data, "resources")
     interventions = _section(data, "interventions")
@@ -192,9 +216,13 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
     for section_name in ("resources", "interventions", "outcomes"):
         for node_id in _section(data, section_name):
             if node_id in seen:
-                out.append(((section_name, node_id),
-                            f"'{node_id}' is already used in {seen[node_id]}; identifiers must be "
-                            "unique across resources, interventions and outcomes"))
+                out.append(
+                    (
+                        (section_name, node_id),
+                        f"'{node_id}' is already used in {seen[node_id]}; identifiers must be "
+                        "unique across resources, interventions and outcomes",
+                    )
+                )
             else:
                 seen[node_id] = section_name
 
@@ -203,9 +231,13 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
             continue
         sector = res.get("sector")
         if isinstance(sector, str) and sector not in sector_ids:
-            out.append((("resources", rid, "sector"),
-                        f"unknown sector '{sector}'{did_you_mean(sector, sector_ids)}; "
-                        f"sectors are {', '.join(sector_ids)}"))
+            out.append(
+                (
+                    ("resources", rid, "sector"),
+                    f"unknown sector '{sector}'{did_you_mean(sector, sector_ids)}; "
+                    f"sectors are {', '.join(sector_ids)}",
+                )
+            )
         agency = res.get("agency")
         if isinstance(agency, str) and agency not in agency_ids:
             out.append((("resources", rid, "agency"), _unknown_agency(agency, agency_ids)))
@@ -221,50 +253,87 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
                 if rid not in resources:
                     where = seen.get(rid)
                     extra = f" ('{rid}' is an {where[:-1]}, not a resource)" if where else ""
-                    out.append((("interventions", iid, field, rid),
-                                f"unknown resource '{rid}'{did_you_mean(rid, resources)}{extra}; "
-                                "add it under resources"))
+                    out.append(
+                        (
+                            ("interventions", iid, field, rid),
+                            f"unknown resource '{rid}'{did_you_mean(rid, resources)}{extra}; "
+                            "add it under resources",
+                        )
+                    )
         vol, cap = itv.get("volume"), itv.get("capacity")
         if _num(vol) is not None and _num(cap) is not None and _num(vol) > _num(cap):
-            out.append((("interventions", iid, "volume"),
-                        f"current volume {_num(vol):g} is above capacity {_num(cap):g}; raise the "
-                        "capacity or lower the volume"))
+            out.append(
+                (
+                    ("interventions", iid, "volume"),
+                    f"current volume {_num(vol):g} is above capacity {_num(cap):g}; raise the "
+                    "capacity or lower the volume",
+                )
+            )
         least = _num(itv.get("min_volume"))
         if least is not None and _num(cap) is not None and least > _num(cap):
-            out.append((("interventions", iid, "min_volume"),
-                        f"minimum volume {least:g} is above capacity {_num(cap):g}; no plan "
-                        "could meet both: lower min_volume or raise capacity"))
+            out.append(
+                (
+                    ("interventions", iid, "min_volume"),
+                    f"minimum volume {least:g} is above capacity {_num(cap):g}; no plan "
+                    "could meet both: lower min_volume or raise capacity",
+                )
+            )
         out.extend(_cost_curve_issues(iid, itv.get("cost_curve")))
         enabling = itv.get("enabling")
         if isinstance(enabling, dict):
-            used = [*(itv.get("inputs") or {}), *(itv.get("fixed_inputs") or {})] \
-                if isinstance(itv.get("inputs") or {}, dict) \
-                and isinstance(itv.get("fixed_inputs") or {}, dict) else []
+            used = (
+                [*(itv.get("inputs") or {}), *(itv.get("fixed_inputs") or {})]
+                if isinstance(itv.get("inputs") or {}, dict)
+                and isinstance(itv.get("fixed_inputs") or {}, dict)
+                else []
+            )
             for rid, spec in enabling.items():
                 if rid not in used:
-                    out.append((("interventions", iid, "enabling", rid),
-                                f"'{rid}' is not an input of {iid}{did_you_mean(rid, used)}; an "
-                                "enabling input must be one of its inputs or fixed_inputs"))
-                elif (isinstance(spec, dict) and spec.get("level") is None
-                      and _num((itv.get("inputs") or {}).get(
-                          rid, (itv.get("fixed_inputs") or {}).get(rid))) == 0):
-                    out.append((("interventions", iid, "enabling", rid),
-                                f"{iid} declares {rid} as enabling but uses none of it; give "
-                                "the level at which its effects were measured (level: N)"))
+                    out.append(
+                        (
+                            ("interventions", iid, "enabling", rid),
+                            f"'{rid}' is not an input of {iid}{did_you_mean(rid, used)}; an "
+                            "enabling input must be one of its inputs or fixed_inputs",
+                        )
+                    )
+                elif (
+                    isinstance(spec, dict)
+                    and spec.get("level") is None
+                    and _num(
+                        (itv.get("inputs") or {}).get(rid, (itv.get("fixed_inputs") or {}).get(rid))
+                    )
+                    == 0
+                ):
+                    out.append(
+                        (
+                            ("interventions", iid, "enabling", rid),
+                            f"{iid} declares {rid} as enabling but uses none of it; give "
+                            "the level at which its effects were measured (level: N)",
+                        )
+                    )
 
     wellbeing = data.get("volunteer_wellbeing")
     if isinstance(wellbeing, dict) and isinstance(wellbeing.get("resources"), list):
         for k, rid in enumerate(wellbeing["resources"]):
             if isinstance(rid, str) and rid not in resources:
-                out.append((("volunteer_wellbeing", "resources", k),
-                            f"unknown resource '{rid}'{did_you_mean(str(rid), resources)}"))
+                out.append(
+                    (
+                        ("volunteer_wellbeing", "resources", k),
+                        f"unknown resource '{rid}'{did_you_mean(str(rid), resources)}",
+                    )
+                )
     basis = data.get("time_value")
     bases = _section(data, "time_values")
     if isinstance(basis, str) and basis not in bases and basis != "zero":
         choices = [*bases, "zero"]
-        out.append((("time_value",), f"unknown valuation of time '{basis}'"
-                    f"{did_you_mean(basis, choices)}; define it under time_values "
-                    f"(known: {', '.join(choices)})"))
+        out.append(
+            (
+                ("time_value",),
+                f"unknown valuation of time '{basis}'"
+                f"{did_you_mean(basis, choices)}; define it under time_values "
+                f"(known: {', '.join(choices)})",
+            )
+        )
 
     for oid, out_ in outcomes.items():
         if not isinstance(out_, dict):
@@ -273,8 +342,12 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
         if isinstance(value, dict) and isinstance(value.get("fiscal"), dict):
             for agency in value["fiscal"]:
                 if agency not in agency_ids:
-                    out.append((("outcomes", oid, "value", "fiscal", agency),
-                                _unknown_agency(agency, agency_ids)))
+                    out.append(
+                        (
+                            ("outcomes", oid, "value", "fiscal", agency),
+                            _unknown_agency(agency, agency_ids),
+                        )
+                    )
 
     out.extend(_link_issues(data, resources, interventions, outcomes))
     out.extend(_target_issues(data, outcomes))
@@ -287,9 +360,13 @@ def _cost_curve_issues(iid: str, curve: Any) -> list[tuple[tuple, str]]:
     if not isinstance(curve, list):
         return out
     if not curve:
-        out.append((("interventions", iid, "cost_curve"),
-                    "a cost curve needs at least one band, e.g. [{up_to: 200, multiplier: 1}, "
-                    "{multiplier: 0.8}]; or remove cost_curve"))
+        out.append(
+            (
+                ("interventions", iid, "cost_curve"),
+                "a cost curve needs at least one band, e.g. [{up_to: 200, multiplier: 1}, "
+                "{multiplier: 0.8}]; or remove cost_curve",
+            )
+        )
         return out
     previous: float | None = None
     for k, band in enumerate(curve):
@@ -300,18 +377,33 @@ def _cost_curve_issues(iid: str, curve: Any) -> list[tuple[tuple, str]]:
         up_to = band.get("up_to")
         if up_to is None:
             if not last:
-                out.append((where, "only the last band may leave out up_to (it runs on without "
-                                   "limit); give this band the volume where it ends"))
+                out.append(
+                    (
+                        where,
+                        "only the last band may leave out up_to (it runs on without "
+                        "limit); give this band the volume where it ends",
+                    )
+                )
             continue
         if last:
-            out.append((where, "the last band runs on without limit: remove its up_to (use "
-                               "the intervention's capacity to cap the volume)"))
+            out.append(
+                (
+                    where,
+                    "the last band runs on without limit: remove its up_to (use "
+                    "the intervention's capacity to cap the volume)",
+                )
+            )
         value = _num(up_to)
         if value is None:
             continue
         if previous is not None and value <= previous:
-            out.append((where, f"breakpoints must increase: {value:g} is not above the previous "
-                               f"band's up_to {previous:g}"))
+            out.append(
+                (
+                    where,
+                    f"breakpoints must increase: {value:g} is not above the previous "
+                    f"band's up_to {previous:g}",
+                )
+            )
         previous = value if previous is None else max(previous, value)
     return out
 
@@ -326,14 +418,19 @@ def _num(x: Any) -> float | None:
 
 def _unknown_agency(agency: str, agency_ids: list[str]) -> str:
     if not agency_ids:
-        return f"unknown agency '{agency}': the model has no agencies; add agencies: {{{agency}: " \
-               "{label: ...}}"
-    return (f"unknown agency '{agency}'{did_you_mean(agency, agency_ids)}; agencies are "
-            f"{', '.join(agency_ids)}")
+        return (
+            f"unknown agency '{agency}': the model has no agencies; add agencies: {{{agency}: "
+            "{label: ...}}"
+        )
+    return (
+        f"unknown agency '{agency}'{did_you_mean(agency, agency_ids)}; agencies are "
+        f"{', '.join(agency_ids)}"
+    )
 
 
-def _link_issues(data: dict, resources: dict, interventions: dict,
-                 outcomes: dict) -> list[tuple[tuple, str]]:
+def _link_issues(
+    data: dict, resources: dict, interventions: dict, outcomes: dict
+) -> list[tuple[tuple, str]]:
     out: list[tuple[tuple, str]] = []
     links = data.get("links")
     if not isinstance(links, list):
@@ -348,37 +445,51 @@ def _link_issues(data: dict, resources: dict, interventions: dict,
         ok = True
         if isinstance(src, str):
             if src in resources:
-                out.append((("links", k, "from"),
-                            f"'{src}' is a resource; resources enter interventions as inputs, "
-                            "links start at an intervention or an outcome"))
+                out.append(
+                    (
+                        ("links", k, "from"),
+                        f"'{src}' is a resource; resources enter interventions as inputs, "
+                        "links start at an intervention or an outcome",
+                    )
+                )
                 ok = False
             elif src not in interventions and src not in outcomes:
-                out.append((("links", k, "from"),
-                            f"unknown node '{src}'{did_you_mean(src, nodes)}"))
+                out.append(
+                    (("links", k, "from"), f"unknown node '{src}'{did_you_mean(src, nodes)}")
+                )
                 ok = False
         else:
             ok = False
         if isinstance(dst, str):
             if dst in interventions:
-                out.append((("links", k, "to"),
-                            f"'{dst}' is an intervention; links end at an outcome (an "
-                            "intervention's level is its volume, set by the partnership)"))
+                out.append(
+                    (
+                        ("links", k, "to"),
+                        f"'{dst}' is an intervention; links end at an outcome (an "
+                        "intervention's level is its volume, set by the partnership)",
+                    )
+                )
                 ok = False
             elif dst in resources:
                 out.append((("links", k, "to"), f"'{dst}' is a resource; links end at an outcome"))
                 ok = False
             elif dst not in outcomes:
-                out.append((("links", k, "to"),
-                            f"unknown node '{dst}'{did_you_mean(dst, list(outcomes))}"))
+                out.append(
+                    (("links", k, "to"), f"unknown node '{dst}'{did_you_mean(dst, list(outcomes))}")
+                )
                 ok = False
         else:
             ok = False
         if not ok:
             continue
         if (src, dst) in first_seen:
-            out.append((("links", k),
-                        f"duplicate link {src} -> {dst} (also links[{first_seen[(src, dst)]}]); "
-                        "merge them into one link whose effect is their sum"))
+            out.append(
+                (
+                    ("links", k),
+                    f"duplicate link {src} -> {dst} (also links[{first_seen[(src, dst)]}]); "
+                    "merge them into one link whose effect is their sum",
+                )
+            )
             continue
         first_seen[(src, dst)] = k
         edges.append((src, dst))
@@ -391,9 +502,13 @@ def _link_issues(data: dict, resources: dict, interventions: dict,
             cycle = find_cycle(nodes, edges)
     if cycle:
         first = first_seen.get((cycle[0], cycle[1]), 0)
-        out.append((("links", first),
-                    "cycle: " + " -> ".join(cycle) + "; a strategy map must run one way — "
-                    "remove or reverse one of these links"))
+        out.append(
+            (
+                ("links", first),
+                "cycle: " + " -> ".join(cycle) + "; a strategy map must run one way — "
+                "remove or reverse one of these links",
+            )
+        )
     return out
 
 
@@ -419,7 +534,7 @@ def find_cycle(nodes: Iterable[str], edges: Iterable[tuple[str, str]]) -> list[s
                 stack.pop()
                 path.pop()
             elif colour[nxt] == grey:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             elif colour[nxt] == white:
                 colour[nxt] = grey
                 stack.append((nxt, iter(adj[nxt])))
@@ -434,8 +549,9 @@ def _target_issues(data: dict, outcomes: dict) -> list[tuple[tuple, str]]:
         return out
     for oid, amount in targets.items():
         if oid not in outcomes:
-            out.append((("targets", oid),
-                        f"unknown outcome '{oid}'{did_you_mean(oid, list(outcomes))}"))
+            out.append(
+                (("targets", oid), f"unknown outcome '{oid}'{did_you_mean(oid, list(outcomes))}")
+            )
         a = _num(amount)
         if a is not None and a <= 0:
             out.append((("targets", oid), f"a target must be above 0 (got {a:g})"))
@@ -461,17 +577,25 @@ def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
             from .distributions import is_uncertain
 
             if not is_uncertain(q):
-                out.append((("correlations", k, "between", j),
-                            f"'{ref}' is a fixed number; only uncertain quantities (distributions) "
-                            "can be correlated"))
+                out.append(
+                    (
+                        ("correlations", k, "between", j),
+                        f"'{ref}' is a fixed number; only uncertain quantities (distributions) "
+                        "can be correlated",
+                    )
+                )
                 ok = False
         if corr.between[0] == corr.between[1]:
             out.append((("correlations", k), "a quantity cannot be correlated with itself"))
             ok = False
         key = frozenset(corr.between)
         if ok and key in pairs:
-            out.append((("correlations", k),
-                        f"this pair is already correlated in correlations[{pairs[key]}]"))
+            out.append(
+                (
+                    ("correlations", k),
+                    f"this pair is already correlated in correlations[{pairs[key]}]",
+                )
+            )
             ok = False
         if ok:
             pairs[key] = k
@@ -483,9 +607,13 @@ def correlation_issues(model: s.Model) -> list[tuple[tuple, str]]:
             a, b = model.correlations[k].between
             m[idx[a], idx[b]] = m[idx[b], idx[a]] = model.correlations[k].rho
         if np.linalg.eigvalsh(m).min() < -1e-10:
-            out.append((("correlations",),
-                        "these correlations cannot hold together (the correlation matrix is not "
-                        "positive semi-definite); weaken some of them"))
+            out.append(
+                (
+                    ("correlations",),
+                    "these correlations cannot hold together (the correlation matrix is not "
+                    "positive semi-definite); weaken some of them",
+                )
+            )
     return out
 
 
@@ -525,17 +653,32 @@ def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
     if problem is not None:
         return [(problem[0], problem[1])], problem[2]
     out: list[tuple[tuple, str]] = []
-    for section, most in (("links", MAX_LINKS), ("scenarios", MAX_SCENARIOS),
-                          ("correlations", MAX_CORRELATIONS)):
+    for section, most in (
+        ("links", MAX_LINKS),
+        ("scenarios", MAX_SCENARIOS),
+        ("correlations", MAX_CORRELATIONS),
+    ):
         value = data.get(section)
         if isinstance(value, (list, dict)) and len(value) > most:
-            out.append(((section,), f"{len(value):,} {section}: a model may have at most "
-                                    f"{most:,}; split the model"))
-    nodes = sum(len(v) for k in ("resources", "interventions", "outcomes")
-                if isinstance(v := data.get(k), dict))
+            out.append(
+                (
+                    (section,),
+                    f"{len(value):,} {section}: a model may have at most {most:,}; split the model",
+                )
+            )
+    nodes = sum(
+        len(v)
+        for k in ("resources", "interventions", "outcomes")
+        if isinstance(v := data.get(k), dict)
+    )
     if nodes > MAX_NODES:
-        out.append(((), f"{nodes:,} resources, interventions and outcomes: a model may have at "
-                        f"most {MAX_NODES:,}; split the model"))
+        out.append(
+            (
+                (),
+                f"{nodes:,} resources, interventions and outcomes: a model may have at "
+                f"most {MAX_NODES:,}; split the model",
+            )
+        )
     if out:
         return out, True
     stack: list[tuple[Any, tuple]] = [(data, ())]
@@ -544,23 +687,39 @@ def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
         if isinstance(value, dict):
             for k, v in value.items():
                 if not isinstance(k, str):
-                    out.append(((*path, str(k)), f"a name must be text, not {_describe_key(k)}; "
-                                "if it is meant as a name, put it in quotes"))
+                    out.append(
+                        (
+                            (*path, str(k)),
+                            f"a name must be text, not {_describe_key(k)}; "
+                            "if it is meant as a name, put it in quotes",
+                        )
+                    )
                     continue
                 stack.append((v, (*path, k)))
         elif isinstance(value, list):
             stack.extend((v, (*path, i)) for i, v in enumerate(value))
         elif isinstance(value, float) and value != value:
             out.append((path, "not a number (nan); write a number"))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and abs(value) > MAX_NUMBER:
+        elif (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and abs(value) > MAX_NUMBER
+        ):
             if isinstance(value, float) and abs(value) == float("inf"):
                 out.append((path, "infinite (.inf); write a finite number"))
                 continue
-            size = (f"{value:.3g}" if isinstance(value, float) or digits(value) < 300
-                    else f"a number of about {digits(value):,} digits")
-            out.append((path, f"{size} is too large: numbers in a model are at most "
-                              "10^15 (1,000,000,000,000,000) in size"))
+            size = (
+                f"{value:.3g}"
+                if isinstance(value, float) or digits(value) < 300
+                else f"a number of about {digits(value):,} digits"
+            )
+            out.append(
+                (
+                    path,
+                    f"{size} is too large: numbers in a model are at most "
+                    "10^15 (1,000,000,000,000,000) in size",
+                )
+            )
     return out, False
 
 
@@ -586,8 +745,16 @@ def validate_data(
     """Check a parsed model file and return the :class:`Model`, or raise :class:`ModelError`
     listing every problem found, each located by field path and (when known) line."""
     if not isinstance(data, dict):
-        raise ModelError([Issue("", f"a model file must be a mapping of sections, got "
-                                    f"{_describe(data)}; start with 'coproduce: 1'", file=file)])
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"a model file must be a mapping of sections, got "
+                    f"{_describe(data)}; start with 'coproduce: 1'",
+                    file=file,
+                )
+            ]
+        )
     problems, large = shape_issues(data)
     model = None
     if not problems:
@@ -613,7 +780,7 @@ def validate_data(
                 continue
             seen.add((path, msg))
             issues.append(Issue(path, msg, line=line_of(lines or {}, loc), file=file))
-        issues.sort(key=lambda i: (i.line if i.line is not None else 10**9))
+        issues.sort(key=lambda i: i.line if i.line is not None else 10**9)
         raise (TooLarge if large else ModelError)(issues)
     assert model is not None
     return model
@@ -623,8 +790,9 @@ def _with_enabling_levels(model: s.Model) -> s.Model:
     """Fill in each enabling input's declared ``level`` from the input as the file states it
     (per unit for ``inputs``, per period for ``fixed_inputs``), once, at load: scenarios,
     sweeps and draws that change the input are then measured against what was declared."""
-    missing = any(e.level is None for itv in model.interventions.values()
-                  for e in itv.enabling.values())
+    missing = any(
+        e.level is None for itv in model.interventions.values() for e in itv.enabling.values()
+    )
     if not missing:
         return model
     interventions = {}
@@ -654,13 +822,21 @@ def model_warnings(model: s.Model) -> list[Issue]:
         if not itv.inputs and not itv.fixed_inputs:
             out.append(Issue(f"interventions.{iid}", "has no inputs, so it costs nothing"))
         coprod = {sid for sid, sec in model.sectors.items() if sec.coproduction}
-        uses_time = any(model.resources[r].sector in coprod
-                        for r in (*itv.inputs, *itv.fixed_inputs) if r in model.resources)
+        uses_time = any(
+            model.resources[r].sector in coprod
+            for r in (*itv.inputs, *itv.fixed_inputs)
+            if r in model.resources
+        )
         if uses_time and not itv.enabling:
-            out.append(Issue(f"interventions.{iid}", "uses users' or communities' input but "
-                             "declares no enabling input, so its effect is assumed not to "
-                             "depend on public support; name the inputs that enable it under "
-                             "enabling"))
+            out.append(
+                Issue(
+                    f"interventions.{iid}",
+                    "uses users' or communities' input but "
+                    "declares no enabling input, so its effect is assumed not to "
+                    "depend on public support; name the inputs that enable it under "
+                    "enabling",
+                )
+            )
     for oid in model.outcomes:
         if oid not in targets:
             out.append(Issue(f"outcomes.{oid}", "nothing links to it, so its level is always 0"))
@@ -669,7 +845,12 @@ def model_warnings(model: s.Model) -> list[Issue]:
             out.append(Issue(f"resources.{rid}", "no intervention uses it"))
     ungraded = [k for k, lk in enumerate(model.links) if lk.evidence is None]
     if ungraded:
-        out.append(Issue("links", f"{len(ungraded)} link(s) have no evidence grade (1-5): "
-                                  + ", ".join(f"links[{k}]" for k in ungraded[:5])
-                                  + (", ..." if len(ungraded) > 5 else "")))
+        out.append(
+            Issue(
+                "links",
+                f"{len(ungraded)} link(s) have no evidence grade (1-5): "
+                + ", ".join(f"links[{k}]" for k in ungraded[:5])
+                + (", ..." if len(ungraded) > 5 else ""),
+            )
+        )
     return out

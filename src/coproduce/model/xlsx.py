@@ -38,15 +38,44 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "model": ("field", "value"),
     "sectors": ("id", "label", "coproduction"),
     "agencies": ("id", "label"),
-    "resources": ("id", "label", "unit", "sector", "agency", "unit_cost", "available",
-                  "source", "notes"),
-    "interventions": ("id", "label", "unit", "volume", "capacity", "min_volume",
-                      "max_decrease", "coproduction", "stages", "source", "notes"),
+    "resources": (
+        "id",
+        "label",
+        "unit",
+        "sector",
+        "agency",
+        "unit_cost",
+        "available",
+        "source",
+        "notes",
+    ),
+    "interventions": (
+        "id",
+        "label",
+        "unit",
+        "volume",
+        "capacity",
+        "min_volume",
+        "max_decrease",
+        "coproduction",
+        "stages",
+        "source",
+        "notes",
+    ),
     "inputs": ("intervention", "resource", "kind", "quantity"),
     "enabling": ("intervention", "resource", "elasticity", "floor", "level"),
     "cost_curves": ("intervention", "up_to", "multiplier"),
-    "outcomes": ("id", "label", "unit", "final", "complex", "value_economic", "value_social",
-                 "source", "notes"),
+    "outcomes": (
+        "id",
+        "label",
+        "unit",
+        "final",
+        "complex",
+        "value_economic",
+        "value_social",
+        "source",
+        "notes",
+    ),
     "fiscal_values": ("outcome", "agency", "value"),
     "links": ("from", "to", "effect", "evidence", "contested", "source", "notes"),
     "correlations": ("quantity_a", "quantity_b", "rho"),
@@ -55,11 +84,31 @@ LAYOUT: dict[str, tuple[str, ...]] = {
     "time_values": ("id", "label", "per_hour", "source", "notes"),
     "volunteer_wellbeing": ("label", "per_hour", "resources", "source", "notes"),
 }
-MODEL_FIELDS = ("coproduce", "name", "description", "currency", "price_year", "source", "notes",
-                "time_value")
-QUANTITY_COLUMNS = {"unit_cost", "available", "volume", "capacity", "min_volume", "quantity",
-                    "effect", "value_economic", "value_social", "value", "elasticity", "floor",
-                    "per_hour"}
+MODEL_FIELDS = (
+    "coproduce",
+    "name",
+    "description",
+    "currency",
+    "price_year",
+    "source",
+    "notes",
+    "time_value",
+)
+QUANTITY_COLUMNS = {
+    "unit_cost",
+    "available",
+    "volume",
+    "capacity",
+    "min_volume",
+    "quantity",
+    "effect",
+    "value_economic",
+    "value_social",
+    "value",
+    "elasticity",
+    "floor",
+    "per_hour",
+}
 INPUT_KINDS = {"per_unit": "inputs", "fixed": "fixed_inputs"}
 
 
@@ -98,8 +147,7 @@ def _cell_value(value: Any, column: str) -> Any:
     return value
 
 
-def check_workbook(path: str | Path, file: str | None = None, *,
-                   max_rows: int = MAX_ROWS) -> None:
+def check_workbook(path: str | Path, file: str | None = None, *, max_rows: int = MAX_ROWS) -> None:
     """Refuse a file that is not a workbook, whose parts unzip to more than
     :data:`MAX_UNPACKED_BYTES`, or that has a sheet of more than ``max_rows`` rows or more
     than :data:`MAX_CELLS` cells in all, before a spreadsheet library reads any of it (the
@@ -110,10 +158,18 @@ def check_workbook(path: str | Path, file: str | None = None, *,
             parts = z.infolist()
             unpacked = sum(p.file_size for p in parts)
             if len(parts) > MAX_PARTS or unpacked > MAX_UNPACKED_BYTES:
-                raise TooLarge([Issue("", f"the workbook unpacks to "
-                                          f"{unpacked / 1024 / 1024:,.0f} MB in {len(parts):,} "
-                                          f"parts; at most {MAX_UNPACKED_BYTES // 1024 // 1024} "
-                                          "MB can be read", file=shown)])
+                raise TooLarge(
+                    [
+                        Issue(
+                            "",
+                            f"the workbook unpacks to "
+                            f"{unpacked / 1024 / 1024:,.0f} MB in {len(parts):,} "
+                            f"parts; at most {MAX_UNPACKED_BYTES // 1024 // 1024} "
+                            "MB can be read",
+                            file=shown,
+                        )
+                    ]
+                )
             cells = 0
             for part in parts:
                 if not part.filename.startswith("xl/worksheets/"):
@@ -121,17 +177,39 @@ def check_workbook(path: str | Path, file: str | None = None, *,
                 rows, n = _count_tags(z, part)
                 cells += n
                 if rows > max_rows + 1:
-                    raise TooLarge([Issue("", f"a sheet has {rows - 1:,} rows; a sheet may have "
-                                              f"at most {max_rows:,} (for a larger model use "
-                                              "YAML or JSON)", file=shown)])
+                    raise TooLarge(
+                        [
+                            Issue(
+                                "",
+                                f"a sheet has {rows - 1:,} rows; a sheet may have "
+                                f"at most {max_rows:,} (for a larger model use "
+                                "YAML or JSON)",
+                                file=shown,
+                            )
+                        ]
+                    )
                 if cells > MAX_CELLS:
-                    raise TooLarge([Issue("", f"the workbook has more than {MAX_CELLS:,} cells; "
-                                              "for a larger model use YAML or JSON",
-                                          file=shown)])
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError) as exc:
-        raise ModelError([Issue("", f"cannot read the workbook: not an Excel .xlsx file ({exc})",
-                                file=shown)]) from None
+                    raise TooLarge(
+                        [
+                            Issue(
+                                "",
+                                f"the workbook has more than {MAX_CELLS:,} cells; "
+                                "for a larger model use YAML or JSON",
+                                file=shown,
+                            )
+                        ]
+                    )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
+        raise ModelError(
+            [Issue("", f"cannot read the workbook: not an Excel .xlsx file ({exc})", file=shown)]
+        ) from None
 
 
 _ROW = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
@@ -155,8 +233,13 @@ def _count_tags(z: zipfile.ZipFile, part: zipfile.ZipInfo) -> tuple[int, int]:
     return rows, cells
 
 
-def read_sheets(path: str | Path, sheets: Iterable[str] | None = None, *,
-                file: str | None = None, max_rows: int = MAX_ROWS) -> dict[str, list[tuple]]:
+def read_sheets(
+    path: str | Path,
+    sheets: Iterable[str] | None = None,
+    *,
+    file: str | None = None,
+    max_rows: int = MAX_ROWS,
+) -> dict[str, list[tuple]]:
     """The rows of each sheet named (every sheet if None) as tuples of values, read within the
     bounds of this module. A formula gives its saved value, or its text when it has none."""
     from openpyxl import load_workbook
@@ -168,8 +251,7 @@ def read_sheets(path: str | Path, sheets: Iterable[str] | None = None, *,
         try:
             return load_workbook(path, read_only=True, data_only=data_only)
         except Exception as exc:  # openpyxl raises several unrelated types for a bad file
-            raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=shown)]) \
-                from None
+            raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=shown)]) from None
 
     wb = open_(False)
     out: dict[str, list[tuple]] = {}
@@ -182,9 +264,16 @@ def read_sheets(path: str | Path, sheets: Iterable[str] | None = None, *,
             rows: list[tuple] = []
             for r, row in enumerate(ws.iter_rows(values_only=True)):
                 if r > max_rows:
-                    raise TooLarge([Issue("", f"sheet '{name}' has more than {max_rows:,} rows "
-                                              "(for a larger model use YAML or JSON)",
-                                          file=shown)])
+                    raise TooLarge(
+                        [
+                            Issue(
+                                "",
+                                f"sheet '{name}' has more than {max_rows:,} rows "
+                                "(for a larger model use YAML or JSON)",
+                                file=shown,
+                            )
+                        ]
+                    )
                 rows.append(row)
                 for c, v in enumerate(row):
                     if isinstance(v, str) and v.startswith("="):
@@ -207,7 +296,7 @@ def read_sheets(path: str | Path, sheets: Iterable[str] | None = None, *,
                 for r, c in cells:
                     value = saved[r][c] if r < len(saved) and c < len(saved[r]) else None
                     if value is not None:
-                        rows[r] = (*rows[r][:c], value, *rows[r][c + 1:])
+                        rows[r] = (*rows[r][:c], value, *rows[r][c + 1 :])
         finally:
             wb.close()
     return out
@@ -232,13 +321,29 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         expected = LAYOUT[sheet]
         for h in names:
             if h and h not in expected:
-                issues.append(Issue("", f"sheet '{sheet}': unknown column '{h[:60]}' (columns: "
-                                        + ", ".join(expected) + ")", file=str(path)))
+                issues.append(
+                    Issue(
+                        "",
+                        f"sheet '{sheet}': unknown column '{h[:60]}' (columns: "
+                        + ", ".join(expected)
+                        + ")",
+                        file=str(path),
+                    )
+                )
         out = []
         for r, row in enumerate(it, start=2):
-            rec = {names[c]: _cell_value(v, "label" if sheet == "model" and names[c] == "value"
-                                         and str(row[0]).strip() in TEXT_FIELDS else names[c])
-                   for c, v in enumerate(row) if c < len(names) and names[c]}
+            rec = {
+                names[c]: _cell_value(
+                    v,
+                    "label"
+                    if sheet == "model"
+                    and names[c] == "value"
+                    and str(row[0]).strip() in TEXT_FIELDS
+                    else names[c],
+                )
+                for c, v in enumerate(row)
+                if c < len(names) and names[c]
+            }
             if all(v is None for v in rec.values()):
                 continue
             out.append((r, rec))
@@ -262,8 +367,13 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         for r, rec in got:
             node_id = rec.pop("id", None)
             if node_id is None:
-                issues.append(Issue("", f"sheet '{sheet}' row {r}: 'id' is empty; give each row "
-                                        "an identifier", file=str(path)))
+                issues.append(
+                    Issue(
+                        "",
+                        f"sheet '{sheet}' row {r}: 'id' is empty; give each row an identifier",
+                        file=str(path),
+                    )
+                )
                 continue
             node_id = str(node_id)
             places[f"{section}.{node_id}"] = f"sheet '{sheet}' row {r}"
@@ -292,8 +402,9 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         oid, agency = rec.get("outcome"), rec.get("agency")
         outcome = data.get("outcomes", {}).get(str(oid))
         if outcome is None:
-            issues.append(Issue("", f"sheet 'fiscal_values' row {r}: unknown outcome '{oid}'",
-                                file=str(path)))
+            issues.append(
+                Issue("", f"sheet 'fiscal_values' row {r}: unknown outcome '{oid}'", file=str(path))
+            )
             continue
         outcome.setdefault("value", {}).setdefault("fiscal", {})[str(agency)] = rec.get("value")
         places[f"outcomes.{oid}.value.fiscal.{agency}"] = f"sheet 'fiscal_values' row {r}"
@@ -302,12 +413,18 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         kind = rec.get("kind") or "per_unit"
         itv = data.get("interventions", {}).get(str(iid))
         if itv is None:
-            issues.append(Issue("", f"sheet 'inputs' row {r}: unknown intervention '{iid}'",
-                                file=str(path)))
+            issues.append(
+                Issue("", f"sheet 'inputs' row {r}: unknown intervention '{iid}'", file=str(path))
+            )
             continue
         if kind not in INPUT_KINDS:
-            issues.append(Issue("", f"sheet 'inputs' row {r}: kind must be per_unit or fixed, "
-                                    f"not '{kind}'", file=str(path)))
+            issues.append(
+                Issue(
+                    "",
+                    f"sheet 'inputs' row {r}: kind must be per_unit or fixed, not '{kind}'",
+                    file=str(path),
+                )
+            )
             continue
         field = INPUT_KINDS[kind]
         itv.setdefault(field, {})[str(rid)] = rec.get("quantity")
@@ -317,8 +434,11 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         iid = rec.get("intervention")
         itv = data.get("interventions", {}).get(str(iid))
         if itv is None:
-            issues.append(Issue("", f"sheet 'cost_curves' row {r}: unknown intervention "
-                                    f"'{iid}'", file=str(path)))
+            issues.append(
+                Issue(
+                    "", f"sheet 'cost_curves' row {r}: unknown intervention '{iid}'", file=str(path)
+                )
+            )
             continue
         curve = itv.setdefault("cost_curve", [])
         places[f"interventions.{iid}.cost_curve[{len(curve)}]"] = f"sheet 'cost_curves' row {r}"
@@ -327,11 +447,13 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         iid, rid = rec.get("intervention"), rec.get("resource")
         itv = data.get("interventions", {}).get(str(iid))
         if itv is None:
-            issues.append(Issue("", f"sheet 'enabling' row {r}: unknown intervention '{iid}'",
-                                file=str(path)))
+            issues.append(
+                Issue("", f"sheet 'enabling' row {r}: unknown intervention '{iid}'", file=str(path))
+            )
             continue
         itv.setdefault("enabling", {})[str(rid)] = {
-            k: rec[k] for k in ("elasticity", "floor", "level") if rec.get(k) is not None}
+            k: rec[k] for k in ("elasticity", "floor", "level") if rec.get(k) is not None
+        }
         places[f"interventions.{iid}.enabling.{rid}"] = f"sheet 'enabling' row {r}"
     nodes("time_values", "time_values")
     for r, rec in rows("volunteer_wellbeing"):
@@ -354,8 +476,9 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     corr = []
     for r, rec in rows("correlations"):
         places[f"correlations[{len(corr)}]"] = f"sheet 'correlations' row {r}"
-        corr.append({"between": [rec.get("quantity_a"), rec.get("quantity_b")],
-                     "rho": rec.get("rho")})
+        corr.append(
+            {"between": [rec.get("quantity_a"), rec.get("quantity_b")], "rho": rec.get("rho")}
+        )
     if corr:
         data["correlations"] = corr
     scenarios: dict[str, Any] = {}
@@ -375,8 +498,7 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
                 parsed = load_yaml(str(change))
             except ModelError:
                 parsed = change
-            places[f"scenarios.{name}.changes[{len(sc['changes'])}]"] = \
-                f"sheet 'scenarios' row {r}"
+            places[f"scenarios.{name}.changes[{len(sc['changes'])}]"] = f"sheet 'scenarios' row {r}"
             sc["changes"].append(parsed)
     if scenarios:
         data["scenarios"] = scenarios

@@ -38,11 +38,17 @@ SURE = 0.6
 WEAK_GRADE = 2.5
 
 
-def analyse_portfolio(source: Portfolio | str | Path | dict[str, Any], *,
-                      objective: str = "public", time_value: str | None = None,
-                      time_value_per_hour: float | None = None, draws: int = 2000,
-                      seed: int = 1, gap: float = 1e-6,
-                      sensitivity: bool = True) -> PortfolioResult:
+def analyse_portfolio(
+    source: Portfolio | str | Path | dict[str, Any],
+    *,
+    objective: str = "public",
+    time_value: str | None = None,
+    time_value_per_hour: float | None = None,
+    draws: int = 2000,
+    seed: int = 1,
+    gap: float = 1e-6,
+    sensitivity: bool = True,
+) -> PortfolioResult:
     """The whole portfolio analysis (see the module docstring). ``source``: a loaded
     :class:`Portfolio`, a portfolio file, ``example:NAME`` or parsed data. ``draws`` (0 for
     none) and ``seed`` drive the Monte Carlo comparison of each service."""
@@ -52,26 +58,41 @@ def analyse_portfolio(source: Portfolio | str | Path | dict[str, Any], *,
         raise PlanningError(f"objective '{objective}': use 'public' or 'full'")
     if draws < 0 or (0 < draws < 2):
         raise PlanningError(f"draws {draws}: give 2 or more (or 0 for none)")
-    pf = source if isinstance(source, Portfolio) else load_portfolio(
-        source, time_value=time_value, time_value_per_hour=time_value_per_hour)
+    pf = (
+        source
+        if isinstance(source, Portfolio)
+        else load_portfolio(source, time_value=time_value, time_value_per_hour=time_value_per_hour)
+    )
     comparisons = _compare_all(pf, draws, seed)
     plan = joint_plan(pf, objective, gap=gap)
     ranking = rank(comparisons)
     sens = time_value_sensitivity(pf) if sensitivity else []
-    return PortfolioResult(portfolio=pf, objective=objective, services=comparisons,
-                           plan=plan, ranking=tuple(ranking), sensitivity=tuple(sens))
+    return PortfolioResult(
+        portfolio=pf,
+        objective=objective,
+        services=comparisons,
+        plan=plan,
+        ranking=tuple(ranking),
+        sensitivity=tuple(sens),
+    )
 
 
 def _available(pf: Portfolio, service: str) -> dict[str, float]:
     svc = pf.services[service]
-    return {p.name: (p.available[svc.area] if p.by_area else p.total)
-            for p in pf.pools.values() if service in p.resources}
+    return {
+        p.name: (p.available[svc.area] if p.by_area else p.total)
+        for p in pf.pools.values()
+        if service in p.resources
+    }
 
 
 def _compare_all(pf: Portfolio, draws: int, seed: int) -> dict[str, ServiceComparison]:
-    return {name: compare_service(svc, pf.pooled(name), draws=draws, seed=seed,
-                                  available=_available(pf, name))
-            for name, svc in pf.services.items()}
+    return {
+        name: compare_service(
+            svc, pf.pooled(name), draws=draws, seed=seed, available=_available(pf, name)
+        )
+        for name, svc in pf.services.items()
+    }
 
 
 def rank(comparisons: dict[str, ServiceComparison]) -> list[dict]:
@@ -80,8 +101,11 @@ def rank(comparisons: dict[str, ServiceComparison]) -> list[dict]:
     rows = []
     for name, c in comparisons.items():
         co, prof = c.pathway(c.best_coproduced), c.pathway(c.best_professional)
-        row: dict[str, Any] = {"service": name, "coproduced": c.best_coproduced,
-                               "professional": c.best_professional}
+        row: dict[str, Any] = {
+            "service": name,
+            "coproduced": c.best_coproduced,
+            "professional": c.best_professional,
+        }
         if c.advantage is None or co is None or prof is None:
             row["tier"] = "no_comparison"
             row["missing"] = "coproduced" if co is None else "professional"
@@ -93,9 +117,17 @@ def rank(comparisons: dict[str, ServiceComparison]) -> list[dict]:
         per_hour = saving / hours if hours > 0 else (math.inf if saving > 0 else 0.0)
         grade = co["evidence"]["grade"]
         prob = (c.uncertainty or {}).get("prob_coproduction_cheaper", {}).get("full")
-        row.update({"saving": saving, "saving_per_hour": per_hour, "hours": hours,
-                    "grade": grade, "prob_cheaper": prob,
-                    "ratio": adv["ratio"], "public_saving": c.advantage["public"]["saving"]})
+        row.update(
+            {
+                "saving": saving,
+                "saving_per_hour": per_hour,
+                "hours": hours,
+                "grade": grade,
+                "prob_cheaper": prob,
+                "ratio": adv["ratio"],
+                "public_saving": c.advantage["public"]["saving"],
+            }
+        )
         reasons = []
         if adv["difference"] > 0:
             weak = grade is not None and grade <= WEAK_GRADE
@@ -143,8 +175,9 @@ def time_value_sensitivity(pf: Portfolio) -> list[dict]:
     names: its tiers, order and the full-cost advantage of each service."""
     out = []
     for basis in common_bases(pf):
-        services = {n: replace(s, model=choose_time_value(s.model, basis))
-                    for n, s in pf.services.items()}
+        services = {
+            n: replace(s, model=choose_time_value(s.model, basis)) for n, s in pf.services.items()
+        }
         alt = replace(pf, services=services, time_value=basis)
         comps = _compare_all(alt, 0, 1)
         ranking = rank(comps)
@@ -152,13 +185,18 @@ def time_value_sensitivity(pf: Portfolio) -> list[dict]:
         chosen = bases(first)[basis]
         from ..model.distributions import mean_of
 
-        out.append({
-            "basis": basis, "label": chosen.label or basis.replace("_", " "),
-            "per_hour": float(mean_of(chosen.per_hour)),
-            "order": [r["service"] for r in ranking],
-            "tiers": {r["service"]: r["tier"] for r in ranking},
-            "advantage_full": {n: (c.advantage["full"]["difference"] if c.advantage else None)
-                               for n, c in comps.items()},
-            "best_coproduced": {n: c.best_coproduced for n, c in comps.items()},
-        })
+        out.append(
+            {
+                "basis": basis,
+                "label": chosen.label or basis.replace("_", " "),
+                "per_hour": float(mean_of(chosen.per_hour)),
+                "order": [r["service"] for r in ranking],
+                "tiers": {r["service"]: r["tier"] for r in ranking},
+                "advantage_full": {
+                    n: (c.advantage["full"]["difference"] if c.advantage else None)
+                    for n, c in comps.items()
+                },
+                "best_coproduced": {n: c.best_coproduced for n, c in comps.items()},
+            }
+        )
     return out

@@ -74,19 +74,29 @@ class ServiceComparison:
     def to_dict(self) -> dict:
         co, prof = self.pathway(self.best_coproduced), self.pathway(self.best_professional)
         return {
-            "label": self.label, "model": self.model_name,
-            "target": {"outcome": self.outcome, "amount": self.amount,
-                       "label": self.outcome_label, "unit": self.outcome_unit},
+            "label": self.label,
+            "model": self.model_name,
+            "target": {
+                "outcome": self.outcome,
+                "amount": self.amount,
+                "label": self.outcome_label,
+                "unit": self.outcome_unit,
+            },
             "targets": self.targets,
-            "best_coproduced": co, "best_professional": prof,
+            "best_coproduced": co,
+            "best_professional": prof,
             "advantage": self.advantage,
             "coproduction_cheaper_when_time_valued": (
-                None if self.cheaper_when_time_valued is None
-                else [list(r) for r in self.cheaper_when_time_valued]),
+                None
+                if self.cheaper_when_time_valued is None
+                else [list(r) for r in self.cheaper_when_time_valued]
+            ),
             "uncertainty": self.uncertainty,
-            "evidence": {"coproduced": co["evidence"] if co else None,
-                         "professional": prof["evidence"] if prof else None,
-                         "evpi": (self.uncertainty or {}).get("evpi")},
+            "evidence": {
+                "coproduced": co["evidence"] if co else None,
+                "professional": prof["evidence"] if prof else None,
+                "evpi": (self.uncertainty or {}).get("evpi"),
+            },
             "time_needed": self.time_needed,
             "today_by_kind": self.today_by_kind,
             "pathways": list(self.pathways),
@@ -106,12 +116,15 @@ def evidence_of(model, p: Pathway) -> dict:
         grades.append(g)
     w = float(sum(weights))
     grade = float(np.dot(weights, grades) / w) if w > 0 else None
-    return {"grade": grade, "weakest": min(grades) if grades else None,
-            "flag_shares": dict(p.flag_shares), "flags": list(p.flags)}
+    return {
+        "grade": grade,
+        "weakest": min(grades) if grades else None,
+        "flag_shares": dict(p.flag_shares),
+        "flags": list(p.flags),
+    }
 
 
-def _pathway_dict(cm: CompiledModel, p: Pathway, amount: float,
-                  pooled: dict[str, str]) -> dict:
+def _pathway_dict(cm: CompiledModel, p: Pathway, amount: float, pooled: dict[str, str]) -> dict:
     i = cm.index[p.intervention]
     v = np.zeros(cm.n_interventions)
     v[i] = p.volume
@@ -123,21 +136,26 @@ def _pathway_dict(cm: CompiledModel, p: Pathway, amount: float,
             pool_hours[pool] = pool_hours.get(pool, 0.0) + float(q[r])
     itv = cm.model.interventions[p.intervention]
     return {
-        "intervention": p.intervention, "label": p.label, "unit": p.unit,
-        "kind": kind_of(cm, p.intervention), "coproduced": is_coproduced(cm, p.intervention),
+        "intervention": p.intervention,
+        "label": p.label,
+        "unit": p.unit,
+        "kind": kind_of(cm, p.intervention),
+        "coproduced": is_coproduced(cm, p.intervention),
         "stages": list(itv.stages),
-        "volume": p.volume, "total_effect": p.total_effect,
+        "volume": p.volume,
+        "total_effect": p.total_effect,
         "cost": {"full": p.cost.full, "public": p.cost.public},
-        "cost_per_outcome": {"full": p.cost_per_outcome_full,
-                             "public": p.cost_per_outcome_public},
+        "cost_per_outcome": {"full": p.cost_per_outcome_full, "public": p.cost_per_outcome_public},
         "coproduction_share": p.coproduction_share,
         "coproduction_hours": p.time_hours,
         "coproduction_hours_per_outcome": p.time_hours / amount,
         "pool_hours": pool_hours,
         "within_capacity": p.within_capacity,
         "first_on_full_cost_when_time_valued": (
-            None if p.first_on_full_cost_when_time_valued is None
-            else list(p.first_on_full_cost_when_time_valued)),
+            None
+            if p.first_on_full_cost_when_time_valued is None
+            else list(p.first_on_full_cost_when_time_valued)
+        ),
         "evidence": evidence_of(cm.model, p),
         "flags": list(p.flags),
     }
@@ -145,8 +163,11 @@ def _pathway_dict(cm: CompiledModel, p: Pathway, amount: float,
 
 def _lines(cm: CompiledModel, bmap: BackwardsMap) -> dict[str, tuple[float, float]]:
     """Per pathway (a, b): full cost per outcome unit is a + b × (value of an hour)."""
-    time = cm.time_resource if cm.time_resource is not None else \
-        np.zeros(len(cm.resource_ids), dtype=bool)
+    time = (
+        cm.time_resource
+        if cm.time_resource is not None
+        else np.zeros(len(cm.resource_ids), dtype=bool)
+    )
     out = {}
     for p in bmap.pathways:
         i = cm.index[p.intervention]
@@ -154,13 +175,16 @@ def _lines(cm: CompiledModel, bmap: BackwardsMap) -> dict[str, tuple[float, floa
         v[i] = p.volume
         q = resource_quantities(cm, v, above=cm.volume)[i]
         time_cost = float((q * cm.unit_cost)[time].sum())
-        out[p.intervention] = ((p.cost.full - time_cost) / bmap.amount,
-                               float(q[time].sum()) / bmap.amount)
+        out[p.intervention] = (
+            (p.cost.full - time_cost) / bmap.amount,
+            float(q[time].sum()) / bmap.amount,
+        )
     return out
 
 
-def cheaper_ranges(co: list[tuple[float, float]], prof: list[tuple[float, float]]
-                   ) -> tuple[tuple[float, float | None], ...]:
+def cheaper_ranges(
+    co: list[tuple[float, float]], prof: list[tuple[float, float]]
+) -> tuple[tuple[float, float | None], ...]:
     """The ranges of hourly valuations w ≥ 0 over which the least of the ``co`` lines
     ``a + b w`` lies below the least of the ``prof`` lines (ties: not cheaper). Exact: the
     difference of the two lower envelopes is linear between consecutive crossing points of
@@ -169,8 +193,8 @@ def cheaper_ranges(co: list[tuple[float, float]], prof: list[tuple[float, float]
     if not co or not prof:
         return ()
     cuts = {0.0}
-    for (a1, b1) in lines:
-        for (a2, b2) in lines:
+    for a1, b1 in lines:
+        for a2, b2 in lines:
             if b1 != b2:
                 w = (a2 - a1) / (b1 - b2)
                 if w > 0 and math.isfinite(w):
@@ -199,15 +223,21 @@ def cheaper_ranges(co: list[tuple[float, float]], prof: list[tuple[float, float]
     return tuple(out)
 
 
-def compare_service(svc: LoadedService, pooled: dict[str, str], *, draws: int = 0,
-                    seed: int = 1, available: dict[str, float] | None = None
-                    ) -> ServiceComparison:
+def compare_service(
+    svc: LoadedService,
+    pooled: dict[str, str],
+    *,
+    draws: int = 0,
+    seed: int = 1,
+    available: dict[str, float] | None = None,
+) -> ServiceComparison:
     """The comparison for one service; ``pooled`` maps its pooled resources to their pools,
     ``available`` gives each pool's hours; ``draws`` > 0 adds the Monte Carlo uncertainty."""
     m = svc.model
     cm = compile_model(m)
-    bmap = backwards_map(cm, svc.outcome, svc.targets[svc.outcome], by="full", paths=10,
-                         co_benefits=0)
+    bmap = backwards_map(
+        cm, svc.outcome, svc.targets[svc.outcome], by="full", paths=10, co_benefits=0
+    )
     amount = bmap.amount
     pathways = tuple(_pathway_dict(cm, p, amount, pooled) for p in bmap.pathways)
     co = [p for p in pathways if p["coproduced"]]
@@ -219,20 +249,30 @@ def compare_service(svc: LoadedService, pooled: dict[str, str], *, draws: int = 
         advantage = {}
         for key in ("full", "public"):
             c, p = co[0]["cost_per_outcome"][key], prof[0]["cost_per_outcome"][key]
-            advantage[key] = {"coproduced": c, "professional": p,
-                              "ratio": p / c if c > 0 else None,
-                              "difference": p - c, "saving": (p - c) * amount}
+            advantage[key] = {
+                "coproduced": c,
+                "professional": p,
+                "ratio": p / c if c > 0 else None,
+                "difference": p - c,
+                "saving": (p - c) * amount,
+            }
     lines = _lines(cm, bmap)
-    ranges = cheaper_ranges([lines[p["intervention"]] for p in co],
-                            [lines[p["intervention"]] for p in prof]) if co and prof else None
+    ranges = (
+        cheaper_ranges(
+            [lines[p["intervention"]] for p in co], [lines[p["intervention"]] for p in prof]
+        )
+        if co and prof
+        else None
+    )
     today = by_kind(cm, cm.volume, list(svc.targets))
     time_needed: dict = {}
     if co:
         p = co[0]
         time_needed = {"hours": p["coproduction_hours"], "pool_hours": p["pool_hours"]}
         if available:
-            time_needed["pool_available"] = {k: available[k] for k in p["pool_hours"]
-                                             if k in available}
+            time_needed["pool_available"] = {
+                k: available[k] for k in p["pool_hours"] if k in available
+            }
         own = {}
         for r, rid in enumerate(cm.resource_ids):
             res = m.resources[rid]
@@ -247,13 +287,26 @@ def compare_service(svc: LoadedService, pooled: dict[str, str], *, draws: int = 
     if draws and best_co and best_prof:
         uncertainty = _monte_carlo(svc, cm, best_co, best_prof, draws, seed, advantage)
     return ServiceComparison(
-        name=svc.name, label=svc.label, model_name=m.name, outcome=svc.outcome,
-        outcome_label=bmap.outcome_label, outcome_unit=bmap.outcome_unit, amount=amount,
-        targets=dict(svc.targets), pathways=pathways, best_coproduced=best_co,
-        best_professional=best_prof, advantage=advantage, cheaper_when_time_valued=ranges,
-        time_value=basis_of(m).to_dict(), today_by_kind=today, unreachable=bmap.unreachable,
-        time_needed=time_needed, uncertainty=uncertainty,
-        labels={n: m.label_of(n) for n in (*cm.node_ids, *cm.resource_ids)})
+        name=svc.name,
+        label=svc.label,
+        model_name=m.name,
+        outcome=svc.outcome,
+        outcome_label=bmap.outcome_label,
+        outcome_unit=bmap.outcome_unit,
+        amount=amount,
+        targets=dict(svc.targets),
+        pathways=pathways,
+        best_coproduced=best_co,
+        best_professional=best_prof,
+        advantage=advantage,
+        cheaper_when_time_valued=ranges,
+        time_value=basis_of(m).to_dict(),
+        today_by_kind=today,
+        unreachable=bmap.unreachable,
+        time_needed=time_needed,
+        uncertainty=uncertainty,
+        labels={n: m.label_of(n) for n in (*cm.node_ids, *cm.resource_ids)},
+    )
 
 
 def outcome_value(cm: CompiledModel, outcome: str) -> float:
@@ -262,16 +315,30 @@ def outcome_value(cm: CompiledModel, outcome: str) -> float:
     return float(cm.value_fiscal[o].sum() + cm.value_economic[o] + cm.value_social[o])
 
 
-def _monte_carlo(svc: LoadedService, cm: CompiledModel, co: str, prof: str, draws: int,
-                 seed: int, advantage: dict | None) -> dict:
+def _monte_carlo(
+    svc: LoadedService,
+    cm: CompiledModel,
+    co: str,
+    prof: str,
+    draws: int,
+    seed: int,
+    advantage: dict | None,
+) -> dict:
     """The probability co-production costs less per outcome unit reached, and the EVPI of
     choosing between the two pathways (the volumes of the map, fixed; uncertain effects and
     costs drawn, :func:`coproduce.simulate`)."""
     from ..engine.simulate import simulate
     from ..voi import evpi
 
-    table = simulate(svc.model, target=(svc.outcome, svc.targets[svc.outcome]), draws=draws,
-                     seed=seed, keep_inputs=False, beliefs=(), caveats=False)
+    table = simulate(
+        svc.model,
+        target=(svc.outcome, svc.targets[svc.outcome]),
+        draws=draws,
+        seed=seed,
+        keep_inputs=False,
+        beliefs=(),
+        caveats=False,
+    )
     j = [table.options.index(co), table.options.index(prof)]
     eff = table.effect[:, j]
     out: dict = {"draws": draws, "seed": seed}
@@ -280,22 +347,30 @@ def _monte_carlo(svc: LoadedService, cm: CompiledModel, co: str, prof: str, draw
             cost = table.extra[f"cost_{key}"][:, j]
             cpo = np.where(eff > 0, cost / np.where(eff > 0, eff, 1.0), np.inf)
             out.setdefault("prob_coproduction_cheaper", {})[key] = float(
-                np.mean(cpo[:, 0] < cpo[:, 1]))
+                np.mean(cpo[:, 0] < cpo[:, 1])
+            )
             both = np.isfinite(cpo).all(axis=1)
             diff = cpo[both, 1] - cpo[both, 0]
             out.setdefault("difference_interval", {})[key] = (
                 [float(np.percentile(diff, 2.5)), float(np.percentile(diff, 97.5))]
-                if diff.size else None)
-    out["no_effect_share"] = {"coproduced": float(np.mean(eff[:, 0] <= 0)),
-                              "professional": float(np.mean(eff[:, 1] <= 0))}
+                if diff.size
+                else None
+            )
+    out["no_effect_share"] = {
+        "coproduced": float(np.mean(eff[:, 0] <= 0)),
+        "professional": float(np.mean(eff[:, 1] <= 0)),
+    }
     lam = svc.wtp
     basis = "given"
     if lam is None:
         lam = outcome_value(cm, svc.outcome)
         basis = "outcome_value"
         if not lam > 0:
-            lam = max(advantage["full"]["coproduced"], advantage["full"]["professional"]) \
-                if advantage else 0.0
+            lam = (
+                max(advantage["full"]["coproduced"], advantage["full"]["professional"])
+                if advantage
+                else 0.0
+            )
             basis = "dearer_cost_per_outcome"
     nb = lam * eff - table.cost[:, j]
     out["wtp"] = float(lam)

@@ -79,36 +79,50 @@ class JointPlan:
 
     @property
     def changes(self) -> dict[str, dict[str, float]]:
-        return {s: {i: v - self.baseline[s].get(i, 0.0) for i, v in vols.items()}
-                for s, vols in self.volumes.items()}
+        return {
+            s: {i: v - self.baseline[s].get(i, 0.0) for i, v in vols.items()}
+            for s, vols in self.volumes.items()
+        }
 
     @property
     def binding_targets(self) -> list[tuple[str, str]]:
-        return [(c["service"], c["name"]) for c in self.constraints
-                if c["kind"] == "target" and c["binding"]]
+        return [
+            (c["service"], c["name"])
+            for c in self.constraints
+            if c["kind"] == "target" and c["binding"]
+        ]
 
     def to_dict(self) -> dict:
         return {
-            "status": self.status, "objective": self.objective,
-            "volumes": self.volumes, "baseline": self.baseline, "changes": self.changes,
-            "cost": self.cost, "outcomes": self.outcomes,
-            "baseline_outcomes": self.baseline_outcomes, "targets": self.targets,
+            "status": self.status,
+            "objective": self.objective,
+            "volumes": self.volumes,
+            "baseline": self.baseline,
+            "changes": self.changes,
+            "cost": self.cost,
+            "outcomes": self.outcomes,
+            "baseline_outcomes": self.baseline_outcomes,
+            "targets": self.targets,
             "shadow_prices": self.shadow_prices,
             "binding": [c["key"] for c in self.constraints if c["binding"]],
             "constraints": list(self.constraints),
-            "pool_use": self.pool_use, "budget_use": self.budget_use,
-            "enabling_spend": self.enabling_spend, "by_kind": self.by_kind,
-            "flags": self.flags, "mixed_integer": self.mixed_integer,
-            "relaxation": self.relaxation, "relaxation_together": self.relaxation_together,
+            "pool_use": self.pool_use,
+            "budget_use": self.budget_use,
+            "enabling_spend": self.enabling_spend,
+            "by_kind": self.by_kind,
+            "flags": self.flags,
+            "mixed_integer": self.mixed_integer,
+            "relaxation": self.relaxation,
+            "relaxation_together": self.relaxation_together,
         }
 
 
 @dataclass
 class _Block:
     name: str
-    model: Model              # pooled resources without their own availability
+    model: Model  # pooled resources without their own availability
     cm: CompiledModel
-    bound_cm: CompiledModel   # pooled resources at the pool's hours: bounds on volume only
+    bound_cm: CompiledModel  # pooled resources at the pool's hours: bounds on volume only
     spec: object
     prog: Programme | None = None
     use: sp.csr_matrix | None = None
@@ -116,8 +130,10 @@ class _Block:
 
 
 def _without(model: Model, rids: list[str], value: float | None) -> Model:
-    res = {rid: (r.model_copy(update={"available": value}) if rid in rids else r)
-           for rid, r in model.resources.items()}
+    res = {
+        rid: (r.model_copy(update={"available": value}) if rid in rids else r)
+        for rid, r in model.resources.items()
+    }
     return model.model_copy(update={"resources": res})
 
 
@@ -153,11 +169,13 @@ def _enabling_row(cm: CompiledModel, prog: Programme) -> np.ndarray:
     bands = prog.bands
     n_x = len(prog.c)
     out = np.zeros(n_x)
-    out[: prog.n_s] = (cm.inputs[bands.owner] * mask[bands.owner]
-                       * cm.unit_cost[None, :]).sum(axis=1) * bands.multiplier
+    out[: prog.n_s] = (cm.inputs[bands.owner] * mask[bands.owner] * cm.unit_cost[None, :]).sum(
+        axis=1
+    ) * bands.multiplier
     y = prog.setup_of
-    out[prog.n_s: prog.n_s + len(y)] = (cm.fixed_inputs[y] * mask[y]
-                                        * cm.unit_cost[None, :]).sum(axis=1)
+    out[prog.n_s : prog.n_s + len(y)] = (cm.fixed_inputs[y] * mask[y] * cm.unit_cost[None, :]).sum(
+        axis=1
+    )
     return out
 
 
@@ -180,7 +198,7 @@ def _blocks(pf: Portfolio, objective: str) -> list[_Block]:
         hours = {}
         for rid, pool in pf.pooled(name).items():
             p = pf.pools[pool]
-            hours[rid] = (p.available[svc.area] if p.by_area else p.total)
+            hours[rid] = p.available[svc.area] if p.by_area else p.total
         bound_model = model
         for rid, h in hours.items():
             bound_model = _without(bound_model, [rid], float(h))
@@ -189,8 +207,9 @@ def _blocks(pf: Portfolio, objective: str) -> list[_Block]:
     return out
 
 
-def _stack(pf: Portfolio, blocks: list[_Block], big_m: dict[str, np.ndarray]
-           ) -> tuple[Programme, list[tuple[str, str, str]]]:
+def _stack(
+    pf: Portfolio, blocks: list[_Block], big_m: dict[str, np.ndarray]
+) -> tuple[Programme, list[tuple[str, str, str]]]:
     """The joint programme and, per row, (kind, service or '', name)."""
     col = 0
     rows: list[tuple[str, str, str]] = []
@@ -212,14 +231,14 @@ def _stack(pf: Portfolio, blocks: list[_Block], big_m: dict[str, np.ndarray]
                     continue
                 for rid in pool.resources.get(bl.name, []):
                     r = bl.cm.resource_ids.index(rid)
-                    row[bl.col: bl.col + len(bl.prog.c)] += bl.use[r].toarray().ravel()
+                    row[bl.col : bl.col + len(bl.prog.c)] += bl.use[r].toarray().ravel()
             A_parts.append(sp.csr_matrix(row[None, :]))
             b_parts.append(np.array([hours]))
             rows.append(("pool", "", key))
     for key, amount in pf.budgets.items():
         row = np.zeros(n_x)
         for bl in blocks:
-            row[bl.col: bl.col + len(bl.prog.c)] = _budget_row(bl.cm, bl.prog, bl.use, key)
+            row[bl.col : bl.col + len(bl.prog.c)] = _budget_row(bl.cm, bl.prog, bl.use, key)
         A_parts.append(sp.csr_matrix(row[None, :]))
         b_parts.append(np.array([amount]))
         rows.append(("budget", "", key))
@@ -231,12 +250,25 @@ def _stack(pf: Portfolio, blocks: list[_Block], big_m: dict[str, np.ndarray]
 
     # relax() reads the constraint kind from each tag: pools relax as resources
     tags = tuple(("resource" if k == "pool" else k, f"{s}/{n}") for k, s, n in rows)
-    empty = Bands(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0),
-                  np.zeros(0, dtype=bool))
-    prog = Programme(c=cat("c"), A=A, b=b, lb=cat("lb"), ub=cat("ub"), integer=cat("integer"),
-                     tags=tags, bands=empty, n_s=0, setup_of=np.zeros(0, dtype=np.int64),
-                     cost_full=cat("cost_full"), cost_public=cat("cost_public"),
-                     cost_objective=cat("cost_objective"), value=np.zeros(n_x))
+    empty = Bands(
+        np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)
+    )
+    prog = Programme(
+        c=cat("c"),
+        A=A,
+        b=b,
+        lb=cat("lb"),
+        ub=cat("ub"),
+        integer=cat("integer"),
+        tags=tags,
+        bands=empty,
+        n_s=0,
+        setup_of=np.zeros(0, dtype=np.int64),
+        cost_full=cat("cost_full"),
+        cost_public=cat("cost_public"),
+        cost_objective=cat("cost_objective"),
+        value=np.zeros(n_x),
+    )
     return prog, rows
 
 
@@ -251,8 +283,9 @@ def joint_plan(pf: Portfolio, objective: str = "public", *, gap: float = 1e-6) -
     blocks = _blocks(pf, objective)
     big_m, guess = {}, {}
     for bl in blocks:
-        m, g = upper_volumes(bl.bound_cm, bl.spec, bands_of(bl.bound_cm),
-                             target_rows(bl.bound_cm, bl.spec))
+        m, g = upper_volumes(
+            bl.bound_cm, bl.spec, bands_of(bl.bound_cm), target_rows(bl.bound_cm, bl.spec)
+        )
         big_m[bl.name], guess[bl.name] = m, g
     for attempt in range(_RETRIES):
         prog, rows = _stack(pf, blocks, big_m)
@@ -262,33 +295,50 @@ def joint_plan(pf: Portfolio, objective: str = "public", *, gap: float = 1e-6) -
             break
         hit = False
         for bl in blocks:
-            v = bl.prog.volumes(x[bl.col: bl.col + len(bl.prog.c)], bl.cm.n_interventions)
+            v = bl.prog.volumes(x[bl.col : bl.col + len(bl.prog.c)], bl.cm.n_interventions)
             if np.any(guess[bl.name] & (v >= big_m[bl.name] * (1 - 1e-7))):
-                big_m[bl.name] = np.where(guess[bl.name], big_m[bl.name] * 100.0,
-                                          big_m[bl.name])
+                big_m[bl.name] = np.where(guess[bl.name], big_m[bl.name] * 100.0, big_m[bl.name])
                 hit = True
         if not hit or attempt == _RETRIES - 1:
             break
     if sol.status == "unbounded":  # pragma: no cover - costs are never negative
         raise RuntimeError("the joint plan is unbounded")
-    baseline = {bl.name: dict(zip(bl.cm.intervention_ids, map(float, bl.cm.volume),
-                                  strict=True)) for bl in blocks}
-    base_out = {bl.name: dict(zip(bl.cm.outcome_ids,
-                                  map(float, outcome_levels(bl.cm, bl.cm.volume)), strict=True))
-                for bl in blocks}
+    baseline = {
+        bl.name: dict(zip(bl.cm.intervention_ids, map(float, bl.cm.volume), strict=True))
+        for bl in blocks
+    }
+    base_out = {
+        bl.name: dict(
+            zip(bl.cm.outcome_ids, map(float, outcome_levels(bl.cm, bl.cm.volume)), strict=True)
+        )
+        for bl in blocks
+    }
     targets = {s.name: dict(s.targets) for s in pf.services.values()}
-    common = dict(objective=objective, baseline=baseline, baseline_outcomes=base_out,
-                  targets=targets, mixed_integer=prog.is_mip)
+    common = dict(
+        objective=objective,
+        baseline=baseline,
+        baseline_outcomes=base_out,
+        targets=targets,
+        mixed_integer=prog.is_mip,
+    )
     if sol.status == "infeasible":
         rel = relax(prog, gap=gap)
-        return JointPlan(status="infeasible", volumes={}, cost={"public": None, "full": None},
-                         outcomes={}, shadow_prices={"pools": {}, "budgets": {},
-                                                     "targets": {}, "resources": {}},
-                         constraints=(), pool_use={}, budget_use={}, enabling_spend={},
-                         by_kind={}, flags={},
-                         relaxation=_relaxation(rel.alone, rows, prog, blocks),
-                         relaxation_together=_relaxation(rel.together, rows, prog, blocks),
-                         **common)
+        return JointPlan(
+            status="infeasible",
+            volumes={},
+            cost={"public": None, "full": None},
+            outcomes={},
+            shadow_prices={"pools": {}, "budgets": {}, "targets": {}, "resources": {}},
+            constraints=(),
+            pool_use={},
+            budget_use={},
+            enabling_spend={},
+            by_kind={},
+            flags={},
+            relaxation=_relaxation(rel.alone, rows, prog, blocks),
+            relaxation_together=_relaxation(rel.together, rows, prog, blocks),
+            **common,
+        )
     return _read(pf, blocks, prog, rows, sol, x, common)
 
 
@@ -297,8 +347,9 @@ def _offsets(bl: _Block) -> dict[str, float]:
     return {o: (0.0 if off is None else float(off[k])) for k, o in enumerate(bl.spec.targets)}
 
 
-def _relaxation(found: dict, rows: list[tuple[str, str, str]], prog: Programme,
-                blocks: list[_Block]) -> dict:
+def _relaxation(
+    found: dict, rows: list[tuple[str, str, str]], prog: Programme, blocks: list[_Block]
+) -> dict:
     """Relaxations keyed ``service.name`` (targets, resources, capacities ...), ``pool.key``
     or ``budget.key``, each with its amount and kind."""
     out = {}
@@ -310,13 +361,19 @@ def _relaxation(found: dict, rows: list[tuple[str, str, str]], prog: Programme,
         key = f"{kind}.{name}" if not service else f"{service}.{name}"
         if service and kind not in ("target", "resource"):
             key = f"{service}.{name}.{kind}"
-        out[key] = {"kind": kind, "service": service or None, "name": name,
-                    "amount": float(amount)}
+        out[key] = {"kind": kind, "service": service or None, "name": name, "amount": float(amount)}
     return out
 
 
-def _read(pf: Portfolio, blocks: list[_Block], prog: Programme,
-          rows: list[tuple[str, str, str]], sol, x: np.ndarray, common: dict) -> JointPlan:
+def _read(
+    pf: Portfolio,
+    blocks: list[_Block],
+    prog: Programme,
+    rows: list[tuple[str, str, str]],
+    sol,
+    x: np.ndarray,
+    common: dict,
+) -> JointPlan:
     duals = sol.duals
     activity = prog.A @ x
     scale = max(1.0, float(np.abs(prog.c).max(initial=1.0)))
@@ -324,26 +381,31 @@ def _read(pf: Portfolio, blocks: list[_Block], prog: Programme,
     cost_by_service = {}
     total_q: dict[str, np.ndarray] = {}
     for bl in blocks:
-        xs = x[bl.col: bl.col + len(bl.prog.c)]
+        xs = x[bl.col : bl.col + len(bl.prog.c)]
         v = bl.prog.volumes(xs, bl.cm.n_interventions)
         v = np.where(np.abs(v) < 1e-9 * max(1.0, float(np.abs(v).max(initial=0))), 0.0, v)
         q = _quantities(bl.cm, bl.prog, v)
         total_q[bl.name] = q
         c = breakdown(bl.cm, q.sum(axis=0) * bl.cm.unit_cost)
-        cost_by_service[bl.name] = {"public": c.public, "full": c.full,
-                                    "by_sector": c.by_sector,
-                                    "coproduction_share": c.coproduction_share}
+        cost_by_service[bl.name] = {
+            "public": c.public,
+            "full": c.full,
+            "by_sector": c.by_sector,
+            "coproduction_share": c.coproduction_share,
+        }
         volumes[bl.name] = dict(zip(bl.cm.intervention_ids, map(float, v), strict=True))
-        outcomes[bl.name] = dict(zip(bl.cm.outcome_ids, map(float, outcome_levels(bl.cm, v)),
-                                     strict=True))
+        outcomes[bl.name] = dict(
+            zip(bl.cm.outcome_ids, map(float, outcome_levels(bl.cm, v)), strict=True)
+        )
         targets = list(bl.spec.targets)
         by_k[bl.name] = by_kind(bl.cm, v, targets, quantities=q)
         caveats = CaveatContext(bl.cm, targets).for_volumes(v, quantities=q)
         flags[bl.name] = list(caveats.flags)
         mask = enabling_mask(bl.cm)
         spend = (q * mask * bl.cm.unit_cost[None, :]).sum(axis=1)
-        enabling[bl.name] = {iid: float(s) for iid, s in zip(bl.cm.intervention_ids, spend,
-                                                             strict=True) if s > 0}
+        enabling[bl.name] = {
+            iid: float(s) for iid, s in zip(bl.cm.intervention_ids, spend, strict=True) if s > 0
+        }
     constraints, prices = [], {"pools": {}, "budgets": {}, "targets": {}, "resources": {}}
     offsets = {bl.name: _offsets(bl) for bl in blocks}
     for k, (kind, service, name) in enumerate(rows):
@@ -365,12 +427,25 @@ def _read(pf: Portfolio, blocks: list[_Block], prog: Programme,
             prices["pools"][name] = price
         elif kind == "budget":
             prices["budgets"][name] = price
-        key = (f"{kind}.{name}" if not service else
-               f"{service}.{name}" if kind in ("target", "resource") else
-               f"{service}.{name}.{kind}")
-        constraints.append({"key": key, "kind": kind, "service": service or None,
-                            "name": name, "limit": limit, "level": level,
-                            "binding": bool(binding), "shadow_price": price})
+        key = (
+            f"{kind}.{name}"
+            if not service
+            else f"{service}.{name}"
+            if kind in ("target", "resource")
+            else f"{service}.{name}.{kind}"
+        )
+        constraints.append(
+            {
+                "key": key,
+                "kind": kind,
+                "service": service or None,
+                "name": name,
+                "limit": limit,
+                "level": level,
+                "binding": bool(binding),
+                "shadow_price": price,
+            }
+        )
     pool_use = {}
     for pool in pf.pools.values():
         for key, hours, members in pool.rows(pf.services):
@@ -379,16 +454,31 @@ def _read(pf: Portfolio, blocks: list[_Block], prog: Programme,
                 if bl.name in members:
                     rs = [bl.cm.resource_ids.index(r) for r in pool.resources.get(bl.name, [])]
                     by_service[bl.name] = float(total_q[bl.name][:, rs].sum())
-            pool_use[key] = {"pool": pool.name, "available": float(hours),
-                             "used": float(sum(by_service.values())),
-                             "by_service": by_service,
-                             "by_intervention": {
-                                 bl.name: {iid: float(h) for iid, h in zip(
-                                     bl.cm.intervention_ids,
-                                     total_q[bl.name][:, [bl.cm.resource_ids.index(r) for r in
-                                                          pool.resources.get(bl.name, [])]]
-                                     .sum(axis=1), strict=True) if h > 0}
-                                 for bl in blocks if bl.name in members}}
+            pool_use[key] = {
+                "pool": pool.name,
+                "available": float(hours),
+                "used": float(sum(by_service.values())),
+                "by_service": by_service,
+                "by_intervention": {
+                    bl.name: {
+                        iid: float(h)
+                        for iid, h in zip(
+                            bl.cm.intervention_ids,
+                            total_q[bl.name][
+                                :,
+                                [
+                                    bl.cm.resource_ids.index(r)
+                                    for r in pool.resources.get(bl.name, [])
+                                ],
+                            ].sum(axis=1),
+                            strict=True,
+                        )
+                        if h > 0
+                    }
+                    for bl in blocks
+                    if bl.name in members
+                },
+            }
     budget_use = {}
     for key, amount in pf.budgets.items():
         by_service = {}
@@ -399,16 +489,33 @@ def _read(pf: Portfolio, blocks: list[_Block], prog: Programme,
                 by_service[bl.name] = cost_by_service[bl.name]["full"]
             else:
                 by_service[bl.name] = cost_by_service[bl.name]["by_sector"].get(key, 0.0)
-        budget_use[key] = {"limit": float(amount), "used": float(sum(by_service.values())),
-                           "by_service": by_service}
-    cost = {"public": float(sum(c["public"] for c in cost_by_service.values())),
-            "full": float(sum(c["full"] for c in cost_by_service.values())),
-            "by_service": cost_by_service}
+        budget_use[key] = {
+            "limit": float(amount),
+            "used": float(sum(by_service.values())),
+            "by_service": by_service,
+        }
+    cost = {
+        "public": float(sum(c["public"] for c in cost_by_service.values())),
+        "full": float(sum(c["full"] for c in cost_by_service.values())),
+        "by_service": cost_by_service,
+    }
     cost["coproduction_share"] = (
         float(sum(c["full"] * c["coproduction_share"] for c in cost_by_service.values()))
-        / cost["full"] if cost["full"] > 0 else 0.0)
-    return JointPlan(status="optimal", volumes=volumes, cost=cost, outcomes=outcomes,
-                     shadow_prices=prices, constraints=tuple(constraints), pool_use=pool_use,
-                     budget_use=budget_use, enabling_spend=enabling, by_kind=by_k, flags=flags,
-                     **common)
-
+        / cost["full"]
+        if cost["full"] > 0
+        else 0.0
+    )
+    return JointPlan(
+        status="optimal",
+        volumes=volumes,
+        cost=cost,
+        outcomes=outcomes,
+        shadow_prices=prices,
+        constraints=tuple(constraints),
+        pool_use=pool_use,
+        budget_use=budget_use,
+        enabling_spend=enabling,
+        by_kind=by_k,
+        flags=flags,
+        **common,
+    )

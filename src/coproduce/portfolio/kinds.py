@@ -38,8 +38,9 @@ def is_coproduced(cm: CompiledModel, iid: str) -> bool:
     return kind == "unstated" and uses_coproduction(cm, cm.index[iid])
 
 
-def by_kind(cm: CompiledModel, volumes: np.ndarray, targets: list[str],
-            quantities: np.ndarray | None = None) -> dict[str, dict]:
+def by_kind(
+    cm: CompiledModel, volumes: np.ndarray, targets: list[str], quantities: np.ndarray | None = None
+) -> dict[str, dict]:
     """Per kind present (volume above 0): the level it reaches on each target and its share
     of the level all kinds reach, its full and public cost and their shares, and its hours
     of users' and communities' time. Money in the model's currency and price year."""
@@ -47,8 +48,11 @@ def by_kind(cm: CompiledModel, volumes: np.ndarray, targets: list[str],
     qty = resource_quantities(cm, v) if quantities is None else quantities
     cost = qty * cm.unit_cost[None, :]
     public = cm.resource_sector == cm.public_sector
-    time = cm.time_resource if cm.time_resource is not None else \
-        np.zeros(len(cm.resource_ids), dtype=bool)
+    time = (
+        cm.time_resource
+        if cm.time_resource is not None
+        else np.zeros(len(cm.resource_ids), dtype=bool)
+    )
     full_i = cost.sum(axis=1)
     public_i = cost[:, public].sum(axis=1)
     hours_i = qty[:, time].sum(axis=1)
@@ -64,9 +68,9 @@ def by_kind(cm: CompiledModel, volumes: np.ndarray, targets: list[str],
         f, p = float(full_i[mask].sum()), float(public_i[mask].sum())
         level = {t: float(e[mask].sum()) for t, e in effects.items()}
         out[kind] = {
-            "interventions": [iid for iid, m in zip(cm.intervention_ids, mask, strict=True)
-                              if m],
-            "cost_full": f, "cost_public": p,
+            "interventions": [iid for iid, m in zip(cm.intervention_ids, mask, strict=True) if m],
+            "cost_full": f,
+            "cost_public": p,
             "cost_share_full": f / total_full if total_full > 0 else 0.0,
             "cost_share_public": p / total_public if total_public > 0 else 0.0,
             "coproduction_hours": float(hours_i[mask].sum()),

@@ -61,31 +61,44 @@ class PortfolioResult:
             rank = next(r for r in self.ranking if r["service"] == name)
             d["recommendation"] = {k: v for k, v in rank.items() if k != "service"}
             if self.plan.status == "optimal":
-                d["plan"] = {"volumes": self.plan.volumes.get(name, {}),
-                             "changes": self.plan.changes.get(name, {}),
-                             "cost": self.plan.cost["by_service"].get(name),
-                             "by_kind": self.plan.by_kind.get(name, {}),
-                             "enabling_spend": self.plan.enabling_spend.get(name, {}),
-                             "flags": self.plan.flags.get(name, []),
-                             "shadow_prices": {
-                                 "targets": self.plan.shadow_prices["targets"].get(name, {}),
-                                 "resources": self.plan.shadow_prices["resources"].get(name,
-                                                                                       {})}}
+                d["plan"] = {
+                    "volumes": self.plan.volumes.get(name, {}),
+                    "changes": self.plan.changes.get(name, {}),
+                    "cost": self.plan.cost["by_service"].get(name),
+                    "by_kind": self.plan.by_kind.get(name, {}),
+                    "enabling_spend": self.plan.enabling_spend.get(name, {}),
+                    "flags": self.plan.flags.get(name, []),
+                    "shadow_prices": {
+                        "targets": self.plan.shadow_prices["targets"].get(name, {}),
+                        "resources": self.plan.shadow_prices["resources"].get(name, {}),
+                    },
+                }
             services[name] = d
         from .words import summary_parts
 
         parts = summary_parts(self)
         return {
-            "portfolio": pf.name, "file": pf.file, "currency": pf.currency,
-            "price_year": pf.price_year, "objective": self.objective,
+            "portfolio": pf.name,
+            "file": pf.file,
+            "currency": pf.currency,
+            "price_year": pf.price_year,
+            "objective": self.objective,
             "time_value": pf.time_value or "as_stated",
             "services": services,
             "plan": plan,
-            "pools": {p.name: {"label": p.label, "kind": p.kind, "unit": p.unit,
-                               "available": p.available, "total": p.total,
-                               "resources": p.resources, "models_assume": p.model_available,
-                               "source": p.source}
-                      for p in pf.pools.values()},
+            "pools": {
+                p.name: {
+                    "label": p.label,
+                    "kind": p.kind,
+                    "unit": p.unit,
+                    "available": p.available,
+                    "total": p.total,
+                    "resources": p.resources,
+                    "models_assume": p.model_available,
+                    "source": p.source,
+                }
+                for p in pf.pools.values()
+            },
             "budgets": pf.budgets,
             "recommendation": list(self.ranking),
             "time_value_sensitivity": list(self.sensitivity),

@@ -9,36 +9,47 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class FlagWords:
-    label: str        # a badge or a table cell
-    sentence: str     # a note: completes "This pathway ..." or stands alone as a clause
-    warning: bool     # cannot be delivered, or its effect is not what the file says
+    label: str  # a badge or a table cell
+    sentence: str  # a note: completes "This pathway ..." or stands alone as a clause
+    warning: bool  # cannot be delivered, or its effect is not what the file says
 
 
 FLAGS: dict[str, FlagWords] = {
     "contested": FlagWords(
         "contested evidence",
         "rests on a contested link: stakeholders dispute whether or how much it works",
-        False),
+        False,
+    ),
     "weak_evidence": FlagWords(
-        "weak evidence", "rests on a weakly evidenced link (grade 2 or below)", False),
+        "weak evidence", "rests on a weakly evidenced link (grade 2 or below)", False
+    ),
     "ungraded_evidence": FlagWords(
-        "ungraded evidence", "rests on a link with no evidence grade", False),
+        "ungraded evidence", "rests on a link with no evidence grade", False
+    ),
     "complex": FlagWords(
         "complex: indicative",
-        "runs through a complex outcome: its figures are indicative, not a forecast", False),
+        "runs through a complex outcome: its figures are indicative, not a forecast",
+        False,
+    ),
     "no_public_input": FlagWords(
         "no enabling input",
         "is co-production with no public enabling input: co-production rarely produces value "
-        "without some public money (Bovaird & Loeffler 2012)", True),
+        "without some public money (Bovaird & Loeffler 2012)",
+        True,
+    ),
     "enabling_shortfall": FlagWords(
         "enabling input cut",
-        "uses less of an enabling input than its effects were measured with, so its effect is "
-        "cut", True),
+        "uses less of an enabling input than its effects were measured with, so its effect is cut",
+        True,
+    ),
     "over_capacity": FlagWords(
-        "over capacity", "needs a volume above the intervention's capacity", True),
+        "over capacity", "needs a volume above the intervention's capacity", True
+    ),
     "over_available": FlagWords(
         "more than available",
-        "needs more of a resource than is available (for example volunteer hours)", True),
+        "needs more of a resource than is available (for example volunteer hours)",
+        True,
+    ),
 }
 
 
@@ -58,5 +69,6 @@ def flag_labels(kinds, shares: dict[str, float] | None = None) -> str:
     from ..formatting import percent
 
     shares = shares or {}
-    return ", ".join(f"{flag_label(k)} ({percent(shares[k])})" if k in shares else flag_label(k)
-                     for k in kinds)
+    return ", ".join(
+        f"{flag_label(k)} ({percent(shares[k])})" if k in shares else flag_label(k) for k in kinds
+    )

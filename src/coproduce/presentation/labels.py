@@ -13,10 +13,18 @@ from collections.abc import Mapping
 _LINK = re.compile(r"links\[(\w+)->(\w+)\]\.(\w+)( \[(\w+)\])?")
 _LINK_AT = re.compile(r"links\[(\d+)\](?:\.(\w+))?")
 _IN_TEXT = re.compile(r"links\[(?:\d+|\w+->\w+)\](?:\.\w+)?")
-_FIELD_WORDS = {"effect": "effect", "unit_cost": "unit cost", "available": "amount available",
-                "volume": "volume", "capacity": "capacity", "min_volume": "minimum volume",
-                "max_decrease": "largest cut", "elasticity": "elasticity", "floor": "floor",
-                "per_hour": "value an hour"}
+_FIELD_WORDS = {
+    "effect": "effect",
+    "unit_cost": "unit cost",
+    "available": "amount available",
+    "volume": "volume",
+    "capacity": "capacity",
+    "min_volume": "minimum volume",
+    "max_decrease": "largest cut",
+    "elasticity": "elasticity",
+    "floor": "floor",
+    "per_hour": "value an hour",
+}
 
 
 class Labels:
@@ -62,14 +70,15 @@ class Labels:
         """Free text (a note written elsewhere) with its code paths in words (``links[4]`` →
         "the effect of A on B") and every identifier this model knows that a reader would not
         (one with an underscore) replaced by its label."""
-        text = _IN_TEXT.sub(lambda m: self.path(m[0] if m[0].count(".") else m[0] + ".effect"),
-                            text)
+        text = _IN_TEXT.sub(
+            lambda m: self.path(m[0] if m[0].count(".") else m[0] + ".effect"), text
+        )
         ids = [k for k in self._names if "_" in k]
         if not ids or "_" not in text:
             return text
-        rx = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(ids, key=len,
-                                                                       reverse=True))
-                        + r")\b")
+        rx = re.compile(
+            r"\b(" + "|".join(re.escape(k) for k in sorted(ids, key=len, reverse=True)) + r")\b"
+        )
         return rx.sub(lambda m: self._names[m[1]], text)
 
     def as_dict(self) -> dict[str, str]:
@@ -93,23 +102,34 @@ class Labels:
         parts = path.split(".")
         if len(parts) == 3 and parts[0] == "resources":
             return f"the {_FIELD_WORDS.get(parts[2], _spaced(parts[2]))} of {self(parts[1])}"
-        if len(parts) == 4 and parts[0] == "interventions" and parts[2] in ("inputs",
-                                                                            "fixed_inputs"):
+        if (
+            len(parts) == 4
+            and parts[0] == "interventions"
+            and parts[2] in ("inputs", "fixed_inputs")
+        ):
             per = "per unit of" if parts[2] == "inputs" else "a period, fixed, for"
             return f"the {self(parts[3]).lower()} needed {per} {self(parts[1])}"
         if len(parts) == 3 and parts[0] == "interventions":
             return f"the {_FIELD_WORDS.get(parts[2], _spaced(parts[2]))} of {self(parts[1])}"
         if len(parts) == 5 and parts[0] == "interventions" and parts[2] == "enabling":
-            return (f"the {_FIELD_WORDS.get(parts[4], _spaced(parts[4]))} of how "
-                    f"{self(parts[1])} depends on {self(parts[3]).lower()}")
+            return (
+                f"the {_FIELD_WORDS.get(parts[4], _spaced(parts[4]))} of how "
+                f"{self(parts[1])} depends on {self(parts[3]).lower()}"
+            )
         if len(parts) >= 4 and parts[0] == "outcomes" and parts[2] == "value":
             kind = parts[3]
             who = f" to {self(parts[4])}" if kind == "fiscal" and len(parts) > 4 else ""
             return f"the {kind} value{who} of one unit of {self(parts[1])}"
         if len(parts) == 2 and parts[0] == "targets":
             return f"the target for {self(parts[1])}"
-        if len(parts) == 2 and parts[0] in ("resources", "interventions", "outcomes",
-                                            "agencies", "sectors", "scenarios"):
+        if len(parts) == 2 and parts[0] in (
+            "resources",
+            "interventions",
+            "outcomes",
+            "agencies",
+            "sectors",
+            "scenarios",
+        ):
             return self(parts[1])
         return _spaced(path)
 

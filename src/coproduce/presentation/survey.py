@@ -60,9 +60,9 @@ class SurveyWords:
         """A column of the prepared survey in words."""
         cb = self.codebook
         if name.startswith("takes_part_"):
-            return f"taking part in {lower_first(self.group(name[len('takes_part_'):]))}"
+            return f"taking part in {lower_first(self.group(name[len('takes_part_') :]))}"
         if name.startswith("index_"):
-            return f"co-production index ({lower_first(self.group(name[len('index_'):]))})"
+            return f"co-production index ({lower_first(self.group(name[len('index_') :]))})"
         for suffix, how in (("__label", "how often: "), ("__any", "at least occasionally: ")):
             if name.endswith(suffix):
                 item = name[: -len(suffix)]
@@ -90,8 +90,7 @@ class SurveyWords:
         if m:
             var, level = m[1], m[2]
             ref = self.reference.get(var)
-            return (f"{self.variable(var)}: {level}"
-                    + (f" (against {ref})" if ref else ""))
+            return f"{self.variable(var)}: {level}" + (f" (against {ref})" if ref else "")
         return self.variable(term)
 
     def formula(self, formula: str) -> str:
@@ -101,8 +100,7 @@ class SurveyWords:
             return _spaced(formula)
         lhs, rhs = formula.split("~", 1)
         terms = [t.strip() for t in rhs.split("+") if t.strip() and t.strip() != "1"]
-        names = [lower_first(self.variable(re.sub(r"^C\((\w+).*\)$", r"\1", t)))
-                 for t in terms]
+        names = [lower_first(self.variable(re.sub(r"^C\((\w+).*\)$", r"\1", t))) for t in terms]
         head = self.variable(lhs.strip())
         head = head[:1].upper() + head[1:]
         return f"{head}, modelled on {and_list(names)}" if names else head

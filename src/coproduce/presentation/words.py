@@ -109,40 +109,54 @@ def caveat_words(caveats: Mapping[str, Any], model=None) -> list[str]:
     lab = Labels(model)
     lines = []
     for kind, words in _EVIDENCE_WORDS.items():
-        parts = [f"{percent(share)} of the effect on {lab.lower(t)}"
-                 for t, shares in (caveats.get("flag_shares") or {}).items()
-                 for k, share in shares.items() if k == kind and share > 0]
+        parts = [
+            f"{percent(share)} of the effect on {lab.lower(t)}"
+            for t, shares in (caveats.get("flag_shares") or {}).items()
+            for k, share in shares.items()
+            if k == kind and share > 0
+        ]
         if parts:
             lines.append(f"{words} {and_list(parts)}.")
     for iid, reason in (caveats.get("no_public_input") or {}).items():
         lines.append(
             f"{lab(iid)} is co-produced with no public money behind it: co-production rarely "
-            "produces value without some (Bovaird & Loeffler 2012)." if reason == "none_paid"
+            "produces value without some (Bovaird & Loeffler 2012)."
+            if reason == "none_paid"
             else f"{lab(iid)} is co-produced but declares no enabling input: its effect is "
-            "assumed not to depend on public support, which is rarely so.")
+            "assumed not to depend on public support, which is rarely so."
+        )
     for iid, e in (caveats.get("enabling_shortfall") or {}).items():
-        cut = ", ".join(f"{lab(r)} {quantity(x['actual'])} of the {quantity(x['declared'])} "
-                        f"declared a {x.get('per', 'unit')}"
-                        for r, x in (e.get("inputs") or {}).items()
-                        if x["actual"] < x["declared"])
-        lines.append(f"{lab(iid)} keeps {percent(e['multiplier'])} of its effect: it uses less "
-                     f"of an enabling input than its effects were measured with ({cut}).")
+        cut = ", ".join(
+            f"{lab(r)} {quantity(x['actual'])} of the {quantity(x['declared'])} "
+            f"declared a {x.get('per', 'unit')}"
+            for r, x in (e.get("inputs") or {}).items()
+            if x["actual"] < x["declared"]
+        )
+        lines.append(
+            f"{lab(iid)} keeps {percent(e['multiplier'])} of its effect: it uses less "
+            f"of an enabling input than its effects were measured with ({cut})."
+        )
     for iid, c in (caveats.get("over_capacity") or {}).items():
-        lines.append(f"{lab(iid)} runs at {count(c['volume'], lab.unit(iid))} a period, above "
-                     f"its capacity of {quantity(c['capacity'])}: it cannot be delivered as it "
-                     "stands.")
+        lines.append(
+            f"{lab(iid)} runs at {count(c['volume'], lab.unit(iid))} a period, above "
+            f"its capacity of {quantity(c['capacity'])}: it cannot be delivered as it "
+            "stands."
+        )
     for r, x in (caveats.get("resources_short") or {}).items():
-        lines.append(f"{capital(of_unit(x['needed'], lab.unit(r), lab(r)))} are needed, more "
-                     f"than the {quantity(x['available'])} available: it cannot be delivered "
-                     "as it stands.")
+        lines.append(
+            f"{capital(of_unit(x['needed'], lab.unit(r), lab(r)))} are needed, more "
+            f"than the {quantity(x['available'])} available: it cannot be delivered "
+            "as it stands."
+        )
     return lines
 
 
 # ----- notes of a simulation (engine/simulate.py) --------------------------------------------
 
 
-def simulation_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] | None = None
-                    ) -> str:
+def simulation_note(
+    note: Mapping[str, Any], labels: Labels | Mapping[str, str] | None = None
+) -> str:
     """One structured note of :func:`coproduce.engine.simulate.simulate` in a sentence."""
     lab = _labels(labels)
     kind = note.get("kind")
@@ -152,42 +166,54 @@ def simulation_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] 
         how = "lowers" if note.get("total_effect", 0) < 0 else "does not raise"
         return f"{who} {how} {target}, so it is not an option."
     if kind == "no_public_cost":
-        return (f"{who} cannot be scaled to the same public spend: it has no public cost per "
-                "unit, so it is not an option.")
+        return (
+            f"{who} cannot be scaled to the same public spend: it has no public cost per "
+            "unit, so it is not an option."
+        )
     if kind == "fixed_cost_exceeds_spend":
-        return (f"{who} cannot be scaled to the same public spend: its fixed public cost "
-                f"({amount_words(note.get('fixed'), note.get('currency', ''))}) uses the whole "
-                "of it, so it is not an option.")
+        return (
+            f"{who} cannot be scaled to the same public spend: its fixed public cost "
+            f"({amount_words(note.get('fixed'), note.get('currency', ''))}) uses the whole "
+            "of it, so it is not an option."
+        )
     if kind == "curve_never_reaches":
-        return (f"{who} cannot be scaled to the same public spend: its cost curve never "
-                "reaches it, so it is not an option.")
+        return (
+            f"{who} cannot be scaled to the same public spend: its cost curve never "
+            "reaches it, so it is not an option."
+        )
     if kind == "over_capacity":
         unit = note.get("unit") or lab.unit(note["intervention"])
-        return (f"{who} would need {count(note['volume'], unit)} a period, above its capacity "
-                f"of {quantity(note['capacity'])}: it cannot be delivered as it stands.")
+        return (
+            f"{who} would need {count(note['volume'], unit)} a period, above its capacity "
+            f"of {quantity(note['capacity'])}: it cannot be delivered as it stands."
+        )
     if kind == "not_in_model":
-        return (f"{who}, part of the option {lab(note['option'])}, is not in this model, so it "
-                "is left out.")
+        return (
+            f"{who}, part of the option {lab(note['option'])}, is not in this model, so it "
+            "is left out."
+        )
     if kind == "belief_not_run":
         return f"The belief {lab(note['belief'])} was not run: {note.get('reason', '')}."
     return str(note.get("words") or note)
 
 
-def simulation_notes(notes: Iterable[Mapping[str, Any]],
-                     labels: Labels | Mapping[str, str] | None = None) -> list[str]:
+def simulation_notes(
+    notes: Iterable[Mapping[str, Any]], labels: Labels | Mapping[str, str] | None = None
+) -> list[str]:
     return [simulation_note(n, labels) for n in notes]
 
 
 # ----- notes and summary of a backwards map (engine/backwards.py) --------------------------------
 
 
-NO_PUBLIC_DECLARED = ("is co-production with no declared enabling input: its effect is assumed "
-                      "not to depend on public support, which is rarely so (Bovaird & Loeffler "
-                      "2012); declare the inputs that enable it under enabling in the model file")
+NO_PUBLIC_DECLARED = (
+    "is co-production with no declared enabling input: its effect is assumed "
+    "not to depend on public support, which is rarely so (Bovaird & Loeffler "
+    "2012); declare the inputs that enable it under enabling in the model file"
+)
 
 
-def pathway_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] | None = None
-                 ) -> str:
+def pathway_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] | None = None) -> str:
     """One caveat of a pathway (a structured note of the backwards map) in a sentence that
     names the links, outcomes or resources behind it."""
     lab = _labels(labels)
@@ -196,15 +222,22 @@ def pathway_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] | N
     if kind == "no_public_input" and note.get("reason") == "none_declared":
         text = NO_PUBLIC_DECLARED
     if kind == "enabling_shortfall" and note.get("inputs"):
-        text += f" to {percent(note['multiplier'])} (" + "; ".join(
-            f"{lab(r)}: {quantity(v['actual'])} of {quantity(v['declared'])} declared"
-            for r, v in note["inputs"].items()) + ")"
+        text += (
+            f" to {percent(note['multiplier'])} ("
+            + "; ".join(
+                f"{lab(r)}: {quantity(v['actual'])} of {quantity(v['declared'])} declared"
+                for r, v in note["inputs"].items()
+            )
+            + ")"
+        )
     if "share" in note:
         text += f"; {percent(note['share'])} of its effect on the target rests on such links"
     if kind == "over_available" and note.get("short"):
         text = "needs more of a resource than is available: " + "; ".join(
             f"{of_unit(v['needed'], lab.unit(r), lab(r))} against {quantity(v['available'])} "
-            "available" for r, v in note["short"].items())
+            "available"
+            for r, v in note["short"].items()
+        )
     named = [f"{lab(a)} → {lab(b)}" for a, b in note.get("links", [])]
     named += [lab(o) for o in note.get("outcomes", [])]
     if named:
@@ -213,8 +246,9 @@ def pathway_note(note: Mapping[str, Any], labels: Labels | Mapping[str, str] | N
     return "This pathway " + text + "."
 
 
-def pathway_notes(notes: Iterable[Mapping[str, Any]],
-                  labels: Labels | Mapping[str, str] | None = None) -> list[str]:
+def pathway_notes(
+    notes: Iterable[Mapping[str, Any]], labels: Labels | Mapping[str, str] | None = None
+) -> list[str]:
     return [pathway_note(n, labels) for n in notes]
 
 
@@ -236,47 +270,72 @@ def map_summary_parts(result) -> list[str]:
     cheapest_public = min(result.pathways, key=lambda p: (p.cost.public, p.intervention))
     parts = []
     if result.by == "public":
-        parts.append(f"Reaching {what} costs the public purse least through {best.label}: "
-                     f"{money_words(best.cost.public, cur)} of public money, "
-                     f"{money(best.cost_per_outcome_public, cur)} per {unit}.")
+        parts.append(
+            f"Reaching {what} costs the public purse least through {best.label}: "
+            f"{money_words(best.cost.public, cur)} of public money, "
+            f"{money(best.cost_per_outcome_public, cur)} per {unit}."
+        )
     else:
-        lead = (f"Reaching {what} costs least in full through {best.label}: "
-                f"{money_words(best.cost.full, cur)} in all, "
-                f"{money(best.cost_per_outcome_full, cur)} per {unit}, of which "
-                f"{percent(best.coproduction_share)} is time and resources given by users and "
-                "communities.")
+        lead = (
+            f"Reaching {what} costs least in full through {best.label}: "
+            f"{money_words(best.cost.full, cur)} in all, "
+            f"{money(best.cost_per_outcome_full, cur)} per {unit}, of which "
+            f"{percent(best.coproduction_share)} is time and resources given by users and "
+            "communities."
+        )
         if cheapest_public.intervention != best.intervention:
-            lead += (f" It costs the public purse least through {cheapest_public.label} "
-                     f"({money_words(cheapest_public.cost.public, cur)} of public money).")
+            lead += (
+                f" It costs the public purse least through {cheapest_public.label} "
+                f"({money_words(cheapest_public.cost.public, cur)} of public money)."
+            )
         parts.append(lead)
     if best.flags:
-        caution = (f"Caution: the leading pathway, {best.label}, "
-                   + and_list([flag_sentence(f).split(":")[0] for f in best.flags], "; ") + ".")
+        caution = (
+            f"Caution: the leading pathway, {best.label}, "
+            + and_list([flag_sentence(f).split(":")[0] for f in best.flags], "; ")
+            + "."
+        )
         if "over_capacity" in best.flags and best.capacity is not None:
-            caution += (f" It needs {count(best.volume, best.unit)} a period, above its "
-                        f"capacity of {quantity(best.capacity)}.")
+            caution += (
+                f" It needs {count(best.volume, best.unit)} a period, above its "
+                f"capacity of {quantity(best.capacity)}."
+            )
         parts.append(caution)
     parts.append(map_time_value_words(result))
     if result.volunteer_wellbeing is not None:
-        gains = [p for p in result.pathways if p.volunteer_wellbeing
-                 and p.volunteer_wellbeing["value"] > 0]
+        gains = [
+            p
+            for p in result.pathways
+            if p.volunteer_wellbeing and p.volunteer_wellbeing["value"] > 0
+        ]
         if gains:
             w = result.volunteer_wellbeing
             parts.append(
                 "Apart from the programme's outcomes, volunteering itself is worth "
                 f"{rate(w['per_hour'], cur)} an hour to the volunteers ({w['label']}): "
-                + "; ".join(f"{money_words(p.volunteer_wellbeing['value'], cur)} through "
-                            f"{p.label}" for p in gains[:3])
-                + ". It is not counted in the ranking.")
+                + "; ".join(
+                    f"{money_words(p.volunteer_wellbeing['value'], cur)} through {p.label}"
+                    for p in gains[:3]
+                )
+                + ". It is not counted in the ranking."
+            )
     for iid, short in result.enabling_shortfall.items():
         label = result.labels.get(iid, iid.replace("_", " "))
-        lost = "reaches nothing" if short["multiplier"] == 0 else \
-            f"keeps {percent(short['multiplier'])} of its effect"
-        inputs = "; ".join(f"{lower_first(result.labels.get(r, r.replace('_', ' ')))} "
-                           f"{quantity(v['actual'])} of {quantity(v['declared'])} declared"
-                           for r, v in short["inputs"].items() if v["actual"] < v["declared"])
-        parts.append(f"{label} {lost}: the inputs that enable it fall short ({inputs}), and "
-                     "co-production rarely produces value without them.")
+        lost = (
+            "reaches nothing"
+            if short["multiplier"] == 0
+            else f"keeps {percent(short['multiplier'])} of its effect"
+        )
+        inputs = "; ".join(
+            f"{lower_first(result.labels.get(r, r.replace('_', ' ')))} "
+            f"{quantity(v['actual'])} of {quantity(v['declared'])} declared"
+            for r, v in short["inputs"].items()
+            if v["actual"] < v["declared"]
+        )
+        parts.append(
+            f"{label} {lost}: the inputs that enable it fall short ({inputs}), and "
+            "co-production rarely produces value without them."
+        )
     return parts
 
 
@@ -286,14 +345,18 @@ def map_time_value_words(result) -> str:
     cur = result.currency
     basis = result.time_value or {}
     if basis.get("per_hour") is None:
-        text = ("Users' and communities' time is valued as stated for each resource in the "
-                "model file.")
+        text = (
+            "Users' and communities' time is valued as stated for each resource in the model file."
+        )
     else:
-        text = (f"Users' and communities' time is valued at {rate(basis['per_hour'], cur)} an "
-                f"hour ({basis['label']}).")
-    firsts = sorted((p for p in result.pathways
-                     if p.first_on_full_cost_when_time_valued is not None),
-                    key=lambda p: p.first_on_full_cost_when_time_valued[0])
+        text = (
+            f"Users' and communities' time is valued at {rate(basis['per_hour'], cur)} an "
+            f"hour ({basis['label']})."
+        )
+    firsts = sorted(
+        (p for p in result.pathways if p.first_on_full_cost_when_time_valued is not None),
+        key=lambda p: p.first_on_full_cost_when_time_valued[0],
+    )
     if len(firsts) < 2:
         return text
     parts = []
@@ -305,8 +368,9 @@ def map_time_value_words(result) -> str:
             parts.append(f"{p.label} above {rate(low, cur)}")
         else:
             parts.append(f"{p.label} from {rate(low, cur)} to {rate(high, cur)}")
-    return text + (" Which pathway costs least in full depends on that value: "
-                   + "; ".join(parts) + ".")
+    return text + (
+        " Which pathway costs least in full depends on that value: " + "; ".join(parts) + "."
+    )
 
 
 def unreachable_words(result) -> list[str]:
@@ -315,16 +379,20 @@ def unreachable_words(result) -> list[str]:
     names = [result.labels.get(i, i.replace("_", " ")) for i in result.unreachable]
     if names:
         one = len(names) == 1
-        out.append(f"{and_list(names)} {'has' if one else 'have'} no route to "
-                   f"{lower_first(result.outcome_label)}, so "
-                   f"{'it cannot' if one else 'they cannot'} help reach the target.")
+        out.append(
+            f"{and_list(names)} {'has' if one else 'have'} no route to "
+            f"{lower_first(result.outcome_label)}, so "
+            f"{'it cannot' if one else 'they cannot'} help reach the target."
+        )
     if result.no_net_gain:
         names = [result.labels.get(i, i.replace("_", " ")) for i in result.no_net_gain]
         one = len(names) == 1
-        out.append(f"{and_list(names)} {'reaches' if one else 'reach'} "
-                   f"{lower_first(result.outcome_label)}, but "
-                   f"{'its' if one else 'their'} routes cancel out or do harm, so more of "
-                   f"{'it' if one else 'them'} does not help.")
+        out.append(
+            f"{and_list(names)} {'reaches' if one else 'reach'} "
+            f"{lower_first(result.outcome_label)}, but "
+            f"{'its' if one else 'their'} routes cancel out or do harm, so more of "
+            f"{'it' if one else 'them'} does not help."
+        )
     return out
 
 
@@ -350,32 +418,53 @@ def plan_summary_items(p) -> list[tuple[str, str]]:
     items = []
     if p.mode == "least_cost":
         aims = and_list([f"{quantity(a)} {lower_first(lab(o))}" for o, a in p.targets.items()])
-        on_top = (" on top of what today's services already achieve"
-                  if p.targets_as == "increase" else " in total, counted from nothing")
-        items.append(("answer", f"Reaching {aims}{on_top} costs {measure} least through "
-                      f"{mix_text or 'no intervention at all'}: "
-                      f"{money_words(p.cost['public'], cur)} of public money a period, "
-                      f"{money_words(p.cost['full'], cur)} in full (the whole planned "
-                      "services, not only the change)."))
+        on_top = (
+            " on top of what today's services already achieve"
+            if p.targets_as == "increase"
+            else " in total, counted from nothing"
+        )
+        items.append(
+            (
+                "answer",
+                f"Reaching {aims}{on_top} costs {measure} least through "
+                f"{mix_text or 'no intervention at all'}: "
+                f"{money_words(p.cost['public'], cur)} of public money a period, "
+                f"{money_words(p.cost['full'], cur)} in full (the whole planned "
+                "services, not only the change).",
+            )
+        )
     else:
-        budgets = and_list([f"{money_words(b, cur)} ({lab(k) if k != 'full' else 'all sectors'})"
-                            for k, b in p.budgets.items()])
-        worth = (f"adding {money_words(p.objective_value, cur)} of value to today's outcomes"
-                 if p.targets_as == "increase" else
-                 f"worth {money_words(p.objective_value, cur)}")
-        text = (f"Within a budget of {budgets} for the whole planned services, the most "
-                f"valuable mix is {mix_text or 'nothing'}, {worth} and costing "
-                f"{money_words(p.cost['public'], cur)} of public money.")
+        budgets = and_list(
+            [
+                f"{money_words(b, cur)} ({lab(k) if k != 'full' else 'all sectors'})"
+                for k, b in p.budgets.items()
+            ]
+        )
+        worth = (
+            f"adding {money_words(p.objective_value, cur)} of value to today's outcomes"
+            if p.targets_as == "increase"
+            else f"worth {money_words(p.objective_value, cur)}"
+        )
+        text = (
+            f"Within a budget of {budgets} for the whole planned services, the most "
+            f"valuable mix is {mix_text or 'nothing'}, {worth} and costing "
+            f"{money_words(p.cost['public'], cur)} of public money."
+        )
         if p.targets:
             text += f" Its {p.reading}."
         items.append(("answer", text))
     changes = p.change_words()
-    items.append(("changes", "Changes from today: " + " ".join(changes) if changes else
-                  "It keeps every service at today's volume."))
+    items.append(
+        (
+            "changes",
+            "Changes from today: " + " ".join(changes)
+            if changes
+            else "It keeps every service at today's volume.",
+        )
+    )
     share = p.cost.get("coproduction_share", 0.0)
     if share:
-        items.append(("share", f"Users and communities give {percent(share)} of its full "
-                      "cost."))
+        items.append(("share", f"Users and communities give {percent(share)} of its full cost."))
     binding = [c for c in p.constraints if c.binding and c.kind != "target"]
     if binding:
         items.append(("limits", "What limits it: " + " ".join(c.words for c in binding[:4])))

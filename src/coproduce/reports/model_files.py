@@ -38,8 +38,9 @@ _Dumper.add_representer(dict, _short_lists)
 
 
 def model_yaml(model: Model) -> str:
-    return yaml.dump(model_to_data(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True,
-                     width=100)
+    return yaml.dump(
+        model_to_data(model), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100
+    )
 
 
 def model_json(model: Model) -> str:
@@ -88,8 +89,11 @@ def csv_safe(frame):
     out = frame.copy()
     for col in out.columns:
         kind = out[col].dtype
-        if not (types.is_numeric_dtype(kind) or types.is_bool_dtype(kind)
-                or types.is_datetime64_any_dtype(kind)):
+        if not (
+            types.is_numeric_dtype(kind)
+            or types.is_bool_dtype(kind)
+            or types.is_datetime64_any_dtype(kind)
+        ):
             out[col] = out[col].astype(object).map(csv_text)
     out.columns = [csv_text(c) for c in out.columns]
     return out
@@ -120,53 +124,88 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
     for aid, ag in data.get("agencies", {}).items():
         sheets["agencies"].append([aid, ag.get("label")])
     for rid, res in data.get("resources", {}).items():
-        sheets["resources"].append([rid] + [cell_text(res.get(c)) for c in
-                                            LAYOUT["resources"][1:]])
+        sheets["resources"].append([rid] + [cell_text(res.get(c)) for c in LAYOUT["resources"][1:]])
     for iid, itv in data.get("interventions", {}).items():
         sheets["interventions"].append(
-            [iid] + [", ".join(itv[c]) if c == "stages" and itv.get(c) else cell_text(itv.get(c))
-                     for c in LAYOUT["interventions"][1:]])
+            [iid]
+            + [
+                ", ".join(itv[c]) if c == "stages" and itv.get(c) else cell_text(itv.get(c))
+                for c in LAYOUT["interventions"][1:]
+            ]
+        )
         for rid, q in itv.get("inputs", {}).items():
             sheets["inputs"].append([iid, rid, "per_unit", cell_text(q)])
         for rid, q in itv.get("fixed_inputs", {}).items():
             sheets["inputs"].append([iid, rid, "fixed", cell_text(q)])
         for rid, e in itv.get("enabling", {}).items():
-            sheets["enabling"].append([iid, rid, cell_text(e.get("elasticity")),
-                                       cell_text(e.get("floor")), e.get("level")])
+            sheets["enabling"].append(
+                [
+                    iid,
+                    rid,
+                    cell_text(e.get("elasticity")),
+                    cell_text(e.get("floor")),
+                    e.get("level"),
+                ]
+            )
         for band in itv.get("cost_curve", []):
             sheets["cost_curves"].append([iid, band.get("up_to"), band.get("multiplier")])
     for oid, out in data.get("outcomes", {}).items():
         value = out.get("value", {})
-        sheets["outcomes"].append([oid, out.get("label"), out.get("unit"),
-                                   out.get("final", False), out.get("complex", False),
-                                   cell_text(value.get("economic")),
-                                   cell_text(value.get("social")), out.get("source"),
-                                   out.get("notes")])
+        sheets["outcomes"].append(
+            [
+                oid,
+                out.get("label"),
+                out.get("unit"),
+                out.get("final", False),
+                out.get("complex", False),
+                cell_text(value.get("economic")),
+                cell_text(value.get("social")),
+                out.get("source"),
+                out.get("notes"),
+            ]
+        )
         for agency, q in value.get("fiscal", {}).items():
             sheets["fiscal_values"].append([oid, agency, cell_text(q)])
     for link in data.get("links", []):
-        sheets["links"].append([cell_text(link.get(c)) if c == "effect" else link.get(c,
-                                False if c == "contested" else None) for c in LAYOUT["links"]])
+        sheets["links"].append(
+            [
+                cell_text(link.get(c))
+                if c == "effect"
+                else link.get(c, False if c == "contested" else None)
+                for c in LAYOUT["links"]
+            ]
+        )
     for corr in data.get("correlations", []):
         sheets["correlations"].append([corr["between"][0], corr["between"][1], corr["rho"]])
     for name, sc in data.get("scenarios", {}).items():
         changes = sc.get("changes", []) or [None]
         for k, change in enumerate(changes):
-            sheets["scenarios"].append([name, sc.get("label") if k == 0 else None,
-                                        sc.get("kind") if k == 0 else None,
-                                        sc.get("notes") if k == 0 else None,
-                                        cell_text(change) if change is not None else None])
+            sheets["scenarios"].append(
+                [
+                    name,
+                    sc.get("label") if k == 0 else None,
+                    sc.get("kind") if k == 0 else None,
+                    sc.get("notes") if k == 0 else None,
+                    cell_text(change) if change is not None else None,
+                ]
+            )
     for oid, amount in data.get("targets", {}).items():
         sheets["targets"].append([oid, amount])
     w = data.get("volunteer_wellbeing")
     if w:
         sheets["volunteer_wellbeing"].append(
-            [w.get("label"), cell_text(w.get("per_hour")),
-             ", ".join(w["resources"]) if w.get("resources") else None, w.get("source"),
-             w.get("notes")])
+            [
+                w.get("label"),
+                cell_text(w.get("per_hour")),
+                ", ".join(w["resources"]) if w.get("resources") else None,
+                w.get("source"),
+                w.get("notes"),
+            ]
+        )
     for name, tv in data.get("time_values", {}).items():
-        sheets["time_values"].append([name] + [cell_text(tv.get(c)) for c in
-                                               LAYOUT["time_values"][1:]])
+        sheets["time_values"].append(
+            [name] + [cell_text(tv.get(c)) for c in LAYOUT["time_values"][1:]]
+        )
 
     wb = Workbook()
     wb.remove(wb.active)
@@ -178,8 +217,14 @@ def write_model_xlsx(model: Model, path: str | Path) -> None:
         for row in body:
             ws.append(_cells(row))
         for col, header in enumerate(LAYOUT[name], start=1):
-            width = max([len(str(header))] + [len(str(r[col - 1])) for r in body
-                                              if col - 1 < len(r) and r[col - 1] is not None])
+            width = max(
+                [len(str(header))]
+                + [
+                    len(str(r[col - 1]))
+                    for r in body
+                    if col - 1 < len(r) and r[col - 1] is not None
+                ]
+            )
             ws.column_dimensions[ws.cell(1, col).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "A2"
     text_only(wb)
@@ -193,29 +238,50 @@ def write_elements_xlsx(model: Model, path: str | Path) -> None:
 
     from ..model.distributions import mean_of
 
-    elements: list[list] = [["Label", "Type", "Description", "ID", "Sector", "Unit", "Tags",
-                             "Source"]]
+    elements: list[list] = [
+        ["Label", "Type", "Description", "ID", "Sector", "Unit", "Tags", "Source"]
+    ]
     for rid, r in model.resources.items():
-        elements.append([r.label or rid, "Resource", r.notes, rid, r.sector, r.unit,
-                         model.sectors[r.sector].label, r.source])
+        elements.append(
+            [
+                r.label or rid,
+                "Resource",
+                r.notes,
+                rid,
+                r.sector,
+                r.unit,
+                model.sectors[r.sector].label,
+                r.source,
+            ]
+        )
     for iid, i in model.interventions.items():
-        elements.append([i.label or iid, "Intervention", i.notes, iid, None, i.unit, None,
-                         i.source])
+        elements.append(
+            [i.label or iid, "Intervention", i.notes, iid, None, i.unit, None, i.source]
+        )
     for oid, o in model.outcomes.items():
         tags = ", ".join(t for t, on in (("final", o.final), ("complex", o.complex)) if on)
-        elements.append([o.label or oid, "Outcome", o.notes, oid, None, o.unit, tags or None,
-                         o.source])
-    connections: list[list] = [["From", "To", "Type", "Effect", "Evidence", "Contested",
-                                "Source"]]
+        elements.append(
+            [o.label or oid, "Outcome", o.notes, oid, None, o.unit, tags or None, o.source]
+        )
+    connections: list[list] = [["From", "To", "Type", "Effect", "Evidence", "Contested", "Source"]]
     for iid, i in model.interventions.items():
         for kind, inputs in (("input", i.inputs), ("fixed input", i.fixed_inputs)):
             for rid, q in inputs.items():
-                connections.append([model.label_of(rid), model.label_of(iid), kind, mean_of(q),
-                                    None, None, None])
+                connections.append(
+                    [model.label_of(rid), model.label_of(iid), kind, mean_of(q), None, None, None]
+                )
     for link in model.links:
-        connections.append([model.label_of(link.from_), model.label_of(link.to), "effect",
-                            mean_of(link.effect), link.evidence,
-                            "yes" if link.contested else None, link.source])
+        connections.append(
+            [
+                model.label_of(link.from_),
+                model.label_of(link.to),
+                "effect",
+                mean_of(link.effect),
+                link.evidence,
+                "yes" if link.contested else None,
+                link.source,
+            ]
+        )
     wb = Workbook()
     el = wb.active
     el.title = "Elements"

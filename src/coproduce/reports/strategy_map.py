@@ -693,8 +693,11 @@ def _node(
     tip = [f"{label} ({kind})"]
     if kind == "resource":
         r = m.resources[nid]
-        cost = ("money, counted at face value" if r.unit in CURRENCIES
-                else f"{money(mean_of(r.unit_cost), m.currency)} per {r.unit}")
+        cost = (
+            "money, counted at face value"
+            if r.unit in CURRENCIES
+            else f"{money(mean_of(r.unit_cost), m.currency)} per {r.unit}"
+        )
         tip.append(f"{m.sectors[r.sector].label}; {cost}")
         if r.available is not None:
             tip.append(f"available: {in_unit(mean_of(r.available), r.unit)} a period")
@@ -704,8 +707,7 @@ def _node(
         unit = itv.unit or "unit"
         tip.append(
             f"today: {in_unit(mean_of(itv.volume), unit)} a period"
-            + (f"; capacity {quantity(mean_of(itv.capacity))}" if itv.capacity is not None
-               else "")
+            + (f"; capacity {quantity(mean_of(itv.capacity))}" if itv.capacity is not None else "")
         )
         src, notes = itv.source, itv.notes
     else:

@@ -42,9 +42,13 @@ def cell(v: Any, fmt: Format | None = None) -> tuple[str, bool]:
     return str(v), False
 
 
-def data_table(frame: pd.DataFrame | Sequence[Mapping[str, Any]],
-               formats: Mapping[str, Format] | None = None, *, classes: str = "data",
-               caption: str | None = None) -> str:
+def data_table(
+    frame: pd.DataFrame | Sequence[Mapping[str, Any]],
+    formats: Mapping[str, Format] | None = None,
+    *,
+    classes: str = "data",
+    caption: str | None = None,
+) -> str:
     """An HTML table of ``frame`` (or of a list of row dicts): each column through its
     formatter in ``formats`` (money, percent, rate, count ...), other numbers through
     :func:`coproduce.formatting.quantity`; figures right-aligned."""
@@ -61,8 +65,10 @@ def data_table(frame: pd.DataFrame | Sequence[Mapping[str, Any]],
             cells.append(f"<td{cls}>{esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return (f'<table class="{classes}">{cap}<thead><tr>{head}</tr></thead>'
-            f"<tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table class="{classes}">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def paragraphs(texts: Sequence[str], cls: str | None = None) -> str:

@@ -17,6 +17,18 @@ from .montecarlo import DrawSums, MonteCarloSummary, summarise
 from .sweep import SweepError, SweepResult, read_sweep, sweep
 from .sweep import summarise as summarise_sweep
 
-__all__ = ["DaskExecutor", "DrawSums", "InProcess", "MonteCarloSummary", "ProcessPool",
-           "SchedulerError", "SweepError", "SweepResult", "executor", "read_sweep",
-           "summarise", "summarise_sweep", "sweep"]
+__all__ = [
+    "DaskExecutor",
+    "DrawSums",
+    "InProcess",
+    "MonteCarloSummary",
+    "ProcessPool",
+    "SchedulerError",
+    "SweepError",
+    "SweepResult",
+    "executor",
+    "read_sweep",
+    "summarise",
+    "summarise_sweep",
+    "sweep",
+]

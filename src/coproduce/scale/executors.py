@@ -58,13 +58,14 @@ class InProcess(_Executor):
     name = "local"
     workers = 1
 
-    def map(self, fn: Callable[[Any, Any], Any], shared: Any,
-            items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(
+        self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]
+    ) -> Iterator[tuple[Any, Any]]:
         for item in items:
             yield item, fn(shared, item)
 
 
-_SHARED: tuple[str, Any] | None = None   # in a worker: (token, the map call's shared input)
+_SHARED: tuple[str, Any] | None = None  # in a worker: (token, the map call's shared input)
 
 
 def _call(fn: Callable[[Any, Any], Any], token: str, path: str, item: Any) -> Any:
@@ -91,13 +92,12 @@ class ProcessPool(_Executor):
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, retries: int = 3, *,
-                 keep: bool = False) -> None:
+    def __init__(self, workers: int | None = None, retries: int = 3, *, keep: bool = False) -> None:
         self.workers = int(workers or os.cpu_count() or 1)
         if self.workers < 1:
             raise SchedulerError(f"a process pool needs at least 1 worker, got {workers}")
         self.retries = retries
-        self._keep = keep        # kept for the program's life: close() leaves it running
+        self._keep = keep  # kept for the program's life: close() leaves it running
         self._pool: ProcessPoolExecutor | None = None
 
     def _started(self) -> ProcessPoolExecutor:
@@ -113,8 +113,9 @@ class ProcessPool(_Executor):
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
-    def map(self, fn: Callable[[Any, Any], Any], shared: Any,
-            items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(
+        self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]
+    ) -> Iterator[tuple[Any, Any]]:
         pending = list(range(len(items)))
         if not pending:
             return
@@ -190,17 +191,20 @@ class DaskExecutor(_Executor):
         except SchedulerError:
             raise
         except (OSError, TimeoutError) as exc:
-            raise SchedulerError(f"--scheduler {address}: no Dask scheduler answered ({exc}); "
-                                 "start one with `dask scheduler` and workers with `dask "
-                                 "worker ADDRESS`") from None
+            raise SchedulerError(
+                f"--scheduler {address}: no Dask scheduler answered ({exc}); "
+                "start one with `dask scheduler` and workers with `dask "
+                "worker ADDRESS`"
+            ) from None
         return cls(client, owns_client=True)
 
     @property
     def workers(self) -> int:
         return len(self.client.scheduler_info().get("workers", {})) or 1
 
-    def map(self, fn: Callable[[Any, Any], Any], shared: Any,
-            items: Sequence[Any]) -> Iterator[tuple[Any, Any]]:
+    def map(
+        self, fn: Callable[[Any, Any], Any], shared: Any, items: Sequence[Any]
+    ) -> Iterator[tuple[Any, Any]]:
         from dask.distributed import as_completed
 
         # a task, not scattered data: the scheduler can recompute it if its holders die. A
@@ -227,8 +231,9 @@ def _client_class() -> Any:
     try:
         from dask.distributed import Client
     except ImportError:
-        raise SchedulerError("a Dask scheduler needs dask.distributed: pip install "
-                             "'coproduce[scale]'") from None
+        raise SchedulerError(
+            "a Dask scheduler needs dask.distributed: pip install 'coproduce[scale]'"
+        ) from None
     return Client
 
 
@@ -253,8 +258,9 @@ def executor(spec: Any = None, workers: int | None = None) -> Any:
             return _KEPT[n]
         if "://" in spec or spec.endswith(".json"):
             return DaskExecutor.connect(spec)
-        raise SchedulerError(f"--scheduler {spec}: use local, processes, tcp://HOST:8786 or a "
-                             "scheduler file (.json)")
+        raise SchedulerError(
+            f"--scheduler {spec}: use local, processes, tcp://HOST:8786 or a scheduler file (.json)"
+        )
     if isinstance(spec, _Executor):
         return spec
     try:
@@ -263,5 +269,7 @@ def executor(spec: Any = None, workers: int | None = None) -> Any:
         Client = None  # without Dask, nothing passed in can be a Client
     if Client is not None and isinstance(spec, Client):
         return DaskExecutor(spec)
-    raise SchedulerError(f"cannot run work on a {type(spec).__name__}; give 'local', "
-                         "'processes', a scheduler address or a dask.distributed Client")
+    raise SchedulerError(
+        f"cannot run work on a {type(spec).__name__}; give 'local', "
+        "'processes', a scheduler address or a dask.distributed Client"
+    )

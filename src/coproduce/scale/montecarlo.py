@@ -33,10 +33,10 @@ class DrawSums:
     ``+``; the empty sum is ``DrawSums.zero(options, grid)``."""
 
     n: int
-    effect: np.ndarray      # (options,) Σ target reached, outcome units
-    cost: np.ndarray        # (options,) Σ cost net of other valued outcomes, money
+    effect: np.ndarray  # (options,) Σ target reached, outcome units
+    cost: np.ndarray  # (options,) Σ cost net of other valued outcomes, money
     net_benefit: np.ndarray  # (grid, options) Σ λ·effect − cost
-    best: np.ndarray        # (grid, options) draws in which the option is best (first on ties)
+    best: np.ndarray  # (grid, options) draws in which the option is best (first on ties)
     max_net_benefit: np.ndarray  # (grid,) Σ max over options
 
     @classmethod
@@ -51,13 +51,24 @@ class DrawSums:
             nb_sum[g] = nb.sum(axis=0)
             best[g] = np.bincount(nb.argmax(axis=1), minlength=k)
             max_sum[g] = nb.max(axis=1).sum()
-        return cls(n=effect.shape[0], effect=effect.sum(axis=0), cost=cost.sum(axis=0),
-                   net_benefit=nb_sum, best=best, max_net_benefit=max_sum)
+        return cls(
+            n=effect.shape[0],
+            effect=effect.sum(axis=0),
+            cost=cost.sum(axis=0),
+            net_benefit=nb_sum,
+            best=best,
+            max_net_benefit=max_sum,
+        )
 
     def __add__(self, other: DrawSums) -> DrawSums:
-        return DrawSums(self.n + other.n, self.effect + other.effect, self.cost + other.cost,
-                        self.net_benefit + other.net_benefit, self.best + other.best,
-                        self.max_net_benefit + other.max_net_benefit)
+        return DrawSums(
+            self.n + other.n,
+            self.effect + other.effect,
+            self.cost + other.cost,
+            self.net_benefit + other.net_benefit,
+            self.best + other.best,
+            self.max_net_benefit + other.max_net_benefit,
+        )
 
 
 @dataclass(frozen=True)
@@ -92,16 +103,20 @@ class MonteCarloSummary:
             **self.meta,
             "n_draws": self.n_draws,
             "options": list(self.options),
-            "effect": dict(zip(self.options, (self.sums.effect / self.n_draws).tolist(),
-                               strict=True)),
-            "cost": dict(zip(self.options, (self.sums.cost / self.n_draws).tolist(),
-                             strict=True)),
-            "by_wtp": [{"wtp": lam,
-                        "net_benefit": dict(zip(self.options, enb[k].tolist(), strict=True)),
-                        "prob_best": dict(zip(self.options, pb[k].tolist(), strict=True)),
-                        "best_expected": self.options[int(enb[k].argmax())],
-                        "evpi": float(ev[k])}
-                       for k, lam in enumerate(self.grid)],
+            "effect": dict(
+                zip(self.options, (self.sums.effect / self.n_draws).tolist(), strict=True)
+            ),
+            "cost": dict(zip(self.options, (self.sums.cost / self.n_draws).tolist(), strict=True)),
+            "by_wtp": [
+                {
+                    "wtp": lam,
+                    "net_benefit": dict(zip(self.options, enb[k].tolist(), strict=True)),
+                    "prob_best": dict(zip(self.options, pb[k].tolist(), strict=True)),
+                    "best_expected": self.options[int(enb[k].argmax())],
+                    "evpi": float(ev[k]),
+                }
+                for k, lam in enumerate(self.grid)
+            ],
         }
 
 
@@ -131,6 +146,9 @@ def summarise(sim: Simulation, wtp: Sequence[float], executor: Any = None) -> Mo
     total = parts[min(parts)]
     for start in sorted(parts)[1:]:  # draw order, whatever order the chunks arrived in
         total = total + parts[start]
-    return MonteCarloSummary(options=tuple(o.name for o in sim.options),
-                             grid=tuple(float(v) for v in grid), sums=total,
-                             meta=dict(sim.meta))
+    return MonteCarloSummary(
+        options=tuple(o.name for o in sim.options),
+        grid=tuple(float(v) for v in grid),
+        sums=total,
+        meta=dict(sim.meta),
+    )

@@ -37,15 +37,15 @@ def _check_password(password: str) -> None:
         raise invalid("password", f"must be at least {MIN_PASSWORD} characters")
 
 
-def _credential(s: Session, table: type[ApiToken] | type[WebSession],
-                plain: str) -> Row | None:
+def _credential(s: Session, table: type[ApiToken] | type[WebSession], plain: str) -> Row | None:
     """(credential, user, organisation) for a plain session or API token, else None. Only
     the token's digest is stored, so it is looked up by digest."""
     return s.execute(
         select(table, User, Organisation)
         .join(User, User.id == table.user_id)
         .join(Organisation, Organisation.id == User.org_id)
-        .where(table.token_hash == digest(plain))).first()
+        .where(table.token_hash == digest(plain))
+    ).first()
 
 
 def actor_of(user: User, org: Organisation) -> Actor:
@@ -75,8 +75,16 @@ class AccountsMixin:
                 raise NotFound(f"no organisation '{slug}'")
             return org
 
-    def create_user(self, org_slug: str, email: str, password: str, role: str = "analyst",
-                    name: str = "", *, by: Actor | None = None) -> User:
+    def create_user(
+        self,
+        org_slug: str,
+        email: str,
+        password: str,
+        role: str = "analyst",
+        name: str = "",
+        *,
+        by: Actor | None = None,
+    ) -> User:
         """A new user of an organisation; ``by`` (an admin of it) when done from the web."""
         email = email.strip().lower()
         if not _EMAIL.match(email):
@@ -94,12 +102,25 @@ class AccountsMixin:
                     raise NotFound(f"no organisation '{org_slug}'")
             if s.scalar(select(User).where(User.email == email)):
                 raise invalid("email", f"a user {email} already exists")
-            user = User(org_id=org.id, email=email, name=name, role=role,
-                        password_hash=hash_password(password), active=True)
+            user = User(
+                org_id=org.id,
+                email=email,
+                name=name,
+                role=role,
+                password_hash=hash_password(password),
+                active=True,
+            )
             s.add(user)
             s.flush()
-            s.add(AuditEntry(org_id=org.id, user_id=by.user_id if by else None,
-                             action="user.create", target=email, detail={"role": role}))
+            s.add(
+                AuditEntry(
+                    org_id=org.id,
+                    user_id=by.user_id if by else None,
+                    action="user.create",
+                    target=email,
+                    detail={"role": role},
+                )
+            )
             return user
 
     def reset_password(self, email: str, password: str) -> None:
@@ -111,15 +132,19 @@ class AccountsMixin:
             user.password_hash = hash_password(password)
             # a reset ends every session of that user
             s.execute(delete(WebSession).where(WebSession.user_id == user.id))
-            s.add(AuditEntry(org_id=user.org_id, action="user.reset_password", target=user.email,
-                             detail={}))
+            s.add(
+                AuditEntry(
+                    org_id=user.org_id, action="user.reset_password", target=user.email, detail={}
+                )
+            )
 
     # -- within an organisation ---------------------------------------------------------------
     def list_users(self, actor: Actor) -> list[User]:
         actor.require("admin")
         with self.transaction() as s:
-            return list(s.scalars(select(User).where(User.org_id == actor.org_id)
-                                  .order_by(User.email)))
+            return list(
+                s.scalars(select(User).where(User.org_id == actor.org_id).order_by(User.email))
+            )
 
     def set_role(self, actor: Actor, user_id: int, role: str, active: bool = True) -> None:
         actor.require("admin")
@@ -134,8 +159,15 @@ class AccountsMixin:
             user.role, user.active = role, active
             if not active:
                 s.execute(delete(WebSession).where(WebSession.user_id == user.id))
-            s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id, action="user.role",
-                             target=user.email, detail={"role": role, "active": active}))
+            s.add(
+                AuditEntry(
+                    org_id=actor.org_id,
+                    user_id=actor.user_id,
+                    action="user.role",
+                    target=user.email,
+                    detail={"role": role, "active": active},
+                )
+            )
 
     # -- signing in ---------------------------------------------------------------------------
     def authenticate(self, email: str, password: str, client: str = "") -> Actor | None:
@@ -146,10 +178,22 @@ class AccountsMixin:
         email = email.strip().lower()
         with self.transaction() as s:
             since = now() - FAILURE_WINDOW
-            by_email = s.scalar(select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.email == email, LoginFailure.at >= since)) or 0
-            by_client = s.scalar(select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.client == client, LoginFailure.at >= since)) or 0
+            by_email = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(LoginFailure)
+                    .where(LoginFailure.email == email, LoginFailure.at >= since)
+                )
+                or 0
+            )
+            by_client = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(LoginFailure)
+                    .where(LoginFailure.client == client, LoginFailure.at >= since)
+                )
+                or 0
+            )
             if by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT:
                 raise RateLimited(int(FAILURE_WINDOW.total_seconds()))
             user = s.scalar(select(User).where(User.email == email))
@@ -168,10 +212,23 @@ class AccountsMixin:
         token, csrf = new_token(), secrets.token_urlsafe(32)
         with self.transaction() as s:
             s.execute(delete(WebSession).where(WebSession.expires_at < now()))
-            s.add(WebSession(token_hash=digest(token), user_id=actor.user_id, csrf_token=csrf,
-                             expires_at=now() + timedelta(hours=SESSION_HOURS)))
-            s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id, action="session.open",
-                             target=actor.email, detail={}))
+            s.add(
+                WebSession(
+                    token_hash=digest(token),
+                    user_id=actor.user_id,
+                    csrf_token=csrf,
+                    expires_at=now() + timedelta(hours=SESSION_HOURS),
+                )
+            )
+            s.add(
+                AuditEntry(
+                    org_id=actor.org_id,
+                    user_id=actor.user_id,
+                    action="session.open",
+                    target=actor.email,
+                    detail={},
+                )
+            )
         return token, csrf
 
     def session_actor(self, token: str) -> tuple[Actor, str] | None:
@@ -198,12 +255,24 @@ class AccountsMixin:
             raise invalid("name", "give the token a name, e.g. 'monthly refresh script'")
         plain = new_token(TOKEN_PREFIX)
         with self.transaction() as s:
-            tok = ApiToken(org_id=actor.org_id, user_id=actor.user_id, name=name.strip()[:200],
-                           prefix=plain[:10], token_hash=digest(plain))
+            tok = ApiToken(
+                org_id=actor.org_id,
+                user_id=actor.user_id,
+                name=name.strip()[:200],
+                prefix=plain[:10],
+                token_hash=digest(plain),
+            )
             s.add(tok)
             s.flush()
-            s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id, action="token.create",
-                             target=tok.prefix, detail={"name": tok.name}))
+            s.add(
+                AuditEntry(
+                    org_id=actor.org_id,
+                    user_id=actor.user_id,
+                    action="token.create",
+                    target=tok.prefix,
+                    detail={"name": tok.name},
+                )
+            )
             return tok, plain
 
     def list_tokens(self, actor: Actor) -> list[ApiToken]:
@@ -217,13 +286,23 @@ class AccountsMixin:
     def revoke_token(self, actor: Actor, token_id: int) -> None:
         with self.transaction() as s:
             tok = s.get(ApiToken, token_id)
-            if tok is None or tok.org_id != actor.org_id or (
-                    tok.user_id != actor.user_id and not actor.can("admin")):
+            if (
+                tok is None
+                or tok.org_id != actor.org_id
+                or (tok.user_id != actor.user_id and not actor.can("admin"))
+            ):
                 raise NotFound("no such token")
             if tok.revoked_at is None:
                 tok.revoked_at = now()
-                s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id,
-                                 action="token.revoke", target=tok.prefix, detail={}))
+                s.add(
+                    AuditEntry(
+                        org_id=actor.org_id,
+                        user_id=actor.user_id,
+                        action="token.revoke",
+                        target=tok.prefix,
+                        detail={},
+                    )
+                )
 
     def token_actor(self, plain: str) -> Actor | None:
         """The actor behind a live API token, else None."""

@@ -13,8 +13,11 @@ class AuditMixin:
         """The latest entries of the caller's organisation, each with the user's e-mail."""
         actor.require("admin")
         with self.transaction() as s:
-            rows = s.execute(select(AuditEntry, User.email)
-                             .outerjoin(User, User.id == AuditEntry.user_id)
-                             .where(AuditEntry.org_id == actor.org_id)
-                             .order_by(AuditEntry.id.desc()).limit(limit)).all()
+            rows = s.execute(
+                select(AuditEntry, User.email)
+                .outerjoin(User, User.id == AuditEntry.user_id)
+                .where(AuditEntry.org_id == actor.org_id)
+                .order_by(AuditEntry.id.desc())
+                .limit(limit)
+            ).all()
             return [(e, email or "command line") for e, email in rows]

@@ -37,9 +37,9 @@ def default_url() -> str:
 def _normalise(url: str) -> str:
     # "postgresql://" alone would ask for psycopg2; we ship psycopg 3
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

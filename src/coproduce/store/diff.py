@@ -14,22 +14,27 @@ from typing import Any
 
 import yaml
 
-SECTIONS = ("sectors", "agencies", "resources", "interventions", "outcomes", "targets",
-            "scenarios")
+SECTIONS = ("sectors", "agencies", "resources", "interventions", "outcomes", "targets", "scenarios")
 
 
 @dataclass(frozen=True)
 class Change:
-    kind: str        # "added", "removed" or "changed"
-    section: str     # "interventions", "links", "model"
-    key: str         # entry id, link "a -> b", or top-level field
+    kind: str  # "added", "removed" or "changed"
+    section: str  # "interventions", "links", "model"
+    key: str  # entry id, link "a -> b", or top-level field
     field: str = ""  # for "changed": the field within the entry ("inputs.physio_hour")
     before: Any = None
     after: Any = None
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "section": self.section, "key": self.key,
-                "field": self.field, "before": self.before, "after": self.after}
+        return {
+            "kind": self.kind,
+            "section": self.section,
+            "key": self.key,
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+        }
 
     def sentence(self) -> str:
         where = f"{self.section} {self.key}" if self.section != "model" else self.key
@@ -50,8 +55,12 @@ def _short(v: Any) -> str:
 
 def _fields(before: Any, after: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
     """(field, before, after) for each leaf that differs; a distribution counts as one leaf."""
-    if isinstance(before, dict) and isinstance(after, dict) and "dist" not in before \
-            and "dist" not in after:
+    if (
+        isinstance(before, dict)
+        and isinstance(after, dict)
+        and "dist" not in before
+        and "dist" not in after
+    ):
         out = []
         for k in list(before) + [k for k in after if k not in before]:
             p = f"{prefix}.{k}" if prefix else str(k)
@@ -81,8 +90,9 @@ def diff_models(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
         if key in skip:
             continue
         for field, x, y in _fields(a.get(key), b.get(key), ""):
-            changes.append(Change("changed", "model", key + (f".{field}" if field else ""),
-                                  "", x, y))
+            changes.append(
+                Change("changed", "model", key + (f".{field}" if field else ""), "", x, y)
+            )
     for section in (*SECTIONS, "links"):
         left = _links(a) if section == "links" else (a.get(section) or {})
         right = _links(b) if section == "links" else (b.get(section) or {})

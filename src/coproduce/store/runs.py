@@ -14,22 +14,45 @@ FINISHED = ("done", "failed", "cancelled")
 
 
 class RunsMixin:
-    def create_run(self, actor: Actor, kind: str, inputs: dict[str, Any], *,
-                   model_version_id: int | None = None, scenario: str = "",
-                   seed: int | None = None) -> Run:
+    def create_run(
+        self,
+        actor: Actor,
+        kind: str,
+        inputs: dict[str, Any],
+        *,
+        model_version_id: int | None = None,
+        scenario: str = "",
+        seed: int | None = None,
+    ) -> Run:
         actor.require("analyst")
         with self.transaction() as s:
             if model_version_id is not None:
                 v = s.get(ModelVersion, model_version_id)
                 if v is None or v.org_id != actor.org_id:
                     raise NotFound(f"no model version {model_version_id}")
-            run = Run(org_id=actor.org_id, kind=kind, inputs=inputs, scenario=scenario,
-                      seed=seed, model_version_id=model_version_id, created_by=actor.user_id,
-                      status="queued", progress=0.0, stage="waiting for a worker")
+            run = Run(
+                org_id=actor.org_id,
+                kind=kind,
+                inputs=inputs,
+                scenario=scenario,
+                seed=seed,
+                model_version_id=model_version_id,
+                created_by=actor.user_id,
+                status="queued",
+                progress=0.0,
+                stage="waiting for a worker",
+            )
             s.add(run)
             s.flush()
-            s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id, action="run.create",
-                             target=f"run {run.id}", detail={"kind": kind}))
+            s.add(
+                AuditEntry(
+                    org_id=actor.org_id,
+                    user_id=actor.user_id,
+                    action="run.create",
+                    target=f"run {run.id}",
+                    detail={"kind": kind},
+                )
+            )
             return run
 
     def get_run(self, actor: Actor, run_id: int) -> Run:
@@ -39,13 +62,15 @@ class RunsMixin:
                 raise NotFound(f"no run {run_id}")
             return run
 
-    def list_runs(self, actor: Actor, *, model_id: int | None = None, kind: str | None = None,
-                  limit: int = 50) -> list[Run]:
+    def list_runs(
+        self, actor: Actor, *, model_id: int | None = None, kind: str | None = None, limit: int = 50
+    ) -> list[Run]:
         with self.transaction() as s:
             q = select(Run).where(Run.org_id == actor.org_id)
             if model_id is not None:
                 q = q.join(ModelVersion, ModelVersion.id == Run.model_version_id).where(
-                    ModelVersion.model_id == model_id)
+                    ModelVersion.model_id == model_id
+                )
             if kind:
                 q = q.where(Run.kind == kind)
             return list(s.scalars(q.order_by(Run.id.desc()).limit(limit)))
@@ -60,8 +85,15 @@ class RunsMixin:
                 run.cancel_requested = True
                 if run.status == "queued":
                     run.status, run.finished_at, run.stage = "cancelled", now(), "cancelled"
-                s.add(AuditEntry(org_id=actor.org_id, user_id=actor.user_id,
-                                 action="run.cancel", target=f"run {run.id}", detail={}))
+                s.add(
+                    AuditEntry(
+                        org_id=actor.org_id,
+                        user_id=actor.user_id,
+                        action="run.cancel",
+                        target=f"run {run.id}",
+                        detail={},
+                    )
+                )
             return run
 
     # -- for the worker (no actor: it acts on a run already authorised) ----------------------
@@ -72,14 +104,17 @@ class RunsMixin:
     def progress(self, run_id: int, fraction: float, stage: str) -> bool:
         """Record progress; returns False when the run has been asked to stop."""
         with self.transaction() as s:
-            s.execute(update(Run).where(Run.id == run_id, Run.status.in_(("queued", "running")))
-                      .values(status="running", progress=max(0.0, min(1.0, fraction)),
-                              stage=stage[:200]))
+            s.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status.in_(("queued", "running")))
+                .values(status="running", progress=max(0.0, min(1.0, fraction)), stage=stage[:200])
+            )
             run = s.get(Run, run_id)
             return run is not None and not run.cancel_requested
 
-    def finish_run(self, run_id: int, *, status: str, result: dict | None = None,
-                   error: str = "") -> None:
+    def finish_run(
+        self, run_id: int, *, status: str, result: dict | None = None, error: str = ""
+    ) -> None:
         with self.transaction() as s:
             run = s.get(Run, run_id)
             if run is None:
@@ -92,7 +127,13 @@ class RunsMixin:
     def abandon_unfinished_runs(self) -> int:
         """Mark runs a previous server process left queued or running as failed."""
         with self.transaction() as s:
-            return s.execute(update(Run).where(Run.status.in_(("queued", "running")))
-                             .values(status="failed", finished_at=now(), stage="failed",
-                                     error="the server stopped before this run finished; "
-                                           "run it again")).rowcount
+            return s.execute(
+                update(Run)
+                .where(Run.status.in_(("queued", "running")))
+                .values(
+                    status="failed",
+                    finished_at=now(),
+                    stage="failed",
+                    error="the server stopped before this run finished; run it again",
+                )
+            ).rowcount

@@ -18,23 +18,59 @@ from .estimates import Estimate, EstimateTable
 # The modelling half (statsmodels, patsy, scipy) loads on first use, so that reading and
 # checking a survey file stays quick from the command line.
 _LAZY = {
-    "SurveyDescription": "analysis", "SurveyEstimates": "analysis", "describe": "analysis",
-    "estimate": "analysis", "CapacityResult": "areas", "capacity": "areas",
-    "Codebook": "codebook", "load_codebook": "codebook", "CorrelatesResult": "correlation",
-    "average_marginal_effects": "correlation", "correlates": "correlation", "GlmFit": "glm",
-    "fit_glm": "glm", "PrevalenceTable": "measures", "cronbach_alpha": "measures",
-    "prevalence": "measures", "PreparedSurvey": "recode", "prepare": "recode",
-    "SurveyFile": "readers", "read_survey": "readers", "ModelHandOff": "to_model",
-    "capacity_to_model": "to_model", "write_codebook_xlsx": "codebook_xlsx",
+    "SurveyDescription": "analysis",
+    "SurveyEstimates": "analysis",
+    "describe": "analysis",
+    "estimate": "analysis",
+    "CapacityResult": "areas",
+    "capacity": "areas",
+    "Codebook": "codebook",
+    "load_codebook": "codebook",
+    "CorrelatesResult": "correlation",
+    "average_marginal_effects": "correlation",
+    "correlates": "correlation",
+    "GlmFit": "glm",
+    "fit_glm": "glm",
+    "PrevalenceTable": "measures",
+    "cronbach_alpha": "measures",
+    "prevalence": "measures",
+    "PreparedSurvey": "recode",
+    "prepare": "recode",
+    "SurveyFile": "readers",
+    "read_survey": "readers",
+    "ModelHandOff": "to_model",
+    "capacity_to_model": "to_model",
+    "write_codebook_xlsx": "codebook_xlsx",
 }
 
 __all__ = [  # noqa: RUF022 - grouped: eager names first, then the lazily loaded ones
-    "Design", "Estimate", "EstimateTable", "load_survey",
-    "CapacityResult", "Codebook", "CorrelatesResult", "GlmFit", "PreparedSurvey",
-    "PrevalenceTable", "SurveyDescription", "SurveyEstimates", "SurveyFile",
-    "average_marginal_effects", "capacity", "correlates", "cronbach_alpha", "describe",
-    "estimate", "fit_glm", "load_codebook", "prepare", "prevalence", "read_survey",
-    "ModelHandOff", "capacity_to_model", "write_codebook_xlsx",
+    "Design",
+    "Estimate",
+    "EstimateTable",
+    "load_survey",
+    "CapacityResult",
+    "Codebook",
+    "CorrelatesResult",
+    "GlmFit",
+    "PreparedSurvey",
+    "PrevalenceTable",
+    "SurveyDescription",
+    "SurveyEstimates",
+    "SurveyFile",
+    "average_marginal_effects",
+    "capacity",
+    "correlates",
+    "cronbach_alpha",
+    "describe",
+    "estimate",
+    "fit_glm",
+    "load_codebook",
+    "prepare",
+    "prevalence",
+    "read_survey",
+    "ModelHandOff",
+    "capacity_to_model",
+    "write_codebook_xlsx",
 ]
 
 
@@ -73,16 +109,24 @@ def load_survey(data=None, codebook=None):
         else:
             from ..model.errors import Issue, ModelError
 
-            raise ModelError([Issue("codebook", "give the codebook (--codebook FILE) that "
-                                    "says what the columns of the data mean")])
+            raise ModelError(
+                [
+                    Issue(
+                        "codebook",
+                        "give the codebook (--codebook FILE) that "
+                        "says what the columns of the data mean",
+                    )
+                ]
+            )
     cb_path = resolve(codebook, want="codebook")
     cb = load_codebook(cb_path)
     if data is None:
         if cb.data is None:
             from ..model.errors import Issue, ModelError
 
-            raise ModelError([Issue("data", "no data file given and the codebook names none",
-                                    file=str(cb_path))])
+            raise ModelError(
+                [Issue("data", "no data file given and the codebook names none", file=str(cb_path))]
+            )
         data_path = Path(cb_path).parent / cb.data
     else:
         data_path = resolve(data, want="data")

@@ -27,10 +27,15 @@ class SurveyDescription:
     reliability: tuple[Reliability, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "synthetic": self.synthetic, "file": self.file,
-                "design": self.design, "items": list(self.items),
-                "covariates": list(self.covariates),
-                "reliability": [r.to_dict() for r in self.reliability]}
+        return {
+            "title": self.title,
+            "synthetic": self.synthetic,
+            "file": self.file,
+            "design": self.design,
+            "items": list(self.items),
+            "covariates": list(self.covariates),
+            "reliability": [r.to_dict() for r in self.reliability],
+        }
 
 
 def describe(survey: PreparedSurvey, design: Design) -> SurveyDescription:
@@ -41,26 +46,43 @@ def describe(survey: PreparedSurvey, design: Design) -> SurveyDescription:
     items = []
     for name, item in cb.items.items():
         counts = data[f"{name}__label"].value_counts(dropna=False, sort=False)
-        items.append({"item": name, "text": item.text, "sector": item.sector,
-                      "type": item.type, "form": item.form, "scale": item.scale,
-                      "answers": {("missing" if pd.isna(k) else str(k)): int(v)
-                                  for k, v in counts.items()},
-                      "answered": int(data[name].notna().sum())})
+        items.append(
+            {
+                "item": name,
+                "text": item.text,
+                "sector": item.sector,
+                "type": item.type,
+                "form": item.form,
+                "scale": item.scale,
+                "answers": {
+                    ("missing" if pd.isna(k) else str(k)): int(v) for k, v in counts.items()
+                },
+                "answered": int(data[name].notna().sum()),
+            }
+        )
     covs = []
     for name, cov in cb.covariates.items():
         col = data[name]
-        entry: dict[str, Any] = {"covariate": name, "type": cov.type, "label": cov.label,
-                                 "missing": int(col.isna().sum())}
+        entry: dict[str, Any] = {
+            "covariate": name,
+            "type": cov.type,
+            "label": cov.label,
+            "missing": int(col.isna().sum()),
+        }
         if isinstance(col.dtype, pd.CategoricalDtype):
-            entry["categories"] = {str(k): int(v) for k, v in
-                                   col.value_counts(sort=False).items()}
+            entry["categories"] = {str(k): int(v) for k, v in col.value_counts(sort=False).items()}
         else:
             entry.update(min=float(col.min()), max=float(col.max()), mean=float(col.mean()))
         covs.append(entry)
-    return SurveyDescription(title=cb.title, synthetic=cb.synthetic, file=survey.file,
-                             design=design.describe(), items=tuple(items),
-                             covariates=tuple(covs),
-                             reliability=tuple(reliabilities(cb, data)))
+    return SurveyDescription(
+        title=cb.title,
+        synthetic=cb.synthetic,
+        file=survey.file,
+        design=design.describe(),
+        items=tuple(items),
+        covariates=tuple(covs),
+        reliability=tuple(reliabilities(cb, data)),
+    )
 
 
 @dataclass(frozen=True)
@@ -81,15 +103,27 @@ class SurveyEstimates:
         return pd.DataFrame.from_records(list(self.indices))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "synthetic": self.synthetic, "by": self.by,
-                "min_cell": self.min_cell, "design": self.design,
-                "prevalence": self.prevalence.to_dict()["cells"],
-                "indices": list(self.indices), "variables": list(self.variables)}
+        return {
+            "title": self.title,
+            "synthetic": self.synthetic,
+            "by": self.by,
+            "min_cell": self.min_cell,
+            "design": self.design,
+            "prevalence": self.prevalence.to_dict()["cells"],
+            "indices": list(self.indices),
+            "variables": list(self.variables),
+        }
 
 
-def estimate(survey: PreparedSurvey, design: Design, *, by: str | None = None,
-             min_cell: int | None = None, variables: list[str] | None = None,
-             level: float = 0.95) -> SurveyEstimates:
+def estimate(
+    survey: PreparedSurvey,
+    design: Design,
+    *,
+    by: str | None = None,
+    min_cell: int | None = None,
+    variables: list[str] | None = None,
+    level: float = 0.95,
+) -> SurveyEstimates:
     """Headline estimates by ``by`` (default the codebook's country)."""
     cb = survey.codebook
     by = by if by is not None else cb.design.country
@@ -98,17 +132,34 @@ def estimate(survey: PreparedSurvey, design: Design, *, by: str | None = None,
     indices = []
     for group in item_groups(cb):
         result = design.mean(f"index_{group}", by=by, level=level)
-        for est in (result.rows if hasattr(result, "rows") else (result,)):
-            indices.append({**{k: str(v) for k, v in est.domain.items()}, "group": group,
-                            **suppress(est, min_cell)})
+        for est in result.rows if hasattr(result, "rows") else (result,):
+            indices.append(
+                {
+                    **{k: str(v) for k, v in est.domain.items()},
+                    "group": group,
+                    **suppress(est, min_cell),
+                }
+            )
     extra = []
     for var in variables or []:
         result = design.mean(var, by=by, level=level)
-        for est in (result.rows if hasattr(result, "rows") else (result,)):
+        for est in result.rows if hasattr(result, "rows") else (result,):
             count = est.count if est.category is not None else None
-            extra.append({**{k: str(v) for k, v in est.domain.items()}, "variable": var,
-                          "category": None if est.category is None else str(est.category),
-                          **suppress(est, min_cell, count)})
-    return SurveyEstimates(title=cb.title, synthetic=cb.synthetic, by=by, min_cell=min_cell,
-                           prevalence=prev, indices=tuple(indices), variables=tuple(extra),
-                           design=design.describe())
+            extra.append(
+                {
+                    **{k: str(v) for k, v in est.domain.items()},
+                    "variable": var,
+                    "category": None if est.category is None else str(est.category),
+                    **suppress(est, min_cell, count),
+                }
+            )
+    return SurveyEstimates(
+        title=cb.title,
+        synthetic=cb.synthetic,
+        by=by,
+        min_cell=min_cell,
+        prevalence=prev,
+        indices=tuple(indices),
+        variables=tuple(extra),
+        design=design.describe(),
+    )

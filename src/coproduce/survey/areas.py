@@ -83,17 +83,34 @@ class CapacityResult:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outcome": self.outcome, "formula": self.formula,
-                "hours_per_participant": quantity_to_data(self.hours_per_participant),
-                "period": self.period, "draws": self.draws, "seed": self.seed,
-                "level": self.level, "synthetic": self.synthetic, "areas": list(self.rows),
-                "available": self.available()}
+        return {
+            "outcome": self.outcome,
+            "formula": self.formula,
+            "hours_per_participant": quantity_to_data(self.hours_per_participant),
+            "period": self.period,
+            "draws": self.draws,
+            "seed": self.seed,
+            "level": self.level,
+            "synthetic": self.synthetic,
+            "areas": list(self.rows),
+            "available": self.available(),
+        }
 
 
-def capacity(fit: GlmFit, cells: pd.DataFrame, *, area: str = "area", count: str = "adults",
-             hours_per_participant: Any = 20.0, period: str = "year", fixed: dict | None = None,
-             draws: int = 2000, seed: int = 1, level: float = 0.9,
-             synthetic: bool = False) -> CapacityResult:
+def capacity(
+    fit: GlmFit,
+    cells: pd.DataFrame,
+    *,
+    area: str = "area",
+    count: str = "adults",
+    hours_per_participant: Any = 20.0,
+    period: str = "year",
+    fixed: dict | None = None,
+    draws: int = 2000,
+    seed: int = 1,
+    level: float = 0.9,
+    synthetic: bool = False,
+) -> CapacityResult:
     """Poststratify a logistic participation ``fit`` to ``cells``.
 
     ``cells`` has one row per area × cell with the count of adults in ``count`` and a column for
@@ -101,14 +118,24 @@ def capacity(fit: GlmFit, cells: pd.DataFrame, *, area: str = "area", count: str
     ``fixed`` (e.g. ``{"country": "United Kingdom"}``, ``{"self_efficacy": 3}``).
     """
     if fit.family != "binomial":
-        raise ModelError([Issue("family", "capacity needs a logistic participation model "
-                                "(a takes_part_... or item__any outcome)")])
+        raise ModelError(
+            [
+                Issue(
+                    "family",
+                    "capacity needs a logistic participation model "
+                    "(a takes_part_... or item__any outcome)",
+                )
+            ]
+        )
     hours = parse_quantity(hours_per_participant)
     issues = []
     for col in (area, count):
         if col not in cells.columns:
-            issues.append(Issue(col, f"the cell counts have no column '{col}'"
-                                f"{did_you_mean(col, cells.columns)}"))
+            issues.append(
+                Issue(
+                    col, f"the cell counts have no column '{col}'{did_you_mean(col, cells.columns)}"
+                )
+            )
     frame = cells.copy()
     for k, v in (fixed or {}).items():
         frame[k] = v
@@ -117,14 +144,24 @@ def capacity(fit: GlmFit, cells: pd.DataFrame, *, area: str = "area", count: str
     for factor in {f.name() for t in info.terms for f in t.factors}:
         var = factor[2:-1].split(",")[0].strip() if factor.startswith("C(") else factor
         if var not in frame.columns:
-            issues.append(Issue(var, f"the model uses '{var}' but the cell counts have no such "
-                                f"column; add it or hold it fixed (--fix {var}=VALUE)"))
+            issues.append(
+                Issue(
+                    var,
+                    f"the model uses '{var}' but the cell counts have no such "
+                    f"column; add it or hold it fixed (--fix {var}=VALUE)",
+                )
+            )
         elif isinstance(data[var].dtype, pd.CategoricalDtype):
             cats = list(data[var].cat.categories)
             bad = sorted(set(frame[var].astype(str)) - {str(c) for c in cats})
             if bad:
-                issues.append(Issue(var, f"cell value(s) {bad[:3]} of '{var}' are not "
-                                    f"categories of the survey ({', '.join(map(str, cats))})"))
+                issues.append(
+                    Issue(
+                        var,
+                        f"cell value(s) {bad[:3]} of '{var}' are not "
+                        f"categories of the survey ({', '.join(map(str, cats))})",
+                    )
+                )
             else:
                 frame[var] = pd.Categorical(frame[var].astype(str), categories=cats)
     if not issues:
@@ -153,20 +190,32 @@ def capacity(fit: GlmFit, cells: pd.DataFrame, *, area: str = "area", count: str
         participants = n[sel] @ p[sel]  # draws
         rate = participants / adults
         h = participants * hours_draws
-        rows.append({
-            "area": str(name), "adults": float(adults),
-            "rate": float(n[sel] @ p_hat[sel] / adults),
-            "rate_low": float(np.quantile(rate, tail)), "rate_high": float(np.quantile(rate,
-                                                                                1 - tail)),
-            "participants": float(n[sel] @ p_hat[sel]),
-            "participants_low": float(np.quantile(participants, tail)),
-            "participants_high": float(np.quantile(participants, 1 - tail)),
-            "hours": float(h.mean()), "hours_sd": float(h.std(ddof=1)),
-            "hours_low": float(np.quantile(h, tail)),
-            "hours_high": float(np.quantile(h, 1 - tail)),
-        })
+        rows.append(
+            {
+                "area": str(name),
+                "adults": float(adults),
+                "rate": float(n[sel] @ p_hat[sel] / adults),
+                "rate_low": float(np.quantile(rate, tail)),
+                "rate_high": float(np.quantile(rate, 1 - tail)),
+                "participants": float(n[sel] @ p_hat[sel]),
+                "participants_low": float(np.quantile(participants, tail)),
+                "participants_high": float(np.quantile(participants, 1 - tail)),
+                "hours": float(h.mean()),
+                "hours_sd": float(h.std(ddof=1)),
+                "hours_low": float(np.quantile(h, tail)),
+                "hours_high": float(np.quantile(h, 1 - tail)),
+            }
+        )
     if not rows or not all(math.isfinite(r["rate"]) for r in rows):
         raise ModelError([Issue(count, "no area has adults to poststratify to")])
-    return CapacityResult(tuple(rows), outcome=fit.formula.split("~")[0].strip(),
-                          formula=fit.formula, hours_per_participant=hours, period=period,
-                          draws=draws, seed=seed, level=level, synthetic=synthetic)
+    return CapacityResult(
+        tuple(rows),
+        outcome=fit.formula.split("~")[0].strip(),
+        formula=fit.formula,
+        hours_per_participant=hours,
+        period=period,
+        draws=draws,
+        seed=seed,
+        level=level,
+        synthetic=synthetic,
+    )

@@ -28,8 +28,11 @@ from ..model.files import (
 
 TYPES = ("individual", "collective")
 FORMS = ("co-commissioning", "co-design", "co-delivery", "co-assessment")
-DEFAULT_SECTORS = {"safety": "Public safety", "environment": "Local environment",
-                   "health": "Health"}
+DEFAULT_SECTORS = {
+    "safety": "Public safety",
+    "environment": "Local environment",
+    "health": "Health",
+}
 
 Code = int | str
 
@@ -56,17 +59,19 @@ class Scale(_Strict):
         clash = set(self.codes) & set(self.missing)
         if clash:
             raise ValueError(f"code(s) {sorted(clash, key=str)} are both valid and missing")
-        for name, keys in (("scores", self.scores or {}), ("participating",
-                                                           self.participating or [])):
+        for name, keys in (
+            ("scores", self.scores or {}),
+            ("participating", self.participating or []),
+        ):
             unknown = [k for k in keys if k not in self.codes]
             if unknown:
-                raise ValueError(f"{name} names code(s) {unknown} that are not in codes "
-                                 f"{list(self.codes)}")
+                raise ValueError(
+                    f"{name} names code(s) {unknown} that are not in codes {list(self.codes)}"
+                )
         return self
 
     def score_of(self) -> dict[Code, float]:
-        return dict(self.scores) if self.scores else {c: float(i)
-                                                      for i, c in enumerate(self.codes)}
+        return dict(self.scores) if self.scores else {c: float(i) for i, c in enumerate(self.codes)}
 
     def taking_part(self) -> list[Code]:
         """Codes that count as co-producing: given, or every code above the lowest."""
@@ -105,8 +110,9 @@ class Covariate(_Strict):
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError(f"min {self.min} is above max {self.max}")
         if self.reference is not None and self.codes and self.reference not in self.codes:
-            raise ValueError(f"reference {self.reference!r} is not one of the codes "
-                             f"{list(self.codes)}")
+            raise ValueError(
+                f"reference {self.reference!r} is not one of the codes {list(self.codes)}"
+            )
         return self
 
     def missing_codes(self) -> list[Code]:
@@ -150,8 +156,9 @@ class DesignSpec(_Strict):
         if len(self.clusters) > 2:
             raise ValueError("at most two stages of clusters are supported")
         if self.fpc and len(self.fpc) > max(len(self.clusters), 1):
-            raise ValueError(f"{len(self.fpc)} fpc columns for "
-                             f"{max(len(self.clusters), 1)} stage(s)")
+            raise ValueError(
+                f"{len(self.fpc)} fpc columns for {max(len(self.clusters), 1)} stage(s)"
+            )
         return self
 
 
@@ -203,13 +210,21 @@ def _cross_checks(cb: Codebook) -> list[Issue]:
     issues: list[Issue] = []
     for name, item in cb.items.items():
         if item.scale not in cb.scales:
-            issues.append(Issue(format_path(("items", name, "scale")),
-                                f"unknown scale '{item.scale}'{did_you_mean(item.scale, cb.scales)}"
-                                f"; declare it under scales"))
+            issues.append(
+                Issue(
+                    format_path(("items", name, "scale")),
+                    f"unknown scale '{item.scale}'{did_you_mean(item.scale, cb.scales)}"
+                    f"; declare it under scales",
+                )
+            )
         if item.sector not in cb.sectors:
-            issues.append(Issue(format_path(("items", name, "sector")),
-                                f"unknown sector '{item.sector}'"
-                                f"{did_you_mean(item.sector, cb.sectors)}; add it under sectors"))
+            issues.append(
+                Issue(
+                    format_path(("items", name, "sector")),
+                    f"unknown sector '{item.sector}'"
+                    f"{did_you_mean(item.sector, cb.sectors)}; add it under sectors",
+                )
+            )
     for key in ("country", "area"):
         col = getattr(cb.design, key)
         if col and col in cb.items:
@@ -217,57 +232,95 @@ def _cross_checks(cb: Codebook) -> list[Issue]:
     if cb.margins is not None:
         within = cb.margins.within
         if within and within not in cb.covariates and within != cb.design.country:
-            issues.append(Issue("margins.within", f"'{within}' is not a covariate or the "
-                                "design's country"))
+            issues.append(
+                Issue("margins.within", f"'{within}' is not a covariate or the design's country")
+            )
         for var, counts in cb.margins.variables.items():
             path = ("margins", "variables", var)
             cov = cb.covariates.get(var)
             if cov is None:
-                issues.append(Issue(format_path(path), f"'{var}' is not a covariate"
-                                    f"{did_you_mean(var, cb.covariates)}"))
+                issues.append(
+                    Issue(
+                        format_path(path),
+                        f"'{var}' is not a covariate{did_you_mean(var, cb.covariates)}",
+                    )
+                )
                 continue
             if cov.type == "numeric":
-                issues.append(Issue(format_path(path), f"'{var}' is numeric; calibrate on a "
-                                    "categorical covariate (e.g. an age band)"))
+                issues.append(
+                    Issue(
+                        format_path(path),
+                        f"'{var}' is numeric; calibrate on a "
+                        "categorical covariate (e.g. an age band)",
+                    )
+                )
                 continue
             groups = counts.values() if within else [counts]
             for group in groups:
                 if not isinstance(group, dict):
-                    issues.append(Issue(format_path(path), "with 'within', give counts per "
-                                        "group: {group: {category: count}}"))
+                    issues.append(
+                        Issue(
+                            format_path(path),
+                            "with 'within', give counts per group: {group: {category: count}}",
+                        )
+                    )
                     break
                 for cat, n in group.items():
                     if cov.codes and str(cat) not in {str(v) for v in cov.codes.values()} | {
-                            str(k) for k in cov.codes}:
-                        issues.append(Issue(format_path((*path, cat)), f"'{cat}' is not a "
-                                            f"category of {var} ({', '.join(cov.codes.values())})"))
+                        str(k) for k in cov.codes
+                    }:
+                        issues.append(
+                            Issue(
+                                format_path((*path, cat)),
+                                f"'{cat}' is not a "
+                                f"category of {var} ({', '.join(cov.codes.values())})",
+                            )
+                        )
                     if not isinstance(n, (int, float)) or isinstance(n, bool) or n < 0:
-                        issues.append(Issue(format_path((*path, cat)), f"count {n!r} must be a "
-                                            "non-negative number"))
+                        issues.append(
+                            Issue(
+                                format_path((*path, cat)),
+                                f"count {n!r} must be a non-negative number",
+                            )
+                        )
     return issues
 
 
-def codebook_from_data(raw: Any, *, file: str | None = None, text: str | None = None,
-                       fmt: str = "yaml") -> Codebook:
+def codebook_from_data(
+    raw: Any, *, file: str | None = None, text: str | None = None, fmt: str = "yaml"
+) -> Codebook:
     """Validate parsed codebook content; every problem is reported with its line."""
     issues: list[Issue] = []
     cb: Codebook | None = None
     if not isinstance(raw, dict):
-        raise ModelError([Issue("", "a codebook is a mapping with codebook: 1, title, scales, "
-                                "items, ...", file=file)])
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    "a codebook is a mapping with codebook: 1, title, scales, items, ...",
+                    file=file,
+                )
+            ]
+        )
     problem = tree_problem(raw)  # the bounds of every input (model/files.py)
     if problem is not None:
         from ..model.errors import TooLarge
 
         path, message, large = problem
-        raise (TooLarge if large else ModelError)([Issue(format_path(path), message,
-                                                         file=file)])
+        raise (TooLarge if large else ModelError)([Issue(format_path(path), message, file=file)])
     try:
         cb = Codebook.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in (
-                "int", "str", "function-after[_consistent(), Scale]")) and "[" not in str(p))
+            loc = tuple(
+                p
+                for p in err["loc"]
+                if not (
+                    isinstance(p, str)
+                    and p in ("int", "str", "function-after[_consistent(), Scale]")
+                )
+                and "[" not in str(p)
+            )
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 parent = loc[:-1]
@@ -286,8 +339,9 @@ def codebook_from_data(raw: Any, *, file: str | None = None, text: str | None = 
         located = []
         for i in issues:
             path = tuple(_split_path(i.path))
-            located.append(Issue(i.path, i.message, line=line_of(lines, path) if lines else None,
-                                 file=file))
+            located.append(
+                Issue(i.path, i.message, line=line_of(lines, path) if lines else None, file=file)
+            )
         raise ModelError(located)
     assert cb is not None
     return cb
@@ -304,8 +358,12 @@ def _split_path(path: str) -> list[str | int]:
 
 
 def _known_fields(parent: tuple) -> list[str]:
-    models = {(): Codebook, ("design",): DesignSpec, ("margins",): Margins,
-              ("design", "replicate_weights"): ReplicateWeights}
+    models = {
+        (): Codebook,
+        ("design",): DesignSpec,
+        ("margins",): Margins,
+        ("design", "replicate_weights"): ReplicateWeights,
+    }
     if len(parent) == 2 and parent[0] == "items":
         return list(Item.model_fields)
     if len(parent) == 2 and parent[0] == "covariates":

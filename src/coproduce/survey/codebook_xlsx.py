@@ -50,28 +50,52 @@ _NO = {"no", "n", "false", "0", ""}
 README = [
     ["Survey codebook workbook (coproduce, codebook format 1)"],
     [""],
-    ["Each sheet is one section of the YAML codebook described in docs/survey.md; the first row "
-     "holds the column names, then one row per entry. Leave a cell blank for 'not given'."],
-    ["codebook", "field / value: codebook (always 1), title, synthetic (yes/no), source, notes, "
-     "data, index (mean or sum), min_cell, margins.method, margins.within, margins.source"],
-    ["sectors", "sector / label: the sectors items belong to (default safety, environment, "
-     "health)"],
-    ["scales", "one row per answer code: scale, code, label, score (number used in indices), "
-     "participating (yes/no: counts as taking part), missing (yes: a don't-know or refused "
-     "code), question (the stem, once per scale)"],
-    ["items", "item (name), text (wording), sector, type (individual/collective), form "
-     "(co-commissioning, co-design, co-delivery, co-assessment), scale, column (data column if "
-     "not the item name), label"],
-    ["covariates", "covariate, type (numeric, categorical, ordinal, binary), label, column, "
-     "min, max, reference (reference code in models)"],
-    ["covariate_codes", "one row per code of a covariate: covariate, code, label, missing "
-     "(yes/no)"],
-    ["design", "field / value: weight, strata, clusters, fpc (comma-separated, first stage "
-     "first), country, area, lonely_psu, replicate_weights.columns / .prefix / .type / .scale "
-     "/ .rscales / .mse"],
-    ["margins", "population counts for calibration: variable (a covariate), group (a value of "
-     "margins.within, or blank), category (a label of the covariate), count; give every "
-     "category"],
+    [
+        "Each sheet is one section of the YAML codebook described in docs/survey.md; the first row "
+        "holds the column names, then one row per entry. Leave a cell blank for 'not given'."
+    ],
+    [
+        "codebook",
+        "field / value: codebook (always 1), title, synthetic (yes/no), source, notes, "
+        "data, index (mean or sum), min_cell, margins.method, margins.within, margins.source",
+    ],
+    [
+        "sectors",
+        "sector / label: the sectors items belong to (default safety, environment, health)",
+    ],
+    [
+        "scales",
+        "one row per answer code: scale, code, label, score (number used in indices), "
+        "participating (yes/no: counts as taking part), missing (yes: a don't-know or refused "
+        "code), question (the stem, once per scale)",
+    ],
+    [
+        "items",
+        "item (name), text (wording), sector, type (individual/collective), form "
+        "(co-commissioning, co-design, co-delivery, co-assessment), scale, column (data column if "
+        "not the item name), label",
+    ],
+    [
+        "covariates",
+        "covariate, type (numeric, categorical, ordinal, binary), label, column, "
+        "min, max, reference (reference code in models)",
+    ],
+    [
+        "covariate_codes",
+        "one row per code of a covariate: covariate, code, label, missing (yes/no)",
+    ],
+    [
+        "design",
+        "field / value: weight, strata, clusters, fpc (comma-separated, first stage "
+        "first), country, area, lonely_psu, replicate_weights.columns / .prefix / .type / .scale "
+        "/ .rscales / .mse",
+    ],
+    [
+        "margins",
+        "population counts for calibration: variable (a covariate), group (a value of "
+        "margins.within, or blank), category (a label of the covariate), count; give every "
+        "category",
+    ],
     [""],
     ["Check a filled-in workbook with: coproduce survey describe DATA --codebook THIS.xlsx"],
 ]
@@ -83,20 +107,37 @@ TEMPLATE: dict[str, Any] = {
     "index": "mean",
     "min_cell": 10,
     "sectors": {"safety": "Public safety"},
-    "scales": {"frequency": {"label": "How often do you do this?",
-                             "codes": {1: "never", 2: "occasionally", 3: "regularly"},
-                             "scores": {1: 0, 2: 1, 3: 2}, "participating": [2, 3],
-                             "missing": {9: "don't know"}}},
-    "items": {"safety_report": {"text": "Tell the police or the council when you see a crime "
-                                        "or something suspicious.",
-                                "sector": "safety", "type": "individual", "form": "co-delivery",
-                                "scale": "frequency"}},
-    "covariates": {"age_band": {"type": "categorical", "label": "Age band",
-                                "codes": {1: "18-34", 2: "35-54", 3: "55-74", 4: "75+"}}},
+    "scales": {
+        "frequency": {
+            "label": "How often do you do this?",
+            "codes": {1: "never", 2: "occasionally", 3: "regularly"},
+            "scores": {1: 0, 2: 1, 3: 2},
+            "participating": [2, 3],
+            "missing": {9: "don't know"},
+        }
+    },
+    "items": {
+        "safety_report": {
+            "text": "Tell the police or the council when you see a crime or something suspicious.",
+            "sector": "safety",
+            "type": "individual",
+            "form": "co-delivery",
+            "scale": "frequency",
+        }
+    },
+    "covariates": {
+        "age_band": {
+            "type": "categorical",
+            "label": "Age band",
+            "codes": {1: "18-34", 2: "35-54", 3: "55-74", 4: "75+"},
+        }
+    },
     "design": {"weight": "weight"},
-    "margins": {"method": "rake", "source": "Census 2021 adults by age band (replace)",
-                "variables": {"age_band": {"18-34": 30000, "35-54": 35000, "55-74": 28000,
-                                           "75+": 9000}}},
+    "margins": {
+        "method": "rake",
+        "source": "Census 2021 adults by age band (replace)",
+        "variables": {"age_band": {"18-34": 30000, "35-54": 35000, "55-74": 28000, "75+": 9000}},
+    },
 }
 
 
@@ -116,8 +157,7 @@ def _cell(value: Any) -> Any:
 def codebook_rows(data: dict) -> dict[str, list[list]]:
     """The rows of each sheet for codebook data (a validated codebook's ``to_dict()``)."""
     rows: dict[str, list[list]] = {name: [] for name in COLUMNS}
-    for field in ("codebook", "title", "synthetic", "source", "notes", "data", "index",
-                  "min_cell"):
+    for field in ("codebook", "title", "synthetic", "source", "notes", "data", "index", "min_cell"):
         if field in data:
             rows["codebook"].append([field, _cell(data[field])])
     margins = data.get("margins") or {}
@@ -130,13 +170,22 @@ def codebook_rows(data: dict) -> dict[str, list[list]]:
         scores = scale.get("scores") or {}
         # JSON-mode data has string keys but numeric lists: compare codes as text
         scores = {str(k): v for k, v in scores.items()}
-        part = None if scale.get("participating") is None else {
-            str(c) for c in scale["participating"]}
+        part = (
+            None if scale.get("participating") is None else {str(c) for c in scale["participating"]}
+        )
         question = scale.get("label")
         for code, label in scale["codes"].items():
-            rows["scales"].append([
-                name, _code(code), label, scores.get(str(code)),
-                None if part is None else _yes(str(code) in part), None, question])
+            rows["scales"].append(
+                [
+                    name,
+                    _code(code),
+                    label,
+                    scores.get(str(code)),
+                    None if part is None else _yes(str(code) in part),
+                    None,
+                    question,
+                ]
+            )
             question = None
         for code, label in (scale.get("missing") or {}).items():
             rows["scales"].append([name, _code(code), label, None, None, "yes", None])
@@ -249,8 +298,11 @@ def _sheet_rows(r: _Reader, wb) -> dict[str, list[tuple[int, dict]]]:
         if name.lower() in IGNORED_SHEETS:
             continue
         if name not in COLUMNS:
-            r.problem(f"sheet '{ws.title}'", f"unknown sheet '{ws.title}'"
-                      f"{did_you_mean(name, COLUMNS)}; sheets: {', '.join(COLUMNS)}")
+            r.problem(
+                f"sheet '{ws.title}'",
+                f"unknown sheet '{ws.title}'"
+                f"{did_you_mean(name, COLUMNS)}; sheets: {', '.join(COLUMNS)}",
+            )
             continue
         rows = list(ws.iter_rows(values_only=True))
         if not rows:
@@ -261,19 +313,28 @@ def _sheet_rows(r: _Reader, wb) -> dict[str, list[tuple[int, dict]]]:
         bad = False
         for i, h in enumerate(header):
             if h and h not in known:
-                r.problem(f"sheet '{name}', row 1", f"unknown column '{h}' (column "
-                          f"{i + 1}){did_you_mean(h, known)}; columns: {', '.join(known)}")
+                r.problem(
+                    f"sheet '{name}', row 1",
+                    f"unknown column '{h}' (column "
+                    f"{i + 1}){did_you_mean(h, known)}; columns: {', '.join(known)}",
+                )
                 bad = True
         if known[0] not in header:
-            r.problem(f"sheet '{name}', row 1", f"the first row must name the columns; "
-                      f"'{known[0]}' is missing (columns: {', '.join(known)})")
+            r.problem(
+                f"sheet '{name}', row 1",
+                f"the first row must name the columns; "
+                f"'{known[0]}' is missing (columns: {', '.join(known)})",
+            )
             bad = True
         if bad:
             continue
         entries = []
         for n, values in enumerate(rows[1:], start=2):
-            row = {h: (v.strip() if isinstance(v, str) else v)
-                   for h, v in zip(header, values, strict=False) if h}
+            row = {
+                h: (v.strip() if isinstance(v, str) else v)
+                for h, v in zip(header, values, strict=False)
+                if h
+            }
             row = {h: (None if v == "" else v) for h, v in row.items()}
             if all(v is None for v in row.values()):
                 continue
@@ -290,8 +351,10 @@ def _settings(r: _Reader, rows, sheet: str, into: dict, prefix: str) -> None:
     for n, row in rows:
         field = str(row["field"])
         if field in seen:
-            r.problem(f"sheet '{sheet}', row {n}", f"'{field}' is given twice (rows "
-                      f"{seen[field]} and {n})")
+            r.problem(
+                f"sheet '{sheet}', row {n}",
+                f"'{field}' is given twice (rows {seen[field]} and {n})",
+            )
             continue
         seen[field] = n
         value = row.get("value")
@@ -325,8 +388,7 @@ def read_codebook_xlsx(path: str | Path) -> tuple[dict, dict[str, str], list[Iss
     except FileNotFoundError:
         raise ModelError([Issue("", f"file not found: {path}")]) from None
     except Exception as exc:  # openpyxl raises several kinds for a file that is no workbook
-        raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=str(path))]) \
-            from None
+        raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=str(path))]) from None
     try:
         sheets = _sheet_rows(r, wb)
     finally:
@@ -403,8 +465,11 @@ def _read_scales(r: _Reader, rows, data: dict) -> None:
     for name, scale in scales.items():
         unscored = [c for c in scale["codes"] if c not in scale.get("scores", {})]
         if scale.get("scores") and unscored:
-            r.problem(r.places[f"scales.{name}"], f"scale '{name}': give a score for every "
-                      f"code or for none (no score for {unscored})")
+            r.problem(
+                r.places[f"scales.{name}"],
+                f"scale '{name}': give a score for every "
+                f"code or for none (no score for {unscored})",
+            )
     if scales or rows:
         data["scales"] = scales
 
@@ -414,8 +479,9 @@ def _read_covariate_codes(r: _Reader, rows, covariates: dict) -> None:
         name = str(row["covariate"])
         where = f"sheet 'covariate_codes', row {n}"
         if name not in covariates:
-            r.problem(where, f"'{name}' is not on the covariates sheet"
-                      f"{did_you_mean(name, covariates)}")
+            r.problem(
+                where, f"'{name}' is not on the covariates sheet{did_you_mean(name, covariates)}"
+            )
             continue
         code = _code(row.get("code"))
         if code is None:
@@ -448,8 +514,11 @@ def _read_margins(r: _Reader, rows, margins: dict) -> None:
                 r.problem(where, f"count '{count}' must be a number")
                 continue
         if within and group is None:
-            r.problem(where, f"margins.within is '{within}': say which group this count is "
-                      "for in the 'group' column")
+            r.problem(
+                where,
+                f"margins.within is '{within}': say which group this count is "
+                "for in the 'group' column",
+            )
             continue
         if not within and group is not None:
             r.problem(where, "a group is given but margins.within is not set (codebook sheet)")
@@ -461,5 +530,3 @@ def _read_margins(r: _Reader, rows, margins: dict) -> None:
         r.place(f"margins.variables.{var}", "margins", n)
     if variables or rows:
         margins["variables"] = variables
-
-

@@ -26,8 +26,7 @@ from .glm import GlmFit, fit_glm
 from .recode import PreparedSurvey
 
 
-def default_formula(survey: PreparedSurvey, outcome: str, *, exclude: tuple[str, ...] = ()
-                    ) -> str:
+def default_formula(survey: PreparedSurvey, outcome: str, *, exclude: tuple[str, ...] = ()) -> str:
     """``outcome ~`` every covariate of the codebook (an age band only if age is absent),
     country last as fixed effects."""
     cb = survey.codebook
@@ -57,11 +56,20 @@ def resolve_outcome(survey: PreparedSurvey, outcome: str) -> str:
     if outcome not in survey.data.columns:
         from ..model.errors import did_you_mean
 
-        choices = [*survey.codebook.items, *[c for c in survey.data.columns
-                                            if c.startswith(("index_", "takes_part_"))]]
-        raise ModelError([Issue("outcome", f"unknown outcome '{outcome}'"
-                                f"{did_you_mean(outcome, choices)}; use an item, index_GROUP "
-                                "or takes_part_GROUP")])
+        choices = [
+            *survey.codebook.items,
+            *[c for c in survey.data.columns if c.startswith(("index_", "takes_part_"))],
+        ]
+        raise ModelError(
+            [
+                Issue(
+                    "outcome",
+                    f"unknown outcome '{outcome}'"
+                    f"{did_you_mean(outcome, choices)}; use an item, index_GROUP "
+                    "or takes_part_GROUP",
+                )
+            ]
+        )
     return outcome
 
 
@@ -118,16 +126,25 @@ def average_marginal_effects(fit: GlmFit, *, level: float = 0.95) -> MarginalEff
             continue
         col = data[var]
         if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
-            levels = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                      else sorted(col.dropna().unique(), key=str))
+            levels = (
+                list(col.cat.categories)
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else sorted(col.dropna().unique(), key=str)
+            )
             base = data.copy()
-            base[var] = pd.Categorical([levels[0]] * len(data), categories=levels) \
-                if isinstance(col.dtype, pd.CategoricalDtype) else levels[0]
+            base[var] = (
+                pd.Categorical([levels[0]] * len(data), categories=levels)
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else levels[0]
+            )
             x0 = matrix(base)
             for lev in levels[1:]:
                 alt = data.copy()
-                alt[var] = pd.Categorical([lev] * len(data), categories=levels) \
-                    if isinstance(col.dtype, pd.CategoricalDtype) else lev
+                alt[var] = (
+                    pd.Categorical([lev] * len(data), categories=levels)
+                    if isinstance(col.dtype, pd.CategoricalDtype)
+                    else lev
+                )
                 contrasts.append((var, f"{lev} vs {levels[0]}", matrix(alt), x0, 1.0))
         else:
             h = 1e-4 * max(float(np.nanstd(col.to_numpy(dtype=float))), 1.0)
@@ -137,8 +154,12 @@ def average_marginal_effects(fit: GlmFit, *, level: float = 0.95) -> MarginalEff
             contrasts.append((var, "per unit", matrix(up), matrix(dn), h))
 
     def ames(coef: np.ndarray) -> np.ndarray:
-        return np.array([w @ (_expected(fit, x1, coef) - _expected(fit, x0, coef)) / d
-                         for _, _, x1, x0, d in contrasts])
+        return np.array(
+            [
+                w @ (_expected(fit, x1, coef) - _expected(fit, x0, coef)) / d
+                for _, _, x1, x0, d in contrasts
+            ]
+        )
 
     est = ames(fit.coef)
     grad = np.zeros((len(est), len(fit.coef)))
@@ -150,12 +171,24 @@ def average_marginal_effects(fit: GlmFit, *, level: float = 0.95) -> MarginalEff
         grad[:, j] = (ames(up) - ames(dn)) / (2 * step)
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", grad, fit.vcov, grad), 0, None))
     z = stats.norm.ppf(0.5 + level / 2)
-    quantity = {"gaussian": "mean", "binomial": "probability",
-                "ordinal": f"probability of an answer above '{fit.levels[0]}'"
-                if fit.levels else "probability"}[fit.family]
-    rows = tuple({"variable": v, "contrast": c, "ame": float(e), "se": float(s),
-                  "low": float(e - z * s), "high": float(e + z * s)}
-                 for (v, c, *_), e, s in zip(contrasts, est, se, strict=True))
+    quantity = {
+        "gaussian": "mean",
+        "binomial": "probability",
+        "ordinal": f"probability of an answer above '{fit.levels[0]}'"
+        if fit.levels
+        else "probability",
+    }[fit.family]
+    rows = tuple(
+        {
+            "variable": v,
+            "contrast": c,
+            "ame": float(e),
+            "se": float(s),
+            "low": float(e - z * s),
+            "high": float(e + z * s),
+        }
+        for (v, c, *_), e, s in zip(contrasts, est, se, strict=True)
+    )
     return MarginalEffects(rows, quantity)
 
 
@@ -182,10 +215,15 @@ class CorrelatesResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "outcome": self.outcome, "formula": self.formula, "family": self.family,
-            "synthetic": self.synthetic, "n": self.pooled.n, "df": self.pooled.df,
+            "outcome": self.outcome,
+            "formula": self.formula,
+            "family": self.family,
+            "synthetic": self.synthetic,
+            "n": self.pooled.n,
+            "df": self.pooled.df,
             "coefficients": self.coefficients().to_dict(orient="records"),
-            "marginal_effects": self.effects.to_dict(), "by": self.by,
+            "marginal_effects": self.effects.to_dict(),
+            "by": self.by,
         }
 
 
@@ -196,9 +234,16 @@ def _drop_term(formula: str, name: str) -> str:
     return f"{lhs.strip()} ~ {' + '.join(keep) or '1'}"
 
 
-def correlates(survey: PreparedSurvey, design: Design, outcome: str, *,
-               formula: str | None = None, family: str | None = None, by: str | None = None,
-               min_group: int = 30) -> CorrelatesResult:
+def correlates(
+    survey: PreparedSurvey,
+    design: Design,
+    outcome: str,
+    *,
+    formula: str | None = None,
+    family: str | None = None,
+    by: str | None = None,
+    min_group: int = 30,
+) -> CorrelatesResult:
     """Fit the pooled model and, with ``by`` (e.g. country), one model per group (its own
     fixed effect dropped). Groups with fewer than ``min_group`` respondents are skipped."""
     column = resolve_outcome(survey, outcome)
@@ -217,6 +262,13 @@ def correlates(survey: PreparedSurvey, design: Design, outcome: str, *,
                 continue
             groups[str(level)] = fit_glm(design.subset(mask), sub_formula, family)
         groups = dict(sorted(groups.items()))
-    return CorrelatesResult(outcome=outcome, formula=formula, family=family, pooled=pooled,
-                            effects=effects, by=by, groups=groups,
-                            synthetic=survey.codebook.synthetic)
+    return CorrelatesResult(
+        outcome=outcome,
+        formula=formula,
+        family=family,
+        pooled=pooled,
+        effects=effects,
+        by=by,
+        groups=groups,
+        synthetic=survey.codebook.synthetic,
+    )

@@ -78,12 +78,17 @@ class Design:
         self.rep_rscales: np.ndarray | None = None
         self.rep_type: str | None = None
         self.mse = mse
-        self.spec = {"weights": weights, "strata": strata, "clusters": _as_list(clusters),
-                     "fpc": _as_list(fpc)}
+        self.spec = {
+            "weights": weights,
+            "strata": strata,
+            "clusters": _as_list(clusters),
+            "fpc": _as_list(fpc),
+        }
         if lonely_psu not in LONELY_RULES:
             raise _error("lonely_psu", f"'{lonely_psu}' is not one of {', '.join(LONELY_RULES)}")
-        self._check_columns(weights, strata, _as_list(clusters), _as_list(fpc),
-                            list(replicate_weights or []))
+        self._check_columns(
+            weights, strata, _as_list(clusters), _as_list(fpc), list(replicate_weights or [])
+        )
         self.stages = self._build_stages(strata, _as_list(clusters), _as_list(fpc))
         self.weights = self._build_weights(weights)
         if replicate_weights:
@@ -95,26 +100,38 @@ class Design:
         cols = list(self.data.columns)
         from ..model.errors import did_you_mean
 
-        for role, names in (("weights", [weights]), ("strata", [strata]), ("clusters", clusters),
-                            ("fpc", fpc), ("replicate_weights", reps)):
+        for role, names in (
+            ("weights", [weights]),
+            ("strata", [strata]),
+            ("clusters", clusters),
+            ("fpc", fpc),
+            ("replicate_weights", reps),
+        ):
             for name in names:
                 if name is None:
                     continue
                 if name not in cols:
-                    issues.append(Issue(role, f"no column '{name}' in the data"
-                                        f"{did_you_mean(name, cols)}"))
+                    issues.append(
+                        Issue(role, f"no column '{name}' in the data{did_you_mean(name, cols)}")
+                    )
                 elif self.data[name].isna().any():
                     rows = np.flatnonzero(self.data[name].isna().to_numpy())[:5] + 1
-                    issues.append(Issue(role, f"column '{name}' has missing values (rows "
-                                        f"{', '.join(map(str, rows))}); a design variable must "
-                                        "be complete"))
+                    issues.append(
+                        Issue(
+                            role,
+                            f"column '{name}' has missing values (rows "
+                            f"{', '.join(map(str, rows))}); a design variable must "
+                            "be complete",
+                        )
+                    )
         for role, names in (("weights", [weights]), ("fpc", fpc), ("replicate_weights", reps)):
             for name in names:
                 if name in cols and not self.data[name].isna().any():
                     values = pd.to_numeric(self.data[name], errors="coerce")
                     if values.isna().any() or (values < 0).any():
-                        issues.append(Issue(role, f"column '{name}' must hold non-negative "
-                                            "numbers"))
+                        issues.append(
+                            Issue(role, f"column '{name}' must hold non-negative numbers")
+                        )
         if fpc and clusters and len(fpc) > len(clusters):
             issues.append(Issue("fpc", f"{len(fpc)} fpc columns for {len(clusters)} stages"))
         if issues:
@@ -136,14 +153,20 @@ class Design:
                 raw = pd.to_numeric(self.data[fpc[k]]).to_numpy(dtype=float)
                 per = pd.Series(raw).groupby(stratum).nunique()
                 if (per > 1).any():
-                    raise _error(f"fpc[{k}]", f"column '{fpc[k]}' varies within a stratum at "
-                                 f"stage {k + 1}; it must be constant within each stratum")
+                    raise _error(
+                        f"fpc[{k}]",
+                        f"column '{fpc[k]}' varies within a stratum at "
+                        f"stage {k + 1}; it must be constant within each stratum",
+                    )
                 popsize = np.where(raw <= 1, npsu / np.where(raw == 0, np.nan, raw), raw)
                 if np.isnan(popsize).any():
                     raise _error(f"fpc[{k}]", f"column '{fpc[k]}' has a zero sampling fraction")
                 if (popsize < npsu - 1e-9).any():
-                    raise _error(f"fpc[{k}]", f"column '{fpc[k]}': population size smaller than "
-                                 f"the number of clusters sampled at stage {k + 1}")
+                    raise _error(
+                        f"fpc[{k}]",
+                        f"column '{fpc[k]}': population size smaller than "
+                        f"the number of clusters sampled at stage {k + 1}",
+                    )
             else:
                 popsize = np.full(n, np.inf)
             stages.append(Stage(stratum, cluster, npsu, popsize))
@@ -161,13 +184,16 @@ class Design:
 
     def _set_replicates(self, columns, rtype, scale, rscales) -> None:
         if rtype not in REPLICATE_TYPES:
-            raise _error("replicate_type",
-                         f"'{rtype}' is not one of {', '.join(REPLICATE_TYPES)}")
+            raise _error("replicate_type", f"'{rtype}' is not one of {', '.join(REPLICATE_TYPES)}")
         reps = self.data[list(columns)].to_numpy(dtype=float)
         r = reps.shape[1]
         if scale is None:
-            defaults = {"JK1": (r - 1) / r, "JKn": 1.0, "BRR": 1.0 / r,
-                        "bootstrap": 1.0 / (r - 1) if r > 1 else 1.0}
+            defaults = {
+                "JK1": (r - 1) / r,
+                "JKn": 1.0,
+                "BRR": 1.0 / r,
+                "bootstrap": 1.0 / (r - 1) if r > 1 else 1.0,
+            }
             if rtype not in defaults:
                 raise _error("scale", f"replicate type '{rtype}' needs an explicit scale")
             scale = defaults[rtype]
@@ -230,8 +256,10 @@ class Design:
         if variable not in self.data.columns:
             from ..model.errors import did_you_mean
 
-            raise _error(variable, f"no variable '{variable}' in the data"
-                         f"{did_you_mean(variable, self.data.columns)}")
+            raise _error(
+                variable,
+                f"no variable '{variable}' in the data{did_you_mean(variable, self.data.columns)}",
+            )
         return self.data[variable]
 
     def _matrix(self, variable: str) -> tuple[np.ndarray, list[Any], np.ndarray]:
@@ -239,8 +267,11 @@ class Design:
         col = self._column(variable)
         ok = col.notna().to_numpy()
         if isinstance(col.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(col):
-            cats = (list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype)
-                    else sorted(col.dropna().unique(), key=str))
+            cats = (
+                list(col.cat.categories)
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else sorted(col.dropna().unique(), key=str)
+            )
             y = np.column_stack([(col == c).to_numpy(dtype=float) for c in cats])
             return y, cats, ok
         y = np.nan_to_num(col.to_numpy(dtype=float))[:, None]
@@ -260,8 +291,9 @@ class Design:
             out.append((dict(zip(names, key, strict=True)), mask))
         return out
 
-    def _stat(self, kind: str, y: np.ndarray, x: np.ndarray | None, mask: np.ndarray
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _stat(
+        self, kind: str, y: np.ndarray, x: np.ndarray | None, mask: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(estimate p, vcov p × p, srs variance p) of mean/total/ratio over rows in ``mask``."""
         w = self.weights * mask
         wsum = w.sum()
@@ -302,8 +334,15 @@ class Design:
             vsrs = np.full(y.shape[1], np.nan)
         return est, vcov, vsrs
 
-    def _estimate(self, kind: str, variable: str, by, denominator: str | None = None,
-                  level: float = 0.95, na_rm: bool = True) -> Estimate | EstimateTable:
+    def _estimate(
+        self,
+        kind: str,
+        variable: str,
+        by,
+        denominator: str | None = None,
+        level: float = 0.95,
+        na_rm: bool = True,
+    ) -> Estimate | EstimateTable:
         y, levels, ok = self._matrix(variable)
         x = None
         if denominator is not None:
@@ -322,18 +361,36 @@ class Design:
                 with np.errstate(divide="ignore", invalid="ignore"):
                     deff = float(vcov[j, j] / vsrs[j]) if vsrs[j] > 0 else float("nan")
                 unweighted = int(mask.sum()) if lev is None else int((mask & (y[:, j] > 0)).sum())
-                rows.append(Estimate(
-                    statistic=kind, variable=variable, value=float(est[j]), se=float(se[j]),
-                    low=low, high=high, level=level, deff=deff, n=int(mask.sum()),
-                    count=unweighted, category=lev, domain=domain,
-                    denominator=denominator))
+                rows.append(
+                    Estimate(
+                        statistic=kind,
+                        variable=variable,
+                        value=float(est[j]),
+                        se=float(se[j]),
+                        low=low,
+                        high=high,
+                        level=level,
+                        deff=deff,
+                        n=int(mask.sum()),
+                        count=unweighted,
+                        category=lev,
+                        domain=domain,
+                        denominator=denominator,
+                    )
+                )
         if len(rows) == 1 and by is None:
             return rows[0]
         return EstimateTable(tuple(rows))
 
     # ---------------------------------------------------------------- public estimators
-    def mean(self, variable: str, by: str | Sequence[str] | None = None, *, level: float = 0.95,
-             na_rm: bool = True) -> Estimate | EstimateTable:
+    def mean(
+        self,
+        variable: str,
+        by: str | Sequence[str] | None = None,
+        *,
+        level: float = 0.95,
+        na_rm: bool = True,
+    ) -> Estimate | EstimateTable:
         """Weighted mean of a numeric variable, or proportions in each category of a categorical
         one, overall or by domain; rows with the variable missing are left out (as domain)."""
         return self._estimate("mean", variable, by, level=level, na_rm=na_rm)
@@ -350,13 +407,20 @@ class Design:
         result = self._estimate("mean", variable, by, level=level)
         return result if isinstance(result, EstimateTable) else EstimateTable((result,))
 
-    def total(self, variable: str, by: str | Sequence[str] | None = None, *, level: float = 0.95,
-              na_rm: bool = True) -> Estimate | EstimateTable:
+    def total(
+        self,
+        variable: str,
+        by: str | Sequence[str] | None = None,
+        *,
+        level: float = 0.95,
+        na_rm: bool = True,
+    ) -> Estimate | EstimateTable:
         """Estimated population total of a variable (or count in each category)."""
         return self._estimate("total", variable, by, level=level, na_rm=na_rm)
 
-    def ratio(self, numerator: str, denominator: str, by=None, *, level: float = 0.95
-              ) -> Estimate | EstimateTable:
+    def ratio(
+        self, numerator: str, denominator: str, by=None, *, level: float = 0.95
+    ) -> Estimate | EstimateTable:
         """Ratio of two population totals, ``total(numerator) / total(denominator)``."""
         return self._estimate("ratio", numerator, by, denominator=denominator, level=level)
 
@@ -381,8 +445,10 @@ class Design:
         frame = pd.DataFrame({v: self._column(v) for v in variables})
         if frame.isna().any().any():
             bad = [v for v in variables if frame[v].isna().any()]
-            raise _error(bad[0], f"'{bad[0]}' has missing values; calibration needs every "
-                         "respondent in a cell")
+            raise _error(
+                bad[0],
+                f"'{bad[0]}' has missing values; calibration needs every respondent in a cell",
+            )
         keys = pd.MultiIndex.from_frame(frame.astype(object))
         uniq = sorted(set(keys), key=lambda k: tuple(map(str, k)))
         index = {k: i for i, k in enumerate(uniq)}
@@ -393,8 +459,7 @@ class Design:
         """Population counts as {cell tuple: N} from a mapping, Series or frame with Freq."""
         if isinstance(counts, pd.DataFrame):
             freq = "Freq" if "Freq" in counts.columns else counts.columns[-1]
-            return {tuple(r[v] for v in variables): float(r[freq])
-                    for _, r in counts.iterrows()}
+            return {tuple(r[v] for v in variables): float(r[freq]) for _, r in counts.iterrows()}
         if isinstance(counts, pd.Series):
             counts = counts.to_dict()
         out = {}
@@ -412,22 +477,29 @@ class Design:
         for i, cell in enumerate(cells):
             n_pop = pop.get(cell, popkeys.get(tuple(map(str, cell))))
             if n_pop is None:
-                issues.append(Issue(".".join(variables), f"sample cell {cell} has no "
-                                    "population count"))
+                issues.append(
+                    Issue(".".join(variables), f"sample cell {cell} has no population count")
+                )
                 continue
             if sample[i] > 0:
                 factor[i] = n_pop / sample[i]
         present = {tuple(map(str, c)) for c in cells}
         missing = [k for k in popkeys if k not in present and popkeys[k] > 0]
         if missing and not partial:
-            issues.append(Issue(".".join(variables), f"population cell(s) {missing[:3]} have no "
-                                "respondents; merge cells or pass partial=True"))
+            issues.append(
+                Issue(
+                    ".".join(variables),
+                    f"population cell(s) {missing[:3]} have no "
+                    "respondents; merge cells or pass partial=True",
+                )
+            )
         if issues:
             raise ModelError(issues)
         return codes, weights * factor[codes]
 
-    def poststratify(self, variables: str | Sequence[str], counts, *, partial: bool = False
-                     ) -> Design:
+    def poststratify(
+        self, variables: str | Sequence[str], counts, *, partial: bool = False
+    ) -> Design:
         """Weights scaled so that weighted counts in each cell of ``variables`` equal the
         population ``counts``; standard errors then account for the calibration."""
         variables = _as_list(variables)
@@ -435,20 +507,25 @@ class Design:
         codes, w = self._poststratify_weights(variables, counts, self.weights, partial)
         new.weights = w
         if self.replicates is not None:
-            new.replicates = np.column_stack([
-                self._poststratify_weights(variables, counts, self.replicates[:, r], partial)[1]
-                for r in range(self.replicates.shape[1])])
-        new.calibrations = (*self.calibrations,
-                            Calibration("poststratify", (codes,), (w,), self.weights))
+            new.replicates = np.column_stack(
+                [
+                    self._poststratify_weights(variables, counts, self.replicates[:, r], partial)[1]
+                    for r in range(self.replicates.shape[1])
+                ]
+            )
+        new.calibrations = (
+            *self.calibrations,
+            Calibration("poststratify", (codes,), (w,), self.weights),
+        )
         return new
 
-    def rake(self, margins: Mapping[str | tuple[str, ...], Any], *, maxit: int = 10,
-             epsilon: float = 1.0) -> Design:
+    def rake(
+        self, margins: Mapping[str | tuple[str, ...], Any], *, maxit: int = 10, epsilon: float = 1.0
+    ) -> Design:
         """Iterative proportional fitting of the weights to each margin in turn (R ``rake``):
         stops when no cell of the joint table moves by ``epsilon`` or more (a fraction of the
         total when below 1) or after ``maxit`` sweeps."""
-        specs = [(_as_list(list(k) if isinstance(k, tuple) else k), v)
-                 for k, v in margins.items()]
+        specs = [(_as_list(list(k) if isinstance(k, tuple) else k), v) for k, v in margins.items()]
         allvars = [v for vs, _ in specs for v in vs]
         joint, _ = self._cells(list(dict.fromkeys(allvars)))
         eps = epsilon * self.weights.sum() if epsilon < 1 else epsilon
@@ -474,15 +551,23 @@ class Design:
         new.weights = w
         new.rake_converged = converged
         if self.replicates is not None:
-            new.replicates = np.column_stack([rake_one(self.replicates[:, r])[0]
-                                              for r in range(self.replicates.shape[1])])
-        new.calibrations = (*self.calibrations,
-                            Calibration("rake", tuple(codes_used), tuple(weights_after)))
+            new.replicates = np.column_stack(
+                [rake_one(self.replicates[:, r])[0] for r in range(self.replicates.shape[1])]
+            )
+        new.calibrations = (
+            *self.calibrations,
+            Calibration("rake", tuple(codes_used), tuple(weights_after)),
+        )
         return new
 
     # ---------------------------------------------------------------- replicate designs
-    def as_replicate(self, type: str = "JK1", *, replicates: int = 50,
-                     seed: int | np.random.Generator | None = None) -> Design:
+    def as_replicate(
+        self,
+        type: str = "JK1",
+        *,
+        replicates: int = 50,
+        seed: int | np.random.Generator | None = None,
+    ) -> Design:
         """Replicate-weight version of a linearisation design (R ``as.svrepdesign``).
 
         ``JK1`` (unstratified delete-one-cluster jackknife), ``JKn`` (stratified) or
@@ -507,8 +592,11 @@ class Design:
             for h in np.unique(strat_of):
                 members = upsu[strat_of == h]
                 nh = len(members)
-                fh = (pop[strat_of == h][0] - nh) / pop[strat_of == h][0] \
-                    if np.isfinite(pop[strat_of == h][0]) else 1.0
+                fh = (
+                    (pop[strat_of == h][0] - nh) / pop[strat_of == h][0]
+                    if np.isfinite(pop[strat_of == h][0])
+                    else 1.0
+                )
                 if nh == 1:
                     if fh > 0 and self.lonely_psu == "fail":
                         raise _error("strata", "a stratum has only one PSU; JKn cannot drop it")

@@ -46,12 +46,19 @@ class Estimate:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "statistic": self.statistic, "variable": self.variable,
+            "statistic": self.statistic,
+            "variable": self.variable,
             "category": None if self.category is None else str(self.category),
             "denominator": self.denominator,
             "domain": {k: (v.item() if hasattr(v, "item") else v) for k, v in self.domain.items()},
-            "value": self.value, "se": self.se, "low": self.low, "high": self.high,
-            "level": self.level, "deff": self.deff, "n": self.n, "count": self.count,
+            "value": self.value,
+            "se": self.se,
+            "low": self.low,
+            "high": self.high,
+            "level": self.level,
+            "deff": self.deff,
+            "n": self.n,
+            "count": self.count,
         }
 
 

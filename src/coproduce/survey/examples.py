@@ -24,8 +24,15 @@ def resolve(name: str | Path, *, want: str = "data") -> Path:
         return Path(text)
     key = text.removeprefix("example:")
     if key not in EXAMPLES:
-        raise ModelError([Issue("", f"unknown example '{key}'{did_you_mean(key, EXAMPLES)}; "
-                                f"bundled: {', '.join(EXAMPLES)}")])
+        raise ModelError(
+            [
+                Issue(
+                    "",
+                    f"unknown example '{key}'{did_you_mean(key, EXAMPLES)}; "
+                    f"bundled: {', '.join(EXAMPLES)}",
+                )
+            ]
+        )
     data, codebook = EXAMPLES[key]
     path = codebook if want == "codebook" else data
     if path is None:

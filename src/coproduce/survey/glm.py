@@ -84,10 +84,17 @@ class GlmFit:
         dfree = max(self.df, 1)
         p = 2 * stats.t.sf(np.abs(tstat), dfree)
         q = stats.t.ppf(0.5 + self.level / 2, dfree)
-        frame = pd.DataFrame({
-            "term": list(self.terms), "estimate": self.coef, "se": se, "statistic": tstat,
-            "p_value": p, "low": self.coef - q * se, "high": self.coef + q * se,
-        })
+        frame = pd.DataFrame(
+            {
+                "term": list(self.terms),
+                "estimate": self.coef,
+                "se": se,
+                "statistic": tstat,
+                "p_value": p,
+                "low": self.coef - q * se,
+                "high": self.coef + q * se,
+            }
+        )
         if self.family in ("binomial", "ordinal"):
             with np.errstate(over="ignore"):
                 frame["odds_ratio"] = np.exp(frame["estimate"].to_numpy())
@@ -97,8 +104,12 @@ class GlmFit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "formula": self.formula, "family": self.family, "n": self.n,
-            "population": self.population, "df": self.df, "levels": list(self.levels),
+            "formula": self.formula,
+            "family": self.family,
+            "n": self.n,
+            "population": self.population,
+            "df": self.df,
+            "levels": list(self.levels),
             "coefficients": self.to_frame().to_dict(orient="records"),
         }
 
@@ -114,8 +125,11 @@ def C(data: Any, contrast: Any = None, levels: Any = None) -> Any:
     before patsy's own): a pandas Categorical with no other argument is passed through as it
     is, so patsy reads its codes at once rather than testing every value of a boxed column
     one by one. The design matrix, its column names and the levels are the same."""
-    if contrast is None and levels is None \
-            and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype):
+    if (
+        contrast is None
+        and levels is None
+        and isinstance(getattr(data, "dtype", None), pd.CategoricalDtype)
+    ):
         return data
     return patsy.builtins.C(data, contrast, levels)
 
@@ -132,18 +146,22 @@ def _categorical_text(data: pd.DataFrame, rhs: str) -> pd.DataFrame:
     changed = {}
     for name in names & set(map(str, data.columns)):
         col = data[name]
-        if isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_numeric_dtype(col) \
-                or pd.api.types.is_bool_dtype(col):
+        if (
+            isinstance(col.dtype, pd.CategoricalDtype)
+            or pd.api.types.is_numeric_dtype(col)
+            or pd.api.types.is_bool_dtype(col)
+        ):
             continue
         if col.isna().any() or pd.api.types.infer_dtype(col, skipna=False) != "string":
             continue  # missing values or mixed types: as patsy reads them
         codes, uniques = pd.factorize(col, sort=False)
         levels = [str(u) for u in uniques]
-        order = sorted(range(len(levels)), key=levels.__getitem__)   # Python's sort of text
+        order = sorted(range(len(levels)), key=levels.__getitem__)  # Python's sort of text
         recode = np.empty(len(levels), dtype=codes.dtype)
         recode[order] = np.arange(len(levels))
-        changed[name] = pd.Categorical.from_codes(recode[codes],
-                                                  categories=[levels[k] for k in order])
+        changed[name] = pd.Categorical.from_codes(
+            recode[codes], categories=[levels[k] for k in order]
+        )
     if not changed:
         return data
     return data.assign(**changed)
@@ -155,19 +173,30 @@ def _matrices(design: SurveyDesign, formula: str, family: str):
         raise ModelError([Issue("formula", f"'{formula}' has no '~'; write 'outcome ~ x + z'")])
     lhs, rhs = formula.split("~", 1)
     try:
-        x = patsy.dmatrix(rhs, _categorical_text(data, rhs),
-                          NA_action=patsy.NAAction(NA_types=["None", "NaN"]),
-                          return_type="dataframe")
+        x = patsy.dmatrix(
+            rhs,
+            _categorical_text(data, rhs),
+            NA_action=patsy.NAAction(NA_types=["None", "NaN"]),
+            return_type="dataframe",
+        )
     except Exception as exc:
         msg = str(exc).splitlines()[0]
-        raise ModelError([Issue("formula", f"cannot read the right-hand side of '{formula}': "
-                                f"{msg}")]) from None
+        raise ModelError(
+            [Issue("formula", f"cannot read the right-hand side of '{formula}': {msg}")]
+        ) from None
     yname = lhs.strip()
     if yname not in data.columns:
         from ..model.errors import did_you_mean
 
-        raise ModelError([Issue("formula", f"outcome '{yname}' is not a column of the data"
-                                f"{did_you_mean(yname, data.columns)}")])
+        raise ModelError(
+            [
+                Issue(
+                    "formula",
+                    f"outcome '{yname}' is not a column of the data"
+                    f"{did_you_mean(yname, data.columns)}",
+                )
+            ]
+        )
     info = x.design_info
     rows = x.index.to_numpy()
     y_raw = data[yname].iloc[rows]
@@ -184,13 +213,21 @@ def _binary(y: pd.Series) -> np.ndarray:
     if isinstance(y.dtype, pd.CategoricalDtype):
         cats = list(y.cat.categories)
         if len(cats) != 2:
-            raise ModelError([Issue("formula", f"a logistic model needs a 0/1 outcome; "
-                                    f"'{y.name}' has {len(cats)} categories")])
+            raise ModelError(
+                [
+                    Issue(
+                        "formula",
+                        f"a logistic model needs a 0/1 outcome; "
+                        f"'{y.name}' has {len(cats)} categories",
+                    )
+                ]
+            )
         return (y == cats[1]).to_numpy(dtype=float)
     vals = pd.to_numeric(y, errors="coerce")
     if vals.isna().any() or not set(np.unique(vals)) <= {0.0, 1.0}:
-        raise ModelError([Issue("formula", f"a logistic model needs a 0/1 outcome; '{y.name}' "
-                                "has other values")])
+        raise ModelError(
+            [Issue("formula", f"a logistic model needs a 0/1 outcome; '{y.name}' has other values")]
+        )
     return vals.to_numpy(dtype=float)
 
 
@@ -203,8 +240,14 @@ def _ordinal(y: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
         cats = [str(v) for v in values]
         codes = np.searchsorted(values, y.to_numpy())
     if len(cats) < 3:
-        raise ModelError([Issue("formula", f"an ordered model needs 3 or more categories; "
-                                f"'{y.name}' has {len(cats)}")])
+        raise ModelError(
+            [
+                Issue(
+                    "formula",
+                    f"an ordered model needs 3 or more categories; '{y.name}' has {len(cats)}",
+                )
+            ]
+        )
     return codes, tuple(cats)
 
 
@@ -260,14 +303,15 @@ def _ordinal_fit(codes, x, w, ncut) -> tuple[np.ndarray, np.ndarray]:
     wn = w / w.mean()
     # start: logistic fit of "above the middle" for beta, evenly spaced cut-points (as svyolr)
     mid = (ncut + 1) // 2
-    start_b = _glm_fit((codes >= mid).astype(float), np.hstack([np.ones((len(codes), 1)), x]),
-                       wn, "binomial")
+    start_b = _glm_fit(
+        (codes >= mid).astype(float), np.hstack([np.ones((len(codes), 1)), x]), wn, "binomial"
+    )
     spacing = special.logit(np.arange(1, ncut + 1) / (ncut + 1))
     gam = -start_b[0] + spacing - spacing[mid - 1]
     theta0 = np.concatenate([start_b[1:], [gam[0]], np.log(np.diff(gam))])
 
     def to_params(th):
-        return np.concatenate([th[:p], np.cumsum(np.concatenate([[th[p]], np.exp(th[p + 1:])]))])
+        return np.concatenate([th[:p], np.cumsum(np.concatenate([[th[p]], np.exp(th[p + 1 :])]))])
 
     def nll(th):
         val = _ordinal_loglik(to_params(th), x, codes, ncut, wn)
@@ -281,11 +325,12 @@ def _ordinal_fit(codes, x, w, ncut) -> tuple[np.ndarray, np.ndarray]:
         jac[p:, p:] = 0
         jac[p:, p] = 1
         for j in range(1, ncut):
-            jac[p + j:, p + j] = np.exp(th[p + j])
+            jac[p + j :, p + j] = np.exp(th[p + j])
         return -(g @ jac)
 
-    res = optimize.minimize(nll, theta0, jac=grad, method="BFGS",
-                            options={"gtol": 1e-10, "maxiter": 2000})
+    res = optimize.minimize(
+        nll, theta0, jac=grad, method="BFGS", options={"gtol": 1e-10, "maxiter": 2000}
+    )
     params = to_params(res.x)
     # polish by Newton in (beta, zeta) with a finite-difference Hessian of the exact gradient
     for _ in range(20):
@@ -306,8 +351,9 @@ def _numeric_hessian(params, x, codes, ncut, w) -> np.ndarray:
         up, dn = params.copy(), params.copy()
         up[j] += h
         dn[j] -= h
-        hess[:, j] = (_ordinal_scores(up, x, codes, ncut).T @ w
-                      - _ordinal_scores(dn, x, codes, ncut).T @ w) / (2 * h)
+        hess[:, j] = (
+            _ordinal_scores(up, x, codes, ncut).T @ w - _ordinal_scores(dn, x, codes, ncut).T @ w
+        ) / (2 * h)
     return (hess + hess.T) / 2
 
 
@@ -328,8 +374,14 @@ def _predict(fit: GlmFit, coef: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- entry point
-def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, maxiter: int = 100,
-            level: float = 0.95) -> GlmFit:
+def fit_glm(
+    design: SurveyDesign,
+    formula: str,
+    family: str = "gaussian",
+    *,
+    maxiter: int = 100,
+    level: float = 0.95,
+) -> GlmFit:
     """Fit ``formula`` to ``design`` by weighted pseudo-likelihood with design-based SEs.
 
     ``family``: ``gaussian`` (linear, identity link), ``binomial`` (logistic; R's
@@ -344,20 +396,40 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
     w = w_all[rows]
     n_all = design.n
     if (w > 0).sum() <= x.shape[1]:
-        raise ModelError([Issue("formula", f"only {(w > 0).sum()} respondents with weight "
-                                f"for {x.shape[1]} coefficients")])
+        raise ModelError(
+            [
+                Issue(
+                    "formula",
+                    f"only {(w > 0).sum()} respondents with weight for {x.shape[1]} coefficients",
+                )
+            ]
+        )
     rank = np.linalg.matrix_rank(x if (w > 0).all() else x[w > 0])
     if rank < x.shape[1]:
-        raise ModelError([Issue("formula", "the covariates are collinear (a term is a "
-                                "combination of others, or a category is empty); drop one")])
+        raise ModelError(
+            [
+                Issue(
+                    "formula",
+                    "the covariates are collinear (a term is a "
+                    "combination of others, or a category is empty); drop one",
+                )
+            ]
+        )
 
     levels: tuple[str, ...] = ()
     if family == "ordinal":
         codes, levels = _ordinal(y_series)
         ncut = len(levels) - 1
         if xframe.columns[0] != "Intercept":
-            raise ModelError([Issue("formula", "an ordered model needs the intercept (the "
-                                    "cut-points replace it); remove '- 1' or '+ 0'")])
+            raise ModelError(
+                [
+                    Issue(
+                        "formula",
+                        "an ordered model needs the intercept (the "
+                        "cut-points replace it); remove '- 1' or '+ 0'",
+                    )
+                ]
+            )
         xs = x[:, 1:]  # the cut-points take the place of the intercept
         params, hess = _ordinal_fit(codes, xs, w, ncut)
         scores = _ordinal_scores(params, xs, codes, ncut) * w[:, None]
@@ -381,8 +453,9 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
             return _glm_fit(y, x, wr, family)
 
     if design.is_replicate:
-        thetas = np.vstack([refit(design.replicates[rows, r])
-                            for r in range(design.replicates.shape[1])])
+        thetas = np.vstack(
+            [refit(design.replicates[rows, r]) for r in range(design.replicates.shape[1])]
+        )
         vcov = design.replicate_vcov(thetas, coef)
     else:
         if len(rows) == n_all:  # every respondent in the fit: their rows in order
@@ -394,9 +467,21 @@ def fit_glm(design: SurveyDesign, formula: str, family: str = "gaussian", *, max
         vcov = design.variance(infl)
     n_terms = len(coef) - (len(levels) - 1 if levels else 0)
     df = design.degf - n_terms + (1 if family != "ordinal" else 0)
-    return GlmFit(formula=formula, family=family, terms=tuple(str(t) for t in names),
-                  coef=np.asarray(coef, dtype=float), vcov=vcov, df=int(df),
-                  n=int((w > 0).sum()), population=float(w.sum()), levels=levels, level=level,
-                  extras={"design_info": info, "rows": rows, "weights": w,
-                          "data": (design.data.iloc[:] if len(rows) == n_all
-                                   else design.data.iloc[rows])})
+    return GlmFit(
+        formula=formula,
+        family=family,
+        terms=tuple(str(t) for t in names),
+        coef=np.asarray(coef, dtype=float),
+        vcov=vcov,
+        df=int(df),
+        n=int((w > 0).sum()),
+        population=float(w.sum()),
+        levels=levels,
+        level=level,
+        extras={
+            "design_info": info,
+            "rows": rows,
+            "weights": w,
+            "data": (design.data.iloc[:] if len(rows) == n_all else design.data.iloc[rows]),
+        },
+    )

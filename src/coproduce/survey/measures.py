@@ -63,8 +63,7 @@ class Reliability:
     n: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"group": self.group, "items": list(self.items), "alpha": self.alpha,
-                "n": self.n}
+        return {"group": self.group, "items": list(self.items), "alpha": self.alpha, "n": self.n}
 
 
 def cronbach_alpha(frame: pd.DataFrame) -> tuple[float, int]:
@@ -103,25 +102,39 @@ class PrevalenceTable:
         return pd.DataFrame.from_records(list(self.rows))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"by": self.by, "min_cell": self.min_cell, "level": self.level,
-                "cells": list(self.rows)}
+        return {
+            "by": self.by,
+            "min_cell": self.min_cell,
+            "level": self.level,
+            "cells": list(self.rows),
+        }
 
 
 def suppress(est: Estimate, min_cell: int, taking_part: int | None = None) -> dict[str, Any]:
     """An estimate as a publishable row: blanked and marked when a count is below ``min_cell``."""
-    row = {"value": est.value, "se": est.se, "low": est.low, "high": est.high, "deff": est.deff,
-           "n": est.n}
+    row = {
+        "value": est.value,
+        "se": est.se,
+        "low": est.low,
+        "high": est.high,
+        "deff": est.deff,
+        "n": est.n,
+    }
     reason = None
     # the note says, in plain words, which count was too small — for a share it is often the
     # people NOT taking part (when nearly everyone recycles, the few who don't could be found)
     if est.n < min_cell:
         reason = f"only {est.n} respondent(s) behind this cell, fewer than {min_cell}"
     elif taking_part is not None and taking_part < min_cell:
-        reason = (f"only {taking_part} of {est.n} respondents take part, fewer than "
-                  f"{min_cell}: the few who do could be identified")
+        reason = (
+            f"only {taking_part} of {est.n} respondents take part, fewer than "
+            f"{min_cell}: the few who do could be identified"
+        )
     elif taking_part is not None and est.n - taking_part < min_cell:
-        reason = (f"only {est.n - taking_part} of {est.n} respondents do not take part, "
-                  f"fewer than {min_cell}: the few who don't could be identified")
+        reason = (
+            f"only {est.n - taking_part} of {est.n} respondents do not take part, "
+            f"fewer than {min_cell}: the few who don't could be identified"
+        )
     if reason:
         row.update(value=None, se=None, low=None, high=None, deff=None)
     row["suppressed"] = reason is not None
@@ -129,9 +142,15 @@ def suppress(est: Estimate, min_cell: int, taking_part: int | None = None) -> di
     return row
 
 
-def prevalence(design: Design, codebook: Codebook, by: str | None = None, *,
-               min_cell: int | None = None, level: float = 0.95,
-               groups: list[str] | None = None) -> PrevalenceTable:
+def prevalence(
+    design: Design,
+    codebook: Codebook,
+    by: str | None = None,
+    *,
+    min_cell: int | None = None,
+    level: float = 0.95,
+    groups: list[str] | None = None,
+) -> PrevalenceTable:
     """Design-based proportion taking part in each sector × type (and sector, type, all), by
     the domain ``by`` (default: the codebook's country), suppressing small cells."""
     min_cell = codebook.min_cell if min_cell is None else min_cell
@@ -148,11 +167,17 @@ def prevalence(design: Design, codebook: Codebook, by: str | None = None, *,
         ests = result.rows if isinstance(result, EstimateTable) else (result,)
         for est in ests:
             yes = _count_yes(design, var, est.domain)
-            rows.append({**{k: _plain(v) for k, v in est.domain.items()}, "group": group,
-                         "sector": sector or ("all" if group in ("all", "individual",
-                                                                 "collective") else group),
-                         "type": type_ or "all", "items": len(all_groups[group]),
-                         **suppress(est, min_cell, yes)})
+            rows.append(
+                {
+                    **{k: _plain(v) for k, v in est.domain.items()},
+                    "group": group,
+                    "sector": sector
+                    or ("all" if group in ("all", "individual", "collective") else group),
+                    "type": type_ or "all",
+                    "items": len(all_groups[group]),
+                    **suppress(est, min_cell, yes),
+                }
+            )
     return PrevalenceTable(tuple(rows), by, min_cell, level)
 
 

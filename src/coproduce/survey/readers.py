@@ -17,8 +17,17 @@ from ..model.errors import Issue, ModelError
 MAX_SURVEY_BYTES = 500 * 1024 * 1024
 """The largest survey data file read (half a gigabyte: millions of respondents)."""
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".sav": "sav",
-           ".zsav": "sav", ".dta": "dta", ".parquet": "parquet", ".pq": "parquet"}
+FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".sav": "sav",
+    ".zsav": "sav",
+    ".dta": "dta",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
 
 
 @dataclass(frozen=True)
@@ -41,8 +50,11 @@ def read_survey(path: str | Path) -> SurveyFile:
     p = Path(path)
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
-        raise _fail(p, f"unknown data file type '{p.suffix or '(none)'}': use "
-                    ".csv, .xlsx, .sav, .dta or .parquet")
+        raise _fail(
+            p,
+            f"unknown data file type '{p.suffix or '(none)'}': use "
+            ".csv, .xlsx, .sav, .dta or .parquet",
+        )
     try:
         size = p.stat().st_size if p.is_file() else None
     except OSError as exc:  # a name the system cannot take
@@ -52,14 +64,24 @@ def read_survey(path: str | Path) -> SurveyFile:
     if size > MAX_SURVEY_BYTES:
         from ..model.errors import TooLarge
 
-        raise TooLarge([Issue("", f"the file is {size / 1024 / 1024:,.0f} MB; survey files of "
-                                  f"up to {MAX_SURVEY_BYTES // 1024 // 1024} MB can be read",
-                              file=str(p))])
+        raise TooLarge(
+            [
+                Issue(
+                    "",
+                    f"the file is {size / 1024 / 1024:,.0f} MB; survey files of "
+                    f"up to {MAX_SURVEY_BYTES // 1024 // 1024} MB can be read",
+                    file=str(p),
+                )
+            ]
+        )
     labels: dict[str, dict] = {}
     try:
         if fmt == "csv":
-            frame = pd.read_csv(p, sep=None, engine="python") if p.suffix.lower() == ".txt" \
+            frame = (
+                pd.read_csv(p, sep=None, engine="python")
+                if p.suffix.lower() == ".txt"
                 else pd.read_csv(p)
+            )
         elif fmt == "xlsx":
             sheets = pd.read_excel(p, sheet_name=None)
             name = "data" if "data" in sheets else next(iter(sheets))
@@ -69,8 +91,10 @@ def read_survey(path: str | Path) -> SurveyFile:
 
             reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
             frame, meta = reader(str(p), apply_value_formats=False)
-            labels = {col: {_num(k): v for k, v in lab.items()}
-                      for col, lab in (meta.variable_value_labels or {}).items()}
+            labels = {
+                col: {_num(k): v for k, v in lab.items()}
+                for col, lab in (meta.variable_value_labels or {}).items()
+            }
         else:
             frame = pd.read_parquet(p)
             for col in frame.columns:

@@ -53,20 +53,27 @@ class PreparedSurvey:
             weights = "__weight"
             self.data["__weight"] = 1.0
         design = Design(
-            self.data, weights=weights, strata=spec.strata, clusters=spec.clusters or None,
-            fpc=spec.fpc or None, replicate_weights=reps,
+            self.data,
+            weights=weights,
+            strata=spec.strata,
+            clusters=spec.clusters or None,
+            fpc=spec.fpc or None,
+            replicate_weights=reps,
             replicate_type=spec.replicate_weights.type if reps else "JK1",
             scale=spec.replicate_weights.scale if reps else None,
             rscales=spec.replicate_weights.rscales if reps else None,
-            mse=spec.replicate_weights.mse if reps else False, lonely_psu=spec.lonely_psu)
+            mse=spec.replicate_weights.mse if reps else False,
+            lonely_psu=spec.lonely_psu,
+        )
         margins = self.codebook.margins
         if calibrate and margins is not None:
             design = calibrate_design(design, margins.method, margins.within, margins.variables)
         return design
 
 
-def calibrate_design(design: Design, method: str, within: str | None,
-                     variables: dict[str, dict[str, Any]]) -> Design:
+def calibrate_design(
+    design: Design, method: str, within: str | None, variables: dict[str, dict[str, Any]]
+) -> Design:
     """Rake or post-stratify ``design`` to population counts, optionally within groups."""
     specs = {}
     for var, counts in variables.items():
@@ -79,8 +86,12 @@ def calibrate_design(design: Design, method: str, within: str | None,
     data = design.data.copy()
     for key in specs:
         for v in key if isinstance(key, tuple) else (key,):
-            data[v] = data[v].astype(object).where(data[v].notna()).map(
-                lambda x: x if pd.isna(x) else str(x))
+            data[v] = (
+                data[v]
+                .astype(object)
+                .where(data[v].notna())
+                .map(lambda x: x if pd.isna(x) else str(x))
+            )
     original = design.data
     design = design._copy()
     design.data = data
@@ -128,8 +139,9 @@ def _decode(series: pd.Series, codes: dict, labels_in_file: dict | None) -> pd.S
     return series.map(one)
 
 
-def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None = None
-            ) -> PreparedSurvey:
+def prepare(
+    codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None = None
+) -> PreparedSurvey:
     """Validate ``survey`` against ``codebook`` and recode it; raise every problem at once."""
     lines = {}
     if codebook_file:
@@ -147,13 +159,17 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
     def issue(path: tuple, message: str) -> None:
         from ..model.errors import format_path
 
-        issues.append(Issue(format_path(path), message, line=_where(lines, path),
-                            file=codebook_file))
+        issues.append(
+            Issue(format_path(path), message, line=_where(lines, path), file=codebook_file)
+        )
 
     def column(path: tuple, name: str) -> pd.Series | None:
         if name not in cols:
-            issue(path, f"column '{name}' is not in the data file {survey.file or ''}"
-                  f"{did_you_mean(name, cols)}".replace(" ''", ""))
+            issue(
+                path,
+                f"column '{name}' is not in the data file {survey.file or ''}"
+                f"{did_you_mean(name, cols)}".replace(" ''", ""),
+            )
             return None
         return frame[name]
 
@@ -168,17 +184,21 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
         bad = values.notna() & ~values.isin(list(known))
         if bad.any():
             found = sorted({str(v) for v in values[bad]})[:5]
-            issue(("items", name), f"column '{codebook.column_of(name)}' has code(s) "
-                  f"{', '.join(found)} not in scale '{item.scale}' (valid "
-                  f"{', '.join(map(str, scale.codes))}; missing "
-                  f"{', '.join(map(str, scale.missing)) or 'none'}) at data row(s) "
-                  f"{_rows(bad.to_numpy())}")
+            issue(
+                ("items", name),
+                f"column '{codebook.column_of(name)}' has code(s) "
+                f"{', '.join(found)} not in scale '{item.scale}' (valid "
+                f"{', '.join(map(str, scale.codes))}; missing "
+                f"{', '.join(map(str, scale.missing)) or 'none'}) at data row(s) "
+                f"{_rows(bad.to_numpy())}",
+            )
             continue
         valid = values.where(values.isin(list(scale.codes)))
         scores = scale.score_of()
         out[name] = valid.map(scores).astype(float)
-        out[f"{name}__label"] = pd.Categorical(valid.map(scale.codes),
-                                               categories=list(scale.codes.values()), ordered=True)
+        out[f"{name}__label"] = pd.Categorical(
+            valid.map(scale.codes), categories=list(scale.codes.values()), ordered=True
+        )
         part = valid.isin(scale.taking_part()).astype(float)
         out[f"{name}__any"] = part.where(valid.notna())
 
@@ -208,14 +228,16 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
         w = pd.to_numeric(frame[spec.weight], errors="coerce")
         bad = w.isna() | (w < 0)
         if bad.any():
-            issue(("design", "weight"), f"column '{spec.weight}' must hold non-negative numbers;"
-                  f" bad at data row(s) {_rows(bad.to_numpy())}")
+            issue(
+                ("design", "weight"),
+                f"column '{spec.weight}' must hold non-negative numbers;"
+                f" bad at data row(s) {_rows(bad.to_numpy())}",
+            )
     if spec.replicate_weights is not None:
         rw = spec.replicate_weights
         names = rw.columns or [c for c in cols if str(c).startswith(rw.prefix or "\0")]
         if not names:
-            issue(("design", "replicate_weights", "prefix"),
-                  f"no column starts with '{rw.prefix}'")
+            issue(("design", "replicate_weights", "prefix"), f"no column starts with '{rw.prefix}'")
         for i, name in enumerate(names):
             col = column(("design", "replicate_weights", "columns", i), name)
             if col is not None:
@@ -235,24 +257,31 @@ def prepare(codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None
     return PreparedSurvey(codebook=codebook, data=out, file=survey.file, labels=survey.labels)
 
 
-def _covariate(name: str, cov: Covariate, col: pd.Series, file_labels: dict | None, issue
-               ) -> pd.Series | None:
+def _covariate(
+    name: str, cov: Covariate, col: pd.Series, file_labels: dict | None, issue
+) -> pd.Series | None:
     path = ("covariates", name)
     missing = cov.missing_codes()
     if cov.type == "numeric":
         values = pd.to_numeric(col.where(~col.isin(missing)), errors="coerce")
         bad = values.isna() & col.notna() & ~col.isin(missing)
         if bad.any():
-            issue(path, f"column '{col.name}' should be numeric; non-numbers at data row(s) "
-                  f"{_rows(bad.to_numpy())}")
+            issue(
+                path,
+                f"column '{col.name}' should be numeric; non-numbers at data row(s) "
+                f"{_rows(bad.to_numpy())}",
+            )
             return None
         for bound, op in (("min", values.lt), ("max", values.gt)):
             limit = getattr(cov, bound)
             if limit is not None:
                 out = op(limit) & values.notna()
                 if out.any():
-                    issue((*path, bound), f"column '{col.name}' has values outside {bound} "
-                          f"{limit:g} at data row(s) {_rows(out.to_numpy())}")
+                    issue(
+                        (*path, bound),
+                        f"column '{col.name}' has values outside {bound} "
+                        f"{limit:g} at data row(s) {_rows(out.to_numpy())}",
+                    )
                     return None
         return values.astype(float)
     codes = dict(cov.codes or file_labels or {})
@@ -266,14 +295,18 @@ def _covariate(name: str, cov: Covariate, col: pd.Series, file_labels: dict | No
     bad = values.notna() & ~values.isin(list(known))
     if bad.any():
         found = sorted({str(v) for v in values[bad]})[:5]
-        issue(path, f"column '{col.name}' has code(s) {', '.join(found)} not among "
-              f"{', '.join(map(str, codes))} (or missing codes) at data row(s) "
-              f"{_rows(bad.to_numpy())}")
+        issue(
+            path,
+            f"column '{col.name}' has code(s) {', '.join(found)} not among "
+            f"{', '.join(map(str, codes))} (or missing codes) at data row(s) "
+            f"{_rows(bad.to_numpy())}",
+        )
         return None
     labels = values.where(values.isin(list(codes))).map(codes)
     order = list(dict.fromkeys(codes.values()))
     if cov.reference is not None:
         ref = codes[cov.reference]
         order = [ref, *[c for c in order if c != ref]]
-    return pd.Series(pd.Categorical(labels, categories=order, ordered=cov.type == "ordinal"),
-                     index=col.index)
+    return pd.Series(
+        pd.Categorical(labels, categories=order, ordered=cov.type == "ordinal"), index=col.index
+    )

@@ -48,12 +48,28 @@ COUNTRY_SHIFT = {1: 0.15, 2: -0.45, 3: 0.0, 4: 0.30, 5: 0.75}
 
 # slopes per unit of each covariate (age per year; ratings per point on 1-5)
 BETA = {
-    "individual": {"age": 0.015, "woman": 0.25, "edu_medium": 0.05, "edu_high": 0.10,
-                   "employed": -0.10, "urban": 0.0, "gov_performance": -0.08,
-                   "gov_informs": 0.10, "self_efficacy": 0.35},
-    "collective": {"age": -0.008, "woman": 0.0, "edu_medium": 0.15, "edu_high": 0.30,
-                   "employed": 0.05, "urban": -0.15, "gov_performance": -0.05,
-                   "gov_informs": 0.20, "self_efficacy": 0.40},
+    "individual": {
+        "age": 0.015,
+        "woman": 0.25,
+        "edu_medium": 0.05,
+        "edu_high": 0.10,
+        "employed": -0.10,
+        "urban": 0.0,
+        "gov_performance": -0.08,
+        "gov_informs": 0.10,
+        "self_efficacy": 0.35,
+    },
+    "collective": {
+        "age": -0.008,
+        "woman": 0.0,
+        "edu_medium": 0.15,
+        "edu_high": 0.30,
+        "employed": 0.05,
+        "urban": -0.15,
+        "gov_performance": -0.05,
+        "gov_informs": 0.20,
+        "self_efficacy": 0.40,
+    },
 }
 # the linear predictor is centred at these values so that the cut-points read naturally
 CENTRE = {"age": 50.0, "gov_performance": 3.0, "gov_informs": 3.0, "self_efficacy": 3.0}
@@ -80,7 +96,7 @@ AGE_BANDS = {1: "18-34", 2: "35-54", 3: "55-74", 4: "75+"}
 SEX_SHARE = {"man": 0.485, "woman": 0.515}
 AGE_SHARE = {"18-34": 0.27, "35-54": 0.34, "55-74": 0.28, "75+": 0.11}
 PERSON_CORR = 0.35  # share of the copula variance common to a person's items of one type
-PSU_CORR = 0.05     # share common to a sampling point
+PSU_CORR = 0.05  # share common to a sampling point
 DONT_KNOW, REFUSED = 0.02, 0.005
 
 
@@ -91,24 +107,34 @@ def _covariates(rng: np.random.Generator, n: int) -> pd.DataFrame:
     edu = rng.choice([1, 2, 3], size=n, p=[0.25, 0.45, 0.30])
     employed = rng.random(n) < np.where(age < 65, 0.72, 0.08)
     efficacy = np.clip(np.round(3 + 0.4 * (edu - 2) + rng.normal(0, 1.0, n)), 1, 5)
-    return pd.DataFrame({
-        "age": age, "gender": np.where(woman, 2, 1), "education": edu,
-        "employed": employed.astype(int),
-        "gov_performance": rng.integers(1, 6, n), "gov_informs": rng.integers(1, 6, n),
-        "self_efficacy": efficacy.astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "age": age,
+            "gender": np.where(woman, 2, 1),
+            "education": edu,
+            "employed": employed.astype(int),
+            "gov_performance": rng.integers(1, 6, n),
+            "gov_informs": rng.integers(1, 6, n),
+            "self_efficacy": efficacy.astype(int),
+        }
+    )
 
 
 def linear_predictor(frame: pd.DataFrame, type_: str) -> np.ndarray:
     """x·β_type + country shift for rows with the raw codes of the synthetic file."""
     b = BETA[type_]
-    eta = (b["age"] * (frame["age"] - CENTRE["age"])
-           + b["woman"] * (frame["gender"] == 2)
-           + b["edu_medium"] * (frame["education"] == 2)
-           + b["edu_high"] * (frame["education"] == 3)
-           + b["employed"] * frame["employed"] + b["urban"] * frame["urban"]
-           + sum(b[k] * (frame[k] - CENTRE[k]) for k in ("gov_performance", "gov_informs",
-                                                        "self_efficacy")))
+    eta = (
+        b["age"] * (frame["age"] - CENTRE["age"])
+        + b["woman"] * (frame["gender"] == 2)
+        + b["edu_medium"] * (frame["education"] == 2)
+        + b["edu_high"] * (frame["education"] == 3)
+        + b["employed"] * frame["employed"]
+        + b["urban"] * frame["urban"]
+        + sum(
+            b[k] * (frame[k] - CENTRE[k])
+            for k in ("gov_performance", "gov_informs", "self_efficacy")
+        )
+    )
     return eta.to_numpy(dtype=float) + frame["country"].map(COUNTRY_SHIFT).to_numpy()
 
 
@@ -136,16 +162,22 @@ def generate(seed: int = SEED) -> pd.DataFrame:
     eta = {t: linear_predictor(data, t) for t in BETA}
     own = np.sqrt(1 - PERSON_CORR - PSU_CORR)
     for name, (_sector, type_, z1, z2) in ITEMS.items():
-        g = (np.sqrt(PERSON_CORR) * person[type_] + np.sqrt(PSU_CORR) * psu_factor
-             + own * rng.normal(size=n))
+        g = (
+            np.sqrt(PERSON_CORR) * person[type_]
+            + np.sqrt(PSU_CORR) * psu_factor
+            + own * rng.normal(size=n)
+        )
         err = special.logit(np.clip(stats.norm.cdf(g), 1e-12, 1 - 1e-12))  # logistic margin
         latent = eta[type_] + err
         answer = 1 + (latent > z1).astype(int) + (latent > z2).astype(int)
         u = rng.random(n)
         answer = np.where(u < DONT_KNOW, 8, np.where(u < DONT_KNOW + REFUSED, 9, answer))
         data[name] = answer
-    data.insert(data.columns.get_loc("age") + 1, "age_band",
-                np.searchsorted(AGE_BAND_EDGES, data["age"], side="right") + 1)
+    data.insert(
+        data.columns.get_loc("age") + 1,
+        "age_band",
+        np.searchsorted(AGE_BAND_EDGES, data["age"], side="right") + 1,
+    )
     # a few missing covariate answers, coded as the codebook says
     data.loc[rng.random(n) < 0.01, "gov_performance"] = 9
     return data
@@ -161,8 +193,14 @@ def margins() -> dict[str, dict[str, dict[str, int]]]:
     return out
 
 
-AREAS = {"Northfield Park": 9800, "Riverside": 14200, "Old Town": 7600, "Hillcrest": 11900,
-         "Canal Quarter": 12800, "Meadowbank": 6400}
+AREAS = {
+    "Northfield Park": 9800,
+    "Riverside": 14200,
+    "Old Town": 7600,
+    "Hillcrest": 11900,
+    "Canal Quarter": 12800,
+    "Meadowbank": 6400,
+}
 
 
 def area_cells(seed: int = SEED) -> pd.DataFrame:
@@ -180,8 +218,15 @@ def area_cells(seed: int = SEED) -> pd.DataFrame:
         for band, pa in zip(AGE_SHARE, ages, strict=True):
             for sex, ps in SEX_SHARE.items():
                 for edu, pe in zip(edu_share, edus, strict=True):
-                    rows.append({"area": area, "age_band": band, "gender": sex,
-                                 "education": edu, "adults": round(adults * pa * ps * pe)})
+                    rows.append(
+                        {
+                            "area": area,
+                            "age_band": band,
+                            "gender": sex,
+                            "education": edu,
+                            "adults": round(adults * pa * ps * pe),
+                        }
+                    )
     return pd.DataFrame(rows)
 
 

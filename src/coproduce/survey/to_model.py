@@ -75,8 +75,12 @@ class ModelHandOff:
     warnings: tuple[dict, ...] = ()  # {area, survey_hours, model_hours, ratio}
 
     def to_dict(self, *, with_model: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"resource": self.resource, "scenarios": list(self.scenarios),
-                               "notes": list(self.notes), "warnings": list(self.warnings)}
+        out: dict[str, Any] = {
+            "resource": self.resource,
+            "scenarios": list(self.scenarios),
+            "notes": list(self.notes),
+            "warnings": list(self.warnings),
+        }
         if with_model:
             out["model"] = self.model
         return out
@@ -92,29 +96,53 @@ def check_resource(model: Model, resource: str) -> None:
 
 def _resource_issues(model: Model, resource: str) -> list[Issue]:
     if resource not in model.resources:
-        choices = [r for r, res in model.resources.items()
-                   if model.sectors.get(res.sector) and model.sectors[res.sector].coproduction]
-        return [Issue("resource", f"the model has no resource '{resource}'"
-                      f"{did_you_mean(resource, model.resources)}; co-production resources in "
-                      f"it: {', '.join(choices) or 'none'}")]
+        choices = [
+            r
+            for r, res in model.resources.items()
+            if model.sectors.get(res.sector) and model.sectors[res.sector].coproduction
+        ]
+        return [
+            Issue(
+                "resource",
+                f"the model has no resource '{resource}'"
+                f"{did_you_mean(resource, model.resources)}; co-production resources in "
+                f"it: {', '.join(choices) or 'none'}",
+            )
+        ]
     res = model.resources[resource]
     issues = []
     sector = model.sectors.get(res.sector)
     if sector is None or not sector.coproduction:
         coprod = [s for s, sec in model.sectors.items() if sec.coproduction]
-        issues.append(Issue("resource", f"'{resource}' is in sector '{res.sector}', which is "
-                            "not a co-production sector; survey hours are citizens' own time, "
-                            "so write them to a resource in a sector marked coproduction: true "
-                            f"({', '.join(coprod) or 'none in this model'})"))
+        issues.append(
+            Issue(
+                "resource",
+                f"'{resource}' is in sector '{res.sector}', which is "
+                "not a co-production sector; survey hours are citizens' own time, "
+                "so write them to a resource in a sector marked coproduction: true "
+                f"({', '.join(coprod) or 'none in this model'})",
+            )
+        )
     if "hour" not in res.unit.lower():
-        issues.append(Issue("resource", f"'{resource}' is counted in '{res.unit}', but the "
-                            "survey capacity is in hours; choose a resource whose unit is an "
-                            "hour"))
+        issues.append(
+            Issue(
+                "resource",
+                f"'{resource}' is counted in '{res.unit}', but the "
+                "survey capacity is in hours; choose a resource whose unit is an "
+                "hour",
+            )
+        )
     return issues
 
 
-def capacity_to_model(result: CapacityResult, model: Model, resource: str,
-                      *, prefix: str = PREFIX, source: str | None = None) -> ModelHandOff:
+def capacity_to_model(
+    result: CapacityResult,
+    model: Model,
+    resource: str,
+    *,
+    prefix: str = PREFIX,
+    source: str | None = None,
+) -> ModelHandOff:
     """Model data with a scenario per area setting ``resources.RESOURCE.available`` to the
     area's hours per ``result.period`` (gamma with the simulated mean and sd, rounded to 0.1
     hour); validated by the model loader before it is returned.
@@ -139,36 +167,51 @@ def capacity_to_model(result: CapacityResult, model: Model, resource: str,
         mean, sd = (value["mean"], value["sd"]) if isinstance(value, dict) else (value, 0.0)
         scenarios[ident] = {
             "label": f"{row['area']}: community hours from the survey",
-            "notes": (f"{synthetic}Survey capacity estimate{f' from {source}' if source else ''}"
-                      f": {100 * row['rate']:.1f}% of {row['adults']:,.0f} adults co-producing "
-                      f"({level}% interval {100 * row['rate_low']:.1f}–"
-                      f"{100 * row['rate_high']:.1f}%), {row['hours']:,.0f} hours per "
-                      f"{result.period} ({level}% interval {row['hours_low']:,.0f}–"
-                      f"{row['hours_high']:,.0f}); model {result.formula}."),
+            "notes": (
+                f"{synthetic}Survey capacity estimate{f' from {source}' if source else ''}"
+                f": {100 * row['rate']:.1f}% of {row['adults']:,.0f} adults co-producing "
+                f"({level}% interval {100 * row['rate_low']:.1f}–"
+                f"{100 * row['rate_high']:.1f}%), {row['hours']:,.0f} hours per "
+                f"{result.period} ({level}% interval {row['hours_low']:,.0f}–"
+                f"{row['hours_high']:,.0f}); model {result.formula}."
+            ),
             "changes": [{"set": f"resources.{resource}.available", "value": value}],
         }
         made.append({"area": row["area"], "scenario": ident, "mean": mean, "sd": sd})
     warnings = _far_from_model(model, resource, made)
     for w in warnings:
         how = "more than three times" if w["ratio"] > 1 else "less than a third of"
-        notes.append(f"{w['area']}: the survey gives {w['survey_hours']:,.0f} hours, {how} the "
-                     f"{w['model_hours']:,.0f} hours the model assumes for "
-                     f"{model.label_of(resource)}; check the hours per participant and the "
-                     "adults counted before using it")
+        notes.append(
+            f"{w['area']}: the survey gives {w['survey_hours']:,.0f} hours, {how} the "
+            f"{w['model_hours']:,.0f} hours the model assumes for "
+            f"{model.label_of(resource)}; check the hours per participant and the "
+            "adults counted before using it"
+        )
     renamed = [f"'{a}' → {i}" for a, i in ids.items() if i != f"{prefix}{a}"]
     if renamed:
         notes.append("area names made into identifiers: " + ", ".join(renamed))
     if replaced:
         notes.append("replaced the model's existing scenario(s) " + ", ".join(replaced))
-    notes.append(f"hours are per {result.period}; the model reads available as units per "
-                 "period, so keep the model's period the same")
+    notes.append(
+        f"hours are per {result.period}; the model reads available as units per "
+        "period, so keep the model's period the same"
+    )
     try:
         load_model(data)  # the loader checks every scenario applied alone to the baseline
     except ModelError as exc:  # pragma: no cover - a bug here, not the user's input
-        raise ModelError([Issue("to-model", f"the model with the area scenarios does not "
-                                f"validate: {i}") for i in exc.issues]) from None
-    return ModelHandOff(model=data, resource=resource, scenarios=tuple(made), notes=tuple(notes),
-                        warnings=tuple(warnings))
+        raise ModelError(
+            [
+                Issue("to-model", f"the model with the area scenarios does not validate: {i}")
+                for i in exc.issues
+            ]
+        ) from None
+    return ModelHandOff(
+        model=data,
+        resource=resource,
+        scenarios=tuple(made),
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
 
 
 ESTIMATE_RATIO = 3.0
@@ -190,6 +233,12 @@ def _far_from_model(model: Model, resource: str, made: list[dict]) -> list[dict]
     for m in made:
         ratio = m["mean"] / base
         if ratio > ESTIMATE_RATIO or ratio < 1 / ESTIMATE_RATIO:
-            out.append({"area": m["area"], "survey_hours": float(m["mean"]),
-                        "model_hours": base, "ratio": ratio})
+            out.append(
+                {
+                    "area": m["area"],
+                    "survey_hours": float(m["mean"]),
+                    "model_hours": base,
+                    "ratio": ratio,
+                }
+            )
     return out

@@ -97,9 +97,7 @@ def calibrated_scores(x: np.ndarray, calibrations: tuple[Calibration, ...]) -> n
     return x
 
 
-def _one_stage(
-    x: np.ndarray, stage: Stage, multiplier: np.ndarray, lonely: str
-) -> np.ndarray:
+def _one_stage(x: np.ndarray, stage: Stage, multiplier: np.ndarray, lonely: str) -> np.ndarray:
     """Between-cluster variance of the cluster totals of ``x`` within strata at one stage.
 
     ``multiplier`` (per row, constant within a stratum) is the product of the sampling fractions

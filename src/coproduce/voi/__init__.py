@@ -30,10 +30,19 @@ from .registry import METHODS, Method, method_names
 # the regression machinery (scipy.optimize, scipy.interpolate, pandas) loads on first use, so
 # that `coproduce --help` and commands without EVPPI stay quick
 _LAZY = {
-    "EVPPI_METHOD": "analysis", "UncertaintyResult": "analysis", "analyse": "analysis",
-    "default_grid": "analysis", "evppi": "partial", "evppi_table": "partial",
-    "SplineFit": "smoother", "fit_spline": "smoother", "TornadoBar": "oneway",
-    "tornado": "oneway", "sobol_first_order": "sobol", "evsi": "study", "EvsiPoint": "study",
+    "EVPPI_METHOD": "analysis",
+    "UncertaintyResult": "analysis",
+    "analyse": "analysis",
+    "default_grid": "analysis",
+    "evppi": "partial",
+    "evppi_table": "partial",
+    "SplineFit": "smoother",
+    "fit_spline": "smoother",
+    "TornadoBar": "oneway",
+    "tornado": "oneway",
+    "sobol_first_order": "sobol",
+    "evsi": "study",
+    "EvsiPoint": "study",
     "STUDIES": "study",
 }
 

@@ -24,10 +24,19 @@ from .study import evsi
 DEFAULT_SIZES = (25, 50, 100, 200, 400, 800)
 
 
-def research_agenda(model: Model, net_benefit: np.ndarray, inputs: pd.DataFrame, *,
-                    population: float, horizon: int, fixed_cost: float,
-                    cost_per_participant: float, sizes: Sequence[int] = DEFAULT_SIZES,
-                    max_grade: int = 2, seed: int = 1) -> pd.DataFrame:
+def research_agenda(
+    model: Model,
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame,
+    *,
+    population: float,
+    horizon: int,
+    fixed_cost: float,
+    cost_per_participant: float,
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    max_grade: int = 2,
+    seed: int = 1,
+) -> pd.DataFrame:
     """One row per weakly evidenced, uncertain link (``inputs`` columns named by canonical
     path, ``links[a->b].effect``): ``link`` (from, to), ``grade``, ``evppi``, ``design``,
     ``best_n``, ``best_enbs`` (money, present value; NaN when no size pays), ``cost`` of the
@@ -42,25 +51,56 @@ def research_agenda(model: Model, net_benefit: np.ndarray, inputs: pd.DataFrame,
         if col not in inputs.columns or not np.ptp(inputs[col].to_numpy(float)) > 0:
             continue
         sd = float(inputs[col].std(ddof=1))
-        design = (f"pilot of {model.label_of(lk.from_)}" if lk.from_ in model.interventions
-                  else f"evaluation of {model.label_of(lk.from_)} → {model.label_of(lk.to)}")
+        design = (
+            f"pilot of {model.label_of(lk.from_)}"
+            if lk.from_ in model.interventions
+            else f"evaluation of {model.label_of(lk.from_)} → {model.label_of(lk.to)}"
+        )
         ceiling = evppi(net_benefit, inputs[[col]])
         best = None
         # EVSI never exceeds EVPPI: when even perfect information could not repay the
         # cheapest study, no study of this link can, and its EVSI need not be estimated
         if ceiling * scale > fixed_cost + min(sizes) * cost_per_participant:
-            points = evsi(net_benefit, inputs, study="pilot", pars=[col], n=list(sizes),
-                          seed=seed, aux={"sd": pilot_sd(sd, grade)}, se=True)
-            best = best_size(enbs(points, population, horizon, fixed_cost,
-                                  cost_per_participant))
-        rows.append({"link": f"{model.label_of(lk.from_)} → {model.label_of(lk.to)}",
-                     "from": lk.from_, "to": lk.to, "grade": grade,
-                     "evppi": ceiling, "design": design,
-                     "best_n": None if best is None else best.n,
-                     "best_enbs": np.nan if best is None else best.enbs,
-                     "cost": np.nan if best is None else best.cost,
-                     "evsi_at_best": np.nan if best is None else best.evsi})
-    frame = pd.DataFrame(rows, columns=["link", "from", "to", "grade", "evppi", "design",
-                                        "best_n", "best_enbs", "cost", "evsi_at_best"])
-    return frame.sort_values(["best_enbs", "evppi"], ascending=False,
-                             na_position="last").reset_index(drop=True)
+            points = evsi(
+                net_benefit,
+                inputs,
+                study="pilot",
+                pars=[col],
+                n=list(sizes),
+                seed=seed,
+                aux={"sd": pilot_sd(sd, grade)},
+                se=True,
+            )
+            best = best_size(enbs(points, population, horizon, fixed_cost, cost_per_participant))
+        rows.append(
+            {
+                "link": f"{model.label_of(lk.from_)} → {model.label_of(lk.to)}",
+                "from": lk.from_,
+                "to": lk.to,
+                "grade": grade,
+                "evppi": ceiling,
+                "design": design,
+                "best_n": None if best is None else best.n,
+                "best_enbs": np.nan if best is None else best.enbs,
+                "cost": np.nan if best is None else best.cost,
+                "evsi_at_best": np.nan if best is None else best.evsi,
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "link",
+            "from",
+            "to",
+            "grade",
+            "evppi",
+            "design",
+            "best_n",
+            "best_enbs",
+            "cost",
+            "evsi_at_best",
+        ],
+    )
+    return frame.sort_values(
+        ["best_enbs", "evppi"], ascending=False, na_position="last"
+    ).reset_index(drop=True)

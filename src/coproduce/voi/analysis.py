@@ -38,9 +38,11 @@ from .smoother import SplineFit, fit_spline
 if TYPE_CHECKING:
     from .studyfile import StudyPlan
 
-EVPPI_METHOD = ("cubic regression splines (natural, knots at quantiles, ∫f''² penalty), "
-                "tensor products for groups of up to 4 inputs, smoothing by GCV — the smoother "
-                "of voi's default mgcv::gam(te(..., bs='cr')) (Strong, Oakley & Brennan 2014)")
+EVPPI_METHOD = (
+    "cubic regression splines (natural, knots at quantiles, ∫f''² penalty), "
+    "tensor products for groups of up to 4 inputs, smoothing by GCV — the smoother "
+    "of voi's default mgcv::gam(te(..., bs='cr')) (Strong, Oakley & Brennan 2014)"
+)
 
 
 def default_grid(wtp: float, points: int = 41) -> list[float]:
@@ -49,10 +51,12 @@ def default_grid(wtp: float, points: int = 41) -> list[float]:
     return [float(v) for v in np.linspace(0, top, points)]
 
 
-TIME_VALUE_METHOD = ("exact: per draw, the upper envelope of each option's net benefit as a "
-                     "line in the value of an hour (crossings where an option using fewer "
-                     "hours overtakes), then running counts of draws won across the sorted "
-                     "crossings; the expected best from the envelope of the mean lines")
+TIME_VALUE_METHOD = (
+    "exact: per draw, the upper envelope of each option's net benefit as a "
+    "line in the value of an hour (crossings where an option using fewer "
+    "hours overtakes), then running counts of draws won across the sorted "
+    "crossings; the expected best from the envelope of the mean lines"
+)
 
 
 def _first_max(values: Sequence[float]) -> int:
@@ -60,8 +64,9 @@ def _first_max(values: Sequence[float]) -> int:
     return int(np.argmax(np.asarray(values, dtype=float)))
 
 
-def _winners(b: np.ndarray, h: np.ndarray
-             ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+def _winners(
+    b: np.ndarray, h: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
     """Per row of lines ``b − h × w`` (rows × K) over w ≥ 0: the winner just above w = 0 and
     the crossings ``(w, row, old winner, new winner)`` where it changes. Ties go to the line
     that stays higher (fewer hours), then to the first option."""
@@ -95,10 +100,18 @@ def _winners(b: np.ndarray, h: np.ndarray
         active = a
     if not ws:
         empty = np.zeros(0)
-        return start, (empty, empty.astype(np.int64), empty.astype(np.int64),
-                       empty.astype(np.int64))
-    return start, (np.concatenate(ws), np.concatenate(rows), np.concatenate(olds),
-                   np.concatenate(news))
+        return start, (
+            empty,
+            empty.astype(np.int64),
+            empty.astype(np.int64),
+            empty.astype(np.int64),
+        )
+    return start, (
+        np.concatenate(ws),
+        np.concatenate(rows),
+        np.concatenate(olds),
+        np.concatenate(news),
+    )
 
 
 def _intervals(changes: list[tuple[float, int]], options: Sequence[str]) -> list[dict]:
@@ -156,8 +169,7 @@ def _most_likely_tiling(b: np.ndarray, h: np.ndarray, options: Sequence[str]) ->
 def _expected_tiling(b: np.ndarray, h: np.ndarray, options: Sequence[str]) -> list[dict]:
     """The option with the highest expected net benefit on each interval of w ≥ 0."""
     start, (w, _rows, _old, new) = _winners(b.mean(axis=0)[None, :], h.mean(axis=0)[None, :])
-    changes = [(0.0, int(start[0]))] + [(float(x), int(y)) for x, y in zip(w, new,
-                                                                           strict=True)]
+    changes = [(0.0, int(start[0]))] + [(float(x), int(y)) for x, y in zip(w, new, strict=True)]
     return _intervals(changes, options)
 
 
@@ -171,8 +183,11 @@ def time_value_ranges(table: DrawsTable, wtp: float, best: str) -> dict[str, Any
     the average the model's own unit costs imply); ``range``: the interval of w where
     ``best`` is most likely best that holds the reference (or the nearest such interval;
     None if ``best`` is never most likely best at any single valuation)."""
-    if not table.has_effects or "coproduction_hours" not in table.extra \
-            or "coproduction_time_cost" not in table.extra:
+    if (
+        not table.has_effects
+        or "coproduction_hours" not in table.extra
+        or "coproduction_time_cost" not in table.extra
+    ):
         return None
     assert table.effect is not None and table.cost is not None
     hours = table.extra["coproduction_hours"]
@@ -189,6 +204,7 @@ def time_value_ranges(table: DrawsTable, wtp: float, best: str) -> dict[str, Any
     mine = [iv for iv in likely if iv["option"] == best]
     chosen = None
     if mine:
+
         def gap(iv: dict) -> float:
             if ref is None:
                 return 0.0
@@ -196,19 +212,24 @@ def time_value_ranges(table: DrawsTable, wtp: float, best: str) -> dict[str, Any
             return 0.0 if iv["low"] <= ref <= hi else min(abs(ref - iv["low"]), abs(ref - hi))
 
         chosen = min(mine, key=gap)
-    return {"option": best,
-            "range": None if chosen is None else [chosen["low"], chosen["high"]],
-            "reference_per_hour": ref,
-            "most_likely_best": likely, "best_expected": expected,
-            "method": TIME_VALUE_METHOD}
+    return {
+        "option": best,
+        "range": None if chosen is None else [chosen["low"], chosen["high"]],
+        "reference_per_hour": ref,
+        "most_likely_best": likely,
+        "best_expected": expected,
+        "method": TIME_VALUE_METHOD,
+    }
 
 
 def _fits(meta: dict[str, Any], options: Sequence[str]) -> dict[str, bool] | None:
     caveats = meta.get("caveats")
     if not caveats or any(o not in caveats for o in options):
         return None
-    return {o: not any(f in caveats[o]["flags"] for f in ("over_capacity", "over_available"))
-            for o in options}
+    return {
+        o: not any(f in caveats[o]["flags"] for f in ("over_capacity", "over_available"))
+        for o in options
+    }
 
 
 def _best_of(prob: dict[str, float], allowed: Sequence[str]) -> str | None:
@@ -228,8 +249,7 @@ def _run_summary(table: DrawsTable, wtp: float) -> dict[str, Any]:
         if fits is not None:
             summary[o]["fits"] = fits[o]
             summary[o]["flags"] = list(table.meta["caveats"][o]["flags"])
-    out: dict[str, Any] = {"summary": summary,
-                           "most_likely_best": _best_of(pb, table.options)}
+    out: dict[str, Any] = {"summary": summary, "most_likely_best": _best_of(pb, table.options)}
     if fits is not None:
         out["best_that_fits"] = _best_of(pb, [o for o in table.options if fits[o]])
     return out
@@ -311,8 +331,10 @@ class UncertaintyResult:
 
         summary: dict[str, Any] = {}
         for o in self.options:
-            entry: dict[str, Any] = {"net_benefit": trio(self.net_benefit[o]),
-                                     "prob_best": self.prob_best[o]}
+            entry: dict[str, Any] = {
+                "net_benefit": trio(self.net_benefit[o]),
+                "prob_best": self.prob_best[o],
+            }
             if self.effect is not None and self.cost is not None:
                 entry["effect"] = trio(self.effect[o])
                 entry["cost"] = trio(self.cost[o])
@@ -322,11 +344,18 @@ class UncertaintyResult:
                 entry["flags"] = self.flags(o)
                 entry["fits"] = self.fits[o]
             summary[o] = entry
-        ceac = [] if self.ceac is None else [
-            {"wtp": lam, "prob_best": {o: float(p) for o, p in zip(self.options, row,
-                                                                   strict=True)},
-             "best_expected": self.ceaf[k]}
-            for k, (lam, row) in enumerate(zip(self.ceac_grid, self.ceac, strict=True))]
+        ceac = (
+            []
+            if self.ceac is None
+            else [
+                {
+                    "wtp": lam,
+                    "prob_best": {o: float(p) for o, p in zip(self.options, row, strict=True)},
+                    "best_expected": self.ceaf[k],
+                }
+                for k, (lam, row) in enumerate(zip(self.ceac_grid, self.ceac, strict=True))
+            ]
+        )
         return {
             **self.meta,
             "wtp": self.wtp,
@@ -349,23 +378,47 @@ class UncertaintyResult:
             **({"best_that_fits": self.best_that_fits} if self.fits is not None else {}),
             "beliefs": self.beliefs,
             **({"min_evidence": self.min_evidence} if self.min_evidence is not None else {}),
-            **({"most_likely_best_when_time_valued": self.time_valued["range"],
-                "time_value_switching": {k: v for k, v in self.time_valued.items()
-                                         if k != "range"}}
-               if self.time_valued is not None else {}),
+            **(
+                {
+                    "most_likely_best_when_time_valued": self.time_valued["range"],
+                    "time_value_switching": {
+                        k: v for k, v in self.time_valued.items() if k != "range"
+                    },
+                }
+                if self.time_valued is not None
+                else {}
+            ),
             **({"evppi_se": self.evppi_se} if self.evppi_se is not None else {}),
             **({"evppi_r2": self.evppi_r2} if self.evppi_r2 is not None else {}),
-            **({"studies": self.studies, "research_agenda": self.research_agenda,
-                "study_settings": self.study_settings} if self.studies is not None else {}),
+            **(
+                {
+                    "studies": self.studies,
+                    "research_agenda": self.research_agenda,
+                    "study_settings": self.study_settings,
+                }
+                if self.studies is not None
+                else {}
+            ),
         }
 
 
-def analyse(table: DrawsTable, wtp: float, *, grid: Sequence[float] | None = None,
-            groups: dict[str, Sequence[str]] | None = None, evppi: bool = True,
-            population: float | Sequence[float] | None = None, horizon: int = 10,
-            rate: float = core.GREEN_BOOK_RATE, with_tornado: bool = True,
-            sobol: bool = False, studies: StudyPlan | None = None, model: Any = None,
-            seed: int = 1, evppi_se: bool = True) -> UncertaintyResult:
+def analyse(
+    table: DrawsTable,
+    wtp: float,
+    *,
+    grid: Sequence[float] | None = None,
+    groups: dict[str, Sequence[str]] | None = None,
+    evppi: bool = True,
+    population: float | Sequence[float] | None = None,
+    horizon: int = 10,
+    rate: float = core.GREEN_BOOK_RATE,
+    with_tornado: bool = True,
+    sobol: bool = False,
+    studies: StudyPlan | None = None,
+    model: Any = None,
+    seed: int = 1,
+    evppi_se: bool = True,
+) -> UncertaintyResult:
     """Every analysis of ``table`` at willingness to pay ``wtp``.
 
     ``groups`` adds named sets of inputs to those in the table; ``population`` (people or
@@ -391,8 +444,12 @@ def analyse(table: DrawsTable, wtp: float, *, grid: Sequence[float] | None = Non
         cost = {o: core.interval(table.cost[:, j]) for j, o in enumerate(opts)}
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = table.cost / table.effect
-        cpo = {o: core.interval(ratio[:, j]) if np.all(np.isfinite(ratio[:, j]))
-               else (float("nan"),) * 3 for j, o in enumerate(opts)}
+        cpo = {
+            o: core.interval(ratio[:, j])
+            if np.all(np.isfinite(ratio[:, j]))
+            else (float("nan"),) * 3
+            for j, o in enumerate(opts)
+        }
         ceac_arr = core.ceac(table.effect, table.cost, grid_list)
         ceaf = [opts[k] for k in core.ceaf(table.effect, table.cost, grid_list)]
         frontier = icers(table.cost.mean(axis=0), table.effect.mean(axis=0), opts)
@@ -409,38 +466,65 @@ def analyse(table: DrawsTable, wtp: float, *, grid: Sequence[float] | None = Non
             bars = all_bars
     ev_se = ev_r2 = None
     if ev and evppi_se:
-        ev_se, ev_r2 = evppi_checks(nb, inputs, {k: all_groups[k] for k in ev
-                                                 if k in all_groups})
+        ev_se, ev_r2 = evppi_checks(nb, inputs, {k: all_groups[k] for k in ev if k in all_groups})
     study_results = agenda = settings = None
     if studies is not None:
         from .studyfile import run_plan
 
-        study_results, agenda, settings = run_plan(studies, nb, inputs, model=model, seed=seed,
-                                                   rate=rate)
+        study_results, agenda, settings = run_plan(
+            studies, nb, inputs, model=model, seed=seed, rate=rate
+        )
     pop = None
     pop_info = None
     if population is not None:
         pop = core.population_evpi(value, population, horizon, rate)
-        pop_info = {"per_year": population if np.ndim(population) == 0 else list(population),
-                    "horizon_years": horizon, "discount_rate": rate}
+        pop_info = {
+            "per_year": population if np.ndim(population) == 0 else list(population),
+            "horizon_years": horizon,
+            "discount_rate": rate,
+        }
     most_likely = opts[_first_max([pb[o] for o in opts])]
     fits = _fits(table.meta, opts)
     beliefs = {}
     for name, tb in table.beliefs.items():
         run = _run_summary(tb, wtp)
-        beliefs[name] = {"label": tb.meta.get("label", name), **run,
-                         "changes_most_likely_best": run["most_likely_best"] != most_likely}
+        beliefs[name] = {
+            "label": tb.meta.get("label", name),
+            **run,
+            "changes_most_likely_best": run["most_likely_best"] != most_likely,
+        }
     min_ev = _min_evidence(table, wtp, most_likely, pb, fits)
     return UncertaintyResult(
-        wtp=float(wtp), options=opts, n_draws=table.n_draws, net_benefit=nbs, prob_best=pb,
-        effect=effect, cost=cost, cost_per_outcome=cpo, evpi=value, evppi=ev,
-        groups=all_groups, ceac_grid=grid_list, ceac=ceac_arr, ceaf=ceaf, frontier=frontier,
-        tornado=bars, population_evpi=pop, population=pop_info,
+        wtp=float(wtp),
+        options=opts,
+        n_draws=table.n_draws,
+        net_benefit=nbs,
+        prob_best=pb,
+        effect=effect,
+        cost=cost,
+        cost_per_outcome=cpo,
+        evpi=value,
+        evppi=ev,
+        groups=all_groups,
+        ceac_grid=grid_list,
+        ceac=ceac_arr,
+        ceaf=ceaf,
+        frontier=frontier,
+        tornado=bars,
+        population_evpi=pop,
+        population=pop_info,
         sobol=_sobol(nb, inputs) if sobol and len(inputs.columns) else None,
-        meta=dict(table.meta), fits=fits, beliefs=beliefs, min_evidence=min_ev,
-        time_valued=time_value_ranges(table, wtp, most_likely), evppi_se=ev_se,
-        evppi_r2=ev_r2, studies=study_results, research_agenda=agenda,
-        study_settings=settings)
+        meta=dict(table.meta),
+        fits=fits,
+        beliefs=beliefs,
+        min_evidence=min_ev,
+        time_valued=time_value_ranges(table, wtp, most_likely),
+        evppi_se=ev_se,
+        evppi_r2=ev_r2,
+        studies=study_results,
+        research_agenda=agenda,
+        study_settings=settings,
+    )
 
 
 def r_squared(y: np.ndarray, fitted: np.ndarray) -> float:
@@ -470,8 +554,9 @@ def value_se(fit: SplineFit, rng: np.random.Generator, samples: int = 200) -> fl
     return fit.value_se(rng, samples)
 
 
-def evppi_checks(net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequence[str]],
-                 seed: int = 1) -> tuple[dict[str, float], dict[str, float]]:
+def evppi_checks(
+    net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequence[str]], seed: int = 1
+) -> tuple[dict[str, float], dict[str, float]]:
     """The standard error (as ``evppi(..., se=True, seed=seed)``) and the R² of the
     regression of every input that varies and of each group: ``(se, r2)`` by name."""
     from .smoother import _one_blas_thread
@@ -480,8 +565,7 @@ def evppi_checks(net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequenc
     inc = nb[:, 1:] - nb[:, :1]
     se: dict[str, float] = {}
     r2: dict[str, float] = {}
-    names = [(str(c), [c]) for c in inputs.columns
-             if np.ptp(inputs[c].to_numpy(dtype=float)) > 0]
+    names = [(str(c), [c]) for c in inputs.columns if np.ptp(inputs[c].to_numpy(dtype=float)) > 0]
     names += [(k, list(cols)) for k, cols in groups.items()]
     with _one_blas_thread():
         for name, cols in names:
@@ -494,8 +578,13 @@ def evppi_checks(net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequenc
     return se, r2
 
 
-def _min_evidence(table: DrawsTable, wtp: float, most_likely: str, pb: dict[str, float],
-                  fits: dict[str, bool] | None) -> dict[str, Any] | None:
+def _min_evidence(
+    table: DrawsTable,
+    wtp: float,
+    most_likely: str,
+    pb: dict[str, float],
+    fits: dict[str, bool] | None,
+) -> dict[str, Any] | None:
     """``min_evidence{grade, links_dropped, most_likely_best, survives, ...}``: whether the
     most likely best option stays so on the map without links graded below ``grade``."""
     info = table.meta.get("min_evidence")
@@ -507,14 +596,19 @@ def _min_evidence(table: DrawsTable, wtp: float, most_likely: str, pb: dict[str,
         run = _run_summary(table.min_evidence, wtp)
         out.update(run)
     elif not info["links_dropped"]:  # nothing left out: the answer is the main run's
-        out.update({"most_likely_best": most_likely,
-                    **({"best_that_fits": fit_best} if fits is not None else {})})
+        out.update(
+            {
+                "most_likely_best": most_likely,
+                **({"best_that_fits": fit_best} if fits is not None else {}),
+            }
+        )
     else:
         out.update({"most_likely_best": None, "not_run": info.get("not_run")})
     out["survives"] = out["most_likely_best"] == most_likely
     if fits is not None:
-        out["best_that_fits_survives"] = fit_best is not None \
-            and out.get("best_that_fits") == fit_best
+        out["best_that_fits_survives"] = (
+            fit_best is not None and out.get("best_that_fits") == fit_best
+        )
     return out
 
 

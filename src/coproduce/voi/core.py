@@ -68,16 +68,23 @@ def interval(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
     return float(x.mean()), float(lo), float(hi)
 
 
-def population_evpi(per_decision: float, population: float | Sequence[float], horizon: int,
-                    rate: float = GREEN_BOOK_RATE) -> float:
+def population_evpi(
+    per_decision: float,
+    population: float | Sequence[float],
+    horizon: int,
+    rate: float = GREEN_BOOK_RATE,
+) -> float:
     """EVPI for everyone the decision affects over ``horizon`` years: per-decision EVPI ×
     Σ_{t=0}^{horizon−1} population_t / (1 + rate)^t. ``population`` is people (or decisions)
     per year, one number for every year or one per year; ``rate`` defaults to the Green Book
     3.5%. Money in the currency of ``per_decision``, present value."""
     if horizon < 1:
         raise ValueError("horizon must be at least 1 year")
-    pop = np.broadcast_to(np.asarray(population, dtype=float), (horizon,)) \
-        if np.ndim(population) == 0 else np.asarray(population, dtype=float)
+    pop = (
+        np.broadcast_to(np.asarray(population, dtype=float), (horizon,))
+        if np.ndim(population) == 0
+        else np.asarray(population, dtype=float)
+    )
     if len(pop) != horizon:
         raise ValueError(f"population has {len(pop)} years but horizon is {horizon}")
     factors = (1 + rate) ** -np.arange(horizon)

@@ -41,13 +41,25 @@ class EnbsPoint:
     high: float | None
 
     def to_dict(self) -> dict:
-        return {"n": self.n, "evsi": self.evsi, "population_evsi": self.population_evsi,
-                "cost": self.cost, "enbs": self.enbs, "low": self.low, "high": self.high}
+        return {
+            "n": self.n,
+            "evsi": self.evsi,
+            "population_evsi": self.population_evsi,
+            "cost": self.cost,
+            "enbs": self.enbs,
+            "low": self.low,
+            "high": self.high,
+        }
 
 
-def enbs(points: Sequence[EvsiPoint], population: float | Sequence[float], horizon: int,
-         fixed_cost: float = 0.0, cost_per_participant: float = 0.0,
-         rate: float = GREEN_BOOK_RATE) -> list[EnbsPoint]:
+def enbs(
+    points: Sequence[EvsiPoint],
+    population: float | Sequence[float],
+    horizon: int,
+    fixed_cost: float = 0.0,
+    cost_per_participant: float = 0.0,
+    rate: float = GREEN_BOOK_RATE,
+) -> list[EnbsPoint]:
     """ENBS at each size of ``points`` (from :func:`coproduce.voi.evsi` with ``se=True``):
     ``population`` affected a year (one number or one per year), over ``horizon`` years,
     discounted at ``rate``; the study costs ``fixed_cost`` plus ``cost_per_participant`` per
@@ -60,9 +72,17 @@ def enbs(points: Sequence[EvsiPoint], population: float | Sequence[float], horiz
         cost = fixed_cost + p.n * cost_per_participant
         value = p.value * scale
         half = None if p.se is None else 1.959964 * p.se * scale
-        out.append(EnbsPoint(p.n, p.value, value, cost, value - cost,
-                             None if half is None else value - cost - half,
-                             None if half is None else value - cost + half))
+        out.append(
+            EnbsPoint(
+                p.n,
+                p.value,
+                value,
+                cost,
+                value - cost,
+                None if half is None else value - cost - half,
+                None if half is None else value - cost + half,
+            )
+        )
     return out
 
 

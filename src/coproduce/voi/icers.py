@@ -32,13 +32,18 @@ class IcerRow:
     status: str
 
     def to_dict(self) -> dict:
-        return {"option": self.option, "cost": self.cost, "effect": self.effect,
-                "inc_cost": self.inc_cost, "inc_effect": self.inc_effect, "icer": self.icer,
-                "status": self.status}
+        return {
+            "option": self.option,
+            "cost": self.cost,
+            "effect": self.effect,
+            "inc_cost": self.inc_cost,
+            "inc_effect": self.inc_effect,
+            "icer": self.icer,
+            "status": self.status,
+        }
 
 
-def icers(costs: Sequence[float], effects: Sequence[float],
-          names: Sequence[str]) -> list[IcerRow]:
+def icers(costs: Sequence[float], effects: Sequence[float], names: Sequence[str]) -> list[IcerRow]:
     """Incremental analysis of options with mean ``costs`` (money) and ``effects`` (outcome
     units). Returns the frontier first (cheapest first, ICERs rising), then extendedly
     dominated, then dominated options, each group ordered by cost — dampack's order."""
@@ -87,6 +92,9 @@ def icers(costs: Sequence[float], effects: Sequence[float],
             dc, de = float(c[i] - c[p]), float(e[i] - e[p])
             rows.append(IcerRow(names[i], float(c[i]), float(e[i]), dc, de, dc / de, FRONTIER))
     for group in (EXTENDED, DOMINATED):
-        rows.extend(IcerRow(names[i], float(c[i]), float(e[i]), None, None, None, group)
-                    for i in order if status[i] == group)
+        rows.extend(
+            IcerRow(names[i], float(c[i]), float(e[i]), None, None, None, group)
+            for i in order
+            if status[i] == group
+        )
     return rows

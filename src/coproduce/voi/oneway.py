@@ -36,13 +36,25 @@ class TornadoBar:
         return abs(self.nb_high - self.nb_low)
 
     def to_dict(self) -> dict:
-        return {"input": self.input, "low_value": self.low_value, "high_value": self.high_value,
-                "nb_low": self.nb_low, "nb_high": self.nb_high, "favours_low": self.favours_low,
-                "favours_high": self.favours_high, "swing": self.swing}
+        return {
+            "input": self.input,
+            "low_value": self.low_value,
+            "high_value": self.high_value,
+            "nb_low": self.nb_low,
+            "nb_high": self.nb_high,
+            "favours_low": self.favours_low,
+            "favours_high": self.favours_high,
+            "swing": self.swing,
+        }
 
 
-def tornado(net_benefit: np.ndarray, inputs: pd.DataFrame, options: list[str] | tuple[str, ...],
-            low: float = 10, high: float = 90) -> list[TornadoBar]:
+def tornado(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame,
+    options: list[str] | tuple[str, ...],
+    low: float = 10,
+    high: float = 90,
+) -> list[TornadoBar]:
     """Bars for every varying column of ``inputs``, widest swing first."""
     nb = _nb(net_benefit)
     preferred = int(np.argmax(nb.mean(axis=0)))
@@ -54,14 +66,27 @@ def tornado(net_benefit: np.ndarray, inputs: pd.DataFrame, options: list[str] | 
         lo, hi = np.percentile(x, [low, high])
         fit = fit_spline(x, nb)
         at = fit.predict(np.array([[lo], [hi]]))
-        bars.append(TornadoBar(str(col), float(lo), float(hi), float(at[0, preferred]),
-                               float(at[1, preferred]), options[int(np.argmax(at[0]))],
-                               options[int(np.argmax(at[1]))]))
+        bars.append(
+            TornadoBar(
+                str(col),
+                float(lo),
+                float(hi),
+                float(at[0, preferred]),
+                float(at[1, preferred]),
+                options[int(np.argmax(at[0]))],
+                options[int(np.argmax(at[1]))],
+            )
+        )
     return sorted(bars, key=lambda b: -b.swing)
 
 
-def singles(net_benefit: np.ndarray, inputs: pd.DataFrame, options: list[str] | tuple[str, ...],
-            low: float = 10, high: float = 90) -> tuple[dict[str, float], list[TornadoBar]]:
+def singles(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame,
+    options: list[str] | tuple[str, ...],
+    low: float = 10,
+    high: float = 90,
+) -> tuple[dict[str, float], list[TornadoBar]]:
     """Single-input EVPPI and tornado bars from one fit per input: the incremental net
     benefits (for EVPPI, as :func:`.partial.evppi`) and each option's net benefit (for the
     tornado) share the basis and its decomposition, each column with its own smoothing."""
@@ -78,8 +103,16 @@ def singles(net_benefit: np.ndarray, inputs: pd.DataFrame, options: list[str] | 
         fitted = np.column_stack([np.zeros(len(x)), fit.fitted[:, : m - 1]])
         values[str(col)] = float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0))
         lo, hi = np.percentile(x, [low, high])
-        at = fit.predict(np.array([[lo], [hi]]))[:, m - 1:]
-        bars.append(TornadoBar(str(col), float(lo), float(hi), float(at[0, preferred]),
-                               float(at[1, preferred]), options[int(np.argmax(at[0]))],
-                               options[int(np.argmax(at[1]))]))
+        at = fit.predict(np.array([[lo], [hi]]))[:, m - 1 :]
+        bars.append(
+            TornadoBar(
+                str(col),
+                float(lo),
+                float(hi),
+                float(at[0, preferred]),
+                float(at[1, preferred]),
+                options[int(np.argmax(at[0]))],
+                options[int(np.argmax(at[1]))],
+            )
+        )
     return values, sorted(bars, key=lambda b: -b.swing)

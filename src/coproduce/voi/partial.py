@@ -18,8 +18,11 @@ from .smoother import SplineFit, fit_spline
 
 
 def _inputs_matrix(inputs: np.ndarray | pd.DataFrame | pd.Series, n: int) -> np.ndarray:
-    x = inputs.to_numpy(dtype=float) if isinstance(inputs, (pd.DataFrame, pd.Series)) \
+    x = (
+        inputs.to_numpy(dtype=float)
+        if isinstance(inputs, (pd.DataFrame, pd.Series))
         else np.asarray(inputs, dtype=float)
+    )
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2 or x.shape[0] != n:
@@ -29,8 +32,7 @@ def _inputs_matrix(inputs: np.ndarray | pd.DataFrame | pd.Series, n: int) -> np.
     return x
 
 
-def fit_incremental(net_benefit: np.ndarray,
-                    inputs: np.ndarray | pd.DataFrame) -> SplineFit | None:
+def fit_incremental(net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame) -> SplineFit | None:
     """The regression of incremental net benefit (option k − option 0, k ≥ 1) on ``inputs``.
     None when the inputs do not vary (their EVPPI is zero)."""
     nb = _nb(net_benefit)
@@ -41,9 +43,13 @@ def fit_incremental(net_benefit: np.ndarray,
     return fit_spline(x, nb[:, 1:] - nb[:, :1])
 
 
-def evppi(net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame | pd.Series,
-          refine: bool | None = None, se: bool = False,
-          seed: int = 1) -> float | tuple[float, float]:
+def evppi(
+    net_benefit: np.ndarray,
+    inputs: np.ndarray | pd.DataFrame | pd.Series,
+    refine: bool | None = None,
+    se: bool = False,
+    seed: int = 1,
+) -> float | tuple[float, float]:
     """EVPPI of ``inputs`` taken together (draws × k, array or DataFrame), money per decision.
 
     ``net_benefit``: draws × options. With one column of ``inputs`` this is a single input's
@@ -66,9 +72,12 @@ def evppi(net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame | pd.Series
     return value
 
 
-def evppi_table(net_benefit: np.ndarray, inputs: pd.DataFrame,
-                groups: Mapping[str, Sequence[str]] | None = None,
-                group_inputs: pd.DataFrame | None = None) -> dict[str, float]:
+def evppi_table(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame,
+    groups: Mapping[str, Sequence[str]] | None = None,
+    group_inputs: pd.DataFrame | None = None,
+) -> dict[str, float]:
     """EVPPI of every column of ``inputs`` alone and of each named group of columns (taken
     from ``group_inputs``, default ``inputs``), largest first. Columns that never vary are
     left out (their EVPPI is zero by definition)."""

@@ -62,8 +62,9 @@ class CubicRegressionSpline:
         t = np.concatenate([[kn[0]] * (_DEGREE + 1), kn[1:-1], [kn[-1]] * (_DEGREE + 1)])
         nb = len(t) - _DEGREE - 1
         ends = np.array([kn[0], kn[-1]])
-        second = np.column_stack([BSpline(t, np.eye(nb)[j], _DEGREE).derivative(2)(ends)
-                                  for j in range(nb)])
+        second = np.column_stack(
+            [BSpline(t, np.eye(nb)[j], _DEGREE).derivative(2)(ends) for j in range(nb)]
+        )
         z = sl.null_space(second)  # natural: f'' = 0 at both end knots
         at_knots = BSpline.design_matrix(kn, t, _DEGREE).toarray() @ z
         return cls(knots=kn, _bknots=t, _to_cardinal=z @ np.linalg.inv(at_knots))
@@ -85,8 +86,12 @@ class CubicRegressionSpline:
             xs.append((b - a) / 2 * _GAUSS[0] + (a + b) / 2)
             ws.append((b - a) / 2 * _GAUSS[1])
         x, w = np.concatenate(xs), np.concatenate(ws)
-        d2 = np.column_stack([BSpline(self._bknots, np.eye(nb)[j], _DEGREE).derivative(2)(x)
-                              for j in range(nb)]) @ self._to_cardinal
+        d2 = (
+            np.column_stack(
+                [BSpline(self._bknots, np.eye(nb)[j], _DEGREE).derivative(2)(x) for j in range(nb)]
+            )
+            @ self._to_cardinal
+        )
         return d2.T @ (w[:, None] * d2)
 
 
@@ -108,16 +113,20 @@ class SplineFit:
     # for standard errors: the design, and per output the posterior covariance of the
     # coefficients as σ² Tᵀ diag(shrink) T (mgcv's Bayesian Vp at the chosen smoothing)
     basis: np.ndarray | None = None
-    to_eigen: np.ndarray | None = None     # T (p × p)
-    shrink: np.ndarray | None = None       # (n_outputs × p)
-    sigma2: np.ndarray | None = None       # (n_outputs,)
+    to_eigen: np.ndarray | None = None  # T (p × p)
+    shrink: np.ndarray | None = None  # (n_outputs × p)
+    sigma2: np.ndarray | None = None  # (n_outputs,)
 
     def value_se(self, rng: np.random.Generator, samples: int = 200) -> float:
         """Standard error of the value of information this fit implies (EVPPI or EVSI):
         the spread of mean(max fitted) − max(mean fitted) over coefficient vectors drawn from
         their posterior (Strong, Oakley & Brennan 2014, section 3.4). Money per decision."""
-        if self.basis is None or self.to_eigen is None or self.shrink is None \
-                or self.sigma2 is None:
+        if (
+            self.basis is None
+            or self.to_eigen is None
+            or self.shrink is None
+            or self.sigma2 is None
+        ):
             raise ValueError("this fit kept no posterior: refit with fit_spline")
         p, m = self.coef.shape
         z = rng.standard_normal((samples, p, m))
@@ -125,12 +134,14 @@ class SplineFit:
         values = np.empty(samples)
         chunk = 25  # coefficient draws at once: bounds memory at draws × options × 25
         for a in range(0, samples, chunk):
-            beta = self.coef[None] + np.einsum("pq,spm->sqm", self.to_eigen,
-                                               scale[None] * z[a:a + chunk])
+            beta = self.coef[None] + np.einsum(
+                "pq,spm->sqm", self.to_eigen, scale[None] * z[a : a + chunk]
+            )
             fitted = np.einsum("np,spm->snm", self.basis, beta, optimize=True)
             # the first option's incremental net benefit is 0 by construction
-            values[a:a + chunk] = (np.maximum(fitted.max(axis=2), 0).mean(axis=1)
-                                   - np.maximum(fitted.mean(axis=1).max(axis=1), 0))
+            values[a : a + chunk] = np.maximum(fitted.max(axis=2), 0).mean(axis=1) - np.maximum(
+                fitted.mean(axis=1).max(axis=1), 0
+            )
         return float(values.std(ddof=1))
 
     def design(self, x: np.ndarray) -> np.ndarray:
@@ -152,7 +163,7 @@ def _penalties(margins: list[CubicRegressionSpline], additive: bool) -> list[np.
         if additive:
             p = np.zeros((sum(sizes), sum(sizes)))
             start = sum(sizes[:j])
-            p[start:start + m.size, start:start + m.size] = m.penalty()
+            p[start : start + m.size, start : start + m.size] = m.penalty()
         else:
             p = np.ones((1, 1))
             for i, s in enumerate(sizes):
@@ -181,8 +192,7 @@ class _Problem:
         # T maps Xᵀy to eigen-coordinates: w = Uᵀ L⁻¹ b, and β = Tᵀ (shrink ∘ w)
         self.t = u.T @ li
 
-    def common(self, b: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                             np.ndarray]:
+    def common(self, b: np.ndarray, yy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For every output at once (``b``: p × m, ``yy``: m): coefficients (p × m), log λ and
         GCV score (m) at the best common smoothing parameter of each output."""
         w = self.t @ b  # p × m, coordinates in the eigenbasis
@@ -195,15 +205,17 @@ class _Problem:
         k = np.argmin(score, axis=0)
         beta = self.t.T @ (shrink[k].T * w)
         cols = np.arange(len(k))
-        self.last_shrink = shrink[k]                                   # m × p
+        self.last_shrink = shrink[k]  # m × p
         self.last_sigma2 = rss[k, cols] / np.maximum(n - edf[k, 0], 1.0)
         return beta, _GRID[k], score[k, cols]
 
-    def solve(self, b: np.ndarray, yy: float,
-              log_lam: np.ndarray) -> tuple[np.ndarray, float, float]:
+    def solve(
+        self, b: np.ndarray, yy: float, log_lam: np.ndarray
+    ) -> tuple[np.ndarray, float, float]:
         """(coefficients, GCV score, edf) with one smoothing parameter per penalty."""
-        a = self.gs + sum(np.exp(ll) * self.scale * s for ll, s in zip(log_lam, self.pens,
-                                                                       strict=True))
+        a = self.gs + sum(
+            np.exp(ll) * self.scale * s for ll, s in zip(log_lam, self.pens, strict=True)
+        )
         try:
             c = sl.cho_factor(a, lower=True, check_finite=False)
         except np.linalg.LinAlgError:
@@ -227,10 +239,17 @@ def _gcv_fit(problem: _Problem, b: np.ndarray, yy: np.ndarray, refine: bool) -> 
     for col in range(b.shape[1]):
         start = np.full(k, log_lam[col])
         bc, yc = b[:, col], float(yy[col])
-        res = minimize(lambda v, bc=bc, yc=yc: problem.solve(bc, yc, v)[1], start,
-                       method="Nelder-Mead",
-                       options={"xatol": 0.2, "fatol": 1e-12, "maxiter": 12 * k,
-                                "initial_simplex": np.vstack([start, start + 3 * np.eye(k)])})
+        res = minimize(
+            lambda v, bc=bc, yc=yc: problem.solve(bc, yc, v)[1],
+            start,
+            method="Nelder-Mead",
+            options={
+                "xatol": 0.2,
+                "fatol": 1e-12,
+                "maxiter": 12 * k,
+                "initial_simplex": np.vstack([start, start + 3 * np.eye(k)]),
+            },
+        )
         if res.fun < score[col]:
             beta[:, col] = problem.solve(bc, yc, res.x)[0]
     return beta
@@ -281,6 +300,13 @@ def _fit_spline(x: np.ndarray, y: np.ndarray, refine: bool) -> SplineFit:
     pens = _penalties(margins, additive)
     problem = _Problem(design.T @ design, pens, n)
     coef = _gcv_fit(problem, design.T @ y, np.einsum("ij,ij->j", y, y), refine)
-    return SplineFit(margins=tuple(margins), additive=additive, coef=coef,
-                     fitted=design @ coef, basis=design, to_eigen=problem.t,
-                     shrink=problem.last_shrink, sigma2=problem.last_sigma2)
+    return SplineFit(
+        margins=tuple(margins),
+        additive=additive,
+        coef=coef,
+        fitted=design @ coef,
+        basis=design,
+        to_eigen=problem.t,
+        shrink=problem.last_shrink,
+        sigma2=problem.last_sigma2,
+    )

@@ -15,8 +15,9 @@ import pandas as pd
 from .core import _nb
 
 
-def sobol_first_order(net_benefit: np.ndarray, inputs: pd.DataFrame,
-                      seed: int = 0) -> dict[str, float]:
+def sobol_first_order(
+    net_benefit: np.ndarray, inputs: pd.DataFrame, seed: int = 0
+) -> dict[str, float]:
     """First-order Sobol index (0-1) of each varying input, largest first."""
     try:
         from SALib.analyze import rbd_fast
@@ -31,8 +32,11 @@ def sobol_first_order(net_benefit: np.ndarray, inputs: pd.DataFrame,
     if not cols or np.ptp(y) == 0:
         return dict.fromkeys(map(str, cols), 0.0)
     x = inputs[cols].to_numpy(dtype=float)
-    problem = {"num_vars": len(cols), "names": [str(c) for c in cols],
-               "bounds": [[float(a), float(b)] for a, b in zip(x.min(0), x.max(0), strict=True)]}
+    problem = {
+        "num_vars": len(cols),
+        "names": [str(c) for c in cols],
+        "bounds": [[float(a), float(b)] for a, b in zip(x.min(0), x.max(0), strict=True)],
+    }
     res = rbd_fast.analyze(problem, x, y, seed=seed)
     values = {str(c): float(max(v, 0.0)) for c, v in zip(cols, res["S1"], strict=True)}
     return dict(sorted(values.items(), key=lambda kv: -kv[1]))

@@ -60,15 +60,18 @@ class EvsiPoint:
         return {"n": self.n, "evsi": self.value, "se": self.se}
 
 
-def _pars_matrix(inputs: pd.DataFrame | np.ndarray, pars: Sequence[str] | None,
-                 rows: int) -> np.ndarray:
+def _pars_matrix(
+    inputs: pd.DataFrame | np.ndarray, pars: Sequence[str] | None, rows: int
+) -> np.ndarray:
     if isinstance(inputs, pd.DataFrame):
         if not pars:
             raise ValueError("name the inputs the study informs: pars=[...]")
         missing = [p for p in pars if p not in inputs.columns]
         if missing:
-            raise ValueError(f"pars: no input named {', '.join(missing)}; inputs: "
-                             f"{', '.join(map(str, inputs.columns[:12]))}")
+            raise ValueError(
+                f"pars: no input named {', '.join(missing)}; inputs: "
+                f"{', '.join(map(str, inputs.columns[:12]))}"
+            )
         x = inputs[list(pars)].to_numpy(dtype=float)
     else:
         x = np.asarray(inputs, dtype=float)
@@ -91,36 +94,45 @@ def _sds(aux: Mapping | None, k: int, default: float | None) -> np.ndarray:
     sd = (aux or {}).get("sd", default)
     if sd is None:
         raise ValueError("give the per-participant standard deviation: aux={'sd': ...}")
-    sds = np.broadcast_to(np.asarray(sd, dtype=float), (k,)).copy() if np.ndim(sd) == 0 \
+    sds = (
+        np.broadcast_to(np.asarray(sd, dtype=float), (k,)).copy()
+        if np.ndim(sd) == 0
         else np.asarray(sd, dtype=float)
+    )
     if sds.shape != (k,) or np.any(~(sds > 0)):
         raise ValueError(f"aux['sd'] must be one positive number or {k}, one per input")
     return sds
 
 
-def summaries(study: str, pars: np.ndarray, n: int, rng: np.random.Generator,
-              aux: Mapping | None = None) -> np.ndarray:
+def summaries(
+    study: str, pars: np.ndarray, n: int, rng: np.random.Generator, aux: Mapping | None = None
+) -> np.ndarray:
     """Summary statistics (draws × s) of a study of size ``n`` for each draw of its inputs
     ``pars`` (draws × k), by the built-in design ``study`` (see the module docstring)."""
     k = pars.shape[1]
     if study in _N_PARS and k != _N_PARS[study]:
-        raise ValueError(f"study '{study}' informs {_N_PARS[study]} input"
-                         f"{'s' if _N_PARS[study] > 1 else ''}; pars names {k}")
+        raise ValueError(
+            f"study '{study}' informs {_N_PARS[study]} input"
+            f"{'s' if _N_PARS[study] > 1 else ''}; pars names {k}"
+        )
     if study in ("trial_binary", "binary", "survey"):
-        p = _probabilities(pars, "a binary study's inputs" if study != "survey"
-                           else "a participation rate")
+        p = _probabilities(
+            pars, "a binary study's inputs" if study != "survey" else "a participation rate"
+        )
         u = rng.random(p.shape)
         return stats.binom.ppf(u, n, p)
     if study in ("normal_known", "pilot"):
         sds = _sds(aux, k, 1.0 if study == "normal_known" else None)
         z = rng.standard_normal(pars.shape)
         return pars + z * sds[None, :] / np.sqrt(n)
-    raise ValueError(f"unknown study design '{study}'; built in: {', '.join(STUDIES)}, or "
-                     "pass datagen_fn")
+    raise ValueError(
+        f"unknown study design '{study}'; built in: {', '.join(STUDIES)}, or pass datagen_fn"
+    )
 
 
-def _evsi_once(nb: np.ndarray, t: np.ndarray, se: bool, rng: np.random.Generator
-               ) -> tuple[float, float | None]:
+def _evsi_once(
+    nb: np.ndarray, t: np.ndarray, se: bool, rng: np.random.Generator
+) -> tuple[float, float | None]:
     from .smoother import fit_spline
 
     keep = np.ptp(t, axis=0) > 0
@@ -133,12 +145,20 @@ def _evsi_once(nb: np.ndarray, t: np.ndarray, se: bool, rng: np.random.Generator
     return value, (fit.value_se(rng) if se else None)
 
 
-def evsi(net_benefit: np.ndarray, inputs: pd.DataFrame | np.ndarray,
-         study: str | None = "trial_binary", pars: Sequence[str] | None = None,
-         n: int | Sequence[int] = 100, seed: int = 1, aux: Mapping | None = None,
-         datagen_fn: Callable[[pd.DataFrame | np.ndarray, int, np.random.Generator],
-                              pd.DataFrame | np.ndarray] | None = None,
-         se: bool = False) -> float | np.ndarray | list[EvsiPoint]:
+def evsi(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame | np.ndarray,
+    study: str | None = "trial_binary",
+    pars: Sequence[str] | None = None,
+    n: int | Sequence[int] = 100,
+    seed: int = 1,
+    aux: Mapping | None = None,
+    datagen_fn: Callable[
+        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+    ]
+    | None = None,
+    se: bool = False,
+) -> float | np.ndarray | list[EvsiPoint]:
     """EVSI of a study of size ``n`` (money per decision): a float for one n, an array for a
     list of n — or, with ``se=True``, a list of :class:`EvsiPoint` with standard errors.
 
@@ -159,12 +179,17 @@ def evsi(net_benefit: np.ndarray, inputs: pd.DataFrame | np.ndarray,
         rng = np.random.default_rng(seed)  # common random numbers across sizes
         if datagen_fn is not None:
             t = datagen_fn(inputs, size, rng)
-            t = t.to_numpy(dtype=float) if isinstance(t, pd.DataFrame) else \
-                np.asarray(t, dtype=float)
+            t = (
+                t.to_numpy(dtype=float)
+                if isinstance(t, pd.DataFrame)
+                else np.asarray(t, dtype=float)
+            )
             t = t[:, None] if t.ndim == 1 else t
             if t.shape[0] != nb.shape[0]:
-                raise ValueError(f"datagen_fn must give one row of summaries per draw "
-                                 f"({nb.shape[0]}), got {t.shape[0]}")
+                raise ValueError(
+                    f"datagen_fn must give one row of summaries per draw "
+                    f"({nb.shape[0]}), got {t.shape[0]}"
+                )
         else:
             t = summaries(str(study), x, size, rng, aux)
         value, err = _evsi_once(nb, t, se, np.random.default_rng([seed, size]))

@@ -1,7 +1,7 @@
 """The web workspace: FastAPI pages (Jinja2) and a JSON API over the store and the library.
 
-    from coproduce.web import create_app
-    app = create_app()          # COPRODUCE_DATABASE_URL, else the SQLite file
+from coproduce.web import create_app
+app = create_app()          # COPRODUCE_DATABASE_URL, else the SQLite file
 """
 
 from __future__ import annotations

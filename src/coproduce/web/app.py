@@ -77,8 +77,12 @@ def create_app(
 
     include_all(app)
     # who is calling and may they, then how large is the body: before the body is read
-    app.add_middleware(BodyGuard, routes=lambda: app.router.routes, respond=_page_app,
-                       not_signed_in=_not_signed_in_app)
+    app.add_middleware(
+        BodyGuard,
+        routes=lambda: app.router.routes,
+        respond=_page_app,
+        not_signed_in=_not_signed_in_app,
+    )
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
@@ -191,15 +195,24 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def integrity(request: Request, exc: IntegrityError):
         # two requests raced for one name (two uploads of one map at the same moment)
-        return page(request, 409, "Conflict", "another request changed the same thing at the "
-                    "same moment (a model of this name may have just been made); reload and "
-                    "try again")
+        return page(
+            request,
+            409,
+            "Conflict",
+            "another request changed the same thing at the "
+            "same moment (a model of this name may have just been made); reload and "
+            "try again",
+        )
 
     @app.exception_handler(DataError)
     async def data_error(request: Request, exc: DataError):
         # a value the database cannot hold (text longer than its column): never stored
-        return page(request, 422, "Invalid input", "a value is too long or not of the kind "
-                    "expected; shorten it and try again")
+        return page(
+            request,
+            422,
+            "Invalid input",
+            "a value is too long or not of the kind expected; shorten it and try again",
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
@@ -210,11 +223,22 @@ def _errors(app: FastAPI) -> None:
             from ..model.files import MAX_DEPTH
 
             if isinstance(cause, RecursionError):
-                return bad_input(request, TooLarge([Issue(
-                    "", f"the JSON body is nested too deeply: at most {MAX_DEPTH} levels of "
-                        "mappings and lists")]))
-            return bad_input(request, ModelError([Issue(
-                "", f"the JSON body cannot be read: {str(cause)[:200]}")]))
+                return bad_input(
+                    request,
+                    TooLarge(
+                        [
+                            Issue(
+                                "",
+                                f"the JSON body is nested too deeply: at most {MAX_DEPTH} "
+                                "levels of mappings and lists",
+                            )
+                        ]
+                    ),
+                )
+            return bad_input(
+                request,
+                ModelError([Issue("", f"the JSON body cannot be read: {str(cause)[:200]}")]),
+            )
         return page(
             request,
             exc.status_code,

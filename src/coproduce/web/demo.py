@@ -27,6 +27,11 @@ def seed_demo(store: Store) -> tuple[str, str]:
     actor = store.authenticate(DEMO_EMAIL, password)
     if not store.list_models(actor):
         for name in example_names():
-            store.create_model(actor, "", model_to_data(load_model(f"example:{name}")),
-                               source=f"example:{name}", message="bundled example")
+            store.create_model(
+                actor,
+                "",
+                model_to_data(load_model(f"example:{name}")),
+                source=f"example:{name}",
+                message="bundled example",
+            )
     return DEMO_EMAIL, password

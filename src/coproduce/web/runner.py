@@ -106,10 +106,12 @@ class Worker:
 
             with self.store.transaction() as s:
                 data = s.get(ModelVersion, run.model_version_id).data
-        report = (lambda f, st: True) if quiet else (
-            lambda f, st: self.store.progress(run_id, f, st))
-        return RunContext(run.id, dict(run.inputs), data, run.scenario, run.seed, report,
-                          run.model_version_id)
+        report = (
+            (lambda f, st: True) if quiet else (lambda f, st: self.store.progress(run_id, f, st))
+        )
+        return RunContext(
+            run.id, dict(run.inputs), data, run.scenario, run.seed, report, run.model_version_id
+        )
 
     def submit(self, run_id: int, *, wait: float = 0.0) -> Future:
         """Queue a run; wait up to ``wait`` seconds for it (quick analyses finish in that)."""
@@ -144,8 +146,9 @@ class Worker:
             self.store.finish_run(run_id, status="failed", error=f"cannot run: {exc}")
         except Exception as exc:  # a bug: keep the server up, say so on the run's page
             log.error("run %s failed:\n%s", run_id, traceback.format_exc())
-            self.store.finish_run(run_id, status="failed",
-                                  error=f"internal error ({type(exc).__name__}); see the log")
+            self.store.finish_run(
+                run_id, status="failed", error=f"internal error ({type(exc).__name__}); see the log"
+            )
 
     def shutdown(self, wait: bool = False) -> None:
         self.pool.shutdown(wait=wait, cancel_futures=True)

@@ -51,8 +51,8 @@ class BadCsrf(Exception):
 @dataclass(frozen=True)
 class Caller:
     actor: Actor
-    via: str          # "cookie" or "token"
-    csrf: str = ""    # the session's CSRF token (cookie callers)
+    via: str  # "cookie" or "token"
+    csrf: str = ""  # the session's CSRF token (cookie callers)
 
 
 def identify(request: Request) -> Caller | None:
@@ -148,8 +148,9 @@ class BodyTooLarge(HTTPException):
     """The request body went past the limit while it was being read (HTTP 413)."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"the request is larger than {limit / 1024 / 1024:,.0f} MB; "
-                              "send a smaller file")
+        super().__init__(
+            413, f"the request is larger than {limit / 1024 / 1024:,.0f} MB; send a smaller file"
+        )
 
 
 def _needs_of(route: Any) -> str | None:
@@ -167,7 +168,7 @@ def _needs_of(route: Any) -> str | None:
             need = ""
         for prefix in ("needs_", "reads_as_"):
             if name.startswith(prefix):
-                role = name[len(prefix):]
+                role = name[len(prefix) :]
                 if need in (None, "") or _RANK.get(role, 0) > _RANK.get(need, 0):
                     need = role
     return need
@@ -195,8 +196,15 @@ class BodyGuard:
     title, message)`` makes the refusal (a page or, under ``/api/``, JSON); a caller who is not
     signed in gets what :class:`NotSignedIn` gives."""
 
-    def __init__(self, app: Any, *, routes: Callable[[], list], respond: Callable,
-                 not_signed_in: Callable, limit: int | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        routes: Callable[[], list],
+        respond: Callable,
+        not_signed_in: Callable,
+        limit: int | None = None,
+    ) -> None:
         self.app = app
         self.routes = routes
         self.respond = respond
@@ -240,12 +248,14 @@ class BodyGuard:
             except ValueError:
                 size = -1
             if size < 0:
-                await self.respond(request, 400, "Error", "the Content-Length header is not a "
-                                   "number")(scope, receive, send)
+                await self.respond(
+                    request, 400, "Error", "the Content-Length header is not a number"
+                )(scope, receive, send)
                 return
             if size > self.limit:
                 await self.respond(request, 413, "Too large", BodyTooLarge(self.limit).detail)(
-                    scope, receive, send)
+                    scope, receive, send
+                )
                 return
         limit, seen = self.limit, 0
 
@@ -268,8 +278,9 @@ def upload_seconds() -> float:
         return UPLOAD_SECONDS
 
 
-async def off_loop(fn: Callable[..., Any], *args: Any, seconds: float | None = None,
-                   field: str = "file") -> Any:
+async def off_loop(
+    fn: Callable[..., Any], *args: Any, seconds: float | None = None, field: str = "file"
+) -> Any:
     """``fn(*args)`` in a worker thread, so the event loop goes on answering other requests
     while a file is parsed and checked; past the time budget (:func:`upload_seconds`) the
     caller gets :class:`~coproduce.model.errors.TooLarge` (HTTP 413) at once and the thread's
@@ -283,8 +294,16 @@ async def off_loop(fn: Callable[..., Any], *args: Any, seconds: float | None = N
     limit = seconds if seconds is not None else upload_seconds()
     try:
         with anyio.fail_after(limit):
-            return await anyio.to_thread.run_sync(functools.partial(fn, *args),
-                                                  abandon_on_cancel=True)
+            return await anyio.to_thread.run_sync(
+                functools.partial(fn, *args), abandon_on_cancel=True
+            )
     except TimeoutError:
-        raise TooLarge([Issue(field, f"checking it took longer than {limit:g} seconds: split "
-                                     "it into smaller files or simplify it")]) from None
+        raise TooLarge(
+            [
+                Issue(
+                    field,
+                    f"checking it took longer than {limit:g} seconds: split "
+                    "it into smaller files or simplify it",
+                )
+            ]
+        ) from None

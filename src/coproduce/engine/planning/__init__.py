@@ -5,5 +5,14 @@ from .api import TARGET_READINGS, funded, plan, unit_values
 from .result import Constraint, FrontierPoint, Plan
 from .solve import PlanningError, SolverFailed
 
-__all__ = ["TARGET_READINGS", "Constraint", "FrontierPoint", "Plan", "PlanningError",
-           "SolverFailed", "funded", "plan", "unit_values"]
+__all__ = [
+    "TARGET_READINGS",
+    "Constraint",
+    "FrontierPoint",
+    "Plan",
+    "PlanningError",
+    "SolverFailed",
+    "funded",
+    "plan",
+    "unit_values",
+]

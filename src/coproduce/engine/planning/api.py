@@ -34,30 +34,38 @@ def unit_values(cm: CompiledModel) -> np.ndarray:
     return cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
 
 
-def _check_args(m: Model, cm: CompiledModel, targets: Mapping[str, float],
-                budgets: Mapping[str, float], values: Mapping[str, float] | None,
-                objective: str) -> None:
+def _check_args(
+    m: Model,
+    cm: CompiledModel,
+    targets: Mapping[str, float],
+    budgets: Mapping[str, float],
+    values: Mapping[str, float] | None,
+    objective: str,
+) -> None:
     from ...model.errors import did_you_mean
 
     if objective not in ("public", "full"):
         raise PlanningError(f"objective '{objective}': use 'public' or 'full'")
     for oid, a in targets.items():
         if oid not in m.outcomes:
-            raise PlanningError(f"target '{oid}': unknown outcome{did_you_mean(oid, m.outcomes)}"
-                                f"; outcomes: {', '.join(m.outcomes)}")
+            raise PlanningError(
+                f"target '{oid}': unknown outcome{did_you_mean(oid, m.outcomes)}"
+                f"; outcomes: {', '.join(m.outcomes)}"
+            )
         if not np.isfinite(a) or a < 0:
             raise PlanningError(f"target {oid}={a}: give a finite amount of 0 or more")
     for key, b in budgets.items():
         if key != "full" and key not in cm.sector_ids:
-            raise PlanningError(f"budget '{key}': unknown sector"
-                                f"{did_you_mean(key, [*cm.sector_ids, 'full'])}; use one of "
-                                f"{', '.join([*cm.sector_ids, 'full'])}")
+            raise PlanningError(
+                f"budget '{key}': unknown sector"
+                f"{did_you_mean(key, [*cm.sector_ids, 'full'])}; use one of "
+                f"{', '.join([*cm.sector_ids, 'full'])}"
+            )
         if not np.isfinite(b) or b < 0:
             raise PlanningError(f"budget {key}={b}: give a finite amount of 0 or more")
     for oid, lam in (values or {}).items():
         if oid not in m.outcomes:
-            raise PlanningError(f"value '{oid}': unknown outcome"
-                                f"{did_you_mean(oid, m.outcomes)}")
+            raise PlanningError(f"value '{oid}': unknown outcome{did_you_mean(oid, m.outcomes)}")
         if not np.isfinite(lam):
             raise PlanningError(f"value {oid}={lam}: give a finite amount")
 
@@ -113,17 +121,28 @@ def plan(
     Raises :class:`PlanningError` when the question cannot be asked of this model.
     """
     if targets_as not in TARGET_READINGS:
-        raise PlanningError(f"targets_as '{targets_as}': use 'increase' (over what today's "
-                            "volumes achieve) or 'total' (the level reached from nothing)")
-    if min_evidence is not None and (isinstance(min_evidence, bool) or
-                                     not isinstance(min_evidence, (int, np.integer))
-                                     or not 1 <= min_evidence <= 5):
-        raise PlanningError(f"min_evidence {min_evidence}: an evidence grade is a whole number "
-                            "from 1 (opinion) to 5 (replicated experiments)")
+        raise PlanningError(
+            f"targets_as '{targets_as}': use 'increase' (over what today's "
+            "volumes achieve) or 'total' (the level reached from nothing)"
+        )
+    if min_evidence is not None and (
+        isinstance(min_evidence, bool)
+        or not isinstance(min_evidence, (int, np.integer))
+        or not 1 <= min_evidence <= 5
+    ):
+        raise PlanningError(
+            f"min_evidence {min_evidence}: an evidence grade is a whole number "
+            "from 1 (opinion) to 5 (replicated experiments)"
+        )
     m = _model(model, scenarios)
     cm = compile_model(m)
-    budgets = ({} if budget is None else {"public": float(budget)}
-               if isinstance(budget, (int, float)) else {k: float(v) for k, v in budget.items()})
+    budgets = (
+        {}
+        if budget is None
+        else {"public": float(budget)}
+        if isinstance(budget, (int, float))
+        else {k: float(v) for k, v in budget.items()}
+    )
     if targets is None:
         targets = {} if budgets else dict(m.targets)
     targets = {k: float(v) for k, v in targets.items()}
@@ -140,44 +159,73 @@ def plan(
         fw = spec.weights if spec.weights is not None else _weights(m, cm, values, targets)
         ceiling = None
         if result.status == "optimal" and not budgets:  # unbounded value: go to twice this plan
-            ceiling = 2.0 * (result.cost["public"] if objective == "public"
-                             else result.cost["full"])
-        offset = (float(outcome_levels(cm, cm.volume) @ fw) if targets_as == "increase"
-                  else 0.0)
+            ceiling = 2.0 * (
+                result.cost["public"] if objective == "public" else result.cost["full"]
+            )
+        offset = float(outcome_levels(cm, cm.volume) @ fw) if targets_as == "increase" else 0.0
         points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling, offset)
         result = _with(result, frontier=points, frontier_measure=measure)
     if result.status == "optimal" and same_choice:
         from .switching import same_choice_range
 
-        result = _with(result, same_choice_checked=True,
-                       same_choice_when_time_valued=same_choice_range(
-                           cm, spec, objective, gap, set(funded(result.volumes))))
+        result = _with(
+            result,
+            same_choice_checked=True,
+            same_choice_when_time_valued=same_choice_range(
+                cm, spec, objective, gap, set(funded(result.volumes))
+            ),
+        )
     if min_evidence is not None:
-        result = _with(result, min_evidence=_without_weak_links(
-            m, result, targets, objective, budgets, values, targets_as, int(min_evidence),
-            gap))
+        result = _with(
+            result,
+            min_evidence=_without_weak_links(
+                m, result, targets, objective, budgets, values, targets_as, int(min_evidence), gap
+            ),
+        )
     return result
 
 
-def _spec(m: Model, cm: CompiledModel, targets: dict[str, float], objective: str,
-          budgets: dict[str, float], values: Mapping[str, float] | None,
-          targets_as: str) -> Spec:
+def _spec(
+    m: Model,
+    cm: CompiledModel,
+    targets: dict[str, float],
+    objective: str,
+    budgets: dict[str, float],
+    values: Mapping[str, float] | None,
+    targets_as: str,
+) -> Spec:
     """What to solve: targets (with today's levels added when read as increases), the cost
     measure, budgets and, with a budget, the value of each outcome."""
     weights = _weights(m, cm, values, targets) if budgets else None
-    cost_sectors = (np.array([s == "public" for s in cm.sector_ids]) if objective == "public"
-                    else np.ones(len(cm.sector_ids), dtype=bool))
+    cost_sectors = (
+        np.array([s == "public" for s in cm.sector_ids])
+        if objective == "public"
+        else np.ones(len(cm.sector_ids), dtype=bool)
+    )
     offset = None
     if targets_as == "increase" and targets:
         # what today's volumes already reach on each target: T b, one triangular solve each
         offset = target_rows(cm, Spec(targets, cost_sectors, budgets, None)) @ cm.volume
-    return Spec(targets=targets, cost_sectors=cost_sectors, budgets=budgets, weights=weights,
-                target_offset=offset)
+    return Spec(
+        targets=targets,
+        cost_sectors=cost_sectors,
+        budgets=budgets,
+        weights=weights,
+        target_offset=offset,
+    )
 
 
-def _without_weak_links(m: Model, result: Plan, targets: dict[str, float], objective: str,
-                        budgets: dict[str, float], values: Mapping[str, float] | None,
-                        targets_as: str, grade: int, gap: float) -> dict:
+def _without_weak_links(
+    m: Model,
+    result: Plan,
+    targets: dict[str, float],
+    objective: str,
+    budgets: dict[str, float],
+    values: Mapping[str, float] | None,
+    targets_as: str,
+    grade: int,
+    gap: float,
+) -> dict:
     """The plan again on the model without the links graded below ``grade``: whether it
     funds the same interventions (``survives``) and its volumes, or why there is none."""
     from ...model.scenarios import drop_weak_links
@@ -185,8 +233,12 @@ def _without_weak_links(m: Model, result: Plan, targets: dict[str, float], objec
     weak, dropped = drop_weak_links(m, grade)
     out: dict = {"grade": grade, "links_dropped": dropped}
     if not dropped:
-        return {**out, "survives": True, "status": result.status,
-                "volumes_without_weak_links": dict(result.volumes)}
+        return {
+            **out,
+            "survives": True,
+            "status": result.status,
+            "volumes_without_weak_links": dict(result.volumes),
+        }
     cm = compile_model(weak)
     try:
         spec = _spec(weak, cm, targets, objective, budgets, values, targets_as)
@@ -196,10 +248,13 @@ def _without_weak_links(m: Model, result: Plan, targets: dict[str, float], objec
     out["status"] = other.status
     if other.status == "optimal":
         out["volumes_without_weak_links"] = dict(other.volumes)
-        out["cost_without_weak_links"] = {"full": other.cost["full"],
-                                          "public": other.cost["public"]}
-        out["survives"] = (result.status == "optimal"
-                           and set(funded(other.volumes)) == set(funded(result.volumes)))
+        out["cost_without_weak_links"] = {
+            "full": other.cost["full"],
+            "public": other.cost["public"],
+        }
+        out["survives"] = result.status == "optimal" and set(funded(other.volumes)) == set(
+            funded(result.volumes)
+        )
     else:
         out["message"] = other.message
         out["survives"] = result.status != "optimal"  # no plan either way
@@ -212,8 +267,9 @@ def _with(p: Plan, **changes) -> Plan:
     return replace(p, **changes)
 
 
-def _weights(m: Model, cm: CompiledModel, values: Mapping[str, float] | None,
-             targets: Mapping[str, float]) -> np.ndarray:
+def _weights(
+    m: Model, cm: CompiledModel, values: Mapping[str, float] | None, targets: Mapping[str, float]
+) -> np.ndarray:
     n_o = len(cm.outcome_ids)
     if values:
         w = np.zeros(n_o)
@@ -227,49 +283,74 @@ def _weights(m: Model, cm: CompiledModel, values: Mapping[str, float] | None,
         w = np.zeros(n_o)
         w[cm.index[next(iter(targets))] - cm.n_interventions] = 1.0
         return w
-    raise PlanningError("no outcome has a value in this model: give values "
-                        "({outcome: amount per unit}), e.g. values={'independent_years': 31000}")
+    raise PlanningError(
+        "no outcome has a value in this model: give values "
+        "({outcome: amount per unit}), e.g. values={'independent_years': 31000}"
+    )
 
 
-def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: float,
-               targets_as: str = "increase") -> Plan:
+def _plan_once(
+    m: Model,
+    cm: CompiledModel,
+    spec: Spec,
+    objective: str,
+    gap: float,
+    targets_as: str = "increase",
+) -> Plan:
     mode = "most_value" if spec.weights is not None else "least_cost"
     tie = ("public" if objective == "full" else "full") if mode == "least_cost" else objective
     prog, sol, x = solve_spec(cm, spec, objective, gap, tie)
     least, _ = least_volumes(cm)
     baseline_levels = outcome_levels(cm, cm.volume)
-    max_decrease = {iid: float(cm.max_decrease[i]) for i, iid in enumerate(cm.intervention_ids)
-                    if cm.max_decrease is not None and cm.max_decrease[i] < 1}
-    common = dict(mode=mode, objective=objective, model_name=m.name, currency=m.currency,
-                  price_year=m.price_year, targets=spec.targets, budgets=spec.budgets,
-                  weights=_weight_dict(cm, spec.weights),
-                  current_volumes=dict(zip(cm.intervention_ids, map(float, cm.volume),
-                                           strict=True)),
-                  labels={n: m.label_of(n) for n in cm.node_ids + cm.resource_ids},
-                  units={iid: m.interventions[iid].unit or "unit"
-                         for iid in cm.intervention_ids},
-                  mixed_integer=prog.is_mip, targets_as=targets_as,
-                  baseline_outcomes=dict(zip(cm.outcome_ids, map(float, baseline_levels),
-                                             strict=True)),
-                  least_volumes={iid: float(least[i])
-                                 for i, iid in enumerate(cm.intervention_ids) if least[i] > 0},
-                  max_decrease=max_decrease,
-                  time_value=basis_of(m).to_dict())
+    max_decrease = {
+        iid: float(cm.max_decrease[i])
+        for i, iid in enumerate(cm.intervention_ids)
+        if cm.max_decrease is not None and cm.max_decrease[i] < 1
+    }
+    common = dict(
+        mode=mode,
+        objective=objective,
+        model_name=m.name,
+        currency=m.currency,
+        price_year=m.price_year,
+        targets=spec.targets,
+        budgets=spec.budgets,
+        weights=_weight_dict(cm, spec.weights),
+        current_volumes=dict(zip(cm.intervention_ids, map(float, cm.volume), strict=True)),
+        labels={n: m.label_of(n) for n in cm.node_ids + cm.resource_ids},
+        units={iid: m.interventions[iid].unit or "unit" for iid in cm.intervention_ids},
+        mixed_integer=prog.is_mip,
+        targets_as=targets_as,
+        baseline_outcomes=dict(zip(cm.outcome_ids, map(float, baseline_levels), strict=True)),
+        least_volumes={
+            iid: float(least[i]) for i, iid in enumerate(cm.intervention_ids) if least[i] > 0
+        },
+        max_decrease=max_decrease,
+        time_value=basis_of(m).to_dict(),
+    )
     if sol.status == "unbounded":
         raise PlanningError(
             "the plan is unbounded: some valued intervention has no limit — no capacity, no "
-            "limited resource and no cost in a budgeted sector; give it a capacity or a budget")
+            "limited resource and no cost in a budgeted sector; give it a capacity or a budget"
+        )
     offsets = _offsets(spec) if targets_as == "increase" else None
     if sol.status == "infeasible":
         rel = relax(prog, gap=gap)
-        return Plan(status="infeasible", volumes={}, cost={"full": None, "public": None,
-                                                           "by_sector": {}},
-                    intervention_costs={}, outcomes={}, value=float("nan"),
-                    objective_value=float("nan"), resource_use={}, constraints=(),
-                    relaxation=_relaxation_dict(rel.alone),
-                    relaxation_together={_key(t): v for t, v in rel.together.items()},
-                    message=_infeasible_message(m, cm, prog, rel, offsets, targets_as),
-                    **common)
+        return Plan(
+            status="infeasible",
+            volumes={},
+            cost={"full": None, "public": None, "by_sector": {}},
+            intervention_costs={},
+            outcomes={},
+            value=float("nan"),
+            objective_value=float("nan"),
+            resource_use={},
+            constraints=(),
+            relaxation=_relaxation_dict(rel.alone),
+            relaxation_together={_key(t): v for t, v in rel.together.items()},
+            message=_infeasible_message(m, cm, prog, rel, offsets, targets_as),
+            **common,
+        )
     v = prog.volumes(x, cm.n_interventions)
     v = np.where(np.abs(v) < 1e-9 * max(1.0, float(np.abs(v).max(initial=0))), 0.0, v)
     quantities = _quantities(cm, prog, v)
@@ -284,33 +365,53 @@ def _plan_once(m: Model, cm: CompiledModel, spec: Spec, objective: str, gap: flo
             per_itv[iid] = {"full": c.full, "public": c.public, "by_sector": c.by_sector}
     avail = availability(cm)
     used = quantities.sum(axis=0)
-    resource_use = {rid: {"used": float(used[r]),
-                          "available": float(avail[r]) if np.isfinite(avail[r]) else None}
-                    for r, rid in enumerate(cm.resource_ids) if used[r] > 0 or
-                    np.isfinite(avail[r])}
+    resource_use = {
+        rid: {
+            "used": float(used[r]),
+            "available": float(avail[r]) if np.isfinite(avail[r]) else None,
+        }
+        for r, rid in enumerate(cm.resource_ids)
+        if used[r] > 0 or np.isfinite(avail[r])
+    }
     constraints = _constraints(m, cm, prog, x, sol.duals, mode, objective, offsets)
     if spec.weights is not None:
         # with targets read as increases, the value of the change in outcomes from today
-        obj_value = float((levels - (baseline_levels if targets_as == "increase" else 0.0))
-                          @ spec.weights)
+        obj_value = float(
+            (levels - (baseline_levels if targets_as == "increase" else 0.0)) @ spec.weights
+        )
     else:
         obj_value = cost.public if objective == "public" else cost.full
-    cost_dict = {"full": cost.full, "public": cost.public, "by_sector": cost.by_sector,
-                 "by_resource": cost.by_resource, "public_by_agency": cost.public_by_agency,
-                 "coproduction_share": cost.coproduction_share}
+    cost_dict = {
+        "full": cost.full,
+        "public": cost.public,
+        "by_sector": cost.by_sector,
+        "by_resource": cost.by_resource,
+        "public_by_agency": cost.public_by_agency,
+        "coproduction_share": cost.coproduction_share,
+    }
     # the caveats of what the plan funds, on its own resource use (cost curves included); a
     # most-value plan without targets is flagged on the outcomes it values
     flagged = list(spec.targets) or [o for o, w in _weight_dict(cm, spec.weights).items()]
     caveats = CaveatContext(cm, flagged).for_volumes(v, quantities=quantities)
-    return Plan(status="optimal",
-                volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
-                cost=cost_dict, intervention_costs=per_itv,
-                outcomes=dict(zip(cm.outcome_ids, map(float, levels), strict=True)),
-                value=value, objective_value=obj_value, resource_use=resource_use,
-                constraints=constraints, relaxation={}, relaxation_together={},
-                message="", caveats=caveats.to_dict(), flags=caveats.flags,
-                flag_shares=caveats.flag_shares,
-                value_change=float((levels - baseline_levels) @ unit_values(cm)), **common)
+    return Plan(
+        status="optimal",
+        volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
+        cost=cost_dict,
+        intervention_costs=per_itv,
+        outcomes=dict(zip(cm.outcome_ids, map(float, levels), strict=True)),
+        value=value,
+        objective_value=obj_value,
+        resource_use=resource_use,
+        constraints=constraints,
+        relaxation={},
+        relaxation_together={},
+        message="",
+        caveats=caveats.to_dict(),
+        flags=caveats.flags,
+        flag_shares=caveats.flag_shares,
+        value_change=float((levels - baseline_levels) @ unit_values(cm)),
+        **common,
+    )
 
 
 def _offsets(spec: Spec) -> dict[str, float]:
@@ -358,9 +459,16 @@ def _constraint_meta(m: Model, cm: CompiledModel, kind: str, name: str) -> tuple
     return itv.label or name, itv.unit or "unit"
 
 
-def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.ndarray | None,
-                 mode: str, objective: str,
-                 offsets: Mapping[str, float] | None = None) -> tuple[Constraint, ...]:
+def _constraints(
+    m: Model,
+    cm: CompiledModel,
+    prog,
+    x: np.ndarray,
+    duals: np.ndarray | None,
+    mode: str,
+    objective: str,
+    offsets: Mapping[str, float] | None = None,
+) -> tuple[Constraint, ...]:
     activity = prog.A @ x
     cur = m.currency
     measure = "public money" if objective == "public" else "full cost (every sector)"
@@ -379,17 +487,44 @@ def _constraints(m: Model, cm: CompiledModel, prog, x: np.ndarray, duals: np.nda
         if abs(price) < tiny_price:
             price = 0.0
         label, unit = _constraint_meta(m, cm, kind, name)
-        words = constraint_words(kind, label, unit, price, limit, level, binding, mode, measure,
-                                 cur, increase=offsets is not None)
-        out.append(Constraint(key=_key((kind, name)), kind=kind, name=name, label=label,
-                              unit=unit, limit=float(limit), level=float(level),
-                              binding=bool(binding), shadow_price=price, words=words))
+        words = constraint_words(
+            kind,
+            label,
+            unit,
+            price,
+            limit,
+            level,
+            binding,
+            mode,
+            measure,
+            cur,
+            increase=offsets is not None,
+        )
+        out.append(
+            Constraint(
+                key=_key((kind, name)),
+                kind=kind,
+                name=name,
+                label=label,
+                unit=unit,
+                limit=float(limit),
+                level=float(level),
+                binding=bool(binding),
+                shadow_price=price,
+                words=words,
+            )
+        )
     return tuple(out)
 
 
-def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation,
-                        offsets: Mapping[str, float] | None = None,
-                        targets_as: str = "increase") -> str:
+def _infeasible_message(
+    m: Model,
+    cm: CompiledModel,
+    prog,
+    rel: Relaxation,
+    offsets: Mapping[str, float] | None = None,
+    targets_as: str = "increase",
+) -> str:
     limits = dict(zip(prog.tags, prog.b, strict=True))
     for name, off in (offsets or {}).items():  # state targets as the increases asked for
         limits[("target", name)] += off
@@ -398,16 +533,26 @@ def _infeasible_message(m: Model, cm: CompiledModel, prog, rel: Relaxation,
         label, unit = _constraint_meta(m, cm, *tag)
         return relax_words(tag[0], label, unit, amount, limits[tag], m.currency)
 
-    alone = [words(tag, amount) for tag, amount in
-             sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target")
-             if amount is not None and amount > 0]
+    alone = [
+        words(tag, amount)
+        for tag, amount in sorted(rel.alone.items(), key=lambda kv: kv[0][0] != "target")
+        if amount is not None and amount > 0
+    ]
     together = [words(t, a) for t, a in rel.together.items()]
     return infeasible_words(alone, together, targets_as)
 
 
-def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, objective: str,
-              n: int, gap: float, ceiling: float | None,
-              offset: float = 0.0) -> tuple[tuple[FrontierPoint, ...], str]:
+def _frontier(
+    m: Model,
+    cm: CompiledModel,
+    spec: Spec,
+    weights: np.ndarray,
+    objective: str,
+    n: int,
+    gap: float,
+    ceiling: float | None,
+    offset: float = 0.0,
+) -> tuple[tuple[FrontierPoint, ...], str]:
     """Best value at ``n`` budgets, from the least spend the least volumes force to the
     spend beyond which nothing more of value can be had, or the budget given (or, when value
     could grow without end, ``ceiling``: twice the cost of the targets plan). ``offset`` (the
@@ -417,17 +562,19 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
     if key in spec.budgets:
         top = spec.budgets[key]
     else:
-        open_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base,
-                         weights=weights)
+        open_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base, weights=weights)
         prog, sol, x = solve_spec(cm, open_spec, objective, gap, key)
         if sol.status == "unbounded" and ceiling is None:
-            raise PlanningError("the frontier needs a budget ceiling: some valued intervention "
-                                "has no capacity or limited resource; give a budget")
+            raise PlanningError(
+                "the frontier needs a budget ceiling: some valued intervention "
+                "has no capacity or limited resource; give a budget"
+            )
         if sol.status == "unbounded":
             top = float(ceiling)  # type: ignore[arg-type]
         elif sol.status != "optimal":
-            raise PlanningError("the frontier cannot be drawn: the limits and minimum volumes "
-                                "cannot all be met")
+            raise PlanningError(
+                "the frontier cannot be drawn: the limits and minimum volumes cannot all be met"
+            )
         else:
             top = float(_cost_at(cm, prog, x, key))
     floor_spec = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets=base, weights=None)
@@ -438,18 +585,27 @@ def _frontier(m: Model, cm: CompiledModel, spec: Spec, weights: np.ndarray, obje
         bottom = 0.0
     points = []
     for b in np.linspace(bottom, max(top, bottom), n):
-        s = Spec(targets={}, cost_sectors=spec.cost_sectors, budgets={**base, key: float(b)},
-                 weights=weights)
+        s = Spec(
+            targets={},
+            cost_sectors=spec.cost_sectors,
+            budgets={**base, key: float(b)},
+            weights=weights,
+        )
         prog, sol, x = solve_spec(cm, s, objective, gap, key)
         if sol.status != "optimal":
             continue
         v = prog.volumes(x, cm.n_interventions)
         q = _quantities(cm, prog, v)
         c = breakdown(cm, q.sum(axis=0) * cm.unit_cost)
-        points.append(FrontierPoint(budget=float(b), cost_public=c.public, cost_full=c.full,
-                                    value=float(outcome_levels(cm, v) @ weights) - offset,
-                                    volumes=dict(zip(cm.intervention_ids, map(float, v),
-                                                     strict=True))))
+        points.append(
+            FrontierPoint(
+                budget=float(b),
+                cost_public=c.public,
+                cost_full=c.full,
+                value=float(outcome_levels(cm, v) @ weights) - offset,
+                volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
+            )
+        )
     nonzero = {o: w for o, w in _weight_dict(cm, weights).items()}
     if len(nonzero) == 1 and next(iter(nonzero.values())) == 1.0:
         measure = f"level of {m.label_of(next(iter(nonzero)))}"
@@ -464,5 +620,4 @@ def _cost_at(cm: CompiledModel, prog, x: np.ndarray, key: str) -> float:
     return c.public if key == "public" else c.full
 
 
-__all__ = ["TARGET_READINGS", "Plan", "PlanningError", "funded", "mean_of", "plan",
-           "unit_values"]
+__all__ = ["TARGET_READINGS", "Plan", "PlanningError", "funded", "mean_of", "plan", "unit_values"]

@@ -44,9 +44,9 @@ class Spec:
     total levels)."""
 
     targets: dict[str, float]
-    cost_sectors: np.ndarray          # bool per sector
+    cost_sectors: np.ndarray  # bool per sector
     budgets: dict[str, float]
-    weights: np.ndarray | None        # (n_outcomes,) or None
+    weights: np.ndarray | None  # (n_outcomes,) or None
     target_offset: np.ndarray | None = None
 
     def required(self) -> np.ndarray:
@@ -71,11 +71,11 @@ def least_volumes(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
 class Bands:
     """Cost bands of every intervention, flattened. ``start``/``end`` in volume units."""
 
-    owner: np.ndarray       # intervention index of each band
+    owner: np.ndarray  # intervention index of each band
     start: np.ndarray
-    end: np.ndarray         # +inf for the open last band
+    end: np.ndarray  # +inf for the open last band
     multiplier: np.ndarray
-    ordered: np.ndarray     # bool per intervention: bands need binaries to fill in order
+    ordered: np.ndarray  # bool per intervention: bands need binaries to fill in order
 
 
 def bands_of(cm: CompiledModel) -> Bands:
@@ -84,8 +84,9 @@ def bands_of(cm: CompiledModel) -> Bands:
     ordered = np.zeros(n, dtype=bool)
     curves = cm.cost_curves or (None,) * n
     if all(c is None for c in curves):  # one band each: no loop over thousands of them
-        return Bands(np.arange(n, dtype=np.int64), np.zeros(n), np.full(n, np.inf),
-                     np.ones(n), ordered)
+        return Bands(
+            np.arange(n, dtype=np.int64), np.zeros(n), np.full(n, np.inf), np.ones(n), ordered
+        )
     owner: list[int] = []
     start: list[float] = []
     end: list[float] = []
@@ -104,8 +105,13 @@ def bands_of(cm: CompiledModel) -> Bands:
         start.extend(starts)
         end.extend(ends)
         mult.extend(mults)
-    return Bands(np.array(owner, dtype=np.int64), np.array(start, dtype=float),
-                 np.array(end, dtype=float), np.array(mult, dtype=float), ordered)
+    return Bands(
+        np.array(owner, dtype=np.int64),
+        np.array(start, dtype=float),
+        np.array(end, dtype=float),
+        np.array(mult, dtype=float),
+        ordered,
+    )
 
 
 def input_scale(bands: Bands, n: int, volumes: np.ndarray) -> np.ndarray:
@@ -120,7 +126,7 @@ def effect_rows(cm: CompiledModel, weights: np.ndarray) -> np.ndarray:
     """Σ_o weights[o] T[o, i] for every intervention: one backward triangular solve on the
     map, never the whole total-effect matrix."""
     e = np.zeros(cm.n_nodes)
-    e[cm.n_interventions:] = weights
+    e[cm.n_interventions :] = weights
     if not np.any(weights):
         return np.zeros(cm.n_interventions)
     x = spsolve_triangular(cm.upper_system, e, lower=False, unit_diagonal=True)
@@ -147,15 +153,15 @@ class Programme:
     b: np.ndarray
     lb: np.ndarray
     ub: np.ndarray
-    integer: np.ndarray          # bool per column
+    integer: np.ndarray  # bool per column
     tags: tuple[tuple[str, str], ...]
     bands: Bands
     n_s: int
-    setup_of: np.ndarray         # intervention index of each y column
-    cost_full: np.ndarray        # full cost per unit of each column
-    cost_public: np.ndarray      # public cost per unit of each column
-    cost_objective: np.ndarray   # cost per unit in the objective's sectors
-    value: np.ndarray            # objective value per unit of each column (mode b), else 0
+    setup_of: np.ndarray  # intervention index of each y column
+    cost_full: np.ndarray  # full cost per unit of each column
+    cost_public: np.ndarray  # public cost per unit of each column
+    cost_objective: np.ndarray  # cost per unit in the objective's sectors
+    value: np.ndarray  # objective value per unit of each column (mode b), else 0
 
     @property
     def is_mip(self) -> bool:
@@ -165,8 +171,9 @@ class Programme:
         return np.bincount(self.bands.owner, weights=x[: self.n_s], minlength=n)
 
 
-def upper_volumes(cm: CompiledModel, spec: Spec, bands: Bands,
-                  t_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def upper_volumes(
+    cm: CompiledModel, spec: Spec, bands: Bands, t_rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """A volume no plan needs to exceed, per intervention (the M of ``v ≤ M y``), and whether
     it is only a working guess (no capacity, resource or budget bounds it). Guesses are
     checked after solving and enlarged if a volume reaches one."""
@@ -189,12 +196,15 @@ def upper_volumes(cm: CompiledModel, spec: Spec, bands: Bands,
         reach = np.zeros(n)
         for k, amount in enumerate(spec.required()):
             with np.errstate(divide="ignore", invalid="ignore"):
-                need = np.where(t_rows[k] > 0, amount / np.where(t_rows[k] > 0, t_rows[k], 1),
-                                0.0)
+                need = np.where(t_rows[k] > 0, amount / np.where(t_rows[k] > 0, t_rows[k], 1), 0.0)
             reach = np.maximum(reach, need)
         finite = m[np.isfinite(m)]
-        base = max(1.0, float(finite.max()) if finite.size else 1.0,
-                   float(reach.max()) if reach.size else 1.0, float(floor.max(initial=0)))
+        base = max(
+            1.0,
+            float(finite.max()) if finite.size else 1.0,
+            float(reach.max()) if reach.size else 1.0,
+            float(floor.max(initial=0)),
+        )
         m = np.where(guess, 4.0 * np.maximum(base, reach), m)
     m = np.maximum(m, floor)
     return m, guess
@@ -233,8 +243,11 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     setup_of = np.flatnonzero(has_setup)
     n_y = len(setup_of)
     # binaries for the bands of interventions whose marginal cost falls somewhere
-    z_band = [k for k in range(n_s) if bands.ordered[bands.owner[k]]
-              and k + 1 < n_s and bands.owner[k + 1] == bands.owner[k]]
+    z_band = [
+        k
+        for k in range(n_s)
+        if bands.ordered[bands.owner[k]] and k + 1 < n_s and bands.owner[k + 1] == bands.owner[k]
+    ]
     n_z = len(z_band)
     n_x = n_s + n_y + n_z
 
@@ -242,8 +255,9 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     width = bands.end - bands.start
     last_open = ~np.isfinite(width)
     ordered_band = bands.ordered[bands.owner]
-    width = np.where(last_open & ordered_band,
-                     np.maximum(big_m[bands.owner] - bands.start, 0.0), width)
+    width = np.where(
+        last_open & ordered_band, np.maximum(big_m[bands.owner] - bands.start, 0.0), width
+    )
 
     # resource use per unit of each column: bands scale per-unit inputs, y carries fixed inputs
     use_s = sp.csr_matrix(cm.inputs[bands.owner].T * bands.multiplier[None, :])
@@ -307,8 +321,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
             vals += [width[k], -1.0, 1.0, -width[k + 1]]
         blocks.append(sp.csr_matrix((vals, (rows, cols)), shape=(2 * n_z, n_x)))
         rhs.append(np.zeros(2 * n_z))
-        tags.extend(("band", cm.intervention_ids[bands.owner[k]]) for k in z_band
-                    for _ in range(2))
+        tags.extend(("band", cm.intervention_ids[bands.owner[k]]) for k in z_band for _ in range(2))
     A = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_x))
     b = np.concatenate(rhs) if rhs else np.zeros(0)
 
@@ -319,6 +332,19 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     if spec.weights is not None:
         value[:n_s] = effect_rows(cm, spec.weights)[bands.owner]
     c = -value if spec.weights is not None else cost_obj
-    return Programme(c=c, A=A, b=b, lb=lb, ub=ub, integer=integer, tags=tuple(tags),
-                     bands=bands, n_s=n_s, setup_of=setup_of, cost_full=cost_full,
-                     cost_public=cost_public, cost_objective=cost_obj, value=value)
+    return Programme(
+        c=c,
+        A=A,
+        b=b,
+        lb=lb,
+        ub=ub,
+        integer=integer,
+        tags=tuple(tags),
+        bands=bands,
+        n_s=n_s,
+        setup_of=setup_of,
+        cost_full=cost_full,
+        cost_public=cost_public,
+        cost_objective=cost_obj,
+        value=value,
+    )

@@ -46,9 +46,18 @@ class Constraint:
     words: str
 
     def to_dict(self) -> dict:
-        return {"key": self.key, "kind": self.kind, "name": self.name, "label": self.label,
-                "unit": self.unit, "limit": self.limit, "level": self.level,
-                "binding": self.binding, "shadow_price": self.shadow_price, "words": self.words}
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "label": self.label,
+            "unit": self.unit,
+            "limit": self.limit,
+            "level": self.level,
+            "binding": self.binding,
+            "shadow_price": self.shadow_price,
+            "words": self.words,
+        }
 
 
 @dataclass(frozen=True)
@@ -62,8 +71,13 @@ class FrontierPoint:
     volumes: dict[str, float]
 
     def to_dict(self) -> dict:
-        return {"budget": self.budget, "cost_public": self.cost_public,
-                "cost_full": self.cost_full, "value": self.value, "volumes": self.volumes}
+        return {
+            "budget": self.budget,
+            "cost_public": self.cost_public,
+            "cost_full": self.cost_full,
+            "value": self.value,
+            "volumes": self.volumes,
+        }
 
 
 @dataclass(frozen=True)
@@ -85,21 +99,21 @@ class Plan:
     """
 
     status: str
-    mode: str                               # least_cost or most_value
-    objective: str                          # public or full
+    mode: str  # least_cost or most_value
+    objective: str  # public or full
     model_name: str
     currency: str
     price_year: int
     targets: dict[str, float]
     budgets: dict[str, float]
-    weights: dict[str, float]               # value per outcome unit the plan maximised
+    weights: dict[str, float]  # value per outcome unit the plan maximised
     volumes: dict[str, float]
     current_volumes: dict[str, float]
     cost: dict[str, Any]
     intervention_costs: dict[str, dict[str, Any]]
     outcomes: dict[str, float]
-    value: float                            # the model's own valuation of the outcomes
-    objective_value: float                  # what the solver optimised (cost or value)
+    value: float  # the model's own valuation of the outcomes
+    objective_value: float  # what the solver optimised (cost or value)
     resource_use: dict[str, dict[str, float | None]]
     constraints: tuple[Constraint, ...]
     mixed_integer: bool
@@ -111,18 +125,18 @@ class Plan:
     labels: dict[str, str] = field(default_factory=dict)
     # the baseline: targets read as increases over what today's volumes achieve, or totals
     targets_as: str = "increase"
-    units: dict[str, str] = field(default_factory=dict)         # unit of each intervention
+    units: dict[str, str] = field(default_factory=dict)  # unit of each intervention
     baseline_outcomes: dict[str, float] = field(default_factory=dict)  # levels today
     least_volumes: dict[str, float] = field(default_factory=dict)  # floors above 0
-    max_decrease: dict[str, float] = field(default_factory=dict)   # where declared (< 1)
-    value_change: float = float("nan")      # model's value of outcomes, planned − today
+    max_decrease: dict[str, float] = field(default_factory=dict)  # where declared (< 1)
+    value_change: float = float("nan")  # model's value of outcomes, planned − today
     # caveats of what the plan funds (engine/flags.py), and the valuation of time it used
     caveats: dict[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     flag_shares: dict[str, dict[str, float]] = field(default_factory=dict)
     time_value: dict[str, Any] = field(default_factory=dict)
     same_choice_when_time_valued: tuple[float, float | None] | None = None
-    same_choice_checked: bool = False       # False: the range was not asked for
+    same_choice_checked: bool = False  # False: the range was not asked for
     min_evidence: dict[str, Any] | None = None
 
     @property
@@ -130,7 +144,8 @@ class Plan:
         """Deliverable as it stands: no volume over capacity, no resource over what is
         available (always so for an optimal plan; False when no plan is possible)."""
         return self.status == "optimal" and not any(
-            f in self.flags for f in ("over_capacity", "over_available"))
+            f in self.flags for f in ("over_capacity", "over_available")
+        )
 
     @property
     def baseline(self) -> dict[str, float]:
@@ -153,9 +168,14 @@ class Plan:
 
     @property
     def shadow_prices(self) -> dict[str, dict[str, float]]:
-        groups = {"target": "targets", "resource": "resources", "capacity": "capacities",
-                  "min_volume": "min_volumes", "max_decrease": "max_decreases",
-                  "budget": "budgets"}
+        groups = {
+            "target": "targets",
+            "resource": "resources",
+            "capacity": "capacities",
+            "min_volume": "min_volumes",
+            "max_decrease": "max_decreases",
+            "budget": "budgets",
+        }
         out: dict[str, dict[str, float]] = {g: {} for g in groups.values()}
         for c in self.constraints:
             out[groups[c.kind]][c.name] = c.shadow_price
@@ -165,8 +185,12 @@ class Plan:
     def explanations(self) -> tuple[str, ...]:
         """Shadow prices and binding limits in plain words, the most telling first."""
         told = [c for c in self.constraints if c.binding or c.kind == "target"]
-        told.sort(key=lambda c: (c.kind != "target", -abs(c.shadow_price)
-                                 if math.isfinite(c.shadow_price) else 0))
+        told.sort(
+            key=lambda c: (
+                c.kind != "target",
+                -abs(c.shadow_price) if math.isfinite(c.shadow_price) else 0,
+            )
+        )
         words = [c.words for c in told]
         if self.mixed_integer and self.status == "optimal":
             words.append(MIP_NOTE)
@@ -175,9 +199,11 @@ class Plan:
     @property
     def reading(self) -> str:
         """How the targets are read, in words."""
-        return ("targets are increases over what today's services already achieve"
-                if self.targets_as == "increase" else
-                "targets are total levels, counted from nothing (not from what runs today)")
+        return (
+            "targets are increases over what today's services already achieve"
+            if self.targets_as == "increase"
+            else "targets are total levels, counted from nothing (not from what runs today)"
+        )
 
     def _label(self, key: str) -> str:
         return self.labels.get(key, key)
@@ -266,15 +292,18 @@ class Plan:
             "flag_shares": self.flag_shares,
             "caveats": self.caveats,
             "time_value": self.time_value,
-            "same_choice_when_time_valued": (list(self.same_choice_when_time_valued)
-                                             if self.same_choice_when_time_valued is not None
-                                             else None),
+            "same_choice_when_time_valued": (
+                list(self.same_choice_when_time_valued)
+                if self.same_choice_when_time_valued is not None
+                else None
+            ),
             "min_evidence": self.min_evidence,
             "change_notes": list(self.change_notes()),
             "caveat_words": list(self.caveat_words()),
             "mixed_integer": self.mixed_integer,
-            "duals_note": MIP_NOTE if self.mixed_integer else
-            "Shadow prices are the duals of the linear programme.",
+            "duals_note": MIP_NOTE
+            if self.mixed_integer
+            else "Shadow prices are the duals of the linear programme.",
             "explanations": list(self.explanations),
             "summary": self.summary(),
             "message": self.message,

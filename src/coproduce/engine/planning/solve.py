@@ -49,21 +49,33 @@ class SolverFailed(NoAnswer, ValueError):
 
 @dataclass(frozen=True)
 class Solution:
-    status: str                 # optimal, infeasible, unbounded
+    status: str  # optimal, infeasible, unbounded
     x: np.ndarray | None
     objective: float
-    duals: np.ndarray | None    # ∂ objective / ∂ b for each row (LP, or the fixed LP)
+    duals: np.ndarray | None  # ∂ objective / ∂ b for each row (LP, or the fixed LP)
     reduced: np.ndarray | None = None  # reduced cost of each column (LP)
 
 
-def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: np.ndarray,
-           integer: np.ndarray, gap: float) -> Solution:
+def _solve(
+    c: np.ndarray,
+    A: sp.csr_matrix,
+    b: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    integer: np.ndarray,
+    gap: float,
+) -> Solution:
     from scipy.optimize import Bounds, LinearConstraint, linprog, milp  # import when used
 
     if integer.any():
         cons = [LinearConstraint(A, -np.inf, b)] if A.shape[0] else []
-        res = milp(c, integrality=integer.astype(int), bounds=Bounds(lb, ub),
-                   constraints=cons, options={"mip_rel_gap": gap, "presolve": True})
+        res = milp(
+            c,
+            integrality=integer.astype(int),
+            bounds=Bounds(lb, ub),
+            constraints=cons,
+            options={"mip_rel_gap": gap, "presolve": True},
+        )
         status = {0: "optimal", 2: "infeasible", 3: "unbounded"}.get(res.status)
         if status is None and res.x is None and "unbounded" in str(res.message).lower():
             # HiGHS may not tell which; the relaxation does (an unbounded MIP has an
@@ -78,8 +90,13 @@ def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: n
         if status != "optimal":
             return Solution(status, None, np.nan, None)
         return Solution("optimal", np.asarray(res.x), float(res.fun), None)
-    res = linprog(c, A_ub=A if A.shape[0] else None, b_ub=b if A.shape[0] else None,
-                  bounds=np.column_stack([lb, ub]), method="highs")
+    res = linprog(
+        c,
+        A_ub=A if A.shape[0] else None,
+        b_ub=b if A.shape[0] else None,
+        bounds=np.column_stack([lb, ub]),
+        method="highs",
+    )
     if res.status == 2:
         return Solution("infeasible", None, np.nan, None)
     if res.status == 3:
@@ -91,9 +108,16 @@ def _solve(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray, ub: n
     return Solution("optimal", np.asarray(res.x), float(res.fun), duals, reduced)
 
 
-def _lexicographic(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray,
-                   ub: np.ndarray, integer: np.ndarray, tie_break: np.ndarray,
-                   gap: float) -> tuple[Solution, np.ndarray | None]:
+def _lexicographic(
+    c: np.ndarray,
+    A: sp.csr_matrix,
+    b: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    integer: np.ndarray,
+    tie_break: np.ndarray,
+    gap: float,
+) -> tuple[Solution, np.ndarray | None]:
     """Best ``c·x``; then, holding it, least ``tie_break·x``."""
     first = _solve(c, A, b, lb, ub, integer, gap)
     if first.status != "optimal" or first.x is None:
@@ -110,8 +134,15 @@ def _lexicographic(c: np.ndarray, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarra
     return first, x
 
 
-def _optimal_face(first: Solution, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarray,
-                  ub: np.ndarray, tie_break: np.ndarray, c: np.ndarray) -> np.ndarray:
+def _optimal_face(
+    first: Solution,
+    A: sp.csr_matrix,
+    b: np.ndarray,
+    lb: np.ndarray,
+    ub: np.ndarray,
+    tie_break: np.ndarray,
+    c: np.ndarray,
+) -> np.ndarray:
     """Least ``tie_break·x`` over the LP's optimal face: rows with a non-zero dual held tight,
     columns with a non-zero reduced cost held at their bound (complementary slackness), so the
     first objective cannot move at all."""
@@ -126,17 +157,23 @@ def _optimal_face(first: Solution, A: sp.csr_matrix, b: np.ndarray, lb: np.ndarr
     lb2[held] = at[held]
     ub2[held] = at[held]
     loose = ~tight
-    res = linprog(tie_break, A_ub=A[loose] if loose.any() else None,
-                  b_ub=b[loose] if loose.any() else None,
-                  A_eq=A[tight] if tight.any() else None, b_eq=b[tight] if tight.any() else None,
-                  bounds=np.column_stack([lb2, ub2]), method="highs")
+    res = linprog(
+        tie_break,
+        A_ub=A[loose] if loose.any() else None,
+        b_ub=b[loose] if loose.any() else None,
+        A_eq=A[tight] if tight.any() else None,
+        b_eq=b[tight] if tight.any() else None,
+        bounds=np.column_stack([lb2, ub2]),
+        method="highs",
+    )
     if res.status != 0:
         return first.x
     return np.asarray(res.x)
 
 
-def solve(prog: Programme, tie_break: np.ndarray, *,
-          gap: float = 1e-6) -> tuple[Solution, np.ndarray | None]:
+def solve(
+    prog: Programme, tie_break: np.ndarray, *, gap: float = 1e-6
+) -> tuple[Solution, np.ndarray | None]:
     """The optimal plan: (solution whose ``duals`` are the shadow prices, reported ``x``).
 
     For a mixed-integer programme the integer decisions come from HiGHS's branch and bound;
@@ -145,8 +182,9 @@ def solve(prog: Programme, tie_break: np.ndarray, *,
     no_int = np.zeros_like(prog.integer)
     if not prog.is_mip:
         return _lexicographic(prog.c, prog.A, prog.b, prog.lb, prog.ub, no_int, tie_break, gap)
-    first, x = _lexicographic(prog.c, prog.A, prog.b, prog.lb, prog.ub, prog.integer,
-                              tie_break, gap)
+    first, x = _lexicographic(
+        prog.c, prog.A, prog.b, prog.lb, prog.ub, prog.integer, tie_break, gap
+    )
     if first.status != "optimal" or x is None:
         return first, None
     fixed = np.round(x[prog.integer])
@@ -173,8 +211,9 @@ def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
     minimum volumes down, availability, budgets and capacities up)."""
     import scipy.sparse as sp
 
-    rows = np.array([k for k, (kind, _) in enumerate(prog.tags) if kind in RELAXABLE],
-                    dtype=np.int64)
+    rows = np.array(
+        [k for k, (kind, _) in enumerate(prog.tags) if kind in RELAXABLE], dtype=np.int64
+    )
     n_x, n_e = prog.A.shape[1], len(rows)
     E = sp.csr_matrix((-np.ones(n_e), (rows, np.arange(n_e))), shape=(prog.A.shape[0], n_e))
     A = sp.hstack([prog.A, E], format="csr")
@@ -187,8 +226,7 @@ def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
     together: dict[tuple[str, str], float] = {}
     if together_sol.status == "optimal" and together_sol.x is not None:
         e = together_sol.x[n_x:]
-        together = {prog.tags[r]: float(e[k]) for k, r in enumerate(rows)
-                    if e[k] > 1e-9 * scale[k]}
+        together = {prog.tags[r]: float(e[k]) for k, r in enumerate(rows) if e[k] > 1e-9 * scale[k]}
     # relaxing one constraint alone: the targets, resources and budgets always; capacities and
     # minimum volumes too on small maps, else those the joint relaxation touched (there may be
     # thousands)
@@ -196,16 +234,20 @@ def relax(prog: Programme, *, gap: float = 1e-6) -> Relaxation:
     every = n_e <= 200
     for k, r in enumerate(rows):
         tag = prog.tags[r]
-        if (tag[0] in ("capacity", "min_volume", "max_decrease") and tag not in together
-                and not every):
+        if (
+            tag[0] in ("capacity", "min_volume", "max_decrease")
+            and tag not in together
+            and not every
+        ):
             continue
         ub_k = np.concatenate([prog.ub, np.zeros(n_e)])
         ub_k[n_x + k] = np.inf
         c_k = np.zeros(n_x + n_e)
         c_k[n_x + k] = 1.0
         sol = _solve(c_k, A, prog.b, lb, ub_k, integer, gap)
-        alone[tag] = float(sol.x[n_x + k]) if sol.status == "optimal" and sol.x is not None \
-            else None
+        alone[tag] = (
+            float(sol.x[n_x + k]) if sol.status == "optimal" and sol.x is not None else None
+        )
     return Relaxation(alone=alone, together=together)
 
 

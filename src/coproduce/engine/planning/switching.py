@@ -50,8 +50,9 @@ def valuation_enters(cm: CompiledModel, spec: Spec, objective: str) -> bool:
     return False
 
 
-def funded_at(cm: CompiledModel, spec: Spec, objective: str, gap: float,
-              per_hour: float) -> frozenset[str] | None:
+def funded_at(
+    cm: CompiledModel, spec: Spec, objective: str, gap: float, per_hour: float
+) -> frozenset[str] | None:
     """The interventions the plan funds when every time resource costs ``per_hour`` (currency
     an hour); None when no plan is possible at that valuation (a budget too small)."""
 
@@ -65,8 +66,9 @@ def funded_at(cm: CompiledModel, spec: Spec, objective: str, gap: float,
     return frozenset(funded(dict(zip(cm.intervention_ids, map(float, v), strict=True))))
 
 
-def same_choice_range(cm: CompiledModel, spec: Spec, objective: str, gap: float,
-                      chosen: set[str]) -> tuple[float, float | None] | None:
+def same_choice_range(
+    cm: CompiledModel, spec: Spec, objective: str, gap: float, chosen: set[str]
+) -> tuple[float, float | None] | None:
     """``[low, high]`` in currency per hour: the hourly valuations of users' and
     communities' time over which the plan funds the set ``chosen`` (``high`` None when no
     valuation above ``low`` changes it). ``[0, None]`` when the valuation cannot enter the
@@ -130,7 +132,7 @@ def _lower_edge(start: float, same) -> float:
     if start == 0:
         return 0.0
     inside = start
-    trials = [start / STEP ** k for k in range(1, DOWN_STEPS + 1)] + [0.0]
+    trials = [start / STEP**k for k in range(1, DOWN_STEPS + 1)] + [0.0]
     for trial in trials:
         if not same(trial):
             return _bisect(inside, trial, same)

@@ -62,6 +62,21 @@ from .results import read_sweep, summarise
 from .rows import SweepRow, read_areas, read_grid
 from .tasks import RowOutcome, run_row, run_rows
 
-__all__ = ["ANALYSES", "FLAG_COLUMNS", "RowOutcome", "SweepError", "SweepJob",
-           "SweepResult", "SweepRow", "flag_columns", "partition_path", "read_areas",
-           "read_grid", "read_sweep", "run_row", "run_rows", "summarise", "sweep"]
+__all__ = [
+    "ANALYSES",
+    "FLAG_COLUMNS",
+    "RowOutcome",
+    "SweepError",
+    "SweepJob",
+    "SweepResult",
+    "SweepRow",
+    "flag_columns",
+    "partition_path",
+    "read_areas",
+    "read_grid",
+    "read_sweep",
+    "run_row",
+    "run_rows",
+    "summarise",
+    "sweep",
+]

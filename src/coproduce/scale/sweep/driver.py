@@ -36,10 +36,16 @@ class SweepResult:
         return not self.failed
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out": str(self.out), "analysis": self.analysis, "rows": self.rows,
-                "computed": self.computed, "reused": self.reused,
-                "failed": list(self.failed), "seconds": self.seconds,
-                "scheduler": self.scheduler}
+        return {
+            "out": str(self.out),
+            "analysis": self.analysis,
+            "rows": self.rows,
+            "computed": self.computed,
+            "reused": self.reused,
+            "failed": list(self.failed),
+            "seconds": self.seconds,
+            "scheduler": self.scheduler,
+        }
 
 
 # Rows of a map or plan take a few milliseconds, about a task's own overhead on Dask: those are
@@ -53,16 +59,28 @@ def _batches(rows: list[SweepRow], analysis: str, workers: int) -> list[tuple[Sw
     size = 1
     if analysis in _CHEAP:
         size = max(1, min(_MAX_BATCH, len(rows) // (max(workers, 1) * _TASKS_PER_WORKER)))
-    return [tuple(rows[k:k + size]) for k in range(0, len(rows), size)]
+    return [tuple(rows[k : k + size]) for k in range(0, len(rows), size)]
 
 
-def sweep(model: Model, *, analysis: str = "map", out: str | Path,
-          areas: str | Path | None = None, grid: str | Path | None = None,
-          target: tuple[str, float] | None = None, draws: int = 10_000, seed: int = 1,
-          wtp: float | None = None, evppi: bool = False, objective: str = "public",
-          by: str = "full", scheduler: Any = None, workers: int | None = None,
-          overwrite: bool = False,
-          progress: Callable[[int, int], None] | None = None) -> SweepResult:
+def sweep(
+    model: Model,
+    *,
+    analysis: str = "map",
+    out: str | Path,
+    areas: str | Path | None = None,
+    grid: str | Path | None = None,
+    target: tuple[str, float] | None = None,
+    draws: int = 10_000,
+    seed: int = 1,
+    wtp: float | None = None,
+    evppi: bool = False,
+    objective: str = "public",
+    by: str = "full",
+    scheduler: Any = None,
+    workers: int | None = None,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
     """Run ``analysis`` (``map``, ``uncertainty`` or ``plan``) for every row of ``areas`` (a
     CSV) or point of ``grid`` (a YAML file), on ``scheduler`` (see
     :func:`coproduce.scale.executor`), writing one Parquet partition per row under ``out``.
@@ -79,15 +97,28 @@ def sweep(model: Model, *, analysis: str = "map", out: str | Path,
     if objective not in ("public", "full"):
         raise SweepError(f"--objective {objective}: use public or full")
     if target is not None and target[0] not in model.outcomes:
-        raise SweepError(f"--target: unknown outcome '{target[0]}'"
-                         + did_you_mean(target[0], model.outcomes))
-    rows, columns = (read_areas(areas, model, analysis) if areas is not None
-                     else read_grid(grid, model, analysis))  # type: ignore[arg-type]
+        raise SweepError(
+            f"--target: unknown outcome '{target[0]}'" + did_you_mean(target[0], model.outcomes)
+        )
+    rows, columns = (
+        read_areas(areas, model, analysis)
+        if areas is not None
+        else read_grid(grid, model, analysis)
+    )  # type: ignore[arg-type]
     if analysis == "uncertainty" and wtp is None and "wtp" not in columns:
-        raise SweepError("--analysis uncertainty needs a willingness to pay: --wtp or a wtp "
-                         "column")
-    job = SweepJob(model=model, analysis=analysis, input_columns=columns, target=target,
-                   draws=draws, seed=seed, wtp=wtp, evppi=evppi, objective=objective, by=by)
+        raise SweepError("--analysis uncertainty needs a willingness to pay: --wtp or a wtp column")
+    job = SweepJob(
+        model=model,
+        analysis=analysis,
+        input_columns=columns,
+        target=target,
+        draws=draws,
+        seed=seed,
+        wtp=wtp,
+        evppi=evppi,
+        objective=objective,
+        by=by,
+    )
     out = Path(out)
     keep = prepare_out(out, job, rows, overwrite)
     todo = [r for r in rows if r.row not in keep]
@@ -105,10 +136,17 @@ def sweep(model: Model, *, analysis: str = "map", out: str | Path,
                 if outcome.records:
                     write_partition(out, row.row, outcome.records)
                 else:
-                    failed.append({"row": row.row, "where": row.where, "area": row.area,
-                                   "kind": outcome.kind,
-                                   "message": outcome.error if outcome.records is None
-                                   else "no results (nothing reaches the target)"})
+                    failed.append(
+                        {
+                            "row": row.row,
+                            "where": row.where,
+                            "area": row.area,
+                            "kind": outcome.kind,
+                            "message": outcome.error
+                            if outcome.records is None
+                            else "no results (nothing reaches the target)",
+                        }
+                    )
                 done += 1
                 if progress is not None:
                     progress(done, len(rows))
@@ -117,7 +155,13 @@ def sweep(model: Model, *, analysis: str = "map", out: str | Path,
             ex.close()
         failed.sort(key=lambda f: f["row"])
         write_json(out / "_errors.json", failed)
-    return SweepResult(out=out, analysis=analysis, rows=len(by_row),
-                       computed=len(todo) - len(failed), reused=len(keep),
-                       failed=tuple(failed), seconds=time.perf_counter() - t0,
-                       scheduler=getattr(ex, "name", str(scheduler)))
+    return SweepResult(
+        out=out,
+        analysis=analysis,
+        rows=len(by_row),
+        computed=len(todo) - len(failed),
+        reused=len(keep),
+        failed=tuple(failed),
+        seconds=time.perf_counter() - t0,
+        scheduler=getattr(ex, "name", str(scheduler)),
+    )

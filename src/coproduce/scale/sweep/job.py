@@ -38,6 +38,7 @@ class SweepJob:
 
     def fingerprint(self) -> str:
         settings = {k: v for k, v in self.__dict__.items() if k not in ("model",)}
-        text = json.dumps([FORMAT, model_to_data(self.model), settings], sort_keys=True,
-                          default=str)
+        text = json.dumps(
+            [FORMAT, model_to_data(self.model), settings], sort_keys=True, default=str
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -41,20 +41,21 @@ def _atomically(path: Path, write: Callable[[Path], Any]) -> None:
     os.replace(tmp, path)
 
 
-def prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: bool
-                 ) -> set[int]:
+def prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: bool) -> set[int]:
     """Create or check the output directory; the rows whose partitions can be kept."""
     manifest = out / "_sweep.json"
     if out.exists() and not out.is_dir():
-        raise SweepError(f"--out {out}: a file is there; sweeps write a directory of Parquet "
-                         "partitions")
+        raise SweepError(
+            f"--out {out}: a file is there; sweeps write a directory of Parquet partitions"
+        )
     if out.exists():
-        foreign = [p.name for p in out.iterdir() if not (
-            p.name.startswith(("part-", "_", ".")))]
+        foreign = [p.name for p in out.iterdir() if not (p.name.startswith(("part-", "_", ".")))]
         if foreign:
-            raise SweepError(f"--out {out}: holds files that are not a sweep's "
-                             f"({', '.join(sorted(foreign)[:3])}); choose an empty or new "
-                             "directory")
+            raise SweepError(
+                f"--out {out}: holds files that are not a sweep's "
+                f"({', '.join(sorted(foreign)[:3])}); choose an empty or new "
+                "directory"
+            )
     keep: set[int] = set()
     fingerprint = job.fingerprint()  # the whole model as JSON: once
     row_prints = {str(r.row): r.fingerprint() for r in rows}
@@ -64,13 +65,19 @@ def prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: b
         except (OSError, ValueError):
             old = {}
         if old.get("job") != fingerprint and not overwrite:
-            raise SweepError(f"--out {out}: holds a different sweep (another model, analysis "
-                             "or setting); use --overwrite to replace it or choose another "
-                             "directory")
+            raise SweepError(
+                f"--out {out}: holds a different sweep (another model, analysis "
+                "or setting); use --overwrite to replace it or choose another "
+                "directory"
+            )
         if old.get("job") == fingerprint and not overwrite:
             fps = old.get("rows", {})
-            keep = {r.row for r in rows if fps.get(str(r.row)) == row_prints[str(r.row)]
-                    and partition_path(out, r.row).exists()}
+            keep = {
+                r.row
+                for r in rows
+                if fps.get(str(r.row)) == row_prints[str(r.row)]
+                and partition_path(out, r.row).exists()
+            }
     out.mkdir(parents=True, exist_ok=True)
     for p in out.iterdir():  # stale partitions (changed rows, an old sweep) go first
         if p.name.startswith("part-") and p.suffix == ".parquet":
@@ -80,7 +87,8 @@ def prepare_out(out: Path, job: SweepJob, rows: Sequence[SweepRow], overwrite: b
                 continue
             if number not in keep:
                 p.unlink()
-    write_json(manifest, {"format": FORMAT, "job": fingerprint,
-                           "analysis": job.analysis,
-                           "rows": row_prints})
+    write_json(
+        manifest,
+        {"format": FORMAT, "job": fingerprint, "analysis": job.analysis, "rows": row_prints},
+    )
     return keep

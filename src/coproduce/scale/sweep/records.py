@@ -32,8 +32,9 @@ def _target(job: SweepJob, row: SweepRow, model: Model) -> tuple[str, float]:
             amount = row.settings[f"targets.{outcome}"]
         return outcome, amount
     if not model.targets:
-        raise ModelError([Issue("target", "the model has no targets; give --target "
-                                "OUTCOME=AMOUNT")])
+        raise ModelError(
+            [Issue("target", "the model has no targets; give --target OUTCOME=AMOUNT")]
+        )
     return next(iter(model.targets.items()))
 
 
@@ -44,18 +45,25 @@ def _map_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, A
     result = backwards_map(model, outcome, amount, by=job.by, paths=1, co_benefits=0)
     out = []
     for rank, p in enumerate(result.pathways, start=1):
-        out.append({"target_outcome": outcome, "target_amount": float(amount), "rank": rank,
-                    "intervention": p.intervention, "volume": p.volume,
-                    "cost_full": p.cost.full, "cost_public": p.cost.public,
-                    "cost_per_outcome_full": p.cost_per_outcome_full,
-                    "cost_per_outcome_public": p.cost_per_outcome_public,
-                    "coproduction_share": p.coproduction_share,
-                    # by hours, which valuing time at £0 cannot hide (NaN: no hours)
-                    "coproduction_share_hours": _float(getattr(p, "coproduction_share_hours",
-                                                               None)),
-                    "within_capacity": p.within_capacity,
-                    # the pathway's own flags, as backwards mapping gives them
-                    **flag_columns(p.flags, p.within_capacity)})
+        out.append(
+            {
+                "target_outcome": outcome,
+                "target_amount": float(amount),
+                "rank": rank,
+                "intervention": p.intervention,
+                "volume": p.volume,
+                "cost_full": p.cost.full,
+                "cost_public": p.cost.public,
+                "cost_per_outcome_full": p.cost_per_outcome_full,
+                "cost_per_outcome_public": p.cost_per_outcome_public,
+                "coproduction_share": p.coproduction_share,
+                # by hours, which valuing time at £0 cannot hide (NaN: no hours)
+                "coproduction_share_hours": _float(getattr(p, "coproduction_share_hours", None)),
+                "within_capacity": p.within_capacity,
+                # the pathway's own flags, as backwards mapping gives them
+                **flag_columns(p.flags, p.within_capacity),
+            }
+        )
     return out
 
 
@@ -68,9 +76,11 @@ def flag_columns(flags: Sequence[str] | None, fits: bool | None = None) -> dict[
     present = list(flags or ())
     if fits is None:
         fits = flags is not None and not any(f in FEASIBILITY_FLAGS for f in present)
-    return {"flags": ";".join(present),
-            **{col: kind in present for col, kind in zip(FLAG_COLUMNS, FLAG_KINDS, strict=True)},
-            "fits": bool(fits)}
+    return {
+        "flags": ";".join(present),
+        **{col: kind in present for col, kind in zip(FLAG_COLUMNS, FLAG_KINDS, strict=True)},
+        "fits": bool(fits),
+    }
 
 
 def _caveats_of(model: Model, targets: Sequence[str], volumes: Mapping[str, float]):
@@ -81,7 +91,8 @@ def _caveats_of(model: Model, targets: Sequence[str], volumes: Mapping[str, floa
 
     cm = compile_model(model)
     return CaveatContext(cm, [t for t in targets if t in cm.index]).for_volumes(
-        volumes_of(cm, {k: v for k, v in volumes.items() if k in cm.index}))
+        volumes_of(cm, {k: v for k, v in volumes.items() if k in cm.index})
+    )
 
 
 def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
@@ -93,8 +104,9 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
     if wtp is None or wtp < 0:
         raise ModelError([Issue("wtp", "give a willingness to pay: --wtp or a wtp column")])
     # beliefs are sensitivity analyses of one run; a sweep row is already one of many
-    table = simulate(model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi,
-                     beliefs=())
+    table = simulate(
+        model, (outcome, amount), job.draws, job.seed, keep_inputs=job.evppi, beliefs=()
+    )
     res = analyse(table, wtp, evppi=job.evppi, with_tornado=False, evppi_se=False)
     top = res.top_input
     flags = _option_flags(res, model, outcome)
@@ -105,18 +117,31 @@ def _uncertainty_records(job: SweepJob, row: SweepRow, model: Model) -> list[dic
         cost = res.cost[o] if res.cost else (math.nan,) * 3
         cpo = res.cost_per_outcome[o] if res.cost_per_outcome else (math.nan,) * 3
         nb = res.net_benefit[o]
-        out.append({"target_outcome": outcome, "target_amount": float(amount),
-                    "wtp": float(wtp),
-                    "draws": job.draws, "seed": job.seed, "option": o,
-                    "net_benefit_mean": nb[0], "net_benefit_low": nb[1],
-                    "net_benefit_high": nb[2], "prob_best": res.prob_best[o],
-                    "effect_mean": eff[0], "cost_mean": cost[0],
-                    "cost_per_outcome_mean": cpo[0], "best_option": res.best_option,
-                    "evpi": res.evpi, "most_valuable_input": top or "",
-                    "evppi_top": res.evppi[top] if top else math.nan,
-                    **flags.get(o, flag_columns(None)),
-                    # a best option that does not fit is never reported without its mark
-                    "best_option_flags": best["flags"], "best_option_fits": best["fits"]})
+        out.append(
+            {
+                "target_outcome": outcome,
+                "target_amount": float(amount),
+                "wtp": float(wtp),
+                "draws": job.draws,
+                "seed": job.seed,
+                "option": o,
+                "net_benefit_mean": nb[0],
+                "net_benefit_low": nb[1],
+                "net_benefit_high": nb[2],
+                "prob_best": res.prob_best[o],
+                "effect_mean": eff[0],
+                "cost_mean": cost[0],
+                "cost_per_outcome_mean": cpo[0],
+                "best_option": res.best_option,
+                "evpi": res.evpi,
+                "most_valuable_input": top or "",
+                "evppi_top": res.evppi[top] if top else math.nan,
+                **flags.get(o, flag_columns(None)),
+                # a best option that does not fit is never reported without its mark
+                "best_option_flags": best["flags"],
+                "best_option_fits": best["fits"],
+            }
+        )
     return out
 
 
@@ -148,22 +173,32 @@ def _plan_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, 
         outcome, amount = _target(job, row, model)
         targets = {outcome: amount}
     elif row.budget:
-        targets = {o: a for o, a in model.targets.items() if f"targets.{o}" in row.settings
-                   } or None
+        targets = {o: a for o, a in model.targets.items() if f"targets.{o}" in row.settings} or None
     # the range of valuations that keep the choice costs tens of solves: not per row
-    p = plan(model, targets=targets, objective=job.objective, budget=row.budget or None,
-             same_choice=False)
-    common = {"status": p.status, "objective": p.objective,
-              **_plan_flags(p, model, targets),
-              "plan_cost_full": p.cost.get("full", math.nan) if p.status == "optimal"
-              else math.nan,
-              "plan_cost_public": p.cost.get("public", math.nan) if p.status == "optimal"
-              else math.nan,
-              "binding": ";".join(p.binding),
-              "relaxation": json.dumps(p.relaxation, sort_keys=True)}
-    return [{**common, "intervention": iid,
-             "volume": p.volumes.get(iid, math.nan) if p.status == "optimal" else math.nan}
-            for iid in model.interventions]
+    p = plan(
+        model,
+        targets=targets,
+        objective=job.objective,
+        budget=row.budget or None,
+        same_choice=False,
+    )
+    common = {
+        "status": p.status,
+        "objective": p.objective,
+        **_plan_flags(p, model, targets),
+        "plan_cost_full": p.cost.get("full", math.nan) if p.status == "optimal" else math.nan,
+        "plan_cost_public": p.cost.get("public", math.nan) if p.status == "optimal" else math.nan,
+        "binding": ";".join(p.binding),
+        "relaxation": json.dumps(p.relaxation, sort_keys=True),
+    }
+    return [
+        {
+            **common,
+            "intervention": iid,
+            "volume": p.volumes.get(iid, math.nan) if p.status == "optimal" else math.nan,
+        }
+        for iid in model.interventions
+    ]
 
 
 def _plan_flags(p: Any, model: Model, targets: Mapping[str, float] | None) -> dict[str, Any]:
@@ -179,4 +214,7 @@ def _plan_flags(p: Any, model: Model, targets: Mapping[str, float] | None) -> di
 
 
 ANALYSIS_RECORDS: dict[str, Callable[[SweepJob, SweepRow, Model], list[dict[str, Any]]]] = {
-    "map": _map_records, "uncertainty": _uncertainty_records, "plan": _plan_records}
+    "map": _map_records,
+    "uncertainty": _uncertainty_records,
+    "plan": _plan_records,
+}

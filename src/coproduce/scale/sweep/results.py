@@ -25,17 +25,25 @@ def summarise(frame: Any, analysis: str) -> Any:
     # the caveats of what each line names: a sweep written before rows carried them has none
     caveats = [c for c in ("flags", "fits") if c in frame.columns]
     if analysis == "map":
-        out = first[["area", "intervention", "cost_per_outcome_full", "cost_per_outcome_public",
-                     "coproduction_share", *caveats]].rename(
-            columns={"intervention": "best_pathway"})
+        out = first[
+            [
+                "area",
+                "intervention",
+                "cost_per_outcome_full",
+                "cost_per_outcome_public",
+                "coproduction_share",
+                *caveats,
+            ]
+        ].rename(columns={"intervention": "best_pathway"})
     elif analysis == "uncertainty":
         best = frame[frame["option"] == frame["best_option"]].set_index("row")
         out = first[["area", "best_option", "evpi"]].join(
-            best[["prob_best", "net_benefit_mean", *caveats]])
+            best[["prob_best", "net_benefit_mean", *caveats]]
+        )
     else:
-        running = frame[frame["volume"] > 0].sort_values(["row", "volume"],
-                                                         ascending=[True, False])
+        running = frame[frame["volume"] > 0].sort_values(["row", "volume"], ascending=[True, False])
         mix = running.groupby("row")["intervention"].agg(lambda s: ", ".join(s.head(3)))
         out = first[["area", "status", "plan_cost_public", "plan_cost_full", *caveats]].join(
-            mix.rename("main_interventions"))
+            mix.rename("main_interventions")
+        )
     return out.reset_index()

@@ -25,24 +25,36 @@ from .job import SweepError
 class SweepRow:
     """One area or grid point: what to change in the model before the analysis."""
 
-    row: int                         # 1-based: data row of the areas file, or grid point
-    where: str                       # "areas.csv line 14" or "grid point 7"
+    row: int  # 1-based: data row of the areas file, or grid point
+    where: str  # "areas.csv line 14" or "grid point 7"
     area: str
     label: str
     scenarios: tuple[str, ...]
-    settings: dict[str, float]       # quantity path -> value in that field's units
+    settings: dict[str, float]  # quantity path -> value in that field's units
     scale: dict[str, float] = field(default_factory=dict)  # quantity path -> factor
     wtp: float | None = None
     budget: dict[str, float] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)  # every input column, as read
-    problem: str | None = None       # a cell that could not be read: the row is not run
-    time_value: str | None = None    # a basis for users' and communities' hours, by name
+    problem: str | None = None  # a cell that could not be read: the row is not run
+    time_value: str | None = None  # a basis for users' and communities' hours, by name
     time_value_per_hour: float | None = None  # or a bare value, currency an hour
 
     def fingerprint(self) -> str:
-        text = json.dumps([self.area, self.label, list(self.scenarios), self.settings,
-                           self.scale, self.wtp, self.budget, self.time_value,
-                           self.time_value_per_hour], sort_keys=True, default=str)
+        text = json.dumps(
+            [
+                self.area,
+                self.label,
+                list(self.scenarios),
+                self.settings,
+                self.scale,
+                self.wtp,
+                self.budget,
+                self.time_value,
+                self.time_value_per_hour,
+            ],
+            sort_keys=True,
+            default=str,
+        )
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -71,8 +83,7 @@ def _canonical(model: Model, column: str) -> str:
         return column
 
 
-_KEYWORDS = ("area", "label", "scenario", "wtp", "budget", "time_value",
-             "time_value_per_hour")
+_KEYWORDS = ("area", "label", "scenario", "wtp", "budget", "time_value", "time_value_per_hour")
 
 
 def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: str) -> None:
@@ -83,25 +94,31 @@ def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: 
         if c in _KEYWORDS or c.startswith("#"):
             continue
         if c.startswith("scale:"):
-            path = _canonical(model, c[len("scale:"):])
+            path = _canonical(model, c[len("scale:") :])
             if path not in settable:
-                problems.append(f"column '{c}': '{path}' is not a quantity of the model that "
-                                "can be scaled" + did_you_mean(path, list(settable)))
+                problems.append(
+                    f"column '{c}': '{path}' is not a quantity of the model that "
+                    "can be scaled" + did_you_mean(path, list(settable))
+                )
             continue
         if c.startswith("budget."):
             if c.split(".", 1)[1] not in sectors:
-                problems.append(f"column '{c}': no sector '{c.split('.', 1)[1]}'"
-                                + did_you_mean(c.split(".", 1)[1], sectors)
-                                + f"; write budget.SECTOR with one of {', '.join(sectors)}")
+                problems.append(
+                    f"column '{c}': no sector '{c.split('.', 1)[1]}'"
+                    + did_you_mean(c.split(".", 1)[1], sectors)
+                    + f"; write budget.SECTOR with one of {', '.join(sectors)}"
+                )
             continue
         if _canonical(model, c) not in settable:
-            problems.append(f"column '{c}' is neither one of {', '.join(_KEYWORDS)} nor a "
-                            "quantity of the model" + did_you_mean(c, list(settable))
-                            + "; a quantity is written like resources.volunteer_hour.available"
-                            " (scale:PATH multiplies one; a column starting with # is carried "
-                            "along, not applied)")
-    if (any(c == "budget" or c.startswith("budget.") for c in columns)
-            and analysis != "plan"):
+            problems.append(
+                f"column '{c}' is neither one of {', '.join(_KEYWORDS)} nor a "
+                "quantity of the model"
+                + did_you_mean(c, list(settable))
+                + "; a quantity is written like resources.volunteer_hour.available"
+                " (scale:PATH multiplies one; a column starting with # is carried "
+                "along, not applied)"
+            )
+    if any(c == "budget" or c.startswith("budget.") for c in columns) and analysis != "plan":
         problems.append("budget columns apply only to --analysis plan")
     if "wtp" in columns and analysis != "uncertainty":
         problems.append("a wtp column applies only to --analysis uncertainty")
@@ -109,8 +126,7 @@ def _check_columns(model: Model, columns: Sequence[str], source: str, analysis: 
         raise SweepError(f"{source}: " + "; ".join(problems))
 
 
-def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
-         area: str) -> SweepRow:
+def _row(model: Model, number: int, where: str, values: Mapping[str, Any], area: str) -> SweepRow:
     """A row from its cells (text or numbers); unreadable cells make ``problem``."""
     settings: dict[str, float] = {}
     scale: dict[str, float] = {}
@@ -128,7 +144,7 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
             scenarios = tuple(s.strip() for s in text.split("+") if s.strip())
             continue
         if col == "time_value":
-            time_value = text or None   # a name: checked against the model when the row runs
+            time_value = text or None  # a name: checked against the model when the row runs
             continue
         if text == "" or (isinstance(raw, float) and math.isnan(raw)):
             continue
@@ -148,24 +164,35 @@ def _row(model: Model, number: int, where: str, values: Mapping[str, Any],
         elif col.startswith("budget."):
             budget[col.split(".", 1)[1]] = number_
         elif col.startswith("scale:"):
-            scale[_canonical(model, col[len("scale:"):])] = number_
+            scale[_canonical(model, col[len("scale:") :])] = number_
         else:
             settings[_canonical(model, col)] = number_
-    return SweepRow(row=number, where=where, area=area,
-                    label=str(values.get("label") or area), scenarios=scenarios,
-                    settings=settings, scale=scale, wtp=wtp, budget=budget, inputs=dict(values),
-                    problem="; ".join(problems) or None, time_value=time_value,
-                    time_value_per_hour=per_hour)
+    return SweepRow(
+        row=number,
+        where=where,
+        area=area,
+        label=str(values.get("label") or area),
+        scenarios=scenarios,
+        settings=settings,
+        scale=scale,
+        wtp=wtp,
+        budget=budget,
+        inputs=dict(values),
+        problem="; ".join(problems) or None,
+        time_value=time_value,
+        time_value_per_hour=per_hour,
+    )
 
 
-def read_areas(path: str | Path, model: Model, analysis: str = "map"
-               ) -> tuple[list[SweepRow], tuple[str, ...]]:
+def read_areas(
+    path: str | Path, model: Model, analysis: str = "map"
+) -> tuple[list[SweepRow], tuple[str, ...]]:
     """The rows of an areas CSV (a path, or ``example:NAME`` for a bundled one) and its input
     columns. Raises :class:`SweepError` naming the file (and line) for a missing or repeated
     ``area`` or an unknown column."""
     if str(path).startswith("example:"):
         try:
-            path = example_path(str(path)[len("example:"):], ".csv")
+            path = example_path(str(path)[len("example:") :], ".csv")
         except ModelError as exc:
             raise SweepError(f"--areas {path}: {exc.issues[0].message}") from None
     path = Path(path)
@@ -175,12 +202,15 @@ def read_areas(path: str | Path, model: Model, analysis: str = "map"
             reader = csv.reader(f)
             header = next(reader, None)
             if header is None:
-                raise SweepError(f"{name}: the file is empty; write a header row such as "
-                                 "area,resources.volunteer_hour.available")
+                raise SweepError(
+                    f"{name}: the file is empty; write a header row such as "
+                    "area,resources.volunteer_hour.available"
+                )
             header = [h.strip() for h in header]
             if "area" not in header:
-                raise SweepError(f"{name} line 1: no 'area' column; name each row in a column "
-                                 "headed area")
+                raise SweepError(
+                    f"{name} line 1: no 'area' column; name each row in a column headed area"
+                )
             dup = sorted({h for h in header if header.count(h) > 1})
             if dup:
                 raise SweepError(f"{name} line 1: column {', '.join(dup)} appears twice")
@@ -192,16 +222,18 @@ def read_areas(path: str | Path, model: Model, analysis: str = "map"
                     continue
                 line = reader.line_num
                 if len(cells) != len(header):
-                    raise SweepError(f"{name} line {line}: {len(cells)} cells for "
-                                     f"{len(header)} columns")
+                    raise SweepError(
+                        f"{name} line {line}: {len(cells)} cells for {len(header)} columns"
+                    )
                 values = dict(zip(header, cells, strict=True))
                 area = values["area"].strip()
                 if not area:
-                    raise SweepError(f"{name} line {line}: the area is empty; give each row "
-                                     "a name")
+                    raise SweepError(f"{name} line {line}: the area is empty; give each row a name")
                 if area in seen:
-                    raise SweepError(f"{name} line {line}: area '{area}' is also on line "
-                                     f"{seen[area]}; each area appears once")
+                    raise SweepError(
+                        f"{name} line {line}: area '{area}' is also on line "
+                        f"{seen[area]}; each area appears once"
+                    )
                 seen[area] = line
                 rows.append(_row(model, len(rows) + 1, f"{name} line {line}", values, area))
     except FileNotFoundError:
@@ -213,8 +245,9 @@ def read_areas(path: str | Path, model: Model, analysis: str = "map"
     return rows, tuple(h for h in header if h not in ("area", "label"))
 
 
-def read_grid(path: str | Path, model: Model, analysis: str = "map"
-              ) -> tuple[list[SweepRow], tuple[str, ...]]:
+def read_grid(
+    path: str | Path, model: Model, analysis: str = "map"
+) -> tuple[list[SweepRow], tuple[str, ...]]:
     """Every combination of a grid file's values (first column slowest) as rows. The file
     is YAML: ``grid: {column: [values, ...], ...}``."""
     import yaml
@@ -228,12 +261,15 @@ def read_grid(path: str | Path, model: Model, analysis: str = "map"
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise SweepError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-                         ) from None
+        raise SweepError(
+            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
+        ) from None
     if not isinstance(data, dict) or not isinstance(data.get("grid"), dict) or not data["grid"]:
-        raise SweepError(f"{name}: write the grid as 'grid:' followed by one column per line, "
-                         "each with a list of values, e.g. grid: {targets.independent_years: "
-                         "[20, 40]}")
+        raise SweepError(
+            f"{name}: write the grid as 'grid:' followed by one column per line, "
+            "each with a list of values, e.g. grid: {targets.independent_years: "
+            "[20, 40]}"
+        )
     grid = {str(k): (v if isinstance(v, list) else [v]) for k, v in data["grid"].items()}
     if "area" in grid:
         raise SweepError(f"{name}: a grid names its points itself; remove 'area'")

@@ -25,7 +25,7 @@ class RowOutcome:
     row: int
     records: list[dict[str, Any]] | None
     error: str | None = None
-    kind: str = "input"              # input (bad row: exit 2) or analysis (exit 1)
+    kind: str = "input"  # input (bad row: exit 2) or analysis (exit 1)
     seconds: float = 0.0
 
 
@@ -54,8 +54,12 @@ def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
         # numbers this row's inputs make impossible (a singular fit, an overflow): reported
         # with the row, so one area cannot stop a national sweep
         return RowOutcome(row.row, None, f"{type(exc).__name__}: {exc}", kind="analysis")
-    head = {"row": row.row, "area": row.area, "label": row.label,
-            "scenario": "+".join(row.scenarios)}
+    head = {
+        "row": row.row,
+        "area": row.area,
+        "label": row.label,
+        "scenario": "+".join(row.scenarios),
+    }
     for c in job.input_columns:
         if c.startswith("#"):
             head[c[1:]] = str(row.inputs.get(c) or "")
@@ -64,8 +68,7 @@ def run_row(job: SweepJob, row: SweepRow) -> RowOutcome:
     basis = basis_of(model)
     head["time_value"] = basis.name
     head["time_value_per_hour"] = math.nan if basis.per_hour is None else basis.per_hour
-    return RowOutcome(row.row, [{**head, **r} for r in records],
-                      seconds=time.perf_counter() - t0)
+    return RowOutcome(row.row, [{**head, **r} for r in records], seconds=time.perf_counter() - t0)
 
 
 def run_rows(job: SweepJob, rows: Sequence[SweepRow]) -> list[RowOutcome]:

@@ -243,8 +243,9 @@ def list_models(request: Request, c: Caller = Depends(caller)):
 async def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
     """Store a new model (validated first: nothing is stored when it is invalid)."""
     await off_loop(_check_model, body.model, field="model")  # within the time budget
-    m, v = await run_in_threadpool(_store(request).create_model, c.actor, body.name, body.model,
-                                   source="api")
+    m, v = await run_in_threadpool(
+        _store(request).create_model, c.actor, body.name, body.model, source="api"
+    )
     return Created(id=m.id, name=m.name, version=v.number)
 
 
@@ -292,8 +293,7 @@ async def save_version(
         v = store.save_version(
             c.actor, model_id, body.model, base=body.base_version, message=body.message
         )
-        return Created(id=model_id, name=store.get_model(c.actor, model_id).name,
-                       version=v.number)
+        return Created(id=model_id, name=store.get_model(c.actor, model_id).name, version=v.number)
 
     # another organisation's model: 404 first; a stale base: 409 before the data is checked
     m = await run_in_threadpool(store.get_model, c.actor, model_id)
@@ -445,8 +445,11 @@ async def appraisal(request: Request, body: AppraisalRequest, c: Caller = Depend
     c.actor.require("analyst")
     if (body.example is None) == (body.appraisal is None):
         raise ModelError([Issue("example", "give either example or appraisal")])
-    await off_loop(load_appraisal, body.appraisal if body.appraisal is not None
-                   else f"example:{body.example}", field="appraisal")
+    await off_loop(
+        load_appraisal,
+        body.appraisal if body.appraisal is not None else f"example:{body.example}",
+        field="appraisal",
+    )
 
     def start():
         inputs: dict[str, Any] = {"example": body.example or "", "draws": body.draws}

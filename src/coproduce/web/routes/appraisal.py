@@ -185,13 +185,21 @@ def _check_upload(file) -> tuple[str, dict]:
     try:
         content = text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ModelError([Issue("file", f"not UTF-8 text ({exc.reason} at byte {exc.start}); "
-                                        "save the file as UTF-8", file=name)]) from None
+        raise ModelError(
+            [
+                Issue(
+                    "file",
+                    f"not UTF-8 text ({exc.reason} at byte {exc.start}); save the file as UTF-8",
+                    file=name,
+                )
+            ]
+        ) from None
     fmt = "json" if Path(name).suffix.lower() == ".json" else "yaml"
     data = parse_text(content, fmt=fmt, file=name)
     if not isinstance(data, dict):
-        raise ModelError([Issue("file", "the file must hold a mapping of appraisal fields",
-                                file=name)])
+        raise ModelError(
+            [Issue("file", "the file must hold a mapping of appraisal fields", file=name)]
+        )
     load_appraisal(data)  # validate now so that an invalid file stores nothing
     return name, data
 
@@ -223,8 +231,7 @@ async def start(
         if file is not None and file.filename:
             name, data = await off_loop(_check_upload, file)
         elif example not in EXAMPLES:
-            issues.append(Issue("example", f"choose one of {', '.join(EXAMPLES)} or upload a "
-                                           "file"))
+            issues.append(Issue("example", f"choose one of {', '.join(EXAMPLES)} or upload a file"))
         elif not issues:
             await run_in_threadpool(_check_example, example)
     except ModelError as exc:

@@ -74,8 +74,13 @@ def login(
     if len(email) > 254 or len(password) > 1024:
         # longer than any address (RFC 5321) or password we store: refused before any
         # database work or password hashing
-        return _login_page(request, next_=next, email="", status=422,
-                           error="That e-mail address or password is too long.")
+        return _login_page(
+            request,
+            next_=next,
+            email="",
+            status=422,
+            error="That e-mail address or password is too long.",
+        )
     actor = store.authenticate(email, password, client)  # RateLimited -> 429
     if actor is None:
         return _login_page(

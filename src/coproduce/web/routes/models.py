@@ -48,9 +48,16 @@ def upload_name(filename: str | None) -> str:
     (:class:`ModelError` on the ``file`` field)."""
     name = Path((filename or "upload").replace("\\", "/")).name or "upload"
     if len(name) > MAX_FILE_NAME:
-        raise ModelError([Issue("file", f"the file name is {len(name):,} characters long; "
-                                        f"rename the file (at most {MAX_FILE_NAME} characters)",
-                                file=name[:40] + "…")])
+        raise ModelError(
+            [
+                Issue(
+                    "file",
+                    f"the file name is {len(name):,} characters long; "
+                    f"rename the file (at most {MAX_FILE_NAME} characters)",
+                    file=name[:40] + "…",
+                )
+            ]
+        )
     return name
 
 
@@ -58,8 +65,15 @@ def read_upload(file, limit: int = MAX_UPLOAD) -> bytes:
     """The bytes of an uploaded file (a starlette ``UploadFile``), refused past ``limit``."""
     content = file.file.read(limit + 1)
     if len(content) > limit:
-        raise TooLarge([Issue("file", f"the file is larger than {limit // 1024 // 1024} MB",
-                              file=upload_name(file.filename))])
+        raise TooLarge(
+            [
+                Issue(
+                    "file",
+                    f"the file is larger than {limit // 1024 // 1024} MB",
+                    file=upload_name(file.filename),
+                )
+            ]
+        )
     return content
 
 
