@@ -49,3 +49,13 @@ def test_units_in_words():
     assert plural("family") == "families" and plural("day") == "days"
     assert plural("GBP") == "GBP"
     assert plural("QALY") == "QALYs"
+
+
+def test_money_units_are_amounts():
+    from coproduce.formatting import currency_of, in_unit
+
+    assert (
+        currency_of(" gbp ") == "GBP" and currency_of("hour") is None and currency_of(None) is None
+    )
+    assert in_unit(1034294, "GBP") == "£1,034,294"  # not "1,034,294 GBP"
+    assert in_unit(2449, "person") == "2,449 people"

@@ -24,6 +24,25 @@ _SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 MISSING = "–"
 
 
+def currency_of(unit: str | None) -> str | None:
+    """The currency code a unit names (``GBP`` for ``"gbp "``), or None when the unit is not
+    money: a resource counted in money is written as an amount, not as a count of units."""
+    code = (unit or "").strip().upper()
+    return code if code in _SYMBOLS else None
+
+
+def currency_sign(currency: str) -> str:
+    """The symbol written before amounts: ``£``; other codes as they are."""
+    return _SYMBOLS.get(currency, currency)
+
+
+def in_unit(n: float | None, unit: str) -> str:
+    """So much of something in its unit: ``2,449 people``, or an amount when the unit is a
+    currency (``£1,034,294``, not ``1,034,294 GBP``)."""
+    code = currency_of(unit)
+    return money(n, code) if code else count(n, unit)
+
+
 def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and not math.isfinite(x))
 

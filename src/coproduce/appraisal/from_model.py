@@ -67,7 +67,7 @@ from ..engine.costs import resource_costs, resource_quantities
 from ..engine.effects import outcome_levels
 from ..engine.evaluate import caveat_words, flag_outcomes
 from ..engine.flags import FEASIBILITY_FLAGS, FLAG_KINDS, CaveatContext, Caveats
-from ..formatting import count, money, rate
+from ..formatting import count, currency_of, money, rate
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.errors import Issue, ModelError
@@ -381,7 +381,7 @@ def build_from_model(
             else:
                 line["amount"] = dc
             line["source"] = src
-            money_unit = res.unit in ("GBP", "EUR", "USD")
+            money_unit = currency_of(res.unit) is not None
             line["notes"] = (
                 (money(dq, res.unit) if money_unit else count(dq, res.unit))
                 + f" a year of {res.label or rid}"

@@ -13,7 +13,16 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..formatting import count, money, money_words, percent, plural, quantity, rate
+from ..formatting import (
+    count,
+    currency_of,
+    money,
+    money_words,
+    percent,
+    plural,
+    quantity,
+    rate,
+)
 from .flags import flag_sentence
 from .labels import Labels, lower_first
 
@@ -56,23 +65,14 @@ def _word_in(unit: str, label: str) -> bool:
 def of_unit(n: float, unit: str, label: str) -> str:
     """So much of a resource, in its unit: '38,873 volunteer hours (befrienders, …)' when the
     label names the unit, else '7,452 hours of older person's own time'."""
-    if unit in CURRENCIES:  # money given as a resource: £1,034,294 of charity funds
-        return f"{money(n, unit)} of {lower_first(label)}"
+    if currency_of(unit):  # money given as a resource: £1,034,294 of charity funds
+        return f"{money(n, currency_of(unit))} of {lower_first(label)}"
     if _word_in(unit, label):
         text = lower_first(label)
         return f"{quantity(n)} {text if float(n) == 1 else plural(text)}"
     if not unit or unit == "unit":  # the unit is not known: the amount and what it is of
         return f"{quantity(n)} of {lower_first(label)}"
     return f"{count(n, unit)} of {lower_first(label)}"
-
-
-CURRENCIES = ("GBP", "EUR", "USD")
-
-
-def in_unit(n: float, unit: str) -> str:
-    """So much of something in its unit: '2,449 people', or money when the unit is a currency
-    ('£1,034,294', not '1,034,294 GBP')."""
-    return money(n, unit) if unit in CURRENCIES else count(n, unit)
 
 
 def per_words(unit: str) -> str:

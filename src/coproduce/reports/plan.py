@@ -10,12 +10,12 @@ import pandas as pd
 
 from ..engine.planning import Plan
 from ..engine.planning.result import MIP_NOTE
-from ..formatting import count, money, percent
+from ..formatting import count, in_unit, money, percent
 from ..formatting import quantity as qty
 from ..model.schema import Model
 from ..presentation.flags import flag_label
 from ..presentation.labels import Labels
-from ..presentation.words import in_unit, plan_summary_items, signed
+from ..presentation.words import plan_summary_items, signed
 from .charts import Marker, Series, figure, hbars, line_chart, stacked
 from .page import csv_link, esc, render_page
 from .strategy_map import sector_colour

@@ -24,11 +24,10 @@ import numpy as np
 
 from ..engine.costs import resource_costs
 from ..engine.effects import effects_from
-from ..formatting import money, quantity
+from ..formatting import currency_of, in_unit, money, quantity
 from ..model.compile import CompiledModel
 from ..model.distributions import mean_of
 from ..presentation.labels import Labels
-from ..presentation.words import CURRENCIES, in_unit
 from .page import esc
 
 SECTOR_COLOURS = {
@@ -695,7 +694,7 @@ def _node(
         r = m.resources[nid]
         cost = (
             "money, counted at face value"
-            if r.unit in CURRENCIES
+            if currency_of(r.unit)
             else f"{money(mean_of(r.unit_cost), m.currency)} per {r.unit}"
         )
         tip.append(f"{m.sectors[r.sector].label}; {cost}")

@@ -112,8 +112,8 @@ def amount_words(value: Any, unit: str | None, number: Callable[[Any], str] = fm
     value = _data(value)
     if value is None:
         return fmt.MISSING
-    if unit and unit.strip().upper() in fmt._SYMBOLS:  # a resource counted in money
-        return money_words_of(value, unit.strip().upper())
+    if fmt.currency_of(unit):  # a resource counted in money
+        return money_words_of(value, fmt.currency_of(unit))
     if not unit:
         return distribution_words(value, number)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -181,7 +181,7 @@ def currency_words(currency: str) -> str:
 
 def currency_sign(currency: str) -> str:
     """The symbol the formatter writes before amounts: ``£``; other codes as they are."""
-    return fmt._SYMBOLS.get(currency, currency)
+    return fmt.currency_sign(currency)
 
 
 # ----- names of the model's things ------------------------------------------------------------

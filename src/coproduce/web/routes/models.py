@@ -474,7 +474,7 @@ def node_rows(section: str, node_id: str, model, href: str) -> list[tuple[str, o
                 parts.append(f"social {money_words_of(value.social, cur)}")
         rows.append((f"Value of one {unit}", "; ".join(parts) if parts else "not valued"))
     else:
-        money_unit = unit.strip().upper() in fmt._SYMBOLS
+        money_unit = fmt.currency_of(unit) is not None
         rows.append(
             ("Unit", f"money, in {currency_words(unit.strip().upper())}" if money_unit else unit)
         )
