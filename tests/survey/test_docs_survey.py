@@ -6,6 +6,7 @@ from coproduce.survey.codebook import (
     Codebook,
     Covariate,
     DesignSpec,
+    HoursItem,
     Item,
     Margins,
     ReplicateWeights,
@@ -19,7 +20,16 @@ def test_every_codebook_field_is_documented():
     text = DOC.read_text()
     missing = [
         f"{model.__name__}.{name}"
-        for model in (Codebook, Scale, Item, Covariate, DesignSpec, ReplicateWeights, Margins)
+        for model in (
+            Codebook,
+            Scale,
+            Item,
+            Covariate,
+            DesignSpec,
+            ReplicateWeights,
+            Margins,
+            HoursItem,
+        )
         for name in model.model_fields
         if f"`{name}`" not in text and f".{name}`" not in text and f"{name}`" not in text
     ]

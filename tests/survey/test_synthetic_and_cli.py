@@ -131,8 +131,10 @@ def test_cli_correlates_and_capacity(tmp_path):
         "capacity",
         "--fix",
         "country=United Kingdom",
-        "--hours",
+        "--hours",  # the old name of --hours-per-participant
         "20",
+        "--hours-source",
+        "a test figure",
         "--draws",
         "200",
         "--json",
@@ -153,6 +155,10 @@ def test_cli_correlates_and_capacity(tmp_path):
         assert a["rate_low"] <= a["rate"] <= a["rate_high"]
         assert a["participants"] == pytest.approx(a["rate"] * a["adults"])
     assert set(data["available"]) == set(synthetic.AREAS)
+    # the figure is said, with its source, never assumed
+    assert data["hours_basis"]["basis"] == "given"
+    assert data["hours_basis"]["source"] == "a test figure"
+    assert data["hours_basis"]["mean"] == 20
     assert "capacity.csv" in html.read_text()
     _check_model_hand_off(new_model, areas, data["to_model"])
 

@@ -246,8 +246,18 @@ def capacity_cmd(
     ),
     outcome: str = typer.Option("takes_part_collective", "--outcome", "-y"),
     formula: str = typer.Option(None, "--formula"),
-    hours: str = typer.Option(
-        "20", "--hours", help='Hours per participant per period: a number or JSON {"dist": ...}.'
+    hours: list[str] = typer.Option(
+        None,
+        "--hours-per-participant",
+        "--hours",
+        help='Hours a participant gives a year: a number or JSON {"dist": ...}; '
+        "GROUP=VALUE for one kind or sector (collective=20, safety_collective=12). Needs "
+        "--hours-source. Without it: the survey's hours question in the codebook.",
+    ),
+    hours_source: str = typer.Option(
+        None,
+        "--hours-source",
+        help="Where --hours-per-participant comes from (a survey, a publication, records).",
     ),
     fix: list[str] = typer.Option(None, "--fix", help="Hold a model variable at a value."),
     area: str = typer.Option("area", "--area", help="Area column of the cells."),
@@ -270,25 +280,72 @@ def capacity_cmd(
     json_: bool = JSON,
     out: Path = OUT,
 ) -> None:
-    """Expected co-production rate and available hours per area, with uncertainty; with
+    """Expected co-production rate and available hours per area, with uncertainty, for the
+    outcome and split by kind of co-production (individual, collective) and sector; with
     --to-model, a scenario per area setting the resource's available hours."""
     check_out_path(out, (".html", ".xlsx"))
     model = _check_to_model(to_model, resource, out_model, json_)
-    from ..model.distributions import parse_quantity
+    from dataclasses import replace
+
     from ..survey import capacity, fit_glm
+    from ..survey.areas import (
+        capacity_split,
+        example_hours_figures,
+        hours_plan,
+        missing_hours_message,
+        survey_hours,
+    )
     from ..survey.correlation import resolve_outcome
-    from ..survey.examples import resolve
+    from ..survey.examples import is_example_survey, resolve
+    from ..survey.measures import item_groups
     from ..survey.readers import read_survey
 
     if draws < 10:
         raise BadInput("--draws must be at least 10")
-    try:
-        hours_q = parse_quantity(json.loads(hours) if hours.strip().startswith("{") else hours)
-    except (ValueError, json.JSONDecodeError) as exc:
-        raise BadInput(f"--hours '{hours}': {exc}") from None
+    given = _parse_hours(hours)
+    if given and not (hours_source or "").strip():
+        raise BadInput(
+            "--hours-per-participant needs --hours-source: say where the figure comes from "
+            '(e.g. --hours-source "our volunteer centre\'s records, 2024"); no figure is used '
+            "without its source"
+        )
+    if hours_source is not None and not given:
+        raise BadInput("--hours-source goes with --hours-per-participant")
     prepared, design = _load(data, codebook)
-    cell_frame = read_survey(resolve(cells)).frame
+    groups = [g for g in item_groups(prepared.codebook) if g != "all"]
+    groups.sort(key=lambda g: (g not in ("individual", "collective"), "_" not in g))
+    for key in given:
+        if key is not None and key not in groups:
+            from ..model.errors import did_you_mean
+
+            raise BadInput(
+                f"--hours-per-participant {key}=...: '{key}' is not a kind or sector of "
+                f"co-production in the codebook{did_you_mean(key, groups)}; use one of "
+                f"{', '.join(groups)}"
+            )
+    example = is_example_survey(data, codebook)
+    found, notes = ({}, [])
+    if prepared.codebook.hours:
+        cb_file = codebook if codebook is not None else data
+        found, notes = survey_hours(
+            prepared,
+            design,
+            codebook_file=str(resolve(cb_file, want="codebook")) if cb_file else None,
+        )
+    plan = hours_plan(
+        given,
+        hours_source,
+        survey=found,
+        example=example_hours_figures() if example else None,
+    )
     column = resolve_outcome(prepared, outcome)
+    group = column.removeprefix("takes_part_") if column.startswith("takes_part_") else None
+    figure = plan.for_group(group, outcome=True)
+    if figure is None:
+        raise BadInput(
+            missing_hours_message(_words(prepared).variable(column), example=example and not given)
+        )
+    cell_frame = read_survey(resolve(cells)).frame
     if formula is None:
         # by default: the variables the cells carry, and the country held at --fix
         usable = [v for v in prepared.codebook.covariates if v in cell_frame.columns]
@@ -303,12 +360,26 @@ def capacity_cmd(
         cell_frame,
         area=area,
         count=count,
-        hours_per_participant=hours_q,
+        hours_per_participant=figure,
         fixed=_parse_fix(fix),
         draws=draws,
         seed=seed,
         synthetic=prepared.codebook.synthetic,
     )
+    split = capacity_split(
+        design,
+        prepared.codebook,
+        cell_frame,
+        covariates=formula.split("~", 1)[1],
+        hours=plan,
+        area=area,
+        count=count,
+        fixed=_parse_fix(fix),
+        draws=draws,
+        seed=seed,
+        reuse=fit,
+    )
+    result = replace(result, split=split, notes=(*notes, *split.notes))
     hand_off = None
     if model is not None:
         from ..survey.to_model import capacity_to_model
@@ -325,38 +396,118 @@ def capacity_cmd(
         # the model goes to standard output (to redirect into a file); the table is not shown
         _write_model(hand_off, None)
     else:
-        from ..formatting import percent
-
-        _banner(result.synthetic)
-        words = _words(prepared)
-        mean_hours = hours_q if isinstance(hours_q, float) else hours_q.mean
-        console.print(
-            f"[bold]{escape(words.formula(result.formula))}[/]; "
-            f"{_fmt(mean_hours)} hours per participant per {result.period}",
-            highlight=False,
-        )
-        level = percent(result.level)
-        table = Table(
-            "Area",
-            "Adults",
-            "Share co-producing",
-            f"{level} interval",
-            "Hours",
-            f"{level} interval",
-        )
-        for r in result.rows:
-            table.add_row(
-                escape(str(r["area"])),
-                _fmt(r["adults"]),
-                percent(r["rate"]),
-                f"{percent(r['rate_low'])} to {percent(r['rate_high'])}",
-                _fmt(r["hours"]),
-                f"{_fmt(r['hours_low'])} to {_fmt(r['hours_high'])}",
-            )
-        console.print(table)
+        _print_capacity(result, _words(prepared))
     if hand_off is not None and (json_ or out_model is not None):
         _write_model(hand_off, out_model)
     _write(out, result, "capacity", prepared.codebook)
+
+
+def _parse_hours(values: list[str] | None) -> dict:
+    """``--hours-per-participant`` values: ``{None: figure}`` for a bare figure (every kind and
+    the outcome), ``{group: figure}`` for ``GROUP=VALUE``; a figure is a number or JSON."""
+    import re
+
+    out: dict = {}
+    for text in values or []:
+        key, value = None, text.strip()
+        m = re.match(r"^([A-Za-z][\w-]*)\s*=\s*(.+)$", value)
+        if m:
+            key, value = m[1], m[2].strip()
+        try:
+            parsed = json.loads(value) if value.startswith("{") else float(value)
+            from ..model.distributions import parse_quantity
+
+            parse_quantity(parsed)
+        except (ValueError, json.JSONDecodeError) as exc:
+            raise BadInput(
+                f"--hours-per-participant '{text}': give a number of hours, a distribution "
+                f'(JSON, e.g. {{"dist": "triangular", "low": 10, "mode": 20, "high": 40}}) '
+                f"or GROUP=VALUE ({exc})"
+            ) from None
+        if key in out:
+            what = f"'{key}'" if key else "every kind"
+            raise BadInput(f"--hours-per-participant: two figures for {what}; give one")
+        out[key] = parsed
+    return out
+
+
+def _print_capacity(result, words) -> None:
+    from ..formatting import percent
+    from ..presentation.survey import hours_basis_words, hours_from_words
+
+    _banner(result.synthetic)
+    console.print(f"[bold]{escape(words.formula(result.formula))}[/]", highlight=False)
+    console.print(
+        escape(f"Hours per participant: {hours_basis_words(result.hours_figure, result.period)}"),
+        highlight=False,
+    )
+    level = percent(result.level)
+    table = Table(
+        "Area",
+        "Adults",
+        "Share co-producing",
+        f"{level} interval",
+        "Hours",
+        f"{level} interval",
+    )
+    for r in result.rows:
+        table.add_row(
+            escape(str(r["area"])),
+            _fmt(r["adults"]),
+            percent(r["rate"]),
+            f"{percent(r['rate_low'])} to {percent(r['rate_high'])}",
+            _fmt(r["hours"]),
+            f"{_fmt(r['hours_low'])} to {_fmt(r['hours_high'])}",
+        )
+    console.print(table)
+    split = result.split
+    if split is not None and split.rows:
+        kinds = [g["group"] for g in split.groups if g["sector"] == "all"]
+        by_kind = Table(
+            "Area",
+            *[c for k in kinds for c in (f"{k.capitalize()}: share", f"{k.capitalize()}: hours")],
+            title=f"By kind of co-production (hours a {result.period})",
+        )
+        areas = list(dict.fromkeys(r["area"] for r in split.rows))
+        for a in areas:
+            cells = []
+            for k in kinds:
+                r = split.row(a, k)
+                cells += [percent(r["rate"]), _hours_cell(r)]
+            by_kind.add_row(escape(str(a)), *cells)
+        console.print(by_kind)
+        sectors = list(dict.fromkeys(g["sector"] for g in split.groups if g["sector"] != "all"))
+        if sectors:
+            by_sector = Table(
+                "Area",
+                "Sector",
+                *[
+                    c
+                    for k in kinds
+                    for c in (f"{k.capitalize()}: share", f"{k.capitalize()}: hours")
+                ],
+                title=f"By sector (hours a {result.period})",
+            )
+            have = {g["group"] for g in split.groups}
+            for a in areas:
+                for s in sectors:
+                    cells = []
+                    for k in kinds:
+                        if f"{s}_{k}" in have:
+                            r = split.row(a, f"{s}_{k}")
+                            cells += [percent(r["rate"]), _hours_cell(r)]
+                        else:
+                            cells += ["–", "–"]
+                    by_sector.add_row(escape(str(a)), escape(words.sector(s)), *cells)
+            console.print(by_sector)
+        for line in hours_from_words(split, words, result.period, main=result.hours_figure):
+            console.print(f"  • {escape(line)}", highlight=False)
+    for note in result.notes:
+        console.print(f"note: {escape(note)}", highlight=False)
+
+
+def _hours_cell(row: dict) -> str:
+    return "–" if row["hours"] is None else _fmt(row["hours"])
 
 
 def _check_to_model(
@@ -445,6 +596,14 @@ def template_cmd(
         data = load_codebook(resolve(codebook, want="codebook")).to_dict()
     write_codebook_xlsx(data, out)
     err_console.print(f"wrote {out}", highlight=False)
+    if data.get("hours"):
+        # the workbook has no sheet for them yet: say so rather than drop them unseen
+        err_console.print(
+            f"note: the codebook's hours questions ({', '.join(data['hours'])}) are not in "
+            "the workbook, which has no sheet for them; keep them in a YAML or JSON codebook",
+            highlight=False,
+            markup=False,
+        )
 
 
 def _write(out: Path | None, result, kind: str, codebook=None) -> None:

@@ -64,6 +64,9 @@ class LoadedPool:
     source: str | None = None
     notes: str | None = None
     model_available: float | None = None  # what the models themselves assume, summed
+    # each listed resource's own ``available`` (mean), None where its model states none:
+    # ((service, resource, hours | None), ...)
+    model_figures: tuple[tuple[str, str, float | None], ...] = ()
 
     @property
     def by_area(self) -> bool:
@@ -365,7 +368,7 @@ def _check(
             )
             continue
         units: set[str] = set()
-        model_total: float | None = 0.0
+        figures: list[tuple[str, str, float | None]] = []
         ok = True
         for sname, rids in lists.items():
             if sname not in spec.services:
@@ -410,12 +413,11 @@ def _check(
                     ok = False
                 r = m.resources[rid]
                 units.add(r.unit.strip().lower())
-                if model_total is not None:
-                    from ..model.distributions import mean_of
+                from ..model.distributions import mean_of
 
-                    model_total = (
-                        None if r.available is None else model_total + float(mean_of(r.available))
-                    )
+                figures.append(
+                    (sname, rid, None if r.available is None else float(mean_of(r.available)))
+                )
             dup = [r for r in rids if rids.count(r) > 1]
             if dup:
                 issues.append(issue((*where, "resources", sname), f"'{dup[0]}' is listed twice"))
@@ -448,6 +450,8 @@ def _check(
                     ok = False
         if ok:
             unit = next(iter(units)) if units else "hour"
+            stated = [h for _, _, h in figures if h is not None]
+            model_total = sum(stated) if stated else None
             pools[pname] = LoadedPool(
                 name=pname,
                 label=pool.label or pname.replace("_", " ").capitalize(),
@@ -458,6 +462,7 @@ def _check(
                 source=pool.source,
                 notes=pool.notes,
                 model_available=model_total if model_total else None,
+                model_figures=tuple(figures),
             )
     # one resource of one service in one pool only
     seen: dict[tuple[str, str], str] = {}
@@ -500,26 +505,51 @@ def _check(
         source=spec.source,
         notes=spec.notes,
         time_value=("custom" if per_hour is not None else basis),
-        warnings=tuple(_pool_warnings(pools)),
+        warnings=tuple(_pool_warnings(pools, services)),
     )
 
 
-def _pool_warnings(pools: dict[str, LoadedPool]) -> list[dict]:
-    """Pools far from what the models themselves assume (more than three times, or less than
-    a third): each names both figures."""
+def _pool_warnings(
+    pools: dict[str, LoadedPool], services: dict[str, LoadedService] | None = None
+) -> list[dict]:
+    """Pools far from what the member models themselves assume for the pooled resources — more
+    than three times, or less than a third of, the sum of the resources' own ``available``
+    (for a pool given by area, area by area: the area's hours against the resources of the
+    services in that area), as ``--to-model`` checks a survey estimate. Each names both
+    figures, each service's own (``by_service``) and the resources whose model states none
+    (``not_stated``, left out of the sum). A pool none of whose resources states a figure
+    (or only 0) has nothing to be compared with."""
     out = []
     for p in pools.values():
-        if p.model_available and p.total > 0:
-            ratio = p.total / p.model_available
+        if isinstance(p.available, dict) and services is not None:
+            rows = [
+                (area, float(hours), {s for s in p.resources if services[s].area == area})
+                for area, hours in p.available.items()
+            ]
+        else:
+            rows = [(None, p.total, set(p.resources))]
+        for area, hours, members in rows:
+            figures = [f for f in p.model_figures if f[0] in members]
+            stated = [f for f in figures if f[2] is not None]
+            assume = sum(f[2] for f in stated)
+            if not assume > 0:  # no figure of the models to compare with
+                continue
+            ratio = hours / assume
             if ratio > ESTIMATE_RATIO or ratio < 1 / ESTIMATE_RATIO:
+                by_service: dict[str, dict[str, float]] = {}
+                for sname, rid, h in stated:
+                    by_service.setdefault(sname, {})[rid] = h
                 out.append(
                     {
                         "kind": "pool_far_from_models",
                         "pool": p.name,
-                        "available": p.total,
-                        "models_assume": p.model_available,
+                        "area": area,
+                        "available": hours,
+                        "models_assume": assume,
                         "ratio": ratio,
                         "unit": p.unit,
+                        "by_service": by_service,
+                        "not_stated": [f"{s}.{r}" for s, r, h in figures if h is None],
                     }
                 )
     return out

@@ -44,7 +44,9 @@ TIER_WORDS = {
 
 
 def grade_words(grade: float | None) -> str:
-    return "ungraded" if grade is None else f"graded {grade:.1f} of 5"
+    """An evidence grade (a mean over links, so it may be fractional) in words: 'graded 3
+    of 5', 'graded 2.7 of 5'."""
+    return "ungraded" if grade is None else f"graded {round(grade, 1):g} of 5"
 
 
 def per_unit(unit: str) -> str:
@@ -448,17 +450,54 @@ def sensitivity_words(result) -> list[str]:
 
 
 def warning_words(result) -> list[str]:
+    """The portfolio's warnings in words: a pool far from what its member models assume names
+    both figures, and each service's own."""
+    return pool_warning_words(result.portfolio)
+
+
+def pool_warning_words(portfolio) -> list[str]:
+    """Pools more than three times, or less than a third of, what the services' own models
+    assume for the pooled resources: both figures, each service's own, and the resources whose
+    model states none."""
     out = []
-    for w in result.portfolio.warnings:
-        if w["kind"] == "pool_far_from_models":
-            label = result.pool_label(w["pool"])
-            how = "more than three times" if w["ratio"] > 1 else "less than a third of"
-            out.append(
-                f"{capital(label)}: {_hours(w['available'])} available, {how} "
-                f"what the services' own models assume ({_hours(w['models_assume'])}): "
-                "check where each figure comes from."
-            )
+    for w in portfolio.warnings:
+        if w["kind"] != "pool_far_from_models":
+            continue
+        pool = portfolio.pools.get(w["pool"])
+        label = pool.label if pool else w["pool"].replace("_", " ")
+        if w.get("area"):
+            label = f"{label} ({str(w['area']).replace('_', ' ')})"
+        how = "more than three times" if w["ratio"] > 1 else "less than a third of"
+        parts = []
+        for sname, figures in (w.get("by_service") or {}).items():
+            for rid, hours in figures.items():
+                parts.append(
+                    f"{quantity(hours)} for {_resource_words(portfolio, f'{sname}.{rid}')}"
+                )
+        detail = f": {and_list(parts)}" if len(parts) > 1 else ""
+        unstated = [_resource_words(portfolio, key) for key in (w.get("not_stated") or [])]
+        missing = (
+            f"; {and_list(unstated)} {'states' if len(unstated) == 1 else 'state'} no figure"
+            if unstated
+            else ""
+        )
+        out.append(
+            f"{capital(label)}: {_hours(w['available'])} available, {how} what the services' "
+            f"own models assume ({_hours(w['models_assume'])}{detail}{missing}): check where "
+            "each figure comes from."
+        )
     return out
+
+
+def _resource_words(portfolio, key: str) -> str:
+    """``service.resource`` in words: 'volunteer hour in Service A'."""
+    from ..presentation.labels import Labels
+
+    sname, _, rid = key.partition(".")
+    svc = portfolio.services.get(sname)
+    if svc is None:
+        return rid.replace("_", " ")
+    return f"{Labels(svc.model).lower(rid)} in {svc.label}"
 
 
 def summary_parts(result) -> list[str]:

@@ -104,3 +104,80 @@ class SurveyWords:
         head = self.variable(lhs.strip())
         head = head[:1].upper() + head[1:]
         return f"{head}, modelled on {and_list(names)}" if names else head
+
+
+# -- where hours per participant come from (survey capacity) --------------------------------------
+def _get(figure, key: str):
+    return figure.get(key) if isinstance(figure, Mapping) else getattr(figure, key, None)
+
+
+def hours_basis_words(figure, period: str = "year") -> str:
+    """Where an hours-per-participant figure comes from, in a sentence: 'about 82.1 hours a
+    year, a published figure bundled for the example: ONS (2017) ...'. ``figure`` is a
+    :class:`coproduce.survey.areas.HoursFigure` or its ``to_dict()``."""
+    from ..formatting import quantity
+
+    if figure is None:
+        return "none given"
+    mean = _get(figure, "mean")
+    basis = _get(figure, "basis")
+    source = str(_get(figure, "source") or "").strip().rstrip(".")
+    head = f"{quantity(float(mean))} hours a {period}"
+    if basis == "survey":
+        se = _get(figure, "se")
+        spread = f" (standard error {quantity(float(se))})" if se else ""
+        return f"{head}{spread}, from {source}."
+    if basis == "example":
+        return f"{head}, a published figure bundled for the example only: {source}."
+    return f"{head}, your figure; its source: {source}."
+
+
+HOURS_FROM = {
+    "given": "your figure",
+    "survey": "the survey's hours question",
+    "example": "the example's published figure",
+    "shared": "a share of its kind's hours",
+    "summed": "the sum of its sectors' hours",
+}
+
+
+def hours_from_words(split, words: SurveyWords, period: str = "year", main=None) -> list[str]:
+    """How each group's hours were found: one line per figure used (``main``, the outcome's
+    figure, is called "the figure above"), one per kind whose sectors share its hours, one per
+    kind summed from its sectors (``split``: a CapacitySplit or its ``to_dict()``)."""
+    groups = split["groups"] if isinstance(split, Mapping) else split.groups
+    main_key = None
+    if main is not None:
+        main_key = (_get(main, "basis"), _get(main, "source"), _get(main, "mean"))
+    out = []
+    seen: dict[tuple, list[str]] = {}
+    figures: dict[tuple, object] = {}
+    shared: dict[str, int] = {}
+    summed = []
+    for g in groups:
+        how = g.get("hours_from")
+        if how == "shared":
+            shared[g["type"]] = shared.get(g["type"], 0) + 1
+        elif how == "summed":
+            summed.append(g["type"])
+        elif how is not None and g.get("hours"):
+            key = (g["hours"]["basis"], g["hours"]["source"], g["hours"]["mean"])
+            seen.setdefault(key, []).append(words.group(g["group"]))
+            figures[key] = g["hours"]
+    for key, labels in seen.items():
+        text = "the figure above." if key == main_key else hours_basis_words(figures[key], period)
+        names = and_list([labels[0], *[lower_first(x) for x in labels[1:]]])
+        out.append(f"{names}: {text}")
+    for kind in shared:
+        out.append(
+            f"{kind.capitalize()} activities in each sector: a share of the hours of "
+            f"{kind} activities, in proportion to the adults taking part in the sector "
+            "(someone taking part in two sectors counts in both), so the sectors add up to "
+            f"the {kind} total."
+        )
+    for kind in summed:
+        out.append(
+            f"{kind.capitalize()} activities: the sum of the sectors' hours, each from a "
+            "figure of its own."
+        )
+    return out

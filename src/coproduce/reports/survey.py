@@ -44,12 +44,9 @@ def p_words(p: float) -> str:
 
 
 def _hours_text(result) -> str:
-    from ..model.distributions import quantity_to_data
+    from ..presentation.survey import hours_basis_words
 
-    q = quantity_to_data(result.hours_per_participant)
-    if isinstance(q, dict):
-        return ", ".join(f"{k} {v}" for k, v in q.items())
-    return quantity(float(q))
+    return hours_basis_words(result.hours_figure, result.period)
 
 
 def _shown_reason(note: Any) -> str:
@@ -400,9 +397,9 @@ def _capacity_page(result, words: SurveyWords) -> tuple[str, list, str]:
             "Co-production capacity by area",
             f"{figure(chart)}{csv_link(show, 'capacity.csv')}"
             f"<p class='note'>{esc(words.formula(result.formula))}: fitted to the survey with "
-            f"its design, then applied to each area's census cells (poststratification), at "
-            f"{esc(_hours_text(result))} hours per participant per {result.period}. Intervals "
-            f"from {result.draws:,} draws of the coefficients and of the hours per participant "
+            f"its design, then applied to each area's census cells (poststratification). "
+            f"Hours per participant: {esc(_hours_text(result))} Intervals from "
+            f"{result.draws:,} draws of the coefficients and of the hours per participant "
             f"(seed {result.seed}).</p>",
         ),
         (
@@ -412,7 +409,95 @@ def _capacity_page(result, words: SurveyWords) -> tuple[str, list, str]:
             ),
         ),
     ]
+    if result.split is not None and result.split.rows:
+        sections.append(_split_section(result, words))
+    if result.notes:
+        items = "".join(f"<li>{esc(n)}</li>" for n in result.notes)
+        sections.append(("Notes", f"<ul>{items}</ul>"))
     return "Co-production capacity by area", sections, summary
+
+
+def _split_section(result, words: SurveyWords) -> tuple[str, str]:
+    """Hours by kind of co-production and sector (a bar per area, each sector and kind a
+    piece of it; a kind whose sectors have no hours as one piece) and a table by sector and
+    kind, with where each group's hours come from."""
+    from ..presentation.survey import HOURS_FROM, hours_from_words
+
+    split = result.split
+    frame = split.to_frame()
+    areas = list(dict.fromkeys(frame["area"]))
+
+    def has_hours(g: str) -> bool:
+        return any(split.row(a, g)["hours"] is not None for a in areas)
+
+    pieces = []
+    for kind in [g["group"] for g in split.groups if g["sector"] == "all"]:
+        sectors = [
+            g["group"]
+            for g in split.groups
+            if g["type"] == kind and g["sector"] != "all" and has_hours(g["group"])
+        ]
+        pieces += sectors or ([kind] if has_hours(kind) else [])
+    colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(pieces)}
+    rows = []
+    for area in areas:
+        start, segments = 0.0, []
+        for g in pieces:
+            r = split.row(area, g)
+            if r["hours"] is None:
+                continue
+            segments.append(
+                Segment(
+                    start,
+                    start + r["hours"],
+                    colours[g],
+                    f"{words.group(g)}: {quantity(r['hours'])} hours",
+                )
+            )
+            start += r["hours"]
+        rows.append(Row(str(area), segments, quantity(start) if segments else "no hours known"))
+    chart = (
+        figure(
+            hbars(
+                rows,
+                title=f"Co-production hours a {result.period}, by area, kind and sector",
+                axis=f"Hours a {result.period}",
+                fmt=quantity,
+                legend=[(words.group(g), colours[g], "box") for g in pieces],
+            )
+        )
+        if pieces
+        else ""
+    )
+    level = percent(result.level)
+    shown = pd.DataFrame(
+        [
+            {
+                "Area": r["area"],
+                "Activities": words.group(r["group"]),
+                "Share taking part": percent(r["rate"]),
+                "Participants": r["participants"],
+                "Hours": "–" if r["hours"] is None else quantity(r["hours"]),
+                f"Hours, {level} interval": "–"
+                if r["hours"] is None
+                else _interval(r["hours_low"], r["hours_high"], quantity),
+                "Hours from": HOURS_FROM.get(r["hours_from"], "no figure: see the notes"),
+            }
+            for r in split.rows
+        ]
+    )
+    how = "".join(
+        f"<li>{esc(line)}</li>"
+        for line in hours_from_words(split, words, result.period, main=result.hours_figure)
+    )
+    body = (
+        f"{chart}{csv_link(frame, 'capacity_by_kind.csv')}"
+        f"<p class='note'>One participation model for each kind of co-production and for each "
+        f"sector and kind, on the same covariates, applied to the same cells. Where the hours "
+        f"come from:</p><ul>{how}</ul>"
+        + data_table(shown, {c: str for c in shown.columns if c != "Participants"})
+    )
+    return "By kind of co-production and sector", body
 
 
 # ----------------------------------------------------------------------------- describe
@@ -469,7 +554,10 @@ def _tables(result, kind: str) -> dict[str, pd.DataFrame]:
             "marginal_effects": result.effects.to_frame(),
         }
     if kind == "capacity":
-        return {"capacity": result.to_frame()}
+        tables = {"capacity": result.to_frame()}
+        if result.split is not None and result.split.rows:
+            tables["capacity_by_kind"] = result.split.to_frame()
+        return tables
     return {
         "items": pd.DataFrame(
             [{k: v for k, v in i.items() if k != "answers"} for i in result.items]

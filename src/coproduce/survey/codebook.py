@@ -4,9 +4,12 @@ A codebook (YAML or JSON, format version 1; see docs/survey.md for every field) 
 questionnaire items to co-production concepts (sector, type, form) and a response scale with its
 codes, declares covariates with their types and codes, the sampling design (weight, strata,
 clusters, finite population corrections, replicate weights, country, area) and population
-margins for calibration. :func:`load_codebook` checks the file itself; :func:`validate_data`
-checks a data file against it — every column present, every code known — and reports every
-problem at once, each located in the codebook (file:line) and the data (column, row).
+margins for calibration, and optionally the questions asking how many hours people give
+(``hours``: which kind of co-production, and sector, each covers, and the period its answer
+covers). :func:`load_codebook` checks the file itself; :func:`validate_data` checks a data file
+against it — every column present, every code known — and reports every problem at once, each
+located in the codebook (file:line) and the data (column, row); :func:`hours_answers` does the
+same for the hours questions.
 """
 
 from __future__ import annotations
@@ -88,6 +91,34 @@ class Item(_Strict):
     scale: str
     column: str | None = None  # the data column, when it differs from the item's name
     label: str | None = None
+
+
+PERIODS = {"year": 1.0, "month": 12.0, "week": 52.0}
+"""Periods an hours question may cover, and how many of each make a year."""
+
+
+class HoursItem(_Strict):
+    """A question asking how many hours a respondent gives: the kind of co-production it covers
+    (``type``, required) and optionally the one ``sector``; the ``period`` its answer covers
+    (``year``, ``month`` or ``week``, turned into a year by 1, 12 or 52); codes meaning missing;
+    a ``max`` above which an answer is refused as a slip."""
+
+    text: str
+    type: Literal["individual", "collective"]
+    sector: str | None = None
+    period: Literal["year", "month", "week"] = "year"
+    column: str | None = None
+    label: str | None = None
+    missing: dict[Code, str] | list[Code] = Field(default_factory=dict)
+    max: float | None = Field(default=None, gt=0)
+
+    @property
+    def group(self) -> str:
+        """The item group it measures hours for: ``collective`` or ``safety_collective``."""
+        return f"{self.sector}_{self.type}" if self.sector else self.type
+
+    def missing_codes(self) -> list[Code]:
+        return list(self.missing)
 
 
 class Covariate(_Strict):
@@ -186,6 +217,7 @@ class Codebook(_Strict):
     covariates: dict[str, Covariate] = Field(default_factory=dict)
     design: DesignSpec = Field(default_factory=DesignSpec)
     margins: Margins | None = None
+    hours: dict[str, HoursItem] = Field(default_factory=dict)
     index: Literal["mean", "sum"] = "mean"
     min_cell: int = Field(default=10, ge=1)
 
@@ -198,10 +230,15 @@ class Codebook(_Strict):
             return self.items[name].column or name
         if name in self.covariates:
             return self.covariates[name].column or name
+        if name in self.hours:
+            return self.hours[name].column or name
         return name
 
     def to_dict(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_none=True)
+        out = self.model_dump(mode="json", exclude_none=True)
+        if not out.get("hours"):
+            out.pop("hours", None)  # the section is optional: absent, not empty
+        return out
 
 
 # ----------------------------------------------------------------------------- loading
@@ -225,6 +262,50 @@ def _cross_checks(cb: Codebook) -> list[Issue]:
                     f"{did_you_mean(item.sector, cb.sectors)}; add it under sectors",
                 )
             )
+    groups = {f"{i.sector}_{i.type}" for i in cb.items.values()} | {
+        i.type for i in cb.items.values()
+    }
+    measured: dict[str, str] = {}
+    for name, h in cb.hours.items():
+        path = ("hours", name)
+        if name in cb.items or name in cb.covariates:
+            issues.append(
+                Issue(
+                    format_path(path),
+                    f"'{name}' is also an {'item' if name in cb.items else 'covariate'}; "
+                    "give the hours question a name of its own",
+                )
+            )
+        if h.sector is not None and h.sector not in cb.sectors:
+            issues.append(
+                Issue(
+                    format_path((*path, "sector")),
+                    f"unknown sector '{h.sector}'{did_you_mean(h.sector, cb.sectors)}; "
+                    "add it under sectors",
+                )
+            )
+            continue
+        if h.group not in groups:
+            what = f"{'an' if h.type == 'individual' else 'a'} {h.type} activity" + (
+                f" for {h.sector}" if h.sector else ""
+            )
+            issues.append(
+                Issue(
+                    format_path(path),
+                    f"no item is {what}, so no one can be counted as taking part in what "
+                    "these hours are for; give the items (type, sector) or change the "
+                    "question's type or sector",
+                )
+            )
+        if h.group in measured:
+            issues.append(
+                Issue(
+                    format_path(path),
+                    f"'{measured[h.group]}' already gives the hours of {h.group.replace('_', ' ')} "
+                    "co-production; one hours question for each kind (and sector)",
+                )
+            )
+        measured.setdefault(h.group, name)
     for key in ("country", "area"):
         col = getattr(cb.design, key)
         if col and col in cb.items:
@@ -368,6 +449,8 @@ def _known_fields(parent: tuple) -> list[str]:
         return list(Item.model_fields)
     if len(parent) == 2 and parent[0] == "covariates":
         return list(Covariate.model_fields)
+    if len(parent) == 2 and parent[0] == "hours":
+        return list(HoursItem.model_fields)
     if len(parent) == 2 and parent[0] == "scales":
         return list(Scale.model_fields)
     model = models.get(tuple(parent))
@@ -393,3 +476,82 @@ def load_codebook(path: str | Path) -> Codebook:
     text = read_text_file(path)
     raw = parse_text(text, fmt=fmt, file=str(path))
     return codebook_from_data(raw, file=str(path), text=text, fmt=fmt)
+
+
+# ----------------------------------------------------------------------------- hours questions
+def hours_answers(
+    codebook: Codebook,
+    frame: Any,
+    *,
+    codebook_file: str | None = None,
+    data_file: str | None = None,
+) -> dict[str, Any]:
+    """The answers to each hours question of ``codebook`` in the survey ``frame`` (a pandas
+    DataFrame, one row per respondent), as hours a year (``period`` turned into a year; missing
+    codes and blanks missing). Every problem — a column not in the file, answers that are not
+    numbers, below zero or above the question's ``max`` — is reported at once, located in the
+    codebook (file:line) and the data (column, first rows)."""
+    import numpy as np
+    import pandas as pd
+
+    lines: dict = {}
+    if codebook_file:
+        try:
+            fmt = format_of(codebook_file)
+            if fmt != "xlsx":
+                lines = field_lines(read_text_file(codebook_file), fmt)
+        except ModelError:
+            lines = {}
+    issues: list[Issue] = []
+
+    def issue(path: tuple, message: str) -> None:
+        issues.append(
+            Issue(
+                format_path(path),
+                message,
+                line=line_of(lines, path) if lines else None,
+                file=codebook_file,
+            )
+        )
+
+    def rows(mask: Any) -> str:
+        idx = np.flatnonzero(np.asarray(mask))[:3] + 2  # 1-based, after the header row
+        more = "" if mask.sum() <= 3 else f" and {int(mask.sum()) - 3} more"
+        return ", ".join(map(str, idx)) + more
+
+    out: dict[str, Any] = {}
+    cols = [str(c) for c in frame.columns]
+    for name, h in codebook.hours.items():
+        path = ("hours", name)
+        col = codebook.column_of(name)
+        if col not in cols:
+            where = f" {data_file}" if data_file else ""
+            issue(path, f"column '{col}' is not in the data file{where}{did_you_mean(col, cols)}")
+            continue
+        raw = frame[col]
+        missing = raw.isin(h.missing_codes())
+        values = pd.to_numeric(raw.where(~missing), errors="coerce")
+        bad = values.isna() & raw.notna() & ~missing
+        if bad.any():
+            issue(
+                path,
+                f"column '{col}' should hold numbers of hours; not numbers at data row(s) "
+                f"{rows(bad)}",
+            )
+            continue
+        below = values < 0
+        if below.any():
+            issue(path, f"column '{col}' has hours below 0 at data row(s) {rows(below)}")
+            continue
+        if h.max is not None:
+            above = values > h.max
+            if above.any():
+                issue(
+                    (*path, "max"),
+                    f"column '{col}' has hours above max {h.max:g} at data row(s) {rows(above)}",
+                )
+                continue
+        out[name] = values.astype(float) * PERIODS[h.period]
+    if issues:
+        raise ModelError(issues)
+    return out

@@ -159,6 +159,7 @@ def capacity_to_model(
     replaced = []
     synthetic = "SYNTHETIC survey data — demonstration only. " if result.synthetic else ""
     level = round(100 * result.level)
+    basis = _basis_words(result)
     for row in result.rows:
         ident = ids[row["area"]]
         if ident in scenarios:
@@ -173,7 +174,7 @@ def capacity_to_model(
                 f"({level}% interval {100 * row['rate_low']:.1f}–"
                 f"{100 * row['rate_high']:.1f}%), {row['hours']:,.0f} hours per "
                 f"{result.period} ({level}% interval {row['hours_low']:,.0f}–"
-                f"{row['hours_high']:,.0f}); model {result.formula}."
+                f"{row['hours_high']:,.0f}); model {result.formula}.{basis}"
             ),
             "changes": [{"set": f"resources.{resource}.available", "value": value}],
         }
@@ -184,8 +185,8 @@ def capacity_to_model(
         notes.append(
             f"{w['area']}: the survey gives {w['survey_hours']:,.0f} hours, {how} the "
             f"{w['model_hours']:,.0f} hours the model assumes for "
-            f"{model.label_of(resource)}; check the hours per participant and the "
-            "adults counted before using it"
+            f"{model.label_of(resource)}; check the hours per participant"
+            f"{_figure_short(result)} and the adults counted before using it"
         )
     renamed = [f"'{a}' → {i}" for a, i in ids.items() if i != f"{prefix}{a}"]
     if renamed:
@@ -212,6 +213,31 @@ def capacity_to_model(
         notes=tuple(notes),
         warnings=tuple(warnings),
     )
+
+
+def _basis_words(result: CapacityResult) -> str:
+    """' Hours per participant: ...' — where the figure comes from, for a scenario's notes."""
+    f = result.hours_figure
+    if f is None:
+        return ""
+    return (
+        f" Hours per participant: {f.mean:,.1f} a {result.period}, {_WHAT[f.basis]}: "
+        f"{f.source.strip().rstrip('.')}."
+    )
+
+
+_WHAT = {
+    "given": "given with its source",
+    "survey": "from the survey",
+    "example": "a published figure bundled for the example",
+}
+
+
+def _figure_short(result: CapacityResult) -> str:
+    f = result.hours_figure
+    if f is None:
+        return ""
+    return f" ({f.mean:,.1f} a {result.period}, {_WHAT[f.basis]})"
 
 
 ESTIMATE_RATIO = 3.0
