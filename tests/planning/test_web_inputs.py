@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from coproduce.analyses.plan import check as check_inputs
+from coproduce.analyses.plan import flag_shares_frame, volumes_frame
+from coproduce.errors import BadInput
 from coproduce.model import load_model
-from coproduce.model.errors import ModelError
-from coproduce.web.routes.planning import check_inputs, flag_shares_frame, volumes_frame
 
 from .models import base
 
@@ -32,7 +33,7 @@ def test_good_choices_pass():
     ],
 )
 def test_bad_choices_name_their_field(extra, path):
-    with pytest.raises(ModelError) as exc:
+    with pytest.raises(BadInput) as exc:
         check_inputs(load_model(base()), inputs(**extra))
     assert [i.path for i in exc.value.issues] == [path]
 
@@ -56,16 +57,28 @@ def test_run_page_frames_show_the_change_and_the_flags():
 
 
 def _ctx(inputs: dict):
+    from coproduce.analyses import Job
     from coproduce.model.serialise import model_to_data
-    from coproduce.web.runner import RunContext
 
     data = base()
     data["interventions"]["a"]["volume"] = 30
-    return RunContext(1, inputs, model_to_data(load_model(data)), "", None, lambda f, s: True, None)
+    return Job(1, inputs, model_to_data(load_model(data)))
+
+
+def compute(job) -> dict:
+    from coproduce.analyses import get
+
+    return get("plan").compute(job)
+
+
+def html_report(job, _result) -> bytes:
+    from coproduce.analyses import get
+
+    plan = get("plan")
+    return plan.reports[0].build(plan.run(job), job)
 
 
 def test_a_run_plans_with_the_stored_choices():
-    from coproduce.web.routes.planning import compute, html_report
 
     # increase (a new run always stores it): y ≥ 100 + 30 — b = 100, a = 80 (as above)
     r = compute(_ctx(inputs(targets_as="increase")))

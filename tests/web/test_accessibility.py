@@ -264,6 +264,12 @@ def test_every_workspace_page_passes_axe(server, browser):
     page.click("main form button[type=submit]")
     _finished_run(page, audit, "survey run")
     audit(page, "survey run")
+    page.goto(server + "/portfolios")
+    audit(page, "portfolios")
+    page.fill("#draws", "0")
+    page.click("main form button[type=submit]")
+    _finished_run(page, audit, "portfolio run")
+    audit(page, "portfolio run")
     for path, name in (
         ("/runs", "runs"),
         ("/tokens", "API tokens"),
@@ -353,6 +359,9 @@ def reports(tmp_path_factory) -> dict[str, Path]:
     path = out / "survey.html"
     _cli(["survey", "estimate", "example:five-nation", "--out", str(path)])
     made["five-nation: survey report"] = path
+    path = out / "portfolio.html"
+    _cli(["portfolio", "example:city-portfolio", "--draws", "0", "--out", str(path)])
+    made["city portfolio report"] = path
     return made
 
 

@@ -400,7 +400,7 @@ def test_a_background_run_reports_progress_and_can_be_cancelled(world, web_facto
         ctx.progress(0.5, "half way")
         return {"never": True}
 
-    register(Analysis(kind="slow-test", title="Slow", compute=slow, needs_model=False))
+    register(Analysis(name="slow-test", title="Slow", run=slow, needs_model=False))
     try:
         a = world.actor("a", "analyst")
         run = world.store.create_run(a, "slow-test", {})

@@ -58,6 +58,8 @@ ROUTES = [
     R("POST", "/appraisals", "analyst", "form", owned=False),
     R("GET", "/surveys", "viewer", owned=False),
     R("POST", "/surveys", "analyst", "form", owned=False),
+    R("GET", "/portfolios", "viewer", owned=False),
+    R("POST", "/portfolios", "analyst", "form", owned=False),
     R("GET", "/runs", "viewer", owned=False),
     R("GET", "/runs/{run_id}", "viewer"),
     R("GET", "/runs/{run_id}/status", "viewer"),
@@ -88,6 +90,9 @@ ROUTES = [
     R("POST", "/api/models/{model_id}/plan", "analyst", "json"),
     R("POST", "/api/appraisals", "analyst", "json", owned=False),
     R("POST", "/api/surveys", "analyst", "json", owned=False),
+    R("POST", "/api/portfolios", "analyst", "json", owned=False),
+    R("GET", "/api/analyses", "viewer", owned=False),
+    R("GET", "/api/runs/{run_id}/tables/{table}", "viewer"),
     R("GET", "/api/runs", "viewer", owned=False),
     R("GET", "/api/runs/{run_id}", "viewer"),
     R("POST", "/api/runs/{run_id}/cancel", "analyst", "json"),
@@ -142,6 +147,7 @@ def _bodies(ids: dict) -> dict[str, dict]:
         "/models/{model_id}/plan": {"data": {"target-independent_years": "-1"}},
         "/appraisals": {"data": {"example": "no-such-example"}},
         "/surveys": {"data": {"example": "no-such-example"}},
+        "/portfolios": {"data": {"source": "file", "text": "coproduce_portfolio: 1"}},
         "/runs/{run_id}/cancel": {},
         "/admin/users": {"data": {"email": "not-an-email", "password": "x"}},
         "/admin/users/{user_id}": {"data": {"role": "viewer", "active": "on"}},
@@ -154,6 +160,7 @@ def _bodies(ids: dict) -> dict[str, dict]:
         "/api/models/{model_id}/plan": {"json": {"targets": {"nope": 1}}},
         "/api/appraisals": {"json": {}},
         "/api/surveys": {"json": {"example": "five-nation", "min_cell": 0}},
+        "/api/portfolios": {"json": {"portfolio": {"coproduce_portfolio": 1}}},
         "/api/runs/{run_id}/cancel": {},
         "/api/tokens": {"json": {"name": "matrix"}},
     }
@@ -174,7 +181,12 @@ def objects(world):
     import coproduce as cp
 
     result = cp.backwards_map(cp.load_model("example:older-people"), "independent_years", 300)
-    s.finish_run(run.id, status="done", result=result.to_dict())
+    s.finish_run(
+        run.id,
+        status="done",
+        result=result.to_dict(),
+        files={"report.html": ("text/html", b"<!doctype html><title>r</title>", "")},
+    )
     tok, _plain = s.create_token(world.actor("a", "admin"), "the admin's token")
     with s.transaction() as t:
         viewer_id = t.query(User).filter_by(email=world.users[("a", "viewer")]).one().id

@@ -347,11 +347,15 @@ def walk(w: Web) -> dict[str, tuple[str, str]]:
     r = w.form("/surveys", {"example": "five-nation", "by": "country", "min_cell": "10"})
     assert r.status_code == 303, visible_text(r.text)[:3000]
     page("", "survey run", _finished(w, r.headers["location"]))
+    r = w.form("/portfolios", {"source": "example", "draws": "0", "seed": "1"})
+    assert r.status_code == 303, visible_text(r.text)[:3000]
+    page("", "portfolio run", _finished(w, r.headers["location"]))
     for path, name in (
         ("/", "home"),
         ("/runs", "runs"),
         ("/appraisals", "appraisals"),
         ("/surveys", "surveys"),
+        ("/portfolios", "portfolios"),
         ("/tokens", "API tokens"),
         ("/admin/users", "users"),
         ("/admin/audit", "audit log"),

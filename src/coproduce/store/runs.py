@@ -8,9 +8,11 @@ from sqlalchemy import select, update
 
 from .actor import Actor
 from .errors import NotFound
-from .tables import AuditEntry, ModelVersion, Run, now
+from .tables import AuditEntry, ModelVersion, Run, RunFile, now
 
 FINISHED = ("done", "failed", "cancelled")
+# the stage of a finished run whose reports are still being written (quick runs)
+WRITING = "writing the reports"
 
 
 class RunsMixin:
@@ -113,8 +115,18 @@ class RunsMixin:
             return run is not None and not run.cancel_requested
 
     def finish_run(
-        self, run_id: int, *, status: str, result: dict | None = None, error: str = ""
+        self,
+        run_id: int,
+        *,
+        status: str,
+        result: dict | None = None,
+        error: str = "",
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+        files_to_come: bool = False,
     ) -> None:
+        """Record how a run ended, with its result and its files (``{name: (media type,
+        body, error)}``), in one transaction; ``files_to_come``: its reports are being
+        written and will be added by :meth:`add_run_files`."""
         with self.transaction() as s:
             run = s.get(Run, run_id)
             if run is None:
@@ -123,6 +135,28 @@ class RunsMixin:
             run.finished_at = now()
             run.progress = 1.0 if status == "done" else run.progress
             run.stage = {"done": "finished", "cancelled": "cancelled"}.get(status, "failed")
+            if status == "done" and files_to_come:
+                run.stage = WRITING
+            if files:
+                _add_files(s, run_id, files)
+
+    def add_run_files(self, run_id: int, files: dict[str, tuple[str, bytes, str]]) -> None:
+        """Keep the files of a finished run (reports written after its result)."""
+        with self.transaction() as s:
+            run = s.get(Run, run_id)
+            if run is not None:
+                _add_files(s, run_id, files)
+                if run.stage == WRITING:
+                    run.stage = "finished"
+
+    def run_file(self, actor: Actor, run_id: int, name: str) -> RunFile | None:
+        """A file of one of the organisation's runs, or None when it has not been written."""
+        with self.transaction() as s:
+            return s.scalar(
+                select(RunFile)
+                .join(Run, Run.id == RunFile.run_id)
+                .where(RunFile.run_id == run_id, RunFile.name == name, Run.org_id == actor.org_id)
+            )
 
     def abandon_unfinished_runs(self) -> int:
         """Mark runs a previous server process left queued or running as failed."""
@@ -137,3 +171,8 @@ class RunsMixin:
                     error="the server stopped before this run finished; run it again",
                 )
             ).rowcount
+
+
+def _add_files(s, run_id: int, files: dict[str, tuple[str, bytes, str]]) -> None:
+    for name, (media_type, body, error) in files.items():
+        s.add(RunFile(run_id=run_id, name=name, media_type=media_type, body=body, error=error))

@@ -156,6 +156,26 @@ class SurveyRequest(BaseModel):
     min_cell: int = Field(10, ge=1, le=100_000)
 
 
+class PortfolioRequest(BaseModel):
+    portfolio: dict[str, Any] | None = Field(
+        None,
+        description="a portfolio file as JSON whose services name this workspace's maps "
+        "(model: the map's name; the latest version is used) or bundled examples; "
+        "default: the bundled city portfolio",
+    )
+    objective: Literal["public", "full"] = "public"
+    draws: int = Field(1_000, ge=0, le=20_000, description="0, or 2 or more Monte Carlo draws")
+    seed: int = Field(1, ge=0, le=2**31 - 1)
+
+
+class AnalysisInfo(BaseModel):
+    name: str = Field(description="the kind runs of it are stored under")
+    title: str
+    tables: list[str] = Field(description="GET /api/runs/{id}/tables/{table} of a finished run")
+    reports: list[str] = Field(description="GET /runs/{id}/report.{suffix} of a finished run")
+    needs_model: bool
+
+
 class RunInfo(BaseModel):
     id: int
     kind: str
@@ -468,6 +488,66 @@ def survey(request: Request, body: SurveyRequest, c: Caller = Depends(analyst)):
     run = _store(request).create_run(c.actor, "survey", body.model_dump())
     request.app.state.worker.submit(run.id)
     return _finished(request, c, run)
+
+
+@router.post("/portfolios", response_model=RunInfo, status_code=202)
+async def portfolio(request: Request, body: PortfolioRequest, c: Caller = Depends(analyst)):
+    """Start a portfolio analysis in the background; ``result`` as ``coproduce portfolio
+    --json`` (poll ``/api/runs/{id}``)."""
+    from ...analyses.portfolio import ANALYSIS, EXAMPLE
+    from .portfolio import stored_maps
+
+    store = _store(request)
+    inputs: dict[str, Any] = {"objective": body.objective, "draws": body.draws}
+    if body.portfolio is None:
+        inputs["portfolio"] = f"example:{EXAMPLE}"
+    else:
+        inputs["portfolio"] = body.portfolio
+        inputs["models"] = await run_in_threadpool(stored_maps, store, c.actor, body.portfolio)
+    inputs = await off_loop(ANALYSIS.validate, inputs, None, field="portfolio")
+
+    def start():
+        run = store.create_run(c.actor, "portfolio", inputs, seed=body.seed)
+        request.app.state.worker.submit(run.id)
+        return _finished(request, c, run)
+
+    return await run_in_threadpool(start)
+
+
+@router.get("/analyses", response_model=list[AnalysisInfo])
+def analyses(c: Caller = Depends(caller)):
+    """Every analysis the workspace runs, with the tables and reports of its runs."""
+    from ...analyses import load_all
+
+    return [
+        AnalysisInfo(
+            name=a.name,
+            title=a.title,
+            tables=list(a.tables),
+            reports=[r.suffix for r in a.reports],
+            needs_model=a.needs_model,
+        )
+        for a in load_all().values()
+    ]
+
+
+@router.get("/runs/{run_id}/tables/{table}")
+def run_table(request: Request, run_id: int, table: str, c: Caller = Depends(caller)):
+    """One table of a finished run (the data behind a table or chart of its page and
+    report) as a list of rows; the same as the page's CSV download."""
+    import json as _json
+
+    from ...analyses import Result
+    from ..runner import analysis_of
+
+    run = _store(request).get_run(c.actor, run_id)
+    analysis = analysis_of(run.kind)
+    if run.status != "done" or analysis is None:
+        from ...store import NotFound
+
+        raise NotFound(f"run {run_id} has not finished")
+    frame = Result(analysis, run.result).frame(table)
+    return JSONResponse(_json.loads(frame.to_json(orient="records")))
 
 
 @router.get("/runs", response_model=list[RunInfo])

@@ -3,165 +3,35 @@ background (Monte Carlo when draws > 0), with the HTML report of ``coproduce cba
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...analyses.appraisal import (
+    EXAMPLES,
+    MAX_DRAWS,
+    by_agency_frame,
+    example_title,
+    headline_frame,
+)
+from ...errors import BadInput
 from ...model.errors import Issue, ModelError
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst, caller, off_loop
 from ..templating import render
 from .models import read_upload, upload_name
 
 router = APIRouter(include_in_schema=False)
-EXAMPLES = ("falls-prevention", "balsall-heath")
-MAX_DRAWS = 200_000
-
-
-def _appraise(ctx: RunContext):
-    from ...appraisal import appraise
-
-    i = ctx.inputs
-    source = i["data"] if i.get("data") is not None else f"example:{i['example']}"
-    return appraise(
-        source,
-        draws=int(i.get("draws", 0)),
-        seed=ctx.seed,
-        time_valuation=i.get("time_valuation") or None,
-    )
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    ctx.progress(
-        0.1,
-        "appraising the options"
-        + (
-            f" with {int(ctx.inputs.get('draws', 0)):,} Monte Carlo draws"
-            if ctx.inputs.get("draws")
-            else ""
-        ),
-    )
-    result = _appraise(ctx)
-    ctx.progress(0.95, "storing the result")
-    return result.to_dict()
-
-
-def html_report(ctx: RunContext, _r: dict) -> bytes:
-    from ...reports.cba import render_html
-
-    return render_html(_appraise(ctx)).encode("utf-8")
-
-
-def xlsx_report(ctx: RunContext, _r: dict) -> bytes:
-    import tempfile
-    from pathlib import Path
-
-    from ...reports.cba_xlsx import write_xlsx
-
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "cba.xlsx"
-        write_xlsx(_appraise(ctx), path)
-        return path.read_bytes()
-
-
-def headline_frame(result: dict) -> pd.DataFrame:
-    rows = []
-    labels = result.get("year_labels") or []
-    for name, o in result["options"].items():
-        year = (o.get("payback_year") or {}).get("discounted")
-        if isinstance(year, int) and 0 <= year < len(labels):
-            year = labels[year]  # the result counts years from 0; people read calendar years
-        pv = o.get("pv_benefits", {})
-        rows.append(
-            {
-                "option": o.get("label") or name,
-                "pv_costs": o.get("pv_costs"),
-                "pv_fiscal_benefits": pv.get("fiscal"),
-                "pv_economic_benefits": pv.get("economic"),
-                "pv_social_benefits": pv.get("social"),
-                "npv_public_value": o.get("npv_public_value"),
-                "benefit_cost_ratio": o.get("benefit_cost_ratio"),
-                "fiscal_roi": o.get("fiscal_roi"),
-                "payback_year": year,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def by_agency_frame(result: dict) -> pd.DataFrame:
-    """Each option and agency: present value of the costs it bears and of the fiscal
-    benefits it gains (who pays and who gains)."""
-    agencies = result.get("agencies") or {}
-    rows = [
-        {
-            "option": o.get("label") or name,
-            "agency": (agencies.get(a) or {}).get("label") or a.replace("_", " "),
-            "pv_costs": x.get("pv_costs", 0.0),
-            "pv_fiscal_benefits": x.get("pv_fiscal_benefits", 0.0),
-            "net": x.get("pv_fiscal_benefits", 0.0) - x.get("pv_costs", 0.0),
-        }
-        for name, o in result["options"].items()
-        for a, x in (o.get("by_agency") or {}).items()
-        if x.get("pv_costs") or x.get("pv_fiscal_benefits")
-    ]
-    return pd.DataFrame(rows, columns=["option", "agency", "pv_costs", "pv_fiscal_benefits", "net"])
-
-
-CSV_TABLES = {"headline": headline_frame, "who-pays-who-gains": by_agency_frame}
-
-
-@lru_cache(maxsize=8)
-def example_title(name: str) -> str:
-    """The title of a bundled appraisal (its file's name), for drop-downs and run lists."""
-    from ...appraisal.loading import load_appraisal
-
-    try:
-        return load_appraisal(f"example:{name}").data.name
-    except Exception:  # an example that no longer loads is still named
-        return name.replace("-", " ")
-
-
-def input_words(i: dict[str, Any], _model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
-    from ... import formatting as fmt
-
-    words = [
-        f"uploaded file “{i['file']}”"
-        if i.get("file")
-        else f"bundled appraisal “{example_title(i['example'])}”"
-    ]
-    draws = int(i.get("draws") or 0)
-    words.append(f"{fmt.count(draws, 'Monte Carlo draw')}" if draws else "central case only")
-    return words
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     return {"headline": headline_frame(result), "by_agency": by_agency_frame(result)}
 
 
-register(
-    Analysis(
-        kind="appraisal",
-        title="Cost-benefit appraisal",
-        compute=compute,
-        template="run_appraisal.html",
-        view=view,
-        needs_model=False,
-        reports=(
-            Report("html", "text/html", html_report),
-            Report(
-                "xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                xlsx_report,
-            ),
-        ),
-    )
-)
+register_page("appraisal", "run_appraisal.html", view)
 
 
 def _examples() -> dict[str, str]:
@@ -234,7 +104,7 @@ async def start(
             issues.append(Issue("example", f"choose one of {', '.join(EXAMPLES)} or upload a file"))
         elif not issues:
             await run_in_threadpool(_check_example, example)
-    except ModelError as exc:
+    except BadInput as exc:
         issues.extend(exc.issues)
         status = exc.http_status
     if issues:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import math
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from ...engine.backwards import backwards_map
-from ...model.errors import Issue, ModelError
+from ...analyses.map import ANALYSIS, sector_frame
+from ...errors import BadInput, Issue
 from ...reports.strategy_map import Highlight, sector_colour
 from ..modelcache import loaded
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst
 from .models import map_svg
 
@@ -29,135 +27,30 @@ def check_inputs(
     scenario: str,
     time_value: str = "",
     min_evidence: int | None = None,
+    paths: int = 10,
 ) -> None:
-    """Raise ModelError naming the field when the request cannot be run."""
-    from ...model.time_value import AS_STATED, bases
-
+    """Raise BadInput naming the field when the request cannot be run (the analysis's own
+    check, and the scenarios of this workspace's form)."""
     issues = []
-    if time_value and time_value != AS_STATED and time_value not in bases(model):
-        issues.append(
-            Issue(
-                "time_value",
-                f"unknown valuation of time '{time_value}'; choose "
-                f"one of {', '.join([AS_STATED, *bases(model)])}",
-            )
+    try:
+        ANALYSIS.check(
+            model,
+            {
+                "outcome": outcome,
+                "amount": amount,
+                "by": by,
+                "paths": paths,
+                "time_value": time_value,
+                "min_evidence": min_evidence,
+            },
         )
-    if min_evidence is not None and not 1 <= min_evidence <= 5:
-        issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
-    if outcome not in model.outcomes:
-        issues.append(Issue("outcome", f"unknown outcome '{outcome}'"))
-    if not (math.isfinite(amount) and amount > 0):
-        issues.append(Issue("amount", "must be above 0"))
-    if by not in ("full", "public"):
-        issues.append(Issue("by", "must be 'full' or 'public'"))
+    except BadInput as exc:
+        issues.extend(exc.issues)
     for s in (x for x in scenario.split(",") if x):
         if s not in model.scenarios:
             issues.append(Issue("scenario", f"unknown scenario '{s}'"))
     if issues:
-        raise ModelError(issues)
-
-
-def _result(ctx: RunContext):
-    i = ctx.inputs
-    model = ctx.model()
-    min_evidence = i.get("min_evidence")
-    return model, backwards_map(
-        model,
-        i["outcome"],
-        float(i["amount"]),
-        by=i.get("by", "full"),
-        paths=int(i.get("paths", 10)),
-        min_evidence=None if min_evidence is None else int(min_evidence),
-    )
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    ctx.progress(0.3, "finding the pathways")
-    _model, result = _result(ctx)
-    return result.to_dict()
-
-
-def html_report(ctx: RunContext, _result_dict: dict) -> bytes:
-    from ...reports.map_report import map_report
-
-    model, result = _result(ctx)  # deterministic: the same figures as the stored result
-    return map_report(model, result).encode("utf-8")
-
-
-def xlsx_report(ctx: RunContext, result: dict) -> bytes:
-    from ..templating import currency_words, outcome_amount
-
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
-        pd.DataFrame(
-            {
-                "about": [
-                    "Backwards mapping: "
-                    + outcome_amount(
-                        result["target"]["amount"],
-                        result["target"]["label"],
-                        result["target"]["unit"],
-                    ),
-                    f"Model: {result['model']}; in {currency_words(result['currency'])}, "
-                    f"{result['price_year']} prices",
-                    result["summary"],
-                ]
-            }
-        ).to_excel(xl, sheet_name="about", index=False)
-        pathway_frame(result).to_excel(xl, sheet_name="pathways", index=False)
-        sector_frame(result).to_excel(xl, sheet_name="cost by sector", index=False)
-        routes_frame(result).to_excel(xl, sheet_name="routes", index=False)
-    return buf.getvalue()
-
-
-def pathway_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "rank": k,
-                "intervention": p["intervention"],
-                "label": p["label"],
-                "volume": p["volume"],
-                "unit": p.get("unit", ""),
-                "full_cost": p["cost"]["full"],
-                "public_cost": p["cost"]["public"],
-                "full_cost_per_outcome": p["cost_per_outcome"]["full"],
-                "public_cost_per_outcome": p["cost_per_outcome"]["public"],
-                "coproduction_share": p["coproduction_share"],
-                "within_capacity": p["within_capacity"],
-                "flags": "; ".join(p["flags"]),
-            }
-            for k, p in enumerate(result["pathways"], start=1)
-        ]
-    )
-
-
-def sector_frame(result: dict) -> pd.DataFrame:
-    """Cost per outcome unit by sector for each pathway (the chart's data)."""
-    amount = result["target"]["amount"]
-    rows = []
-    for p in result["pathways"]:
-        for sector, cost in p["cost"]["by_sector"].items():
-            rows.append(
-                {"pathway": p["label"], "sector": sector, "cost_per_outcome": cost / amount}
-            )
-    return pd.DataFrame(rows, columns=["pathway", "sector", "cost_per_outcome"])
-
-
-def routes_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "pathway": p["label"],
-                "route": " -> ".join(r["nodes"]),
-                "effect": r["effect"],
-                "share": r["share"],
-            }
-            for p in result["pathways"]
-            for r in p["paths"]
-        ],
-        columns=["pathway", "route", "effect", "share"],
-    )
+        raise BadInput(issues)
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
@@ -207,7 +100,6 @@ def _wrap(text: str, width: int = LABEL_CHARS, lines: int = 3) -> list[str]:
 
 def _ticks(top: float, n: int = 5) -> list[float]:
     """Round tick values from 0 to at least ``top`` (about ``n`` of them)."""
-    import math
 
     if top <= 0:
         return [0.0, 1.0]
@@ -346,38 +238,7 @@ def _stacked_bars(result: dict, sectors: list[str], colours: dict[str, str], mod
     return "".join(parts)
 
 
-register(
-    Analysis(
-        kind="map",
-        title="Backwards mapping",
-        compute=compute,
-        template="run_map.html",
-        view=view,
-        reports=(
-            Report("html", "text/html", html_report),
-            Report(
-                "xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                xlsx_report,
-            ),
-        ),
-    )
-)
-CSV_TABLES = {"pathways": pathway_frame, "cost-by-sector": sector_frame, "routes": routes_frame}
-
-
-def input_words(i: dict[str, Any], model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
-    from ..templating import evidence_input, target_words, time_value_input
-
-    words = [
-        target_words(i["outcome"], i["amount"], model),
-        "pathways ranked by " + ("public cost" if i.get("by") == "public" else "full cost"),
-    ]
-    if int(i.get("paths", 10)) != 10:
-        words.append(f"up to {int(i['paths'])} routes a pathway")
-    words += [w for w in (time_value_input(i, model), evidence_input(i.get("min_evidence"))) if w]
-    return words
+register_page("map", "run_map.html", view)
 
 
 def start(
@@ -398,9 +259,7 @@ def start(
     m = store.get_model(c.actor, model_id)
     v = store.get_version(c.actor, model_id, version)
     model, _cm = loaded(v)
-    check_inputs(model, outcome, amount, by, scenario, time_value, min_evidence)
-    if not 1 <= paths <= 100:
-        raise ModelError([Issue("paths", "must be between 1 and 100")])
+    check_inputs(model, outcome, amount, by, scenario, time_value, min_evidence, paths)
     inputs = {
         "outcome": outcome,
         "amount": amount,
@@ -434,7 +293,7 @@ def run_map(
     grade = None
     if min_evidence.strip():
         if not min_evidence.strip().isdigit():
-            raise ModelError([Issue("min_evidence", "an evidence grade is 1 to 5")])
+            raise BadInput([Issue("min_evidence", "an evidence grade is 1 to 5")])
         grade = int(min_evidence)
     run = start(
         request,

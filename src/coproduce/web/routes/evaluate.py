@@ -7,115 +7,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from ...engine.evaluate import caveat_words, evaluate
-from ...model.distributions import mean_of
+from ...analyses.evaluate import cost_frame, outcome_frame, who_pays_frame
+from ...engine.evaluate import caveat_words
 from ...model.errors import Issue, ModelError
 from ...model.time_value import AS_STATED, bases, choose_time_value
 from ..modelcache import loaded, open_version
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst, caller
 from ..templating import render
 from .models import map_svg
 
 router = APIRouter(include_in_schema=False)
-
-
-def _result(ctx: RunContext):
-    # the run's model is valued on the basis the run asked for (inputs time_value /
-    # time_value_per_hour); runs stored before that was a choice keep the model's own
-    model = ctx.model()
-    return model, evaluate(model, ctx.inputs.get("volumes") or {})
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    ctx.progress(0.3, "evaluating")
-    return _result(ctx)[1].to_dict()
-
-
-def html_report(ctx: RunContext, _r: dict) -> bytes:
-    from ...reports.map_report import evaluation_report
-
-    model, ev = _result(ctx)
-    return evaluation_report(model, ev).encode("utf-8")
-
-
-def cost_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "intervention": i,
-                "volume": r["volume"],
-                "full_cost": r["cost"]["full"],
-                "public_cost": r["cost"]["public"],
-            }
-            for i, r in result["interventions"].items()
-        ]
-    )
-
-
-def outcome_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "outcome": r.get("label") or o,
-                "level": r["level"],
-                "unit": r.get("unit", ""),
-                "value": r["value"]["total"],
-                "note": "complex: indicative" if r.get("complex") else "",
-            }
-            for o, r in result["outcomes"].items()
-        ]
-    )
-
-
-def who_pays_frame(result: dict) -> pd.DataFrame:
-    """Each agency: the public cost it pays and the fiscal value it gains, and the balance."""
-    rows = [
-        {"agency": a, "pays": r["pays"], "gains": r["gains"], "net": r["gains"] - r["pays"]}
-        for a, r in (result.get("who_pays_who_gains") or {}).items()
-    ]
-    return pd.DataFrame(rows, columns=["agency", "pays", "gains", "net"])
-
-
-CSV_TABLES = {"costs": cost_frame, "outcomes": outcome_frame, "who-pays-who-gains": who_pays_frame}
-
-
-def input_words(i: dict[str, Any], model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
-    from ... import formatting as fmt
-    from ..templating import labels, time_value_input
-
-    vols = i.get("volumes") or {}
-    lab = labels(model)
-    changed = {
-        k: x
-        for k, x in vols.items()
-        if model is None
-        or k not in model.interventions
-        or float(mean_of(model.interventions[k].volume) or 0) != float(x)
-    }
-    if not changed:
-        words = ["each intervention at the map's own volume"]
-    else:
-        shown = [
-            f"{lab(k)} at {fmt.count(x, model.interventions[k].unit or 'unit')}"
-            if model is not None and k in model.interventions
-            else f"{lab(k)} at {fmt.quantity(x)}"
-            for k, x in list(changed.items())[:4]
-        ]
-        more = len(changed) - len(shown)
-        words = [
-            "volumes: "
-            + ", ".join(shown)
-            + (f" and {more} more" if more > 0 else "")
-            + "; the rest as in the map"
-        ]
-    tv = time_value_input(i, model)
-    return [*words, *([tv] if tv else [])]
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
@@ -133,16 +38,7 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     }
 
 
-register(
-    Analysis(
-        kind="evaluate",
-        title="Evaluation at chosen volumes",
-        compute=compute,
-        template="run_evaluate.html",
-        view=view,
-        reports=(Report("html", "text/html", html_report),),
-    )
-)
+register_page("evaluate", "run_evaluate.html", view)
 
 
 def time_value_choices(model) -> dict[str, str]:

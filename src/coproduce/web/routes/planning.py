@@ -7,24 +7,29 @@ to give."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from ...engine.planning import TARGET_READINGS
-from ...model.errors import Issue, ModelError, did_you_mean
+from ...analyses.plan import (
+    MAX_FRONTIER,
+    flag_shares_frame,
+    relaxation_frame,
+    sector_frame,
+    volumes_frame,
+)
+from ...analyses.plan import check as check_inputs
+from ...errors import BadInput
+from ...model.errors import Issue
 from ...model.time_value import AS_STATED, bases
 from ...reports.strategy_map import sector_colour
 from ..modelcache import loaded, open_version
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst, caller
 from ..templating import render, time_value_choice
 
 router = APIRouter(include_in_schema=False)
-MAX_FRONTIER = 50
 FORM_FIELDS = {
     "targets": "Targets",
     "targets_as": "Targets are",
@@ -34,245 +39,6 @@ FORM_FIELDS = {
     "min_evidence": "Evidence check",
     "budget": "Public budget",
     "frontier": "Frontier points",
-}
-
-
-def check_inputs(model, i: dict[str, Any]) -> None:
-    """Raise ModelError naming every field of ``i`` that cannot be planned on ``model``."""
-    issues = []
-    for oid, amount in (i.get("targets") or {}).items():
-        if oid not in model.outcomes:
-            issues.append(
-                Issue(f"targets.{oid}", "unknown outcome" + did_you_mean(oid, model.outcomes))
-            )
-        elif not (isinstance(amount, (int, float)) and math.isfinite(amount) and amount >= 0):
-            issues.append(Issue(f"targets.{oid}", "give a finite amount of 0 or more"))
-    if i.get("objective") not in ("public", "full"):
-        issues.append(Issue("objective", "use 'public' or 'full'"))
-    budget = i.get("budget")
-    if budget is not None and not (
-        isinstance(budget, (int, float)) and math.isfinite(budget) and budget >= 0
-    ):
-        issues.append(
-            Issue("budget", "give a finite public budget of 0 or more, or leave it blank")
-        )
-    frontier = i.get("frontier", 0)
-    if not (isinstance(frontier, int) and (frontier == 0 or 2 <= frontier <= MAX_FRONTIER)):
-        issues.append(Issue("frontier", f"give 0 (no frontier) or 2 to {MAX_FRONTIER} points"))
-    if not i.get("targets") and budget is None:
-        issues.append(Issue("targets", "nothing to plan: give at least one target or a budget"))
-    if i.get("targets_as", "increase") not in TARGET_READINGS:
-        issues.append(
-            Issue("targets_as", "use 'increase' (over what today's services achieve) or 'total'")
-        )
-    tv = i.get("time_value")
-    if tv is not None and tv != AS_STATED and tv not in bases(model):
-        issues.append(
-            Issue(
-                "time_value",
-                f"unknown valuation of time '{tv}'" + did_you_mean(tv, [*bases(model), AS_STATED]),
-            )
-        )
-    per_hour = i.get("time_value_per_hour")
-    if per_hour is not None and not (
-        isinstance(per_hour, (int, float)) and math.isfinite(per_hour) and per_hour >= 0
-    ):
-        issues.append(
-            Issue(
-                "time_value_per_hour",
-                "give a finite amount of 0 or more an hour, or leave it blank",
-            )
-        )
-    grade = i.get("min_evidence")
-    if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
-        issues.append(
-            Issue("min_evidence", "give an evidence grade from 1 to 5, or leave it blank")
-        )
-    if issues:
-        raise ModelError(issues)
-
-
-def _plan(ctx: RunContext):
-    from ...engine.planning import plan
-    from ...model import load_model
-
-    i = ctx.inputs
-    if i.get("time_value") is not None or i.get("time_value_per_hour") is not None:
-        # load afresh: the cached model has the map's own basis applied, which a choice of
-        # "as_stated" could not undo
-        model = load_model(
-            ctx.model_data or {},
-            scenarios=ctx.scenarios,
-            time_value=i.get("time_value"),
-            time_value_per_hour=i.get("time_value_per_hour"),
-        )
-    else:
-        model = ctx.model()
-    # runs stored before targets could be read as increases planned total levels: keep
-    # their figures (new runs always store the reading)
-    return model, plan(
-        model,
-        targets=i.get("targets") or None,
-        objective=i["objective"],
-        budget=i.get("budget"),
-        frontier=int(i.get("frontier") or 0),
-        targets_as=i.get("targets_as", "total"),
-        min_evidence=i.get("min_evidence"),
-    )
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    ctx.progress(
-        0.2,
-        "solving the programme"
-        + (
-            f" and {ctx.inputs['frontier']} points of the frontier"
-            if ctx.inputs.get("frontier")
-            else ""
-        ),
-    )
-    _model, result = _plan(ctx)
-    ctx.progress(0.95, "storing the result")
-    return result.to_dict()
-
-
-def html_report(ctx: RunContext, _r: dict) -> bytes:
-    from ...reports.plan import plan_report
-
-    model, result = _plan(ctx)  # deterministic: the same figures as the stored result
-    return plan_report(model, result).encode("utf-8")
-
-
-def volumes_frame(result: dict) -> pd.DataFrame:
-    """Today's, planned and changed volume and the cost of each intervention that runs."""
-    rows = []
-    for iid, v in result["volumes"].items():
-        current = result["current_volumes"].get(iid, 0.0)
-        if v == 0 and current == 0:
-            continue
-        c = result["intervention_costs"].get(iid, {})
-        rows.append(
-            {
-                "intervention": iid,
-                "current_volume": current,
-                "planned_volume": v,
-                "change": v - current,
-                "full_cost": c.get("full", 0.0),
-                "public_cost": c.get("public", 0.0),
-            }
-        )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "intervention",
-            "current_volume",
-            "planned_volume",
-            "change",
-            "full_cost",
-            "public_cost",
-        ],
-    )
-
-
-def flag_shares_frame(result: dict) -> pd.DataFrame:
-    """Share of the planned effect on each target resting on links of each kind."""
-    return pd.DataFrame(
-        [
-            {"target": t, "kind": k, "share": x}
-            for t, shares in (result.get("flag_shares") or {}).items()
-            for k, x in shares.items()
-        ],
-        columns=["target", "kind", "share"],
-    )
-
-
-def sector_frame(result: dict) -> pd.DataFrame:
-    by = result["cost"].get("by_sector", {})
-    full = result["cost"]["full"] or 1.0
-    return pd.DataFrame(
-        [{"sector": s, "cost": c, "share": c / full} for s, c in by.items()],
-        columns=["sector", "cost", "share"],
-    )
-
-
-def constraints_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                k: c[k]
-                for k in (
-                    "key",
-                    "kind",
-                    "label",
-                    "unit",
-                    "limit",
-                    "level",
-                    "binding",
-                    "shadow_price",
-                    "words",
-                )
-            }
-            for c in result["constraints"]
-        ],
-        columns=[
-            "key",
-            "kind",
-            "label",
-            "unit",
-            "limit",
-            "level",
-            "binding",
-            "shadow_price",
-            "words",
-        ],
-    )
-
-
-def relaxation_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {"target_or_limit": k, "relax_by": v}
-            for k, v in (result.get("relaxation") or {}).items()
-        ],
-        columns=["target_or_limit", "relax_by"],
-    )
-
-
-def input_words(i: dict[str, Any], model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`): "targets: 40 more
-    emergency hospital admissions avoided; least public cost; no budget"."""
-    from ... import formatting as fmt
-    from ..templating import evidence_input, target_words, time_value_input
-
-    currency = getattr(model, "currency", "GBP")
-    increase = i.get("targets_as", "total") == "increase"
-    targets = i.get("targets") or {}
-    words = []
-    if targets:
-        words.append(
-            "targets: "
-            + ", ".join(target_words(o, a, model, more=increase) for o, a in targets.items())
-            + ("" if increase else " in total")
-        )
-    else:
-        words.append("no targets")
-    words.append(
-        "least public cost" if i.get("objective") == "public" else "least full cost (every sector)"
-    )
-    budget = i.get("budget")
-    words.append("no budget" if budget is None else f"public budget {fmt.money(budget, currency)}")
-    if i.get("frontier"):
-        words.append(f"frontier of {fmt.count(i['frontier'], 'point')}")
-    words += [w for w in (time_value_input(i, model), evidence_input(i.get("min_evidence"))) if w]
-    return words
-
-
-CSV_TABLES = {
-    "volumes": volumes_frame,
-    "cost-by-sector": sector_frame,
-    "constraints": constraints_frame,
-    "relaxation": relaxation_frame,
-    "flag-shares": flag_shares_frame,
 }
 
 
@@ -334,16 +100,7 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     }
 
 
-register(
-    Analysis(
-        kind="plan",
-        title="Planning",
-        compute=compute,
-        template="run_plan.html",
-        view=view,
-        reports=(Report("html", "text/html", html_report),),
-    )
-)
+register_page("plan", "run_plan.html", view)
 
 
 def start(request: Request, c: Caller, model_id: int, version: int | None, inputs: dict[str, Any]):
@@ -468,7 +225,7 @@ async def plan_run(request: Request, model_id: int, c: Caller = Depends(analyst)
     if not issues:
         try:
             check_inputs(model, inputs)
-        except ModelError as exc:
+        except BadInput as exc:
             issues.extend(exc.issues)
     if issues:
         return _form(

@@ -9,7 +9,7 @@ formatter), so a reader sees "willingness to pay £20,000 per person-year", neve
 from __future__ import annotations
 
 import json
-from importlib import import_module
+import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,20 +17,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from ... import formatting as fmt
 from ...store import NotFound
-from ...store.runs import FINISHED
-from ..runner import REGISTRY
+from ...store.runs import FINISHED, WRITING
+from ..runner import PAGES, analysis_of
 from ..security import Caller, analyst, caller
 from ..templating import labels, render, templates
 
 router = APIRouter(include_in_schema=False)
-MODULES = {
-    "map": "backwards",
-    "evaluate": "evaluate",
-    "appraisal": "appraisal",
-    "survey": "survey",
-    "uncertainty": "uncertainty",
-    "plan": "planning",
-}
 STATUS_WORDS = {
     "queued": "waiting",
     "running": "running",
@@ -38,11 +30,6 @@ STATUS_WORDS = {
     "failed": "failed",
     "cancelled": "cancelled",
 }
-
-
-def _module(kind: str):
-    name = MODULES.get(kind)
-    return import_module(f".{name}", __package__) if name else None
 
 
 def run_model(request: Request, run):
@@ -65,8 +52,8 @@ def run_model(request: Request, run):
 
 def inputs_words(run, model=None) -> list[str]:
     """A run's inputs in words: the analysis's own, then its scenarios and seed."""
-    module = _module(run.kind)
-    words_of = getattr(module, "input_words", None) if module else None
+    analysis = analysis_of(run.kind)
+    words_of = analysis.input_words if analysis else None
     inputs = dict(run.inputs or {})
     words: list[str] = []
     if words_of is not None:
@@ -110,7 +97,7 @@ def run_inputs(request: Request, run) -> list[str]:
 
 
 def analysis_title(kind: str) -> str:
-    a = REGISTRY.get(kind)
+    a = analysis_of(kind)
     return a.title if a else kind.replace("_", " ")
 
 
@@ -141,7 +128,7 @@ def runs_page(request: Request, c: Caller = Depends(caller)):
 def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
     store = request.app.state.store
     run = store.get_run(c.actor, run_id)
-    analysis = REGISTRY.get(run.kind)
+    analysis = analysis_of(run.kind)
     version = run_version(store, c.actor, run)
     model_row = store.get_model(c.actor, version.model_id) if version else None
     context = {
@@ -154,10 +141,11 @@ def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
         "inputs_words": inputs_words(run, run_model(request, run)),
     }
     template = "run.html"
-    if run.status == "done" and analysis is not None:
-        template = analysis.template
-        if analysis.view is not None:
-            context.update(analysis.view(request, run, run.result, version))
+    page = PAGES.get(run.kind)
+    if run.status == "done" and analysis is not None and page is not None:
+        template = page.template
+        if page.view is not None:
+            context.update(page.view(request, run, run.result, version))
     return render(request, template, **context)
 
 
@@ -179,39 +167,64 @@ def cancel(request: Request, run_id: int, c: Caller = Depends(analyst)):
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
+# a quick run's reports are written just after its result: a download waits this long for them
+REPORT_WAIT = 20.0
+
+
 @router.get("/runs/{run_id}/report.{suffix}")
 def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(caller)):
+    """A report of a finished run, as the worker wrote it when the run finished (a download
+    never recomputes)."""
     store = request.app.state.store
     run = store.get_run(c.actor, run_id)
-    analysis = REGISTRY.get(run.kind)
+    analysis = analysis_of(run.kind)
     rep = next((r for r in (analysis.reports if analysis else ()) if r.suffix == suffix), None)
     if rep is None or run.status != "done":
         raise NotFound(f"run {run_id} has no {suffix} report")
     run_version(store, c.actor, run)
-    ctx = request.app.state.worker.context(run.id)
-    body = rep.build(ctx, run.result)
-    name = f"coproduce-{run.kind}-run{run.id}.{suffix}"
+    name = f"report.{suffix}"
+    stored = store.run_file(c.actor, run.id, name)
+    deadline = time.monotonic() + REPORT_WAIT
+    while stored is None and run.stage == WRITING and time.monotonic() < deadline:
+        time.sleep(0.05)
+        stored = store.run_file(c.actor, run.id, name)
+        run = store.get_run(c.actor, run_id)
+    if stored is None:
+        raise NotFound(
+            f"run {run_id} has no {suffix} report kept with it (runs stored before reports were "
+            "kept with them have none): run it again for its report"
+        )
+    if stored.error:
+        raise NotFound(
+            f"the {suffix} report of run {run_id} could not be written ({stored.error}); "
+            "the run's figures stand: see its page and its data downloads"
+        )
+    filename = f"coproduce-{run.kind}-run{run.id}.{suffix}"
     disposition = "inline" if suffix == "html" else "attachment"
     return Response(
-        body,
-        media_type=rep.media_type,
-        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+        stored.body,
+        media_type=stored.media_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{filename}"'},
     )
 
 
 @router.get("/runs/{run_id}/data/{table}.csv")
 def csv_data(request: Request, run_id: int, table: str, c: Caller = Depends(caller)):
-    """The data behind each chart and table of a run, as CSV."""
+    """The data behind each chart and table of a run, as CSV (from the stored result, with
+    text that a spreadsheet would read as a formula written as text)."""
+    from ...analyses import Result
+    from ...reports.model_files import csv_safe
+
     run = request.app.state.store.get_run(c.actor, run_id)
     if run.status != "done":
         raise NotFound(f"run {run_id} has not finished")
-    module = _module(run.kind)
-    tables = getattr(module, "CSV_TABLES", {}) if module else {}
-    if table not in tables:
-        raise NotFound(f"no table '{table}' for this run; tables: {', '.join(tables)}")
-    frame = tables[table](run.result)
+    analysis = analysis_of(run.kind)
+    if analysis is None or table not in analysis.tables:
+        tables = ", ".join(analysis.tables) if analysis else ""
+        raise NotFound(f"no table '{table}' for this run; tables: {tables}")
+    frame = Result(analysis, run.result).frame(table)
     return Response(
-        frame.to_csv(index=False),
+        csv_safe(frame).to_csv(index=False),
         media_type="text/csv",
         headers={"Content-Disposition": f'attachment; filename="run{run.id}-{table}.csv"'},
     )

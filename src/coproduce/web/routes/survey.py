@@ -3,68 +3,19 @@ background, on the bundled (synthetic) five-nation survey."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from ... import formatting as fmt
+from ...analyses.survey import EXAMPLE_TITLES, EXAMPLES, prevalence_frame
 from ...model.errors import Issue, ModelError
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst, caller
 from ..templating import render
 
 router = APIRouter(include_in_schema=False)
-EXAMPLES = ("five-nation",)
-
-
-def _estimate(ctx: RunContext):
-    from ...survey import estimate, load_survey
-
-    i = ctx.inputs
-    ctx.progress(0.1, "reading and recoding the survey")
-    prepared = load_survey(f"example:{i['example']}", None)
-    ctx.progress(0.4, "estimating prevalence with design-based standard errors")
-    return estimate(prepared, prepared.design(), by=i.get("by") or None, min_cell=i.get("min_cell"))
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    return _estimate(ctx).to_dict()
-
-
-def _report(suffix: str):
-    def build(ctx: RunContext, _r: dict) -> bytes:
-        from ...reports.survey import write_report
-
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"survey.{suffix}"
-            write_report(_estimate(ctx), "estimate", path)
-            return path.read_bytes()
-
-    return build
-
-
-def prevalence_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(result["prevalence"])
-
-
-CSV_TABLES = {"prevalence": prevalence_frame}
-EXAMPLE_TITLES = {
-    "five-nation": "Citizen co-production in five European countries (synthetic demonstration data)"
-}
-
-
-def input_words(i: dict[str, Any], _model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`)."""
-    return [
-        f"survey “{EXAMPLE_TITLES.get(i['example'], i['example'])}”",
-        f"by {i['by']}" if i.get("by") else "no breakdown",
-        f"a share not shown when fewer than {i.get('min_cell', 10)} respondents take part "
-        "or do not",
-    ]
 
 
 def group_words(sector: str, kind: str) -> str:
@@ -151,24 +102,7 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     }
 
 
-register(
-    Analysis(
-        kind="survey",
-        title="Survey: who co-produces",
-        compute=compute,
-        template="run_survey.html",
-        view=view,
-        needs_model=False,
-        reports=(
-            Report("html", "text/html", _report("html")),
-            Report(
-                "xlsx",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                _report("xlsx"),
-            ),
-        ),
-    )
-)
+register_page("survey", "run_survey.html", view)
 
 
 @router.get("/surveys")

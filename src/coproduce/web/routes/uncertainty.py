@@ -8,405 +8,32 @@ keep their inputs and their figures.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from ...model.errors import Issue, ModelError, did_you_mean
+from ...analyses.uncertainty import (
+    DEFAULT_DRAWS,
+    MAX_DRAWS,
+    MAX_STUDY_BYTES,
+    MODES,
+    OPTIONAL,
+    STUDY_EXAMPLE,
+    _decisions,
+    evppi_frame,
+    labels_of,
+    options_frame,
+)
+from ...analyses.uncertainty import check as check_inputs
+from ...errors import BadInput
+from ...model.errors import Issue
 from ..modelcache import loaded, open_version
-from ..runner import Analysis, Report, RunContext, register
+from ..runner import register_page
 from ..security import Caller, analyst, caller
 from ..templating import render
 
 router = APIRouter(include_in_schema=False)
-MAX_DRAWS = 20_000
-DEFAULT_DRAWS = 2_000
-MAX_STUDY_BYTES = 100_000  # a study file: a few studies need a few hundred bytes
-CHUNK = 1_024  # draws propagated at once: progress between chunks; results do not depend on it
-MODES = {
-    "target": "each intervention scaled to reach the target",
-    "spend": "each intervention at the same public spend",
-    "scenarios": "the model's decision scenarios as portfolios (baseline and each)",
-}
-OPTIONAL = ("time_value", "time_value_per_hour", "min_evidence", "study")
-STUDY_EXAMPLE = """population: 1        # people (or decisions) the decision affects a year
-horizon: 10          # years
-studies:
-  pilot:
-    design: pilot
-    link: FROM->TO
-    n: [50, 100, 200, 400]
-    fixed_cost: 20000
-    cost_per_participant: 150
-agenda: {fixed_cost: 20000, cost_per_participant: 150}
-"""
-
-
-def _decisions(model) -> list[str]:
-    return [k for k, sc in model.scenarios.items() if sc.kind != "belief"]
-
-
-def check_inputs(model, i: dict[str, Any]) -> None:
-    """Raise ModelError naming every field of ``i`` that cannot be run on ``model``."""
-    issues = []
-    outcome = i.get("outcome", "")
-    if outcome not in model.outcomes:
-        issues.append(
-            Issue("outcome", f"unknown outcome '{outcome}'" + did_you_mean(outcome, model.outcomes))
-        )
-    if not (
-        isinstance(i.get("amount"), (int, float)) and math.isfinite(i["amount"]) and i["amount"] > 0
-    ):
-        issues.append(Issue("amount", "give a target amount above 0"))
-    wtp = i.get("wtp")
-    if not (isinstance(wtp, (int, float)) and math.isfinite(wtp) and wtp >= 0):
-        issues.append(Issue("wtp", "willingness to pay must be a finite amount of 0 or more"))
-    if not (isinstance(i.get("draws"), int) and 2 <= i["draws"] <= MAX_DRAWS):
-        issues.append(Issue("draws", f"give between 2 and {MAX_DRAWS:,} draws"))
-    if not (isinstance(i.get("seed"), int) and 0 <= i["seed"] < 2**31):
-        issues.append(Issue("seed", "give a whole number from 0 to 2,147,483,647"))
-    mode = i.get("mode")
-    if mode not in MODES:
-        issues.append(Issue("mode", f"use one of {', '.join(MODES)}"))
-    spend = i.get("spend")
-    if mode == "spend" and not (
-        isinstance(spend, (int, float)) and math.isfinite(spend) and spend > 0
-    ):
-        issues.append(Issue("spend", "the same-spend comparison needs a public spend above 0"))
-    if mode == "scenarios" and not _decisions(model):
-        issues.append(
-            Issue(
-                "mode",
-                "this map defines no decision scenarios to compare as "
-                "portfolios (beliefs are sensitivity analyses, never options)",
-            )
-        )
-    tv = i.get("time_value")
-    if tv not in (None, ""):
-        from ...model.time_value import AS_STATED, bases
-
-        known = [*bases(model), AS_STATED]
-        if tv not in known:
-            issues.append(
-                Issue(
-                    "time_value",
-                    f"unknown valuation of time '{tv}'"
-                    + did_you_mean(str(tv), known)
-                    + f"; choose one of {', '.join(known)}",
-                )
-            )
-    per_hour = i.get("time_value_per_hour")
-    if per_hour is not None and not (
-        isinstance(per_hour, (int, float)) and math.isfinite(per_hour) and per_hour >= 0
-    ):
-        issues.append(Issue("time_value_per_hour", "give a value of an hour of 0 or more"))
-    grade = i.get("min_evidence")
-    if grade is not None and not (isinstance(grade, int) and 1 <= grade <= 5):
-        issues.append(Issue("min_evidence", "an evidence grade is 1 to 5"))
-    study = i.get("study")
-    if study not in (None, ""):
-        if not isinstance(study, str):
-            issues.append(Issue("study", "a study file is YAML or JSON text"))
-        else:
-            try:
-                study_plan_of(model, i)
-            except ModelError as exc:
-                issues.extend(Issue("study", str(x)) for x in exc.issues)
-    if issues:
-        raise ModelError(issues)
-
-
-def study_plan_of(model, i: dict[str, Any]):
-    """The run's study plan (voi/studyfile.py) from the study file's text in the inputs,
-    checked against ``model`` (which links and quantities exist and are uncertain with the
-    run's evidence priors); None when the run weighs no study."""
-    text = i.get("study")
-    if not text:
-        return None
-    from ...voi.studyfile import parse_study_text
-
-    fmt = "json" if text.lstrip().startswith("{") else "yaml"
-    return parse_study_text(text, model, evidence_priors=bool(i.get("evidence_priors")), fmt=fmt)
-
-
-def run_model(ctx: RunContext):
-    """The run's model as ``coproduce uncertainty`` reads it: scenarios applied, then the
-    valuation of users' and communities' time (the model's own basis unless one is given)."""
-    from ...model.time_value import choose_time_value
-
-    i = ctx.inputs
-    return choose_time_value(ctx.model(), i.get("time_value") or None, i.get("time_value_per_hour"))
-
-
-def _table(ctx: RunContext, progress: bool):
-    from ...engine.simulate import belief_names, simulate
-
-    i = ctx.inputs
-    model = run_model(ctx)
-
-    def tick(done: int, total: int) -> None:
-        ctx.progress(0.05 + 0.45 * done / total, f"drawing: {done:,} of {total:,} draws")
-
-    # every belief is a sensitivity analysis, except one the run already applies
-    beliefs = [b for b in belief_names(model) if b not in ctx.scenarios]
-    return simulate(
-        model,
-        (i["outcome"], float(i["amount"])),
-        int(i["draws"]),
-        int(ctx.seed),
-        mode=i["mode"],
-        spend=i.get("spend") if i["mode"] == "spend" else None,
-        evidence_priors=bool(i.get("evidence_priors")),
-        chunk=CHUNK,
-        progress=tick if progress else None,
-        beliefs=beliefs,
-        min_evidence=i.get("min_evidence"),
-    )
-
-
-def _analysed(ctx: RunContext, progress: bool = False):
-    from ...voi.analysis import analyse
-
-    table = _table(ctx, progress)
-    model = run_model(ctx)
-    plan = study_plan_of(model, ctx.inputs)
-    if progress:
-        ctx.progress(
-            0.55,
-            "value of information: EVPI, EVPPI of each input, tornado"
-            + ("; EVSI and ENBS of each study, the research agenda" if plan else ""),
-        )
-    return table, analyse(
-        table, float(ctx.inputs["wtp"]), studies=plan, model=model, seed=int(ctx.seed or 1)
-    )
-
-
-def compute(ctx: RunContext) -> dict[str, Any]:
-    result = _analysed(ctx, progress=True)[1]
-    ctx.progress(0.97, "storing the result")
-    return result.to_dict()
-
-
-def html_report(ctx: RunContext, _r: dict) -> bytes:
-    """The report of ``coproduce uncertainty --out``; the draws are made again from the seed
-    (bit-identical), so the report shows exactly the stored figures."""
-    import tempfile
-    from pathlib import Path
-
-    from ...reports.uncertainty import write_report
-
-    table, result = _analysed(ctx)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "uncertainty.html"
-        write_report(result, table, path, labels=_labels(run_model(ctx)))
-        return path.read_bytes()
-
-
-def _labels(model) -> dict[str, str]:
-    """The model's names for the report's sentences: every id the result may name."""
-    from ..templating import labels as resolver
-
-    lab = resolver(model)
-    ids = (
-        *model.interventions,
-        *model.outcomes,
-        *model.resources,
-        *model.scenarios,
-        *model.agencies,
-        *model.sectors,
-    )
-    return {i: lab(i) for i in ids}
-
-
-def options_frame(result: dict) -> pd.DataFrame:
-    """Each option: probability best, net benefit mean and 95% interval, effect and cost, and
-    (when the result has them) whether it fits and its caveats."""
-    from ...reports.uncertainty import why_not_fit
-
-    rows = []
-    for o in result["options"]:
-        s = result["summary"][o]
-        nb = s["net_benefit"]
-        row = {
-            "option": o,
-            "prob_best": s["prob_best"],
-            "net_benefit_mean": nb["mean"],
-            "net_benefit_low": nb["low"],
-            "net_benefit_high": nb["high"],
-            "effect_mean": (s.get("effect") or {}).get("mean"),
-            "cost_mean": (s.get("cost") or {}).get("mean"),
-            "volumes": "; ".join(
-                f"{k}={v:.6g}" for k, v in ((result.get("volumes") or {}).get(o) or {}).items()
-            ),
-        }
-        if "fits" in s:
-            row.update(
-                fits=s["fits"],
-                why_not_fit=why_not_fit(result, o),
-                flags=";".join(s.get("flags") or []),
-            )
-        rows.append(row)
-    frame = pd.DataFrame(rows)
-    return frame.sort_values("net_benefit_mean", ascending=False, kind="stable")
-
-
-def evppi_frame(result: dict) -> pd.DataFrame:
-    groups = result.get("evppi_groups") or {}
-    se, r2 = result.get("evppi_se") or {}, result.get("evppi_r2") or {}
-    extra = ["se", "r2"] if se else []
-    return pd.DataFrame(
-        [
-            {
-                "input": k,
-                "evppi": v,
-                "group": k in groups,
-                **({"se": se.get(k), "r2": r2.get(k)} if se else {}),
-            }
-            for k, v in result["evppi"].items()
-        ],
-        columns=["input", "evppi", "group", *extra],
-    )
-
-
-def studies_frame(result: dict) -> pd.DataFrame:
-    """Each study at each size (the report's studies.csv)."""
-    from ...reports.uncertainty import studies_frame as frame
-
-    return frame(result)
-
-
-def agenda_frame(result: dict) -> pd.DataFrame:
-    """The research agenda (the report's agenda.csv)."""
-    from ...reports.uncertainty import agenda_frame as frame
-
-    return frame(result)
-
-
-def ceac_frame(result: dict) -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "wtp": row["wtp"],
-                "option": o,
-                "prob_best": p,
-                "best_expected": row["best_expected"] == o,
-            }
-            for row in result["ceac"]
-            for o, p in row["prob_best"].items()
-        ],
-        columns=["wtp", "option", "prob_best", "best_expected"],
-    )
-
-
-def beliefs_frame(result: dict) -> pd.DataFrame:
-    """Each belief run as a sensitivity analysis: its most likely best option and whether it
-    differs from the main run's."""
-    return pd.DataFrame(
-        [
-            {
-                "belief": k,
-                "label": b["label"],
-                "most_likely_best": b["most_likely_best"],
-                "prob_best": b["summary"][b["most_likely_best"]]["prob_best"],
-                "changes_most_likely_best": b["changes_most_likely_best"],
-                "best_that_fits": b.get("best_that_fits"),
-            }
-            for k, b in (result.get("beliefs") or {}).items()
-        ],
-        columns=[
-            "belief",
-            "label",
-            "most_likely_best",
-            "prob_best",
-            "changes_most_likely_best",
-            "best_that_fits",
-        ],
-    )
-
-
-def input_words(i: dict[str, Any], model) -> list[str]:
-    """The run's inputs in words (see :func:`..runs.inputs_words`): "target: 40 more years
-    lived independently at home; willingness to pay £20,000 per person-year; 2,000 draws"."""
-    from ... import formatting as fmt
-    from ..templating import evidence_input, target_words, time_value_input
-
-    currency = getattr(model, "currency", "GBP")
-    outcome = i["outcome"]
-    unit = (
-        model.outcomes[outcome].unit if model is not None and outcome in model.outcomes else None
-    ) or "unit"
-    words = [
-        f"target: {target_words(outcome, i['amount'], model)}",
-        f"willingness to pay {fmt.money(i['wtp'], currency)} per {unit}",
-        "options: " + MODES.get(i.get("mode", ""), str(i.get("mode", ""))),
-    ]
-    if i.get("mode") == "spend" and i.get("spend") is not None:
-        words.append(f"public spend {fmt.money(i['spend'], currency)} each")
-    words += [
-        fmt.count(int(i["draws"]), "draw"),
-        "evidence priors: " + ("yes" if i.get("evidence_priors") else "no"),
-    ]
-    words += [w for w in (time_value_input(i, model), evidence_input(i.get("min_evidence"))) if w]
-    if i.get("study"):
-        words.append(study_input_words(i, model))
-    return words
-
-
-def study_input_words(i: dict[str, Any], model) -> str:
-    """The study file of a run in words: 'studies weighed: a pilot of Peer support groups;
-    with the research agenda'."""
-    from ...formatting import count
-    from ...presentation.labels import Labels
-    from ...reports.uncertainty import study_title
-
-    try:
-        plan = study_plan_of(model, i) if model is not None else None
-    except ModelError:
-        plan = None
-    if plan is None:
-        return "a study file"
-    lab = Labels(model)
-    names = [
-        study_title(
-            {
-                "design": s.design,
-                "label": s.label,
-                "informs": list(s.pars),
-                "intervention": _study_intervention(model, s.pars),
-            },
-            lab,
-        )
-        for s in plan.studies
-    ]
-    text = ("studies weighed: " + "; ".join(names)) if names else "no study named"
-    text += (
-        f" (for {count(plan.population, 'person or decision')} a year over "
-        f"{count(plan.horizon, 'year')})"
-        if not isinstance(plan.population, tuple)
-        else ""
-    )
-    if plan.agenda is not None:
-        text += "; with the research agenda"
-    return text
-
-
-def _study_intervention(model, pars) -> str | None:
-    from ...voi.studyfile import _intervention
-
-    return _intervention(model, pars)
-
-
-CSV_TABLES = {
-    "options": options_frame,
-    "evppi": evppi_frame,
-    "ceac": ceac_frame,
-    "beliefs": beliefs_frame,
-    "studies": studies_frame,
-    "agenda": agenda_frame,
-}
 
 
 def describe(model, name: str) -> str:
@@ -480,7 +107,7 @@ def summary_sentence(result: dict, model) -> str:
         f"({fmt.money(s['net_benefit']['mean'], cur)}){mark}; it is the best option in "
         f"{fmt.percent(s['prob_best'])} of {fmt.count(result['n_draws'], 'draw')}. "
     )
-    text += " ".join(caveat_sentences(result, _labels(model)))
+    text += " ".join(caveat_sentences(result, labels_of(model)))
     text += (
         f" Resolving all uncertainty would be worth {fmt.money(result['evpi'], cur)} per "
         "decision (EVPI)."
@@ -531,7 +158,7 @@ def view(request: Request, run, result: dict, version) -> dict[str, Any]:
     from ..templating import labels
 
     lab = labels(model)
-    names = {**_labels(model), "baseline": option_name(model, "baseline")}
+    names = {**labels_of(model), "baseline": option_name(model, "baseline")}
     tv = result.get("time_value_switching") or {}
     dropped = (result.get("min_evidence") or {}).get("links_dropped") or []
     return {
@@ -610,16 +237,7 @@ def _study_view(result: dict, model) -> dict[str, Any]:
     }
 
 
-register(
-    Analysis(
-        kind="uncertainty",
-        title="Uncertainty and value of information",
-        compute=compute,
-        template="run_uncertainty.html",
-        view=view,
-        reports=(Report("html", "text/html", html_report),),
-    )
-)
+register_page("uncertainty", "run_uncertainty.html", view)
 
 
 def _number(
@@ -750,7 +368,7 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
     }
     try:
         check_inputs(model, inputs)
-    except ModelError as exc:
+    except BadInput as exc:
         known = {i.path for i in issues}
         issues.extend(i for i in exc.issues if i.path not in known)
     if issues:
