@@ -10,8 +10,6 @@ command line, the web workspace, its API and the downloads are built from.
 
 from __future__ import annotations
 
-import importlib
-
 from .contract import (
     HTML,
     REGISTRY,
@@ -21,13 +19,10 @@ from .contract import (
     Cancelled,
     Job,
     Report,
-    Result,
     as_dict,
-    get,
     register,
 )
-
-MODULES = ("map", "evaluate", "plan", "uncertainty", "appraisal", "survey", "portfolio")
+from .registry import MODULES, Result, get, load_all
 
 __all__ = [
     "HTML",
@@ -45,10 +40,3 @@ __all__ = [
     "load_all",
     "register",
 ]
-
-
-def load_all() -> dict[str, Analysis]:
-    """Import every analysis module (each registers itself); returns the registry."""
-    for name in MODULES:
-        importlib.import_module(f".{name}", __name__)
-    return REGISTRY

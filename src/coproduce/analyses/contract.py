@@ -15,8 +15,8 @@ An :class:`Analysis` says what a run of it needs and gives back:
 - ``input_words`` and ``summary`` say the inputs and the answer in words.
 
 Adapters (the command line, the web's forms, pages and API, the downloads) look analyses up
-in :data:`REGISTRY` by name; adding an analysis is one module in ``coproduce.analyses`` plus
-its page template. See docs/architecture.md.
+by name in :mod:`coproduce.analyses.registry`; adding an analysis is one module in
+``coproduce.analyses`` plus its page template. See docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -163,54 +163,10 @@ class Analysis:
         """Run and return the stored result (``to_dict()`` of the live result)."""
         return as_dict(self.run(job))
 
-    def result(self, data: dict[str, Any]) -> Result:
-        """A stored result read back."""
-        return Result(self, data)
-
 
 def as_dict(live: Any) -> dict[str, Any]:
     """The stored form of a live result."""
     return live.to_dict() if hasattr(live, "to_dict") else dict(live)
-
-
-@dataclass(frozen=True)
-class Result:
-    """A stored result of an analysis, read back: its dict, its tables and its summary."""
-
-    analysis: Analysis
-    data: dict[str, Any]
-
-    @classmethod
-    def from_dict(cls, name: str, data: dict[str, Any]) -> Result:
-        return cls(get(name), data)
-
-    def to_dict(self) -> dict[str, Any]:
-        return self.data
-
-    def to_frames(self) -> dict[str, pd.DataFrame]:
-        """Every table and the data behind every chart, by name."""
-        return {name: frame(self.data) for name, frame in self.analysis.tables.items()}
-
-    def frame(self, name: str) -> pd.DataFrame:
-        """One table by name; raises :class:`BadInput` naming the tables there are."""
-        if name not in self.analysis.tables:
-            raise BadInput(
-                [
-                    Issue(
-                        "table",
-                        f"no table '{name}' for {self.analysis.title.lower()}; tables: "
-                        + ", ".join(self.analysis.tables),
-                    )
-                ]
-            )
-        return self.analysis.tables[name](self.data)
-
-    def summary(self, model: Any = None) -> list[str]:
-        """The answer in words (sentences)."""
-        if self.analysis.summary is not None:
-            return list(self.analysis.summary(self.data, model))
-        text = self.data.get("summary")
-        return [text] if isinstance(text, str) and text else []
 
 
 REGISTRY: dict[str, Analysis] = {}
@@ -220,15 +176,3 @@ def register(analysis: Analysis) -> Analysis:
     """Add an analysis to the registry (its name is how runs of it are stored)."""
     REGISTRY[analysis.name] = analysis
     return analysis
-
-
-def get(name: str) -> Analysis:
-    """The analysis called ``name``; raises :class:`BadInput` naming the ones there are."""
-    from . import load_all
-
-    load_all()
-    if name not in REGISTRY:
-        raise BadInput(
-            [Issue("analysis", f"no analysis '{name}'; analyses: {', '.join(sorted(REGISTRY))}")]
-        )
-    return REGISTRY[name]

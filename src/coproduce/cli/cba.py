@@ -9,9 +9,11 @@ from rich.table import Table
 
 from .common import (
     BadInput,
+    TablesOpt,
     TimeValueOpt,
     TimeValuePerHourOpt,
     check_out_path,
+    check_tables_folder,
     console,
     print_json,
     show,
@@ -77,6 +79,7 @@ def cba(
     ),
     time_value: TimeValueOpt = None,
     time_value_per_hour: TimeValuePerHourOpt = None,
+    tables: TablesOpt = None,
 ) -> None:
     from ..appraisal import appraise
     from ..appraisal.schema import TIME_METHODS
@@ -111,6 +114,7 @@ def cba(
             "values time with --time-valuation)"
         )
     check_out_path(out, (".html", ".xlsx"))
+    check_tables_folder(tables)
     if draws < 0:
         raise BadInput(f"--draws {draws}: give 0 or more draws")
     if draws > 1_000_000:
@@ -157,7 +161,14 @@ def cba(
 
             write_xlsx(result, out, from_model=extra)
     data = built.merge_into(result.to_dict()) if built is not None else result.to_dict()
-    show(data, json_out, lambda: _print(result, extra, labels), out)
+    show(
+        data,
+        json_out,
+        lambda: _print(result, extra, labels),
+        out,
+        analysis="appraisal",
+        tables=tables,
+    )
     if save_appraisal is not None and not json_out:
         console.print(f"Appraisal file written to {save_appraisal}", highlight=False)
 

@@ -51,6 +51,15 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result object a
 OutOpt = Annotated[
     Path | None, typer.Option("--out", "-o", help="Write an HTML report here.", metavar="FILE.html")
 ]
+TablesOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--tables",
+        help="Also write the data behind every table and chart as CSV files in this folder "
+        "(the workspace's downloads).",
+        metavar="FOLDER",
+    ),
+]
 SchedulerOpt = Annotated[
     str,
     typer.Option(
@@ -152,15 +161,52 @@ def print_json(data: dict) -> None:
     sys.stdout.write(to_json(data) + "\n")
 
 
-def show(data: dict, json_: bool, table: Callable[[], None], out: Path | None = None) -> None:
+def show(
+    data: dict,
+    json_: bool,
+    table: Callable[[], None],
+    out: Path | None = None,
+    *,
+    analysis: str | None = None,
+    tables: Path | None = None,
+) -> None:
     """How an analysis command ends: the result object as JSON (``--json``), or the human
-    table and where the ``--out`` report was written."""
+    table and where the ``--out`` report was written; with ``tables``, the analysis's tables
+    (:mod:`coproduce.analyses`) as CSV files there."""
+    written = write_tables(analysis, data, tables) if analysis and tables is not None else []
     if json_:
         print_json(data)
         return
     table()
     if out is not None:
         console.print(f"Report written to {out.resolve()}", markup=False, highlight=False)
+    if written:
+        console.print(
+            f"{len(written)} tables written to {tables.resolve()}: "
+            + ", ".join(p.name for p in written),
+            markup=False,
+            highlight=False,
+        )
+
+
+def check_tables_folder(folder: Path | None) -> None:
+    """Refuse a --tables folder that does not exist, before doing any work."""
+    if folder is not None and not folder.is_dir():
+        raise BadInput(f"--tables {folder}: no such folder; create it first")
+
+
+def write_tables(analysis: str, data: dict, folder: Path) -> list[Path]:
+    """Every table of ``analysis``'s result ``data`` as ``FOLDER/<table>.csv`` (text a
+    spreadsheet would read as a formula written as text); returns the files written."""
+    from ..analyses import Result, get
+    from ..reports.model_files import csv_safe
+
+    paths = []
+    for name, frame in Result(get(analysis), data).to_frames().items():
+        path = folder / f"{name}.csv"
+        csv_safe(frame).to_csv(path, index=False)
+        paths.append(path)
+    return paths
 
 
 def check_out_path(out: Path | None, allowed: tuple[str, ...]) -> None:

@@ -28,9 +28,11 @@ from .common import (
     ModelArg,
     OutOpt,
     ScenarioOpt,
+    TablesOpt,
     TimeValueOpt,
     TimeValuePerHourOpt,
     check_out_path,
+    check_tables_folder,
     console,
     load_for_analysis,
     parse_assignment,
@@ -204,9 +206,11 @@ def evaluate_cmd(
     time_value_per_hour: TimeValuePerHourOpt = None,
     json_: JsonOpt = False,
     out: OutOpt = None,
+    tables: TablesOpt = None,
 ) -> None:
     """Outcome levels, costs by sector and who pays and gains, at current or given volumes."""
     check_out_path(out, (".html",))
+    check_tables_folder(tables)
     m = load_for_analysis(model, scenario, time_value, time_value_per_hour)
     volumes = {}
     for text in volume or []:
@@ -225,7 +229,14 @@ def evaluate_cmd(
         from ..reports.map_report import evaluation_report
 
         out.write_text(evaluation_report(m, ev, compiled=cm), encoding="utf-8")
-    show(ev.to_dict(), json_, lambda: _evaluation_table(ev, m), out)
+    show(
+        ev.to_dict(),
+        json_,
+        lambda: _evaluation_table(ev, m),
+        out,
+        analysis="evaluate",
+        tables=tables,
+    )
 
 
 # ----- map -------------------------------------------------------------------------------------
@@ -355,9 +366,11 @@ def map_cmd(
     ] = False,
     json_: JsonOpt = False,
     out: OutOpt = None,
+    tables: TablesOpt = None,
 ) -> None:
     """Backwards mapping: every pathway to the target outcome, ranked by cost per outcome."""
     check_out_path(out, (".html",))
+    check_tables_folder(tables)
     if by not in ("full", "public"):
         raise BadInput(f"--by {by}: use 'full' or 'public'")
     if paths < 1:
@@ -382,7 +395,14 @@ def map_cmd(
         from ..reports.map_report import map_report
 
         out.write_text(map_report(m, result, compiled=cm), encoding="utf-8")
-    show(result.to_dict(), json_, lambda: print_map_table(result), out)
+    show(
+        result.to_dict(),
+        json_,
+        lambda: print_map_table(result),
+        out,
+        analysis="map",
+        tables=tables,
+    )
     if not result.pathways:
         raise AnalysisImpossible(f"no intervention reaches {oid}")
 

@@ -20,9 +20,11 @@ from .common import (
     BadInput,
     MinEvidenceOpt,
     ModelArg,
+    TablesOpt,
     TimeValueOpt,
     TimeValuePerHourOpt,
     check_out_path,
+    check_tables_folder,
     console,
     load_for_analysis,
     parse_assignment,
@@ -214,6 +216,7 @@ def plan_cmd(
         Path | None,
         typer.Option("--out", "-o", help="Write an HTML report here.", metavar="FILE.html"),
     ] = None,
+    tables: TablesOpt = None,
 ) -> None:
     """Planning: the least-cost change from today's services that reaches outcome targets, or
     the most value within a budget.
@@ -221,6 +224,7 @@ def plan_cmd(
     Within capacities and the community's finite time; shadow prices, cuts to today's
     services and the caveats of what it funds, in words."""
     check_out_path(out, (".html",))
+    check_tables_folder(tables)
     if targets_as not in TARGET_READINGS:
         raise BadInput(
             f"--targets-as {targets_as}: use 'increase' (over what today's volumes "
@@ -256,7 +260,14 @@ def plan_cmd(
         from ..reports.plan import plan_report
 
         out.write_text(plan_report(m, result), encoding="utf-8")
-    show(result.to_dict(), json_, lambda: print_plan(result, m), out)
+    show(
+        result.to_dict(),
+        json_,
+        lambda: print_plan(result, m),
+        out,
+        analysis="plan",
+        tables=tables,
+    )
     if result.status != "optimal":
         raise AnalysisImpossible(result.message)
 

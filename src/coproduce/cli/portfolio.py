@@ -15,9 +15,11 @@ from .common import (
     AnalysisImpossible,
     BadInput,
     JsonOpt,
+    TablesOpt,
     TimeValueOpt,
     TimeValuePerHourOpt,
     check_out_path,
+    check_tables_folder,
     console,
     show,
 )
@@ -196,6 +198,7 @@ def portfolio_cmd(
             metavar="FILE.html|FILE.xlsx",
         ),
     ] = None,
+    tables: TablesOpt = None,
 ) -> None:
     """Portfolio: where co-production pays, across services sharing one community.
 
@@ -208,6 +211,7 @@ def portfolio_cmd(
     from ..portfolio import analyse_portfolio
 
     check_out_path(out, (".html", ".xlsx"))
+    check_tables_folder(tables)
     if objective not in ("public", "full"):
         raise BadInput(f"--objective {objective}: use 'public' or 'full'")
     if draws < 0 or draws == 1:
@@ -234,7 +238,14 @@ def portfolio_cmd(
             from ..reports.portfolio import portfolio_report
 
             out.write_text(portfolio_report(result), encoding="utf-8")
-    show(result.to_dict(), json_, lambda: print_portfolio(result), out)
+    show(
+        result.to_dict(),
+        json_,
+        lambda: print_portfolio(result),
+        out,
+        analysis="portfolio",
+        tables=tables,
+    )
     if result.plan.status != "optimal":
         from ..portfolio.words import plan_words
 

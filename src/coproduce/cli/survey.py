@@ -14,7 +14,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .common import BadInput, check_out_path, console, err_console, print_json
+from .common import (
+    BadInput,
+    TablesOpt,
+    check_out_path,
+    check_tables_folder,
+    console,
+    err_console,
+    print_json,
+    write_tables,
+)
 
 survey_app = typer.Typer(
     help="Citizen co-production surveys: who co-produces, why, where.", no_args_is_help=True
@@ -103,15 +112,21 @@ def estimate_cmd(
     min_cell: int = typer.Option(None, "--min-cell", help="Suppress cells below this count."),
     json_: bool = JSON,
     out: Path = OUT,
+    tables: TablesOpt = None,
 ) -> None:
     """Prevalence of co-production by country, sector and type, and mean indices."""
     check_out_path(out, (".html", ".xlsx"))
+    check_tables_folder(tables)
     if min_cell is not None and min_cell < 1:
         raise BadInput("--min-cell must be 1 or more")
     from ..survey import estimate
 
     prepared, design = _load(data, codebook)
     result = estimate(prepared, design, by=by, min_cell=min_cell, variables=variable or None)
+    if tables is not None:
+        written = write_tables("survey", result.to_dict(), tables)
+        if not json_:
+            console.print(f"{len(written)} tables written to {tables.resolve()}", markup=False)
     if json_:
         print_json(result.to_dict())
     else:

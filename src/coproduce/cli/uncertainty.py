@@ -22,10 +22,12 @@ from .common import (
     ModelArg,
     OutOpt,
     SchedulerOpt,
+    TablesOpt,
     TimeValueOpt,
     TimeValuePerHourOpt,
     WorkersOpt,
     check_out_path,
+    check_tables_folder,
     console,
     err_console,
     load_for_analysis,
@@ -395,6 +397,7 @@ def uncertainty(
     study: StudyOpt = None,
     scheduler: SchedulerOpt = "local",
     workers: WorkersOpt = None,
+    tables: TablesOpt = None,
 ) -> None:
     """Propagate uncertainty through a strategy map: which option is best, how sure, and
     where better evidence pays.
@@ -403,6 +406,7 @@ def uncertainty(
     EVPI and EVPPI; each option's caveats and fit, every belief scenario as a sensitivity
     analysis, and the values of users' and communities' time over which the answer holds."""
     check_out_path(out, (".html",))
+    check_tables_folder(tables)
     if draws_out is not None:
         check_out_path(draws_out, (".csv", ".parquet"))
     _check_common(wtp, population, horizon, discount)
@@ -483,7 +487,14 @@ def uncertainty(
         from ..reports.uncertainty import write_report
 
         write_report(result, table, out, labels=labels)
-    show(result.to_dict(), json_, lambda: _print(result, labels), out)
+    show(
+        result.to_dict(),
+        json_,
+        lambda: _print(result, labels),
+        out,
+        analysis="uncertainty",
+        tables=tables,
+    )
 
 
 def voi(
