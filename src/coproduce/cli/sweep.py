@@ -56,7 +56,9 @@ def sweep(
             "--grid", help="YAML 'grid:' of columns and their values; every combination runs."
         ),
     ] = None,
-    analysis: Annotated[str, typer.Option("--analysis", help="map, uncertainty or plan.")] = "map",
+    analysis: Annotated[
+        str, typer.Option("--analysis", help="map, uncertainty, plan or coproduction.")
+    ] = "map",
     target: Annotated[
         str | None,
         typer.Option(
@@ -142,6 +144,7 @@ def sweep(
             result,
             summarise(read_sweep(out), analysis) if result.rows > len(result.failed) else None,
             m.currency,
+            m,
         )
     kinds = {f["kind"] for f in result.failed}
     if "input" in kinds:
@@ -177,8 +180,12 @@ class _progress:
             self.bar.__exit__(None, None, None)
 
 
-def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-def]
+def _print(result, summary, currency: str, model=None) -> None:  # type: ignore[no-untyped-def]
     from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    from ..presentation.labels import Labels
+
+    lab = Labels(model)
 
     console.print(
         f"Swept {result.rows:,} rows ({result.analysis}) on {result.scheduler} in "
@@ -196,7 +203,7 @@ def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-d
             numeric = is_numeric_dtype(summary[c]) and not is_bool_dtype(summary[c])
             t.add_column(c.replace("_", " "), justify="right" if numeric else "left")
         for _, r in summary.head(12).iterrows():
-            t.add_row(*(_cell(c, r[c], currency) for c in cols))
+            t.add_row(*(_cell(c, r[c], currency, lab) for c in cols))
         console.print(t)
     for f in result.failed:
         err_console.print(
@@ -206,7 +213,13 @@ def _print(result, summary, currency: str) -> None:  # type: ignore[no-untyped-d
         )
 
 
-def _cell(column: str, value, currency: str) -> str:  # type: ignore[no-untyped-def]
+# columns that hold the model's identifiers: shown by their labels
+_NAMED = ("best_pathway", "best_option", "coproduced", "professional", "intervention")
+
+
+def _cell(column: str, value, currency: str, lab=None) -> str:  # type: ignore[no-untyped-def]
+    from ..presentation.flags import flag_labels
+
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -217,6 +230,12 @@ def _cell(column: str, value, currency: str) -> str:  # type: ignore[no-untyped-
         if "cost" in column or column in ("evpi", "net_benefit_mean"):
             return money(value, currency)
         return quantity(value)
+    if lab is not None and column in _NAMED and value:
+        return escape(lab(str(value)))
+    if lab is not None and column == "main_interventions" and value:
+        return escape(", ".join(lab(v.strip()) for v in str(value).split(",")))
+    if column == "flags":
+        return escape(flag_labels([f for f in str(value).split(";") if f]) or "none")
     return escape(str(value).replace("_", " "))
 
 

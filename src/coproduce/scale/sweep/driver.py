@@ -50,7 +50,7 @@ class SweepResult:
 
 # Rows of a map or plan take a few milliseconds, about a task's own overhead on Dask: those are
 # sent several to a task, about 8 tasks a worker; an uncertainty row is 10^4 draws, one a task.
-_CHEAP = ("map", "plan")
+_CHEAP = ("map", "plan", "coproduction")
 _TASKS_PER_WORKER = 8
 _MAX_BATCH = 32
 

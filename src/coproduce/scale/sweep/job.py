@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ...model.schema import Model
 from ...model.serialise import model_to_data
 
-ANALYSES = ("map", "uncertainty", "plan")
+ANALYSES = ("map", "uncertainty", "plan", "coproduction")
 # of _sweep.json; a different format is a different sweep. 2: rows carry flag columns and the
 # basis of time, so partitions of format 1 cannot be mixed with new ones
 FORMAT = 2

@@ -1,6 +1,7 @@
 """What one row of each analysis gives: the records of ``map`` (one per pathway),
-``uncertainty`` (one per option) and ``plan`` (one per intervention), each with the
-flag columns of what it describes."""
+``uncertainty`` (one per option), ``plan`` (one per intervention) and ``coproduction`` (one:
+the best co-produced against the best professional pathway, as the portfolio compares each
+service), each with the flag columns of what it describes."""
 
 from __future__ import annotations
 
@@ -65,6 +66,49 @@ def _map_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, A
             }
         )
     return out
+
+
+def _coproduction_records(job: SweepJob, row: SweepRow, model: Model) -> list[dict[str, Any]]:
+    """The co-production advantage in this row's area: the cheapest co-produced and the
+    cheapest professional pathway to the target by full cost a unit, and how much cheaper
+    co-production is (money in the model's currency a unit of the target; NaN where there is
+    no pathway of a kind). The flag columns are the co-produced pathway's."""
+    from ...engine.backwards import backwards_map
+    from ...model.compile import compile_model
+    from ...portfolio.kinds import is_coproduced, kind_of
+
+    outcome, amount = _target(job, row, model)
+    cm = compile_model(model)
+    result = backwards_map(cm, outcome, amount, by="full", paths=1, co_benefits=0)
+    co = next((p for p in result.pathways if is_coproduced(cm, p.intervention)), None)
+    prof = next((p for p in result.pathways if not is_coproduced(cm, p.intervention)), None)
+
+    def per_unit(p, key: str) -> float:
+        if p is None:
+            return math.nan
+        return p.cost_per_outcome_full if key == "full" else p.cost_per_outcome_public
+
+    record: dict[str, Any] = {
+        "target_outcome": outcome,
+        "target_amount": float(amount),
+        "coproduced": co.intervention if co else "",
+        "coproduced_kind": kind_of(cm, co.intervention) if co else "",
+        "professional": prof.intervention if prof else "",
+        "coproduction_hours": _float(co.time_hours) if co else math.nan,
+    }
+    for key in ("full", "public"):
+        c, p = per_unit(co, key), per_unit(prof, key)
+        record[f"coproduced_cost_per_outcome_{key}"] = c
+        record[f"professional_cost_per_outcome_{key}"] = p
+        # how many times dearer the professional pathway is a unit (above 1: co-production
+        # is cheaper) and the saving a unit of the target
+        record[f"advantage_ratio_{key}"] = p / c if c > 0 and not math.isnan(p) else math.nan
+        record[f"saving_per_outcome_{key}"] = p - c
+    record["coproduction_cheaper_full"] = bool(
+        co is not None and prof is not None and record["saving_per_outcome_full"] > 0
+    )
+    record.update(flag_columns(co.flags, co.within_capacity) if co else flag_columns(None))
+    return [record]
 
 
 def flag_columns(flags: Sequence[str] | None, fits: bool | None = None) -> dict[str, Any]:
@@ -217,4 +261,5 @@ ANALYSIS_RECORDS: dict[str, Callable[[SweepJob, SweepRow, Model], list[dict[str,
     "map": _map_records,
     "uncertainty": _uncertainty_records,
     "plan": _plan_records,
+    "coproduction": _coproduction_records,
 }

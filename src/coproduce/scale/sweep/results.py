@@ -16,7 +16,8 @@ def read_sweep(out: str | Path) -> Any:
 
 def summarise(frame: Any, analysis: str) -> Any:
     """One line per area from a sweep's results: the best pathway (map), the best option and
-    EVPI (uncertainty), or the plan's status, public cost and main interventions (plan)."""
+    EVPI (uncertainty), the plan's status, public cost and main interventions (plan), or
+    the co-production advantage (coproduction)."""
     import pandas as pd
 
     if frame.empty:
@@ -35,6 +36,19 @@ def summarise(frame: Any, analysis: str) -> Any:
                 *caveats,
             ]
         ].rename(columns={"intervention": "best_pathway"})
+    elif analysis == "coproduction":
+        out = first[
+            [
+                "area",
+                "coproduced",
+                "professional",
+                "coproduced_cost_per_outcome_full",
+                "professional_cost_per_outcome_full",
+                "advantage_ratio_full",
+                "coproduction_cheaper_full",
+                *caveats,
+            ]
+        ]
     elif analysis == "uncertainty":
         best = frame[frame["option"] == frame["best_option"]].set_index("row")
         out = first[["area", "best_option", "evpi"]].join(
