@@ -104,9 +104,12 @@ def _whole(text: str, field: str, low: int, high: int, issues: list[Issue]) -> i
 
 
 def view(request: Request, run, result: dict, version) -> dict[str, Any]:
+    from ...portfolio.words import TIER_WORDS
+
     cur = result.get("currency", "GBP")
     return {
         "cur": cur,
+        "tier_words": TIER_WORDS,
         "services": services_frame(result),
         "plan_rows": plan_frame(result),
         "pools": pools_frame(result),
