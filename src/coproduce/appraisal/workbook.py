@@ -7,6 +7,12 @@ rates* and *Sources*, plus a *README* sheet explaining every column. A cell hold
 text, or a distribution / list / mapping written as flow YAML: ``{dist: normal, mean: 1, sd:
 0.2}``, ``{ucd: HE4.0}``, ``[500, 500, 400]``. Reading gives the same dict a YAML file parses
 to, so the one loader validates both; problems are reported with the sheet and row.
+
+A workbook is read within the bounds of the model workbook (:func:`coproduce.model.xlsx.
+read_sheets`: rows a sheet, cells and unzipped size counted before it is opened) and each
+cell's YAML within those of :func:`coproduce.model.files.load_yaml`. Text that a spreadsheet
+could take for a formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first) is written
+as text, and read back as written.
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from typing import Any
 
 import yaml
 
-from ..model.errors import Issue, ModelError, did_you_mean
+from ..model.errors import Issue, ModelError, TooLarge, did_you_mean
+from ..model.files import load_yaml
 
 __all__ = [
     "SHEETS",
@@ -211,9 +218,13 @@ def _cell(v: Any, column: str, where: str, issues: list[Issue], file: str | None
             return s.lower() in ("true", "yes")
         if s[0] in "{[" and column not in TEXT:
             try:
-                return yaml.safe_load(s)
-            except yaml.YAMLError as exc:
-                problem = str(getattr(exc, "problem", None) or exc).splitlines()[0]
+                return load_yaml(s)
+            except ModelError as exc:
+                if isinstance(exc, TooLarge):
+                    raise TooLarge(
+                        [Issue(column, i.message, file=_at(file, where)) for i in exc.issues]
+                    ) from None
+                problem = (exc.issues[0].message if exc.issues else str(exc)).splitlines()[0]
                 issues.append(
                     Issue(
                         column,
@@ -261,9 +272,9 @@ def _set(target: dict, dotted: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def _rows(ws, sheet: str, file: str | None, issues: list[Issue]):
+def _rows(table: list[tuple], sheet: str, file: str | None, issues: list[Issue]):
     """Yield (row number, {column: raw value}) for the non-empty rows under the header."""
-    rows = ws.iter_rows(values_only=True)
+    rows = iter(table)
     header: list[str | None] = []
     header_row = 0
     for r, row in enumerate(rows, start=1):
@@ -300,19 +311,30 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     field path such as ``options.classes.costs[2]`` to ``sheet 'Costs' row 5``. Problems of
     the workbook itself (unknown sheets or columns, unreadable cells, rows naming an unknown
     option or outcome) raise :class:`ModelError`, each with its sheet and row."""
-    from openpyxl import load_workbook
+    from ..model.xlsx import read_sheets
 
     path = Path(path)
     file = str(path)
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged or non-XLSX file
+        # within the model workbook's bounds: rows, cells and size counted before it is opened
+        book = read_sheets(path, file=file)
+    except TooLarge:
+        raise
+    except ModelError as exc:  # a damaged or non-XLSX file
         raise ModelError(
-            [Issue("", f"cannot open as an XLSX workbook: {exc}", file=file)]
+            [
+                Issue(
+                    "",
+                    "cannot open as an XLSX workbook: "
+                    + i.message.removeprefix("cannot read the workbook: "),
+                    file=file,
+                )
+                for i in exc.issues
+            ]
         ) from None
     issues: list[Issue] = []
     places: dict[str, str] = {}
-    names = [n for n in wb.sheetnames if n != "README"]
+    names = [n for n in book if n != "README"]
     for n in names:
         if n not in SHEETS:
             issues.append(
@@ -324,7 +346,7 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
                 )
             )
     for n in REQUIRED_SHEETS:
-        if n not in wb.sheetnames:
+        if n not in book:
             issues.append(
                 Issue(
                     "",
@@ -337,9 +359,9 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         raise ModelError(issues)
 
     def rows(sheet: str):
-        if sheet not in wb.sheetnames:
+        if sheet not in book:
             return
-        for r, raw in _rows(wb[sheet], sheet, file, issues):
+        for r, raw in _rows(book[sheet], sheet, file, issues):
             where = f"sheet '{sheet}' row {r}"
             # a setting's value is read by the setting's own kind, below
             yield (
@@ -487,7 +509,6 @@ def read_appraisal_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     sources = [row["source"] for _, row in rows("Sources") if row.get("source") is not None]
     if sources:
         data["sources"] = [str(s) for s in sources]
-    wb.close()
     if issues:
         raise ModelError(issues)
     return data, places
@@ -519,6 +540,22 @@ def _text(v: Any) -> Any:
     ).strip()
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula (the OWASP CSV-injection rule, as in
+:mod:`coproduce.reports.model_files`)."""
+
+
+def _as_text(cell) -> None:
+    """Keep a text cell text: never a formula or an error code, and text a spreadsheet could
+    take for a formula marked as quoted text (as typing ``'=x`` does); numbers untouched."""
+    if not isinstance(cell.value, str):
+        return
+    if cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+    if cell.value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
 def _flat(d: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in d.items():
@@ -534,6 +571,7 @@ def write_appraisal_xlsx(data: dict, path: str | Path, *, readme: bool = True) -
     """Write appraisal-file data (the dict a YAML file parses to) as a workbook that
     :func:`read_appraisal_xlsx` reads back to the same appraisal. Values only, no formulas."""
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
@@ -582,9 +620,9 @@ def write_appraisal_xlsx(data: dict, path: str | Path, *, readme: bool = True) -
         for i, row in enumerate(rows[sheet], start=2):
             for j, col in enumerate(columns, start=1):
                 v = _text(row.get(col))
-                if isinstance(v, str) and v.startswith("="):
-                    v = "'" + v  # never a formula
-                ws.cell(row=i, column=j, value=v)
+                if isinstance(v, str):
+                    v = ILLEGAL_CHARACTERS_RE.sub("", v)  # what a workbook cannot hold
+                _as_text(ws.cell(row=i, column=j, value=v))
                 widths[j - 1] = max(widths[j - 1], min(len(str(v or "")), 60))
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = max(10, w + 2)

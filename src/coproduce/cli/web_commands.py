@@ -91,6 +91,31 @@ def reset_password(
     console.print(f"password reset for {email}", highlight=False)
 
 
+def uvicorn_options(forwarded_allow_ips: str) -> dict:
+    """uvicorn's settings for proxy headers and its banner: ``X-Forwarded-For`` and
+    ``X-Forwarded-Proto`` are believed only from the addresses or networks listed (none by
+    default: uvicorn's own default trusts 127.0.0.1, so anything on the machine could claim
+    any client address), and no ``Server: uvicorn`` header is sent."""
+    import ipaddress
+
+    given = [a.strip() for a in forwarded_allow_ips.split(",") if a.strip()]
+    for address in given:
+        if address == "*":
+            continue
+        try:
+            ipaddress.ip_network(address, strict=False)
+        except ValueError:
+            raise BadInput(
+                f"--forwarded-allow-ips: '{address}' is not an address or a network "
+                "(write e.g. 127.0.0.1, ::1 or 10.0.0.0/8, separated by commas)"
+            ) from None
+    return {
+        "proxy_headers": bool(given),
+        "forwarded_allow_ips": ",".join(given),
+        "server_header": False,
+    }
+
+
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
@@ -110,6 +135,16 @@ def serve(
             "--workers", help="Server processes (use the machine's cores; PostgreSQL or SQLite)."
         ),
     ] = 1,
+    forwarded_allow_ips: Annotated[
+        str,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Addresses of the reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto headers are believed (comma-separated addresses or networks, "
+            "e.g. 127.0.0.1 or 10.0.0.0/8). Default: none, so a client cannot claim another "
+            "address by sending the headers itself.",
+        ),
+    ] = "",
     demo: Annotated[
         bool,
         typer.Option(
@@ -126,6 +161,7 @@ def serve(
     from ..store import data_home
     from ..web import create_app
 
+    proxies = uvicorn_options(forwarded_allow_ips)
     if demo and database is None:
         database = f"sqlite:///{data_home() / 'demo.db'}"
     store = _store(database)
@@ -141,7 +177,7 @@ def serve(
         raise BadInput("--workers must be 1 or more")
     if workers == 1:
         app = create_app(store, secure_cookies=not insecure_cookies, threads=threads)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", **proxies)
         return
     # several processes: each builds its app from the environment
     store.abandon_unfinished_runs()
@@ -161,6 +197,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        **proxies,
     )
 
 

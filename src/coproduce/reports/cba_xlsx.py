@@ -1,4 +1,5 @@
-"""The appraisal as an XLSX workbook in the shape analysts expect: values only, no formulas.
+"""The appraisal as an XLSX workbook in the shape analysts expect: values only, no formulas
+(text that a spreadsheet could take for one is marked as text: :func:`.model_files.text_only`).
 
 Sheets: Summary; Cash flows (by year, per option); By agency (costs and fiscal benefits by
 year, and present values); Wrong pocket; Switching values; Time valuation; Assumptions (with
@@ -18,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from ..appraisal.result import Appraisal
 from .cba import headline_frame
+from .model_files import text_only
 
 HEAD_FILL = PatternFill("solid", fgColor="DCE6F0")
 
@@ -45,8 +47,6 @@ def _sheet(
         for j, v in enumerate(row, start=1):
             if isinstance(v, float) and v != v:  # NaN
                 v = None
-            if isinstance(v, str) and v.startswith("="):
-                v = "'" + v  # never a formula
             cell = ws.cell(row=i, column=j, value=v.item() if hasattr(v, "item") else v)
             if frame.columns[j - 1] in money_cols or isinstance(v, float):
                 cell.number_format = (
@@ -161,6 +161,7 @@ def write_xlsx(result: Appraisal, path: str | Path, from_model: dict | None = No
         }
     )
     _sheet(wb, "Notes", notes)
+    text_only(wb)  # text that looks like a formula stays text
     wb.save(path)
     return path
 

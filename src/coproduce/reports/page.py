@@ -30,9 +30,13 @@ def esc(text: object) -> str:
 
 
 def csv_link(frame: pd.DataFrame, filename: str, label: str = "Download the data (CSV)") -> str:
-    """An ``<a download>`` carrying ``frame`` as CSV inside the page."""
+    """An ``<a download>`` carrying ``frame`` as CSV inside the page. Text a spreadsheet
+    could take for a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first) is
+    written as text (:func:`~coproduce.reports.model_files.csv_safe`); numbers stay numbers."""
+    from .model_files import csv_safe
+
     buf = io.StringIO()
-    frame.to_csv(buf, index=False)
+    csv_safe(frame).to_csv(buf, index=False)
     payload = base64.b64encode(buf.getvalue().encode("utf-8")).decode("ascii")
     return (
         f'<a class="csv" download="{esc(filename)}" '

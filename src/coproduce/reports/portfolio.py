@@ -786,5 +786,8 @@ def write_xlsx(result, path: str | Path) -> Path:
     _sheet(wb, "Limits", limits_frame(result))
     _sheet(wb, "Kinds", kinds_frame(result))
     _sheet(wb, "Time valuations", sensitivity_frame(result), sensitivity_words(result))
+    from .model_files import text_only
+
+    text_only(wb)  # text that looks like a formula stays text
     wb.save(path)
     return path

@@ -1,12 +1,33 @@
-"""Organisations, users, sign-in sessions, API tokens and sign-in rate limiting."""
+"""Organisations, users, sign-in sessions, API tokens and sign-in rate limiting.
+
+Sign-in failures are limited per account *and client address* and per client address, so an
+attacker is slowed without the account's owner being locked out at their own address:
+
+- for one e-mail address from one client address, :data:`FREE_FAILURES` failures in a row are
+  allowed, then each further attempt waits for a delay that doubles with every failure, from
+  :data:`FIRST_DELAY` up to :data:`MAX_DELAY`; a correct password ends the streak, and
+  failures older than :data:`STREAK_WINDOW` are forgotten;
+- one client address may fail at most :data:`MAX_FAILURES_PER_CLIENT` times in
+  :data:`FAILURE_WINDOW`, whatever the accounts.
+
+The limiter is atomic: an attempt is counted, checked and recorded as a failure in one
+transaction that holds a lock on what it limits (a transaction-level advisory lock on
+PostgreSQL; on SQLite the transaction starts with a write, which serialises it with every
+other writer), and only then is the password checked, outside the lock; a correct password
+removes the recorded failure. So however many attempts arrive at once, no more passwords are
+checked than the limits allow. An e-mail address or password longer than any we store is
+counted as a failure without any password hashing.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import math
 import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from .actor import Actor
@@ -23,13 +44,28 @@ from .secrets_ import (
 from .tables import ROLES, ApiToken, AuditEntry, LoginFailure, Organisation, User, WebSession, now
 
 SESSION_HOURS = 12
-# sign-in limits: per e-mail address and per client address, over a sliding window
+# sign-in limits (see the module's docstring)
+FREE_FAILURES = 5
+"""Failures in a row for one e-mail address from one client address before attempts wait."""
+FIRST_DELAY = timedelta(minutes=1)
+MAX_DELAY = timedelta(minutes=15)
+STREAK_WINDOW = timedelta(hours=1)
 FAILURE_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
 MAX_FAILURES_PER_CLIENT = 30
+MAX_FAILURES_PER_EMAIL = FREE_FAILURES  # the name this limit had before it was per address
+MAX_EMAIL_CHARS = 254  # the longest address (RFC 5321), and the column's width
+MAX_PASSWORD_CHARS = 1024
+_CLIENT_CHARS = 64  # the column's width
 TOKEN_PREFIX = "cpt_"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+EMAIL_REFUSED = (
+    "this address cannot be given to a new user: check that it is the whole e-mail address "
+    "the person uses, and ask them whether they already have an account of the workspace"
+)
+"""What an admin is told for any address refused (malformed, too long or already in use, in
+this organisation or another), so that adding users reveals nothing about other
+organisations' accounts."""
 
 
 def _check_password(password: str) -> None:
@@ -46,6 +82,19 @@ def _credential(s: Session, table: type[ApiToken] | type[WebSession], plain: str
         .join(Organisation, Organisation.id == User.org_id)
         .where(table.token_hash == digest(plain))
     ).first()
+
+
+def _delay(failures: int) -> timedelta:
+    """How long an address and client wait after ``failures`` failures in a row (at least
+    :data:`FREE_FAILURES`): :data:`FIRST_DELAY`, doubling, at most :data:`MAX_DELAY`."""
+    doublings = min(failures - FREE_FAILURES, 20)
+    return min(FIRST_DELAY * 2**doublings, MAX_DELAY)
+
+
+def _lock_id(*parts: str) -> int:
+    """A signed 64-bit number for an advisory lock on PostgreSQL, from what is limited."""
+    raw = hashlib.sha256("\x00".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(raw[:8], "big", signed=True)
 
 
 def actor_of(user: User, org: Organisation) -> Actor:
@@ -85,10 +134,15 @@ class AccountsMixin:
         *,
         by: Actor | None = None,
     ) -> User:
-        """A new user of an organisation; ``by`` (an admin of it) when done from the web."""
+        """A new user of an organisation; ``by`` (an admin of it) when done from the web.
+
+        An admin is told :data:`EMAIL_REFUSED` for any address that cannot be used, whether it
+        is malformed or already an account (in their organisation or another): the refusal
+        never says that an address exists elsewhere. The command line (``by`` None), run by
+        whoever runs the server, is told which."""
         email = email.strip().lower()
-        if not _EMAIL.match(email):
-            raise invalid("email", "is not an e-mail address")
+        if not _EMAIL.match(email) or len(email) > MAX_EMAIL_CHARS:
+            raise invalid("email", EMAIL_REFUSED if by else "is not an e-mail address")
         if role not in ROLES:
             raise invalid("role", f"must be one of {', '.join(ROLES)}")
         _check_password(password)
@@ -100,8 +154,8 @@ class AccountsMixin:
                 by.require("admin")
                 if by.org_id != org.id:
                     raise NotFound(f"no organisation '{org_slug}'")
-            if s.scalar(select(User).where(User.email == email)):
-                raise invalid("email", f"a user {email} already exists")
+            if s.scalar(select(User.id).where(User.email == email)):
+                raise invalid("email", EMAIL_REFUSED if by else f"a user {email} already exists")
             user = User(
                 org_id=org.id,
                 email=email,
@@ -124,17 +178,26 @@ class AccountsMixin:
             return user
 
     def reset_password(self, email: str, password: str) -> None:
+        """Set a user's password and sign them out everywhere: every session ends and every
+        API token of theirs is revoked (a reset is what follows a leaked password)."""
         _check_password(password)
         with self.transaction() as s:
             user = s.scalar(select(User).where(User.email == email.strip().lower()))
             if user is None:
                 raise NotFound(f"no user {email}")
             user.password_hash = hash_password(password)
-            # a reset ends every session of that user
             s.execute(delete(WebSession).where(WebSession.user_id == user.id))
+            revoked = s.execute(
+                update(ApiToken)
+                .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                .values(revoked_at=now())
+            ).rowcount
             s.add(
                 AuditEntry(
-                    org_id=user.org_id, action="user.reset_password", target=user.email, detail={}
+                    org_id=user.org_id,
+                    action="user.reset_password",
+                    target=user.email,
+                    detail={"tokens_revoked": revoked},
                 )
             )
 
@@ -173,39 +236,74 @@ class AccountsMixin:
     def authenticate(self, email: str, password: str, client: str = "") -> Actor | None:
         """The actor for a correct e-mail and password, else None (and the failure counted).
 
-        Raises :class:`RateLimited` after too many recent failures for the address or client.
+        Raises :class:`RateLimited` while the address has failed too often from ``client``
+        (the caller's network address), or ``client`` has (see the module's docstring). An
+        e-mail longer than :data:`MAX_EMAIL_CHARS` or a password longer than
+        :data:`MAX_PASSWORD_CHARS` is a failure, counted without hashing anything.
         """
         email = email.strip().lower()
+        client = client[:_CLIENT_CHARS]
+        attempt = self._begin_attempt(email, client)  # RateLimited, else recorded as failed
+        if len(email) > MAX_EMAIL_CHARS or len(password) > MAX_PASSWORD_CHARS:
+            return None
         with self.transaction() as s:
-            since = now() - FAILURE_WINDOW
-            by_email = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(LoginFailure)
-                    .where(LoginFailure.email == email, LoginFailure.at >= since)
-                )
-                or 0
-            )
-            by_client = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(LoginFailure)
-                    .where(LoginFailure.client == client, LoginFailure.at >= since)
-                )
-                or 0
-            )
-            if by_email >= MAX_FAILURES_PER_EMAIL or by_client >= MAX_FAILURES_PER_CLIENT:
-                raise RateLimited(int(FAILURE_WINDOW.total_seconds()))
             user = s.scalar(select(User).where(User.email == email))
-            ok = verify_password(user.password_hash if user else dummy_hash(), password)
-            if not ok or user is None or not user.active:
-                s.add(LoginFailure(email=email, client=client[:64]))
-                return None
+        ok = verify_password(user.password_hash if user else dummy_hash(), password)
+        if not ok or user is None or not user.active:
+            return None
+        with self.transaction() as s:
+            user = s.get(User, user.id)
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            s.execute(delete(LoginFailure).where(LoginFailure.email == email))
+            # the attempt was right: its failure is taken back and the streak before it ends
+            s.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.email == email,
+                    LoginFailure.client == client,
+                    LoginFailure.id <= attempt,
+                )
+            )
             org = s.get(Organisation, user.org_id)
             return actor_of(user, org)
+
+    def _begin_attempt(self, email: str, client: str) -> int:
+        """Count, check and record one sign-in attempt as a failure, atomically: the id of
+        the failure recorded, or :class:`RateLimited` (nothing recorded)."""
+        key = email[:MAX_EMAIL_CHARS]
+        with self.transaction() as s:
+            # Every attempt for this address and client, and every attempt from this client,
+            # passes here one at a time. On SQLite the first statement is a write, which
+            # takes the database's write lock until commit (and clears old failures); on
+            # PostgreSQL a transaction-level advisory lock per key does it (in a fixed order,
+            # so two attempts cannot wait for each other).
+            if s.get_bind().dialect.name == "postgresql":
+                for lock in sorted({_lock_id("client", client), _lock_id("pair", key, client)}):
+                    s.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock})
+            s.execute(delete(LoginFailure).where(LoginFailure.at < now() - 2 * STREAK_WINDOW))
+            t = now()  # once the lock is held
+            streak, last = s.execute(
+                select(func.count(), func.max(LoginFailure.at)).where(
+                    LoginFailure.email == key,
+                    LoginFailure.client == client,
+                    LoginFailure.at >= t - STREAK_WINDOW,
+                )
+            ).one()
+            from_client, first = s.execute(
+                select(func.count(), func.min(LoginFailure.at)).where(
+                    LoginFailure.client == client, LoginFailure.at >= t - FAILURE_WINDOW
+                )
+            ).one()
+            wait = timedelta(0)
+            if streak >= FREE_FAILURES and last is not None:
+                wait = max(wait, last + _delay(streak) - t)
+            if from_client >= MAX_FAILURES_PER_CLIENT and first is not None:
+                wait = max(wait, first + FAILURE_WINDOW - t)
+            if wait > timedelta(0):
+                raise RateLimited(max(1, math.ceil(wait.total_seconds())))
+            failure = LoginFailure(email=key, client=client, at=t)
+            s.add(failure)
+            s.flush()
+            return failure.id
 
     def open_session(self, actor: Actor) -> tuple[str, str]:
         """A new sign-in session: (cookie token, CSRF token)."""

@@ -14,15 +14,18 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from ..model import load_model
+from ..model.schema import Model
 from ..model.serialise import model_to_data
 from .actor import Actor
 from .errors import Conflict, NotFound, invalid
 from .tables import AuditEntry, ModelVersion, StoredModel, now
 
 
-def canonical(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``data`` (raises ModelError naming every problem) and return its canonical form."""
-    return model_to_data(load_model(data))
+def canonical(data: dict[str, Any] | Model) -> dict[str, Any]:
+    """The canonical form of a model: ``data`` validated (raises ModelError naming every
+    problem) and written out. A :class:`~coproduce.model.schema.Model` (as :func:`load_model`
+    returns it: validated already) is only written out, not validated a second time."""
+    return model_to_data(data if isinstance(data, Model) else load_model(data))
 
 
 class ModelsMixin:
@@ -55,12 +58,15 @@ class ModelsMixin:
         self,
         actor: Actor,
         name: str,
-        data: dict[str, Any],
+        data: dict[str, Any] | Model,
         *,
         source: str = "",
         message: str = "first version",
     ) -> tuple[StoredModel, ModelVersion]:
-        """Store a new model with ``data`` as version 1 (validated first)."""
+        """Store a new model with ``data`` as version 1, validated once: model-file data is
+        validated here; a caller that has already loaded it passes the
+        :class:`~coproduce.model.schema.Model` :func:`load_model` gave, which is not
+        validated again."""
         actor.require("analyst")
         clean = canonical(data)
         name = (name or "").strip()[:200] or str(clean.get("name") or "Untitled model")[:200]

@@ -22,7 +22,11 @@ Sheets (first row the headers, one row per entry; a ``README`` sheet is ignored 
   ``count``.
 
 Reading builds the same mapping a YAML codebook holds and validates it with the same code, so
-every rule applies; each problem is reported with its sheet and row.
+every rule applies; each problem is reported with its sheet and row. A workbook is read within
+the bounds of the model workbook (:func:`coproduce.model.xlsx.read_sheets`: rows a sheet, cells
+and unzipped size counted before it is opened). Text that a spreadsheet could take for a
+formula (``=``, ``+``, ``-``, ``@``, tab or carriage return first) is written as text, and read
+back as written.
 """
 
 from __future__ import annotations
@@ -154,6 +158,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula (the OWASP CSV-injection rule, as in
+:mod:`coproduce.reports.model_files`)."""
+
+
+def _text_cells(ws) -> None:
+    """Every text cell of ``ws`` kept text: never a formula or an error code, and text a
+    spreadsheet could take for a formula marked as quoted text (as typing ``'=x`` does);
+    characters a workbook cannot hold dropped. Numbers are untouched."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    for row in ws.iter_rows():
+        for cell in row:
+            value = cell.value
+            if not isinstance(value, str):
+                continue
+            if ILLEGAL_CHARACTERS_RE.search(value):
+                cell.value = value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            if cell.data_type in ("f", "e"):
+                cell.data_type = "s"
+            if value.startswith(FORMULA_STARTS):
+                cell.quotePrefix = True
+
+
 def codebook_rows(data: dict) -> dict[str, list[list]]:
     """The rows of each sheet for codebook data (a validated codebook's ``to_dict()``)."""
     rows: dict[str, list[list]] = {name: [] for name in COLUMNS}
@@ -214,6 +242,16 @@ def codebook_rows(data: dict) -> dict[str, list[list]]:
     return rows
 
 
+def _clean(value: Any) -> Any:
+    """A value ``Worksheet.append`` takes: text without the control characters a workbook
+    cannot hold."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    return value
+
+
 def write_codebook_xlsx(data: dict, path: str | Path, *, readme: bool = True) -> None:
     """Write codebook data as a workbook that :func:`read_codebook_xlsx` reads back equal."""
     from openpyxl import Workbook
@@ -234,7 +272,8 @@ def write_codebook_xlsx(data: dict, path: str | Path, *, readme: bool = True) ->
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append(row)
+            ws.append([_clean(v) for v in row])
+        _text_cells(ws)
         for i, col in enumerate(COLUMNS[name]):
             width = max([len(col)] + [len(str(r[i])) for r in rows if r[i] is not None])
             ws.column_dimensions[chr(ord("A") + i)].width = min(max(width + 2, 10), 70)
@@ -290,21 +329,20 @@ def _split(value: Any) -> list:
     return [_code(v) for v in str(value).split(",") if v.strip()]
 
 
-def _sheet_rows(r: _Reader, wb) -> dict[str, list[tuple[int, dict]]]:
+def _sheet_rows(r: _Reader, book: dict[str, list[tuple]]) -> dict[str, list[tuple[int, dict]]]:
     """Each known sheet's rows as ``(row number, {column: value})``, blank rows skipped."""
     out: dict[str, list[tuple[int, dict]]] = {}
-    for ws in wb.worksheets:
-        name = ws.title.strip()
+    for title, rows in book.items():
+        name = title.strip()
         if name.lower() in IGNORED_SHEETS:
             continue
         if name not in COLUMNS:
             r.problem(
-                f"sheet '{ws.title}'",
-                f"unknown sheet '{ws.title}'"
+                f"sheet '{title}'",
+                f"unknown sheet '{title}'"
                 f"{did_you_mean(name, COLUMNS)}; sheets: {', '.join(COLUMNS)}",
             )
             continue
-        rows = list(ws.iter_rows(values_only=True))
         if not rows:
             out[name] = []
             continue
@@ -380,19 +418,19 @@ def _settings(r: _Reader, rows, sheet: str, into: dict, prefix: str) -> None:
 def read_codebook_xlsx(path: str | Path) -> tuple[dict, dict[str, str], list[Issue]]:
     """Codebook data from a workbook, where each field came from (``path → "sheet 'x', row
     n"``), and the problems found in the sheets themselves."""
-    from openpyxl import load_workbook
+    from ..model.xlsx import read_sheets
 
     r = _Reader(str(path))
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except FileNotFoundError:
-        raise ModelError([Issue("", f"file not found: {path}")]) from None
-    except Exception as exc:  # openpyxl raises several kinds for a file that is no workbook
-        raise ModelError([Issue("", f"cannot read the workbook: {exc}", file=str(path))]) from None
-    try:
-        sheets = _sheet_rows(r, wb)
-    finally:
-        wb.close()
+        found = Path(path).is_file()
+    except OSError:
+        found = False
+    if not found:
+        raise ModelError([Issue("", f"file not found: {path}")])
+    # within the model workbook's bounds: rows, cells and size counted before it is opened
+    # (TooLarge); a file that is no workbook is a ModelError saying so
+    book = read_sheets(path, file=str(path))
+    sheets = _sheet_rows(r, book)
     data: dict[str, Any] = {}
     margins: dict[str, Any] = {}
     settings: dict[str, Any] = {}

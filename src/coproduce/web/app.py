@@ -90,6 +90,9 @@ def create_app(
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", _policy(request, response))
+        if request.url.scheme == "https":  # over TLS, or from a trusted proxy that says so
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if request.url.path.startswith(DOCS_ASSETS + "/"):  # a library's files: cache them
             response.headers.setdefault("Cache-Control", "public, max-age=86400")
         else:
@@ -97,6 +100,61 @@ def create_app(
         return response
 
     return app
+
+
+# Content-Security-Policy. Pages load their script and style sheet from this server only and
+# hold no inline script; their markup uses style attributes (allowed, as attributes only).
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+# A report or download (a response with Content-Disposition): a self-contained HTML report
+# carries its own inline scripts and styles (the map's script; CSV links as data: URLs). It is
+# sandboxed into an origin of its own, so whatever runs in it cannot act as the signed-in user
+# (no cookies, no same-origin requests) and it can reach nothing outside itself.
+REPORT_POLICY = (
+    "sandbox allow-scripts allow-downloads allow-popups; default-src 'none'; "
+    "script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data: blob:; "
+    "font-src data:; frame-ancestors 'none'"
+)
+HSTS = "max-age=31536000"
+
+
+def _policy(request: Request, response: Response) -> str:
+    """The Content-Security-Policy of a response: the API documentation's (its two inline
+    scripts hashed), a report's, or a page's."""
+    if "content-disposition" in response.headers:
+        return REPORT_POLICY
+    if request.url.path == "/docs":
+        return _docs_policy(request)
+    return PAGE_POLICY
+
+
+def _docs_policy(request: Request) -> str:
+    """The policy of /docs: Swagger UI's files from this server, and the page's own inline
+    scripts allowed by their SHA-256 (worked out once from the page the route builds, which
+    holds nothing a user wrote)."""
+    policy = getattr(request.app.state, "docs_policy", None)
+    if policy is None:
+        import base64
+        import hashlib
+        import re
+
+        from .routes.assets import docs
+
+        body = docs(request, None).body.decode("utf-8")
+        hashes = " ".join(
+            "'sha256-" + base64.b64encode(hashlib.sha256(s.encode("utf-8")).digest()).decode() + "'"
+            for s in re.findall(r"<script>(.*?)</script>", body, flags=re.S)
+        )
+        policy = (
+            f"default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+            "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+            "form-action 'self'; frame-ancestors 'none'"
+        )
+        request.app.state.docs_policy = policy
+    return policy
 
 
 def _is_api(request: Request) -> bool:

@@ -13,6 +13,9 @@ from typing import Any
 
 import yaml
 
+from ..model.errors import ModelError, TooLarge
+from ..model.files import load_yaml
+
 BLANK_ROWS = 3
 KEEP = object()  # a cell the form did not send: the stored value stays
 
@@ -182,8 +185,13 @@ def _parse(col: Column, text: str, row: int) -> Any:
         return None
     if col.kind == "quantity":
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
+            # within the bounds of every model file: no alias expansion, depth, number size
+            value = load_yaml(text)
+        except TooLarge as exc:
+            raise CellError(
+                row, col.name, exc.issues[0].message if exc.issues else str(exc)
+            ) from None
+        except ModelError:
             raise CellError(
                 row,
                 col.name,

@@ -250,20 +250,19 @@ def read_grid(
 ) -> tuple[list[SweepRow], tuple[str, ...]]:
     """Every combination of a grid file's values (first column slowest) as rows. The file
     is YAML: ``grid: {column: [values, ...], ...}``."""
-    import yaml
+    from ...model.files import load_yaml, read_text_file
 
     path = Path(path)
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SweepError(f"{name}: no such file") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        raise SweepError(
-            f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})"
-        ) from None
+        # within the bounds of every model file: size, no alias expansion, depth, numbers
+        data = load_yaml(read_text_file(path), file=name)
+    except ModelError as exc:
+        if not path.exists():
+            raise SweepError(f"{name}: no such file") from None
+        first = exc.issues[0] if exc.issues else None
+        where = f" line {first.line}" if first is not None and first.line else ""
+        raise SweepError(f"{name}{where}: {first.message if first else exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("grid"), dict) or not data["grid"]:
         raise SweepError(
             f"{name}: write the grid as 'grid:' followed by one column per line, "

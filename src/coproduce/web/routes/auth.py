@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from ...store.accounts import MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS
 from ..security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -71,9 +72,10 @@ def login(
             error="The sign-in form had expired. Please try again.",
         )
     client = request.client.host if request.client else ""
-    if len(email) > 254 or len(password) > 1024:
-        # longer than any address (RFC 5321) or password we store: refused before any
-        # database work or password hashing
+    # RateLimited -> 429. An address or password longer than any we store is counted as a
+    # failure like any other (so it cannot buy unlimited attempts), but never hashed.
+    actor = store.authenticate(email, password, client)
+    if len(email.strip()) > MAX_EMAIL_CHARS or len(password) > MAX_PASSWORD_CHARS:
         return _login_page(
             request,
             next_=next,
@@ -81,7 +83,6 @@ def login(
             status=422,
             error="That e-mail address or password is too long.",
         )
-    actor = store.authenticate(email, password, client)  # RateLimited -> 429
     if actor is None:
         return _login_page(
             request,

@@ -1,0 +1,313 @@
+"""Sign-in and accounts under attack (issue 15, sign-in): an atomic failure limit, limits per
+account and client address that slow an attacker without locking the owner out, over-long
+addresses counted, proxy headers believed only from named proxies, a password reset that
+revokes API tokens, and no probe of other organisations' addresses."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from coproduce.store import RateLimited
+from coproduce.store import accounts as accounts_module
+from coproduce.store.accounts import (
+    EMAIL_REFUSED,
+    FREE_FAILURES,
+    MAX_FAILURES_PER_CLIENT,
+)
+from tests.web.conftest import PASSWORD
+
+SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+
+
+class _CountedChecks:
+    """``verify_password`` counted, each check taking ``seconds`` (as argon2 does in earnest),
+    so attempts that are not serialised by the limiter overlap."""
+
+    def __init__(self, seconds: float = 0.05) -> None:
+        self.calls = 0
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.real = accounts_module.verify_password
+
+    def __call__(self, stored: str, password: str) -> bool:
+        with self.lock:
+            self.calls += 1
+        time.sleep(self.seconds)
+        return self.real(stored, password)
+
+
+class _Clock:
+    """``accounts.now`` moved by hand."""
+
+    def __init__(self) -> None:
+        self.t = accounts_module.now()
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += timedelta(seconds=seconds)
+
+
+def test_forty_concurrent_wrong_passwords_check_no_more_than_the_limit(world, monkeypatch):
+    """Before: count, verify and record were separate, so 40 attempts at once were all
+    checked (18 in the issue's run) before the first was refused."""
+    checks = _CountedChecks()
+    monkeypatch.setattr(accounts_module, "verify_password", checks)
+    email = world.users[("a", "viewer")]
+
+    def attempt(_k: int) -> str:
+        try:
+            return (
+                "none"
+                if world.store.authenticate(email, "wrong password!", "10.9.9.9") is None
+                else "in"
+            )
+        except RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(40) as pool:
+        outcomes = list(pool.map(attempt, range(40)))
+    assert checks.calls == FREE_FAILURES, checks.calls
+    assert outcomes.count("none") == FREE_FAILURES
+    assert outcomes.count("limited") == 40 - FREE_FAILURES
+
+
+def test_forty_concurrent_attempts_on_many_accounts_stop_at_the_address_ceiling(world, monkeypatch):
+    checks = _CountedChecks(0.02)
+    monkeypatch.setattr(accounts_module, "verify_password", checks)
+
+    def attempt(k: int) -> str:
+        try:
+            world.store.authenticate(f"nobody{k}@x.example.org", "wrong password!", "10.8.8.8")
+            return "checked"
+        except RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(40) as pool:
+        outcomes = list(pool.map(attempt, range(MAX_FAILURES_PER_CLIENT + 10)))
+    assert checks.calls == MAX_FAILURES_PER_CLIENT
+    assert outcomes.count("limited") == 10
+
+
+@SQLITE_ONLY
+def test_failures_from_another_address_do_not_lock_the_owner_out(world):
+    """Before: 5 failures for an address from anywhere locked its owner out everywhere."""
+    s = world.store
+    email = world.users[("a", "analyst")]
+    for _ in range(FREE_FAILURES):
+        assert s.authenticate(email, "wrong password!", "203.0.113.66") is None
+    with pytest.raises(RateLimited):
+        s.authenticate(email, "wrong password!", "203.0.113.66")
+    with pytest.raises(RateLimited):  # even the right password, from the attacker's address
+        s.authenticate(email, PASSWORD, "203.0.113.66")
+    # the owner at their own address signs in, and may still mistype
+    assert s.authenticate(email, "a typo in it", "198.51.100.7") is None
+    actor = s.authenticate(email, PASSWORD, "198.51.100.7")
+    assert actor is not None and actor.email == email
+
+
+@SQLITE_ONLY
+def test_the_delay_grows_with_each_failure_and_a_correct_password_ends_the_streak(
+    world, monkeypatch
+):
+    clock = _Clock()
+    monkeypatch.setattr(accounts_module, "now", clock)
+    s = world.store
+    email, here = world.users[("a", "viewer")], "192.0.2.10"
+    for _ in range(FREE_FAILURES):
+        assert s.authenticate(email, "wrong password!", here) is None
+    waits = []
+    for _ in range(5):
+        with pytest.raises(RateLimited) as refused:
+            s.authenticate(email, "wrong password!", here)
+        waits.append(refused.value.retry_after)
+        clock.advance(refused.value.retry_after)
+        assert s.authenticate(email, "wrong password!", here) is None  # allowed once waited
+    assert waits == [60, 120, 240, 480, 900]  # doubling, at most 15 minutes
+    with pytest.raises(RateLimited) as refused:
+        s.authenticate(email, PASSWORD, here)
+    assert refused.value.retry_after == 900
+    clock.advance(900)
+    assert s.authenticate(email, PASSWORD, here) is not None
+    # the streak is over: the owner has their free attempts again
+    for _ in range(FREE_FAILURES):
+        assert s.authenticate(email, "wrong password!", here) is None
+    # and failures are forgotten after an hour
+    clock.advance(3601)
+    assert s.authenticate(email, PASSWORD, here) is not None
+
+
+@SQLITE_ONLY
+def test_over_long_addresses_count_as_failures_and_are_never_hashed(world, monkeypatch):
+    """Before: an address over 254 characters was refused without being counted, so it
+    could be sent without limit."""
+    checks = _CountedChecks(0)
+    monkeypatch.setattr(accounts_module, "verify_password", checks)
+    s = world.store
+    for k in range(MAX_FAILURES_PER_CLIENT):
+        assert s.authenticate(f"{k}" + "x" * 300 + "@example.org", PASSWORD, "10.7.7.7") is None
+    with pytest.raises(RateLimited):
+        s.authenticate("y" * 300 + "@example.org", PASSWORD, "10.7.7.7")
+    with pytest.raises(RateLimited):  # the ceiling is the address's, whatever the account
+        s.authenticate(world.users[("a", "viewer")], PASSWORD, "10.7.7.7")
+    assert s.authenticate("ok" + "z" * 2000, "p" * 5000, "10.7.7.8") is None
+    assert checks.calls == 0
+
+
+@SQLITE_ONLY
+def test_over_long_addresses_on_the_sign_in_form_reach_the_limit(world, web_factory, monkeypatch):
+    checks = _CountedChecks(0)
+    monkeypatch.setattr(accounts_module, "verify_password", checks)
+    w = web_factory()
+    codes = [w.login(f"{k}" + "x" * 300 + "@example.org").status_code for k in range(32)]
+    assert codes[:MAX_FAILURES_PER_CLIENT] == [422] * MAX_FAILURES_PER_CLIENT
+    assert codes[MAX_FAILURES_PER_CLIENT:] == [429, 429]
+    assert checks.calls == 0
+
+
+def test_a_password_reset_revokes_tokens_and_sessions(world):
+    """Before: `admin reset-password` ended sessions but left API tokens working."""
+    s = world.store
+    email = world.users[("a", "analyst")]
+    actor = world.actor("a", "analyst")
+    _tok, plain = s.create_token(actor, "script")
+    session, _csrf = s.open_session(actor)
+    _other, other_plain = s.create_token(world.actor("a", "viewer"), "someone else's")
+    assert s.token_actor(plain) is not None and s.session_actor(session) is not None
+    s.reset_password(email, "a brand new password")
+    assert s.token_actor(plain) is None
+    assert s.session_actor(session) is None
+    assert s.token_actor(other_plain) is not None  # nobody else's
+    assert s.authenticate(email, "a brand new password") is not None
+    entries = [e for e, _who in s.audit_log(world.actor("a", "admin"))]
+    reset = next(e for e in entries if e.action == "user.reset_password")
+    assert reset.detail == {"tokens_revoked": 1}
+
+
+def test_admin_reset_password_command_revokes_api_tokens(tmp_path):
+    from coproduce.store import Store
+    from tests.clirun import cli
+
+    url = f"sqlite:///{tmp_path / 'reset.db'}"
+    store = Store.open(url)
+    store.create_org("leeds", "Leeds")
+    store.create_user("leeds", "ana@leeds.example.org", "first password", "admin")
+    _tok, plain = store.create_token(
+        store.authenticate("ana@leeds.example.org", "first password"), "s"
+    )
+    ran = cli(
+        "admin",
+        "reset-password",
+        "ana@leeds.example.org",
+        "--database",
+        url,
+        env={"COPRODUCE_PASSWORD": "second password"},
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert store.token_actor(plain) is None
+    store.close()
+
+
+@SQLITE_ONLY
+def test_an_admin_cannot_learn_that_an_address_exists_in_another_organisation(world, web_factory):
+    """Before: adding a user whose address is an account of another organisation said 'a
+    user ... already exists'."""
+    admin_b = web_factory("b", "admin")
+    elsewhere = world.users[("a", "viewer")]  # an account of organisation A
+
+    def refusal(email: str) -> str:
+        r = admin_b.form(
+            "/admin/users",
+            {"email": email, "name": "", "role": "viewer", "password": "long enough password"},
+        )
+        assert r.status_code == 422, r.status_code
+        return r.text
+
+    taken_elsewhere = refusal(elsewhere)
+    assert EMAIL_REFUSED in taken_elsewhere
+    assert "already exists" not in taken_elsewhere and "Organisation A" not in taken_elsewhere
+    # word for word what any other refused address gets: mistyped, or one of B's own
+    assert refusal("not an address") == taken_elsewhere
+    assert refusal(world.users[("b", "viewer")]) == taken_elsewhere
+    # the store says the same to the admin; the command line (the server's operator) is told
+    with pytest.raises(Exception, match="cannot be given to a new user") as by_admin:
+        world.store.create_user(
+            "org-b", elsewhere, "long enough password", "viewer", by=world.actor("b", "admin")
+        )
+    assert "already exists" not in str(by_admin.value)
+    with pytest.raises(Exception, match="already exists"):
+        world.store.create_user("org-b", elsewhere, "long enough password", "viewer")
+    # and a new address is added as before
+    r = admin_b.form(
+        "/admin/users",
+        {"email": "new@b.example.org", "role": "viewer", "password": "long enough password"},
+    )
+    assert r.status_code == 303
+
+
+# ----- proxy headers ---------------------------------------------------------------------
+
+
+def test_serve_believes_no_proxy_by_default_and_sends_no_server_banner(monkeypatch, tmp_path):
+    """Before: uvicorn's default believed X-Forwarded-For from 127.0.0.1 (40 rotated
+    headers made 40 'clients') and sent `Server: uvicorn`."""
+    import uvicorn
+
+    from tests.clirun import cli
+
+    seen: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.append(kw))
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    assert cli("serve", "--database", url).returncode == 0
+    assert (
+        cli("serve", "--database", url, "--forwarded-allow-ips", "127.0.0.1, 10.0.0.0/8").returncode
+        == 0
+    )
+    default, trusted = seen
+    assert default["proxy_headers"] is False and default["forwarded_allow_ips"] == ""
+    assert default["server_header"] is False
+    assert trusted["proxy_headers"] is True
+    assert trusted["forwarded_allow_ips"] == "127.0.0.1,10.0.0.0/8"
+    assert trusted["server_header"] is False
+    bad = cli("serve", "--database", url, "--forwarded-allow-ips", "proxy.example.org")
+    assert bad.returncode == 2 and "--forwarded-allow-ips" in bad.stderr
+
+
+def _client_seen(options: dict, peer: str) -> tuple[str, str]:
+    """The client address and scheme an app sees behind uvicorn configured with ``options``,
+    for a request from ``peer`` that claims another address and HTTPS."""
+    import asyncio
+
+    import uvicorn
+
+    seen: dict = {}
+
+    async def app(scope, receive, send):
+        seen.update(client=scope["client"][0], scheme=scope["scheme"])
+
+    config = uvicorn.Config(app, **options)
+    config.load()
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "client": (peer, 5000),
+        "headers": [(b"x-forwarded-for", b"6.6.6.6"), (b"x-forwarded-proto", b"https")],
+    }
+    asyncio.run(config.loaded_app(scope, None, None))
+    return seen["client"], seen["scheme"]
+
+
+def test_forwarded_headers_are_believed_only_from_the_addresses_given():
+    from coproduce.cli.web_commands import uvicorn_options
+
+    assert _client_seen(uvicorn_options(""), "127.0.0.1") == ("127.0.0.1", "http")
+    trusted = uvicorn_options("127.0.0.1")
+    assert _client_seen(trusted, "127.0.0.1") == ("6.6.6.6", "https")
+    assert _client_seen(trusted, "192.0.2.5") == ("192.0.2.5", "http")
+    assert _client_seen(uvicorn_options("10.0.0.0/8"), "10.1.2.3") == ("6.6.6.6", "https")
