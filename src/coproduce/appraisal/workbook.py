@@ -540,22 +540,6 @@ def _text(v: Any) -> Any:
     ).strip()
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet may take as the start of a formula (the OWASP CSV-injection rule, as in
-:mod:`coproduce.reports.model_files`)."""
-
-
-def _as_text(cell) -> None:
-    """Keep a text cell text: never a formula or an error code, and text a spreadsheet could
-    take for a formula marked as quoted text (as typing ``'=x`` does); numbers untouched."""
-    if not isinstance(cell.value, str):
-        return
-    if cell.data_type in ("f", "e"):
-        cell.data_type = "s"
-    if cell.value.startswith(FORMULA_STARTS):
-        cell.quotePrefix = True
-
-
 def _flat(d: dict, prefix: str = "") -> dict:
     out = {}
     for k, v in d.items():
@@ -574,6 +558,8 @@ def write_appraisal_xlsx(data: dict, path: str | Path, *, readme: bool = True) -
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+
+    from ..model.xlsx import text_cell
 
     path = Path(path)
     wb = Workbook()
@@ -622,7 +608,7 @@ def write_appraisal_xlsx(data: dict, path: str | Path, *, readme: bool = True) -
                 v = _text(row.get(col))
                 if isinstance(v, str):
                     v = ILLEGAL_CHARACTERS_RE.sub("", v)  # what a workbook cannot hold
-                _as_text(ws.cell(row=i, column=j, value=v))
+                text_cell(ws.cell(row=i, column=j, value=v))
                 widths[j - 1] = max(widths[j - 1], min(len(str(v or "")), 60))
         for j, w in enumerate(widths, start=1):
             ws.column_dimensions[get_column_letter(j)].width = max(10, w + 2)

@@ -511,3 +511,41 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
     if issues:
         raise ModelError(issues)
     return data, places
+
+
+# ----- writing text that stays text --------------------------------------------------------
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may take as the start of a formula (the OWASP CSV-injection rule)."""
+
+
+def text_cell(cell) -> None:
+    """Keep an openpyxl text cell text: never a formula or an error code because of the text
+    it holds, text a spreadsheet could take for a formula marked as quoted text (as typing
+    ``'=x`` in Excel does), characters a workbook cannot hold (control characters other than
+    tab, line feed and carriage return) dropped. Numbers are untouched."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = cell.value
+    if not isinstance(value, str):
+        return
+    if ILLEGAL_CHARACTERS_RE.search(value):
+        cell.value = value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if cell.data_type in ("f", "e"):
+        cell.data_type = "s"
+    if value.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+
+
+def text_sheet(ws) -> None:
+    """:func:`text_cell` on every cell of the worksheet ``ws``."""
+    for row in ws.iter_rows():
+        for cell in row:
+            text_cell(cell)
+
+
+def text_only(wb) -> None:
+    """:func:`text_cell` on every cell of the openpyxl workbook ``wb``; call it just before
+    saving."""
+    for ws in wb.worksheets:
+        text_sheet(ws)

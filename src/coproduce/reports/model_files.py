@@ -47,30 +47,9 @@ def model_json(model: Model) -> str:
     return json.dumps(model_to_data(model), indent=2, ensure_ascii=False)
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet may take as the start of a formula."""
-
-
-def text_only(wb) -> None:
-    """Make every text cell of the openpyxl workbook ``wb`` plain text: no cell is a formula
-    or an error code because of the text it holds, and text that a spreadsheet could take for
-    a formula is marked as quoted text (as typing ``'=x`` in Excel does). Characters a
-    workbook cannot hold (control characters other than tab, line feed and carriage return)
-    are dropped. Call it just before saving."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    for ws in wb.worksheets:
-        for row in ws.iter_rows():
-            for cell in row:
-                value = cell.value
-                if not isinstance(value, str):
-                    continue
-                if ILLEGAL_CHARACTERS_RE.search(value):
-                    cell.value = value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                if cell.data_type in ("f", "e"):
-                    cell.data_type = "s"
-                if value.startswith(FORMULA_STARTS):
-                    cell.quotePrefix = True
+# the one rule for text that a spreadsheet could take for a formula lives with the model's
+# workbook (the lowest layer that writes workbooks); re-exported for the report writers
+from ..model.xlsx import FORMULA_STARTS, text_only  # noqa: E402
 
 
 def csv_text(value: Any) -> Any:

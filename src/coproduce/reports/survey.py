@@ -16,6 +16,7 @@ from ..formatting import percent, quantity
 from ..presentation.survey import SurveyWords
 from ..presentation.words import signed
 from .charts import PALETTE, Row, Segment, figure, forest, hbars, heatmap
+from .model_files import text_only
 from .page import csv_link, esc, render_page
 from .tables import data_table
 
@@ -584,6 +585,7 @@ def write_report(result, kind: str, out: Path, codebook=None) -> None:
             about.to_excel(writer, sheet_name="about", index=False)
             for name, frame in _tables(result, kind).items():
                 frame.to_excel(writer, sheet_name=name[:31], index=False)
+            text_only(writer.book)  # labels a spreadsheet could take for formulas stay text
         return
     effects = result.effects.rows if kind == "correlates" else ()
     words = SurveyWords(codebook, effects)

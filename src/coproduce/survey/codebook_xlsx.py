@@ -158,30 +158,6 @@ def _cell(value: Any) -> Any:
     return value
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-"""What a spreadsheet may take as the start of a formula (the OWASP CSV-injection rule, as in
-:mod:`coproduce.reports.model_files`)."""
-
-
-def _text_cells(ws) -> None:
-    """Every text cell of ``ws`` kept text: never a formula or an error code, and text a
-    spreadsheet could take for a formula marked as quoted text (as typing ``'=x`` does);
-    characters a workbook cannot hold dropped. Numbers are untouched."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    for row in ws.iter_rows():
-        for cell in row:
-            value = cell.value
-            if not isinstance(value, str):
-                continue
-            if ILLEGAL_CHARACTERS_RE.search(value):
-                cell.value = value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if cell.data_type in ("f", "e"):
-                cell.data_type = "s"
-            if value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True
-
-
 def codebook_rows(data: dict) -> dict[str, list[list]]:
     """The rows of each sheet for codebook data (a validated codebook's ``to_dict()``)."""
     rows: dict[str, list[list]] = {name: [] for name in COLUMNS}
@@ -257,6 +233,8 @@ def write_codebook_xlsx(data: dict, path: str | Path, *, readme: bool = True) ->
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from ..model.xlsx import text_sheet
+
     wb = Workbook()
     wb.remove(wb.active)
     if readme:
@@ -273,7 +251,7 @@ def write_codebook_xlsx(data: dict, path: str | Path, *, readme: bool = True) ->
             cell.font = Font(bold=True)
         for row in rows:
             ws.append([_clean(v) for v in row])
-        _text_cells(ws)
+        text_sheet(ws)
         for i, col in enumerate(COLUMNS[name]):
             width = max([len(col)] + [len(str(r[i])) for r in rows if r[i] is not None])
             ws.column_dimensions[chr(ord("A") + i)].width = min(max(width + 2, 10), 70)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 from ..model import example_names, load_model
-from ..model.serialise import model_to_data
 from ..store import NotFound, Store
 
 DEMO_ORG = "demo"
@@ -30,7 +29,7 @@ def seed_demo(store: Store) -> tuple[str, str]:
             store.create_model(
                 actor,
                 "",
-                model_to_data(load_model(f"example:{name}")),
+                load_model(f"example:{name}"),
                 source=f"example:{name}",
                 message="bundled example",
             )

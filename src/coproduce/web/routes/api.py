@@ -262,17 +262,19 @@ def list_models(request: Request, c: Caller = Depends(caller)):
 )
 async def create_model(request: Request, body: NewModel, c: Caller = Depends(analyst)):
     """Store a new model (validated first: nothing is stored when it is invalid)."""
-    await off_loop(_check_model, body.model, field="model")  # within the time budget
+    # checked within the time budget, then stored without being validated again
+    model = await off_loop(_check_model, body.model, field="model")
     m, v = await run_in_threadpool(
-        _store(request).create_model, c.actor, body.name, body.model, source="api"
+        _store(request).create_model, c.actor, body.name, model, source="api"
     )
     return Created(id=m.id, name=m.name, version=v.number)
 
 
-def _check_model(data: dict[str, Any]) -> None:
+def _check_model(data: dict[str, Any]):
+    """The model of ``data``, validated (raises ModelError naming every problem)."""
     from ...model import load_model
 
-    load_model(data)
+    return load_model(data)
 
 
 @router.get("/models/{model_id}", response_model=ModelDetail)

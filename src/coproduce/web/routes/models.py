@@ -11,9 +11,8 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ...model import example_names, load_model
+from ...model import Model, example_names, load_model
 from ...model.errors import Issue, ModelError, TooLarge
-from ...model.serialise import model_to_data
 from ...model.time_value import bases
 from ...reports.strategy_map import Highlight, render_svg
 from ...store import diff_models, text_diff
@@ -77,8 +76,8 @@ def read_upload(file, limit: int = MAX_UPLOAD) -> bytes:
     return content
 
 
-def parse_upload(filename: str, content: bytes) -> dict:
-    """The model data of an uploaded file (validated; raises ModelError naming each problem).
+def parse_upload(filename: str, content: bytes) -> Model:
+    """The model of an uploaded file (validated; raises ModelError naming each problem).
     The file is kept under a fixed name: the name given is only shown."""
     name = upload_name(filename)
     suffix = Path(name).suffix.lower()
@@ -101,7 +100,7 @@ def parse_upload(filename: str, content: bytes) -> dict:
             model = load_model(path)
         except ModelError as exc:  # say the file's own name, not the temporary one
             raise type(exc)([_renamed(i, str(path), name) for i in exc.issues]) from None
-    return model_to_data(model)
+    return model  # validated: the store writes it out without validating it again
 
 
 def _renamed(issue: Issue, temp: str, name: str) -> Issue:
@@ -110,7 +109,7 @@ def _renamed(issue: Issue, temp: str, name: str) -> Issue:
     return issue
 
 
-def _read_and_parse(file) -> tuple[str, dict]:
+def _read_and_parse(file) -> tuple[str, Model]:
     name = upload_name(file.filename)
     return name, parse_upload(name, read_upload(file))
 
@@ -203,8 +202,8 @@ async def upload(
 @router.post("/examples/{name}")
 def copy_example(request: Request, name: str, c: Caller = Depends(analyst)):
     store = request.app.state.store
-    data = model_to_data(load_model(f"example:{name}"))
-    m, _v = store.create_model(c.actor, "", data, source=f"example:{name}")
+    model = load_model(f"example:{name}")
+    m, _v = store.create_model(c.actor, "", model, source=f"example:{name}")
     return RedirectResponse(f"/models/{m.id}?created=1", status_code=303)
 
 
