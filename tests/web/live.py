@@ -22,8 +22,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def live_server(url: str, email: str, password: str, name: str) -> Iterator[str]:
-    """The base address of a server on database ``url`` with an admin ``email``."""
+def live_server(
+    url: str,
+    email: str,
+    password: str,
+    name: str,
+    *,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """The base address of a server on database ``url`` with an admin ``email`` (``args``:
+    more options of ``coproduce serve``; ``env``: more environment)."""
     from sqlalchemy import create_engine
 
     from coproduce.store import Store
@@ -36,11 +45,21 @@ def live_server(url: str, email: str, password: str, name: str) -> Iterator[str]
     seeded.create_org("demo", "Demo partnership")
     seeded.create_user("demo", email, password, "admin", name)
     seeded.close()
-    env = {**os.environ, "COPRODUCE_PASSWORD": password}
+    env = {**os.environ, "COPRODUCE_PASSWORD": password, **(env or {})}
     env.pop("COPRODUCE_DATABASE_URL", None)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coproduce", "serve", "--port", str(port), "--database", url],
+        [
+            sys.executable,
+            "-m",
+            "coproduce",
+            "serve",
+            "--port",
+            str(port),
+            "--database",
+            url,
+            *args,
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

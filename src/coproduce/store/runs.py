@@ -1,16 +1,26 @@
-"""Analysis runs: the inputs (model version, scenario, seed), progress and the result object."""
+"""Analysis runs: the inputs (model version, scenario, seed), progress and the result object;
+and the queue the workers take them from.
+
+The runs table is the queue. A worker process claims a queued run with a lease (its name and
+an expiry it renews while the run goes on); a run whose lease runs out (its process died) goes
+back to the queue, at most :data:`MAX_ATTEMPTS` times. Claiming is one conditional update (and
+``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two processes never run one run.
+Runs are taken fairly: the user with fewest runs going first, then the oldest run.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from .actor import Actor
 from .errors import NotFound
 from .tables import AuditEntry, ModelVersion, Run, RunFile, now
 
 FINISHED = ("done", "failed", "cancelled")
+MAX_ATTEMPTS = 3  # a run whose worker stopped this many times is failed, not retried
 # the stage of a finished run whose reports are still being written (quick runs)
 WRITING = "writing the reports"
 
@@ -103,16 +113,127 @@ class RunsMixin:
         with self.transaction() as s:
             return s.get(Run, run_id)
 
-    def progress(self, run_id: int, fraction: float, stage: str) -> bool:
-        """Record progress; returns False when the run has been asked to stop."""
+    def progress(self, run_id: int, fraction: float, stage: str, owner: str | None = None) -> bool:
+        """Record progress; returns False when the run has been asked to stop, or (``owner``
+        given) when its lease has passed to another worker."""
+        with self.transaction() as s:
+            where = [Run.id == run_id, Run.status.in_(("queued", "running"))]
+            if owner is not None:
+                where.append(Run.lease_owner == owner)
+            done = s.execute(
+                update(Run)
+                .where(*where)
+                .values(status="running", progress=max(0.0, min(1.0, fraction)), stage=stage[:200])
+            ).rowcount
+            run = s.get(Run, run_id)
+            if owner is not None and not done:
+                return False
+            return run is not None and not run.cancel_requested
+
+    # -- the queue ---------------------------------------------------------------------------
+    def claim_run(
+        self,
+        owner: str,
+        lease_seconds: float,
+        *,
+        run_id: int | None = None,
+        skip_users: set[int | None] = frozenset(),
+    ) -> int | None:
+        """Take a queued run for worker ``owner`` for ``lease_seconds``: ``run_id`` if given
+        (and still queued), else the next one fairly (the user with fewest runs going first,
+        then the oldest), leaving out runs of ``skip_users``. Returns its id, or None."""
+        with self.transaction() as s:
+            if run_id is None:
+                going = (
+                    select(Run.created_by, func.count().label("n"))
+                    .where(Run.status == "running")
+                    .group_by(Run.created_by)
+                    .subquery()
+                )
+                n = func.coalesce(going.c.n, 0)
+                q = (
+                    select(Run.id)
+                    .outerjoin(going, going.c.created_by == Run.created_by)
+                    .where(Run.status == "queued")
+                    .order_by(n, Run.id)
+                    .limit(1)
+                )
+                users = {u for u in skip_users if u is not None}
+                if users:
+                    q = q.where(Run.created_by.not_in(users) | Run.created_by.is_(None))
+                if s.get_bind().dialect.name == "postgresql":
+                    q = q.with_for_update(skip_locked=True, of=Run)
+                run_id = s.scalar(q)
+                if run_id is None:
+                    return None
+            taken = s.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "queued")
+                .values(
+                    status="running",
+                    lease_owner=owner,
+                    lease_expires=now() + timedelta(seconds=lease_seconds),
+                    stage="starting",
+                )
+            ).rowcount
+            return run_id if taken else None
+
+    def renew_leases(self, owner: str, run_ids: list[int], lease_seconds: float) -> None:
+        """The worker ``owner`` is still running these runs: extend their leases."""
+        if not run_ids:
+            return
         with self.transaction() as s:
             s.execute(
                 update(Run)
-                .where(Run.id == run_id, Run.status.in_(("queued", "running")))
-                .values(status="running", progress=max(0.0, min(1.0, fraction)), stage=stage[:200])
+                .where(Run.id.in_(run_ids), Run.lease_owner == owner, Run.status == "running")
+                .values(lease_expires=now() + timedelta(seconds=lease_seconds))
             )
-            run = s.get(Run, run_id)
-            return run is not None and not run.cancel_requested
+
+    def requeue_expired(self) -> int:
+        """Runs whose worker stopped (their lease ran out) go back to the queue, or fail after
+        :data:`MAX_ATTEMPTS`; returns how many were requeued or failed."""
+        t = now()
+        return self._release(
+            (Run.status == "running") & (Run.lease_expires.is_not(None)) & (Run.lease_expires < t)
+        )
+
+    def _release(self, which) -> int:
+        with self.transaction() as s:
+            failed = s.execute(
+                update(Run)
+                .where(which, Run.attempts >= MAX_ATTEMPTS - 1)
+                .values(
+                    status="failed",
+                    finished_at=now(),
+                    stage="failed",
+                    lease_owner=None,
+                    error=f"the worker running this stopped {MAX_ATTEMPTS} times; run it again "
+                    "with fewer draws, or ask an administrator to look at the server's log",
+                )
+            ).rowcount
+            requeued = s.execute(
+                update(Run)
+                .where(which)
+                .values(
+                    status="queued",
+                    lease_owner=None,
+                    lease_expires=None,
+                    attempts=Run.attempts + 1,
+                    progress=0.0,
+                    stage="waiting for a worker (the one running it stopped)",
+                )
+            ).rowcount
+            # a quick run whose reports were being written when its process stopped
+            s.execute(
+                update(Run)
+                .where(
+                    Run.status == "done",
+                    Run.stage == WRITING,
+                    Run.finished_at < now() - timedelta(minutes=5),
+                )
+                .values(stage="finished")
+            )
+            return failed + requeued
 
     def finish_run(
         self,
@@ -123,15 +244,18 @@ class RunsMixin:
         error: str = "",
         files: dict[str, tuple[str, bytes, str]] | None = None,
         files_to_come: bool = False,
-    ) -> None:
+        owner: str | None = None,
+    ) -> bool:
         """Record how a run ended, with its result and its files (``{name: (media type,
         body, error)}``), in one transaction; ``files_to_come``: its reports are being
-        written and will be added by :meth:`add_run_files`."""
+        written and will be added by :meth:`add_run_files`. With ``owner``, only while that
+        worker still holds the run (returns False when it has passed to another)."""
         with self.transaction() as s:
             run = s.get(Run, run_id)
-            if run is None:
-                return
+            if run is None or (owner is not None and run.lease_owner != owner):
+                return False
             run.status, run.result, run.error = status, result, error
+            run.lease_owner, run.lease_expires = None, None
             run.finished_at = now()
             run.progress = 1.0 if status == "done" else run.progress
             run.stage = {"done": "finished", "cancelled": "cancelled"}.get(status, "failed")
@@ -139,6 +263,7 @@ class RunsMixin:
                 run.stage = WRITING
             if files:
                 _add_files(s, run_id, files)
+            return True
 
     def add_run_files(self, run_id: int, files: dict[str, tuple[str, bytes, str]]) -> None:
         """Keep the files of a finished run (reports written after its result)."""
@@ -159,18 +284,10 @@ class RunsMixin:
             )
 
     def abandon_unfinished_runs(self) -> int:
-        """Mark runs a previous server process left queued or running as failed."""
-        with self.transaction() as s:
-            return s.execute(
-                update(Run)
-                .where(Run.status.in_(("queued", "running")))
-                .values(
-                    status="failed",
-                    finished_at=now(),
-                    stage="failed",
-                    error="the server stopped before this run finished; run it again",
-                )
-            ).rowcount
+        """At a whole server's start, no process of the last one is left: its running runs
+        go back to the queue (or fail after :data:`MAX_ATTEMPTS`); queued runs stay queued and
+        will run. Returns how many runs were requeued or failed."""
+        return self._release(Run.status == "running")
 
 
 def _add_files(s, run_id: int, files: dict[str, tuple[str, bytes, str]]) -> None:

@@ -128,7 +128,10 @@ class ModelVersion(Base):
 
 class Run(Base):
     __tablename__ = "runs"
-    __table_args__ = (Index("ix_runs_org_created", "org_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_runs_org_created", "org_id", "created_at"),
+        Index("ix_runs_status", "status"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
@@ -146,6 +149,11 @@ class Run(Base):
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
     result: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str] = mapped_column(Text, default="")
+    # the queue: which worker process holds the run and until when (renewed while it runs);
+    # a run whose lease runs out goes back to the queue, at most MAX_ATTEMPTS times
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_expires: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True
     )

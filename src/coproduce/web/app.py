@@ -49,6 +49,7 @@ def create_app(
     async def lifespan(app: FastAPI):
         if abandon_runs:
             store.abandon_unfinished_runs()
+        app.state.worker.start()  # runs left queued by a previous server go on now
         yield
         app.state.worker.shutdown()
 

@@ -10,12 +10,10 @@ its route module.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,12 +80,65 @@ def build_files(analysis: Analysis, live: Any, job: Job) -> dict[str, tuple[str,
     return files
 
 
-class Worker:
-    """A small thread pool running stored runs; progress and results go through the store."""
+def _env_number(name: str, default: float) -> float:
+    import os
 
-    def __init__(self, store: Store, threads: int = 2) -> None:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+class Worker:
+    """Runs stored runs in a small thread pool, taking them from the store's queue.
+
+    Each worker process has a name and leases the runs it takes; a dispatcher thread takes
+    queued runs fairly while a thread is free, renews the leases of its runs (a heartbeat)
+    and puts back in the queue the runs of workers that stopped. One thread is kept for
+    other users' runs: a user never has more than ``threads - 1`` runs going in one process
+    (when there are two threads or more), so one analyst's long runs never hold up another's
+    small one. Progress and results go through the store.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        threads: int = 2,
+        *,
+        lease_seconds: float | None = None,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        import os
+        import socket
+        import threading
+        import uuid
+
         self.store = store
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="coproduce-run")
+        self.threads = max(1, int(threads))
+        self.per_user = max(1, self.threads - 1)
+        self.lease = lease_seconds or _env_number("COPRODUCE_LEASE_SECONDS", 60.0)
+        self.poll = poll_seconds
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="coproduce-run")
+        self._lock = threading.Lock()
+        self._going: dict[int, int | None] = {}  # run id: its user, for runs in this pool
+        self._done: dict[int, threading.Event] = {}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._dispatcher: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start taking runs from the queue (the app does at start-up, after the runs of a
+        previous server have been put back; the first :meth:`submit` does otherwise)."""
+        import threading
+
+        with self._lock:
+            if self._dispatcher is not None or self._stop.is_set():
+                return
+            self._dispatcher = threading.Thread(
+                target=self._dispatch, name="coproduce-dispatch", daemon=True
+            )
+            self._dispatcher.start()
 
     def context(self, run_id: int, *, quiet: bool = False) -> Job:
         """The job of a run; ``quiet`` skips progress writes (runs done in the request)."""
@@ -100,8 +151,11 @@ class Worker:
 
             with self.store.transaction() as s:
                 data = s.get(ModelVersion, run.model_version_id).data
+        owner = self.owner
         report = (
-            (lambda f, st: True) if quiet else (lambda f, st: self.store.progress(run_id, f, st))
+            (lambda f, st: True)
+            if quiet
+            else (lambda f, st: self.store.progress(run_id, f, st, owner=owner))
         )
         scenarios = tuple(x for x in run.scenario.split(",") if x)
         return Job(
@@ -115,26 +169,92 @@ class Worker:
             load=lambda: loaded_with(run.model_version_id, data or {}, scenarios),
         )
 
-    def submit(self, run_id: int, *, wait: float = 0.0) -> Future:
-        """Queue a run; wait up to ``wait`` seconds for it (quick analyses finish in that)."""
-        fut = self.pool.submit(self._execute, run_id)
-        if wait > 0:
-            with contextlib.suppress(FutureTimeout):
-                fut.result(timeout=wait)
-        return fut
+    def submit(self, run_id: int, *, wait: float = 0.0) -> None:
+        """Tell the dispatcher a run is queued; wait up to ``wait`` seconds for it to finish
+        (quick analyses finish in that)."""
+        import time
+
+        self.start()
+        self._wake.set()
+        deadline = time.monotonic() + wait
+        while wait > 0 and time.monotonic() < deadline:
+            with self._lock:
+                event = self._done.get(run_id)
+            if event is not None:
+                event.wait(max(0.0, deadline - time.monotonic()))
+                return
+            run = self.store.run_for_worker(run_id)
+            if run is None or run.status in ("done", "failed", "cancelled"):
+                return
+            time.sleep(0.02)
 
     def run_now(self, run_id: int) -> None:
         """Run a quick analysis in the calling thread (no queue, no progress writes); its
         reports are written in the background, after its result is stored."""
-        self._execute(run_id, quiet=True)
+        if self.store.claim_run(self.owner, self.lease, run_id=run_id) is not None:
+            self._execute(run_id, quiet=True)
+
+    # -- the dispatcher ----------------------------------------------------------------------
+    def _dispatch(self) -> None:
+        import time
+
+        last_beat = 0.0
+        while not self._stop.is_set():
+            try:
+                now = time.monotonic()
+                if now - last_beat >= self.lease / 3:
+                    with self._lock:
+                        going = list(self._going)
+                    self.store.renew_leases(self.owner, going, self.lease)
+                    self.store.requeue_expired()
+                    last_beat = now
+                self._take_runs()
+            except Exception:  # the database went away for a moment: try again shortly
+                log.warning("run dispatcher: %s", traceback.format_exc(limit=3))
+            self._wake.wait(self.poll)
+            self._wake.clear()
+
+    def _take_runs(self) -> None:
+        import threading
+
+        while not self._stop.is_set():
+            with self._lock:
+                if len(self._going) >= self.threads:
+                    return
+                counts: dict[int | None, int] = {}
+                for user in self._going.values():
+                    counts[user] = counts.get(user, 0) + 1
+                full = {u for u, n in counts.items() if n >= self.per_user}
+            run_id = self.store.claim_run(self.owner, self.lease, skip_users=full)
+            if run_id is None:
+                return
+            run = self.store.run_for_worker(run_id)
+            with self._lock:
+                self._going[run_id] = run.created_by if run else None
+                self._done[run_id] = threading.Event()
+            self.pool.submit(self._run_taken, run_id)
+
+    def _run_taken(self, run_id: int) -> None:
+        try:
+            self._execute(run_id)
+        finally:
+            with self._lock:
+                self._going.pop(run_id, None)
+                event = self._done.pop(run_id, None)
+            if event is not None:
+                event.set()
+            self._wake.set()  # a thread is free: take the next run
 
     def _execute(self, run_id: int, quiet: bool = False) -> None:
         run = self.store.run_for_worker(run_id)
-        if run is None or run.status != "queued":
+        if run is None or run.status != "running" or run.lease_owner != self.owner:
             return
+        owner = self.owner
         analysis = analysis_of(run.kind)
         if analysis is None:
-            self.store.finish_run(run_id, status="failed", error=f"unknown analysis {run.kind}")
+            self.store.finish_run(
+                run_id, status="failed", error=f"unknown analysis {run.kind}", owner=owner
+            )
             return
         try:
             job = self.context(run_id, quiet=quiet)
@@ -142,22 +262,30 @@ class Worker:
             live = analysis.run(job)
             result = as_dict(live)
             if quiet:
-                self.store.finish_run(run_id, status="done", result=result, files_to_come=True)
-                self.pool.submit(self._write_files, analysis, live, job)
+                done = self.store.finish_run(
+                    run_id, status="done", result=result, files_to_come=True, owner=owner
+                )
+                if done:
+                    self.pool.submit(self._write_files, analysis, live, job)
             else:
                 job.progress(0.98, "writing the reports")
                 files = build_files(analysis, live, job)
-                self.store.finish_run(run_id, status="done", result=result, files=files)
+                self.store.finish_run(
+                    run_id, status="done", result=result, files=files, owner=owner
+                )
         except Cancelled:
-            self.store.finish_run(run_id, status="cancelled")
+            self.store.finish_run(run_id, status="cancelled", owner=owner)
         except (BadInput, NoAnswer) as exc:
-            self.store.finish_run(run_id, status="failed", error=str(exc))
+            self.store.finish_run(run_id, status="failed", error=str(exc), owner=owner)
         except (KeyError, ValueError) as exc:
-            self.store.finish_run(run_id, status="failed", error=f"cannot run: {exc}")
+            self.store.finish_run(run_id, status="failed", error=f"cannot run: {exc}", owner=owner)
         except Exception as exc:  # a bug: keep the server up, say so on the run's page
             log.error("run %s failed:\n%s", run_id, traceback.format_exc())
             self.store.finish_run(
-                run_id, status="failed", error=f"internal error ({type(exc).__name__}); see the log"
+                run_id,
+                status="failed",
+                error=f"internal error ({type(exc).__name__}); see the log",
+                owner=owner,
             )
 
     def _write_files(self, analysis: Analysis, live: Any, job: Job) -> None:
@@ -167,4 +295,8 @@ class Worker:
             log.error("files of run %s not kept:\n%s", job.run_id, traceback.format_exc())
 
     def shutdown(self, wait: bool = False) -> None:
+        self._stop.set()
+        self._wake.set()
         self.pool.shutdown(wait=wait, cancel_futures=True)
+        if wait and self._dispatcher is not None:
+            self._dispatcher.join(timeout=5)

@@ -1,0 +1,213 @@
+"""The run queue: runs are leased by the worker process that runs them, taken fairly, put back
+when their worker stops, and never run twice (on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from coproduce.analyses import REGISTRY, Analysis, register
+from coproduce.store.runs import MAX_ATTEMPTS
+from coproduce.store.tables import Run, now
+from coproduce.web.runner import Worker
+
+computed: dict[int, int] = {}  # run id: how many times it was computed
+gate = threading.Event()
+
+
+def _count(job):
+    computed[job.run_id] = computed.get(job.run_id, 0) + 1
+    time.sleep(0.02)
+    return {"ran": True}
+
+
+def _held(job):
+    job.progress(0.1, "waiting at the gate")
+    for _ in range(400):  # up to 20 s, checking for cancel
+        if gate.is_set():
+            break
+        time.sleep(0.05)
+        job.progress(0.1, "waiting at the gate")
+    return {"held": True}
+
+
+@pytest.fixture(autouse=True)
+def analyses():
+    computed.clear()
+    gate.clear()
+    register(Analysis(name="count-test", title="Count", run=_count, needs_model=False))
+    register(Analysis(name="held-test", title="Held", run=_held, needs_model=False))
+    yield
+    gate.set()
+    REGISTRY.pop("count-test", None)
+    REGISTRY.pop("held-test", None)
+
+
+def _wait(store, actor, run_id: int, seconds: float = 20.0):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        run = store.get_run(actor, run_id)
+        if run.status in ("done", "failed", "cancelled"):
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} did not finish: {store.get_run(actor, run_id).status}")
+
+
+def test_two_workers_share_the_queue_and_run_each_run_once(world):
+    a = world.actor("a", "analyst")
+    one = Worker(world.store, threads=2, poll_seconds=0.05)
+    two = Worker(world.store, threads=2, poll_seconds=0.05)
+    # per process a user has threads - 1 runs going: give the runs to two users
+    b = world.actor("a", "admin")
+    try:
+        runs = [world.store.create_run(a if k % 2 else b, "count-test", {}) for k in range(16)]
+        for r in runs:
+            one.submit(r.id)
+            two.submit(r.id)
+        for r in runs:
+            assert _wait(world.store, a, r.id).status == "done"
+    finally:
+        one.shutdown(wait=True)
+        two.shutdown(wait=True)
+    assert computed == {r.id: 1 for r in runs}
+
+
+def test_one_analyst_s_long_runs_do_not_hold_up_another_s_small_one(world):
+    a, b = world.actor("a", "analyst"), world.actor("a", "admin")
+    worker = Worker(world.store, threads=2, poll_seconds=0.05)
+    try:
+        long = [world.store.create_run(a, "held-test", {}) for _ in range(6)]
+        for r in long:
+            worker.submit(r.id)
+        time.sleep(0.3)
+        small = world.store.create_run(b, "count-test", {})
+        started = time.monotonic()
+        worker.submit(small.id, wait=5.0)
+        assert _wait(world.store, b, small.id, 5.0).status == "done"
+        assert time.monotonic() - started < 2.0
+        # the analyst's runs go one at a time while the other thread is kept for others
+        statuses = [world.store.get_run(a, r.id).status for r in long]
+        assert statuses.count("running") == 1 and statuses.count("queued") == 5
+        gate.set()
+        for r in long:
+            assert _wait(world.store, a, r.id).status == "done"
+    finally:
+        gate.set()
+        worker.shutdown(wait=True)
+
+
+def _orphan(store, run_id: int, attempts: int = 0) -> None:
+    """Make a run look as if a worker that has since died was running it."""
+    with store.transaction() as s:
+        run = s.get(Run, run_id)
+        run.status, run.lease_owner, run.attempts = "running", "gone:1:dead", attempts
+        run.lease_expires = now() - timedelta(seconds=1)
+
+
+def test_a_run_whose_worker_died_is_run_again_by_another(world):
+    a = world.actor("a", "analyst")
+    run = world.store.create_run(a, "count-test", {})
+    _orphan(world.store, run.id)
+    worker = Worker(world.store, threads=2, lease_seconds=0.3, poll_seconds=0.05)
+    try:
+        worker.start()
+        got = _wait(world.store, a, run.id)
+    finally:
+        worker.shutdown(wait=True)
+    assert got.status == "done" and got.attempts == 1 and computed == {run.id: 1}
+
+
+def test_a_run_whose_worker_dies_again_and_again_fails_saying_so(world):
+    a = world.actor("a", "analyst")
+    run = world.store.create_run(a, "count-test", {})
+    _orphan(world.store, run.id, attempts=MAX_ATTEMPTS - 1)
+    assert world.store.requeue_expired() == 1
+    got = world.store.get_run(a, run.id)
+    assert got.status == "failed" and "stopped 3 times" in got.error and computed == {}
+
+
+def test_a_worker_that_lost_its_lease_cannot_overwrite_the_run(world):
+    a = world.actor("a", "analyst")
+    run = world.store.create_run(a, "count-test", {})
+    assert world.store.claim_run("slow:1:a", 0.01) == run.id
+    time.sleep(0.05)
+    assert world.store.requeue_expired() == 1  # its lease ran out: back in the queue
+    assert world.store.claim_run("fast:2:b", 60) == run.id
+    # the first worker wakes up: it is told to stop, and what it finishes is not kept
+    assert world.store.progress(run.id, 0.5, "late", owner="slow:1:a") is False
+    assert not world.store.finish_run(run.id, status="done", result={"x": 1}, owner="slow:1:a")
+    assert world.store.finish_run(run.id, status="done", result={"x": 2}, owner="fast:2:b")
+    assert world.store.get_run(a, run.id).result == {"x": 2}
+
+
+def test_at_a_server_s_start_its_predecessor_s_runs_go_back_to_the_queue(world):
+    a = world.actor("a", "analyst")
+    running = world.store.create_run(a, "count-test", {})
+    queued = world.store.create_run(a, "count-test", {})
+    assert world.store.claim_run("old:1:x", 3600, run_id=running.id) == running.id
+    assert world.store.abandon_unfinished_runs() == 1
+    assert world.store.get_run(a, running.id).status == "queued"
+    assert world.store.get_run(a, queued.id).status == "queued"
+    worker = Worker(world.store, threads=2, poll_seconds=0.05)
+    try:
+        worker.start()
+        for r in (running, queued):
+            assert _wait(world.store, a, r.id).status == "done"
+    finally:
+        worker.shutdown(wait=True)
+
+
+def test_killing_a_server_process_mid_run_loses_no_run(tmp_path):
+    """``coproduce serve --workers 2``: the process running a long Monte Carlo run is killed
+    (SIGKILL); another process takes the run when its lease runs out and finishes it."""
+    import os
+    import signal
+
+    import httpx
+
+    from coproduce.store import Store
+
+    from .conftest import example_data
+    from .live import live_server
+
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    email, password = "admin@queue.example.org", "a long enough passphrase"
+    with live_server(
+        url,
+        email,
+        password,
+        "Admin",
+        args=("--workers", "2", "--threads", "2"),
+        env={"COPRODUCE_LEASE_SECONDS": "2"},
+    ) as base:
+        store = Store.open(url)
+        try:
+            actor = store.authenticate(email, password)
+            m, _v = store.create_model(actor, "A map", example_data())
+            _tok, token = store.create_token(actor, "queue test")
+            r = httpx.post(
+                f"{base}/api/models/{m.id}/uncertainty",
+                json={"outcome": "independent_years", "amount": 300, "wtp": 20000, "draws": 20000},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            assert r.status_code in (200, 202), r.text
+            run_id = r.json()["id"]
+            owner = None
+            end = time.monotonic() + 30
+            while time.monotonic() < end and owner is None:
+                run = store.get_run(actor, run_id)
+                if run.status == "running" and run.lease_owner and run.progress > 0.05:
+                    owner = run.lease_owner
+                time.sleep(0.05)
+            assert owner is not None, "the run never started"
+            os.kill(int(owner.split(":")[1]), signal.SIGKILL)
+            got = _wait(store, actor, run_id, seconds=90)
+            assert got.status == "done", got.error
+            assert got.attempts == 1 and got.lease_owner is None
+            assert got.result["n_draws"] == 20000 and got.result["best_option"]
+        finally:
+            store.close()
