@@ -7,6 +7,11 @@ list, open the demo map, run backwards mapping (a stored run), open the run's pa
 throughput, p50/p95/p99 latency per kind of request, and errors.
 
     .venv/bin/python benchmarks/bench_web.py --users 50 --seconds 60
+    .venv/bin/python benchmarks/bench_web.py --workers 2 \
+        --database postgresql+psycopg://postgres@127.0.0.1:5432/coproduce_load
+
+With ``--database`` a PostgreSQL database of that name is created if missing and emptied
+first (never point it at a database you keep).
 """
 
 from __future__ import annotations
@@ -33,6 +38,22 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def fresh_postgres(url: str) -> None:
+    """Create the database of ``url`` if missing and empty its public schema."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    admin = dict(host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres")
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (u.database,))
+        if exists.fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{u.database}"')
+    with psycopg.connect(dbname=u.database, autocommit=True, **admin) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
 
 
 def seed(url: str, users: int) -> int:
@@ -110,9 +131,14 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=1, help="server processes")
+    ap.add_argument(
+        "--database", default="", help="a PostgreSQL URL (emptied first); default SQLite"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
+        if url.startswith("postgresql"):
+            fresh_postgres(url)
         model_id = seed(url, args.users)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
@@ -166,7 +192,8 @@ def main() -> None:
     total = sum(len(v) for k, v in times.items() if k not in signing_in)
     n_err = sum(len(v) for v in errors.values())
     print(
-        f"{args.users} users, {args.workers} server process(es), {elapsed:.0f} s: "
+        f"{args.users} users, {args.workers} server process(es) on "
+        f"{'PostgreSQL' if args.database else 'SQLite'}, {elapsed:.0f} s: "
         f"{total} requests, "
         f"{total / elapsed:.1f} requests/s, {len(times['map backwards']) / elapsed:.1f} "
         f"backwards mappings/s, {n_err} errors (after all signed in; "

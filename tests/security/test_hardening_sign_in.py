@@ -18,6 +18,7 @@ from coproduce.store.accounts import (
     EMAIL_REFUSED,
     FREE_FAILURES,
     MAX_FAILURES_PER_CLIENT,
+    MAX_IN_FLIGHT_PER_CLIENT,
 )
 from tests.web.conftest import PASSWORD
 
@@ -30,6 +31,7 @@ class _CountedChecks:
 
     def __init__(self, seconds: float = 0.05) -> None:
         self.calls = 0
+        self.going = self.most_at_once = 0
         self.seconds = seconds
         self.lock = threading.Lock()
         self.real = accounts_module.verify_password
@@ -37,7 +39,11 @@ class _CountedChecks:
     def __call__(self, stored: str, password: str) -> bool:
         with self.lock:
             self.calls += 1
+            self.going += 1
+            self.most_at_once = max(self.most_at_once, self.going)
         time.sleep(self.seconds)
+        with self.lock:
+            self.going -= 1
         return self.real(stored, password)
 
 
@@ -78,8 +84,11 @@ def test_forty_concurrent_wrong_passwords_check_no_more_than_the_limit(world, mo
     assert outcomes.count("limited") == 40 - FREE_FAILURES
 
 
-def test_forty_concurrent_attempts_on_many_accounts_stop_at_the_address_ceiling(world, monkeypatch):
-    checks = _CountedChecks(0.02)
+def test_failures_on_many_accounts_stop_at_the_address_ceiling(world, monkeypatch):
+    """40 wrong passwords at once on 40 accounts from one address are checked (attempts
+    being checked are not yet failures); once settled, the address has failed 40 times,
+    over its ceiling of 30, and the next attempt waits."""
+    checks = _CountedChecks(0.5)  # long enough for all 40 to be checked at once
     monkeypatch.setattr(accounts_module, "verify_password", checks)
 
     def attempt(k: int) -> str:
@@ -91,8 +100,41 @@ def test_forty_concurrent_attempts_on_many_accounts_stop_at_the_address_ceiling(
 
     with ThreadPoolExecutor(40) as pool:
         outcomes = list(pool.map(attempt, range(MAX_FAILURES_PER_CLIENT + 10)))
-    assert checks.calls == MAX_FAILURES_PER_CLIENT
-    assert outcomes.count("limited") == 10
+    assert checks.calls == MAX_FAILURES_PER_CLIENT + 10
+    assert outcomes.count("checked") == MAX_FAILURES_PER_CLIENT + 10
+    assert attempt(999) == "limited" and checks.calls == MAX_FAILURES_PER_CLIENT + 10
+
+
+def test_no_more_than_the_in_flight_limit_are_checked_at_once(world, monkeypatch):
+    checks = _CountedChecks(0.3)
+    monkeypatch.setattr(accounts_module, "verify_password", checks)
+    n = MAX_IN_FLIGHT_PER_CLIENT + 20
+
+    def attempt(k: int) -> str:
+        try:
+            world.store.authenticate(f"nobody{k}@x.example.org", "wrong password!", "10.7.7.7")
+            return "checked"
+        except RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(n) as pool:
+        outcomes = list(pool.map(attempt, range(n)))
+    assert checks.most_at_once <= MAX_IN_FLIGHT_PER_CLIENT < n
+    assert outcomes.count("limited") == n - checks.calls > 0
+
+
+def test_fifty_colleagues_behind_one_address_all_sign_in_at_once(world):
+    """Before: each attempt counted as a failure until its password was checked, so the 31st
+    colleague signing in at the same moment from the office's address was refused."""
+    store = world.store
+    for k in range(50):
+        store.create_user("org-a", f"colleague{k}@a.example.org", PASSWORD, "viewer")
+
+    def sign_in(k: int) -> bool:
+        return store.authenticate(f"colleague{k}@a.example.org", PASSWORD, "10.6.6.6") is not None
+
+    with ThreadPoolExecutor(50) as pool:
+        assert all(pool.map(sign_in, range(50)))
 
 
 @SQLITE_ONLY

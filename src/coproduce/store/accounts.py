@@ -8,7 +8,9 @@ attacker is slowed without the account's owner being locked out at their own add
   :data:`FIRST_DELAY` up to :data:`MAX_DELAY`; a correct password ends the streak, and
   failures older than :data:`STREAK_WINDOW` are forgotten;
 - one client address may fail at most :data:`MAX_FAILURES_PER_CLIENT` times in
-  :data:`FAILURE_WINDOW`, whatever the accounts.
+  :data:`FAILURE_WINDOW`, whatever the accounts; attempts still being checked do not count
+  against that ceiling (colleagues behind one office address signing in at nine o'clock are
+  not failures), but no more than :data:`MAX_IN_FLIGHT_PER_CLIENT` are checked at once.
 
 The limiter is atomic: an attempt is counted, checked and recorded as a failure in one
 transaction that holds a lock on what it limits (a transaction-level advisory lock on
@@ -52,6 +54,11 @@ MAX_DELAY = timedelta(minutes=15)
 STREAK_WINDOW = timedelta(hours=1)
 FAILURE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_CLIENT = 30
+MAX_IN_FLIGHT_PER_CLIENT = 100
+"""Attempts from one client address whose passwords are being checked at once."""
+PENDING_STALE = timedelta(minutes=1)
+"""An attempt still marked as being checked after this long (its check never ended) counts as
+a failure."""
 MAX_FAILURES_PER_EMAIL = FREE_FAILURES  # the name this limit had before it was per address
 MAX_EMAIL_CHARS = 254  # the longest address (RFC 5321), and the column's width
 MAX_PASSWORD_CHARS = 1024
@@ -245,11 +252,13 @@ class AccountsMixin:
         client = client[:_CLIENT_CHARS]
         attempt = self._begin_attempt(email, client)  # RateLimited, else recorded as failed
         if len(email) > MAX_EMAIL_CHARS or len(password) > MAX_PASSWORD_CHARS:
+            self._settle_failure(attempt)
             return None
         with self.transaction() as s:
             user = s.scalar(select(User).where(User.email == email))
         ok = verify_password(user.password_hash if user else dummy_hash(), password)
         if not ok or user is None or not user.active:
+            self._settle_failure(attempt)
             return None
         with self.transaction() as s:
             user = s.get(User, user.id)
@@ -265,6 +274,12 @@ class AccountsMixin:
             )
             org = s.get(Organisation, user.org_id)
             return actor_of(user, org)
+
+    def _settle_failure(self, attempt: int) -> None:
+        """The attempt's check ended in a failure: it now counts against the address's
+        ceiling."""
+        with self.transaction() as s:
+            s.execute(update(LoginFailure).where(LoginFailure.id == attempt).values(pending=False))
 
     def _begin_attempt(self, email: str, client: str) -> int:
         """Count, check and record one sign-in attempt as a failure, atomically: the id of
@@ -288,19 +303,29 @@ class AccountsMixin:
                     LoginFailure.at >= t - STREAK_WINDOW,
                 )
             ).one()
+            settled = LoginFailure.pending.is_(False) | (LoginFailure.at < t - PENDING_STALE)
             from_client, first = s.execute(
                 select(func.count(), func.min(LoginFailure.at)).where(
-                    LoginFailure.client == client, LoginFailure.at >= t - FAILURE_WINDOW
+                    LoginFailure.client == client, LoginFailure.at >= t - FAILURE_WINDOW, settled
                 )
             ).one()
+            in_flight = s.scalar(
+                select(func.count()).where(
+                    LoginFailure.client == client,
+                    LoginFailure.pending.is_(True),
+                    LoginFailure.at >= t - PENDING_STALE,
+                )
+            )
             wait = timedelta(0)
             if streak >= FREE_FAILURES and last is not None:
                 wait = max(wait, last + _delay(streak) - t)
             if from_client >= MAX_FAILURES_PER_CLIENT and first is not None:
                 wait = max(wait, first + FAILURE_WINDOW - t)
+            if in_flight >= MAX_IN_FLIGHT_PER_CLIENT:
+                wait = max(wait, timedelta(seconds=1))
             if wait > timedelta(0):
                 raise RateLimited(max(1, math.ceil(wait.total_seconds())))
-            failure = LoginFailure(email=key, client=client, at=t)
+            failure = LoginFailure(email=key, client=client, at=t, pending=True)
             s.add(failure)
             s.flush()
             return failure.id

@@ -90,6 +90,8 @@ class LoginFailure(Base):
     email: Mapped[str] = mapped_column(String(254), index=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)
+    # an attempt whose password is being checked: a failure until the check says otherwise
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class StoredModel(Base):
