@@ -122,8 +122,9 @@ def test_a_portfolio_naming_a_map_that_does_not_exist_is_refused_and_stores_noth
 def test_reports_are_kept_with_the_run_and_a_download_never_recomputes(
     world, web_factory, monkeypatch
 ):
-    """The map and uncertainty runs' reports come from what the worker wrote: with the
-    engine made to fail after the runs finished, every download still answers."""
+    """A background run's reports come from what the worker wrote when it finished, and a
+    quick run's from the answer the worker still holds: with the engine made to fail after
+    the runs finished, every download still answers."""
     import coproduce.engine.backwards as backwards
     import coproduce.engine.simulate as simulate
 
@@ -141,6 +142,9 @@ def test_reports_are_kept_with_the_run_and_a_download_never_recomputes(
     unc_id = int(r.headers["location"].rsplit("/", 1)[1])
     for run_id in (map_id, unc_id):
         assert _wait(world, a, run_id).status == "done"
+    # the background run's report was written when it finished; the quick run's is not yet
+    assert world.store.run_file(a, unc_id, "report.html") is not None
+    assert world.store.run_file(a, map_id, "report.html") is None
 
     def broken(*_a, **_k):
         raise AssertionError("a download recomputed the analysis")
@@ -155,12 +159,16 @@ def test_reports_are_kept_with_the_run_and_a_download_never_recomputes(
         f"/runs/{unc_id}/data/options.csv",
     ):
         assert w.get(url).status_code == 200, url
-    html = w.get(f"/runs/{unc_id}/report.html").text
-    assert html.startswith("<!doctype html>")
+    # and the quick run's reports are kept from now on
+    assert world.store.run_file(a, map_id, "report.xlsx") is not None
 
 
 @SQLITE_ONLY
-def test_a_run_stored_before_reports_were_kept_says_to_run_it_again(world, web_factory):
+def test_a_quick_run_s_report_is_written_from_its_stored_inputs_when_first_asked_for(
+    world, web_factory
+):
+    """A map run stored by another process (or before reports were kept) is mapped again
+    from its stored inputs and model version: the report's figures are the stored ones."""
     a = world.actor("a", "analyst")
     _m, v = world.store.create_model(a, "A map", example_data())
     run = world.store.create_run(
@@ -169,10 +177,30 @@ def test_a_run_stored_before_reports_were_kept_says_to_run_it_again(world, web_f
     result = cp.backwards_map(cp.load_model("example:older-people"), "independent_years", 300)
     world.store.finish_run(run.id, status="done", result=result.to_dict())
     w = web_factory("a", "viewer")
+    html = w.get(f"/runs/{run.id}/report.html")
+    assert html.status_code == 200
+    best = result.to_dict()["pathways"][0]
+    assert best["label"] in html.text
+    from coproduce.formatting import money
+
+    assert money(best["cost_per_outcome"]["full"], "GBP") in html.text
+
+
+@SQLITE_ONLY
+def test_a_background_run_stored_before_reports_were_kept_says_to_run_it_again(world, web_factory):
+    a = world.actor("a", "analyst")
+    _m, v = world.store.create_model(a, "A map", example_data())
+    run = world.store.create_run(
+        a,
+        "uncertainty",
+        {"outcome": "independent_years", "amount": 300, "wtp": 20000, "draws": 100},
+        model_version_id=v.id,
+        seed=1,
+    )
+    world.store.finish_run(run.id, status="done", result={"options": [], "summary": {}})
+    w = web_factory("a", "viewer")
     r = w.get(f"/runs/{run.id}/report.html")
     assert r.status_code == 404 and "run it again" in r.text
-    # its tables still come from its stored result
-    assert w.get(f"/runs/{run.id}/data/pathways.csv").status_code == 200
 
 
 @SQLITE_ONLY

@@ -21,8 +21,6 @@ from .tables import AuditEntry, ModelVersion, Run, RunFile, now
 
 FINISHED = ("done", "failed", "cancelled")
 MAX_ATTEMPTS = 3  # a run whose worker stopped this many times is failed, not retried
-# the stage of a finished run whose reports are still being written (quick runs)
-WRITING = "writing the reports"
 
 
 class RunsMixin:
@@ -223,16 +221,6 @@ class RunsMixin:
                     stage="waiting for a worker (the one running it stopped)",
                 )
             ).rowcount
-            # a quick run whose reports were being written when its process stopped
-            s.execute(
-                update(Run)
-                .where(
-                    Run.status == "done",
-                    Run.stage == WRITING,
-                    Run.finished_at < now() - timedelta(minutes=5),
-                )
-                .values(stage="finished")
-            )
             return failed + requeued
 
     def finish_run(
@@ -243,12 +231,10 @@ class RunsMixin:
         result: dict | None = None,
         error: str = "",
         files: dict[str, tuple[str, bytes, str]] | None = None,
-        files_to_come: bool = False,
         owner: str | None = None,
     ) -> bool:
         """Record how a run ended, with its result and its files (``{name: (media type,
-        body, error)}``), in one transaction; ``files_to_come``: its reports are being
-        written and will be added by :meth:`add_run_files`. With ``owner``, only while that
+        body, error)}``), in one transaction. With ``owner``, only while that
         worker still holds the run (returns False when it has passed to another)."""
         with self.transaction() as s:
             run = s.get(Run, run_id)
@@ -259,8 +245,6 @@ class RunsMixin:
             run.finished_at = now()
             run.progress = 1.0 if status == "done" else run.progress
             run.stage = {"done": "finished", "cancelled": "cancelled"}.get(status, "failed")
-            if status == "done" and files_to_come:
-                run.stage = WRITING
             if files:
                 _add_files(s, run_id, files)
             return True
@@ -268,11 +252,9 @@ class RunsMixin:
     def add_run_files(self, run_id: int, files: dict[str, tuple[str, bytes, str]]) -> None:
         """Keep the files of a finished run (reports written after its result)."""
         with self.transaction() as s:
-            run = s.get(Run, run_id)
-            if run is not None:
-                _add_files(s, run_id, files)
-                if run.stage == WRITING:
-                    run.stage = "finished"
+            if s.get(Run, run_id) is not None:
+                have = set(s.scalars(select(RunFile.name).where(RunFile.run_id == run_id)))
+                _add_files(s, run_id, {k: v for k, v in files.items() if k not in have})
 
     def run_file(self, actor: Actor, run_id: int, name: str) -> RunFile | None:
         """A file of one of the organisation's runs, or None when it has not been written."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ..errors import BadInput, NoAnswer
 from ..store import Store
 
 log = logging.getLogger("coproduce.web")
+# the answers of the latest quick runs held in memory, for their reports if asked for
+QUICK_ANSWERS_KEPT = 64
 
 # the names route modules and tests use
 RunContext = Job
@@ -126,6 +129,7 @@ class Worker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._dispatcher: threading.Thread | None = None
+        self._answers: OrderedDict[int, tuple[Any, Job]] = OrderedDict()
 
     def start(self) -> None:
         """Start taking runs from the queue (the app does at start-up, after the runs of a
@@ -262,11 +266,9 @@ class Worker:
             live = analysis.run(job)
             result = as_dict(live)
             if quiet:
-                done = self.store.finish_run(
-                    run_id, status="done", result=result, files_to_come=True, owner=owner
-                )
-                if done:
-                    self.pool.submit(self._write_files, analysis, live, job)
+                # a quick run's reports cost more than the run: written when first asked for
+                if self.store.finish_run(run_id, status="done", result=result, owner=owner):
+                    self._remember(run_id, live, job)
             else:
                 job.progress(0.98, "writing the reports")
                 files = build_files(analysis, live, job)
@@ -288,11 +290,29 @@ class Worker:
                 owner=owner,
             )
 
-    def _write_files(self, analysis: Analysis, live: Any, job: Job) -> None:
-        try:
-            self.store.add_run_files(job.run_id, build_files(analysis, live, job))
-        except Exception:  # the store went away (shutdown): the run's result stands
-            log.error("files of run %s not kept:\n%s", job.run_id, traceback.format_exc())
+    def _remember(self, run_id: int, live: Any, job: Job) -> None:
+        with self._lock:
+            self._answers[run_id] = (live, job)
+            self._answers.move_to_end(run_id)
+            while len(self._answers) > QUICK_ANSWERS_KEPT:
+                self._answers.popitem(last=False)
+
+    def write_files(self, run_id: int) -> None:
+        """Write and keep the reports of a finished quick run (mapping, evaluation), which
+        are written when first asked for: from its answer if this process still holds it,
+        else by running it again from its stored inputs and model version (deterministic,
+        milliseconds: the same figures)."""
+        run = self.store.run_for_worker(run_id)
+        analysis = analysis_of(run.kind) if run is not None else None
+        if analysis is None or run.status != "done":
+            return
+        with self._lock:
+            held = self._answers.pop(run_id, None)
+        if held is None:
+            job = self.context(run_id, quiet=True)
+            held = (analysis.run(job), job)
+        live, job = held
+        self.store.add_run_files(run_id, build_files(analysis, live, job))
 
     def shutdown(self, wait: bool = False) -> None:
         self._stop.set()

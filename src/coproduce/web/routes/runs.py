@@ -9,7 +9,6 @@ formatter), so a reader sees "willingness to pay £20,000 per person-year", neve
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -17,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from ... import formatting as fmt
 from ...store import NotFound
-from ...store.runs import FINISHED, WRITING
+from ...store.runs import FINISHED
 from ..runner import PAGES, analysis_of
 from ..security import Caller, analyst, caller
 from ..templating import labels, render, templates
@@ -167,14 +166,11 @@ def cancel(request: Request, run_id: int, c: Caller = Depends(analyst)):
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
-# a quick run's reports are written just after its result: a download waits this long for them
-REPORT_WAIT = 20.0
-
-
 @router.get("/runs/{run_id}/report.{suffix}")
 def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(caller)):
     """A report of a finished run, as the worker wrote it when the run finished (a download
-    never recomputes)."""
+    never recomputes a background run); a quick run's reports are written when first asked
+    for, then kept."""
     store = request.app.state.store
     run = store.get_run(c.actor, run_id)
     analysis = analysis_of(run.kind)
@@ -184,11 +180,9 @@ def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(calle
     run_version(store, c.actor, run)
     name = f"report.{suffix}"
     stored = store.run_file(c.actor, run.id, name)
-    deadline = time.monotonic() + REPORT_WAIT
-    while stored is None and run.stage == WRITING and time.monotonic() < deadline:
-        time.sleep(0.05)
+    if stored is None and analysis.quick:
+        request.app.state.worker.write_files(run.id)
         stored = store.run_file(c.actor, run.id, name)
-        run = store.get_run(c.actor, run_id)
     if stored is None:
         raise NotFound(
             f"run {run_id} has no {suffix} report kept with it (runs stored before reports were "
