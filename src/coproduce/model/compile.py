@@ -206,8 +206,8 @@ def compile_model(model: Model) -> CompiledModel:
                 )
             )
     held = np.ones(n_i)
-    for i, r, fixed_input, level, elasticity, floor in enabling:
-        actual = fixed[i, r] if fixed_input else inputs[i, r]
+    for i, ri, fixed_input, level, elasticity, floor in enabling:
+        actual = fixed[i, ri] if fixed_input else inputs[i, ri]
         held[i] *= float(enabling_multiplier(actual, level, elasticity, floor))
     max_decrease = np.array(
         [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
 from pydantic import (
     BaseModel,
@@ -25,6 +25,11 @@ from pydantic import (
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    if TYPE_CHECKING:
+        # every concrete distribution declares its ``dist`` tag as a Literal field; declared
+        # here for the type checker only, so that pydantic's fields are left as they are
+        dist: str
 
     @property
     def mean(self) -> float:  # pragma: no cover - every subclass overrides
@@ -207,6 +212,12 @@ DISTRIBUTION_NAMES = (
 )
 
 
+@overload
+def mean_of(q: float | _Dist) -> float: ...
+@overload
+def mean_of(q: None) -> None: ...
+@overload
+def mean_of(q: float | _Dist | None) -> float | None: ...
 def mean_of(q: float | _Dist | None) -> float | None:
     """The value deterministic analyses use: the number itself, or the distribution's mean."""
     if q is None:

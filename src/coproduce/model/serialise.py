@@ -44,7 +44,7 @@ def model_to_data(model: Model) -> dict:
     data = {k: _prune(v, nodes=k in NODE_SECTIONS) for k, v in data.items()}
     data = {k: v for k, v in data.items() if not (v is None or v is False or v in ({}, []))}
     # keep the format version first and explicit
-    ordered = {"coproduce": 1}
+    ordered: dict[str, Any] = {"coproduce": 1}
     ordered.update({k: v for k, v in data.items() if k != "coproduce"})
     for iid, itv in ordered.get("interventions", {}).items():
         if "volume" not in itv:

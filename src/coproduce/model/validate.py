@@ -59,11 +59,12 @@ def _class_at(loc: tuple) -> type[BaseModel] | None:
         return s.Correlation
     if head == "scenarios" and len(loc) >= 5 and loc[2] == "changes":
         kind = loc[4]
-        return {
+        change_classes: dict[str, type[BaseModel]] = {
             "add_intervention": s.NewIntervention,
             "add_link": s.Link,
             "remove_link": s.LinkRef,
-        }.get(kind)
+        }
+        return change_classes.get(kind)
     if head == "scenarios" and len(loc) == 4 and loc[2] == "changes":
         return None
     return None
@@ -86,7 +87,7 @@ _TAGS = {
 
 def _clean_loc(loc: Iterable) -> tuple:
     """Drop pydantic's union-branch and key markers from a location."""
-    out = []
+    out: list[Any] = []
     for i, part in enumerate(loc):
         if part == "[key]":
             continue
@@ -260,21 +261,21 @@ def semantic_issues(data: dict) -> list[tuple[tuple, str]]:
                             "add it under resources",
                         )
                     )
-        vol, cap = itv.get("volume"), itv.get("capacity")
-        if _num(vol) is not None and _num(cap) is not None and _num(vol) > _num(cap):
+        vol, cap = _num(itv.get("volume")), _num(itv.get("capacity"))
+        if vol is not None and cap is not None and vol > cap:
             out.append(
                 (
                     ("interventions", iid, "volume"),
-                    f"current volume {_num(vol):g} is above capacity {_num(cap):g}; raise the "
+                    f"current volume {vol:g} is above capacity {cap:g}; raise the "
                     "capacity or lower the volume",
                 )
             )
         least = _num(itv.get("min_volume"))
-        if least is not None and _num(cap) is not None and least > _num(cap):
+        if least is not None and cap is not None and least > cap:
             out.append(
                 (
                     ("interventions", iid, "min_volume"),
-                    f"minimum volume {least:g} is above capacity {_num(cap):g}; no plan "
+                    f"minimum volume {least:g} is above capacity {cap:g}; no plan "
                     "could meet both: lower min_volume or raise capacity",
                 )
             )
@@ -480,7 +481,8 @@ def _link_issues(
                 ok = False
         else:
             ok = False
-        if not ok:
+        # ok is only still True when both ends are strings; the isinstance checks say so
+        if not (ok and isinstance(src, str) and isinstance(dst, str)):
             continue
         if (src, dst) in first_seen:
             out.append(

@@ -465,7 +465,7 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         places["volunteer_wellbeing"] = f"sheet 'volunteer_wellbeing' row {r}"
     if not data.get("time_values"):
         data.pop("time_values", None)
-    links = []
+    links: list[dict[str, Any]] = []
     for r, rec in rows("links"):
         places[f"links[{len(links)}]"] = f"sheet 'links' row {r}"
         if isinstance(rec.get("evidence"), float) and rec["evidence"].is_integer():
@@ -473,7 +473,7 @@ def read_model_xlsx(path: str | Path) -> tuple[dict, dict[str, str]]:
         links.append({k: v for k, v in rec.items() if v is not None})
     if links or "links" in sheets:
         data["links"] = links
-    corr = []
+    corr: list[dict[str, Any]] = []
     for r, rec in rows("correlations"):
         places[f"correlations[{len(corr)}]"] = f"sheet 'correlations' row {r}"
         corr.append(

@@ -29,7 +29,7 @@ def research_agenda(
     net_benefit: np.ndarray,
     inputs: pd.DataFrame,
     *,
-    population: float,
+    population: float | Sequence[float],
     horizon: int,
     fixed_cost: float,
     cost_per_participant: float,

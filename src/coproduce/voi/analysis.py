@@ -24,9 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ..engine.draws import DrawsTable
 from . import core
@@ -59,7 +60,7 @@ TIME_VALUE_METHOD = (
 )
 
 
-def _first_max(values: Sequence[float]) -> int:
+def _first_max(values: Sequence[float] | npt.NDArray[np.number]) -> int:
     """Index of the largest value, the first on ties (as :func:`core.prob_best`)."""
     return int(np.argmax(np.asarray(values, dtype=float)))
 
@@ -479,7 +480,10 @@ def analyse(
     if population is not None:
         pop = core.population_evpi(value, population, horizon, rate)
         pop_info = {
-            "per_year": population if np.ndim(population) == 0 else list(population),
+            # np.ndim tells one number a year from a sequence of one a year
+            "per_year": (
+                population if np.ndim(population) == 0 else list(cast(Sequence[float], population))
+            ),
             "horizon_years": horizon,
             "discount_rate": rate,
         }

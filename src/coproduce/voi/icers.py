@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 FRONTIER, DOMINATED, EXTENDED = "frontier", "dominated", "extendedly dominated"
 
@@ -43,7 +44,11 @@ class IcerRow:
         }
 
 
-def icers(costs: Sequence[float], effects: Sequence[float], names: Sequence[str]) -> list[IcerRow]:
+def icers(
+    costs: Sequence[float] | npt.NDArray[np.floating],
+    effects: Sequence[float] | npt.NDArray[np.floating],
+    names: Sequence[str],
+) -> list[IcerRow]:
     """Incremental analysis of options with mean ``costs`` (money) and ``effects`` (outcome
     units). Returns the frontier first (cheapest first, ICERs rising), then extendedly
     dominated, then dominated options, each group ordered by cost — dampack's order."""

@@ -9,6 +9,7 @@ the mean over draws of the largest fitted value (0 for the first option) minus t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,31 @@ def fit_incremental(net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame) 
     return fit_spline(x, nb[:, 1:] - nb[:, :1])
 
 
+@overload
+def evppi(
+    net_benefit: np.ndarray,
+    inputs: np.ndarray | pd.DataFrame | pd.Series,
+    refine: bool | None = None,
+    se: Literal[False] = False,
+    seed: int = 1,
+) -> float: ...
+@overload
+def evppi(
+    net_benefit: np.ndarray,
+    inputs: np.ndarray | pd.DataFrame | pd.Series,
+    refine: bool | None = None,
+    *,
+    se: Literal[True],
+    seed: int = 1,
+) -> tuple[float, float]: ...
+@overload
+def evppi(
+    net_benefit: np.ndarray,
+    inputs: np.ndarray | pd.DataFrame | pd.Series,
+    refine: bool | None = None,
+    se: bool = False,
+    seed: int = 1,
+) -> float | tuple[float, float]: ...
 def evppi(
     net_benefit: np.ndarray,
     inputs: np.ndarray | pd.DataFrame | pd.Series,

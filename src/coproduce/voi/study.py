@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -145,6 +146,67 @@ def _evsi_once(
     return value, (fit.value_se(rng) if se else None)
 
 
+@overload
+def evsi(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame | np.ndarray,
+    study: str | None = "trial_binary",
+    pars: Sequence[str] | None = None,
+    n: int = 100,
+    seed: int = 1,
+    aux: Mapping | None = None,
+    datagen_fn: Callable[
+        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+    ]
+    | None = None,
+    se: Literal[False] = False,
+) -> float: ...
+@overload
+def evsi(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame | np.ndarray,
+    study: str | None = "trial_binary",
+    pars: Sequence[str] | None = None,
+    n: Sequence[int] = ...,
+    seed: int = 1,
+    aux: Mapping | None = None,
+    datagen_fn: Callable[
+        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+    ]
+    | None = None,
+    se: Literal[False] = False,
+) -> np.ndarray: ...
+@overload
+def evsi(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame | np.ndarray,
+    study: str | None = "trial_binary",
+    pars: Sequence[str] | None = None,
+    n: int | Sequence[int] = 100,
+    seed: int = 1,
+    aux: Mapping | None = None,
+    datagen_fn: Callable[
+        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+    ]
+    | None = None,
+    *,
+    se: Literal[True],
+) -> list[EvsiPoint]: ...
+@overload
+def evsi(
+    net_benefit: np.ndarray,
+    inputs: pd.DataFrame | np.ndarray,
+    study: str | None = "trial_binary",
+    pars: Sequence[str] | None = None,
+    n: int | Sequence[int] = 100,
+    seed: int = 1,
+    aux: Mapping | None = None,
+    datagen_fn: Callable[
+        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+    ]
+    | None = None,
+    se: bool = False,
+) -> float | np.ndarray | list[EvsiPoint]: ...
 def evsi(
     net_benefit: np.ndarray,
     inputs: pd.DataFrame | np.ndarray,
@@ -168,7 +230,8 @@ def evsi(
     design's other settings (``sd`` for ``normal_known`` and ``pilot``); ``seed``: the study
     data's random numbers (the same numbers serve every n)."""
     nb = _nb(net_benefit)
-    sizes = [int(n)] if np.ndim(n) == 0 else [int(v) for v in n]
+    # np.ndim tells a single size (an int, a numpy integer) from a list or array of them
+    sizes = [int(cast(int, n))] if np.ndim(n) == 0 else [int(v) for v in cast(Sequence[int], n)]
     if not sizes or any(v < 1 for v in sizes):
         raise ValueError("n must be a study size of 1 or more (or a list of them)")
     if datagen_fn is None and study is None:
@@ -191,6 +254,7 @@ def evsi(
                     f"({nb.shape[0]}), got {t.shape[0]}"
                 )
         else:
+            assert x is not None  # the study's inputs, set above whenever datagen_fn is None
             t = summaries(str(study), x, size, rng, aux)
         value, err = _evsi_once(nb, t, se, np.random.default_rng([seed, size]))
         out.append(EvsiPoint(size, value, err))

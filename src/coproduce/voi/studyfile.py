@@ -27,10 +27,10 @@ the same locations.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -38,7 +38,7 @@ import pandas as pd
 from ..model.errors import Issue, ModelError, did_you_mean, format_path
 from ..model.files import Lines, field_lines, format_of, line_of, parse_text, read_text_file
 from .core import GREEN_BOOK_RATE
-from .study import STUDIES, EvsiPoint
+from .study import STUDIES
 
 TOP_FIELDS = ("population", "horizon", "studies", "agenda")
 STUDY_FIELDS = (
@@ -759,18 +759,15 @@ def run_plan(
     studies: dict[str, dict[str, Any]] = {}
     for s in plan.studies:
         sds, source = study_sds(s, inputs, model)
-        points = cast(
-            list[EvsiPoint],
-            evsi(
-                net_benefit,
-                inputs,
-                study=s.design,
-                pars=list(s.pars),
-                n=list(s.n),
-                seed=seed,
-                aux=None if sds is None else {"sd": sds},
-                se=True,
-            ),
+        points = evsi(
+            net_benefit,
+            inputs,
+            study=s.design,
+            pars=list(s.pars),
+            n=list(s.n),
+            seed=seed,
+            aux=None if sds is None else {"sd": sds},
+            se=True,
         )
         curve = enbs(
             points,
@@ -781,9 +778,7 @@ def run_plan(
             rate,
         )
         best = max(curve, key=lambda p: (p.enbs, -p.n))
-        ceiling, ceiling_se = cast(
-            tuple[float, float], evppi(net_benefit, inputs[list(s.pars)], se=True, seed=seed)
-        )
+        ceiling, ceiling_se = evppi(net_benefit, inputs[list(s.pars)], se=True, seed=seed)
         studies[s.name] = {
             "design": s.design,
             **({"label": s.label} if s.label else {}),
@@ -827,7 +822,7 @@ def run_plan(
             model,
             net_benefit,
             inputs,
-            population=pop,  # type: ignore[arg-type]
+            population=pop,
             horizon=plan.horizon,
             fixed_cost=a.fixed_cost,
             cost_per_participant=a.cost_per_participant,
@@ -845,7 +840,7 @@ def run_plan(
     return studies, agenda_rows, settings
 
 
-def _agenda_row(r: Mapping[str, Any]) -> dict[str, Any]:
+def _agenda_row(r: Mapping[Hashable, Any]) -> dict[str, Any]:
     def num(x: Any) -> float | None:
         return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
