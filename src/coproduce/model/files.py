@@ -186,7 +186,51 @@ def tree_problem(
 ) -> tuple[tuple, str, bool] | None:
     """The first place where parsed data goes beyond the limits — nested too deeply (as a
     value that contains itself is), too many values, a number too long to be one — as (path,
-    message, whether it is a matter of size), or None. One pass, without recursion."""
+    message, whether it is a matter of size), or None. One pass, without recursion; the place
+    is looked for only when there is a problem (building every value's path costs more than
+    the parse)."""
+    if _within_limits(data, max_depth, max_values):
+        return None
+    return _locate_tree_problem(data, max_depth, max_values)
+
+
+def _within_limits(data: Any, max_depth: int, max_values: int) -> bool:
+    """Whether ``data`` is within the limits :func:`tree_problem` checks: depth and count of
+    containers only, scalars checked where they sit."""
+    big = 10**MAX_NUMBER_CHARS
+    if type(data) is int:
+        return -big < data < big
+    if not isinstance(data, (dict, list)):
+        return not isinstance(data, int) or isinstance(data, bool) or -big < data < big
+    count = 1
+    stack: list[tuple[Any, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth >= max_depth:
+            return False
+        children = value.values() if isinstance(value, dict) else value
+        count += len(children)
+        if count > max_values:
+            return False
+        for c in children:
+            t = type(c)
+            if t is str or t is float or t is bool or c is None:
+                continue
+            if t is dict or t is list:
+                stack.append((c, depth + 1))
+            elif t is int:
+                if not -big < c < big:
+                    return False
+            elif isinstance(c, (dict, list)):
+                stack.append((c, depth + 1))
+            elif isinstance(c, int) and not isinstance(c, bool) and not -big < c < big:
+                return False
+    return True
+
+
+def _locate_tree_problem(
+    data: Any, max_depth: int, max_values: int
+) -> tuple[tuple, str, bool] | None:
     count = 0
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack:

@@ -103,5 +103,6 @@ def _load(source: str | Path | dict[str, Any], scenarios: Sequence[str]) -> Mode
     else:
         text = read_text_file(path)
         data = parse_text(text, fmt=fmt, file=shown)
-        model = validate_data(data, file=shown, text=text, fmt=fmt)
+        # parse_text has checked the data's depth, size and numbers: not again
+        model = validate_data(data, file=shown, text=text, fmt=fmt, bounded=True)
     return apply_scenarios(model, scenarios)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -439,6 +439,21 @@ def _link_issues(
     nodes = list(interventions) + list(outcomes)
     first_seen: dict[tuple[str, str], int] = {}
     edges: list[tuple[str, str]] = []
+    # the usual case, every link well formed, checked in bulk; the loop below finds and
+    # words each problem only when there is one
+    pairs = [(lk.get("from"), lk.get("to")) for lk in links if type(lk) is dict]
+    if len(pairs) == len(links) and all(type(a) is str and type(b) is str for a, b in pairs):
+        srcs, dsts = {a for a, _ in pairs}, {b for _, b in pairs}
+        starts = interventions.keys() | outcomes.keys()
+        if (
+            srcs <= starts
+            and dsts <= outcomes.keys()
+            and not (srcs & resources.keys())
+            and len(set(pairs)) == len(pairs)
+        ):
+            edges = cast(list[tuple[str, str]], pairs)  # every end a string, checked above
+            first_seen = {e: k for k, e in enumerate(edges)}
+            links = []  # nothing left to word
     for k, link in enumerate(links):
         if not isinstance(link, dict):
             continue
@@ -646,12 +661,12 @@ def _parse_path_text(text: str) -> list:
     return split_path(text)
 
 
-def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
+def shape_issues(data: dict, *, bounded: bool = False) -> tuple[list[tuple[tuple, str]], bool]:
     """What makes parsed data unusable as a model before any field is read — nesting, size,
     names that are not text, numbers that are not finite or too large — as (location,
     message) and whether it is a matter of size; empty when the data can be checked field by
     field. One pass over the data, without recursion."""
-    problem = tree_problem(data)
+    problem = None if bounded else tree_problem(data)
     if problem is not None:
         return [(problem[0], problem[1])], problem[2]
     out: list[tuple[tuple, str]] = []
@@ -683,6 +698,8 @@ def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
         )
     if out:
         return out, True
+    if _shape_clean(data):
+        return out, False
     stack: list[tuple[Any, tuple]] = [(data, ())]
     while stack and len(out) < 200:
         value, path = stack.pop()
@@ -725,6 +742,41 @@ def shape_issues(data: dict) -> tuple[list[tuple[tuple, str]], bool]:
     return out, False
 
 
+def _shape_clean(data: dict) -> bool:
+    """Whether every name in ``data`` is text and every number finite and at most
+    :data:`MAX_NUMBER`: the check of :func:`shape_issues` without the places, which are
+    looked for only when something is wrong (a model of 100,000 links has a million
+    values)."""
+    stack: list[Any] = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if not all(type(k) is str for k in value):
+                return False
+            children = value.values()
+        else:
+            children = value
+        for c in children:
+            t = type(c)
+            if t is str or t is bool or c is None:
+                continue
+            if t is float:
+                if not -MAX_NUMBER <= c <= MAX_NUMBER:  # nan and the infinities fail this too
+                    return False
+            elif t is int:
+                if not -MAX_NUMBER <= c <= MAX_NUMBER:
+                    return False
+            elif isinstance(c, (dict, list)):
+                stack.append(c)
+            elif isinstance(c, bool):
+                continue
+            elif isinstance(c, (int, float)) and not -MAX_NUMBER <= c <= MAX_NUMBER:
+                return False
+            elif isinstance(c, str) and not isinstance(c, (dict, list)):
+                continue
+    return True
+
+
 def _describe_key(key: Any) -> str:
     if key is None:
         return "nothing (null)"
@@ -743,9 +795,12 @@ def validate_data(
     text: str | None = None,
     fmt: str = "yaml",
     check_scenarios: bool = True,
+    bounded: bool = False,
 ) -> s.Model:
     """Check a parsed model file and return the :class:`Model`, or raise :class:`ModelError`
-    listing every problem found, each located by field path and (when known) line."""
+    listing every problem found, each located by field path and (when known) line.
+    ``bounded``: the data comes from :func:`coproduce.model.files.parse_text`, which has
+    checked its depth, size and numbers already."""
     if not isinstance(data, dict):
         raise ModelError(
             [
@@ -757,7 +812,7 @@ def validate_data(
                 )
             ]
         )
-    problems, large = shape_issues(data)
+    problems, large = shape_issues(data, bounded=bounded)
     model = None
     if not problems:
         try:
