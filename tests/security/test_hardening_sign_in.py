@@ -106,21 +106,39 @@ def test_failures_on_many_accounts_stop_at_the_address_ceiling(world, monkeypatc
 
 
 def test_no_more_than_the_in_flight_limit_are_checked_at_once(world, monkeypatch):
-    checks = _CountedChecks(0.3)
-    monkeypatch.setattr(accounts_module, "verify_password", checks)
+    """Every check waits at a gate until each attempt has either reached its check or been
+    refused: exactly the in-flight limit are checked at once, the rest refused."""
+    gate, entered = threading.Event(), threading.Semaphore(0)
+    real = accounts_module.verify_password
+
+    def held(stored: str, password: str) -> bool:
+        entered.release()
+        gate.wait(30)
+        return real(stored, password)
+
+    monkeypatch.setattr(accounts_module, "verify_password", held)
     n = MAX_IN_FLIGHT_PER_CLIENT + 20
+    refused = threading.Semaphore(0)
 
     def attempt(k: int) -> str:
         try:
             world.store.authenticate(f"nobody{k}@x.example.org", "wrong password!", "10.7.7.7")
             return "checked"
         except RateLimited:
+            refused.release()
             return "limited"
 
     with ThreadPoolExecutor(n) as pool:
-        outcomes = list(pool.map(attempt, range(n)))
-    assert checks.most_at_once <= MAX_IN_FLIGHT_PER_CLIENT < n
-    assert outcomes.count("limited") == n - checks.calls > 0
+        futures = [pool.submit(attempt, k) for k in range(n)]
+        # each attempt reaches its check or is refused before any check ends
+        for _ in range(MAX_IN_FLIGHT_PER_CLIENT):
+            assert entered.acquire(timeout=30)
+        for _ in range(n - MAX_IN_FLIGHT_PER_CLIENT):
+            assert refused.acquire(timeout=30)
+        gate.set()
+        outcomes = [f.result() for f in futures]
+    assert outcomes.count("checked") == MAX_IN_FLIGHT_PER_CLIENT
+    assert outcomes.count("limited") == n - MAX_IN_FLIGHT_PER_CLIENT
 
 
 def test_fifty_colleagues_behind_one_address_all_sign_in_at_once(world):
