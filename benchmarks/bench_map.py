@@ -147,8 +147,8 @@ def main() -> None:
         t_general = best_of(lambda: spsolve(upper.tocsc(), rhs), repeat=1)
         t_tri = best_of(lambda: spsolve_triangular(upper, rhs, lower=False, unit_diagonal=True))
         t_total = best_of(lambda: effects_to(cm, target))
-        t_routes = best_of(lambda: route_table(cm, target, k=10), repeat=5)
-        t_routes1 = best_of(lambda: route_table(cm, target, k=1), repeat=5)
+        t_routes = best_of(lambda: route_table(cm, target, k=10), repeat=9)
+        t_routes1 = best_of(lambda: route_table(cm, target, k=1), repeat=9)
         t_map = best_of(lambda: backwards_map(cm, target_id, 100.0), repeat=2)
         tracemalloc.start()
         backwards_map(cm, target_id, 100.0)
@@ -206,10 +206,12 @@ def growth(sizes: list[int]) -> None:
     seconds (best of 2), peak Python allocations, and the triangular solve at each size."""
     print(
         f"\n{'nodes':>8s} {'links':>8s} {'pathways':>9s} {'triangular s':>13s} "
-        f"{'backwards_map s':>16s} {'x triangular':>13s} {'peak MiB':>9s}"
+        f"{'backwards_map s':>16s} {'x triangular':>13s} {'peak MiB':>9s} "
+        f"{'growth: links':>14s} {'time':>6s}"
     )
     from coproduce.model import validate
 
+    last = None
     for n_nodes in sizes:
         # a model file may hold at most validate.MAX_LINKS links (200,000): lifted here, in
         # this process only, to measure the library call on a larger map
@@ -228,14 +230,20 @@ def growth(sizes: list[int]) -> None:
         )
         target_id = cm.node_ids[target]
         result = backwards_map(cm, target_id, 100.0)
-        t_map = best_of(lambda cm=cm, t=target_id: backwards_map(cm, t, 100.0), repeat=2)
+        t_map = best_of(lambda cm=cm, t=target_id: backwards_map(cm, t, 100.0), repeat=3)
         tracemalloc.start()
         backwards_map(cm, target_id, 100.0)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        grow = (
+            f"{len(cm.link_src) / last[0]:13.1f}x {t_map / last[1]:5.1f}x"
+            if last
+            else f"{'':14s} {'':6s}"
+        )
+        last = (len(cm.link_src), t_map)
         print(
             f"{cm.n_nodes:8,d} {len(cm.link_src):8,d} {len(result.pathways):9d} "
-            f"{t_tri:13.4f} {t_map:16.3f} {t_map / t_tri:13.0f} {peak / 2**20:9.0f}"
+            f"{t_tri:13.4f} {t_map:16.3f} {t_map / t_tri:13.0f} {peak / 2**20:9.0f} {grow}"
         )
 
 

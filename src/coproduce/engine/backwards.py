@@ -11,6 +11,7 @@ any public enabling input. Pathways are ranked by full (or public) cost per outc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..model.time_value import basis_of
 from .costs import CostBreakdown, breakdown, resource_quantities
 from .effects import effects_from
 from .flags import CaveatContext, Caveats, enabling_shortfalls, flag_names
-from .routes import COMPLEX, CONTESTED, UNGRADED, WEAK, route_table
+from .routes import route_table
 
 
 def _flag_text() -> dict[str, str]:
@@ -57,7 +58,10 @@ class Route:
 @dataclass(frozen=True)
 class Pathway:
     """An intervention scaled to reach the target on its own. Money in the model's currency
-    and price year; ``volume`` in the intervention's unit per period."""
+    and price year; ``volume`` in the intervention's unit per period. The co-benefit lists
+    (``co_benefits``, ``co_benefit_values``, ``co_benefits_omitted``) and the notes
+    (``note_data``, ``notes``) are worked out when first read: a map of many pathways costs
+    only the solves of the pathways shown."""
 
     intervention: str
     label: str
@@ -68,12 +72,8 @@ class Pathway:
     cost_per_outcome_full: float
     cost_per_outcome_public: float
     capacity: float | None
-    co_benefits: dict[str, float]
-    co_benefit_values: dict[str, float]
-    co_benefits_omitted: int
     co_benefit_value: dict
     flags: tuple[str, ...]
-    notes: tuple[str, ...]
     paths: tuple[Route, ...]
     flag_shares: dict[str, float] = field(default_factory=dict)
     resources_short: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -82,9 +82,37 @@ class Pathway:
     first_on_full_cost_when_time_valued: tuple[float, float | None] | None = None
     enabling_shortfall: dict = field(default_factory=dict)
     volunteer_wellbeing: dict | None = None
-    note_data: tuple[dict, ...] = ()
-    """The caveats behind ``notes``, structured: ``{kind, share?, links?, outcomes?, ...}``
-    with identifiers (:func:`coproduce.presentation.words.pathway_note` says them)."""
+    later: _Later | None = field(default=None, repr=False, compare=False)
+    """What is worked out only when read (the co-benefit lists, the notes): see
+    :class:`_Later`."""
+
+    @property
+    def co_benefits(self) -> dict[str, float]:
+        """Other outcomes it moves at its volume (outcome units), valued ones first, largest
+        value first, then the rest by level; at most the ``co_benefits`` asked for."""
+        return self.later.co_benefits(self.intervention)[0] if self.later else {}
+
+    @property
+    def co_benefit_values(self) -> dict[str, float]:
+        """The value of each valued co-benefit listed (currency)."""
+        return self.later.co_benefits(self.intervention)[1] if self.later else {}
+
+    @property
+    def co_benefits_omitted(self) -> int:
+        """How many other outcomes it moves that the list leaves out."""
+        return self.later.co_benefits(self.intervention)[2] if self.later else 0
+
+    @property
+    def note_data(self) -> tuple[dict, ...]:
+        """The caveats behind ``notes``, structured: ``{kind, share?, links?, outcomes?,
+        ...}`` with identifiers (:func:`coproduce.presentation.words.pathway_note` says
+        them)."""
+        return self.later.note_data(self) if self.later else ()
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Each caveat in a sentence."""
+        return self.later.notes(self) if self.later else ()
 
     @property
     def within_capacity(self) -> bool:
@@ -282,45 +310,56 @@ def _backwards_map(
     volumes[positive] = amount / g[positive]
     quantities = resource_quantities(cm, volumes, above=cm.volume)
     costs = quantities * cm.unit_cost[None, :]
-    co = _co_benefits(cm, positive, volumes, target, co_benefits)
-    link_bits = (
-        CONTESTED * cm.link_contested + WEAK * cm.link_weak + UNGRADED * cm.link_ungraded
-    ).astype(np.int64)
+    totals = _value_totals(cm, positive, volumes, target)
+    later = _Later(cm, target, volumes, co_benefits, positive)
     time_hours = quantities[:, cm.time_resource].sum(axis=1)
     all_hours = quantities[:, cm.hour_resource].sum(axis=1)
     time_cost = costs[:, cm.time_resource].sum(axis=1)
 
-    from ..presentation.labels import Labels
-    from ..presentation.words import pathway_notes
+    # every pathway's routes at once, with their flags (contested, weak ... complex)
+    walks = table.walk(cm, positive)
+    names = np.array(cm.node_ids, dtype=object).take(walks.node_table, mode="clip").tolist()
+    route_bits = walks.bits(cm).tolist()
+    flag_words: dict[int, tuple[str, ...]] = {}
+    per_pathway: list[list[Route]] = [[] for _ in positive]
+    for owner, ids, n, links, eff, bits in zip(
+        walks.owner.tolist(),
+        names,
+        walks.length.tolist(),
+        walks.links,
+        walks.effect,
+        route_bits,
+        strict=True,
+    ):
+        if bits not in flag_words:
+            flag_words[bits] = tuple(flag_names(bits))
+        per_pathway[owner].append(
+            Route(
+                tuple(ids[: n + 1]), eff, eff / g[positive[owner]], flag_words[bits], tuple(links)
+            )
+        )
 
-    words = Labels(m)
+    # the range of valuations of time over which each pathway ranks first on full cost
+    breakdowns = [breakdown(cm, costs[i]) for i in positive]
+    ranges = switching_ranges(
+        [(c.full - time_cost[i]) / amount for c, i in zip(breakdowns, positive, strict=True)],
+        [time_hours[i] / amount for i in positive],
+        [cm.node_ids[i] for i in positive],
+    )
     pathways = []
     for col, i in enumerate(positive):
         iid = cm.node_ids[i]
         itv = m.interventions[iid]
-        cost = breakdown(cm, costs[i])
+        cost = breakdowns[col]
         alone = np.zeros(n_i)
         alone[i] = volumes[i]
         only = np.zeros_like(quantities)
         only[i] = quantities[i]
         caveats = context.for_volumes(alone, quantities=only)
-        routes = []
-        for nodes, links, eff in table.routes(cm, int(i)):
-            bits = int(np.bitwise_or.reduce(link_bits[links])) if links else 0
-            if cm.node_complex[nodes].any():
-                bits |= COMPLEX
-            routes.append(
-                Route(
-                    tuple(cm.node_ids[n] for n in nodes),
-                    eff,
-                    eff / g[i],
-                    tuple(flag_names(bits)),
-                    tuple(links),
-                )
-            )
+        routes = per_pathway[col]
         flags = list(caveats.flags)
         shares = caveats.flag_shares[outcome]
-        note_data = _notes(cm, flags, routes, shares, caveats.short, caveats)
+        later.caveats[iid] = (flags, routes, shares, caveats.short, caveats)
         capacity = float(cm.capacity[i]) if np.isfinite(cm.capacity[i]) else None
         pathways.append(
             Pathway(
@@ -333,13 +372,8 @@ def _backwards_map(
                 cost_per_outcome_full=cost.full / amount,
                 cost_per_outcome_public=cost.public / amount,
                 capacity=capacity,
-                co_benefits=co.levels[col],
-                co_benefit_values=co.values[col],
-                co_benefits_omitted=co.omitted[col],
-                co_benefit_value=co.totals[col],
+                co_benefit_value=totals[col],
                 flags=tuple(flags),
-                notes=tuple(pathway_notes(note_data, words)),
-                note_data=tuple(note_data),
                 paths=tuple(routes),
                 flag_shares=shares,
                 resources_short=caveats.short,
@@ -347,28 +381,23 @@ def _backwards_map(
                     float(time_hours[i] / all_hours[i]) if all_hours[i] > 0 else None
                 ),
                 time_hours=float(time_hours[i]),
+                first_on_full_cost_when_time_valued=ranges[col],
                 enabling_shortfall=caveats.enabling.get(iid, {}),
+                later=later,
             )
         )
-    ranges = switching_ranges(
-        [(p.cost.full - time_cost[cm.index[p.intervention]]) / amount for p in pathways],
-        [time_hours[cm.index[p.intervention]] / amount for p in pathways],
-        [p.intervention for p in pathways],
-    )
-    from dataclasses import replace
-
-    pathways = [
-        replace(p, first_on_full_cost_when_time_valued=r)
-        for p, r in zip(pathways, ranges, strict=True)
-    ]
     key = (
         (lambda p: (p.cost_per_outcome_full, p.intervention))
         if by == "full"
         else (lambda p: (p.cost_per_outcome_public, p.cost_per_outcome_full, p.intervention))
     )
     pathways.sort(key=key)
+    later.shown_in([cm.index[p.intervention] for p in pathways])
     out_node = m.outcomes[outcome]
-    labels = {nid: m.label_of(nid) for nid in (*cm.node_ids, *cm.resource_ids)}
+    named = {}  # as Model.label_of: an intervention's, else an outcome's, else a resource's
+    for section in (m.resources, m.outcomes, m.interventions):
+        named.update({nid: node.label or nid for nid, node in section.items()})
+    labels = {nid: named.get(nid, nid) for nid in (*cm.node_ids, *cm.resource_ids)}
     return BackwardsMap(
         model_name=m.name,
         outcome=outcome,
@@ -467,12 +496,113 @@ def switching_ranges(
         current, w = int(nxt), w_next
 
 
+def _value_totals(
+    cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int
+) -> list[dict]:
+    """Each pathway's co-benefit value by kind (fiscal by agency, economic, social) at its
+    volume: Σ_o value[o] T[o, i] × volume over the outcomes other than the target, from one
+    backward solve per kind of value with any value (not one forward solve per pathway)."""
+    n_i = cm.n_interventions
+    kinds = np.column_stack([cm.value_fiscal, cm.value_economic, cm.value_social])
+    kinds[target - n_i] = 0.0  # the target is what the pathway is for, not a co-benefit
+    per_unit = np.zeros((n_i, kinds.shape[1]))
+    valued = np.flatnonzero(np.any(kinds != 0, axis=0))
+    if len(valued) and len(positive):
+        from .effects import weighted_effects
+
+        per_unit[:, valued] = weighted_effects(cm, kinds[:, valued])
+    at = per_unit[positive] * volumes[positive][:, None]
+    n_a = len(cm.agency_ids)
+    out = []
+    for row in at.tolist():
+        total = {
+            "fiscal": {a: x for a, x in zip(cm.agency_ids, row[:n_a], strict=True) if x != 0},
+            "economic": row[n_a],
+            "social": row[n_a + 1],
+        }
+        total["total"] = float(sum(total["fiscal"].values()) + total["economic"] + total["social"])
+        out.append(total)
+    return out
+
+
+class _Later:
+    """What a backwards map works out only when it is read, for the pathways read: each
+    pathway's co-benefit lists (one forward solve for a block of pathways, in the order
+    shown) and its notes (structured, and in words). ``limit``: co-benefits listed (None:
+    every one, all worked out at once, as the longest list sets the length of all)."""
+
+    def __init__(
+        self,
+        cm: CompiledModel,
+        target: int,
+        volumes: np.ndarray,
+        limit: int | None,
+        positive: np.ndarray,
+    ) -> None:
+        self.cm = cm
+        self.target = target
+        self.volumes = volumes
+        self.limit = limit
+        self.order = [int(i) for i in positive]  # until the pathways are ranked
+        self.caveats: dict[str, tuple] = {}  # what the notes are made of, by intervention
+        self._co: dict[str, tuple[dict, dict, int]] = {}
+        self._notes: dict[str, tuple[dict, ...]] = {}
+        self._words: dict[str, tuple[str, ...]] = {}
+        self._labels: Any = None  # presentation's Labels, made when a note is first said
+
+    def shown_in(self, order: list[int]) -> None:
+        self.order = order
+
+    def co_benefits(self, iid: str) -> tuple[dict[str, float], dict[str, float], int]:
+        if iid not in self._co:
+            ids = self.cm.node_ids
+            if self.limit is None:
+                block = self.order
+            else:
+                # this pathway and the next ones shown, as many as have been worked out so
+                # far (reading them all in order takes a few solves), within _CELLS
+                most = max(1, _CELLS // max(len(self.cm.outcome_ids), 1))
+                size = min(most, max(_BLOCK, len(self._co)))
+                at = self.order.index(self.cm.index[iid])
+                block = [j for j in self.order[at:] if ids[j] not in self._co][:size]
+            block = sorted(j for j in block if ids[j] not in self._co)
+            part = _co_benefit_rows(
+                self.cm, np.array(block, dtype=np.int64), self.volumes, self.target, self.limit
+            )
+            for j, levels, values, omitted in zip(
+                block, part.levels, part.values, part.omitted, strict=True
+            ):
+                self._co[ids[j]] = (levels, values, omitted)
+        return self._co[iid]
+
+    def note_data(self, p: Pathway) -> tuple[dict, ...]:
+        iid = p.intervention
+        if iid not in self._notes:
+            flags, routes, shares, short, caveats = self.caveats[iid]
+            self._notes[iid] = tuple(_notes(self.cm, flags, routes, shares, short, caveats))
+        return self._notes[iid]
+
+    def notes(self, p: Pathway) -> tuple[str, ...]:
+        iid = p.intervention
+        if iid not in self._words:
+            from ..presentation.labels import Labels
+            from ..presentation.words import pathway_notes
+
+            if self._labels is None:
+                self._labels = Labels(self.cm.model)
+            self._words[iid] = tuple(pathway_notes(self.note_data(p), self._labels))
+        return self._words[iid]
+
+
+_BLOCK = 32  # pathways whose co-benefits one forward solve works out, at most
+_CELLS = 1 << 22  # and at most this many (pathway, outcome) cells: 32 MiB an array
+
+
 @dataclass(frozen=True)
 class _CoBenefits:
     levels: list[dict[str, float]]
     values: list[dict[str, float]]
     omitted: list[int]
-    totals: list[dict]
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:
@@ -489,38 +619,17 @@ def _top(scores: np.ndarray, n: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def _co_benefits(
-    cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int, limit: int | None
-) -> _CoBenefits:
-    """Other outcomes each pathway produces at its volume — valued outcomes first, largest
-    value first, then the rest by level — and their total value by kind.
-
-    Pathways are taken in blocks of a few million (pathway, outcome) cells, so memory stays
-    bounded however many pathways and outcomes the map has; every number is computed as it
-    would be for all pathways at once (each row on its own). With ``limit=None`` (every
-    co-benefit) the lists are as long as the longest, so all rows are needed together."""
-    n_o = len(cm.outcome_ids)
-    if limit is None or len(positive) == 0:
-        return _co_benefit_rows(cm, positive, volumes, target, limit)
-    block = max(1, _CELLS // max(n_o, 1))
-    out = _CoBenefits([], [], [], [])
-    for start in range(0, len(positive), block):
-        part = _co_benefit_rows(cm, positive[start : start + block], volumes, target, limit)
-        out.levels.extend(part.levels)
-        out.values.extend(part.values)
-        out.omitted.extend(part.omitted)
-        out.totals.extend(part.totals)
-    return out
-
-
-_CELLS = 1 << 22  # (pathway, outcome) cells per block: 32 MiB for each array of a block
-
-
 def _co_benefit_rows(
     cm: CompiledModel, positive: np.ndarray, volumes: np.ndarray, target: int, limit: int | None
 ) -> _CoBenefits:
-    """:func:`_co_benefits` for the pathways ``positive`` together."""
+    """Other outcomes each of the pathways ``positive`` produces at its volume — valued
+    outcomes first, largest value first, then the rest by level — and how many more it moves.
+    Each row is worked out on its own (whatever the pathways taken with it), except that with
+    ``limit=None`` (every co-benefit) the lists are as long as the longest."""
     n_i = cm.n_interventions
+    out = _CoBenefits([], [], [])
+    if len(positive) == 0:
+        return out
     levels = np.ascontiguousarray(
         (effects_from(cm, positive)[n_i:, :] * volumes[positive][None, :]).T
     )  # pathways × outs
@@ -537,12 +646,8 @@ def _co_benefit_rows(
     if n_show > 0:
         top_valued = valued[_top(np.abs(levels[:, valued] * unit_value[valued]), n_show)]
         top_unvalued = unvalued[_top(np.abs(levels[:, unvalued]), n_show)]
-    else:  # no list asked for (counts and totals only): nothing to rank
+    else:  # no list asked for (counts only): nothing to rank
         top_valued = top_unvalued = np.zeros((len(positive), 0), dtype=np.int64)
-    fiscal = levels @ cm.value_fiscal  # pathways × agencies
-    economic = levels @ cm.value_economic
-    social = levels @ cm.value_social
-    out = _CoBenefits([], [], [], [])
     outcome_ids = cm.outcome_ids
     for row in range(len(positive)):
         rows = [o for o in (*top_valued[row], *top_unvalued[row]) if present[row, o]][:n_show]
@@ -555,15 +660,6 @@ def _co_benefit_rows(
             }
         )
         out.omitted.append(int(counts[row]) - len(rows))
-        total = {
-            "fiscal": {
-                a: float(x) for a, x in zip(cm.agency_ids, fiscal[row], strict=True) if x != 0
-            },
-            "economic": float(economic[row]),
-            "social": float(social[row]),
-        }
-        total["total"] = float(sum(total["fiscal"].values()) + total["economic"] + total["social"])
-        out.totals.append(total)
     return out
 
 

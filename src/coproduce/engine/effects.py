@@ -57,8 +57,21 @@ def effects_to(cm: CompiledModel, outcome: int, effect: np.ndarray | None = None
     replaces the links' effects (one per link), e.g. to switch some links off."""
     e = np.zeros(cm.n_nodes)
     e[outcome] = 1.0
+    if effect is not None and not np.any(effect):  # every link switched off: I x = e
+        return e
     upper = cm.upper_system if effect is None else _system(cm, effect).T.tocsr()
     return spsolve_triangular(upper, e, lower=False, unit_diagonal=True)
+
+
+def weighted_effects(cm: CompiledModel, weights: np.ndarray) -> np.ndarray:
+    """Σ_o weights[o, k] T[o, i] for every intervention i and each column k of ``weights``
+    (outcomes × kinds): the value of one unit of each intervention, by kind, from one backward
+    triangular solve per kind (all kinds in one call), never the total-effect matrix."""
+    w = np.asarray(weights, dtype=float)
+    rhs = np.zeros((cm.n_nodes, *w.shape[1:]))
+    rhs[cm.n_interventions :] = w
+    x = spsolve_triangular(cm.upper_system, rhs, lower=False, unit_diagonal=True)
+    return np.asarray(x[: cm.n_interventions], dtype=float)
 
 
 def effects_from(cm: CompiledModel, interventions: np.ndarray) -> np.ndarray:

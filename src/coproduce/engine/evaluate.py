@@ -238,11 +238,11 @@ def evaluate(
         )
     qty = resource_quantities(cm, v)
     used = qty.sum(axis=0)
-    available = {
-        rid: float(mean_of(m.resources[rid].available))
-        for rid in cm.resource_ids
-        if m.resources[rid].available is not None
-    }
+    available: dict[str, float] = {}
+    for rid in cm.resource_ids:
+        stated = mean_of(m.resources[rid].available)
+        if stated is not None:
+            available[rid] = float(stated)
     # hours by quantity, not cost: a co-production share by hours does not vanish when
     # users' and communities' time is valued at £0
     time_res = _mask(cm.time_resource, len(cm.resource_ids))

@@ -41,10 +41,12 @@ declared level counts as fully supported in every draw: uncertainty about how mu
 needed is not a shortfall.
 
 **Propagation** is vectorised over a draw axis in chunks: per chunk, the total effect on the
-target of every intervention, and the value of everything else it causes, are two backward
-substitutions over the map's levels (reverse topological generations), O(links × draws),
-never listing paths. Memory is bounded by the chunk (links × chunk numbers). Random numbers
-come in fixed stream blocks (:mod:`.uncertain`), so results do not depend on the chunk size.
+target of every intervention, and the value of everything else it causes, are one backward
+substitution over the map's levels (reverse topological generations) with two right-hand
+sides a draw — the target alone when nothing else is valued — O(links × draws), never listing
+paths. Memory is bounded by the chunk (links × chunk numbers). Random numbers come in fixed
+stream blocks (:mod:`.uncertain`), and every sum is taken in a fixed order, so results do not
+depend on the chunk size.
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ from .uncertain import (
 )
 
 MODES = ("target", "spend", "scenarios")
-_LINK_BUDGET = 2**22  # default chunk: links × chunk numbers ≈ 32 MB per effect array
+_LINK_BUDGET = 2**24  # default chunk: (links + nodes) × chunk numbers ≈ 128 MB per array
 _EXTRA_STREAM = 1  # stream of the quantities only an extra run (a belief, min-evidence) has
 
 
@@ -123,16 +125,30 @@ class _OptionModel:
 
     cm: CompiledModel
     target: int
-    slots: list[tuple[int, _Slot]]  # (row in the draws, slot)
-    heights: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # per generation: links, starts, srcs
+    slots: list[tuple[int, _Slot]]  # (row in the draws, slot) of every quantity but links'
+    sweep: _Sweep
     per_draw: tuple[_PerDraw, ...] = ()
+    link_draws: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    """(rows in the draws, link indices) of the drawn link effects: arrays, as a map may have
+    10^5 of them."""
 
     def __getstate__(self) -> dict[str, Any]:
         # sent to every worker: the compiled arrays are all a chunk needs, not the model they
         # came from (for a 100k-link map, 12 MiB of pydantic objects, slow to unpickle)
         state = dict(self.__dict__)
-        state["cm"] = dataclasses.replace(self.cm, model=None)
+        state["cm"] = dataclasses.replace(self.cm, model=None)  # type: ignore[arg-type]
         return state
+
+    @cached_property
+    def sweep_draws(self) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """For the sweep's links in its order: the draw row of each effect (−1: not drawn),
+        the enabling multiplier at the means (None: all 1) and the compiled effect."""
+        cm, links = self.cm, self.sweep.links
+        rows, idx, _ = self.rows_of("link")
+        row_of = np.full(len(cm.link_effect), -1, dtype=np.int64)
+        row_of[idx] = rows
+        mult = None if cm.link_multiplier is None else cm.link_multiplier.take(links)
+        return row_of.take(links), mult, cm.link_effect.take(links)
 
     @cached_property
     def input_slots(self) -> list[tuple[int, _Slot]]:
@@ -141,6 +157,9 @@ class _OptionModel:
     def rows_of(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(draw rows, array indices, means) of the slots of one kind, for fancy indexing."""
         cached = self.__dict__.setdefault("_by_kind", {})
+        if kind == "link" and kind not in cached:
+            rows, idx = self.link_draws
+            cached[kind] = (rows, idx, self.cm.link_effect[idx])
         if kind not in cached:
             sel = [(r, s.i, s.mean) for r, s in self.slots if s.kind == kind]
             cached[kind] = (
@@ -170,17 +189,17 @@ def _slot(cm: CompiledModel, path: str) -> _Slot:
         k = resolve_link_index(model.links, parts[1], path)
         return _Slot("link", k, 0, float(cm.link_effect[k]))
     if parts[0] == "resources":
-        r = r_index[parts[1]]
+        r = r_index[parts[1]]  # type: ignore[index]
         return _Slot("unit_cost", r, 0, float(cm.unit_cost[r]))
     if parts[0] == "interventions":
-        i, r = cm.index[parts[1]], r_index[parts[3]]
+        i, r = cm.index[parts[1]], r_index[parts[3]]  # type: ignore[index]
         if parts[2] == "enabling":  # interventions.ID.enabling.R.elasticity | .floor
             e = next(t for t in cm.enabling if t[0] == i and t[1] == r)
             return _Slot(str(parts[4]), i, r, e[4] if parts[4] == "elasticity" else e[5])
         if parts[2] == "inputs":
             return _Slot("input", i, r, float(cm.inputs[i, r]))
         return _Slot("fixed", i, r, float(cm.fixed_inputs[i, r]))
-    o = cm.index[parts[1]] - cm.n_interventions  # outcomes.ID.value.KIND[.AGENCY]
+    o = cm.index[parts[1]] - cm.n_interventions  # type: ignore[index]  # outcomes.ID.value...
     if parts[3] == "fiscal":
         mean = float(cm.value_fiscal[o, cm.agency_ids.index(parts[4])])
     else:
@@ -210,17 +229,101 @@ def _generations(cm: CompiledModel) -> list[tuple[np.ndarray, np.ndarray, np.nda
     return out
 
 
-def _backward(om: _OptionModel, effect: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """x = (I − A)^-T rhs for every draw: rhs (nodes × n) -> x (nodes × n)."""
-    x = rhs.copy()
-    dst = om.cm.link_dst
-    for links, starts, srcs in om.heights:
-        contrib = effect[links] * x[dst[links]]
-        x[srcs] += np.add.reduceat(contrib, starts, axis=0)
-    return x
+@dataclass(frozen=True)
+class _Sweep:
+    """The backward sweep over a map's generations (:func:`_generations`), laid out for
+    whole-array steps: nodes renumbered by height (``at[node]``), so that the nodes a
+    generation's links start from are one slice; its links one slice of ``links``, with
+    their ends' new numbers (``ends``) and where each start's links begin (``starts``; None
+    when every node of the generation has one link: no sum to take)."""
+
+    at: np.ndarray  # node -> place in the sweep's order
+    links: np.ndarray  # links, generation by generation, by start
+    ends: np.ndarray  # place of each of those links' end
+    steps: tuple[
+        tuple[int, int, int, int, np.ndarray | None], ...
+    ]  # (links a:b, nodes c:d, starts)
+
+    @cached_property
+    def adders(self) -> list[Any]:
+        """Per generation (None: one link a node): how to add each node's links up exactly as
+        numpy's ``add.reduceat`` does — its first link plus the sum of the others, summed one
+        after another when there are fewer than 8 of them (pairwise, 8 at a time, from 8 on)
+        — but several times faster over rows of draws: a sparse 0/1 matrix (starts × links)
+        adds the others of the nodes with at most 8 links, in link order; the few nodes with
+        more keep ``add.reduceat`` on their own links. Returns (matrix, nodes with more,
+        their links, where each of them starts among those)."""
+        import scipy.sparse as sp
+
+        out: list[Any] = []
+        for a, b, c, d, starts in self.steps:
+            if starts is None:
+                out.append(None)
+                continue
+            count = np.diff(np.append(starts, b - a))  # links of each node
+            long = count > 8
+            later = np.ones(b - a, dtype=bool)
+            later[starts] = False  # a node's first link is added to the others' sum
+            later[np.repeat(long, count)] = False  # and the longer sums by reduceat
+            rest = np.where(long, 0, count - 1)
+            indptr = np.concatenate([[0], np.cumsum(rest)])
+            adder = sp.csr_array(
+                (np.ones(int(indptr[-1])), np.flatnonzero(later), indptr), shape=(d - c, b - a)
+            )
+            long_nodes = np.flatnonzero(long)
+            long_links = np.flatnonzero(np.repeat(long, count))
+            long_starts = np.concatenate([[0], np.cumsum(count[long])[:-1]]).astype(np.int64)
+            out.append((adder, long_nodes, long_links, long_starts))
+        return out
 
 
-def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]) -> tuple[_PerDraw, ...]:
+def _sweep(cm: CompiledModel) -> _Sweep:
+    gens = _generations(cm)
+    in_gen = np.zeros(cm.n_nodes, dtype=bool)
+    for _, _, srcs in gens:
+        in_gen[srcs] = True
+    order = np.concatenate([np.flatnonzero(~in_gen), *(srcs for _, _, srcs in gens)])
+    at = np.empty(cm.n_nodes, dtype=np.int64)
+    at[order] = np.arange(cm.n_nodes)
+    links = np.concatenate([lk for lk, _, _ in gens]) if gens else np.zeros(0, np.int64)
+    steps = []
+    lo, node = 0, int((~in_gen).sum())
+    for lk, starts, srcs in gens:
+        steps.append(
+            (lo, lo + len(lk), node, node + len(srcs), None if len(srcs) == len(lk) else starts)
+        )
+        lo += len(lk)
+        node += len(srcs)
+    return _Sweep(at, links, at[cm.link_dst[links]], tuple(steps))
+
+
+def _backward(sweep: _Sweep, effect: Callable[[int, int], np.ndarray], rhs: np.ndarray) -> None:
+    """x = (I − A)^-T rhs for every draw, in place: ``rhs`` (nodes in sweep order × ...
+    draws) becomes x; ``effect(a, b)`` gives the effects of the sweep's links a:b (links ×
+    draws). Each generation adds its links' effect × their end's x to their start's x, in
+    link order (the sums do not depend on how many draws are taken together)."""
+    x = rhs
+    wide = x.ndim == 3  # several right-hand sides (target, value) for each draw
+    for (a, b, c, d, starts), adder in zip(sweep.steps, sweep.adders, strict=True):
+        contrib = x.take(sweep.ends[a:b], axis=0)
+        eff = effect(a, b)
+        contrib *= eff[:, None, :] if wide else eff
+        if adder is None:  # one link from each node: nothing to add up
+            x[c:d] += contrib
+        else:  # each node's first link + the sum of its others, as add.reduceat gives it
+            matrix, long_nodes, long_links, long_starts = adder
+            total = (matrix @ contrib.reshape(b - a, -1)).reshape(d - c, *x.shape[1:])
+            total += contrib.take(starts, axis=0)  # type: ignore[arg-type]
+            if len(long_nodes):
+                total[long_nodes] = np.add.reduceat(
+                    contrib.take(long_links, axis=0), long_starts, axis=0
+                )
+            x[c:d] += total
+
+
+def _per_draw_enabling(
+    cm: CompiledModel, slots: list[tuple[int, _Slot]], link_draws: tuple[np.ndarray, np.ndarray]
+) -> tuple[_PerDraw, ...]:
     """The interventions whose enabling multiplier varies by draw (see the module docstring);
     the others keep the multiplier at the means that ``cm.link_effect`` already carries."""
     if not cm.enabling:
@@ -230,7 +333,7 @@ def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]) -> tup
         for row, s in slots
         if s.kind in ("input", "fixed", "elasticity", "floor")
     }
-    link_row = {s.i: row for row, s in slots if s.kind == "link"}
+    link_row = dict(zip(link_draws[1].tolist(), link_draws[0].tolist(), strict=True))
     terms: dict[int, list[_EnablingTerm]] = {}
     varies: set[int] = set()
     for i, r, fixed_input, level, e_mean, f_mean in cm.enabling:
@@ -271,9 +374,26 @@ def _per_draw_enabling(cm: CompiledModel, slots: list[tuple[int, _Slot]]) -> tup
 def _option_model(model: Model, target: str, slots_of: list[tuple[str, int]]) -> _OptionModel:
     """``slots_of``: (path, draw row) of each uncertain quantity of ``model``."""
     cm = compile_model(model)
-    slots = [(row, _slot(cm, path)) for path, row in slots_of]
+    slots = []
+    link_rows, link_idx = [], []
+    for path, row in slots_of:
+        k = link_position(path)  # 'links[k].effect': most quantities of a large map
+        if k is None:
+            sl = _slot(cm, path)
+            if sl.kind != "link":
+                slots.append((row, sl))
+                continue
+            k = sl.i
+        link_rows.append(row)
+        link_idx.append(k)
+    draws = (np.array(link_rows, dtype=np.int64), np.array(link_idx, dtype=np.int64))
     return _OptionModel(
-        cm, cm.index[target], slots, _generations(cm), _per_draw_enabling(cm, slots)
+        cm,
+        cm.index[target],
+        slots,
+        _sweep(cm),
+        _per_draw_enabling(cm, slots, draws) if cm.enabling else (),
+        draws,
     )
 
 
@@ -389,10 +509,19 @@ def _groups(model: Model, names: list[str]) -> dict[str, tuple[str, ...]]:
     and the valuation of co-production time (unit costs of resources in co-production
     sectors)."""
     groups: dict[str, tuple[str, ...]] = {}
-    for iid in model.interventions:
-        members = tuple(n for n in names if n.startswith(f"interventions.{iid}."))
-        if len(members) >= 2:
-            groups[f"all inputs of {iid}"] = members
+    # each name under every intervention whose id (and a dot) starts it, in one pass over
+    # the names (a map has tens of thousands of link names, none under an intervention)
+    members: dict[str, list[str]] = {iid: [] for iid in model.interventions}
+    head = "interventions."
+    for n in names:
+        if n.startswith(head):
+            rest = n[len(head) :]
+            for at, ch in enumerate(rest):
+                if ch == "." and rest[:at] in members:
+                    members[rest[:at]].append(n)
+    for iid, found in members.items():
+        if len(found) >= 2:
+            groups[f"all inputs of {iid}"] = tuple(found)
     coprod = {s for s, sec in model.sectors.items() if sec.coproduction}
     valuations = tuple(
         n
@@ -661,13 +790,15 @@ def _gather(
         mine = []
         for u in uncertain_quantities(m, evidence_priors, evidence_cv):
             label = canonical_path(m, u.path)
-            if u.key not in rows:
-                rows[u.key] = len(q.items)
+            key = u.key  # hashed once or twice, not four times (10^5 distributions)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = len(q.items)
                 q.items.append(u)
                 q.labels.append(label if k == 0 or label not in seen else f"{label} [{names[k]}]")
                 seen.add(q.labels[-1])
-            q.by_label.setdefault((label, u.dist, u.sign), rows[u.key])
-            mine.append((u.path, rows[u.key]))
+            q.by_label.setdefault((label, u.dist, u.sign), row)
+            mine.append((u.path, row))
         q.per_model.append(mine)
     return q
 
@@ -1130,65 +1261,135 @@ def _enabling_multipliers(om: _OptionModel, x: np.ndarray, effect: np.ndarray) -
         effect[pd_.links] = base * m
 
 
+def _sum_rows(a: np.ndarray, rows: Sequence[int] | np.ndarray, axis: int) -> np.ndarray:
+    """Σ over ``rows`` of ``a`` along ``axis``, added one row after another in their order:
+    the same sums however many draws the other axes hold (numpy's own sum adds in pairs
+    along a contiguous axis, as a chunk of one draw makes it)."""
+    take: list[slice | int] = [slice(None)] * a.ndim
+    take[axis] = rows[0]
+    acc = a[tuple(take)].copy()
+    for r in rows[1:]:
+        take[axis] = r
+        acc += a[tuple(take)]
+    return acc
+
+
+def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int], np.ndarray]:
+    """The effects of the sweep's links a:b in this chunk's draws (links × draws): a drawn
+    effect keeps its intervention's enabling multiplier at the means (1 unless an enabling
+    input falls short); the others are the compiled means."""
+    cm, n = om.cm, x.shape[1]
+    if om.per_draw:  # multipliers that vary by draw: the whole effect array first
+        rows, idx, _ = om.rows_of("link")
+        effect = np.repeat(cm.link_effect[:, None], n, axis=1)
+        effect[idx] = (
+            x[rows] if cm.link_multiplier is None else x[rows] * cm.link_multiplier[idx, None]
+        )
+        _enabling_multipliers(om, x, effect)
+        in_sweep = effect.take(om.sweep.links, axis=0)
+        return lambda a, b: in_sweep[a:b]
+    drawn, mult, base = om.sweep_draws
+
+    def effect_of(a: int, b: int) -> np.ndarray:
+        rows = drawn[a:b]
+        if rows.min(initial=0) >= 0:  # every link drawn
+            out = x.take(rows, axis=0)
+            if mult is not None:
+                out *= mult[a:b, None]
+            return out
+        out = np.repeat(base[a:b, None], n, axis=1)
+        some = np.flatnonzero(rows >= 0)
+        out[some] = x[rows[some]] if mult is None else x[rows[some]] * mult[a:b][some, None]
+        return out
+
+    return effect_of
+
+
 def _propagate(
     om: _OptionModel, x: np.ndarray, options: list[Option], sectors: tuple[str, ...]
 ) -> dict[str, np.ndarray]:
-    """Per option (rows) and draw (columns): target reached, costs and value of the rest."""
+    """Per option (rows) and draw (columns): target reached, costs and value of the rest.
+    The target and the value of everything else are one backward sweep (two right-hand sides
+    a draw), or the target alone when nothing else is valued."""
     cm = om.cm
+    n_i = cm.n_interventions
     n = x.shape[1]
-    effect = np.repeat(cm.link_effect[:, None], n, axis=1)
     unit_cost = np.repeat(cm.unit_cost[:, None], n, axis=1)
-    value = np.repeat(
-        (cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social)[:, None], n, axis=1
-    )
-    rows, idx, _ = om.rows_of("link")
-    # a drawn effect keeps its intervention's enabling multiplier at the means (1 unless an
-    # enabling input falls short)
-    effect[idx] = x[rows] if cm.link_multiplier is None else x[rows] * cm.link_multiplier[idx, None]
-    if om.per_draw:
-        _enabling_multipliers(om, x, effect)
     rows, idx, _ = om.rows_of("unit_cost")
     unit_cost[idx] = x[rows]
-    rows, idx, means = om.rows_of("value")  # one part (fiscal, economic, social) of a value
-    np.add.at(value, idx, x[rows] - means[:, None])
-    input_dev = [(sl.i, sl.j, x[row] - sl.mean, sl.kind == "fixed") for row, sl in om.input_slots]
-    value[om.target - cm.n_interventions] = 0.0  # the target is valued at λ, not twice
-    rhs = np.zeros((cm.n_nodes, n))
-    rhs[om.target] = 1.0
-    to_target = _backward(om, effect, rhs)[: cm.n_interventions]
-    rhs = np.zeros((cm.n_nodes, n))
-    rhs[cm.n_interventions :] = value
-    to_value = _backward(om, effect, rhs)[: cm.n_interventions]
+    unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
+    unit_value[om.target - n_i] = 0.0  # the target is valued at λ, not twice
+    v_rows, v_idx, v_means = om.rows_of("value")  # one part (fiscal, economic, social)
+    valued = bool(np.any(unit_value) or np.any(v_idx != om.target - n_i))
+    at = om.sweep.at
+    if valued:
+        value = np.repeat(unit_value[:, None], n, axis=1)
+        np.add.at(value, v_idx, x[v_rows] - v_means[:, None])
+        value[om.target - n_i] = 0.0
+        rhs = np.zeros((cm.n_nodes, 2, n))
+        rhs[at[om.target], 0] = 1.0
+        rhs[at[n_i:], 1] = value
+    else:
+        rhs = np.zeros((cm.n_nodes, n))
+        rhs[at[om.target]] = 1.0
+    _backward(om.sweep, _link_effects(om, x), rhs)
+    mine = rhs.take(at[:n_i], axis=0)
+    to_target = mine[:, 0] if valued else mine
+    to_value = mine[:, 1] if valued else np.zeros((n_i, n))  # nothing valued: 0 exactly
+
+    k = len(options)
+    res = {key: np.empty((k, n)) for key in _columns(sectors)}
+    # what each option reaches and the value of the rest: one intervention's volume × its
+    # total effects, or the sum over its interventions (in their order, row by row)
+    alone = [
+        (j, int(np.flatnonzero(o.volumes)[0]))
+        for j, o in enumerate(options)
+        if np.count_nonzero(o.volumes) == 1
+    ]
+    if alone:
+        js, its = (np.array(c, dtype=np.int64) for c in zip(*alone, strict=True))
+        vols = np.array([options[j].volumes[i] for j, i in alone])[:, None]
+        res["effect"][js] = vols * to_target[its]
+        res["value_other"][js] = vols * to_value[its]
+    lone = {j for j, _ in alone}
+    for j, opt in enumerate(options):
+        if j in lone:
+            continue
+        v = opt.volumes
+        active = np.flatnonzero(v)
+        if len(active) == 0:
+            res["effect"][j] = 0.0
+            res["value_other"][j] = 0.0
+            continue
+        res["effect"][j] = _sum_rows(v[active, None] * to_target[active], range(len(active)), 0)
+        res["value_other"][j] = _sum_rows(v[active, None] * to_value[active], range(len(active)), 0)
+
+    # costs: each option's resource use (mean quantities, then the drawn deviations of
+    # uncertain inputs), at the drawn unit costs; sums over resources in their order
+    running = np.stack([(o.volumes > 0).astype(float) for o in options])
+    scale = np.stack([o.input_scale for o in options])
+    qty = np.stack(
+        [cm.inputs.T @ s + cm.fixed_inputs.T @ r for s, r in zip(scale, running, strict=True)]
+    )  # options × resources (mean quantities)
+    qty_draws = np.repeat(qty[:, :, None], n, axis=2)
+    for row, sl in om.input_slots:
+        per = (running if sl.kind == "fixed" else scale)[:, sl.i]
+        on = np.flatnonzero(per)
+        if len(on):
+            qty_draws[on, sl.j] += per[on, None] * (x[row] - sl.mean)[None, :]
+    cost = qty_draws * unit_cost[None, :, :]
+    for si, sec in enumerate(sectors):
+        sec_rows = np.flatnonzero(cm.resource_sector == si)
+        res[f"cost_sector_{sec}"][:] = _sum_rows(cost, sec_rows, 1) if len(sec_rows) else 0.0
+    res["cost_full"][:] = _sum_rows(cost, range(cost.shape[1]), 1) if cost.shape[1] else 0.0
+    res["cost_public"][:] = res[f"cost_sector_{sectors[cm.public_sector]}"]
+    # users' and communities' hours and their cost at the drawn valuation: net benefit is
+    # linear in the value of an hour (the analysis finds where the answer switches)
     time_rows = (
         np.flatnonzero(cm.time_resource)
         if cm.time_resource is not None
         else np.zeros(0, dtype=np.int64)
     )
-
-    k = len(options)
-    res = {key: np.empty((k, n)) for key in _columns(sectors)}
-    for j, opt in enumerate(options):
-        v = opt.volumes
-        s = opt.input_scale
-        active = np.flatnonzero(v)
-        running = (v > 0).astype(float)
-        # sums over interventions and resources row by row (fixed order for every chunk size)
-        res["effect"][j] = (v[active, None] * to_target[active]).sum(axis=0)
-        res["value_other"][j] = (v[active, None] * to_value[active]).sum(axis=0)
-        qty = cm.inputs.T @ s + cm.fixed_inputs.T @ running  # resources (mean quantities)
-        qty_draws = np.repeat(qty[:, None], n, axis=1)
-        for i, r, dev, fixed in input_dev:
-            scale = running[i] if fixed else s[i]
-            if scale:
-                qty_draws[r] += scale * dev
-        cost = qty_draws * unit_cost
-        for si, sec in enumerate(sectors):
-            rows = np.flatnonzero(cm.resource_sector == si)
-            res[f"cost_sector_{sec}"][j] = cost[rows].sum(axis=0) if len(rows) else 0.0
-        res["cost_full"][j] = cost.sum(axis=0)
-        res["cost_public"][j] = res[f"cost_sector_{sectors[cm.public_sector]}"][j]
-        # users' and communities' hours and their cost at the drawn valuation: net benefit is
-        # linear in the value of an hour (the analysis finds where the answer switches)
-        res["coproduction_hours"][j] = qty_draws[time_rows].sum(axis=0) if len(time_rows) else 0.0
-        res["coproduction_time_cost"][j] = cost[time_rows].sum(axis=0) if len(time_rows) else 0.0
+    res["coproduction_hours"][:] = _sum_rows(qty_draws, time_rows, 1) if len(time_rows) else 0.0
+    res["coproduction_time_cost"][:] = _sum_rows(cost, time_rows, 1) if len(time_rows) else 0.0
     return res

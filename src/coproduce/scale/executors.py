@@ -13,12 +13,16 @@ Fault tolerance. On Dask, a task whose worker dies is rerun on another worker by
 as a task, not as scattered data, so it can be recomputed if the only worker holding it dies.
 The process pool does the same by hand: if a worker process dies, the pool is rebuilt and the
 unfinished items are submitted again (up to ``retries`` times). ``executor("processes")`` keeps
-its pool for the life of the program (a command): workers start once, not once per ``map``.
+its pool for the life of the program (a command): workers start once, not once per ``map``, and
+in the background as soon as the pool is made (while the command reads its model). A ``map`` of
+one item runs it in this process (there is nothing to share out), and a worker's large result
+comes back through a file in memory rather than the pool's pipe (:class:`_Parcel`).
 """
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import pickle
@@ -70,16 +74,79 @@ _SHARED: tuple[str, Any] | None = None  # in a worker: (token, the map call's sh
 
 def _call(fn: Callable[[Any, Any], Any], token: str, path: str, item: Any) -> Any:
     """In a worker: ``fn(shared, item)``, reading ``shared`` from ``path`` the first time this
-    worker sees the map call ``token`` (once per worker and call, not once per item)."""
+    worker sees the map call ``token`` (once per worker and call, not once per item). A large
+    result comes back as a :class:`_Parcel`."""
     global _SHARED
     if _SHARED is None or _SHARED[0] != token:
         _SHARED = None  # let the previous call's input go first
         with open(path, "rb") as f:
             _SHARED = (token, pickle.load(f))
-    return fn(_SHARED[1], item)
+    return _Parcel.wrap(fn(_SHARED[1], item))
+
+
+_PARCEL_BYTES = 1 << 20  # results with more array data than this travel by file
+
+
+class _Parcel:
+    """A result whose arrays travel by a file in memory (``/dev/shm``) rather than through the
+    pool's pipe: the worker writes their bytes once (pickle protocol 5, buffers out of band),
+    this process maps the file and reads them in place — one copy of the numbers instead of
+    pickling, the pipe both ways and unpickling (a chunk of draws is tens of MiB)."""
+
+    def __init__(self, path: str, head: bytes, sizes: list[int]) -> None:
+        self.path, self.head, self.sizes = path, head, sizes
+
+    @classmethod
+    def wrap(cls, result: Any) -> Any:
+        buffers: list[pickle.PickleBuffer] = []
+        head = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
+        sizes = [memoryview(b).nbytes for b in buffers]
+        if sum(sizes) < _PARCEL_BYTES:
+            return result
+        try:
+            room = os.statvfs("/dev/shm")
+            where = "/dev/shm" if room.f_bavail * room.f_frsize > 2 * sum(sizes) else None
+        except OSError:  # no /dev/shm: the temporary directory
+            where = None
+        try:
+            fd, path = tempfile.mkstemp(prefix="coproduce-result-", dir=where)
+            with os.fdopen(fd, "wb") as f:
+                for b in buffers:
+                    f.write(b.raw())
+        except OSError:  # no room: through the pipe after all
+            with contextlib.suppress(UnboundLocalError, OSError):
+                os.unlink(path)
+            return result
+        return cls(path, head, sizes)
+
+    def open(self) -> Any:
+        import mmap
+
+        try:
+            with open(self.path, "rb") as f:
+                # private and copy-on-write: the arrays are writable, as unpickled ones are
+                data: Any = (
+                    mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) if sum(self.sizes) else b""
+                )
+        finally:
+            os.unlink(self.path)
+        view, at, parts = memoryview(data), 0, []
+        for n in self.sizes:
+            parts.append(view[at : at + n])
+            at += n
+        return pickle.loads(self.head, buffers=parts)
 
 
 _KEPT: dict[int, ProcessPool] = {}
+_PRELOAD = ("numpy", "coproduce.engine.simulate", "coproduce.scale.montecarlo")
+
+
+def _warm() -> None:
+    """In a worker: import what the work needs before any of it arrives."""
+    import importlib
+
+    for name in _PRELOAD:
+        importlib.import_module(name)
 
 
 class ProcessPool(_Executor):
@@ -103,10 +170,21 @@ class ProcessPool(_Executor):
     def _started(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # forkserver: a clean child, whatever threads this process runs (a web server,
-            # BLAS); the default from Python 3.14 on
+            # BLAS); the default from Python 3.14 on. The server imports the engine once, so
+            # every worker forked from it starts with it loaded.
             ctx = multiprocessing.get_context("forkserver")
+            ctx.set_forkserver_preload(list(_PRELOAD))
             self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
         return self._pool
+
+    def warm(self) -> ProcessPool:
+        """Start the workers now, in the background (each imports the engine), so that they
+        are ready when the first ``map`` comes: a command warms its pool while it reads and
+        prepares its model, on the cores this process leaves free."""
+        pool = self._started()
+        for _ in range(self.workers):
+            pool.submit(_warm)
+        return self
 
     def _stop(self) -> None:
         pool, self._pool = self._pool, None
@@ -118,6 +196,9 @@ class ProcessPool(_Executor):
     ) -> Iterator[tuple[Any, Any]]:
         pending = list(range(len(items)))
         if not pending:
+            return
+        if len(pending) == 1:  # nothing to share out: sending it away can only be slower
+            yield items[0], fn(shared, items[0])
             return
         fd, path = tempfile.mkstemp(prefix="coproduce-shared-", suffix=".pickle")
         with os.fdopen(fd, "wb") as f:
@@ -135,6 +216,8 @@ class ProcessPool(_Executor):
                         for f in done:
                             k = futures.pop(f)
                             result = f.result()
+                            if isinstance(result, _Parcel):
+                                result = result.open()
                             pending.remove(k)
                             yield items[k], result
                 except BrokenProcessPool:
@@ -147,6 +230,12 @@ class ProcessPool(_Executor):
                 f.cancel()
             if futures and self._pool is not None:
                 wait(futures)  # none may still read the file below
+            for f in futures:  # results never read: their files go too
+                if f.done() and not f.cancelled() and f.exception() is None:
+                    parcel = f.result()
+                    if isinstance(parcel, _Parcel):
+                        with contextlib.suppress(OSError):
+                            os.unlink(parcel.path)
             os.unlink(path)
 
     def close(self) -> None:
@@ -254,7 +343,7 @@ def executor(spec: Any = None, workers: int | None = None) -> Any:
             if n not in _KEPT:
                 if not _KEPT:
                     atexit.register(_close_kept)
-                _KEPT[n] = ProcessPool(n, keep=True)
+                _KEPT[n] = ProcessPool(n, keep=True).warm()
             return _KEPT[n]
         if "://" in spec or spec.endswith(".json"):
             return DaskExecutor.connect(spec)

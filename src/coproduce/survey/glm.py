@@ -224,11 +224,12 @@ def _binary(y: pd.Series) -> np.ndarray:
             )
         return (y == cats[1]).to_numpy(dtype=float)
     vals = pd.to_numeric(y, errors="coerce")
-    if vals.isna().any() or not set(np.unique(vals)) <= {0.0, 1.0}:
+    v = vals.to_numpy(dtype=float, na_value=np.nan)
+    if np.isnan(v).any() or not np.all((v == 0.0) | (v == 1.0)):  # (no sort, as unique did)
         raise ModelError(
             [Issue("formula", f"a logistic model needs a 0/1 outcome; '{y.name}' has other values")]
         )
-    return vals.to_numpy(dtype=float)
+    return v
 
 
 def _ordinal(y: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:

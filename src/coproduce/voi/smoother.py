@@ -260,16 +260,23 @@ def margin_size(n_inputs: int) -> int:
     return 4 if n_inputs >= 4 else 5
 
 
-def _one_blas_thread():  # type: ignore[no-untyped-def]
+_CONTROLLER: list = []  # threadpoolctl's view of the loaded BLAS libraries, made once
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
     """A context limiting BLAS to one thread, if threadpoolctl is installed.
 
     The fits are many small matrix products; on a busy machine a multi-threaded BLAS spends
-    more time synchronising its threads than computing (measured: 10× slower under load)."""
+    more time synchronising its threads than computing (measured: 10× slower under load).
+    threadpoolctl finds the loaded BLAS libraries once (numpy's and scipy's are loaded when
+    this module is), not on every fit: that search was a few milliseconds a fit."""
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:  # optional: results are the same, only slower on a busy machine
         return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
+    if not _CONTROLLER:
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 def fit_spline(x: np.ndarray, y: np.ndarray, refine: bool = False) -> SplineFit:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,16 @@ from ..costs import breakdown
 from ..effects import outcome_levels
 from ..flags import CaveatContext
 from .programme import Spec, availability, input_scale, least_volumes
-from .result import Constraint, FrontierPoint, Plan
-from .solve import PlanningError, Relaxation, funded, relax, solve_spec, target_rows
+from .result import Constraint, Constraints, FrontierPoint, Plan
+from .solve import PlanningError, Relaxation, funded, relax, solve_spec
 
 
-def _model(model: Model | str | Path, scenarios: Sequence[str]) -> Model:
+def _model(model: Model | CompiledModel | str | Path, scenarios: Sequence[str]) -> Model:
     from ...model.load import load_model
     from ...model.scenarios import apply_scenarios
 
+    if isinstance(model, CompiledModel):
+        model = model.model
     if isinstance(model, Model):
         return apply_scenarios(model, scenarios) if scenarios else model
     return load_model(model, scenarios=tuple(scenarios))
@@ -74,7 +77,7 @@ TARGET_READINGS = ("increase", "total")
 
 
 def plan(
-    model: Model | str | Path,
+    model: Model | CompiledModel | str | Path,
     targets: Mapping[str, float] | None = None,
     objective: str = "public",
     *,
@@ -88,7 +91,8 @@ def plan(
     same_choice: bool = True,
 ) -> Plan:
     """Plan the mix of interventions, as changes from what runs today (each intervention's
-    ``volume``, the baseline).
+    ``volume``, the baseline). ``model``: a model, its file, or the model compiled
+    (:func:`coproduce.model.compile_model`, to plan many times on one compilation).
 
     - No ``budget``: the least ``objective`` cost (``public`` or ``full``) that reaches every
       target (``{outcome: amount}`` in outcome units; default the model's ``targets``).
@@ -135,7 +139,8 @@ def plan(
             "from 1 (opinion) to 5 (replicated experiments)"
         )
     m = _model(model, scenarios)
-    cm = compile_model(m)
+    # a compiled model is planned on as it is (compiled once for many plans)
+    cm = model if isinstance(model, CompiledModel) and not scenarios else compile_model(m)
     budgets = (
         {}
         if budget is None
@@ -166,13 +171,15 @@ def plan(
         points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling, offset)
         result = _with(result, frontier=points, frontier_measure=measure)
     if result.status == "optimal" and same_choice:
-        from .switching import same_choice_range
+        from .switching import same_choice_range, valuation_enters
 
         result = _with(
             result,
             same_choice_checked=True,
-            same_choice_when_time_valued=same_choice_range(
-                cm, spec, objective, gap, set(funded(result.volumes))
+            same_choice_when_time_valued=(
+                same_choice_range(cm, spec, objective, gap, set(funded(result.volumes)))
+                if valuation_enters(cm, spec, objective)
+                else (0.0, None)  # as same_choice_range says, without listing what is funded
             ),
         )
     if min_evidence is not None:
@@ -202,16 +209,18 @@ def _spec(
         if objective == "public"
         else np.ones(len(cm.sector_ids), dtype=bool)
     )
+    rows = Spec(targets, cost_sectors, budgets, None)
     offset = None
     if targets_as == "increase" and targets:
         # what today's volumes already reach on each target: T b, one triangular solve each
-        offset = target_rows(cm, Spec(targets, cost_sectors, budgets, None)) @ cm.volume
+        offset = rows.target_rows(cm) @ cm.volume
     return Spec(
         targets=targets,
         cost_sectors=cost_sectors,
         budgets=budgets,
         weights=weights,
         target_offset=offset,
+        _rows=rows._rows,  # the targets' rows, worked out once
     )
 
 
@@ -302,11 +311,13 @@ def _plan_once(
     prog, sol, x = solve_spec(cm, spec, objective, gap, tie)
     least, _ = least_volumes(cm)
     baseline_levels = outcome_levels(cm, cm.volume)
-    max_decrease = {
-        iid: float(cm.max_decrease[i])
-        for i, iid in enumerate(cm.intervention_ids)
-        if cm.max_decrease is not None and cm.max_decrease[i] < 1
-    }
+    itvs = m.interventions
+    ids = cm.intervention_ids
+    max_decrease = (
+        {ids[i]: float(cm.max_decrease[i]) for i in np.flatnonzero(cm.max_decrease < 1).tolist()}
+        if cm.max_decrease is not None
+        else {}
+    )
     common = dict(
         mode=mode,
         objective=objective,
@@ -316,15 +327,13 @@ def _plan_once(
         targets=spec.targets,
         budgets=spec.budgets,
         weights=_weight_dict(cm, spec.weights),
-        current_volumes=dict(zip(cm.intervention_ids, map(float, cm.volume), strict=True)),
-        labels={n: m.label_of(n) for n in cm.node_ids + cm.resource_ids},
-        units={iid: m.interventions[iid].unit or "unit" for iid in cm.intervention_ids},
+        current_volumes=dict(zip(ids, cm.volume.tolist(), strict=True)),
+        labels=_labels(m, cm),
+        units={iid: itvs[iid].unit or "unit" for iid in ids},
         mixed_integer=prog.is_mip,
         targets_as=targets_as,
-        baseline_outcomes=dict(zip(cm.outcome_ids, map(float, baseline_levels), strict=True)),
-        least_volumes={
-            iid: float(least[i]) for i, iid in enumerate(cm.intervention_ids) if least[i] > 0
-        },
+        baseline_outcomes=dict(zip(cm.outcome_ids, baseline_levels.tolist(), strict=True)),
+        least_volumes={ids[i]: float(least[i]) for i in np.flatnonzero(least > 0).tolist()},
         max_decrease=max_decrease,
         time_value=basis_of(m).to_dict(),
     )
@@ -359,10 +368,15 @@ def _plan_once(
     levels = outcome_levels(cm, v)
     value = float(levels @ unit_values(cm))
     per_itv = {}
-    for i, iid in enumerate(cm.intervention_ids):
-        if v[i] > 0:
-            c = breakdown(cm, quantities[i] * cm.unit_cost)
-            per_itv[iid] = {"full": c.full, "public": c.public, "by_sector": c.by_sector}
+    n_sectors = len(cm.sector_ids)
+    for i in np.flatnonzero(v > 0).tolist():  # as costs.breakdown, but only what is kept
+        row = quantities[i] * cm.unit_cost
+        by_sector = np.bincount(cm.resource_sector, weights=row, minlength=n_sectors)
+        per_itv[ids[i]] = {
+            "full": float(row.sum()),
+            "public": float(by_sector[cm.public_sector]),
+            "by_sector": dict(zip(cm.sector_ids, by_sector.tolist(), strict=True)),
+        }
     avail = availability(cm)
     used = quantities.sum(axis=0)
     resource_use = {
@@ -395,7 +409,7 @@ def _plan_once(
     caveats = CaveatContext(cm, flagged).for_volumes(v, quantities=quantities)
     return Plan(
         status="optimal",
-        volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
+        volumes=dict(zip(cm.intervention_ids, v.tolist(), strict=True)),
         cost=cost_dict,
         intervention_costs=per_itv,
         outcomes=dict(zip(cm.outcome_ids, map(float, levels), strict=True)),
@@ -412,6 +426,14 @@ def _plan_once(
         value_change=float((levels - baseline_levels) @ unit_values(cm)),
         **common,
     )
+
+
+def _labels(m: Model, cm: CompiledModel) -> dict[str, str]:
+    """Every node's and resource's label (as :meth:`Model.label_of`, looked up once)."""
+    named = {}  # an intervention's, else an outcome's, else a resource's
+    for section in (m.resources, m.outcomes, m.interventions):
+        named.update({nid: node.label or nid for nid, node in section.items()})
+    return {n: named.get(n, n) for n in cm.node_ids + cm.resource_ids}
 
 
 def _offsets(spec: Spec) -> dict[str, float]:
@@ -468,53 +490,70 @@ def _constraints(
     mode: str,
     objective: str,
     offsets: Mapping[str, float] | None = None,
-) -> tuple[Constraint, ...]:
+) -> Constraints:
+    """The plan's constraints (all but set-up and band rows), with levels, limits, binding
+    and shadow prices worked out for every row at once; the objects and their sentences are
+    made when first read."""
     activity = prog.A @ x
-    cur = m.currency
-    measure = "public money" if objective == "public" else "full cost (every sector)"
+    b = prog.b
+    sign = np.array(
+        [-1.0 if kind in ("target", "min_volume", "max_decrease") else 1.0 for kind, _ in prog.tags]
+    )
+    binding = np.abs(b - activity) <= 1e-6 * np.maximum(1.0, np.abs(b))
     tiny_price = 1e-9 * max(1.0, abs(prog.c).max(initial=1.0))  # once, not once a row
-    out = []
-    for row, (kind, name) in enumerate(prog.tags):
-        if kind in ("setup", "band"):
-            continue
-        sign = -1.0 if kind in ("target", "min_volume", "max_decrease") else 1.0
-        level, limit = sign * activity[row], sign * prog.b[row]
-        binding = abs(prog.b[row] - activity[row]) <= 1e-6 * max(1.0, abs(prog.b[row]))
-        if kind == "target" and offsets is not None:
-            # a target read as an increase: its limit and level count from today's level
-            level, limit = level - offsets[name], limit - offsets[name]
-        price = float(-duals[row]) if duals is not None else float("nan")
-        if abs(price) < tiny_price:
-            price = 0.0
-        label, unit = _constraint_meta(m, cm, kind, name)
-        words = constraint_words(
-            kind,
-            label,
-            unit,
-            price,
-            limit,
-            level,
-            binding,
-            mode,
-            measure,
-            cur,
-            increase=offsets is not None,
-        )
-        out.append(
-            Constraint(
-                key=_key((kind, name)),
-                kind=kind,
-                name=name,
-                label=label,
-                unit=unit,
-                limit=float(limit),
-                level=float(level),
-                binding=bool(binding),
-                shadow_price=price,
-                words=words,
+    price = -duals if duals is not None else np.full(len(b), np.nan)
+    price = np.where(np.abs(price) < tiny_price, 0.0, price)
+    level, limit = sign * activity, sign * b
+    tags = prog.tags
+
+    def make() -> tuple[Constraint, ...]:
+        cur = m.currency
+        measure = "public money" if objective == "public" else "full cost (every sector)"
+        out = []
+        for (kind, name), lv, lim, bind, pr in zip(
+            tags,
+            level.tolist(),
+            limit.tolist(),
+            binding.tolist(),
+            price.tolist(),
+            strict=True,
+        ):
+            if kind in ("setup", "band"):
+                continue
+            if kind == "target" and offsets is not None:
+                # a target read as an increase: its limit and level count from today's level
+                lv, lim = lv - offsets[name], lim - offsets[name]
+            label, unit = _constraint_meta(m, cm, kind, name)
+            out.append(
+                Constraint(
+                    key=_key((kind, name)),
+                    kind=kind,
+                    name=name,
+                    label=label,
+                    unit=unit,
+                    limit=float(lim),
+                    level=float(lv),
+                    binding=bool(bind),
+                    shadow_price=float(pr),
+                    say=partial(
+                        constraint_words,
+                        kind,
+                        label,
+                        unit,
+                        pr,
+                        lim,
+                        lv,
+                        bind,
+                        mode,
+                        measure,
+                        cur,
+                        increase=offsets is not None,
+                    ),
+                )
             )
-        )
-    return tuple(out)
+        return tuple(out)
+
+    return Constraints(make)
 
 
 def _infeasible_message(
@@ -603,7 +642,7 @@ def _frontier(
                 cost_public=c.public,
                 cost_full=c.full,
                 value=float(outcome_levels(cm, v) @ weights) - offset,
-                volumes=dict(zip(cm.intervention_ids, map(float, v), strict=True)),
+                volumes=dict(zip(cm.intervention_ids, v.tolist(), strict=True)),
             )
         )
     nonzero = {o: w for o, w in _weight_dict(cm, weights).items()}

@@ -19,13 +19,13 @@ set-up links and band order. Money is in the model's currency and price year.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ...model.compile import CompiledModel
-from ..effects import spsolve_triangular
+from ..effects import spsolve_triangular, weighted_effects
 
 if TYPE_CHECKING:  # scipy loads when a plan is built, not at start-up
     import scipy.sparse as sp
@@ -48,6 +48,18 @@ class Spec:
     budgets: dict[str, float]
     weights: np.ndarray | None  # (n_outcomes,) or None
     target_offset: np.ndarray | None = None
+    _rows: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def target_rows(self, cm: CompiledModel) -> np.ndarray:
+        """T[o, :] of each target (targets × interventions), worked out once for the map's
+        links (a plan asks for them several times, and re-solving at another valuation of
+        time keeps the links)."""
+        links = (cm.link_src, cm.link_dst, cm.link_effect, cm.n_interventions)
+        seen = self._rows.get("links")
+        if seen is None or any(a is not b for a, b in zip(seen, links, strict=True)):
+            self._rows["links"] = links
+            self._rows["rows"] = target_effects(cm, self.targets)
+        return self._rows["rows"]
 
     def required(self) -> np.ndarray:
         """The total level each target needs, in the order of ``targets`` (outcome units)."""
@@ -134,14 +146,15 @@ def effect_rows(cm: CompiledModel, weights: np.ndarray) -> np.ndarray:
 
 
 def target_effects(cm: CompiledModel, targets: dict[str, float]) -> np.ndarray:
-    """T[o, :] for each target outcome, in the order of ``targets`` (targets × interventions)."""
-    n_o = len(cm.outcome_ids)
-    rows = []
-    for oid in targets:
-        w = np.zeros(n_o)
-        w[cm.index[oid] - cm.n_interventions] = 1.0
-        rows.append(effect_rows(cm, w))
-    return np.array(rows).reshape(len(targets), cm.n_interventions)
+    """T[o, :] for each target outcome, in the order of ``targets`` (targets × interventions):
+    one backward triangular solve per target, all in one call."""
+    n_i, n_o = cm.n_interventions, len(cm.outcome_ids)
+    if not targets:
+        return np.zeros((0, n_i))
+    w = np.zeros((n_o, len(targets)))
+    for k, oid in enumerate(targets):
+        w[cm.index[oid] - n_i, k] = 1.0
+    return np.ascontiguousarray(weighted_effects(cm, w).T)
 
 
 @dataclass(frozen=True)
@@ -243,11 +256,8 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     setup_of = np.flatnonzero(has_setup)
     n_y = len(setup_of)
     # binaries for the bands of interventions whose marginal cost falls somewhere
-    z_band = [
-        k
-        for k in range(n_s)
-        if bands.ordered[bands.owner[k]] and k + 1 < n_s and bands.owner[k + 1] == bands.owner[k]
-    ]
+    owner = bands.owner
+    z_band = np.flatnonzero(bands.ordered[owner[:-1]] & (owner[1:] == owner[:-1])).tolist()
     n_z = len(z_band)
     n_x = n_s + n_y + n_z
 
@@ -276,7 +286,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     rhs: list[np.ndarray] = []
     tags: list[tuple[str, str]] = []
 
-    t_rows = target_effects(cm, spec.targets)
+    t_rows = spec.target_rows(cm)
     if spec.targets:
         blocks.append(-sp.csr_matrix(t_rows) @ P)
         rhs.append(-spec.required())
@@ -297,7 +307,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
     if capped.size:
         blocks.append(P[capped])
         rhs.append(cm.capacity[capped])
-        tags.extend(("capacity", ids[i]) for i in capped)
+        tags.extend([("capacity", ids[i]) for i in capped.tolist()])
     least, kept = least_volumes(cm)
     floor = np.flatnonzero(least > 0)
     if floor.size:
@@ -310,7 +320,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
             link[j, n_s + j] = -big_m[i]
         blocks.append(link.tocsr())
         rhs.append(np.zeros(n_y))
-        tags.extend(("setup", cm.intervention_ids[i]) for i in setup_of)
+        tags.extend(("setup", ids[i]) for i in setup_of)
     if n_z:
         # band k full before band k+1 starts: w_k z ≤ s_k and s_{k+1} ≤ w_{k+1} z
         rows, cols, vals = [], [], []
@@ -321,7 +331,7 @@ def build(cm: CompiledModel, spec: Spec, big_m: np.ndarray) -> Programme:
             vals += [width[k], -1.0, 1.0, -width[k + 1]]
         blocks.append(sp.csr_matrix((vals, (rows, cols)), shape=(2 * n_z, n_x)))
         rhs.append(np.zeros(2 * n_z))
-        tags.extend(("band", cm.intervention_ids[bands.owner[k]]) for k in z_band for _ in range(2))
+        tags.extend(("band", ids[bands.owner[k]]) for k in z_band for _ in range(2))
     A = sp.vstack(blocks, format="csr") if blocks else sp.csr_matrix((0, n_x))
     b = np.concatenate(rhs) if rhs else np.zeros(0)
 

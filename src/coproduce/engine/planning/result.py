@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ...formatting import plural as _plural
@@ -32,7 +34,9 @@ class Constraint:
     ``reablement.capacity``, ``budget.public``), kind, limit and level in its own units, and
     its shadow price: for targets and minimum volumes what one unit more costs (least-cost
     plans) or gives up in value (most-value plans); for resources, budgets and capacities what
-    one unit more saves or adds in value. Currency of the model's price year."""
+    one unit more saves or adds in value. Currency of the model's price year. ``words``, the
+    constraint in a sentence, is written when first read (``say``: the sentence, or what
+    writes it)."""
 
     key: str
     kind: str
@@ -43,7 +47,11 @@ class Constraint:
     level: float
     binding: bool
     shadow_price: float
-    words: str
+    say: str | Callable[[], str] = field(default="", repr=False, compare=False)
+
+    @cached_property
+    def words(self) -> str:
+        return self.say if isinstance(self.say, str) else self.say()
 
     def to_dict(self) -> dict:
         return {
@@ -58,6 +66,45 @@ class Constraint:
             "shadow_price": self.shadow_price,
             "words": self.words,
         }
+
+
+class Constraints(Sequence):
+    """A plan's constraints, made when first read (a plan with ten thousand capacities need
+    not make ten thousand objects and sentences to be solved): a read-only sequence equal to
+    the tuple of its :class:`Constraint` objects, pickled as that tuple."""
+
+    def __init__(self, make: Callable[[], tuple[Constraint, ...]]) -> None:
+        self._make: Callable[[], tuple[Constraint, ...]] | None = make
+        self._items: tuple[Constraint, ...] = ()
+
+    @property
+    def items(self) -> tuple[Constraint, ...]:
+        if self._make is not None:
+            self._items, self._make = tuple(self._make()), None
+        return self._items
+
+    def __getitem__(self, k):
+        return self.items[k]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Constraint]:
+        return iter(self.items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Constraints):
+            other = other.items
+        return isinstance(other, tuple) and self.items == other
+
+    def __hash__(self) -> int:
+        return hash(self.items)
+
+    def __repr__(self) -> str:
+        return repr(self.items)
+
+    def __reduce__(self):
+        return (tuple, (self.items,))
 
 
 @dataclass(frozen=True)
@@ -115,7 +162,7 @@ class Plan:
     value: float  # the model's own valuation of the outcomes
     objective_value: float  # what the solver optimised (cost or value)
     resource_use: dict[str, dict[str, float | None]]
-    constraints: tuple[Constraint, ...]
+    constraints: Sequence[Constraint]  # a tuple, or Constraints (made when first read)
     mixed_integer: bool
     relaxation: dict[str, float]
     relaxation_together: dict[str, float]

@@ -30,7 +30,6 @@ from .programme import (
     Spec,
     bands_of,
     build,
-    target_effects,
     upper_volumes,
 )
 
@@ -145,7 +144,11 @@ def _optimal_face(
 ) -> np.ndarray:
     """Least ``tie_break·x`` over the LP's optimal face: rows with a non-zero dual held tight,
     columns with a non-zero reduced cost held at their bound (complementary slackness), so the
-    first objective cannot move at all."""
+    first objective cannot move at all.
+
+    The held columns are taken out before HiGHS sees the programme: it is solved over the
+    free columns alone, on the rows that have any (their limits less what the held columns
+    use), a programme often a fraction of the first."""
     from scipy.optimize import linprog
 
     assert first.x is not None and first.duals is not None and first.reduced is not None
@@ -156,6 +159,45 @@ def _optimal_face(
     at = np.where(first.reduced > 0, lb, ub)
     lb2[held] = at[held]
     ub2[held] = at[held]
+    free = np.flatnonzero(~held)
+    if len(free) == 0 or not np.isfinite(at[held]).all():
+        return _whole_face(first, A, b, lb2, ub2, tie_break, tight)
+    fixed = np.where(held, at, 0.0)
+    rest = b - A @ fixed  # what the rows leave the free columns
+    sub = A[:, free].tocsr()
+    used = np.diff(sub.indptr) > 0  # rows with a free column; the others are held already
+    if not np.all((A[~used] @ fixed) <= b[~used] + 1e-9 * np.maximum(1.0, np.abs(b[~used]))):
+        return _whole_face(first, A, b, lb2, ub2, tie_break, tight)
+    eq, ineq = used & tight, used & ~tight
+    res = linprog(
+        tie_break[free],
+        A_ub=sub[ineq] if ineq.any() else None,
+        b_ub=rest[ineq] if ineq.any() else None,
+        A_eq=sub[eq] if eq.any() else None,
+        b_eq=rest[eq] if eq.any() else None,
+        bounds=np.column_stack([lb[free], ub[free]]),
+        method="highs",
+    )
+    if res.status != 0:
+        return first.x
+    x = lb2
+    x[free] = res.x
+    return x
+
+
+def _whole_face(
+    first: Solution,
+    A: sp.csr_matrix,
+    b: np.ndarray,
+    lb2: np.ndarray,
+    ub2: np.ndarray,
+    tie_break: np.ndarray,
+    tight: np.ndarray,
+) -> np.ndarray:
+    """:func:`_optimal_face` on the whole programme, held columns and all."""
+    from scipy.optimize import linprog
+
+    assert first.x is not None
     loose = ~tight
     res = linprog(
         tie_break,
@@ -273,7 +315,7 @@ def solve_spec(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: s
         sol, x = solve(prog, tie_vec, gap=gap)
         if not prog.is_mip or not guess.any():
             return prog, sol, x
-        if sol.status == "optimal":
+        if sol.status == "optimal" and x is not None:
             v = prog.volumes(x, cm.n_interventions)
             if not np.any(guess & (v >= big_m * (1 - 1e-7))):
                 return prog, sol, x
@@ -285,4 +327,4 @@ def solve_spec(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: s
 
 def target_rows(cm: CompiledModel, spec: Spec) -> np.ndarray:
     """T[o, :] of each target of ``spec`` (targets × interventions)."""
-    return target_effects(cm, spec.targets)
+    return spec.target_rows(cm)

@@ -56,6 +56,7 @@ def funded_at(
     """The interventions the plan funds when every time resource costs ``per_hour`` (currency
     an hour); None when no plan is possible at that valuation (a budget too small)."""
 
+    assert cm.time_resource is not None  # compile_model always sets it
     valued = replace(cm, unit_cost=np.where(cm.time_resource, float(per_hour), cm.unit_cost))
     mode_least = spec.weights is None
     tie = ("public" if objective == "full" else "full") if mode_least else objective
