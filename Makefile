@@ -20,12 +20,14 @@ demo: $(STAMP)
 # pytest prints the 20 slowest tests (addopts in pyproject.toml)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
 # `make lint` passes only when the tree is as `make format` leaves it
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/python -m mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks scripts

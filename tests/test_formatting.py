@@ -29,6 +29,9 @@ def test_money_in_words_rates_and_shares():
     assert rate(11.44) == "£11.44" and rate(321) == "£321.00"
     assert percent(0.61) == "61%" and percent(0.003) == "under 1%"
     assert percent(0.998) == "over 99%" and percent(0) == "0%" and percent(1) == "100%"
+    # a ratio of sums that misses 1 or 0 by rounding is all or nothing, not "over 99%"
+    assert percent(1 - 2e-16) == "100%" and percent(3e-17) == "0%"
+    assert percent(0.9999) == "over 99%" and percent(1e-6) == "under 1%"
 
 
 def test_quantity():

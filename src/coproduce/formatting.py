@@ -105,6 +105,12 @@ def percent(p: float | None) -> str:
     """A share or probability: ``61%``; ``under 1%`` and ``over 99%`` at the ends."""
     if _missing(p):
         return MISSING
+    # a share computed as a ratio of sums can miss 0 or 1 by rounding (1 - 2e-16): that is
+    # 0% or 100%, not "under 1%" or "over 99%"
+    if abs(p) < 1e-9:
+        p = 0.0
+    elif abs(p - 1) < 1e-9:
+        p = 1.0
     if 0 < p < 0.005:
         return "under 1%"
     if 0.995 < p < 1:
