@@ -22,7 +22,7 @@ highest *expected* net benefit is the envelope of the K mean lines, exact as wel
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -459,15 +459,21 @@ def analyse(
     ev: dict[str, float] = {}
     bars: list[TornadoBar] = []
     if len(inputs.columns) and (evppi or with_tornado):
-        single, all_bars = singles(nb, inputs, opts)
+        single_fits: dict[str, SplineFit] = {}
+        single, all_bars = singles(nb, inputs, opts, fits=single_fits)
         if evppi:
-            ev = {**single, **evppi_table(nb, inputs.iloc[:, :0], all_groups, inputs)}
+            ev = {
+                **single,
+                **evppi_table(nb, inputs.iloc[:, :0], all_groups, inputs, fits=single_fits),
+            }
             ev = dict(sorted(ev.items(), key=lambda kv: -kv[1]))
         if with_tornado:
             bars = all_bars
     ev_se = ev_r2 = None
     if ev and evppi_se:
-        ev_se, ev_r2 = evppi_checks(nb, inputs, {k: all_groups[k] for k in ev if k in all_groups})
+        ev_se, ev_r2 = evppi_checks(
+            nb, inputs, {k: all_groups[k] for k in ev if k in all_groups}, fits=single_fits
+        )
     study_results = agenda = settings = None
     if studies is not None:
         from .studyfile import run_plan
@@ -559,10 +565,15 @@ def value_se(fit: SplineFit, rng: np.random.Generator, samples: int = 200) -> fl
 
 
 def evppi_checks(
-    net_benefit: np.ndarray, inputs: Any, groups: dict[str, Sequence[str]], seed: int = 1
+    net_benefit: np.ndarray,
+    inputs: Any,
+    groups: dict[str, Sequence[str]],
+    seed: int = 1,
+    fits: Mapping[str, SplineFit] | None = None,
 ) -> tuple[dict[str, float], dict[str, float]]:
     """The standard error (as ``evppi(..., se=True, seed=seed)``) and the R² of the
-    regression of every input that varies and of each group: ``(se, r2)`` by name."""
+    regression of every input that varies and of each group: ``(se, r2)`` by name. ``fits``:
+    regressions already made (:func:`evppi_fit`'s, by name), not made again."""
     from .smoother import _one_blas_thread
 
     nb = np.asarray(net_benefit, dtype=float)
@@ -573,7 +584,7 @@ def evppi_checks(
     names += [(k, list(cols)) for k, cols in groups.items()]
     with _one_blas_thread():
         for name, cols in names:
-            fit = evppi_fit(nb, inputs[cols].to_numpy(dtype=float))
+            fit = (fits or {}).get(name) or evppi_fit(nb, inputs[cols].to_numpy(dtype=float))
             if fit is None:
                 se[name], r2[name] = 0.0, 0.0
                 continue

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .core import _nb
-from .smoother import fit_spline
+from .smoother import SplineFit, fit_spline
 
 
 @dataclass(frozen=True)
@@ -86,10 +86,13 @@ def singles(
     options: list[str] | tuple[str, ...],
     low: float = 10,
     high: float = 90,
+    fits: dict[str, SplineFit] | None = None,
 ) -> tuple[dict[str, float], list[TornadoBar]]:
     """Single-input EVPPI and tornado bars from one fit per input: the incremental net
     benefits (for EVPPI, as :func:`.partial.evppi`) and each option's net benefit (for the
-    tornado) share the basis and its decomposition, each column with its own smoothing."""
+    tornado) share the basis and its decomposition, each column with its own smoothing.
+    ``fits``, when given, receives each input's fit of the incremental net benefits alone
+    (exactly :func:`.analysis.evppi_fit`'s: one input's columns are smoothed one by one)."""
     nb = _nb(net_benefit)
     m = nb.shape[1]
     preferred = int(np.argmax(nb.mean(axis=0)))
@@ -102,6 +105,8 @@ def singles(
         fit = fit_spline(x, np.column_stack([nb[:, 1:] - nb[:, :1], nb]))
         fitted = np.column_stack([np.zeros(len(x)), fit.fitted[:, : m - 1]])
         values[str(col)] = float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0))
+        if fits is not None:
+            fits[str(col)] = fit.columns(m - 1)
         lo, hi = np.percentile(x, [low, high])
         at = fit.predict(np.array([[lo], [hi]]))[:, m - 1 :]
         bars.append(

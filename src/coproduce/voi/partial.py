@@ -84,18 +84,25 @@ def evppi(
     default for groups: a shared one can oversmooth the input that matters and put a group
     below its own member). ``se=True``: also its standard error from the regression's
     uncertainty (coefficients drawn from their posterior, ``seed``), as ``(value, se)``."""
+    value, fit = _evppi_fit(net_benefit, inputs, refine)
+    if se:
+        return value, 0.0 if fit is None else fit.value_se(np.random.default_rng(seed))
+    return value
+
+
+def _evppi_fit(
+    net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame | pd.Series, refine: bool | None
+) -> tuple[float, SplineFit | None]:
+    """:func:`evppi` and the regression behind it (None when nothing varies)."""
     nb = _nb(net_benefit)
     x = _inputs_matrix(inputs, nb.shape[0])
     keep = np.ptp(x, axis=0) > 0
     if not keep.any() or nb.shape[1] < 2:
-        return (0.0, 0.0) if se else 0.0
+        return 0.0, None
     refine = bool(keep.sum() > 1) if refine is None else refine
     fit = fit_spline(x[:, keep], nb[:, 1:] - nb[:, :1], refine=refine)
     fitted = np.column_stack([np.zeros(nb.shape[0]), fit.fitted])
-    value = float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0.0))
-    if se:
-        return value, fit.value_se(np.random.default_rng(seed))
-    return value
+    return float(max(fitted.max(axis=1).mean() - fitted.mean(axis=0).max(), 0.0)), fit
 
 
 def evppi_table(
@@ -103,18 +110,24 @@ def evppi_table(
     inputs: pd.DataFrame,
     groups: Mapping[str, Sequence[str]] | None = None,
     group_inputs: pd.DataFrame | None = None,
+    fits: dict[str, SplineFit] | None = None,
 ) -> dict[str, float]:
     """EVPPI of every column of ``inputs`` alone and of each named group of columns (taken
     from ``group_inputs``, default ``inputs``), largest first. Columns that never vary are
-    left out (their EVPPI is zero by definition)."""
+    left out (their EVPPI is zero by definition). ``fits``, when given, receives each
+    regression by name (for its standard error and R² without fitting it again)."""
     out: dict[str, float] = {}
     pool = inputs if group_inputs is None else group_inputs
     for col in inputs.columns:
         if np.ptp(inputs[col].to_numpy(dtype=float)) > 0:
-            out[str(col)] = evppi(net_benefit, inputs[[col]])
+            out[str(col)], fit = _evppi_fit(net_benefit, inputs[[col]], None)
+            if fits is not None and fit is not None:
+                fits[str(col)] = fit
     for name, cols in (groups or {}).items():
         missing = [c for c in cols if c not in pool.columns]
         if missing:
             raise ValueError(f"group '{name}': no input named {', '.join(missing)}")
-        out[name] = evppi(net_benefit, pool[list(cols)])
+        out[name], fit = _evppi_fit(net_benefit, pool[list(cols)], None)
+        if fits is not None and fit is not None:
+            fits[name] = fit
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))

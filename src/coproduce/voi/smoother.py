@@ -26,7 +26,7 @@ work is on p × p matrices.
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.linalg as sl
@@ -143,6 +143,16 @@ class SplineFit:
                 fitted.mean(axis=1).max(axis=1), 0
             )
         return float(values.std(ddof=1))
+
+    def columns(self, m: int) -> SplineFit:
+        """The fit of the first ``m`` outputs alone (each output is smoothed on its own)."""
+        return replace(
+            self,
+            coef=self.coef[:, :m],
+            fitted=self.fitted[:, :m],
+            shrink=None if self.shrink is None else self.shrink[:m],
+            sigma2=None if self.sigma2 is None else self.sigma2[:m],
+        )
 
     def design(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
