@@ -15,6 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..errors import BadInput
+
 URL_VARIABLE = "COPRODUCE_DATABASE_URL"
 
 
@@ -43,10 +45,28 @@ def _normalise(url: str) -> str:
     return url
 
 
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def sqlite_synchronous() -> str:
+    """How SQLite commits: ``FULL`` (the default) waits until each commit is on disk, so a
+    power cut loses nothing acknowledged; ``NORMAL`` (``COPRODUCE_SQLITE_SYNCHRONOUS=NORMAL``)
+    is faster and survives a killed process, but a power cut can lose the last commits (the
+    database stays whole)."""
+    chosen = os.environ.get("COPRODUCE_SQLITE_SYNCHRONOUS", "FULL").strip().upper() or "FULL"
+    if chosen not in SYNCHRONOUS:
+        raise BadInput(
+            f"COPRODUCE_SQLITE_SYNCHRONOUS={chosen}: use FULL (safe on power loss) or NORMAL"
+        )
+    return chosen
+
+
 def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default :func:`default_url`); SQLite gets WAL and foreign keys."""
+    """An engine for ``url`` (default :func:`default_url`); SQLite gets WAL, foreign keys and
+    the durability of :func:`sqlite_synchronous`."""
     url = _normalise(url or default_url())
     if url.startswith("sqlite"):
+        synchronous = sqlite_synchronous()
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -57,7 +77,7 @@ def make_engine(url: str | None = None) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
