@@ -143,6 +143,33 @@ def test_a_worker_that_lost_its_lease_cannot_overwrite_the_run(world):
     assert world.store.get_run(a, run.id).result == {"x": 2}
 
 
+def test_one_person_may_have_only_so_many_runs_waiting(world, monkeypatch):
+    from coproduce.store import RateLimited
+
+    monkeypatch.setenv("COPRODUCE_QUEUED_PER_USER", "3")
+    a, b = world.actor("a", "analyst"), world.actor("a", "admin")
+    waiting = [world.store.create_run(a, "count-test", {}) for _ in range(3)]
+    with pytest.raises(RateLimited, match="3 runs waiting"):
+        world.store.create_run(a, "count-test", {})
+    world.store.create_run(b, "count-test", {})  # a colleague is not held up
+    world.store.cancel_run(a, waiting[0].id)
+    world.store.create_run(a, "count-test", {})  # one fewer waiting: room for one more
+
+
+def test_runs_are_taken_fairly_across_organisations_then_users(world):
+    a1, a2 = world.actor("a", "analyst"), world.actor("a", "admin")
+    b1 = world.actor("b", "analyst")
+    first = world.store.create_run(a1, "count-test", {})
+    a1_next = world.store.create_run(a1, "count-test", {})
+    a2_run = world.store.create_run(a2, "count-test", {})
+    b_run = world.store.create_run(b1, "count-test", {})
+    # organisation A has a run going: B's, though newest, goes next; then A's other user's
+    assert world.store.claim_run("w:1:x", 60) == first.id
+    assert world.store.claim_run("w:1:x", 60) == b_run.id
+    assert world.store.claim_run("w:1:x", 60) == a2_run.id
+    assert world.store.claim_run("w:1:x", 60) == a1_next.id
+
+
 def test_at_a_server_s_start_its_predecessor_s_runs_go_back_to_the_queue(world):
     a = world.actor("a", "analyst")
     running = world.store.create_run(a, "count-test", {})
@@ -160,11 +187,13 @@ def test_at_a_server_s_start_its_predecessor_s_runs_go_back_to_the_queue(world):
         worker.shutdown(wait=True)
 
 
-def test_killing_a_server_process_mid_run_loses_no_run(tmp_path):
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, request):
     """``coproduce serve --workers 2``: the process running a long Monte Carlo run is killed
     (SIGKILL); another process takes the run when its lease runs out and finishes it."""
     import os
     import signal
+    import uuid
 
     import httpx
 
@@ -173,7 +202,17 @@ def test_killing_a_server_process_mid_run_loses_no_run(tmp_path):
     from .conftest import example_data
     from .live import live_server
 
-    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    if database == "sqlite":
+        url = f"sqlite:///{tmp_path / 'queue.db'}"
+    else:
+        import psycopg
+
+        schema = f"{request.getfixturevalue('pg_schema')}_q{uuid.uuid4().hex[:6]}"
+        with psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+        ) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3D{schema}"
     email, password = "admin@queue.example.org", "a long enough passphrase"
     with live_server(
         url,

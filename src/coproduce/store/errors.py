@@ -26,11 +26,16 @@ class Conflict(StoreError):
 
 
 class RateLimited(StoreError):
-    """Too many failed sign-ins; try again later."""
+    """Too many failed sign-ins, or runs waiting; try again later (``retry_after`` seconds)."""
 
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"too many failed sign-ins: try again in {retry_after // 60 + 1} minutes")
+    def __init__(
+        self, retry_after: int, message: str | None = None, title: str = "Too many attempts"
+    ) -> None:
+        super().__init__(
+            message or f"too many failed sign-ins: try again in {retry_after // 60 + 1} minutes"
+        )
         self.retry_after = retry_after
+        self.title = title
 
 
 def invalid(path: str, message: str) -> ModelError:

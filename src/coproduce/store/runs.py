@@ -16,11 +16,22 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from .actor import Actor
-from .errors import NotFound
+from .errors import NotFound, RateLimited
 from .tables import AuditEntry, ModelVersion, Run, RunFile, now
 
 FINISHED = ("done", "failed", "cancelled")
 MAX_ATTEMPTS = 3  # a run whose worker stopped this many times is failed, not retried
+
+
+def queued_quota() -> int:
+    """How many runs one user may have waiting at once (``COPRODUCE_QUEUED_PER_USER``,
+    default 20): one analyst cannot fill the queue for everyone."""
+    import os
+
+    try:
+        return max(1, int(os.environ.get("COPRODUCE_QUEUED_PER_USER", "") or 20))
+    except ValueError:
+        return 20
 
 
 class RunsMixin:
@@ -36,6 +47,17 @@ class RunsMixin:
     ) -> Run:
         actor.require("analyst")
         with self.transaction() as s:
+            quota = queued_quota()
+            waiting = s.scalar(
+                select(func.count()).where(Run.created_by == actor.user_id, Run.status == "queued")
+            )
+            if actor.user_id is not None and waiting >= quota:
+                raise RateLimited(
+                    30,
+                    f"you have {waiting} runs waiting, the most one person may have queued; "
+                    "cancel some on the Runs page, or wait for them to start",
+                    title="Too many runs waiting",
+                )
             if model_version_id is not None:
                 v = s.get(ModelVersion, model_version_id)
                 if v is None or v.org_id != actor.org_id:
@@ -139,7 +161,10 @@ class RunsMixin:
     ) -> int | None:
         """Take a queued run for worker ``owner`` for ``lease_seconds``: ``run_id`` if given
         (and still queued), else the next one fairly (the user with fewest runs going first,
-        then the oldest), leaving out runs of ``skip_users``. Returns its id, or None."""
+        then the oldest), leaving out runs of ``skip_users``. Returns its id, or None.
+
+        Fair across organisations first (the one with fewest runs going), then across the
+        organisation's users (fewest going), then oldest first."""
         with self.transaction() as s:
             if run_id is None:
                 going = (
@@ -148,12 +173,20 @@ class RunsMixin:
                     .group_by(Run.created_by)
                     .subquery()
                 )
+                org_going = (
+                    select(Run.org_id, func.count().label("n"))
+                    .where(Run.status == "running")
+                    .group_by(Run.org_id)
+                    .subquery()
+                )
                 n = func.coalesce(going.c.n, 0)
+                n_org = func.coalesce(org_going.c.n, 0)
                 q = (
                     select(Run.id)
                     .outerjoin(going, going.c.created_by == Run.created_by)
+                    .outerjoin(org_going, org_going.c.org_id == Run.org_id)
                     .where(Run.status == "queued")
-                    .order_by(n, Run.id)
+                    .order_by(n_org, n, Run.id)
                     .limit(1)
                 )
                 users = {u for u in skip_users if u is not None}

@@ -237,7 +237,7 @@ def _errors(app: FastAPI) -> None:
 
     @app.exception_handler(RateLimited)
     async def limited(request: Request, exc: RateLimited):
-        resp = page(request, 429, "Too many attempts", str(exc))
+        resp = page(request, 429, exc.title, str(exc))
         resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 

@@ -119,7 +119,7 @@ class Worker:
         self.store = store
         self.threads = max(1, int(threads))
         self.per_user = max(1, self.threads - 1)
-        self.lease = lease_seconds or _env_number("COPRODUCE_LEASE_SECONDS", 60.0)
+        self.lease = lease_seconds or _env_number("COPRODUCE_LEASE_SECONDS", 30.0)
         self.poll = poll_seconds
         self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="coproduce-run")
