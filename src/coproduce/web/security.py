@@ -278,6 +278,22 @@ def upload_seconds() -> float:
         return UPLOAD_SECONDS
 
 
+_UPLOAD_LIMITERS: dict[int, Any] = {}
+
+
+def _upload_limiter() -> Any:
+    """Threads of their own for parsing uploads (two a process, per event loop), so that
+    large files never hold up the threads that answer pages."""
+    import asyncio
+
+    import anyio
+
+    loop = id(asyncio.get_running_loop())
+    if loop not in _UPLOAD_LIMITERS:
+        _UPLOAD_LIMITERS[loop] = anyio.CapacityLimiter(2)
+    return _UPLOAD_LIMITERS[loop]
+
+
 async def off_loop(
     fn: Callable[..., Any], *args: Any, seconds: float | None = None, field: str = "file"
 ) -> Any:
@@ -295,7 +311,7 @@ async def off_loop(
     try:
         with anyio.fail_after(limit):
             return await anyio.to_thread.run_sync(
-                functools.partial(fn, *args), abandon_on_cancel=True
+                functools.partial(fn, *args), abandon_on_cancel=True, limiter=_upload_limiter()
             )
     except TimeoutError:
         raise TooLarge(
