@@ -4,8 +4,8 @@ adapter is built from the declaration.
 An :class:`Analysis` says what a run of it needs and gives back:
 
 - ``check(model, inputs)`` refuses inputs that cannot be run on a model, naming each field
-  (:class:`coproduce.errors.BadInput`); ``request`` is the typed request the JSON API and
-  the forms validate first (a pydantic class whose fields are the stored inputs);
+  (:class:`coproduce.errors.BadInput`); the forms and the JSON API call it (through
+  ``validate``) before anything is stored;
 - ``run(job)`` computes the live result object (it has ``to_dict()``, the stored result and
   what ``--json`` prints), reporting progress through the :class:`Job`;
 - ``tables`` turn the stored result into the data frames behind every table and chart (the
@@ -23,9 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-from ..errors import BadInput, Issue
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,7 +126,6 @@ class Analysis:
     tables: Mapping[str, Frame] = field(default_factory=dict)
     reports: tuple[Report, ...] = ()
     check: Callable[[Any, dict[str, Any]], None] | None = None
-    request: type | None = None
     input_words: Words | None = None
     summary: Words | None = None
     needs_model: bool = True
@@ -140,21 +138,8 @@ class Analysis:
         return self.name
 
     def validate(self, inputs: dict[str, Any], model: Any = None) -> dict[str, Any]:
-        """``inputs`` checked: first against the typed request (types, ranges), then against
-        ``model``; returns the inputs to store. Raises :class:`BadInput` naming each field."""
-        if self.request is not None:
-            from pydantic import ValidationError
-
-            try:
-                parsed = self.request.model_validate(inputs)
-            except ValidationError as exc:
-                raise BadInput(
-                    [
-                        Issue(".".join(str(p) for p in e["loc"]) or "inputs", e["msg"])
-                        for e in exc.errors()
-                    ]
-                ) from None
-            inputs = parsed.model_dump(exclude_none=True)
+        """``inputs`` checked against ``model`` (types, ranges, names); returns the inputs to
+        store. Raises :class:`BadInput` naming each field."""
         if self.check is not None:
             self.check(model, inputs)
         return inputs
@@ -162,6 +147,17 @@ class Analysis:
     def compute(self, job: Job) -> dict[str, Any]:
         """Run and return the stored result (``to_dict()`` of the live result)."""
         return as_dict(self.run(job))
+
+
+def file_bytes(suffix: str, write: Callable[[Path], Any]) -> bytes:
+    """What ``write(path)`` writes to a file named ``*.suffix``, as bytes: for the report
+    writers of the command line (``--out FILE``), which write files."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"report.{suffix}"
+        write(path)
+        return path.read_bytes()
 
 
 def as_dict(live: Any) -> dict[str, Any]:

@@ -177,38 +177,26 @@ def sector_frame(result: dict) -> pd.DataFrame:
     )
 
 
+CONSTRAINT_COLUMNS = (
+    "key",
+    "kind",
+    "label",
+    "unit",
+    "limit",
+    "level",
+    "binding",
+    "shadow_price",
+    "words",
+)
+
+
 def constraints_frame(result: dict) -> pd.DataFrame:
+    """Every constraint of the plan: its limit, level, whether it binds and its shadow price."""
     import pandas as pd
 
     return pd.DataFrame(
-        [
-            {
-                k: c[k]
-                for k in (
-                    "key",
-                    "kind",
-                    "label",
-                    "unit",
-                    "limit",
-                    "level",
-                    "binding",
-                    "shadow_price",
-                    "words",
-                )
-            }
-            for c in result["constraints"]
-        ],
-        columns=[
-            "key",
-            "kind",
-            "label",
-            "unit",
-            "limit",
-            "level",
-            "binding",
-            "shadow_price",
-            "words",
-        ],
+        [{k: c[k] for k in CONSTRAINT_COLUMNS} for c in result["constraints"]],
+        columns=list(CONSTRAINT_COLUMNS),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInput, Issue
-from .contract import HTML, XLSX, Analysis, Job, Report, register
+from .contract import HTML, XLSX, Analysis, Job, Report, file_bytes, register
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -94,15 +94,9 @@ def html_report(result, job: Job) -> bytes:
 
 
 def xlsx_report(result, job: Job) -> bytes:
-    import tempfile
-    from pathlib import Path
-
     from ..reports.portfolio import write_xlsx
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "portfolio.xlsx"
-        write_xlsx(result, path)
-        return path.read_bytes()
+    return file_bytes("xlsx", lambda path: write_xlsx(result, path))
 
 
 def services_frame(result: dict) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInput, Issue
-from .contract import HTML, XLSX, Analysis, Job, Report, register
+from .contract import HTML, XLSX, Analysis, Job, Report, file_bytes, register
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,15 +44,9 @@ def run(job: Job):
 
 def _report(suffix: str):
     def build(result, job: Job) -> bytes:
-        import tempfile
-        from pathlib import Path
-
         from ..reports.survey import write_report
 
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"survey.{suffix}"
-            write_report(result, "estimate", path)
-            return path.read_bytes()
+        return file_bytes(suffix, lambda path: write_report(result, "estimate", path))
 
     return build
 

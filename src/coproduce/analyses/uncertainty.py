@@ -11,7 +11,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadInput, Issue
-from .contract import HTML, Analysis, Answer, Job, Report, register
+from .contract import HTML, Analysis, Answer, Job, Report, file_bytes, register
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -195,16 +195,15 @@ class Drawn:
 
 def html_report(answer: Answer, job: Job) -> bytes:
     """The report of ``coproduce uncertainty --out``, from the run's own draws."""
-    import tempfile
-    from pathlib import Path
-
     from ..reports.uncertainty import write_report
 
     drawn = answer.result
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "uncertainty.html"
-        write_report(drawn.analysis, drawn.table, path, labels=labels_of(answer.model))
-        return path.read_bytes()
+    return file_bytes(
+        "html",
+        lambda path: write_report(
+            drawn.analysis, drawn.table, path, labels=labels_of(answer.model)
+        ),
+    )
 
 
 def labels_of(model) -> dict[str, str]:

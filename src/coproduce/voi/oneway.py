@@ -9,6 +9,7 @@ which option would be preferred there.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,19 +66,24 @@ def tornado(
             continue
         lo, hi = np.percentile(x, [low, high])
         fit = fit_spline(x, nb)
-        at = fit.predict(np.array([[lo], [hi]]))
-        bars.append(
-            TornadoBar(
-                str(col),
-                float(lo),
-                float(hi),
-                float(at[0, preferred]),
-                float(at[1, preferred]),
-                options[int(np.argmax(at[0]))],
-                options[int(np.argmax(at[1]))],
-            )
-        )
+        bars.append(_bar(str(col), lo, hi, fit.predict(np.array([[lo], [hi]])), preferred, options))
     return sorted(bars, key=lambda b: -b.swing)
+
+
+def _bar(
+    name: str, lo: float, hi: float, at: np.ndarray, preferred: int, options: Sequence[str]
+) -> TornadoBar:
+    """A tornado bar from each option's net benefit predicted at the input's low and high
+    values (``at``: 2 × options)."""
+    return TornadoBar(
+        name,
+        float(lo),
+        float(hi),
+        float(at[0, preferred]),
+        float(at[1, preferred]),
+        options[int(np.argmax(at[0]))],
+        options[int(np.argmax(at[1]))],
+    )
 
 
 def singles(
@@ -109,15 +115,5 @@ def singles(
             fits[str(col)] = fit.columns(m - 1)
         lo, hi = np.percentile(x, [low, high])
         at = fit.predict(np.array([[lo], [hi]]))[:, m - 1 :]
-        bars.append(
-            TornadoBar(
-                str(col),
-                float(lo),
-                float(hi),
-                float(at[0, preferred]),
-                float(at[1, preferred]),
-                options[int(np.argmax(at[0]))],
-                options[int(np.argmax(at[1]))],
-            )
-        )
+        bars.append(_bar(str(col), lo, hi, at, preferred, options))
     return values, sorted(bars, key=lambda b: -b.swing)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -278,17 +279,17 @@ def upload_seconds() -> float:
         return UPLOAD_SECONDS
 
 
-_UPLOAD_LIMITERS: dict[int, Any] = {}
+_UPLOAD_LIMITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _upload_limiter() -> Any:
-    """Threads of their own for parsing uploads (two a process, per event loop), so that
-    large files never hold up the threads that answer pages."""
+    """Threads of their own for parsing uploads (two per event loop), so that large files
+    never hold up the threads that answer pages."""
     import asyncio
 
     import anyio
 
-    loop = id(asyncio.get_running_loop())
+    loop = asyncio.get_running_loop()
     if loop not in _UPLOAD_LIMITERS:
         _UPLOAD_LIMITERS[loop] = anyio.CapacityLimiter(2)
     return _UPLOAD_LIMITERS[loop]
