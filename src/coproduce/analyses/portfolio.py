@@ -155,6 +155,7 @@ def plan_frame(result: dict) -> pd.DataFrame:
             svc = result["services"][service]
             label = svc["label"]
             names = {x["intervention"]: x["label"] for x in svc.get("pathways") or ()}
+            names.update((svc.get("plan") or {}).get("labels") or {})
             for iid, v in vols.items():
                 today = p["baseline"].get(service, {}).get(iid, 0.0)
                 if v == 0 and today == 0:

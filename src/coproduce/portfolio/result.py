@@ -61,7 +61,10 @@ class PortfolioResult:
             rank = next(r for r in self.ranking if r["service"] == name)
             d["recommendation"] = {k: v for k, v in rank.items() if k != "service"}
             if self.plan.status == "optimal":
+                model = pf.services[name].model
                 d["plan"] = {
+                    # every intervention the plan names, in words (not only the pathways)
+                    "labels": {i: model.label_of(i) for i in self.plan.volumes.get(name, {})},
                     "volumes": self.plan.volumes.get(name, {}),
                     "changes": self.plan.changes.get(name, {}),
                     "cost": self.plan.cost["by_service"].get(name),
