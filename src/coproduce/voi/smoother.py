@@ -19,7 +19,7 @@ numpy/scipy:
 
 Smoothing parameters minimise generalised cross-validation, GCV = n·RSS / (n − edf)² (mgcv's
 default criterion), over a fine grid of a common parameter (one eigendecomposition scores
-the whole grid), optionally refined per input with Nelder-Mead. After the basis is built all
+the whole grid), optionally refined per input by Powell's method. After the basis is built all
 work is on p × p matrices.
 """
 
@@ -240,25 +240,26 @@ class _Problem:
 
 def _gcv_fit(problem: _Problem, b: np.ndarray, yy: np.ndarray, refine: bool) -> np.ndarray:
     """Coefficients (p × m) minimising GCV = n·RSS / (n − edf)² for each output: a fine grid
-    on a common smoothing parameter, then (several penalties, ``refine``) each refined with
-    Nelder-Mead."""
+    on a common smoothing parameter, then (several penalties, ``refine``) each refined by
+    Powell's method from there."""
     beta, log_lam, score = problem.common(b, yy)
     k = len(problem.pens)
     if k == 1 or not refine:
         return beta
+    bounds = [(float(_GRID[0]), float(_GRID[-1]))] * k
     for col in range(b.shape[1]):
-        start = np.full(k, log_lam[col])
         bc, yc = b[:, col], float(yy[col])
+        # Powell's line searches reach the optimum mgcv's own optimiser finds (on voi's
+        # chemotherapy groups: two to 4 figures, the others within 0.2%). A Nelder-Mead of
+        # 12 steps a parameter stopped short on flat GCV surfaces, so whether it improved on
+        # the common parameter at all turned on the last bits of the BLAS (a group worth
+        # 1.57 came out 0.86 on one CPU)
         res = minimize(
             lambda v, bc=bc, yc=yc: problem.solve(bc, yc, v)[1],
-            start,
-            method="Nelder-Mead",
-            options={
-                "xatol": 0.2,
-                "fatol": 1e-12,
-                "maxiter": 12 * k,
-                "initial_simplex": np.vstack([start, start + 3 * np.eye(k)]),
-            },
+            np.full(k, log_lam[col]),
+            method="Powell",
+            bounds=bounds,
+            options={"xtol": 0.1, "ftol": 1e-8},
         )
         if res.fun < score[col]:
             beta[:, col] = problem.solve(bc, yc, res.x)[0]
