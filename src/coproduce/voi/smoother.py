@@ -12,7 +12,7 @@ numpy/scipy:
 - a group of 2 to 4 inputs gets the **tensor product** of those bases with penalties
   ``I ⊗ S_j``; by default one smoothing parameter is shared (the inputs are on comparable
   quantile-knot scales), and ``refine=True`` optimises one per input as ``te()`` does
-  (within 0.5% of mgcv either way on voi's chemotherapy example, ``refine`` closer);
+  (within 0.5% of mgcv on voi's chemotherapy groups worth more than noise, ``refine`` closer);
 - a group of 5 inputs or more gets an **additive** model (a sum of one-input splines), which
   ignores interactions between the inputs and can therefore understate the group's EVPPI (a
   tensor product of 5+ inputs needs more draws than a council model usually has).
