@@ -208,6 +208,13 @@ class ModelsMixin:
 
     def get_version(self, actor: Actor, model_id: int, number: int | None = None) -> ModelVersion:
         """A version of a model (the latest when ``number`` is None)."""
+        return self.get_model_version(actor, model_id, number)[1]
+
+    def get_model_version(
+        self, actor: Actor, model_id: int, number: int | None = None
+    ) -> tuple[StoredModel, ModelVersion]:
+        """A model and one of its versions (the latest when ``number`` is None), read in
+        one transaction."""
         with self.transaction() as s:
             m = self._model(s, actor, model_id)
             v = s.scalar(
@@ -217,7 +224,7 @@ class ModelsMixin:
             )
             if v is None:
                 raise NotFound(f"model {model_id} has no version {number}")
-            return v
+            return m, v
 
     def count_versions(self, actor: Actor) -> int:
         with self.transaction() as s:

@@ -14,10 +14,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
 
 from .actor import Actor
 from .errors import NotFound, RateLimited
-from .tables import AuditEntry, ModelVersion, Run, RunFile, now
+from .tables import AuditEntry, ModelVersion, Run, RunFile, StoredModel, now
 
 FINISHED = ("done", "failed", "cancelled")
 MAX_ATTEMPTS = 3  # a run whose worker stopped this many times is failed, not retried
@@ -94,11 +95,36 @@ class RunsMixin:
                 raise NotFound(f"no run {run_id}")
             return run
 
+    def get_run_with_model(
+        self, actor: Actor, run_id: int
+    ) -> tuple[Run, ModelVersion | None, StoredModel | None]:
+        """A run with the model version it used and that version's model, in one
+        transaction (both None for analyses without a model)."""
+        with self.transaction() as s:
+            run = s.scalar(select(Run).where(Run.id == run_id, Run.org_id == actor.org_id))
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            if run.model_version_id is None:
+                return run, None, None
+            v = s.get(ModelVersion, run.model_version_id)
+            if v is None or v.org_id != actor.org_id:
+                raise NotFound("the run's model version is gone")
+            return run, v, s.get(StoredModel, v.model_id)
+
     def list_runs(
         self, actor: Actor, *, model_id: int | None = None, kind: str | None = None, limit: int = 50
     ) -> list[Run]:
+        """The organisation's latest runs, newest first, without their results (a list shows
+        what was asked, not the answer; reading ``result`` on them raises: open the run with
+        :meth:`get_run`)."""
         with self.transaction() as s:
-            q = select(Run).where(Run.org_id == actor.org_id)
+            # a map run's result is tens of kilobytes of JSON: ten of them were a fifth of
+            # the map page's time
+            q = (
+                select(Run)
+                .where(Run.org_id == actor.org_id)
+                .options(defer(Run.result, raiseload=True))
+            )
             if model_id is not None:
                 q = q.join(ModelVersion, ModelVersion.id == Run.model_version_id).where(
                     ModelVersion.model_id == model_id

@@ -28,8 +28,8 @@ def loaded(version) -> tuple[Model, CompiledModel]:
 
 
 def version_of(store: Store, actor: Actor, model_id: int, number: int | None):
-    m = store.get_model(actor, model_id)
-    return m, store.get_version(actor, model_id, number)
+    """(stored model, version): the latest version when ``number`` is None."""
+    return store.get_model_version(actor, model_id, number)
 
 
 def open_version(store: Store, actor: Actor, model_id: int, number: int | None):

@@ -144,11 +144,13 @@ class Worker:
             )
             self._dispatcher.start()
 
-    def context(self, run_id: int, *, quiet: bool = False) -> Job:
-        """The job of a run; ``quiet`` skips progress writes (runs done in the request)."""
+    def context(self, run_id: int, *, quiet: bool = False, run: Any = None) -> Job:
+        """The job of a run; ``quiet`` skips progress writes (runs done in the request);
+        ``run``: the run's row, when the caller has just read it."""
         from .modelcache import loaded_with
 
-        run = self.store.run_for_worker(run_id)
+        if run is None or run.id != run_id:
+            run = self.store.run_for_worker(run_id)
         data = None
         if run.model_version_id is not None:
             from ..store.tables import ModelVersion
@@ -261,7 +263,7 @@ class Worker:
             )
             return
         try:
-            job = self.context(run_id, quiet=quiet)
+            job = self.context(run_id, quiet=quiet, run=run)
             job.progress(0.02, "starting")
             live = analysis.run(job)
             result = as_dict(live)

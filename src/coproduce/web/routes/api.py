@@ -216,7 +216,7 @@ class Me(BaseModel):
     organisation: str
 
 
-def _run_info(run) -> RunInfo:
+def _run_info(run, with_result: bool = True) -> RunInfo:
     inputs = {k: v for k, v in run.inputs.items() if k != "data"}
     return RunInfo(
         id=run.id,
@@ -231,7 +231,7 @@ def _run_info(run) -> RunInfo:
         created_at=run.created_at,
         finished_at=run.finished_at,
         error=run.error,
-        result=run.result,
+        result=run.result if with_result else None,
     )
 
 
@@ -560,7 +560,7 @@ def runs(
     c: Caller = Depends(caller),
 ):
     return [
-        _run_info(r).model_copy(update={"result": None})
+        _run_info(r, with_result=False)
         for r in _store(request).list_runs(c.actor, kind=kind, limit=limit)
     ]
 

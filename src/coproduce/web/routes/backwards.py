@@ -256,8 +256,7 @@ def start(
 ):
     """Check the request, store the run, hand it to the worker; returns the run."""
     store = request.app.state.store
-    m = store.get_model(c.actor, model_id)
-    v = store.get_version(c.actor, model_id, version)
+    m, v = store.get_model_version(c.actor, model_id, version)
     model, _cm = loaded(v)
     check_inputs(model, outcome, amount, by, scenario, time_value, min_evidence, paths)
     inputs = {

@@ -31,8 +31,9 @@ STATUS_WORDS = {
 }
 
 
-def run_model(request: Request, run):
-    """The model a run used (loaded and cached), or None for analyses without one."""
+def run_model(request: Request, run, version=None):
+    """The model a run used (loaded and cached), or None for analyses without one;
+    ``version``: the run's model version, when the caller has read it already."""
     if run.model_version_id is None:
         return None
     cache = getattr(request.state, "run_models", None)
@@ -42,9 +43,10 @@ def run_model(request: Request, run):
         from ...store.tables import ModelVersion
         from ..modelcache import loaded
 
-        store = request.app.state.store
-        with store.transaction() as s:
-            v = s.get(ModelVersion, run.model_version_id)
+        v = version
+        if v is None or v.id != run.model_version_id:
+            with request.app.state.store.transaction() as s:
+                v = s.get(ModelVersion, run.model_version_id)
         cache[run.model_version_id] = loaded(v)[0] if v is not None else None
     return cache[run.model_version_id]
 
@@ -126,10 +128,8 @@ def runs_page(request: Request, c: Caller = Depends(caller)):
 @router.get("/runs/{run_id}")
 def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
     store = request.app.state.store
-    run = store.get_run(c.actor, run_id)
+    run, version, model_row = store.get_run_with_model(c.actor, run_id)
     analysis = analysis_of(run.kind)
-    version = run_version(store, c.actor, run)
-    model_row = store.get_model(c.actor, version.model_id) if version else None
     context = {
         "run": run,
         "analysis": analysis,
@@ -137,7 +137,7 @@ def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
         "m": model_row,
         "result": run.result,
         "finished": run.status in FINISHED,
-        "inputs_words": inputs_words(run, run_model(request, run)),
+        "inputs_words": inputs_words(run, run_model(request, run, version)),
     }
     template = "run.html"
     page = PAGES.get(run.kind)
