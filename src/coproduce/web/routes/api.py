@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...model.errors import Issue, ModelError
 from ...store import diff_models
+from ..lanes import heavy
 from ..modelcache import loaded
 from ..security import Caller, analyst, caller, checked_caller, off_loop
 from . import backwards, planning, uncertainty
@@ -289,6 +290,7 @@ def get_model(request: Request, model_id: int, c: Caller = Depends(caller)):
 
 
 @router.get("/models/{model_id}/versions/{number}", response_model=VersionData)
+@heavy
 def get_version(request: Request, model_id: int, number: int, c: Caller = Depends(caller)):
     v = _store(request).get_version(c.actor, model_id, number)
     return VersionData(
@@ -325,6 +327,7 @@ async def save_version(
 
 
 @router.get("/models/{model_id}/diff")
+@heavy
 def diff(
     request: Request,
     model_id: int,
@@ -354,6 +357,7 @@ def _finished(request: Request, c: Caller, run) -> JSONResponse:
     response_model=RunInfo,
     responses={202: {"description": "still running: poll /api/runs/{id}"}},
 )
+@heavy
 def map_backwards(request: Request, model_id: int, body: MapRequest, c: Caller = Depends(analyst)):
     """Backwards mapping; ``result`` is exactly what ``coproduce map --json`` prints."""
     run = backwards.start(
@@ -377,6 +381,7 @@ def map_backwards(request: Request, model_id: int, body: MapRequest, c: Caller =
     response_model=RunInfo,
     responses={202: {"description": "still running: poll /api/runs/{id}"}},
 )
+@heavy
 def evaluate(request: Request, model_id: int, body: EvaluateRequest, c: Caller = Depends(analyst)):
     """Evaluation at given volumes; ``result`` is what ``coproduce evaluate --json`` prints."""
     store = _store(request)
@@ -412,6 +417,7 @@ def evaluate(request: Request, model_id: int, body: EvaluateRequest, c: Caller =
         422: {"description": "invalid input, each issue naming its field"},
     },
 )
+@heavy
 def uncertainty_run(
     request: Request, model_id: int, body: UncertaintyRequest, c: Caller = Depends(analyst)
 ):
@@ -430,6 +436,7 @@ def uncertainty_run(
         422: {"description": "invalid input, each issue naming its field"},
     },
 )
+@heavy
 def plan_run(request: Request, model_id: int, body: PlanRequest, c: Caller = Depends(analyst)):
     """Planning; ``result`` is what ``coproduce plan --json`` prints (an infeasible plan is a
     finished run whose result has ``status`` infeasible and ``relaxation``)."""
@@ -534,6 +541,7 @@ def analyses(c: Caller = Depends(caller)):
 
 
 @router.get("/runs/{run_id}/tables/{table}")
+@heavy
 def run_table(request: Request, run_id: int, table: str, c: Caller = Depends(caller)):
     """One table of a finished run (the data behind a table or chart of its page and
     report) as a list of rows; the same as the page's CSV download."""
@@ -566,6 +574,7 @@ def runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunInfo)
+@heavy
 def run(request: Request, run_id: int, c: Caller = Depends(caller)):
     return _run_info(_store(request).get_run(c.actor, run_id))
 

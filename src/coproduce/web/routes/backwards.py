@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from ...analyses.map import ANALYSIS, sector_frame
 from ...errors import BadInput, Issue
 from ...reports.strategy_map import Highlight, sector_colour
+from ..lanes import heavy
 from ..modelcache import loaded
 from ..runner import register_page
 from ..security import Caller, analyst
@@ -277,6 +278,7 @@ def start(
 
 
 @router.post("/models/{model_id}/map")
+@heavy
 def run_map(
     request: Request,
     model_id: int,

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from ...model.errors import ModelError
 from ...store import Conflict, NotFound
+from ..lanes import heavy, in_heavy_lane
 from ..modelcache import loaded
 from ..security import Caller, analyst, reader
 from ..tables import BLANK_ROWS, SECTIONS, CellErrors, apply_rows, choices, place_of, rows_of
@@ -58,6 +59,7 @@ def _page(
 
 
 @router.get("/models/{model_id}/edit/{section}")
+@heavy
 def edit_form(
     request: Request, model_id: int, section: str, c: Caller = Depends(reader("analyst"))
 ):
@@ -73,8 +75,13 @@ def edit_form(
 async def edit_save(request: Request, model_id: int, section: str, c: Caller = Depends(analyst)):
     _section(section)
     c.actor.require("analyst")
-    store = request.app.state.store
     form = {k: str(v) for k, v in (await request.form()).items()}
+    return await in_heavy_lane(_edit_save, request, model_id, section, c, form)
+
+
+def _edit_save(request: Request, model_id: int, section: str, c: Caller, form: dict[str, str]):
+    """Validate and store an edited section (a whole model validated: the heavy lane)."""
+    store = request.app.state.store
     m = store.get_model(c.actor, model_id)
     try:
         base = int(form.get("base_version", ""))

@@ -14,6 +14,7 @@ from ...analyses.evaluate import cost_frame, outcome_frame, who_pays_frame
 from ...engine.evaluate import caveat_words
 from ...model.errors import Issue, ModelError
 from ...model.time_value import AS_STATED, bases, choose_time_value
+from ..lanes import in_heavy_lane
 from ..modelcache import loaded, open_version
 from ..runner import register_page
 from ..security import Caller, analyst, caller
@@ -105,8 +106,12 @@ def evaluate_form(
 
 @router.post("/models/{model_id}/evaluate")
 async def evaluate_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
-    store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
+    return await in_heavy_lane(_evaluate_run, request, model_id, c, form)
+
+
+def _evaluate_run(request: Request, model_id: int, c: Caller, form: dict[str, str]):
+    store = request.app.state.store
     m, v, model, _cm = open_version(store, c.actor, model_id, _version_of(form))
     vols = parse_volumes(model, form)
     time_value = parse_time_value(model, form)

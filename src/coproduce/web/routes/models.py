@@ -16,6 +16,7 @@ from ...model.errors import Issue, ModelError, TooLarge
 from ...model.time_value import bases
 from ...reports.strategy_map import Highlight, render_svg
 from ...store import diff_models, text_diff
+from ..lanes import heavy
 from ..modelcache import loaded, open_version, version_of
 from ..security import Caller, admin, analyst, caller, off_loop
 from ..templating import render
@@ -208,6 +209,7 @@ def copy_example(request: Request, name: str, c: Caller = Depends(analyst)):
 
 
 @router.get("/models/{model_id}")
+@heavy
 def model_page(
     request: Request, model_id: int, version: int | None = None, c: Caller = Depends(caller)
 ):
@@ -244,6 +246,7 @@ def versions(request: Request, model_id: int, c: Caller = Depends(caller)):
 
 
 @router.get("/models/{model_id}/diff")
+@heavy
 def diff(request: Request, model_id: int, a: int, b: int, c: Caller = Depends(caller)):
     store = request.app.state.store
     m = store.get_model(c.actor, model_id)
@@ -339,6 +342,7 @@ def diff_changes(changes, model_a, model_b) -> list[dict[str, str]]:
 
 
 @router.get("/models/{model_id}/download/{fmt}")
+@heavy
 def download(
     request: Request,
     model_id: int,
@@ -569,6 +573,7 @@ _SECTION_WORDS = {
 
 
 @router.get("/models/{model_id}/nodes/{node_id}")
+@heavy
 def node_page(
     request: Request,
     model_id: int,
@@ -616,6 +621,7 @@ def node_page(
 
 
 @router.get("/models/{model_id}/links/{src}/{dst}")
+@heavy
 def link_page(
     request: Request,
     model_id: int,

@@ -24,6 +24,7 @@ from ...errors import BadInput
 from ...model.errors import Issue
 from ...model.time_value import AS_STATED, bases
 from ...reports.strategy_map import sector_colour
+from ..lanes import in_heavy_lane
 from ..modelcache import loaded, open_version
 from ..runner import register_page
 from ..security import Caller, analyst, caller
@@ -167,8 +168,12 @@ def plan_form(
 
 @router.post("/models/{model_id}/plan")
 async def plan_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
-    store = request.app.state.store
     form = {k: str(x) for k, x in (await request.form()).items()}
+    return await in_heavy_lane(_plan_run, request, model_id, c, form)
+
+
+def _plan_run(request: Request, model_id: int, c: Caller, form: dict[str, str]):
+    store = request.app.state.store
     try:
         number = int(form.get("version") or 0) or None
     except ValueError:

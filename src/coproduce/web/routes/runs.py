@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from ... import formatting as fmt
 from ...store import NotFound
 from ...store.runs import FINISHED
+from ..lanes import heavy
 from ..runner import PAGES, analysis_of
 from ..security import Caller, analyst, caller
 from ..templating import labels, render, templates
@@ -126,6 +127,7 @@ def runs_page(request: Request, c: Caller = Depends(caller)):
 
 
 @router.get("/runs/{run_id}")
+@heavy
 def run_page(request: Request, run_id: int, c: Caller = Depends(caller)):
     store = request.app.state.store
     run, version, model_row = store.get_run_with_model(c.actor, run_id)
@@ -167,6 +169,7 @@ def cancel(request: Request, run_id: int, c: Caller = Depends(analyst)):
 
 
 @router.get("/runs/{run_id}/report.{suffix}")
+@heavy
 def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(caller)):
     """A report of a finished run, as the worker wrote it when the run finished (a download
     never recomputes a background run); a quick run's reports are written when first asked
@@ -203,6 +206,7 @@ def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(calle
 
 
 @router.get("/runs/{run_id}/data/{table}.csv")
+@heavy
 def csv_data(request: Request, run_id: int, table: str, c: Caller = Depends(caller)):
     """The data behind each chart and table of a run, as CSV (from the stored result, with
     text that a spreadsheet would read as a formula written as text)."""
@@ -225,6 +229,7 @@ def csv_data(request: Request, run_id: int, table: str, c: Caller = Depends(call
 
 
 @router.get("/runs/{run_id}/result.json")
+@heavy
 def result_json(request: Request, run_id: int, c: Caller = Depends(caller)):
     run = request.app.state.store.get_run(c.actor, run_id)
     return Response(

@@ -28,6 +28,7 @@ from ...analyses.uncertainty import (
 from ...analyses.uncertainty import check as check_inputs
 from ...errors import BadInput
 from ...model.errors import Issue
+from ..lanes import in_heavy_lane
 from ..modelcache import loaded, open_version
 from ..runner import register_page
 from ..security import Caller, analyst, caller
@@ -330,7 +331,6 @@ def _form(request: Request, m, v, model, issues, values: dict, status: int = 200
 
 @router.post("/models/{model_id}/uncertainty")
 async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(analyst)):
-    store = request.app.state.store
     raw_form = await request.form()
     form = {k: x for k, x in raw_form.items() if isinstance(x, str)}
     issues: list[Issue] = []
@@ -345,6 +345,18 @@ async def uncertainty_run(request: Request, model_id: int, c: Caller = Depends(a
                 study_text = data.decode("utf-8")
             except UnicodeDecodeError:
                 issues.append(Issue("study_file", "not UTF-8 text: save the study file as UTF-8"))
+    return await in_heavy_lane(_uncertainty_run, request, model_id, c, form, study_text, issues)
+
+
+def _uncertainty_run(
+    request: Request,
+    model_id: int,
+    c: Caller,
+    form: dict[str, str],
+    study_text: str,
+    issues: list[Issue],
+):
+    store = request.app.state.store
     number = _number(form, "version", [], whole=True, default=0) or None
     m, v, model, _cm = open_version(store, c.actor, model_id, number)
     mode = form.get("mode", "target")
