@@ -9,6 +9,10 @@ throughput, p50/p95/p99 latency per kind of request, and errors.
     .venv/bin/python benchmarks/bench_web.py --users 50 --seconds 60
     .venv/bin/python benchmarks/bench_web.py --workers 2 \
         --database postgresql+psycopg://postgres@127.0.0.1:5432/coproduce_load
+    .venv/bin/python benchmarks/bench_web.py --workers 2 --background 2 --database ...
+
+With ``--background N``, N more analysts each keep an uncertainty run (5,000 draws) going
+in the background throughout, so the browsing figures are those of a busy workspace.
 
 With ``--database`` a PostgreSQL database of that name is created if missing and emptied
 first (never point it at a database you keep).
@@ -126,20 +130,74 @@ async def user(
                 await timed("run page", "GET", r.headers["location"])
 
 
+async def background_user(
+    k: int, base: str, model_id: int, signed_in: asyncio.Barrier, seconds: float, runs, errors
+) -> None:
+    """An analyst who keeps one uncertainty run (Monte Carlo and value of information, 5,000
+    draws) going in the background the whole time: start it, poll it until done, again."""
+    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+        r = await c.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
+        await c.post(
+            "/login",
+            data={
+                "email": f"load{k}@demo.example.org",
+                "password": PASSWORD,
+                "csrf_token": csrf,
+                "next": "/",
+            },
+        )
+        page = await c.get("/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        await signed_in.wait()
+        until = time.perf_counter() + seconds
+        while time.perf_counter() < until:
+            r = await c.post(
+                f"/models/{model_id}/uncertainty",
+                data={
+                    "csrf_token": csrf,
+                    "outcome": "independent_years",
+                    "amount": "40",
+                    "wtp": "43000",
+                    "mode": "target",
+                    "draws": "5000",
+                    "seed": str(len(runs) + 1),
+                },
+            )
+            if r.status_code != 303:
+                errors["background run"].append(r.status_code)
+                await asyncio.sleep(1)
+                continue
+            run = r.headers["location"].rstrip("/").split("/")[-1]
+            while True:
+                status = (await c.get(f"/runs/{run}/status")).json()["status"]
+                if status not in ("queued", "running"):
+                    break
+                await asyncio.sleep(0.5)
+            runs.append(status)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--workers", type=int, default=1, help="server processes")
     ap.add_argument(
+        "--background",
+        type=int,
+        default=0,
+        help="analysts (besides --users) each keeping an uncertainty run going in the background",
+    )
+    ap.add_argument(
         "--database", default="", help="a PostgreSQL URL (emptied first); default SQLite"
     )
     args = ap.parse_args()
+    background_runs: list[str] = []  # each finished background run's status
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         if url.startswith("postgresql"):
             fresh_postgres(url)
-        model_id = seed(url, args.users)
+        model_id = seed(url, args.users + args.background)
         port = _free_port()
         base = f"http://127.0.0.1:{port}"
         env = {**os.environ, "COPRODUCE_INSECURE_COOKIES": "1"}
@@ -172,12 +230,24 @@ def main() -> None:
             errors: dict[str, list] = defaultdict(list)
 
             async def run_all() -> float:
-                barrier = asyncio.Barrier(args.users)
+                barrier = asyncio.Barrier(args.users + args.background)
                 await asyncio.gather(
                     *(
                         user(k, base, model_id, barrier, args.seconds, times, errors)
                         for k in range(args.users)
-                    )
+                    ),
+                    *(
+                        background_user(
+                            args.users + k,
+                            base,
+                            model_id,
+                            barrier,
+                            args.seconds,
+                            background_runs,
+                            errors,
+                        )
+                        for k in range(args.background)
+                    ),
                 )
                 return args.seconds
 
@@ -207,6 +277,12 @@ def main() -> None:
         print(
             f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
             f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}"
+        )
+    if args.background:
+        done = sum(1 for x in background_runs if x == "done")
+        print(
+            f"background: {args.background} analysts kept uncertainty runs going; "
+            f"{len(background_runs)} finished ({done} done)"
         )
     for kind, errs in errors.items():
         print(f"errors in {kind}: {errs[:5]}")
