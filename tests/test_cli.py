@@ -182,7 +182,8 @@ def test_demo_prints_table_and_writes_report(tmp_path):
         actor = store.authenticate("analyst@demo.coproduce.local", "a test password")
         runs = store.list_runs(actor, kind="map")
         assert len(runs) == 1 and runs[0].status == "done"
-        first = runs[0].result["pathways"][0]["intervention"]
+        # a list leaves results out: the run itself has it
+        first = store.get_run(actor, runs[0].id).result["pathways"][0]["intervention"]
         assert (
             first
             == json.loads(cli("map", "example:older-people", "--json").stdout)["pathways"][0][

@@ -187,10 +187,17 @@ def test_at_a_server_s_start_its_predecessor_s_runs_go_back_to_the_queue(world):
         worker.shutdown(wait=True)
 
 
+DRAWS = 4_000
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, request):
-    """``coproduce serve --workers 2``: the process running a long Monte Carlo run is killed
-    (SIGKILL); another process takes the run when its lease runs out and finishes it."""
+    """``coproduce serve --workers 2``: the process running a Monte Carlo run is killed
+    (SIGKILL) mid-run; another process takes the run when its lease runs out and finishes it.
+
+    4,000 draws: the run lasts a second or two here (its value of information dominates), long
+    enough to be caught running past its first chunk, and is computed twice (before and after
+    the kill); the 20,000 draws this test once used cost 7 s a computation."""
     import os
     import signal
     import uuid
@@ -229,7 +236,7 @@ def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, reque
             _tok, token = store.create_token(actor, "queue test")
             r = httpx.post(
                 f"{base}/api/models/{m.id}/uncertainty",
-                json={"outcome": "independent_years", "amount": 300, "wtp": 20000, "draws": 20000},
+                json={"outcome": "independent_years", "amount": 300, "wtp": 20000, "draws": DRAWS},
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=30,
             )
@@ -247,6 +254,6 @@ def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, reque
             got = _wait(store, actor, run_id, seconds=90)
             assert got.status == "done", got.error
             assert got.attempts == 1 and got.lease_owner is None
-            assert got.result["n_draws"] == 20000 and got.result["best_option"]
+            assert got.result["n_draws"] == DRAWS and got.result["best_option"]
         finally:
             store.close()

@@ -81,15 +81,22 @@ class _Text(HTMLParser):
             self.parts.append((data, any(a for _t, _h, a in self.stack)))
 
 
-def visible_text(html: str, *, skip_map: bool = True, authored: bool = True) -> str:
-    """The page's text as a reader sees it (``authored=False``: without the modeller's own
-    sources and notes, whose figures are theirs)."""
+def visible_texts(html: str, *, skip_map: bool = True) -> tuple[str, str]:
+    """The page's text as a reader sees it, and the same without the modeller's own sources
+    and notes (whose figures are theirs): both from one parse of the page."""
     p = _Text(skip_map)
     p.feed(html)
     p.close()
-    return re.sub(
-        r"\s+", " ", " ".join(t for t, by_modeller in p.parts if authored or not by_modeller)
-    )
+    every = " ".join(t for t, _by_modeller in p.parts)
+    own = " ".join(t for t, by_modeller in p.parts if not by_modeller)
+    return re.sub(r"\s+", " ", every), re.sub(r"\s+", " ", own)
+
+
+def visible_text(html: str, *, skip_map: bool = True, authored: bool = True) -> str:
+    """The page's text as a reader sees it (``authored=False``: without the modeller's own
+    sources and notes, whose figures are theirs)."""
+    every, own = visible_texts(html, skip_map=skip_map)
+    return every if authored else own
 
 
 def model_ids(example: str) -> set[str]:
@@ -379,7 +386,8 @@ def test_every_page_speaks_in_words(site):
     ids = set().union(*(model_ids(e) for e in EXAMPLES))
     found = {}
     for name, (_example, html) in pages.items():
-        bad = problems(visible_text(html), ids, visible_text(html, authored=False))
+        text, own = visible_texts(html)
+        bad = problems(text, ids, own)
         if bad:
             found[name] = bad
     assert len(pages) > 60
@@ -391,8 +399,8 @@ def test_the_strategy_map_speaks_in_words(site):
     ids = set().union(*(model_ids(e) for e in EXAMPLES))
     for example in EXAMPLES:
         html = pages[f"{example}: model"][1]
-        text = visible_text(html, skip_map=False)
-        assert not problems(text, ids, visible_text(html, skip_map=False, authored=False))
+        text, own = visible_texts(html, skip_map=False)
+        assert not problems(text, ids, own)
 
 
 def test_drop_downs_show_labels_and_send_ids(site):
