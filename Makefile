@@ -17,11 +17,13 @@ demo: $(STAMP)
 	$(BIN)/coproduce demo --out-dir coproduce-demo
 	$(BIN)/coproduce serve --demo --database sqlite:///$(CURDIR)/coproduce-demo/coproduce.db
 
-# pytest prints the 20 slowest tests (addopts in pyproject.toml)
+# pytest prints the 20 slowest tests (addopts in pyproject.toml). Bytecode is written even
+# where PYTHONDONTWRITEBYTECODE is set: the suite starts the command line and servers in fresh
+# interpreters, and collecting it without cached bytecode took 9 s instead of 4 s.
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -q
 
 # `make lint` passes only when the tree is as `make format` leaves it
 lint: $(STAMP)
