@@ -4,7 +4,8 @@ Starts ``coproduce serve`` on a fresh SQLite file in a temporary folder, seeds t
 organisation with N users and the bundled examples, then runs N concurrent virtual users for
 a fixed time against 127.0.0.1 only. Each user signs in once, then repeats: open the maps
 list, open the demo map, run backwards mapping (a stored run), open the run's page. Prints
-throughput, p50/p95/p99 latency per kind of request, and errors.
+throughput, p50/p95/p99 latency per kind of request and of the whole flow (map page,
+backwards mapping and run page one after another), and errors.
 
     .venv/bin/python benchmarks/bench_web.py --users 50 --seconds 60
     .venv/bin/python benchmarks/bench_web.py --workers 2 \
@@ -75,7 +76,14 @@ def seed(url: str, users: int) -> int:
 
 
 async def user(
-    k: int, base: str, model_id: int, signed_in: asyncio.Barrier, seconds: float, times, errors
+    k: int,
+    base: str,
+    model_id: int,
+    signed_in: asyncio.Barrier,
+    seconds: float,
+    times,
+    errors,
+    flows: list[float],
 ) -> None:
     async with httpx.AsyncClient(base_url=base, timeout=60) as c:
 
@@ -113,6 +121,7 @@ async def user(
         until = time.perf_counter() + seconds
         while time.perf_counter() < until:
             await timed("maps list", "GET", "/")
+            flow_start = time.perf_counter()
             await timed("map page", "GET", f"/models/{model_id}")
             r = await timed(
                 "map backwards",
@@ -128,6 +137,7 @@ async def user(
             )
             if r is not None and r.status_code == 303:
                 await timed("run page", "GET", r.headers["location"])
+                flows.append(time.perf_counter() - flow_start)
 
 
 async def background_user(
@@ -193,6 +203,7 @@ def main() -> None:
     )
     args = ap.parse_args()
     background_runs: list[str] = []  # each finished background run's status
+    flows: list[float] = []  # seconds from opening the map to the run's page shown
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database or f"sqlite:///{Path(tmp) / 'bench.db'}"
         if url.startswith("postgresql"):
@@ -233,7 +244,7 @@ def main() -> None:
                 barrier = asyncio.Barrier(args.users + args.background)
                 await asyncio.gather(
                     *(
-                        user(k, base, model_id, barrier, args.seconds, times, errors)
+                        user(k, base, model_id, barrier, args.seconds, times, errors, flows)
                         for k in range(args.users)
                     ),
                     *(
@@ -278,6 +289,12 @@ def main() -> None:
             f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
             f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}"
         )
+    xs = sorted(flows)
+    q = statistics.quantiles(xs, n=100)
+    print(
+        f"{'whole flow':16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
+        f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}   (map page + backwards mapping + run page)"
+    )
     if args.background:
         done = sum(1 for x in background_runs if x == "done")
         print(
