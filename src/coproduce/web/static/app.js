@@ -6,6 +6,8 @@
     var url = box.getAttribute("data-run-status");
     var bar = box.querySelector(".progress > div");
     var stage = box.querySelector(".stage");
+    // soon at first (most runs take a second or two), then less often, up to once a second
+    var wait = 150;
     var tick = function () {
       fetch(url, {credentials: "same-origin"}).then(function (r) { return r.json(); })
         .then(function (s) {
@@ -13,13 +15,13 @@
           if (stage) stage.textContent = s.stage + " (" + Math.round(100 * s.progress) + "%)";
           if (["done", "failed", "cancelled"].indexOf(s.status) >= 0) {
             window.location.reload();
-          } else { setTimeout(tick, 700); }
+          } else { wait = Math.min(1000, wait * 1.5); setTimeout(tick, wait); }
         }).catch(function () { setTimeout(tick, 2000); });
     };
     // the meta refresh is the no-JavaScript fallback; polling replaces it
     var meta = document.querySelector("meta[http-equiv=refresh]");
     if (meta) meta.parentNode.removeChild(meta);
-    setTimeout(tick, 400);
+    setTimeout(tick, wait);
   }
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (ev) {
