@@ -44,9 +44,10 @@ needed is not a shortfall.
 target of every intervention, and the value of everything else it causes, are one backward
 substitution over the map's levels (reverse topological generations) with two right-hand
 sides a draw — the target alone when nothing else is valued — O(links × draws), never listing
-paths. Memory is bounded by the chunk (links × chunk numbers). Random numbers come in fixed
-stream blocks (:mod:`.uncertain`), and every sum is taken in a fixed order, so results do not
-depend on the chunk size.
+paths. Memory is bounded by the chunk (links × chunk numbers); within a chunk the sweep runs
+on slices of draws small enough for its work arrays to stay in cache, reused slice after slice.
+Random numbers come in fixed stream blocks (:mod:`.uncertain`), and every sum is taken in a
+fixed order, so results do not depend on the chunk size (nor on the slices).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -79,9 +80,17 @@ from .uncertain import (
     uncertain_quantities,
 )
 
+if TYPE_CHECKING:
+    from .flags import CaveatContext
+
 MODES = ("target", "spend", "scenarios")
 _LINK_BUDGET = 2**24  # default chunk: (links + nodes) × chunk numbers ≈ 128 MB per array
 _EXTRA_STREAM = 1  # stream of the quantities only an extra run (a belief, min-evidence) has
+# the backward sweep's work arrays hold about this many numbers (1 MiB: they stay in cache),
+# on slices of at least _SWEEP_MIN_DRAWS draws (fewer passes over a large map's levels)
+_SWEEP_NUMBERS = 2**17
+_FEW_LINKS = 2_000  # up to this many links, a map's heights are found in one Python pass
+_SWEEP_MIN_DRAWS = 1024
 
 
 @dataclass(frozen=True)
@@ -148,7 +157,21 @@ class _OptionModel:
         row_of = np.full(len(cm.link_effect), -1, dtype=np.int64)
         row_of[idx] = rows
         mult = None if cm.link_multiplier is None else cm.link_multiplier.take(links)
+        if mult is not None and np.all(mult == 1.0):  # x × 1 is x: no pass over the draws
+            mult = None
         return row_of.take(links), mult, cm.link_effect.take(links)
+
+    @cached_property
+    def drawn_rows(self) -> dict[int, slice]:
+        """By the first link of a generation of the sweep: the rows of the draws its links'
+        effects are in, when every one is drawn and they follow one another (a view)."""
+        drawn = self.sweep_draws[0]
+        out = {}
+        for a, b, _, _, _ in self.sweep.steps:
+            view = _as_slice(drawn[a:b])
+            if view is not None and drawn[a] >= 0:
+                out[a] = view
+        return out
 
     @cached_property
     def input_slots(self) -> list[tuple[int, _Slot]]:
@@ -168,6 +191,19 @@ class _OptionModel:
                 np.array([m for _, _, m in sel], dtype=float),
             )
         return cached[kind]
+
+
+def _as_slice(rows: np.ndarray) -> slice | None:
+    """``rows`` as a slice when they follow one another (1, 2, 3 ...), else None."""
+    n = len(rows)
+    if n == 0:
+        return None
+    first = int(rows[0])
+    if int(rows[-1]) - first != n - 1:
+        return None
+    if n <= 2 or np.array_equal(rows, np.arange(first, first + n)):
+        return slice(first, first + n)
+    return None
 
 
 def _path_by_index(model: Model, path: str) -> str:
@@ -207,25 +243,49 @@ def _slot(cm: CompiledModel, path: str) -> _Slot:
     return _Slot("value", o, 0, mean)
 
 
+def _heights(cm: CompiledModel) -> np.ndarray:
+    """Each node's height: 0 with no outgoing link, else 1 + the highest of its links' ends."""
+    n, src, dst = cm.n_nodes, cm.link_src, cm.link_dst
+    if len(src) <= _FEW_LINKS and bool(np.all(src < dst)):
+        # nodes are numbered topologically (every link points forward): one pass from the
+        # last node back, in Python, is quicker than whole-array passes for a small map
+        height = [0] * n
+        order = np.argsort(src, kind="stable")[::-1]
+        for s, d in zip(src[order].tolist(), dst[order].tolist(), strict=True):
+            height[s] = max(height[s], height[d] + 1)
+        return np.array(height, dtype=np.int64)
+    h = np.zeros(n, dtype=np.int64)
+    while True:  # one whole-array pass per level of the map
+        new = np.zeros(n, dtype=np.int64)
+        if len(src):
+            np.maximum.at(new, src, h[dst] + 1)
+        if np.array_equal(new, h):
+            return h
+        h = new
+
+
 def _generations(cm: CompiledModel) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Reverse-topological generations: height 0 = no outgoing link; a node of height h has
-    all its links' ends at heights < h, so one generation is one vectorised step."""
-    n = cm.n_nodes
-    h = np.zeros(n, dtype=np.int64)
-    while True:
-        new = np.zeros(n, dtype=np.int64)
-        if len(cm.link_src):
-            np.maximum.at(new, cm.link_src, h[cm.link_dst] + 1)
-        if np.array_equal(new, h):
-            break
-        h = new
+    all its links' ends at heights < h, so one generation is one vectorised step. Per
+    generation: its links by start (then file order), where each start's links begin, and
+    the starts."""
+    h = _heights(cm)
+    src = cm.link_src
+    link_h = h[src]
+    order = np.lexsort((src, link_h))  # by height, then start; stable: then file order
+    src_by = src[order]
+    h_by = link_h[order]
+    first = np.ones(len(order), dtype=bool)  # where a start's links begin
+    first[1:] = (src_by[1:] != src_by[:-1]) | (h_by[1:] != h_by[:-1])
+    node_at = np.flatnonzero(first)
+    top = int(h.max(initial=0))
+    bounds = np.searchsorted(h_by, np.arange(1, top + 2)).tolist()  # generation g: links
+    node_bounds = np.searchsorted(node_at, bounds).tolist()
     out = []
-    link_h = h[cm.link_src]
-    for g in range(1, int(h.max(initial=0)) + 1):
-        links = np.flatnonzero(link_h == g)
-        links = links[np.argsort(cm.link_src[links], kind="stable")]
-        srcs, starts = np.unique(cm.link_src[links], return_index=True)
-        out.append((links, starts, srcs))
+    for g in range(top):
+        lo, hi = bounds[g], bounds[g + 1]
+        begins = node_at[node_bounds[g] : node_bounds[g + 1]]
+        out.append((order[lo:hi], begins - lo, src_by[begins]))
     return out
 
 
@@ -243,6 +303,12 @@ class _Sweep:
     steps: tuple[
         tuple[int, int, int, int, np.ndarray | None], ...
     ]  # (links a:b, nodes c:d, starts)
+
+    @cached_property
+    def end_rows(self) -> list[slice | None]:
+        """Per generation: its links' ends as a slice of the sweep's order when they follow
+        one another (read as a view), else None (gathered)."""
+        return [_as_slice(self.ends[a:b]) for a, b, _, _, _ in self.steps]
 
     @cached_property
     def adders(self) -> list[Any]:
@@ -297,17 +363,66 @@ def _sweep(cm: CompiledModel) -> _Sweep:
     return _Sweep(at, links, at[cm.link_dst[links]], tuple(steps))
 
 
-def _backward(sweep: _Sweep, effect: Callable[[int, int], np.ndarray], rhs: np.ndarray) -> None:
+class _SweepWork:
+    """Work arrays of the backward sweep for slices of up to ``width`` draws, reused from
+    slice to slice: fresh ones would cost a page fault per 4 KiB, slice after slice."""
+
+    def __init__(self, sweep: _Sweep, n_nodes: int, sides: int, width: int) -> None:
+        widest = max((b - a for a, b, _, _, _ in sweep.steps), default=0)
+        self.lead = (n_nodes, 2) if sides == 2 else (n_nodes,)
+        self.mid = (2,) if sides == 2 else ()
+        self.widest = widest
+        self._rhs = np.empty(n_nodes * sides * width)
+        self._products = np.empty(widest * sides * width)
+        self._effects = np.empty(widest * width)
+
+    def rhs(self, m: int) -> np.ndarray:
+        """Zeros, nodes × (sides ×) ``m`` draws."""
+        out = self._rhs[: math.prod(self.lead) * m].reshape(*self.lead, m)
+        out.fill(0.0)
+        return out
+
+    def scratch(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """The products (links × (sides ×) ``m``) and effects (links × ``m``) arrays."""
+        size = self.widest * math.prod(self.mid) * m
+        return (
+            self._products[:size].reshape(self.widest, *self.mid, m),
+            self._effects[: self.widest * m].reshape(self.widest, m),
+        )
+
+
+def _backward(
+    sweep: _Sweep,
+    effect: Callable[[int, int, np.ndarray], np.ndarray],
+    rhs: np.ndarray,
+    work: _SweepWork | None = None,
+) -> None:
     """x = (I − A)^-T rhs for every draw, in place: ``rhs`` (nodes in sweep order × ...
-    draws) becomes x; ``effect(a, b)`` gives the effects of the sweep's links a:b (links ×
-    draws). Each generation adds its links' effect × their end's x to their start's x, in
-    link order (the sums do not depend on how many draws are taken together)."""
+    draws) becomes x; ``effect(a, b, out)`` gives the effects of the sweep's links a:b (links
+    × draws), in ``out`` or a view. Each generation adds its links' effect × their end's x to
+    their start's x, in link order (the sums do not depend on how many draws are taken
+    together). ``work``: the scratch arrays to use (else made here)."""
     x = rhs
     wide = x.ndim == 3  # several right-hand sides (target, value) for each draw
-    for (a, b, c, d, starts), adder in zip(sweep.steps, sweep.adders, strict=True):
-        contrib = x.take(sweep.ends[a:b], axis=0)
-        eff = effect(a, b)
-        contrib *= eff[:, None, :] if wide else eff
+    # one scratch array for every generation's products and one for its effects: fresh
+    # arrays of draws would cost a page fault per 4 KiB, generation after generation
+    if work is not None:
+        products, effects = work.scratch(x.shape[-1])
+    else:
+        widest = max((b - a for a, b, _, _, _ in sweep.steps), default=0)
+        products = np.empty((widest, *x.shape[1:]))
+        effects = np.empty((widest, x.shape[-1]))
+    for (a, b, c, d, starts), adder, ends in zip(
+        sweep.steps, sweep.adders, sweep.end_rows, strict=True
+    ):
+        contrib = products[: b - a]
+        eff = effect(a, b, effects[: b - a])
+        by = eff[:, None, :] if wide else eff
+        if ends is not None:  # the ends follow one another: their product straight in place
+            np.multiply(x[ends], by, out=contrib)
+        else:
+            x.take(sweep.ends[a:b], axis=0, out=contrib, mode="clip")  # clip: unbuffered
+            contrib *= by
         if adder is None:  # one link from each node: nothing to add up
             x[c:d] += contrib
         else:  # each node's first link + the sum of its others, as add.reduceat gives it
@@ -440,10 +555,12 @@ def _options(
     mode: str,
     spend: float | None,
     names: Sequence[str],
+    t_bar: np.ndarray | None = None,
 ) -> tuple[list[Option], list[dict]]:
     """The options, and notes on the interventions left out or marked, structured
     (``{kind, intervention, ...}``: :func:`coproduce.presentation.words.simulation_note`
-    says them)."""
+    says them). ``t_bar``: each intervention's total effect on ``target`` at the means
+    (target units per unit), when already known."""
     notes: list[dict] = []
     if mode == "scenarios":  # whole portfolios: per-unit inputs along any curve from 0
         return [
@@ -451,7 +568,8 @@ def _options(
             for k, name in enumerate(names)
         ], notes
     cm = cms[0]
-    t_bar = effects_to(cm, cm.index[target])[: cm.n_interventions]
+    if t_bar is None:
+        t_bar = effects_to(cm, cm.index[target])[: cm.n_interventions]
     opts = []
     public = cm.resource_sector == cm.public_sector
     for i, iid in enumerate(cm.intervention_ids):
@@ -584,10 +702,15 @@ class Simulation:
         if x is None:
             x = self.sampler.draws(start, stop)
         n_opt = len(self.options)
-        out = {k: np.empty((stop - start, n_opt)) for k in _columns(self.sectors)}
+        # zeros: a column that stays 0 (a sector with no resources, no co-production) is
+        # never written, and its pages are never touched unless someone reads them
+        out = {k: np.zeros((stop - start, n_opt)) for k in _columns(self.sectors)}
         for om_index, om in enumerate(self.option_models):
             mine = [j for j, o in enumerate(self.options) if o.model_index == om_index]
-            if mine:
+            if len(mine) == n_opt:  # every option on this model: written straight in place
+                into = {key: arr.T for key, arr in out.items()}
+                _propagate(om, x, list(self.options), self.sectors, into, zeroed=True)
+            elif mine:
                 res = _propagate(om, x, [self.options[j] for j in mine], self.sectors)
                 for key, arr in res.items():
                     out[key][:, mine] = arr.T
@@ -603,9 +726,14 @@ class Simulation:
     ) -> DrawsTable:
         """Every chunk, in this process or on ``executor``, assembled into the draws table.
         Each chunk's numbers do not depend on where it ran, so neither does the table."""
-        out = {k: np.empty((self.draws, len(self.options))) for k in _columns(self.sectors)}
-        out["inputs"] = np.empty((self.draws, len(self.labels) if self.keep_inputs else 0))
         chunks = self.chunks()
+        if executor is None and len(chunks) == 1:  # one chunk here: its arrays are the table's
+            ((start, stop),) = chunks
+            whole = self.run_chunk(start, stop)
+            if progress is not None:
+                progress(stop - start, self.draws)
+            return self._table(whole, owned=True)
+        out = self._buffers()
         parts: Iterable[tuple[Any, Any]] = (
             ((span, _run_chunk(self, span)) for span in chunks)
             if executor is None
@@ -618,15 +746,36 @@ class Simulation:
             done += stop - start
             if progress is not None:
                 progress(done, self.draws)
-        return self.assemble(out)
+        return self._table(out, owned=True)
+
+    def _buffers(self) -> dict[str, np.ndarray]:
+        """Whole-run arrays for the chunks to fill (the keys :meth:`run_chunk` returns); the
+        inputs (draws × quantities) are a transposed view of a (quantities × draws) array,
+        the layout the inputs frame keeps, so a chunk's rows of draws are copied whole."""
+        out = {k: np.empty((self.draws, len(self.options))) for k in _columns(self.sectors)}
+        out["inputs"] = np.empty((len(self.labels) if self.keep_inputs else 0, self.draws)).T
+        return out
 
     def assemble(self, out: dict[str, np.ndarray]) -> DrawsTable:
         """The draws table from whole-run arrays (the keys :meth:`run_chunk` returns)."""
+        return self._table(out, owned=False)
+
+    def _table(self, out: dict[str, np.ndarray], owned: bool) -> DrawsTable:
+        """:meth:`assemble`; ``owned``: the arrays are this run's own, so the inputs frame
+        may hold them without a copy when they are already in its layout."""
         import pandas as pd  # loaded on first use: `import coproduce` stays quick
 
         cost = out["cost_full"] - out["value_other"]
         extra = {k: v for k, v in out.items() if k not in ("effect", "inputs")}
-        inputs = pd.DataFrame(out["inputs"], columns=list(self.labels) if self.keep_inputs else [])
+        values = out["inputs"]
+        # pandas copies an array into a (quantities × draws) C-ordered block; one already in
+        # that layout is the same block, so ours is kept as it is (the frame is the same)
+        keep = owned and values.shape[1] > 0 and values.T.flags.c_contiguous
+        inputs = pd.DataFrame(
+            values,
+            columns=list(self.labels) if self.keep_inputs else [],
+            copy=False if keep else None,
+        )
         return DrawsTable(
             options=tuple(o.name for o in self.options),
             effect=out["effect"],
@@ -833,16 +982,23 @@ def _step(oms: list[_OptionModel], block: int, chunk: int | None) -> int:
     return max(block, (step // block) * block)
 
 
-def _caveats(oms: list[_OptionModel], options: Sequence[Option], outcome: str) -> dict[str, dict]:
+def _caveats(
+    oms: list[_OptionModel],
+    options: Sequence[Option],
+    outcome: str,
+    contexts: dict[int, CaveatContext] | None = None,
+) -> dict[str, dict]:
     """Each option's flags (engine/flags.py) for its volumes on its own model, with its
-    resource use along any cost curve."""
+    resource use along any cost curve. ``contexts``: by model, those already made."""
     from .flags import CaveatContext
 
-    contexts: dict[int, CaveatContext] = {}
+    contexts = {} if contexts is None else contexts
     out = {}
     for o in options:
         cm = oms[o.model_index].cm
-        ctx = contexts.setdefault(o.model_index, CaveatContext(cm, [outcome]))
+        if o.model_index not in contexts:
+            contexts[o.model_index] = CaveatContext(cm, [outcome])
+        ctx = contexts[o.model_index]
         qty = (
             cm.inputs * o.input_scale[:, None]
             + cm.fixed_inputs * (o.volumes > 0).astype(float)[:, None]
@@ -947,11 +1103,7 @@ class Runs:
         sims = self.all
         if len(sims) == 1:
             return self.main.run(executor, progress)
-        outs = []
-        for sim in sims:
-            out = {k: np.empty((sim.draws, len(sim.options))) for k in _columns(sim.sectors)}
-            out["inputs"] = np.empty((sim.draws, len(sim.labels) if sim.keep_inputs else 0))
-            outs.append(out)
+        outs = [sim._buffers() for sim in sims]
         chunks = self.main.chunks()
         parts: Iterable[tuple[Any, Any]] = (
             ((span, _run_all_chunk(self, span)) for span in chunks)
@@ -966,7 +1118,7 @@ class Runs:
             done += stop - start
             if progress is not None:
                 progress(done, self.main.draws)
-        tables = [sim.assemble(out) for sim, out in zip(sims, outs, strict=True)]
+        tables = [sim._table(out, owned=True) for sim, out in zip(sims, outs, strict=True)]
         beliefs = dict(zip(self.beliefs, tables[1 : 1 + len(self.beliefs)], strict=True))
         evidence = tables[-1] if self.min_evidence is not None else None
         return dataclasses.replace(tables[0], beliefs=beliefs, min_evidence=evidence)
@@ -1014,7 +1166,15 @@ def prepare_runs(
             raise ModelError([Issue("target", f"outcome '{outcome}' is missing after a scenario")])
         oms.append(_option_model(m, outcome, slots_of))
     cms = [om.cm for om in oms]
-    options, notes = _options(cms, outcome, amount, mode, spend, names)
+    contexts: dict[int, CaveatContext] = {}
+    t_bar = None
+    if caveats and mode != "scenarios":
+        from .flags import CaveatContext
+
+        # the caveats need the total effects on the target that choose the volumes: solved once
+        contexts[0] = CaveatContext(cms[0], [outcome])
+        t_bar = contexts[0].total_effects(outcome)
+    options, notes = _options(cms, outcome, amount, mode, spend, names, t_bar)
     from ..presentation.labels import Labels
     from ..presentation.words import simulation_notes
 
@@ -1054,7 +1214,7 @@ def prepare_runs(
         "time_value": basis_of(model).to_dict(),
     }
     if caveats:
-        meta["caveats"] = _caveats(oms, options, outcome)
+        meta["caveats"] = _caveats(oms, options, outcome, contexts)
     main = _simulation(
         sampler, oms, options, q.labels, _groups(model, q.labels), draws, chunk, keep_inputs, meta
     )
@@ -1274,10 +1434,58 @@ def _sum_rows(a: np.ndarray, rows: Sequence[int] | np.ndarray, axis: int) -> np.
     return acc
 
 
-def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int], np.ndarray]:
-    """The effects of the sweep's links a:b in this chunk's draws (links × draws): a drawn
-    effect keeps its intervention's enabling multiplier at the means (1 unless an enabling
-    input falls short); the others are the compiled means."""
+def _sum_rows_into(
+    out: np.ndarray, a: np.ndarray, rows: Sequence[int] | np.ndarray, zeroed: bool = False
+) -> None:
+    """``out[:] =`` Σ over ``rows`` of ``a`` (options × rows × draws, or one draw broadcast)
+    along its middle axis, as :func:`_sum_rows` adds them; 0 with no rows (left as it is
+    when ``zeroed``: ``out`` holds 0 already)."""
+    if len(rows) == 0:
+        if not zeroed:
+            out[:] = 0.0
+        return
+    out[:] = a[:, rows[0]]
+    for r in rows[1:]:
+        out += a[:, r]
+
+
+class _Costs:
+    """Money by option, resource and draw — ``quantities`` (options × resources × draws, or
+    one draw broadcast) × ``unit_cost`` (resources × draws) — summed over sets of resources
+    without making the whole array: each product is the number the whole array would hold,
+    and the sums add them in the same order (:func:`_sum_rows_into`)."""
+
+    def __init__(self, quantities: np.ndarray, unit_cost: np.ndarray, zeroed: bool) -> None:
+        self.quantities = quantities
+        self.unit_cost = unit_cost
+        self.zeroed = zeroed
+        self._spare: np.ndarray | None = None
+
+    def sum_into(self, out: np.ndarray, rows: Sequence[int] | np.ndarray) -> None:
+        """``out[:] =`` the sum of the costs of resources ``rows`` (0 with none)."""
+        if len(rows) == 0:
+            if not self.zeroed:
+                out[:] = 0.0
+            return
+        q, u = self.quantities, self.unit_cost
+        np.multiply(q[:, rows[0]], u[rows[0]], out=out)
+        for r in rows[1:]:
+            if self._spare is None:  # one array for every later product, made once
+                self._spare = np.empty(out.shape)
+            np.multiply(q[:, r], u[r], out=self._spare)
+            out += self._spare
+
+
+def _take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``a[rows]``: a view when the rows follow one another (nothing copied), else a copy."""
+    view = _as_slice(rows)
+    return a.take(rows, axis=0) if view is None else a[view]
+
+
+def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int, np.ndarray], np.ndarray]:
+    """The effects of the sweep's links a:b in this chunk's draws (links × draws), written
+    into ``out`` (or a view): a drawn effect keeps its intervention's enabling multiplier at
+    the means (1 unless an enabling input falls short); the others are the compiled means."""
     cm, n = om.cm, x.shape[1]
     if om.per_draw:  # multipliers that vary by draw: the whole effect array first
         rows, idx, _ = om.rows_of("link")
@@ -1287,17 +1495,24 @@ def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int], np.nd
         )
         _enabling_multipliers(om, x, effect)
         in_sweep = effect.take(om.sweep.links, axis=0)
-        return lambda a, b: in_sweep[a:b]
+        return lambda a, b, out: in_sweep[a:b]
     drawn, mult, base = om.sweep_draws
+    views = om.drawn_rows
 
-    def effect_of(a: int, b: int) -> np.ndarray:
+    def effect_of(a: int, b: int, out: np.ndarray) -> np.ndarray:
         rows = drawn[a:b]
+        view = views.get(a)
+        if view is not None:  # every link drawn, in consecutive rows of the draws
+            if mult is None:
+                return x[view]
+            np.multiply(x[view], mult[a:b, None], out=out)
+            return out
         if rows.min(initial=0) >= 0:  # every link drawn
-            out = x.take(rows, axis=0)
+            x.take(rows, axis=0, out=out, mode="clip")  # clip: unbuffered, rows are valid
             if mult is not None:
                 out *= mult[a:b, None]
             return out
-        out = np.repeat(base[a:b, None], n, axis=1)
+        out[:] = base[a:b, None]
         some = np.flatnonzero(rows >= 0)
         out[some] = x[rows[some]] if mult is None else x[rows[some]] * mult[a:b][some, None]
         return out
@@ -1305,40 +1520,85 @@ def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int], np.nd
     return effect_of
 
 
-def _propagate(
-    om: _OptionModel, x: np.ndarray, options: list[Option], sectors: tuple[str, ...]
-) -> dict[str, np.ndarray]:
-    """Per option (rows) and draw (columns): target reached, costs and value of the rest.
-    The target and the value of everything else are one backward sweep (two right-hand sides
-    a draw), or the target alone when nothing else is valued."""
-    cm = om.cm
-    n_i = cm.n_interventions
-    n = x.shape[1]
-    unit_cost = np.repeat(cm.unit_cost[:, None], n, axis=1)
-    rows, idx, _ = om.rows_of("unit_cost")
-    unit_cost[idx] = x[rows]
-    unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
-    unit_value[om.target - n_i] = 0.0  # the target is valued at λ, not twice
-    v_rows, v_idx, v_means = om.rows_of("value")  # one part (fiscal, economic, social)
-    valued = bool(np.any(unit_value) or np.any(v_idx != om.target - n_i))
+def _alone_into(
+    res: dict[str, np.ndarray],
+    js: np.ndarray,
+    its: np.ndarray,
+    vols: np.ndarray,
+    to_target: np.ndarray,
+    to_value: np.ndarray,
+    zeroed: bool,
+    part: slice,
+) -> None:
+    """Options ``js`` of one intervention each (``its``, at volumes ``vols``): the target
+    reached and the value of the rest, volume × the intervention's total effects
+    (interventions × the draws ``part``), written into those draws of ``res``."""
+    if np.array_equal(js, np.arange(len(res["effect"]))):  # every option: made in place
+        np.multiply(vols, _take_rows(to_target, its), out=res["effect"][:, part])
+    else:
+        res["effect"][js, part] = vols * to_target[its]
+    other = vols * to_value[its]
+    # +0 in every draw, which zeroed arrays already hold (−0 and NaN are written)
+    if not (zeroed and not np.any(other) and not np.signbit(other).any()):
+        res["value_other"][js, part] = other
+
+
+def _sweep_effects(
+    om: _OptionModel,
+    x: np.ndarray,
+    unit_value: np.ndarray | None,
+    work: _SweepWork | None = None,
+) -> np.ndarray:
+    """Each intervention's total effect on the target, per draw of ``x`` (interventions ×
+    draws), and with ``unit_value`` (money per unit of each outcome, at the means) the value
+    of everything else it causes (interventions × 2 × draws): one backward sweep. ``work``:
+    its arrays (the result is then a view of them, good until the next slice)."""
+    cm, n_i, n = om.cm, om.cm.n_interventions, x.shape[1]
     at = om.sweep.at
-    if valued:
+    if unit_value is not None:
+        v_rows, v_idx, v_means = om.rows_of("value")
         value = np.repeat(unit_value[:, None], n, axis=1)
         np.add.at(value, v_idx, x[v_rows] - v_means[:, None])
         value[om.target - n_i] = 0.0
-        rhs = np.zeros((cm.n_nodes, 2, n))
+        rhs = np.zeros((cm.n_nodes, 2, n)) if work is None else work.rhs(n)
         rhs[at[om.target], 0] = 1.0
         rhs[at[n_i:], 1] = value
     else:
-        rhs = np.zeros((cm.n_nodes, n))
+        rhs = np.zeros((cm.n_nodes, n)) if work is None else work.rhs(n)
         rhs[at[om.target]] = 1.0
-    _backward(om.sweep, _link_effects(om, x), rhs)
-    mine = rhs.take(at[:n_i], axis=0)
-    to_target = mine[:, 0] if valued else mine
-    to_value = mine[:, 1] if valued else np.zeros((n_i, n))  # nothing valued: 0 exactly
+    _backward(om.sweep, _link_effects(om, x), rhs, work)
+    return _take_rows(rhs, at[:n_i])
 
+
+def _propagate(
+    om: _OptionModel,
+    x: np.ndarray,
+    options: list[Option],
+    sectors: tuple[str, ...],
+    into: dict[str, np.ndarray] | None = None,
+    zeroed: bool = False,
+) -> dict[str, np.ndarray]:
+    """Per option (rows) and draw (columns): target reached, costs and value of the rest,
+    written into ``into`` when given (arrays of that shape, any strides; ``zeroed``: all 0,
+    so zeros need not be written). The target and the value of everything else are one
+    backward sweep (two right-hand sides a draw), or the target alone when nothing else is
+    valued."""
+    cm = om.cm
+    n_i = cm.n_interventions
+    n = x.shape[1]
+    rows, idx, _ = om.rows_of("unit_cost")
+    if np.array_equal(idx, np.arange(len(cm.unit_cost))):  # every unit cost drawn
+        unit_cost = _take_rows(x, rows)
+    else:
+        unit_cost = np.repeat(cm.unit_cost[:, None], n, axis=1)
+        unit_cost[idx] = x[rows]
+    unit_value = cm.value_fiscal.sum(axis=1) + cm.value_economic + cm.value_social
+    unit_value[om.target - n_i] = 0.0  # the target is valued at λ, not twice
+    v_idx = om.rows_of("value")[1]  # valued outcomes drawn (one part: fiscal, economic, social)
+    valued = bool(np.any(unit_value) or np.any(v_idx != om.target - n_i))
+    sides = 2 if valued else 1
     k = len(options)
-    res = {key: np.empty((k, n)) for key in _columns(sectors)}
+    res = into if into is not None else {key: np.empty((k, n)) for key in _columns(sectors)}
     # what each option reaches and the value of the rest: one intervention's volume × its
     # total effects, or the sum over its interventions (in their order, row by row)
     alone = [
@@ -1346,11 +1606,37 @@ def _propagate(
         for j, o in enumerate(options)
         if np.count_nonzero(o.volumes) == 1
     ]
-    if alone:
-        js, its = (np.array(c, dtype=np.int64) for c in zip(*alone, strict=True))
-        vols = np.array([options[j].volumes[i] for j, i in alone])[:, None]
-        res["effect"][js] = vols * to_target[its]
-        res["value_other"][js] = vols * to_value[its]
+    js = np.array([j for j, _ in alone], dtype=np.int64)
+    its = np.array([i for _, i in alone], dtype=np.int64)
+    vols = np.array([options[j].volumes[i] for j, i in alone])[:, None]
+    nothing = np.zeros((n_i, 1))  # nothing valued: 0 exactly in every draw (one column)
+    # the sweep runs on slices of the draws (each draw is its own sum, so the numbers do not
+    # change): its work arrays, nodes × draws, then stay small and in cache, and are reused
+    width = max(_SWEEP_NUMBERS // (cm.n_nodes * sides), _SWEEP_MIN_DRAWS)
+    if width >= n:  # one slice: its results as they come
+        effects = _sweep_effects(om, x, unit_value if valued else None)
+        to_target = effects[:, 0] if valued else effects
+        to_value = effects[:, 1] if valued else nothing
+    elif len(alone) == k:  # every option one intervention: written slice by slice
+        to_target = to_value = nothing  # not needed whole
+        work = _SweepWork(om.sweep, cm.n_nodes, sides, width)
+        for lo in range(0, n, width):
+            part = slice(lo, min(n, lo + width))
+            effects = _sweep_effects(om, x[:, part], unit_value if valued else None, work)
+            by_target, by_value = (effects[:, 0], effects[:, 1]) if valued else (effects, nothing)
+            _alone_into(res, js, its, vols, by_target, by_value, zeroed, part)
+    else:
+        to_target = np.empty((n_i, n))
+        to_value = np.empty((n_i, n)) if valued else nothing
+        work = _SweepWork(om.sweep, cm.n_nodes, sides, width)
+        for lo in range(0, n, width):
+            part = slice(lo, min(n, lo + width))
+            effects = _sweep_effects(om, x[:, part], unit_value if valued else None, work)
+            to_target[:, part] = effects[:, 0] if valued else effects
+            if valued:
+                to_value[:, part] = effects[:, 1]
+    if alone and not (width < n and len(alone) == k):  # (else written slice by slice)
+        _alone_into(res, js, its, vols, to_target, to_value, zeroed, slice(None))
     lone = {j for j, _ in alone}
     for j, opt in enumerate(options):
         if j in lone:
@@ -1371,17 +1657,19 @@ def _propagate(
     qty = np.stack(
         [cm.inputs.T @ s + cm.fixed_inputs.T @ r for s, r in zip(scale, running, strict=True)]
     )  # options × resources (mean quantities)
-    qty_draws = np.repeat(qty[:, :, None], n, axis=2)
+    # the same quantities in every draw (one column, broadcast) unless an input is drawn
+    qty_draws = np.repeat(qty[:, :, None], n, axis=2) if om.input_slots else qty[:, :, None]
     for row, sl in om.input_slots:
         per = (running if sl.kind == "fixed" else scale)[:, sl.i]
         on = np.flatnonzero(per)
         if len(on):
             qty_draws[on, sl.j] += per[on, None] * (x[row] - sl.mean)[None, :]
-    cost = qty_draws * unit_cost[None, :, :]
+    # each resource's cost (quantity × unit cost) is made where a sum needs it, never all
+    # of them at once (options × resources × draws)
+    cost = _Costs(qty_draws, unit_cost, zeroed)
     for si, sec in enumerate(sectors):
-        sec_rows = np.flatnonzero(cm.resource_sector == si)
-        res[f"cost_sector_{sec}"][:] = _sum_rows(cost, sec_rows, 1) if len(sec_rows) else 0.0
-    res["cost_full"][:] = _sum_rows(cost, range(cost.shape[1]), 1) if cost.shape[1] else 0.0
+        cost.sum_into(res[f"cost_sector_{sec}"], np.flatnonzero(cm.resource_sector == si))
+    cost.sum_into(res["cost_full"], range(qty.shape[1]))
     res["cost_public"][:] = res[f"cost_sector_{sectors[cm.public_sector]}"]
     # users' and communities' hours and their cost at the drawn valuation: net benefit is
     # linear in the value of an hour (the analysis finds where the answer switches)
@@ -1390,6 +1678,6 @@ def _propagate(
         if cm.time_resource is not None
         else np.zeros(0, dtype=np.int64)
     )
-    res["coproduction_hours"][:] = _sum_rows(qty_draws, time_rows, 1) if len(time_rows) else 0.0
-    res["coproduction_time_cost"][:] = _sum_rows(cost, time_rows, 1) if len(time_rows) else 0.0
+    _sum_rows_into(res["coproduction_hours"], qty_draws, time_rows, zeroed)
+    cost.sum_into(res["coproduction_time_cost"], time_rows)
     return res

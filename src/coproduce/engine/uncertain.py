@@ -179,35 +179,51 @@ class BlockSampler:
             self.factor = copula_factor(m)
         in_copula = set(corr_rows)
         self.copula_dists = [quantities[r].dist for r in corr_rows]
-        self.families: list[tuple[str, np.ndarray, list[np.ndarray]]] = []
+        self.families: list[tuple[str, np.ndarray | slice, list[np.ndarray]]] = []
         for fam in _FAMILIES:
             rows = [
                 k for k, q in enumerate(quantities) if q.dist.dist == fam and k not in in_copula
             ]
             if rows:
                 self.families.append(
-                    (
-                        fam,
-                        np.array(rows, dtype=np.int64),
-                        _params(fam, [quantities[k].dist for k in rows]),
-                    )
+                    (fam, _rows(rows), _params(fam, [quantities[k].dist for k in rows]))
                 )
         self.signs = np.array([q.sign for q in quantities])
+        self.negative = np.flatnonzero(self.signs < 0)
+        self.widest = max((_count(rows) for _, rows, _ in self.families), default=0)
 
-    def _block(self, b: int) -> np.ndarray:
+    def _rng(self, b: int) -> np.random.Generator:
+        """The generator of stream block ``b`` (see the module docstring)."""
         key = (b,) if self.stream is None else (self.stream, b)
-        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
+        )
+
+    def _fill(self, b: int, out: np.ndarray) -> None:
+        """Block ``b`` written into ``out`` (quantities × block draws, any strides): the
+        copula's quantities, then each family's in :data:`_FAMILIES` order, one call each."""
+        rng = self._rng(b)
         n = self.block
-        out = np.empty((self.n, n))
         if self.factor is not None:
             u = correlated_uniforms(self.factor, rng, n)
             for k, row in enumerate(self.copula_rows):
                 out[row] = ppf(self.copula_dists[k], u[k])
+        # one scratch array for every family (numpy's generator needs a contiguous output);
+        # a family in consecutive rows is scaled from it straight into its place
+        scratch = np.empty((self.widest, n))
         for fam, rows, params in self.families:
-            out[rows] = _draw(fam, params, rng, (len(rows), n))
-        neg = self.signs < 0
-        if neg.any():
-            out[neg] *= -1
+            work = scratch[: _count(rows)]
+            if isinstance(rows, slice):
+                _draw_into(fam, params, rng, work, out[rows])
+            else:
+                _draw_into(fam, params, rng, work, work)
+                out[rows] = work
+        if len(self.negative):
+            out[self.negative] *= -1
+
+    def _block(self, b: int) -> np.ndarray:
+        out = np.empty((self.n, self.block))
+        self._fill(b, out)
         return out
 
     def draws(self, start: int, stop: int) -> np.ndarray:
@@ -216,11 +232,24 @@ class BlockSampler:
         b = start // self.block
         while b * self.block < stop:
             lo, hi = b * self.block, (b + 1) * self.block
-            block = self._block(b)
             a, z = max(lo, start), min(hi, stop)
-            out[:, a - start : z - start] = block[:, a - lo : z - lo]
+            if (a, z) == (lo, hi):  # a whole block: drawn straight into place
+                self._fill(b, out[:, a - start : z - start])
+            else:
+                out[:, a - start : z - start] = self._block(b)[:, a - lo : z - lo]
             b += 1
         return out
+
+
+def _rows(rows: list[int]) -> np.ndarray | slice:
+    """Row indices as a slice when they are consecutive (a view, not a gather)."""
+    if rows == list(range(rows[0], rows[0] + len(rows))):
+        return slice(rows[0], rows[0] + len(rows))
+    return np.array(rows, dtype=np.int64)
+
+
+def _count(rows: np.ndarray | slice) -> int:
+    return rows.stop - rows.start if isinstance(rows, slice) else len(rows)
 
 
 class JoinedSampler:
@@ -267,15 +296,36 @@ def _params(fam: str, dists: list) -> list[np.ndarray]:
         return [col([d.alpha for d in dists]), col([d.beta for d in dists])]
     if fam == "gamma":
         ss = [d.shape_scale() for d in dists]
-        return [col([k for k, _ in ss]), col([t for _, t in ss])]
+        shapes = [k for k, _ in ss]
+        # one shape for every row: a 0-d array, which numpy's gamma draws in its scalar loop
+        # (quicker than broadcasting a column; the same numbers)
+        shape = np.array(shapes[0]) if len(set(shapes)) == 1 else col(shapes)
+        return [shape, col([t for _, t in ss])]
     raise ValueError(fam)  # pragma: no cover
 
 
-def _draw(
-    fam: str, p: list[np.ndarray], rng: np.random.Generator, size: tuple[int, int]
-) -> np.ndarray:
+def _draw_into(
+    fam: str, p: list[np.ndarray], rng: np.random.Generator, work: np.ndarray, out: np.ndarray
+) -> None:
+    """One family's draws (rows × draws) written into ``out`` (any strides; it may be
+    ``work``, a contiguous array of its shape, used on the way), in the numbers numpy's own
+    sampler for the family gives: normals and gammas are drawn standard into ``work`` and
+    scaled into ``out`` (``loc + scale × z``, ``scale × z``, as numpy computes them, bit for
+    bit, without broadcasting the parameters number by number)."""
     if fam == "normal":
-        return rng.normal(p[0], p[1], size)
+        rng.standard_normal(out=work)
+        work *= p[1]
+        np.add(work, p[0], out=out)
+    elif fam == "gamma":
+        rng.standard_gamma(p[0], out=work)
+        np.multiply(work, p[1], out=out)
+    else:
+        out[...] = _draw(fam, p, rng, work.shape)
+
+
+def _draw(
+    fam: str, p: list[np.ndarray], rng: np.random.Generator, size: tuple[int, ...]
+) -> np.ndarray:
     if fam == "lognormal":
         return rng.lognormal(p[0], p[1], size)
     if fam == "triangular":
@@ -286,8 +336,6 @@ def _draw(
         return rng.uniform(p[0], p[1], size)
     if fam == "beta":
         return rng.beta(p[0], p[1], size)
-    if fam == "gamma":
-        return rng.gamma(p[0], p[1], size)
     raise ValueError(fam)  # pragma: no cover
 
 
