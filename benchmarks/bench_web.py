@@ -37,6 +37,9 @@ from pathlib import Path
 import httpx
 
 PASSWORD = "load test password"
+# a client lets an idle connection go before the server does (uvicorn closes them after 5 s),
+# as browsers do: otherwise a request sent as the server closes it fails (after the barrier)
+KEEP_ALIVE = httpx.Limits(keepalive_expiry=4.0)
 
 
 def _free_port() -> int:
@@ -85,7 +88,7 @@ async def user(
     errors,
     flows: list[float],
 ) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=KEEP_ALIVE) as c:
 
         async def timed(kind: str, method: str, url: str, ok=(200,), **kw):
             t = time.perf_counter()
@@ -145,7 +148,7 @@ async def background_user(
 ) -> None:
     """An analyst who keeps one uncertainty run (Monte Carlo and value of information, 5,000
     draws) going in the background the whole time: start it, poll it until done, again."""
-    async with httpx.AsyncClient(base_url=base, timeout=120) as c:
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=KEEP_ALIVE) as c:
         r = await c.get("/login")
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
         await c.post(
