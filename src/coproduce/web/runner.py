@@ -144,15 +144,17 @@ class Worker:
             )
             self._dispatcher.start()
 
-    def context(self, run_id: int, *, quiet: bool = False, run: Any = None) -> Job:
+    def context(
+        self, run_id: int, *, quiet: bool = False, run: Any = None, data: Any = None
+    ) -> Job:
         """The job of a run; ``quiet`` skips progress writes (runs done in the request);
-        ``run``: the run's row, when the caller has just read it."""
+        ``run``: the run's row and ``data`` its model version's data, when the caller has
+        them already."""
         from .modelcache import loaded_with
 
         if run is None or run.id != run_id:
             run = self.store.run_for_worker(run_id)
-        data = None
-        if run.model_version_id is not None:
+        if data is None and run.model_version_id is not None:
             from ..store.tables import ModelVersion
 
             with self.store.transaction() as s:
@@ -195,10 +197,36 @@ class Worker:
             time.sleep(0.02)
 
     def run_now(self, run_id: int) -> None:
-        """Run a quick analysis in the calling thread (no queue, no progress writes); its
-        reports are written in the background, after its result is stored."""
+        """Run a stored quick analysis in the calling thread (no queue, no progress writes);
+        its reports are written when first asked for."""
         if self.store.claim_run(self.owner, self.lease, run_id=run_id) is not None:
             self._execute(run_id, quiet=True)
+
+    def quick(
+        self,
+        actor: Any,
+        kind: str,
+        inputs: dict[str, Any],
+        version: Any,
+        *,
+        scenario: str = "",
+        seed: int | None = None,
+    ) -> Any:
+        """Store a quick analysis (mapping, evaluation) of model ``version`` already taken by
+        this worker and run it in the calling thread: one transaction to store it, one to
+        keep its result (a queued run would take a claim and two reads more). Returns the
+        run as stored before it ran (read it again for its result)."""
+        run = self.store.create_run(
+            actor,
+            kind,
+            inputs,
+            model_version_id=version.id,
+            scenario=scenario,
+            seed=seed,
+            running_for=(self.owner, self.lease),
+        )
+        self._execute(run.id, quiet=True, run=run, data=version.data)
+        return run
 
     # -- the dispatcher ----------------------------------------------------------------------
     def _dispatch(self) -> None:
@@ -251,8 +279,11 @@ class Worker:
                 event.set()
             self._wake.set()  # a thread is free: take the next run
 
-    def _execute(self, run_id: int, quiet: bool = False) -> None:
-        run = self.store.run_for_worker(run_id)
+    def _execute(self, run_id: int, quiet: bool = False, run: Any = None, data: Any = None) -> None:
+        """Run a run this worker has taken; ``run`` (its row as just stored by this worker)
+        and ``data`` (its model version's) spare reading them again."""
+        if run is None:
+            run = self.store.run_for_worker(run_id)
         if run is None or run.status != "running" or run.lease_owner != self.owner:
             return
         owner = self.owner
@@ -263,7 +294,7 @@ class Worker:
             )
             return
         try:
-            job = self.context(run_id, quiet=quiet, run=run)
+            job = self.context(run_id, quiet=quiet, run=run, data=data)
             job.progress(0.02, "starting")
             live = analysis.run(job)
             result = as_dict(live)

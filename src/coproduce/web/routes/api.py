@@ -384,9 +384,7 @@ def map_backwards(request: Request, model_id: int, body: MapRequest, c: Caller =
 @heavy
 def evaluate(request: Request, model_id: int, body: EvaluateRequest, c: Caller = Depends(analyst)):
     """Evaluation at given volumes; ``result`` is what ``coproduce evaluate --json`` prints."""
-    store = _store(request)
-    m = store.get_model(c.actor, model_id)
-    v = store.get_version(c.actor, model_id, body.version)
+    m, v = _store(request).get_model_version(c.actor, model_id, body.version)
     model, _cm = loaded(v)
     bad = [
         Issue(
@@ -398,13 +396,9 @@ def evaluate(request: Request, model_id: int, body: EvaluateRequest, c: Caller =
     ]
     if bad:
         raise ModelError(bad)
-    run = store.create_run(
-        c.actor,
-        "evaluate",
-        {"volumes": body.volumes, "model_name": m.name, "version": v.number},
-        model_version_id=v.id,
+    run = request.app.state.worker.quick(
+        c.actor, "evaluate", {"volumes": body.volumes, "model_name": m.name, "version": v.number}, v
     )
-    request.app.state.worker.run_now(run.id)
     return _finished(request, c, run)
 
 

@@ -115,13 +115,12 @@ def _evaluate_run(request: Request, model_id: int, c: Caller, form: dict[str, st
     m, v, model, _cm = open_version(store, c.actor, model_id, _version_of(form))
     vols = parse_volumes(model, form)
     time_value = parse_time_value(model, form)
-    run = store.create_run(
+    run = request.app.state.worker.quick(
         c.actor,
         "evaluate",
         {"volumes": vols, "model_name": m.name, "version": v.number, **time_value},
-        model_version_id=v.id,
+        v,
     )
-    request.app.state.worker.run_now(run.id)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 
