@@ -211,7 +211,8 @@ class _Problem:
         rss = np.clip(yy[None, :] - 2 * (shrink @ w2) + (shrink**2) @ w2, 0, None)  # g × m
         edf = shrink.sum(1)[:, None]
         n = self.n
-        score = np.where(edf < n - 1, n * rss / np.maximum(n - edf, 1e-300) ** 2, np.inf)
+        # where edf < n − 1, n − edf > 1: the floor of 1 only keeps the other cells finite
+        score = np.where(edf < n - 1, n * rss / np.maximum(n - edf, 1.0) ** 2, np.inf)
         k = np.argmin(score, axis=0)
         beta = self.t.T @ (shrink[k].T * w)
         cols = np.arange(len(k))
@@ -254,14 +255,17 @@ def _gcv_fit(problem: _Problem, b: np.ndarray, yy: np.ndarray, refine: bool) -> 
         # 12 steps a parameter stopped short on flat GCV surfaces, so whether it improved on
         # the common parameter at all turned on the last bits of the BLAS (a group worth
         # 1.57 came out 0.86 on one CPU)
-        res = minimize(
-            lambda v, bc=bc, yc=yc: problem.solve(bc, yc, v)[1],
-            np.full(k, log_lam[col]),
-            method="Powell",
-            bounds=bounds,
-            options={"xtol": 0.1, "ftol": 1e-8},
-        )
-        if res.fun < score[col]:
+        # a smoothing so weak that edf reaches n − 1 scores inf: the line search's
+        # arithmetic on it is harmless (such a point is never the minimum), so not warned of
+        with np.errstate(invalid="ignore"):
+            res = minimize(
+                lambda v, bc=bc, yc=yc: problem.solve(bc, yc, v)[1],
+                np.full(k, log_lam[col]),
+                method="Powell",
+                bounds=bounds,
+                options={"xtol": 0.1, "ftol": 1e-8},
+            )
+        if np.isfinite(res.fun) and res.fun < score[col]:
             beta[:, col] = problem.solve(bc, yc, res.x)[0]
     return beta
 
