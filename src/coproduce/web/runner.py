@@ -92,6 +92,60 @@ def _env_number(name: str, default: float) -> float:
         return default
 
 
+RUN_NICENESS = 10  # how far a run process gives way to the pages (Linux nice)
+
+
+def run_processes() -> bool:
+    """Whether background runs go in processes of their own (``COPRODUCE_RUN_PROCESSES=1``;
+    off by default: analyses registered at run time, as tests do, exist in this process
+    only)."""
+    import os
+
+    return os.environ.get("COPRODUCE_RUN_PROCESSES", "").strip().lower() in ("1", "true", "yes")
+
+
+_RUN_PROCESS: dict[str, Worker] = {}
+
+
+def _start_run_process(url: str, lease: float) -> None:
+    """In a new run process: give way to the pages, end with the server process that started
+    it (a killed server's runs go back to the queue when their leases end, as for threads),
+    and open the store."""
+    import contextlib
+    import os
+
+    from ..store.db import make_engine
+
+    with contextlib.suppress(AttributeError, OSError):  # not permitted, or not POSIX
+        os.nice(RUN_NICENESS)
+    _die_with_parent()
+    _RUN_PROCESS["worker"] = Worker(
+        Store(make_engine(url)), threads=1, lease_seconds=lease, processes=False
+    )
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to end this process when the process that started it ends
+    (``PR_SET_PDEATHSIG``); elsewhere nothing is done."""
+    import ctypes
+    import ctypes.util
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
+def _execute_in_process(owner: str, run_id: int) -> None:
+    """Run ``run_id``, taken by the server's worker ``owner``, in this run process."""
+    worker = _RUN_PROCESS["worker"]
+    worker.owner = owner
+    worker._execute(run_id)
+
+
 class Worker:
     """Runs stored runs in a small thread pool, taking them from the store's queue.
 
@@ -110,6 +164,7 @@ class Worker:
         *,
         lease_seconds: float | None = None,
         poll_seconds: float = 1.0,
+        processes: bool | None = None,
     ) -> None:
         import os
         import socket
@@ -130,6 +185,10 @@ class Worker:
         self._stop = threading.Event()
         self._dispatcher: threading.Thread | None = None
         self._answers: OrderedDict[int, tuple[Any, Job]] = OrderedDict()
+        # background runs in processes of their own (COPRODUCE_RUN_PROCESSES=1): see
+        # _execute_in_process; made on the first such run
+        self.processes = run_processes() if processes is None else processes
+        self._processes: Any = None
 
     def start(self) -> None:
         """Start taking runs from the queue (the app does at start-up, after the runs of a
@@ -270,7 +329,10 @@ class Worker:
 
     def _run_taken(self, run_id: int) -> None:
         try:
-            self._execute(run_id)
+            if self.processes:
+                self._execute_elsewhere(run_id)
+            else:
+                self._execute(run_id)
         finally:
             with self._lock:
                 self._going.pop(run_id, None)
@@ -347,9 +409,39 @@ class Worker:
         live, job = held
         self.store.add_run_files(run_id, build_files(analysis, live, job))
 
+    def _execute_elsewhere(self, run_id: int) -> None:
+        """Run a taken run in one of this worker's run processes (as many as its threads),
+        started with ``spawn`` from this process at a lower priority: the run's CPU and GIL
+        are its own, so the pages this process answers do not wait behind it. This thread
+        waits for it, so the run's lease is renewed as for a run in a thread."""
+        with self._lock:
+            if self._processes is None:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
+
+                url = self.store.engine.url.render_as_string(hide_password=False)
+                self._processes = ProcessPoolExecutor(
+                    max_workers=self.threads,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=_start_run_process,
+                    initargs=(url, self.lease),
+                )
+            processes = self._processes
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            processes.submit(_execute_in_process, self.owner, run_id).result()
+        except BrokenProcessPool:  # a run process died: its run's lease lapses and it is
+            log.error("run %s: its process died; it goes back to the queue", run_id)
+            with self._lock:  # retried; the next run starts a new pool
+                if self._processes is processes:
+                    self._processes = None
+
     def shutdown(self, wait: bool = False) -> None:
         self._stop.set()
         self._wake.set()
+        if self._processes is not None:
+            self._processes.shutdown(wait=wait, cancel_futures=True)
         self.pool.shutdown(wait=wait, cancel_futures=True)
         if wait and self._dispatcher is not None:
             self._dispatcher.join(timeout=5)
