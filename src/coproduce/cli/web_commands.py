@@ -190,12 +190,14 @@ def serve(
         }
     )
     store.close()
-    uvicorn.run(
+    from ..web.serving import run_processes
+
+    # each process on a socket of its own, so that connections are shared out evenly
+    run_processes(
         "coproduce.web.app:create_app",
-        factory=True,
+        workers,
         host=host,
         port=port,
-        workers=workers,
         log_level="warning",
         **proxies,
     )
