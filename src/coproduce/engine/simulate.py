@@ -77,6 +77,7 @@ from .uncertain import (
     BlockSampler,
     JoinedSampler,
     UncertainQuantity,
+    as_slice,
     uncertain_quantities,
 )
 
@@ -168,7 +169,7 @@ class _OptionModel:
         drawn = self.sweep_draws[0]
         out = {}
         for a, b, _, _, _ in self.sweep.steps:
-            view = _as_slice(drawn[a:b])
+            view = as_slice(drawn[a:b])
             if view is not None and drawn[a] >= 0:
                 out[a] = view
         return out
@@ -191,19 +192,6 @@ class _OptionModel:
                 np.array([m for _, _, m in sel], dtype=float),
             )
         return cached[kind]
-
-
-def _as_slice(rows: np.ndarray) -> slice | None:
-    """``rows`` as a slice when they follow one another (1, 2, 3 ...), else None."""
-    n = len(rows)
-    if n == 0:
-        return None
-    first = int(rows[0])
-    if int(rows[-1]) - first != n - 1:
-        return None
-    if n <= 2 or np.array_equal(rows, np.arange(first, first + n)):
-        return slice(first, first + n)
-    return None
 
 
 def _path_by_index(model: Model, path: str) -> str:
@@ -308,7 +296,7 @@ class _Sweep:
     def end_rows(self) -> list[slice | None]:
         """Per generation: its links' ends as a slice of the sweep's order when they follow
         one another (read as a view), else None (gathered)."""
-        return [_as_slice(self.ends[a:b]) for a, b, _, _, _ in self.steps]
+        return [as_slice(self.ends[a:b]) for a, b, _, _, _ in self.steps]
 
     @cached_property
     def adders(self) -> list[Any]:
@@ -1478,7 +1466,7 @@ class _Costs:
 
 def _take_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``a[rows]``: a view when the rows follow one another (nothing copied), else a copy."""
-    view = _as_slice(rows)
+    view = as_slice(rows)
     return a.take(rows, axis=0) if view is None else a[view]
 
 

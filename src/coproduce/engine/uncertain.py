@@ -241,11 +241,24 @@ class BlockSampler:
         return out
 
 
+def as_slice(rows: Sequence[int] | np.ndarray) -> slice | None:
+    """``rows`` as a slice when they follow one another (1, 2, 3 ...), else None: a view of
+    them reads the same numbers as gathering them, without the copy."""
+    n = len(rows)
+    if n == 0:
+        return None
+    first = int(rows[0])
+    if int(rows[-1]) - first != n - 1:
+        return None
+    if n <= 2 or np.array_equal(rows, np.arange(first, first + n)):
+        return slice(first, first + n)
+    return None
+
+
 def _rows(rows: list[int]) -> np.ndarray | slice:
-    """Row indices as a slice when they are consecutive (a view, not a gather)."""
-    if rows == list(range(rows[0], rows[0] + len(rows))):
-        return slice(rows[0], rows[0] + len(rows))
-    return np.array(rows, dtype=np.int64)
+    """Row indices as a slice when they are consecutive, else as an index array."""
+    view = as_slice(rows)
+    return np.array(rows, dtype=np.int64) if view is None else view
 
 
 def _count(rows: np.ndarray | slice) -> int:
