@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 HEAVY_THREADS = 2  # measured with 50 users: 2 threads gave the most pages a second
+UPLOAD_THREADS = 2  # parsing uploads: a large file never holds up the threads of pages
+# per event loop (a limiter belongs to one), per lane: its limiter
 _LIMITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -40,16 +42,17 @@ def heavy_threads() -> int:
         return HEAVY_THREADS
 
 
-def _heavy_limiter() -> Any:
-    """The heavy lane of the running event loop (one per loop: a limiter belongs to one)."""
+def lane(name: str, threads: int) -> Any:
+    """The limiter of lane ``name`` (``threads`` at a time) on the running event loop: the
+    heavy lane here, the uploads' lane of :func:`coproduce.web.security.off_loop`."""
     import asyncio
 
     import anyio
 
-    loop = asyncio.get_running_loop()
-    if loop not in _LIMITERS:
-        _LIMITERS[loop] = anyio.CapacityLimiter(heavy_threads())
-    return _LIMITERS[loop]
+    lanes = _LIMITERS.setdefault(asyncio.get_running_loop(), {})
+    if name not in lanes:
+        lanes[name] = anyio.CapacityLimiter(threads)
+    return lanes[name]
 
 
 async def in_heavy_lane(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -57,7 +60,7 @@ async def in_heavy_lane(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     import anyio.to_thread
 
     return await anyio.to_thread.run_sync(
-        functools.partial(fn, *args, **kwargs), limiter=_heavy_limiter()
+        functools.partial(fn, *args, **kwargs), limiter=lane("heavy", heavy_threads())
     )
 
 

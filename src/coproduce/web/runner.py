@@ -255,12 +255,6 @@ class Worker:
                 return
             time.sleep(0.02)
 
-    def run_now(self, run_id: int) -> None:
-        """Run a stored quick analysis in the calling thread (no queue, no progress writes);
-        its reports are written when first asked for."""
-        if self.store.claim_run(self.owner, self.lease, run_id=run_id) is not None:
-            self._execute(run_id, quiet=True)
-
     def quick(
         self,
         actor: Any,

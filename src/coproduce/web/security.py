@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -279,22 +278,6 @@ def upload_seconds() -> float:
         return UPLOAD_SECONDS
 
 
-_UPLOAD_LIMITERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _upload_limiter() -> Any:
-    """Threads of their own for parsing uploads (two per event loop), so that large files
-    never hold up the threads that answer pages."""
-    import asyncio
-
-    import anyio
-
-    loop = asyncio.get_running_loop()
-    if loop not in _UPLOAD_LIMITERS:
-        _UPLOAD_LIMITERS[loop] = anyio.CapacityLimiter(2)
-    return _UPLOAD_LIMITERS[loop]
-
-
 async def off_loop(
     fn: Callable[..., Any], *args: Any, seconds: float | None = None, field: str = "file"
 ) -> Any:
@@ -307,12 +290,15 @@ async def off_loop(
     import anyio
 
     from ..model.errors import Issue, TooLarge
+    from .lanes import UPLOAD_THREADS, lane
 
     limit = seconds if seconds is not None else upload_seconds()
     try:
         with anyio.fail_after(limit):
             return await anyio.to_thread.run_sync(
-                functools.partial(fn, *args), abandon_on_cancel=True, limiter=_upload_limiter()
+                functools.partial(fn, *args),
+                abandon_on_cancel=True,
+                limiter=lane("uploads", UPLOAD_THREADS),  # never holding up the pages
             )
     except TimeoutError:
         raise TooLarge(
