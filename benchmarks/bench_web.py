@@ -78,6 +78,34 @@ def seed(url: str, users: int) -> int:
     return model.id
 
 
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def sign_in(c: httpx.AsyncClient, k: int, timed=None) -> str:
+    """Sign in as the k-th load user (through ``timed(kind, method, url, ok, **kw)`` when
+    the sign-in is measured); returns the session's CSRF token."""
+
+    async def untimed(_kind: str, method: str, url: str, ok=(200,), **kw):
+        return await c.request(method, url, **kw)
+
+    send = timed or untimed
+    page = await send("login page", "GET", "/login")
+    await send(
+        "sign in",
+        "POST",
+        "/login",
+        ok=(303,),
+        data={
+            "email": f"load{k}@demo.example.org",
+            "password": PASSWORD,
+            "csrf_token": _csrf(page.text),
+            "next": "/",
+        },
+    )
+    return _csrf((await c.get("/")).text)
+
+
 async def user(
     k: int,
     base: str,
@@ -102,22 +130,7 @@ async def user(
                 errors[kind].append(r.status_code)
             return r
 
-        r = await timed("login page", "GET", "/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
-        await timed(
-            "sign in",
-            "POST",
-            "/login",
-            ok=(303,),
-            data={
-                "email": f"load{k}@demo.example.org",
-                "password": PASSWORD,
-                "csrf_token": csrf,
-                "next": "/",
-            },
-        )
-        page = await c.get("/")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        csrf = await sign_in(c, k, timed)
         # everyone browses once all have signed in: signing in is argon2 work (about 0.3 s
         # of CPU each) that would otherwise be mixed into the browsing figures
         await signed_in.wait()
@@ -149,19 +162,7 @@ async def background_user(
     """An analyst who keeps one uncertainty run (Monte Carlo and value of information, 5,000
     draws) going in the background the whole time: start it, poll it until done, again."""
     async with httpx.AsyncClient(base_url=base, timeout=120, limits=KEEP_ALIVE) as c:
-        r = await c.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', r.text).group(1)
-        await c.post(
-            "/login",
-            data={
-                "email": f"load{k}@demo.example.org",
-                "password": PASSWORD,
-                "csrf_token": csrf,
-                "next": "/",
-            },
-        )
-        page = await c.get("/")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        csrf = await sign_in(c, k)
         await signed_in.wait()
         until = time.perf_counter() + seconds
         while time.perf_counter() < until:
