@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -92,6 +93,17 @@ def sqlite_store(tmp_path):
     s = Store.open(f"sqlite:///{tmp_path / 'store.db'}")
     yield s
     s.close()
+
+
+def wait_for_run(store: Store, actor, run_id: int, seconds: float = 20.0):
+    """The run once it has finished (done, failed or cancelled); fails after ``seconds``."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        run = store.get_run(actor, run_id)
+        if run.status in ("done", "failed", "cancelled"):
+            return run
+        time.sleep(0.02)
+    raise AssertionError(f"run {run_id} did not finish: {store.get_run(actor, run_id).status}")
 
 
 def example_data(name: str = "older-people") -> dict:

@@ -14,6 +14,8 @@ from coproduce.store.runs import MAX_ATTEMPTS
 from coproduce.store.tables import Run, now
 from coproduce.web.runner import Worker
 
+from .conftest import wait_for_run
+
 computed: dict[int, int] = {}  # run id: how many times it was computed
 gate = threading.Event()
 
@@ -46,16 +48,6 @@ def analyses():
     REGISTRY.pop("held-test", None)
 
 
-def _wait(store, actor, run_id: int, seconds: float = 20.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        run = store.get_run(actor, run_id)
-        if run.status in ("done", "failed", "cancelled"):
-            return run
-        time.sleep(0.02)
-    raise AssertionError(f"run {run_id} did not finish: {store.get_run(actor, run_id).status}")
-
-
 def test_two_workers_share_the_queue_and_run_each_run_once(world):
     a = world.actor("a", "analyst")
     one = Worker(world.store, threads=2, poll_seconds=0.05)
@@ -68,7 +60,7 @@ def test_two_workers_share_the_queue_and_run_each_run_once(world):
             one.submit(r.id)
             two.submit(r.id)
         for r in runs:
-            assert _wait(world.store, a, r.id).status == "done"
+            assert wait_for_run(world.store, a, r.id).status == "done"
     finally:
         one.shutdown(wait=True)
         two.shutdown(wait=True)
@@ -86,14 +78,14 @@ def test_one_analyst_s_long_runs_do_not_hold_up_another_s_small_one(world):
         small = world.store.create_run(b, "count-test", {})
         started = time.monotonic()
         worker.submit(small.id, wait=5.0)
-        assert _wait(world.store, b, small.id, 5.0).status == "done"
+        assert wait_for_run(world.store, b, small.id, 5.0).status == "done"
         assert time.monotonic() - started < 2.0
         # the analyst's runs go one at a time while the other thread is kept for others
         statuses = [world.store.get_run(a, r.id).status for r in long]
         assert statuses.count("running") == 1 and statuses.count("queued") == 5
         gate.set()
         for r in long:
-            assert _wait(world.store, a, r.id).status == "done"
+            assert wait_for_run(world.store, a, r.id).status == "done"
     finally:
         gate.set()
         worker.shutdown(wait=True)
@@ -114,7 +106,7 @@ def test_a_run_whose_worker_died_is_run_again_by_another(world):
     worker = Worker(world.store, threads=2, lease_seconds=0.3, poll_seconds=0.05)
     try:
         worker.start()
-        got = _wait(world.store, a, run.id)
+        got = wait_for_run(world.store, a, run.id)
     finally:
         worker.shutdown(wait=True)
     assert got.status == "done" and got.attempts == 1 and computed == {run.id: 1}
@@ -182,7 +174,7 @@ def test_at_a_server_s_start_its_predecessor_s_runs_go_back_to_the_queue(world):
     try:
         worker.start()
         for r in (running, queued):
-            assert _wait(world.store, a, r.id).status == "done"
+            assert wait_for_run(world.store, a, r.id).status == "done"
     finally:
         worker.shutdown(wait=True)
 
@@ -251,7 +243,7 @@ def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, reque
                 time.sleep(0.05)
             assert owner is not None, "the run never started"
             os.kill(int(owner.split(":")[1]), signal.SIGKILL)
-            got = _wait(store, actor, run_id, seconds=90)
+            got = wait_for_run(store, actor, run_id, seconds=90)
             assert got.status == "done", got.error
             assert got.attempts == 1 and got.lease_owner is None
             assert got.result["n_draws"] == DRAWS and got.result["best_option"]

@@ -5,23 +5,18 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from coproduce.web.serving import own_socket, shares_by_port
 
+from .live import free_port, live_server
+
+EMAIL = "admin@serve.example.org"
+
 pytestmark = pytest.mark.skipif(not shares_by_port(), reason="SO_REUSEPORT is Linux's")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _established(port: int) -> set[str]:
@@ -35,33 +30,22 @@ def _established(port: int) -> set[str]:
     return found
 
 
-def _connections_of(pid: int, inodes: set[str]) -> int:
-    count = 0
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
+def _holders(inodes: set[str]) -> dict[int, int]:
+    """How many of the sockets ``inodes`` each process holds (from /proc)."""
+    held: dict[int, int] = {}
+    for fd_dir in Path("/proc").glob("[0-9]*/fd"):
         try:
-            target = os.readlink(fd)
-        except OSError:
+            targets = [os.readlink(fd) for fd in fd_dir.iterdir()]
+        except OSError:  # gone, or not ours to read
             continue
-        if target.startswith("socket:[") and target[8:-1] in inodes:
-            count += 1
-    return count
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid`` (from /proc)."""
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
+        n = sum(1 for t in targets if t.startswith("socket:[") and t[8:-1] in inodes)
+        if n:
+            held[int(fd_dir.parent.name)] = n
+    return held
 
 
 def test_two_sockets_on_one_port_share_the_connections():
-    port = _free_port()
+    port = free_port()
     a, b = own_socket("127.0.0.1", port), own_socket("127.0.0.1", port)
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(40)]
     try:
@@ -86,49 +70,21 @@ def test_two_sockets_on_one_port_share_the_connections():
 
 
 def test_both_server_processes_take_connections(tmp_path):
-    port = _free_port()
-    env = {**os.environ, "COPRODUCE_INSECURE_COOKIES": "1"}
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "coproduce",
-            "serve",
-            "--port",
-            str(port),
-            "--database",
-            f"sqlite:///{tmp_path / 'serve.db'}",
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    clients = []
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(300):  # both processes up: each answers on its own socket
-            try:
-                if httpx.get(base + "/login", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        time.sleep(1.0)
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    with live_server(url, EMAIL, "a long test password", "Admin", args=("--workers", "2")) as base:
+        port = int(base.rsplit(":", 1)[1])
+        time.sleep(1.0)  # both processes listening
         # 40 connections opened at once (as 40 colleagues' browsers opening the workspace),
         # then kept: each asks for a page on its own connection
         clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(40)]
-        for c in clients:
-            c.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        for c in clients:
-            assert c.recv(64).startswith(b"HTTP/1.1 200")
-        children = _children(server.pid)
-        inodes = _established(port)
-        counts = sorted(_connections_of(pid, inodes) for pid in children)
-        assert sum(counts) == 40, counts
-        assert counts[-2] >= 5, counts  # the second-busiest process holds some too
-    finally:
-        for c in clients:
-            c.close()
-        server.terminate()
-        server.wait(20)
+        try:
+            for c in clients:
+                c.sendall(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            for c in clients:
+                assert c.recv(64).startswith(b"HTTP/1.1 200")
+            counts = sorted(_holders(_established(port)).values())
+            assert sum(counts) == 40, counts
+            assert len(counts) == 2 and counts[0] >= 5, counts  # both hold some
+        finally:
+            for c in clients:
+                c.close()

@@ -49,10 +49,10 @@ def run_processes(app: str, workers: int, **options: Any) -> None:
     import uvicorn
     from uvicorn.supervisors import multiprocess
 
-    config = uvicorn.Config(app, factory=True, workers=workers, **options)
     if not (shares_by_port() and _supervisor_as_expected(multiprocess)):
         uvicorn.run(app, factory=True, workers=workers, **options)
         return
+    config = uvicorn.Config(app, factory=True, workers=workers, **options)
     _check_port(config.host, config.port)
     # the supervisor makes its processes by this module-level name, at start and when it
     # replaces one that died: each of ours listens on its own socket
