@@ -44,6 +44,11 @@ from scipy import stats
 
 from .core import _nb
 
+# a study's own data generator: (inputs, sample size, generator) -> summary statistics
+DataGenerator = Callable[
+    [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
+]
+
 STUDIES = ("trial_binary", "binary", "normal_known", "pilot", "survey")
 _N_PARS = {"trial_binary": 2, "binary": 1, "normal_known": 1, "survey": 1}
 
@@ -155,10 +160,7 @@ def evsi(
     n: int = 100,
     seed: int = 1,
     aux: Mapping | None = None,
-    datagen_fn: Callable[
-        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
-    ]
-    | None = None,
+    datagen_fn: DataGenerator | None = None,
     se: Literal[False] = False,
 ) -> float: ...
 @overload
@@ -170,10 +172,7 @@ def evsi(
     n: Sequence[int] = ...,
     seed: int = 1,
     aux: Mapping | None = None,
-    datagen_fn: Callable[
-        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
-    ]
-    | None = None,
+    datagen_fn: DataGenerator | None = None,
     se: Literal[False] = False,
 ) -> np.ndarray: ...
 @overload
@@ -185,10 +184,7 @@ def evsi(
     n: int | Sequence[int] = 100,
     seed: int = 1,
     aux: Mapping | None = None,
-    datagen_fn: Callable[
-        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
-    ]
-    | None = None,
+    datagen_fn: DataGenerator | None = None,
     *,
     se: Literal[True],
 ) -> list[EvsiPoint]: ...
@@ -201,10 +197,7 @@ def evsi(
     n: int | Sequence[int] = 100,
     seed: int = 1,
     aux: Mapping | None = None,
-    datagen_fn: Callable[
-        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
-    ]
-    | None = None,
+    datagen_fn: DataGenerator | None = None,
     se: bool = False,
 ) -> float | np.ndarray | list[EvsiPoint]: ...
 def evsi(
@@ -215,10 +208,7 @@ def evsi(
     n: int | Sequence[int] = 100,
     seed: int = 1,
     aux: Mapping | None = None,
-    datagen_fn: Callable[
-        [pd.DataFrame | np.ndarray, int, np.random.Generator], pd.DataFrame | np.ndarray
-    ]
-    | None = None,
+    datagen_fn: DataGenerator | None = None,
     se: bool = False,
 ) -> float | np.ndarray | list[EvsiPoint]:
     """EVSI of a study of size ``n`` (money per decision): a float for one n, an array for a
