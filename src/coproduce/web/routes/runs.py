@@ -108,19 +108,6 @@ templates.env.globals.update(
 )
 
 
-def run_version(store, actor, run):
-    """The model version a run used (None for analyses without a model)."""
-    if run.model_version_id is None:
-        return None
-    from ...store.tables import ModelVersion
-
-    with store.transaction() as s:
-        v = s.get(ModelVersion, run.model_version_id)
-    if v is None or v.org_id != actor.org_id:
-        raise NotFound("the run's model version is gone")
-    return v
-
-
 @router.get("/runs")
 def runs_page(request: Request, c: Caller = Depends(caller)):
     return render(request, "runs.html", runs=request.app.state.store.list_runs(c.actor, limit=200))
@@ -175,12 +162,11 @@ def report(request: Request, run_id: int, suffix: str, c: Caller = Depends(calle
     never recomputes a background run); a quick run's reports are written when first asked
     for, then kept."""
     store = request.app.state.store
-    run = store.get_run(c.actor, run_id)
+    run, _version, _model = store.get_run_with_model(c.actor, run_id)  # 404 if the map is gone
     analysis = analysis_of(run.kind)
     rep = next((r for r in (analysis.reports if analysis else ()) if r.suffix == suffix), None)
     if rep is None or run.status != "done":
         raise NotFound(f"run {run_id} has no {suffix} report")
-    run_version(store, c.actor, run)
     name = f"report.{suffix}"
     stored = store.run_file(c.actor, run.id, name)
     if stored is None and analysis.quick:
