@@ -478,6 +478,18 @@ def load_codebook(path: str | Path) -> Codebook:
     return codebook_from_data(raw, file=str(path), text=text, fmt=fmt)
 
 
+def codebook_lines(codebook_file: str | None) -> dict:
+    """Where each field of a YAML or JSON codebook file is (for messages that name its
+    line); empty for a workbook, no file, or a file that cannot be read again."""
+    if not codebook_file:
+        return {}
+    try:
+        fmt = format_of(codebook_file)
+        return field_lines(read_text_file(codebook_file), fmt) if fmt != "xlsx" else {}
+    except ModelError:
+        return {}
+
+
 # ----------------------------------------------------------------------------- hours questions
 def hours_answers(
     codebook: Codebook,
@@ -494,14 +506,7 @@ def hours_answers(
     import numpy as np
     import pandas as pd
 
-    lines: dict = {}
-    if codebook_file:
-        try:
-            fmt = format_of(codebook_file)
-            if fmt != "xlsx":
-                lines = field_lines(read_text_file(codebook_file), fmt)
-        except ModelError:
-            lines = {}
+    lines = codebook_lines(codebook_file)
     issues: list[Issue] = []
 
     def issue(path: tuple, message: str) -> None:

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..model.errors import Issue, ModelError, did_you_mean
-from ..model.files import field_lines, format_of, line_of, read_text_file
-from .codebook import Codebook, Covariate, Scale
+from ..model.files import format_of, line_of
+from .codebook import Codebook, Covariate, Scale, codebook_lines
 from .design import Design
 from .readers import SurveyFile
 
@@ -143,14 +143,7 @@ def prepare(
     codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None = None
 ) -> PreparedSurvey:
     """Validate ``survey`` against ``codebook`` and recode it; raise every problem at once."""
-    lines = {}
-    if codebook_file:
-        try:
-            fmt = format_of(codebook_file)
-            if fmt != "xlsx":
-                lines = field_lines(read_text_file(codebook_file), fmt)
-        except ModelError:
-            lines = {}
+    lines = codebook_lines(codebook_file)
     frame = survey.frame
     cols = list(frame.columns)
     issues: list[Issue] = []
