@@ -277,38 +277,104 @@ def test_admin_reset_password_command_revokes_api_tokens(tmp_path):
 @SQLITE_ONLY
 def test_an_admin_cannot_learn_that_an_address_exists_in_another_organisation(world, web_factory):
     """Before: adding a user whose address is an account of another organisation said 'a
-    user ... already exists'."""
+    user ... already exists' (later, a refusal worded like a typo's, which still told a
+    well-formed address apart). Accounts are now per organisation: such an address is added,
+    exactly as a new one is."""
     admin_b = web_factory("b", "admin")
     elsewhere = world.users[("a", "viewer")]  # an account of organisation A
 
-    def refusal(email: str) -> str:
-        r = admin_b.form(
+    def add(email: str):
+        return admin_b.form(
             "/admin/users",
-            {"email": email, "name": "", "role": "viewer", "password": "long enough password"},
+            {"email": email, "name": "", "role": "viewer", "password": "B's own password"},
         )
-        assert r.status_code == 422, r.status_code
-        return r.text
 
-    taken_elsewhere = refusal(elsewhere)
-    assert EMAIL_REFUSED in taken_elsewhere
-    assert "already exists" not in taken_elsewhere and "Organisation A" not in taken_elsewhere
-    # word for word what any other refused address gets: mistyped, or one of B's own
-    assert refusal("not an address") == taken_elsewhere
-    assert refusal(world.users[("b", "viewer")]) == taken_elsewhere
-    # the store says the same to the admin; the command line (the server's operator) is told
-    with pytest.raises(Exception, match="cannot be given to a new user") as by_admin:
-        world.store.create_user(
-            "org-b", elsewhere, "long enough password", "viewer", by=world.actor("b", "admin")
-        )
-    assert "already exists" not in str(by_admin.value)
-    with pytest.raises(Exception, match="already exists"):
-        world.store.create_user("org-b", elsewhere, "long enough password", "viewer")
-    # and a new address is added as before
-    r = admin_b.form(
-        "/admin/users",
-        {"email": "new@b.example.org", "role": "viewer", "password": "long enough password"},
+    assert add(elsewhere).status_code == 303
+    assert add("new@b.example.org").status_code == 303
+    # the same address twice in one organisation is refused, naming only that organisation
+    again = add(elsewhere)
+    assert again.status_code == 422
+    assert "already a user of Organisation B" in again.text and "Organisation A" not in again.text
+    assert add("not an address").status_code == 422
+    assert EMAIL_REFUSED in add("not an address").text
+    # the two accounts are separate: each password opens its own organisation's account
+    assert world.store.authenticate(elsewhere, PASSWORD).org_name == "Organisation A"
+    assert world.store.authenticate(elsewhere, "B's own password").org_name == "Organisation B"
+
+
+def test_one_password_for_two_organisations_asks_which(world, web_factory):
+    from coproduce.store import ChooseOrganisation
+
+    both = world.users[("a", "analyst")]
+    world.store.create_user("org-b", both, PASSWORD, "viewer")
+    with pytest.raises(ChooseOrganisation) as choice:
+        world.store.authenticate(both, PASSWORD, "10.1.1.1")
+    assert choice.value.organisations == [("org-a", "Organisation A"), ("org-b", "Organisation B")]
+    assert world.store.authenticate(both, PASSWORD, "10.1.1.1", "org-b").role == "viewer"
+    assert world.store.authenticate(both, PASSWORD, "10.1.1.1", "org-a").role == "analyst"
+    # a wrong password names no organisation
+    assert world.store.authenticate(both, "wrong password!", "10.1.1.1") is None
+
+    w = web_factory()
+    asked = w.login(both)
+    assert asked.status_code == 200
+    assert "more than one organisation" in asked.text
+    assert '<option value="org-b">Organisation B</option>' in asked.text
+    signed_in = w.form(
+        "/login", {"email": both, "password": PASSWORD, "organisation": "org-b", "next": "/"}
     )
-    assert r.status_code == 303
+    assert signed_in.status_code == 303
+    assert "Organisation B" in w.get("/").text
+    # the sign-in page asks nothing of a wrong password
+    stranger = web_factory()
+    refused = stranger.login(both, "wrong password!")
+    assert refused.status_code == 401 and "Organisation" not in refused.text
+
+
+def test_a_reset_names_the_organisation_when_an_address_has_two(world):
+    from coproduce.model.errors import ModelError
+
+    both = world.users[("a", "analyst")]
+    world.store.create_user("org-b", both, "B's own password", "viewer")
+    with pytest.raises(ModelError, match=r"accounts in 2 organisations \(org-a, org-b\)"):
+        world.store.reset_password(both, "a brand new password")
+    world.store.reset_password(both, "a brand new password", "org-b")
+    assert world.store.authenticate(both, "a brand new password", "", "org-b") is not None
+    assert world.store.authenticate(both, PASSWORD, "", "org-a") is not None  # untouched
+
+
+def test_the_per_organisation_migration_keeps_every_account(tmp_path):
+    """Upgrading a store made before accounts were per organisation keeps its users, and
+    then lets one address into two organisations (but not twice into one)."""
+    from sqlalchemy import create_engine, text
+
+    from coproduce.store import Store
+    from coproduce.store.migrate import upgrade
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, "0004")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO organisations (id, slug, name, created_at) VALUES "
+                "(1, 'a', 'A', '2026-01-01'), (2, 'b', 'B', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO users (org_id, email, name, role, password_hash, active, "
+                "created_at) VALUES (1, 'x@a.org', '', 'admin', 'h', 1, '2026-01-01')"
+            )
+        )
+    upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT email FROM users")).scalars().all() == ["x@a.org"]
+    engine.dispose()
+    store = Store.open(f"sqlite:///{tmp_path / 'old.db'}")
+    store.create_user("b", "x@a.org", "long enough password", "viewer")
+    with pytest.raises(Exception, match="already a user of A"):
+        store.create_user("a", "x@a.org", "long enough password", "viewer")
+    store.close()
 
 
 # ----- proxy headers ---------------------------------------------------------------------

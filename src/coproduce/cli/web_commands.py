@@ -83,12 +83,21 @@ def create_user(
 def reset_password(
     email: Annotated[str, typer.Argument()],
     password: Annotated[str | None, typer.Option("--password")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option(
+            "--org",
+            help="The organisation's short name, needed when the address has accounts in "
+            "more than one.",
+        ),
+    ] = None,
     database: DbOpt = None,
 ) -> None:
     """Set a new password (and sign the user out everywhere)."""
     pw = _password(password)
-    _run(lambda: _store(database).reset_password(email, pw))
-    console.print(f"password reset for {email}", highlight=False)
+    _run(lambda: _store(database).reset_password(email, pw, org))
+    where = f" in {org}" if org else ""
+    console.print(f"password reset for {email}{where}", highlight=False)
 
 
 def uvicorn_options(forwarded_allow_ips: str) -> dict:

@@ -21,7 +21,7 @@ from .actor import Actor
 from .audit import AuditMixin
 from .db import data_home, default_url, make_engine, session_factory
 from .diff import Change, diff_models, text_diff
-from .errors import Conflict, Forbidden, NotFound, RateLimited, StoreError
+from .errors import ChooseOrganisation, Conflict, Forbidden, NotFound, RateLimited, StoreError
 from .migrate import upgrade
 from .models import ModelsMixin, canonical
 from .runs import RunsMixin
@@ -31,6 +31,7 @@ __all__ = [
     "ROLES",
     "Actor",
     "Change",
+    "ChooseOrganisation",
     "Conflict",
     "Forbidden",
     "NotFound",

@@ -19,6 +19,12 @@ other writer), and only then is the password checked, outside the lock; a correc
 removes the recorded failure. So however many attempts arrive at once, no more passwords are
 checked than the limits allow. An e-mail address or password longer than any we store is
 counted as a failure without any password hashing.
+
+An e-mail address is unique within an organisation, not across organisations (see
+:class:`~coproduce.store.tables.User`): one address may have an account in each of several
+partnerships. Signing in checks the password against each of that address's accounts (or only
+the named organisation's); if it is right for more than one, :class:`ChooseOrganisation` asks
+which, naming only the organisations whose account that password opens.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ from sqlalchemy import Row, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from .actor import Actor
-from .errors import Forbidden, NotFound, RateLimited, invalid
+from .errors import ChooseOrganisation, Forbidden, NotFound, RateLimited, invalid
 from .secrets_ import (
     MIN_PASSWORD,
     digest,
@@ -66,13 +72,10 @@ _CLIENT_CHARS = 64  # the column's width
 TOKEN_PREFIX = "cpt_"
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-EMAIL_REFUSED = (
-    "this address cannot be given to a new user: check that it is the whole e-mail address "
-    "the person uses, and ask them whether they already have an account of the workspace"
-)
-"""What an admin is told for any address refused (malformed, too long or already in use, in
-this organisation or another), so that adding users reveals nothing about other
-organisations' accounts."""
+EMAIL_REFUSED = "is not an e-mail address: give the whole address the person uses"
+"""What anyone adding a user is told for a malformed or over-long address. An address with an
+account in another organisation is not refused (accounts are per organisation), so adding
+users reveals nothing about other organisations' accounts."""
 
 
 def _check_password(password: str) -> None:
@@ -102,6 +105,17 @@ def _lock_id(*parts: str) -> int:
     """A signed 64-bit number for an advisory lock on PostgreSQL, from what is limited."""
     raw = hashlib.sha256("\x00".join(parts).encode("utf-8")).digest()
     return int.from_bytes(raw[:8], "big", signed=True)
+
+
+def _forget(s: Session, email: str, client: str, attempt: int) -> None:
+    """The attempt was right: its failure is taken back and the streak before it ends."""
+    s.execute(
+        delete(LoginFailure).where(
+            LoginFailure.email == email,
+            LoginFailure.client == client,
+            LoginFailure.id <= attempt,
+        )
+    )
 
 
 def actor_of(user: User, org: Organisation) -> Actor:
@@ -143,13 +157,11 @@ class AccountsMixin:
     ) -> User:
         """A new user of an organisation; ``by`` (an admin of it) when done from the web.
 
-        An admin is told :data:`EMAIL_REFUSED` for any address that cannot be used, whether it
-        is malformed or already an account (in their organisation or another): the refusal
-        never says that an address exists elsewhere. The command line (``by`` None), run by
-        whoever runs the server, is told which."""
+        The address must be new to this organisation; whether it has an account in another
+        organisation makes no difference (and is never said)."""
         email = email.strip().lower()
         if not _EMAIL.match(email) or len(email) > MAX_EMAIL_CHARS:
-            raise invalid("email", EMAIL_REFUSED if by else "is not an e-mail address")
+            raise invalid("email", EMAIL_REFUSED)
         if role not in ROLES:
             raise invalid("role", f"must be one of {', '.join(ROLES)}")
         _check_password(password)
@@ -161,8 +173,8 @@ class AccountsMixin:
                 by.require("admin")
                 if by.org_id != org.id:
                     raise NotFound(f"no organisation '{org_slug}'")
-            if s.scalar(select(User.id).where(User.email == email)):
-                raise invalid("email", EMAIL_REFUSED if by else f"a user {email} already exists")
+            if s.scalar(select(User.id).where(User.org_id == org.id, User.email == email)):
+                raise invalid("email", f"{email} is already a user of {org.name}")
             user = User(
                 org_id=org.id,
                 email=email,
@@ -184,14 +196,33 @@ class AccountsMixin:
             )
             return user
 
-    def reset_password(self, email: str, password: str) -> None:
+    def reset_password(self, email: str, password: str, org_slug: str | None = None) -> None:
         """Set a user's password and sign them out everywhere: every session ends and every
-        API token of theirs is revoked (a reset is what follows a leaked password)."""
+        API token of theirs is revoked (a reset is what follows a leaked password).
+
+        ``org_slug`` names the organisation; it is needed only when the address has accounts
+        in more than one. (This is the server operator's command, so it may say which.)"""
         _check_password(password)
         with self.transaction() as s:
-            user = s.scalar(select(User).where(User.email == email.strip().lower()))
-            if user is None:
-                raise NotFound(f"no user {email}")
+            query = (
+                select(User, Organisation.slug)
+                .join(Organisation)
+                .where(User.email == email.strip().lower())
+            )
+            if org_slug is not None:
+                query = query.where(Organisation.slug == org_slug)
+            found = s.execute(query.order_by(Organisation.slug)).all()
+            if not found:
+                where = f" in organisation '{org_slug}'" if org_slug is not None else ""
+                raise NotFound(f"no user {email}{where}")
+            if len(found) > 1:
+                slugs = ", ".join(slug for _user, slug in found)
+                raise invalid(
+                    "organisation",
+                    f"{email} has accounts in {len(found)} organisations ({slugs}): "
+                    "say which organisation's account to reset",
+                )
+            user = found[0][0]
             user.password_hash = hash_password(password)
             s.execute(delete(WebSession).where(WebSession.user_id == user.id))
             revoked = s.execute(
@@ -240,8 +271,14 @@ class AccountsMixin:
             )
 
     # -- signing in ---------------------------------------------------------------------------
-    def authenticate(self, email: str, password: str, client: str = "") -> Actor | None:
+    def authenticate(
+        self, email: str, password: str, client: str = "", organisation: str | None = None
+    ) -> Actor | None:
         """The actor for a correct e-mail and password, else None (and the failure counted).
+
+        ``organisation`` (a slug) picks one of the address's accounts; without it, the
+        password is checked against each. Raises :class:`ChooseOrganisation` when the password
+        opens active accounts of more than one organisation and none was named.
 
         Raises :class:`RateLimited` while the address has failed too often from ``client``
         (the caller's network address), or ``client`` has (see the module's docstring). An
@@ -255,25 +292,37 @@ class AccountsMixin:
             self._settle_failure(attempt)
             return None
         with self.transaction() as s:
-            user = s.scalar(select(User).where(User.email == email))
-        ok = verify_password(user.password_hash if user else dummy_hash(), password)
-        if not ok or user is None or not user.active:
+            query = select(User).where(User.email == email)
+            if organisation:
+                query = query.join(Organisation).where(Organisation.slug == organisation)
+            accounts = list(s.scalars(query.order_by(User.id)))
+        if not accounts:
+            verify_password(dummy_hash(), password)  # as long as a real check takes
+        opened = [u for u in accounts if verify_password(u.password_hash, password) and u.active]
+        if not opened:
             self._settle_failure(attempt)
             return None
+        if len(opened) > 1:
+            # the password is right, so the streak ends; the caller is asked which account
+            self._forget_failures(email, client, attempt)
+            with self.transaction() as s:
+                orgs = s.execute(
+                    select(Organisation.slug, Organisation.name)
+                    .where(Organisation.id.in_([u.org_id for u in opened]))
+                    .order_by(Organisation.name)
+                ).all()
+            raise ChooseOrganisation([(slug, name) for slug, name in orgs])
         with self.transaction() as s:
-            user = s.get(User, user.id)
+            user = s.get(User, opened[0].id)
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            # the attempt was right: its failure is taken back and the streak before it ends
-            s.execute(
-                delete(LoginFailure).where(
-                    LoginFailure.email == email,
-                    LoginFailure.client == client,
-                    LoginFailure.id <= attempt,
-                )
-            )
+            _forget(s, email, client, attempt)
             org = s.get(Organisation, user.org_id)
             return actor_of(user, org)
+
+    def _forget_failures(self, email: str, client: str, attempt: int) -> None:
+        with self.transaction() as s:
+            _forget(s, email, client, attempt)
 
     def _settle_failure(self, attempt: int) -> None:
         """The attempt's check ended in a failure: it now counts against the address's

@@ -38,6 +38,15 @@ class RateLimited(StoreError):
         self.title = title
 
 
+class ChooseOrganisation(StoreError):
+    """The e-mail address and password open accounts of several organisations: sign in again
+    naming one. ``organisations`` lists (slug, name) of only those the password opened."""
+
+    def __init__(self, organisations: list[tuple[str, str]]) -> None:
+        super().__init__("this address has accounts in several organisations: choose one")
+        self.organisations = organisations
+
+
 def invalid(path: str, message: str) -> ModelError:
     """A one-issue :class:`ModelError` for a bad field of a store request."""
     return ModelError([Issue(path, message)])

@@ -44,12 +44,20 @@ class Organisation(Base):
 
 
 class User(Base):
+    """An account of one organisation. An e-mail address is unique within an organisation,
+    not across them: a person who works for two partnerships has an account in each, and no
+    organisation can learn that an address has an account elsewhere by trying to add it."""
+
     __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("org_id", "email", name="uq_users_org_email"),
+        Index("ix_users_email", "email"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     org_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     name: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -20,10 +20,10 @@ def seed_demo(store: Store) -> tuple[str, str]:
         store.create_org(DEMO_ORG, "Demo partnership")
     password = secrets.token_urlsafe(9)
     try:
-        store.reset_password(DEMO_EMAIL, password)
+        store.reset_password(DEMO_EMAIL, password, DEMO_ORG)
     except NotFound:
         store.create_user(DEMO_ORG, DEMO_EMAIL, password, "analyst", "Demo analyst")
-    actor = store.authenticate(DEMO_EMAIL, password)
+    actor = store.authenticate(DEMO_EMAIL, password, organisation=DEMO_ORG)
     if not store.list_models(actor):
         for name in example_names():
             store.create_model(

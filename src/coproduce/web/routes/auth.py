@@ -7,6 +7,7 @@ import secrets
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from ...store import ChooseOrganisation
 from ...store.accounts import MAX_EMAIL_CHARS, MAX_PASSWORD_CHARS
 from ..security import (
     LOGIN_CSRF_COOKIE,
@@ -22,7 +23,13 @@ router = APIRouter(include_in_schema=False)
 
 
 def _login_page(
-    request: Request, *, next_: str, email: str = "", error: str = "", status: int = 200
+    request: Request,
+    *,
+    next_: str,
+    email: str = "",
+    error: str = "",
+    status: int = 200,
+    organisations: list[tuple[str, str]] | None = None,
 ):
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
     resp = render(
@@ -33,6 +40,7 @@ def _login_page(
         email=email,
         error=error,
         login_csrf=token,
+        organisations=organisations or [],
     )
     resp.set_cookie(
         LOGIN_CSRF_COOKIE,
@@ -59,6 +67,7 @@ def login(
     password: str = Form(""),
     next: str = Form("/"),
     csrf_token: str = Form(""),
+    organisation: str = Form(""),
 ):
     store = request.app.state.store
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
@@ -74,7 +83,18 @@ def login(
     client = request.client.host if request.client else ""
     # RateLimited -> 429. An address or password longer than any we store is counted as a
     # failure like any other (so it cannot buy unlimited attempts), but never hashed.
-    actor = store.authenticate(email, password, client)
+    try:
+        actor = store.authenticate(email, password, client, organisation[:64] or None)
+    except ChooseOrganisation as choice:
+        # only someone who knows the password learns which organisations it opens
+        return _login_page(
+            request,
+            next_=next,
+            email=email,
+            organisations=choice.organisations,
+            error="Your address has an account in more than one organisation. Choose one "
+            "and enter your password again.",
+        )
     if len(email.strip()) > MAX_EMAIL_CHARS or len(password) > MAX_PASSWORD_CHARS:
         return _login_page(
             request,
