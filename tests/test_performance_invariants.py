@@ -33,7 +33,10 @@ from .test_properties import random_map
 # ----------------------------------------------------------------------------- route tables
 def reference_table(cm, target: int, k: int, effect=None):
     """The k best routes of every node, one node at a time in reverse topological order,
-    candidates sorted by (-|effect|, link, rank): the definition the fast table must meet."""
+    candidates sorted by (-|effect|, link, rank): the definition the fast table must meet.
+    As documented in ``route_table``, effects that differ only in their lowest ``bits`` bits
+    (bits = log2 of a node's links on routes × k) count as tied, so a near-tie of rounding
+    goes to the earlier link, as an exact tie does."""
     n = cm.n_nodes
     eff = cm.link_effect if effect is None else np.asarray(effect, dtype=float)
     absval = np.abs(eff)
@@ -44,6 +47,16 @@ def reference_table(cm, target: int, k: int, effect=None):
     reaches[target] = True
     for node in range(target - 1, -1, -1):  # links run forward: successors are done
         reaches[node] = any(absval[lk] > 0 and reaches[cm.link_dst[lk]] for lk in out[node])
+    on_routes = [
+        sum(1 for lk in out[node] if absval[lk] > 0 and reaches[cm.link_dst[lk]])
+        for node in range(n)
+        if reaches[node]
+    ]
+    low = (1 << max(int(max([*on_routes, 1]) * k - 1).bit_length(), 1)) - 1
+
+    def tie_key(v: float) -> int:
+        return int(np.array([v]).view(np.int64)[0]) & ~low
+
     value = np.zeros((n, k))
     sign = np.ones((n, k), dtype=np.int8)
     link = np.full((n, k), -1, dtype=np.int64)
@@ -67,10 +80,10 @@ def reference_table(cm, target: int, k: int, effect=None):
             for j in range(k):
                 v = absval[lk] * value[d, j]
                 if v >= tiny:
-                    cands.append((-v, lk, j))
-        for col, (negv, lk, j) in enumerate(sorted(cands)[:k]):
+                    cands.append((-tie_key(v), lk, j, v))
+        for col, (_key, lk, j, v) in enumerate(sorted(cands)[:k]):
             d = int(cm.link_dst[lk])
-            value[node, col] = -negv
+            value[node, col] = v
             sign[node, col] = np.sign(eff[lk]).astype(np.int8) * sign[d, j]
             link[node, col] = lk
             rank[node, col] = j
@@ -103,6 +116,35 @@ def test_route_table_equals_the_plain_k_best_programme(model, k, data):
         dtype=bool,
     )
     assert_same_table(cm, cm.n_nodes - 1, k, np.where(off, 0.0, cm.link_effect))
+
+
+def test_a_near_tie_of_rounding_goes_to_the_earlier_link():
+    """Found by hypothesis: i1's two routes to o4 are 2 × 1/3 and 1 × (2 - 1 ulp) × 1/3, equal
+    but for rounding. The fast table counts them tied and takes the earlier link; a reference
+    that compared them exactly took the other, 1 ulp larger."""
+    cm = compile_model(
+        load_model(
+            {
+                "coproduce": 1,
+                "name": "near tie",
+                "price_year": 2024,
+                "resources": {"h": {"unit": "hour", "sector": "public", "unit_cost": 10.0}},
+                "interventions": {"i1": {"volume": 0.0, "inputs": {"h": 1.0}}},
+                "outcomes": {f"o{j}": {} for j in (0, 2, 4)},
+                "links": [
+                    {"from": "i1", "to": "o0", "effect": 1.0},
+                    {"from": "i1", "to": "o2", "effect": 2.0},
+                    {"from": "o0", "to": "o2", "effect": 1.9999999999999998},
+                    {"from": "o2", "to": "o4", "effect": 1 / 3},
+                ],
+            }
+        )
+    )
+    target = cm.index["o4"]
+    for k in (1, 2):
+        assert_same_table(cm, target, k)
+    table = route_table(cm, target, k=1)
+    assert cm.link_dst[table.link[cm.index["i1"], 0]] == cm.index["o0"]  # the earlier link
 
 
 def layered(
