@@ -60,3 +60,28 @@ def test_a_connection_in_steady_use_is_not_tested(pg_store, monkeypatch):
     with pytest.raises(OperationalError):
         store.get_org("leeds")
     assert store.get_org("leeds").name == "Leeds partnership"
+
+
+def test_a_read_of_one_statement_runs_without_a_transaction_and_leaves_none_behind(pg_store):
+    """The session check every request makes reads in autocommit (no BEGIN and COMMIT round
+    trips); the pooled connection it used is transactional again for the next caller."""
+    from sqlalchemy import select
+
+    from coproduce.store.tables import Organisation
+
+    store, _name = pg_store
+    with store.one_statement() as s:
+        assert s.scalar(select(Organisation.name)) == "Leeds partnership"
+        assert s.connection().connection.dbapi_connection.autocommit is True
+    with pytest.raises(RuntimeError), store.transaction() as s:  # the same pooled connection
+        assert s.connection().connection.dbapi_connection.autocommit is False
+        s.add(Organisation(slug="never-kept", name="Never kept"))
+        s.flush()
+        raise RuntimeError("rolled back")
+    with pytest.raises(Exception, match="no organisation"):
+        store.get_org("never-kept")
+    # and a sign-in session is still found through it
+    user = store.create_user("leeds", "ana@leeds.example.org", "long enough password", "admin")
+    token, csrf = store.open_session(store.authenticate(user.email, "long enough password"))
+    actor, found_csrf = store.session_actor(token)
+    assert (actor.email, found_csrf) == ("ana@leeds.example.org", csrf)

@@ -52,6 +52,14 @@ class Store(AccountsMixin, ModelsMixin, RunsMixin, AuditMixin):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = session_factory(engine)
+        # One statement needs no transaction around it: on PostgreSQL a read of one statement
+        # runs in autocommit, one round trip instead of three (BEGIN, the read, COMMIT). SQLite
+        # has no round trips to save, so there it is an ordinary transaction.
+        self._one_statement = (
+            session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+            if engine.dialect.name == "postgresql"
+            else self._sessions
+        )
 
     @classmethod
     def open(cls, url: str | None = None, *, migrate: bool = True) -> Store:
@@ -70,6 +78,13 @@ class Store(AccountsMixin, ModelsMixin, RunsMixin, AuditMixin):
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed on success and rolled back on any error."""
         with self._sessions() as s, s.begin():
+            yield s
+
+    @contextmanager
+    def one_statement(self) -> Iterator[Session]:
+        """A session for a read made of a single statement (which sees one snapshot on its
+        own): no BEGIN or COMMIT on PostgreSQL. Never write through it."""
+        with self._one_statement() as s:
             yield s
 
     def close(self) -> None:

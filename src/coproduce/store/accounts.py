@@ -407,7 +407,7 @@ class AccountsMixin:
         """The actor and CSRF token of a live session cookie, else None."""
         if not token:
             return None
-        with self.transaction() as s:
+        with self.one_statement() as s:  # every request asks: one round trip
             row = _credential(s, WebSession, token)
             if row is None:
                 return None

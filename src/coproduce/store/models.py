@@ -30,7 +30,7 @@ def canonical(data: dict[str, Any] | Model) -> dict[str, Any]:
 
 class ModelsMixin:
     def list_models(self, actor: Actor) -> list[StoredModel]:
-        with self.transaction() as s:
+        with self.one_statement() as s:
             return list(
                 s.scalars(
                     select(StoredModel)

@@ -125,7 +125,7 @@ class RunsMixin:
         """The organisation's latest runs, newest first, without their results (a list shows
         what was asked, not the answer; reading ``result`` on them raises: open the run with
         :meth:`get_run`)."""
-        with self.transaction() as s:
+        with self.one_statement() as s:
             # a map run's result is tens of kilobytes of JSON: ten of them were a fifth of
             # the map page's time
             q = (
