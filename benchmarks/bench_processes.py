@@ -23,16 +23,11 @@ from pathlib import Path
 
 import coproduce as cp
 from coproduce.model import load_model
+from coproduce.model.load import example_path
 from coproduce.scale import executor
 from coproduce.scale.sweep import sweep
 
-AREAS = (
-    Path(__file__).resolve().parents[1]
-    / "src"
-    / "coproduce"
-    / "examples"
-    / "older-people-areas.csv"
-)
+AREAS = example_path("older-people-areas", ".csv")  # the bundled areas file
 TARGET = ("independent_years", 40)
 
 

@@ -53,17 +53,12 @@ import numpy as np
 
 import coproduce as cp
 from coproduce.engine.simulate import prepare_simulation
+from coproduce.model.load import example_path
 from coproduce.scale import executor
 from coproduce.scale.montecarlo import summarise
 from coproduce.scale.sweep import sweep
 
-AREAS = (
-    Path(__file__).resolve().parents[1]
-    / "src"
-    / "coproduce"
-    / "examples"
-    / "older-people-areas.csv"
-)
+AREAS = example_path("older-people-areas", ".csv")  # the bundled areas file
 TARGET = ("independent_years", 40)
 CHUNK = 16_384
 SWEEP_DRAWS = 10_000
