@@ -107,17 +107,6 @@ def _lock_id(*parts: str) -> int:
     return int.from_bytes(raw[:8], "big", signed=True)
 
 
-def _forget(s: Session, email: str, client: str, attempt: int) -> None:
-    """The attempt was right: its failure is taken back and the streak before it ends."""
-    s.execute(
-        delete(LoginFailure).where(
-            LoginFailure.email == email,
-            LoginFailure.client == client,
-            LoginFailure.id <= attempt,
-        )
-    )
-
-
 def actor_of(user: User, org: Organisation) -> Actor:
     return Actor(user.id, user.org_id, user.role, user.email, user.name, org.name)
 
@@ -292,37 +281,36 @@ class AccountsMixin:
             self._settle_failure(attempt)
             return None
         with self.transaction() as s:
-            query = select(User).where(User.email == email)
+            query = select(User, Organisation).join(Organisation).where(User.email == email)
             if organisation:
-                query = query.join(Organisation).where(Organisation.slug == organisation)
-            accounts = list(s.scalars(query.order_by(User.id)))
+                query = query.where(Organisation.slug == organisation)
+            accounts = s.execute(query.order_by(User.id)).all()
         if not accounts:
             verify_password(dummy_hash(), password)  # as long as a real check takes
-        opened = [u for u in accounts if verify_password(u.password_hash, password) and u.active]
+        opened = [
+            (user, org)
+            for user, org in accounts
+            if verify_password(user.password_hash, password) and user.active
+        ]
         if not opened:
             self._settle_failure(attempt)
             return None
-        if len(opened) > 1:
-            # the password is right, so the streak ends; the caller is asked which account
-            self._forget_failures(email, client, attempt)
-            with self.transaction() as s:
-                orgs = s.execute(
-                    select(Organisation.slug, Organisation.name)
-                    .where(Organisation.id.in_([u.org_id for u in opened]))
-                    .order_by(Organisation.name)
-                ).all()
-            raise ChooseOrganisation([(slug, name) for slug, name in orgs])
         with self.transaction() as s:
-            user = s.get(User, opened[0].id)
-            if needs_rehash(user.password_hash):
-                user.password_hash = hash_password(password)
-            _forget(s, email, client, attempt)
-            org = s.get(Organisation, user.org_id)
-            return actor_of(user, org)
-
-    def _forget_failures(self, email: str, client: str, attempt: int) -> None:
-        with self.transaction() as s:
-            _forget(s, email, client, attempt)
+            # the password is right: its failure is taken back and the streak before it ends
+            s.execute(
+                delete(LoginFailure).where(
+                    LoginFailure.email == email,
+                    LoginFailure.client == client,
+                    LoginFailure.id <= attempt,
+                )
+            )
+            if len(opened) == 1:
+                user = s.get(User, opened[0][0].id)
+                if needs_rehash(user.password_hash):
+                    user.password_hash = hash_password(password)
+                return actor_of(user, opened[0][1])
+        # the caller is asked which account, from only those this password opens
+        raise ChooseOrganisation(sorted(((o.slug, o.name) for _u, o in opened), key=lambda x: x[1]))
 
     def _settle_failure(self, attempt: int) -> None:
         """The attempt's check ended in a failure: it now counts against the address's
