@@ -92,8 +92,6 @@ def login(
             next_=next,
             email=email,
             organisations=choice.organisations,
-            error="Your address has an account in more than one organisation. Choose one "
-            "and enter your password again.",
         )
     if len(email.strip()) > MAX_EMAIL_CHARS or len(password) > MAX_PASSWORD_CHARS:
         return _login_page(
