@@ -33,8 +33,8 @@ from ..engine.draws import DrawsTable
 from . import core
 from .icers import IcerRow, icers
 from .oneway import TornadoBar, singles
-from .partial import evppi_table
-from .smoother import SplineFit, fit_spline
+from .partial import evppi_and_fit, evppi_table
+from .smoother import SplineFit
 
 if TYPE_CHECKING:
     from .studyfile import StudyPlan
@@ -551,12 +551,7 @@ def evppi_fit(net_benefit: np.ndarray, x: np.ndarray) -> SplineFit | None:
     """The regression behind :func:`.partial.evppi` of inputs ``x`` (draws × k), with the same
     smoother and settings (one smoothing parameter per input of a group); None when they do
     not vary or there is one option."""
-    nb = np.asarray(net_benefit, dtype=float)
-    x = x[:, None] if x.ndim == 1 else x
-    keep = np.ptp(x, axis=0) > 0
-    if not keep.any() or nb.shape[1] < 2:
-        return None
-    return fit_spline(x[:, keep], nb[:, 1:] - nb[:, :1], refine=bool(keep.sum() > 1))
+    return evppi_and_fit(net_benefit, x, None)[1]
 
 
 def value_se(fit: SplineFit, rng: np.random.Generator, samples: int = 200) -> float:

@@ -84,13 +84,13 @@ def evppi(
     default for groups: a shared one can oversmooth the input that matters and put a group
     below its own member). ``se=True``: also its standard error from the regression's
     uncertainty (coefficients drawn from their posterior, ``seed``), as ``(value, se)``."""
-    value, fit = _evppi_fit(net_benefit, inputs, refine)
+    value, fit = evppi_and_fit(net_benefit, inputs, refine)
     if se:
         return value, 0.0 if fit is None else fit.value_se(np.random.default_rng(seed))
     return value
 
 
-def _evppi_fit(
+def evppi_and_fit(
     net_benefit: np.ndarray, inputs: np.ndarray | pd.DataFrame | pd.Series, refine: bool | None
 ) -> tuple[float, SplineFit | None]:
     """:func:`evppi` and the regression behind it (None when nothing varies)."""
@@ -120,14 +120,14 @@ def evppi_table(
     pool = inputs if group_inputs is None else group_inputs
     for col in inputs.columns:
         if np.ptp(inputs[col].to_numpy(dtype=float)) > 0:
-            out[str(col)], fit = _evppi_fit(net_benefit, inputs[[col]], None)
+            out[str(col)], fit = evppi_and_fit(net_benefit, inputs[[col]], None)
             if fits is not None and fit is not None:
                 fits[str(col)] = fit
     for name, cols in (groups or {}).items():
         missing = [c for c in cols if c not in pool.columns]
         if missing:
             raise ValueError(f"group '{name}': no input named {', '.join(missing)}")
-        out[name], fit = _evppi_fit(net_benefit, pool[list(cols)], None)
+        out[name], fit = evppi_and_fit(net_benefit, pool[list(cols)], None)
         if fits is not None and fit is not None:
             fits[name] = fit
     return dict(sorted(out.items(), key=lambda kv: -kv[1]))
