@@ -19,7 +19,7 @@ from ..model.compile import CompiledModel, compile_model
 from ..model.schema import Model
 from ..model.time_value import basis_of
 from .costs import CostBreakdown, breakdown, resource_quantities
-from .effects import effects_from
+from .effects import effects_from, weighted_effects
 from .flags import CaveatContext, Caveats, enabling_shortfalls, flag_names
 from .routes import route_table
 
@@ -508,8 +508,6 @@ def _value_totals(
     per_unit = np.zeros((n_i, kinds.shape[1]))
     valued = np.flatnonzero(np.any(kinds != 0, axis=0))
     if len(valued) and len(positive):
-        from .effects import weighted_effects
-
         per_unit[:, valued] = weighted_effects(cm, kinds[:, valued])
     at = per_unit[positive] * volumes[positive][:, None]
     n_a = len(cm.agency_ids)

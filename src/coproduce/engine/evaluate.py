@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ..model.compile import CompiledModel, compile_model
 from ..model.distributions import mean_of
 from ..model.schema import Model
@@ -245,8 +243,7 @@ def evaluate(
             available[rid] = float(stated)
     # hours by quantity, not cost: a co-production share by hours does not vanish when
     # users' and communities' time is valued at £0
-    time_res = _mask(cm.time_resource, len(cm.resource_ids))
-    hour_res = _mask(cm.hour_resource, len(cm.resource_ids))
+    time_res, hour_res = cm.time_resource, cm.hour_resource
     hours = {
         iid: (float(qty[i, time_res].sum()), float(qty[i, hour_res].sum()))
         for i, iid in enumerate(cm.intervention_ids)
@@ -269,8 +266,3 @@ def evaluate(
         hours=hours,
         flag_outcomes=rule,
     )
-
-
-def _mask(mask: np.ndarray | None, n: int) -> np.ndarray:
-    """A compiled boolean mask over resources, or all False for a model compiled without it."""
-    return np.zeros(n, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)

@@ -186,7 +186,7 @@ class CaveatContext:
                 no_public[iid] = "none_paid"
             elif coproduced and i not in declared:
                 no_public[iid] = "none_declared"
-            if _multipliers(cm)[i] < 1:
+            if cm.enabling_multiplier[i] < 1:
                 enabling[iid] = enabling_shortfall(cm, int(i))
             if v[i] > cm.capacity[i] * (1 + 1e-12):
                 over_cap[iid] = {"volume": float(v[i]), "capacity": float(cm.capacity[i])}
@@ -228,7 +228,7 @@ def enabling_shortfall(cm: CompiledModel, i: int) -> dict:
             "declared": level,
             "per": "period" if fixed_input else "unit",
         }
-    return {"multiplier": float(_multipliers(cm)[i]), "inputs": inputs}
+    return {"multiplier": float(cm.enabling_multiplier[i]), "inputs": inputs}
 
 
 def enabling_shortfalls(cm: CompiledModel) -> dict[str, dict]:
@@ -236,7 +236,7 @@ def enabling_shortfalls(cm: CompiledModel) -> dict[str, dict]:
     return {
         cm.node_ids[i]: enabling_shortfall(cm, i)
         for i in range(cm.n_interventions)
-        if _multipliers(cm)[i] < 1
+        if cm.enabling_multiplier[i] < 1
     }
 
 
@@ -246,9 +246,3 @@ def volumes_of(cm: CompiledModel, volumes: Mapping[str, float]) -> np.ndarray:
     for iid, x in volumes.items():
         v[cm.index[iid]] = x
     return v
-
-
-def _multipliers(cm: CompiledModel) -> np.ndarray:
-    """Each intervention's enabling multiplier (compile_model always sets them)."""
-    assert cm.enabling_multiplier is not None
-    return cm.enabling_multiplier

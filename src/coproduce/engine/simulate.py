@@ -157,8 +157,8 @@ class _OptionModel:
         rows, idx, _ = self.rows_of("link")
         row_of = np.full(len(cm.link_effect), -1, dtype=np.int64)
         row_of[idx] = rows
-        mult = None if cm.link_multiplier is None else cm.link_multiplier.take(links)
-        if mult is not None and np.all(mult == 1.0):  # x × 1 is x: no pass over the draws
+        mult: np.ndarray | None = cm.link_multiplier.take(links)
+        if np.all(mult == 1.0):  # x × 1 is x: no pass over the draws
             mult = None
         return row_of.take(links), mult, cm.link_effect.take(links)
 
@@ -1478,9 +1478,7 @@ def _link_effects(om: _OptionModel, x: np.ndarray) -> Callable[[int, int, np.nda
     if om.per_draw:  # multipliers that vary by draw: the whole effect array first
         rows, idx, _ = om.rows_of("link")
         effect = np.repeat(cm.link_effect[:, None], n, axis=1)
-        effect[idx] = (
-            x[rows] if cm.link_multiplier is None else x[rows] * cm.link_multiplier[idx, None]
-        )
+        effect[idx] = x[rows] * cm.link_multiplier[idx, None]
         _enabling_multipliers(om, x, effect)
         in_sweep = effect.take(om.sweep.links, axis=0)
         return lambda a, b, out: in_sweep[a:b]
@@ -1661,11 +1659,7 @@ def _propagate(
     res["cost_public"][:] = res[f"cost_sector_{sectors[cm.public_sector]}"]
     # users' and communities' hours and their cost at the drawn valuation: net benefit is
     # linear in the value of an hour (the analysis finds where the answer switches)
-    time_rows = (
-        np.flatnonzero(cm.time_resource)
-        if cm.time_resource is not None
-        else np.zeros(0, dtype=np.int64)
-    )
+    time_rows = np.flatnonzero(cm.time_resource)
     _sum_rows_into(res["coproduction_hours"], qty_draws, time_rows, zeroed)
     cost.sum_into(res["coproduction_time_cost"], time_rows)
     return res

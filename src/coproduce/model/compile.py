@@ -72,17 +72,18 @@ class CompiledModel:
     link_contested: np.ndarray
     link_ungraded: np.ndarray
     node_complex: np.ndarray
+    # planning: least volume per intervention (0 when not set)
+    min_volume: np.ndarray
+    link_multiplier: np.ndarray
+    enabling_multiplier: np.ndarray
+    time_resource: np.ndarray
+    hour_resource: np.ndarray
+    max_decrease: np.ndarray
     index: dict[str, int] = field(repr=False)
-    # planning: least volume per intervention (0 when not set), and each intervention's cost
-    # curve as (band ends, multipliers) with the last end +inf, or None for a straight line
-    min_volume: np.ndarray | None = None
+    # each intervention's cost curve as (band ends, multipliers) with the last end +inf, or
+    # None for a straight line
     cost_curves: tuple[tuple[np.ndarray, np.ndarray] | None, ...] = ()
-    link_multiplier: np.ndarray | None = None
     enabling: tuple[tuple[int, int, bool, float, float, float], ...] = ()
-    enabling_multiplier: np.ndarray | None = None
-    time_resource: np.ndarray | None = None
-    hour_resource: np.ndarray | None = None
-    max_decrease: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:

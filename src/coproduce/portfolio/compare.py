@@ -163,11 +163,7 @@ def _pathway_dict(cm: CompiledModel, p: Pathway, amount: float, pooled: dict[str
 
 def _lines(cm: CompiledModel, bmap: BackwardsMap) -> dict[str, tuple[float, float]]:
     """Per pathway (a, b): full cost per outcome unit is a + b × (value of an hour)."""
-    time = (
-        cm.time_resource
-        if cm.time_resource is not None
-        else np.zeros(len(cm.resource_ids), dtype=bool)
-    )
+    time = cm.time_resource
     out = {}
     for p in bmap.pathways:
         i = cm.index[p.intervention]

@@ -48,11 +48,7 @@ def by_kind(
     qty = resource_quantities(cm, v) if quantities is None else quantities
     cost = qty * cm.unit_cost[None, :]
     public = cm.resource_sector == cm.public_sector
-    time = (
-        cm.time_resource
-        if cm.time_resource is not None
-        else np.zeros(len(cm.resource_ids), dtype=bool)
-    )
+    time = cm.time_resource
     full_i = cost.sum(axis=1)
     public_i = cost[:, public].sum(axis=1)
     hours_i = qty[:, time].sum(axis=1)

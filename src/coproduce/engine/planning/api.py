@@ -313,11 +313,9 @@ def _plan_once(
     baseline_levels = outcome_levels(cm, cm.volume)
     itvs = m.interventions
     ids = cm.intervention_ids
-    max_decrease = (
-        {ids[i]: float(cm.max_decrease[i]) for i in np.flatnonzero(cm.max_decrease < 1).tolist()}
-        if cm.max_decrease is not None
-        else {}
-    )
+    max_decrease = {
+        ids[i]: float(cm.max_decrease[i]) for i in np.flatnonzero(cm.max_decrease < 1).tolist()
+    }
     common = dict(
         mode=mode,
         objective=objective,

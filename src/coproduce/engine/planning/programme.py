@@ -73,10 +73,8 @@ def least_volumes(cm: CompiledModel) -> tuple[np.ndarray, np.ndarray]:
     statutory or contractual floor and the part of today's volume that may not stop in one
     period, ``volume × (1 − max_decrease)``. Without ``max_decrease`` (1) a service may stop
     altogether."""
-    floor = cm.min_volume if cm.min_volume is not None else np.zeros(cm.n_interventions)
-    share = cm.max_decrease if cm.max_decrease is not None else np.ones(cm.n_interventions)
-    keep = cm.volume * (1.0 - share)
-    return np.maximum(floor, keep), keep > floor
+    keep = cm.volume * (1.0 - cm.max_decrease)
+    return np.maximum(cm.min_volume, keep), keep > cm.min_volume
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ DOWN_STEPS = 10
 def valuation_enters(cm: CompiledModel, spec: Spec, objective: str) -> bool:
     """Whether the plan's optimum can depend on the hourly value of users' and communities'
     time: a least-full-cost objective or a budget that counts co-production sectors."""
-    if cm.time_resource is None or not cm.time_resource.any():
+    if not cm.time_resource.any():
         return False
     if spec.weights is None and objective == "full":
         return True
@@ -56,7 +56,6 @@ def funded_at(
     """The interventions the plan funds when every time resource costs ``per_hour`` (currency
     an hour); None when no plan is possible at that valuation (a budget too small)."""
 
-    assert cm.time_resource is not None  # compile_model always sets it
     valued = replace(cm, unit_cost=np.where(cm.time_resource, float(per_hour), cm.unit_cost))
     mode_least = spec.weights is None
     tie = ("public" if objective == "full" else "full") if mode_least else objective
