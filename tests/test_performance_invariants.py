@@ -31,12 +31,13 @@ from .test_properties import random_map
 
 
 # ----------------------------------------------------------------------------- route tables
-def reference_table(cm, target: int, k: int, effect=None):
+def reference_table(cm, target: int, k: int, effect=None, *, near_ties: bool = True):
     """The k best routes of every node, one node at a time in reverse topological order,
     candidates sorted by (-|effect|, link, rank): the definition the fast table must meet.
     As documented in ``route_table``, effects that differ only in their lowest ``bits`` bits
     (bits = log2 of a node's links on routes × k) count as tied, so a near-tie of rounding
-    goes to the earlier link, as an exact tie does."""
+    goes to the earlier link, as an exact tie does. ``near_ties=False``: values compared
+    exactly (the plain definition, to bound how far the tie rule may move a value)."""
     n = cm.n_nodes
     eff = cm.link_effect if effect is None else np.asarray(effect, dtype=float)
     absval = np.abs(eff)
@@ -52,7 +53,7 @@ def reference_table(cm, target: int, k: int, effect=None):
         for node in range(n)
         if reaches[node]
     ]
-    low = (1 << max(int(max([*on_routes, 1]) * k - 1).bit_length(), 1)) - 1
+    low = (1 << max(int(max([*on_routes, 1]) * k - 1).bit_length(), 1)) - 1 if near_ties else 0
 
     def tie_key(v: float) -> int:
         return int(np.array([v]).view(np.int64)[0]) & ~low
@@ -100,6 +101,10 @@ def assert_same_table(cm, target, k, effect=None):
     assert np.array_equal(fast.link, link)
     assert np.array_equal(fast.rank, rank)
     assert np.array_equal(fast.flags, flags)
+    # and the tie rule moves no value more than rounding does: against exact comparison, a
+    # different route may be chosen only where the two are equal to 12 digits
+    exact = reference_table(cm, target, k, effect, near_ties=False)[0]
+    assert np.allclose(fast.value, exact, rtol=1e-12, atol=0)
 
 
 @settings(max_examples=150, deadline=None)
@@ -118,11 +123,10 @@ def test_route_table_equals_the_plain_k_best_programme(model, k, data):
     assert_same_table(cm, cm.n_nodes - 1, k, np.where(off, 0.0, cm.link_effect))
 
 
-def test_a_near_tie_of_rounding_goes_to_the_earlier_link():
-    """Found by hypothesis: i1's two routes to o4 are 2 × 1/3 and 1 × (2 - 1 ulp) × 1/3, equal
-    but for rounding. The fast table counts them tied and takes the earlier link; a reference
-    that compared them exactly took the other, 1 ulp larger."""
-    cm = compile_model(
+def _two_routes(via_o0: float):
+    """i1 reaches o4 along i1 → o2 (2 × 1/3) and along i1 → o0 → o2 (1 × ``via_o0`` × 1/3);
+    the link to o0 is the earlier one."""
+    return compile_model(
         load_model(
             {
                 "coproduce": 1,
@@ -134,17 +138,30 @@ def test_a_near_tie_of_rounding_goes_to_the_earlier_link():
                 "links": [
                     {"from": "i1", "to": "o0", "effect": 1.0},
                     {"from": "i1", "to": "o2", "effect": 2.0},
-                    {"from": "o0", "to": "o2", "effect": 1.9999999999999998},
+                    {"from": "o0", "to": "o2", "effect": via_o0},
                     {"from": "o2", "to": "o4", "effect": 1 / 3},
                 ],
             }
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("via_o0", "first_to"),
+    [
+        # found by hypothesis: 1 ulp apart, equal but for rounding: tied, so the earlier link
+        (1.9999999999999998, "o0"),
+        # 1e-13 apart (hundreds of ulps, far beyond rounding): the larger, the later link
+        (2.0 - 2e-13, "o2"),
+    ],
+)
+def test_only_a_near_tie_of_rounding_goes_to_the_earlier_link(via_o0, first_to):
+    cm = _two_routes(via_o0)
     target = cm.index["o4"]
     for k in (1, 2):
         assert_same_table(cm, target, k)
     table = route_table(cm, target, k=1)
-    assert cm.link_dst[table.link[cm.index["i1"], 0]] == cm.index["o0"]  # the earlier link
+    assert cm.link_dst[table.link[cm.index["i1"], 0]] == cm.index[first_to]
 
 
 def layered(

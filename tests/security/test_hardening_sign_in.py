@@ -297,6 +297,23 @@ def test_an_admin_cannot_learn_that_an_address_exists_in_another_organisation(wo
     assert "already a user of Organisation B" in again.text and "Organisation A" not in again.text
     assert add("not an address").status_code == 422
     assert EMAIL_REFUSED in add("not an address").text
+    # the database refuses a second account of one address in one organisation by itself
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from coproduce.store.tables import User
+
+    b_id = world.actor("b", "admin").org_id
+    with world.store.transaction() as s:  # the same insert of a new address is taken
+        s.execute(
+            insert(User).values(
+                org_id=b_id, email="raw@b.example.org", role="viewer", password_hash="h"
+            )
+        )
+    with pytest.raises(IntegrityError), world.store.transaction() as s:
+        s.execute(
+            insert(User).values(org_id=b_id, email=elsewhere, role="viewer", password_hash="h")
+        )
     # the two accounts are separate: each password opens its own organisation's account
     assert world.store.authenticate(elsewhere, PASSWORD).org_name == "Organisation A"
     assert world.store.authenticate(elsewhere, "B's own password").org_name == "Organisation B"
@@ -347,6 +364,7 @@ def test_the_per_organisation_migration_keeps_every_account(tmp_path):
     """Upgrading a store made before accounts were per organisation keeps its users, and
     then lets one address into two organisations (but not twice into one)."""
     from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import IntegrityError
 
     from coproduce.store import Store
     from coproduce.store.migrate import upgrade
@@ -369,6 +387,14 @@ def test_the_per_organisation_migration_keeps_every_account(tmp_path):
     upgrade(engine)
     with engine.begin() as conn:
         assert conn.execute(text("SELECT email FROM users")).scalars().all() == ["x@a.org"]
+    # the database itself refuses one address twice in one organisation
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (org_id, email, name, role, password_hash, active, "
+                "created_at) VALUES (1, 'x@a.org', '', 'viewer', 'h', 1, '2026-01-01')"
+            )
+        )
     engine.dispose()
     store = Store.open(f"sqlite:///{tmp_path / 'old.db'}")
     store.create_user("b", "x@a.org", "long enough password", "viewer")

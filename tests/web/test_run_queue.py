@@ -254,40 +254,37 @@ def test_killing_a_server_process_mid_run_loses_no_run(tmp_path, database, reque
             store.close()
 
 
-def test_a_quick_run_is_stored_taken_and_never_waits_in_the_queue(world):
+def test_a_quick_run_is_stored_taken_and_never_waits_in_the_queue(world, monkeypatch):
     from .conftest import example_data
 
     a = world.actor("a", "analyst")
     _m, v = world.store.create_model(a, "Older people", example_data())
     here, other = Worker(world.store, threads=2), Worker(world.store, threads=2)
-    seen: list[tuple[str, str | None]] = []
-    real_finish = world.store.finish_run
-
-    def finish_run(run_id, **kw):  # what the run looked like in the store while it ran
-        row = world.store.run_for_worker(run_id)
-        seen.append((row.status, row.lease_owner))
-        return real_finish(run_id, **kw)
-
+    seen: list[tuple[str, str | None, int | None]] = []
+    real_finish, real_claim = world.store.finish_run, world.store.claim_run
     claims: list[int | None] = []
-    real_claim = world.store.claim_run
+
+    def finish_run(run_id, **kw):
+        # while it runs: as stored, and whether another worker could take it now
+        row = world.store.run_for_worker(run_id)
+        seen.append((row.status, row.lease_owner, real_claim(other.owner, 30.0)))
+        return real_finish(run_id, **kw)
 
     def claim_run(owner, lease, **kw):
         claims.append(kw.get("run_id"))
         return real_claim(owner, lease, **kw)
 
-    world.store.finish_run = finish_run
-    world.store.claim_run = claim_run
+    monkeypatch.setattr(world.store, "finish_run", finish_run)
+    monkeypatch.setattr(world.store, "claim_run", claim_run)
     try:
         inputs = {"outcome": "independent_years", "amount": 40.0, "by": "full", "paths": 10}
         run = here.quick(a, "map", inputs, v)
-        # it was running for this worker from the moment it was stored: no other worker
-        # could claim it, and there was nothing queued to claim
-        assert seen == [("running", here.owner)] and claims == []  # stored taken: no claim
-        assert other.store.claim_run(other.owner, 30.0) is None
+        # it was running for this worker from the moment it was stored, with no claim; while
+        # it ran, another worker found nothing to take
+        assert seen == [("running", here.owner, None)] and claims == []
         done = world.store.get_run(a, run.id)
         assert done.status == "done" and done.lease_owner is None
         assert done.result["pathways"] and done.result["target"]["outcome"] == "independent_years"
     finally:
-        del world.store.finish_run, world.store.claim_run
         here.shutdown(wait=True)
         other.shutdown(wait=True)

@@ -19,15 +19,20 @@ EMAIL = "admin@serve.example.org"
 pytestmark = pytest.mark.skipif(not shares_by_port(), reason="SO_REUSEPORT is Linux's")
 
 
-def _established(port: int) -> set[str]:
-    """Socket inodes of established TCP connections whose local port is ``port``."""
+def _sockets(port: int, state: str) -> set[str]:
+    """Socket inodes of TCP sockets in ``state`` (/proc/net/tcp's code: 01 established, 0A
+    listening) whose local port is ``port``."""
     found = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        local, state, inode = fields[1], fields[3], fields[9]
-        if state == "01" and int(local.split(":")[1], 16) == port:
+        local, here, inode = fields[1], fields[3], fields[9]
+        if here == state and int(local.split(":")[1], 16) == port:
             found.add(inode)
     return found
+
+
+def _established(port: int) -> set[str]:
+    return _sockets(port, "01")
 
 
 def _holders(inodes: set[str]) -> dict[int, int]:
@@ -73,7 +78,10 @@ def test_both_server_processes_take_connections(tmp_path):
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     with live_server(url, EMAIL, "a long test password", "Admin", args=("--workers", "2")) as base:
         port = int(base.rsplit(":", 1)[1])
-        time.sleep(1.0)  # both processes listening
+        end = time.monotonic() + 30
+        while len(_sockets(port, "0A")) < 2:  # until both processes listen
+            assert time.monotonic() < end, "the second server process never listened"
+            time.sleep(0.05)
         # 40 connections opened at once (as 40 colleagues' browsers opening the workspace),
         # then kept: each asks for a page on its own connection
         clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(40)]
