@@ -37,7 +37,8 @@ def _pg_reachable() -> str | None:
 
 @pytest.fixture(scope="session")
 def pg_schema():
-    """A fresh schema in the test database for this session, dropped afterwards."""
+    """A fresh schema in the test database for this session, dropped afterwards with every
+    schema the tests named after it."""
     reason = _pg_reachable()
     if reason:
         if IN_CI:
@@ -51,10 +52,16 @@ def pg_schema():
     ) as conn:
         conn.execute(f'CREATE SCHEMA "{name}"')
     yield name
+    # and every schema the tests made from it (``{name}_...``, one a store)
     with psycopg.connect(
         "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
     ) as conn:
-        conn.execute(f'DROP SCHEMA "{name}" CASCADE')
+        made = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = %s OR nspname LIKE %s",
+            (name, f"{name}\\_%"),
+        ).fetchall()
+        for (schema,) in made:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
 def _pg_store(schema: str) -> Store:

@@ -4,13 +4,11 @@ from the stored result; and the same for every analysis: a download never recomp
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 import coproduce as cp
 
-from .conftest import example_data
+from .conftest import example_data, wait_for_run
 
 SQLITE_ONLY = pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 
@@ -29,16 +27,6 @@ pools:
 BUNDLED = OURS.replace('"Our older people map"', '"example:older-people"').replace(
     '"Our safety map"', '"example:neighbourhood-safety"'
 )
-
-
-def _wait(world, actor, run_id: int, seconds: float = 60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        run = world.store.get_run(actor, run_id)
-        if run.status in ("done", "failed", "cancelled") and run.stage != "writing the reports":
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run_id} did not finish")
 
 
 def _stored_maps(world):
@@ -62,7 +50,7 @@ def test_a_portfolio_of_stored_maps_runs_and_agrees_with_the_library(world, web_
     )
     assert r.status_code == 303, r.text
     run_id = int(r.headers["location"].rsplit("/", 1)[1])
-    run = _wait(world, a, run_id)
+    run = wait_for_run(world.store, a, run_id, 60)
     assert run.status == "done", run.error
     # a second method: the library on the bundled files the stored maps were copied from
     expected = cp.portfolio.analyse_portfolio(yaml.safe_load(BUNDLED), draws=0).to_dict()
@@ -144,7 +132,7 @@ def test_reports_are_kept_with_the_run_and_a_download_never_recomputes(
     )
     unc_id = int(r.headers["location"].rsplit("/", 1)[1])
     for run_id in (map_id, unc_id):
-        assert _wait(world, a, run_id).status == "done"
+        assert wait_for_run(world.store, a, run_id, 60).status == "done"
     # the background run's report was written when it finished; the quick run's is not yet
     assert world.store.run_file(a, unc_id, "report.html") is not None
     assert world.store.run_file(a, map_id, "report.html") is None
