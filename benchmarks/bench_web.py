@@ -191,6 +191,18 @@ async def background_user(
             runs.append(status)
 
 
+def _percentiles(kind: str, seconds: list[float]) -> str:
+    """A row of the table: how many, and p50, p95 and p99 in milliseconds."""
+    xs = sorted(seconds)
+    if not xs:
+        return f"{kind:16} {0:6d}"
+    q = statistics.quantiles(xs, n=100) if len(xs) > 1 else [xs[0]] * 99
+    return (
+        f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
+        f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=50)
@@ -287,18 +299,8 @@ def main() -> None:
     every = sorted(x for k, v in times.items() if k not in signing_in for x in v)
     print(f"{'request':16} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
     for kind, xs in [*sorted(times.items()), ("all browsing", every)]:
-        xs = sorted(xs)
-        q = statistics.quantiles(xs, n=100) if len(xs) > 1 else [xs[0]] * 99
-        print(
-            f"{kind:16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
-            f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}"
-        )
-    xs = sorted(flows)
-    q = statistics.quantiles(xs, n=100)
-    print(
-        f"{'whole flow':16} {len(xs):6d} {1000 * statistics.median(xs):8.0f} "
-        f"{1000 * q[94]:8.0f} {1000 * q[98]:8.0f}   (map page + backwards mapping + run page)"
-    )
+        print(_percentiles(kind, xs))
+    print(_percentiles("whole flow", flows), "  (map page + backwards mapping + run page)")
     if args.background:
         done = sum(1 for x in background_runs if x == "done")
         print(

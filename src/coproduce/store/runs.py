@@ -5,7 +5,8 @@ The runs table is the queue. A worker process claims a queued run with a lease (
 an expiry it renews while the run goes on); a run whose lease runs out (its process died) goes
 back to the queue, at most :data:`MAX_ATTEMPTS` times. Claiming is one conditional update (and
 ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL), so two processes never run one run.
-Runs are taken fairly: the user with fewest runs going first, then the oldest run.
+Runs are taken fairly: the organisation with fewest runs going first, then its user with
+fewest runs going, then the oldest run.
 """
 
 from __future__ import annotations
@@ -197,11 +198,9 @@ class RunsMixin:
         skip_users: set[int | None] = frozenset(),
     ) -> int | None:
         """Take a queued run for worker ``owner`` for ``lease_seconds``: ``run_id`` if given
-        (and still queued), else the next one fairly (the user with fewest runs going first,
-        then the oldest), leaving out runs of ``skip_users``. Returns its id, or None.
-
-        Fair across organisations first (the one with fewest runs going), then across the
-        organisation's users (fewest going), then oldest first."""
+        (and still queued), else the next one fairly (the organisation with fewest runs going
+        first, then its user with fewest going, then the oldest), leaving out runs of
+        ``skip_users``. Returns its id, or None."""
         with self.transaction() as s:
             if run_id is None:
                 going = (

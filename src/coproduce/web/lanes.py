@@ -6,7 +6,7 @@ process of their own (``COPRODUCE_HEAVY_THREADS``, default 2). Everything else â
 forms, sign-in and the caller checks every request makes â€” is answered in the default lane
 (:func:`coproduce.web.app.request_threads` threads). Under load the heavy lane queues and the
 default lane stays free, so a light page is answered in about its own time (measured with 50
-users: see docs/web.md, "The workspace under load"), and nothing heavy ever runs on the event
+users: see docs/web.md, "Under load"), and nothing heavy ever runs on the event
 loop.
 
     @router.get("/models/{model_id}")
