@@ -274,6 +274,28 @@ def test_admin_reset_password_command_revokes_api_tokens(tmp_path):
     store.close()
 
 
+def test_admin_reset_password_names_the_organisation_of_an_address_with_two(tmp_path):
+    from coproduce.store import Store
+    from tests.clirun import cli
+
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    store = Store.open(url)
+    for slug in ("leeds", "york"):
+        store.create_org(slug, slug.title())
+        store.create_user(slug, "ana@example.org", f"{slug} password", "admin")
+    env = {"COPRODUCE_PASSWORD": "a new password"}
+    asked = cli("admin", "reset-password", "ana@example.org", "--database", url, env=env)
+    assert asked.returncode == 2
+    assert "2 organisations (leeds, york)" in asked.stderr + asked.stdout
+    done = cli(
+        "admin", "reset-password", "ana@example.org", "--org", "york", "--database", url, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert store.authenticate("ana@example.org", "a new password", "", "york") is not None
+    assert store.authenticate("ana@example.org", "leeds password", "", "leeds") is not None
+    store.close()
+
+
 @SQLITE_ONLY
 def test_an_admin_cannot_learn_that_an_address_exists_in_another_organisation(world, web_factory):
     """Before: adding a user whose address is an account of another organisation said 'a
@@ -297,23 +319,6 @@ def test_an_admin_cannot_learn_that_an_address_exists_in_another_organisation(wo
     assert "already a user of Organisation B" in again.text and "Organisation A" not in again.text
     assert add("not an address").status_code == 422
     assert EMAIL_REFUSED in add("not an address").text
-    # the database refuses a second account of one address in one organisation by itself
-    from sqlalchemy import insert
-    from sqlalchemy.exc import IntegrityError
-
-    from coproduce.store.tables import User
-
-    b_id = world.actor("b", "admin").org_id
-    with world.store.transaction() as s:  # the same insert of a new address is taken
-        s.execute(
-            insert(User).values(
-                org_id=b_id, email="raw@b.example.org", role="viewer", password_hash="h"
-            )
-        )
-    with pytest.raises(IntegrityError), world.store.transaction() as s:
-        s.execute(
-            insert(User).values(org_id=b_id, email=elsewhere, role="viewer", password_hash="h")
-        )
     # the two accounts are separate: each password opens its own organisation's account
     assert world.store.authenticate(elsewhere, PASSWORD).org_name == "Organisation A"
     assert world.store.authenticate(elsewhere, "B's own password").org_name == "Organisation B"
@@ -358,6 +363,27 @@ def test_a_reset_names_the_organisation_when_an_address_has_two(world):
     world.store.reset_password(both, "a brand new password", "org-b")
     assert world.store.authenticate(both, "a brand new password", "", "org-b") is not None
     assert world.store.authenticate(both, PASSWORD, "", "org-a") is not None  # untouched
+
+
+def test_the_database_holds_one_account_per_address_and_organisation(world):
+    """The constraint itself, as migrated on each database (not only the store's check)."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from coproduce.store.tables import User
+
+    b_id = world.actor("b", "admin").org_id
+
+    def add(email: str) -> None:
+        with world.store.transaction() as s:
+            s.execute(
+                insert(User).values(org_id=b_id, email=email, role="viewer", password_hash="h")
+            )
+
+    add("raw@b.example.org")
+    with pytest.raises(IntegrityError):  # the same address again in the same organisation
+        add("raw@b.example.org")
+    add(world.users[("a", "viewer")])  # an address of organisation A: a second account
 
 
 def test_the_per_organisation_migration_keeps_every_account(tmp_path):
