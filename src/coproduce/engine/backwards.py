@@ -394,9 +394,7 @@ def _backwards_map(
     pathways.sort(key=key)
     later.shown_in([cm.index[p.intervention] for p in pathways])
     out_node = m.outcomes[outcome]
-    named = {}  # as Model.label_of: an intervention's, else an outcome's, else a resource's
-    for section in (m.resources, m.outcomes, m.interventions):
-        named.update({nid: node.label or nid for nid, node in section.items()})
+    named = m.labels()
     labels = {nid: named.get(nid, nid) for nid in (*cm.node_ids, *cm.resource_ids)}
     return BackwardsMap(
         model_name=m.name,

@@ -615,16 +615,15 @@ def _groups(model: Model, names: list[str]) -> dict[str, tuple[str, ...]]:
     and the valuation of co-production time (unit costs of resources in co-production
     sectors)."""
     groups: dict[str, tuple[str, ...]] = {}
-    # each name under every intervention whose id (and a dot) starts it, in one pass over
-    # the names (a map has tens of thousands of link names, none under an intervention)
+    # each name under its intervention, in one pass over the names (a map has tens of
+    # thousands of link names, none under an intervention); ids have no dot in them
     members: dict[str, list[str]] = {iid: [] for iid in model.interventions}
     head = "interventions."
     for n in names:
         if n.startswith(head):
-            rest = n[len(head) :]
-            for at, ch in enumerate(rest):
-                if ch == "." and rest[:at] in members:
-                    members[rest[:at]].append(n)
+            iid = n[len(head) :].partition(".")[0]
+            if iid in members:
+                members[iid].append(n)
     for iid, found in members.items():
         if len(found) >= 2:
             groups[f"all inputs of {iid}"] = tuple(found)

@@ -440,6 +440,15 @@ class Model(BaseModel):
                 return section[node_id].label or node_id
         return node_id
 
+    def labels(self) -> dict[str, str]:
+        """:meth:`label_of` of every intervention, outcome and resource, in one pass (for
+        callers that label many)."""
+        named: dict[str, str] = {}
+        # in reverse of label_of's order, so that an intervention's label wins, as there
+        for section in (self.resources, self.outcomes, self.interventions):
+            named.update({nid: node.label or nid for nid, node in section.items()})
+        return named
+
     def unit_of(self, node_id: str) -> str:
         for section in (self.interventions, self.outcomes, self.resources):
             if node_id in section:

@@ -427,10 +427,8 @@ def _plan_once(
 
 
 def _labels(m: Model, cm: CompiledModel) -> dict[str, str]:
-    """Every node's and resource's label (as :meth:`Model.label_of`, looked up once)."""
-    named = {}  # an intervention's, else an outcome's, else a resource's
-    for section in (m.resources, m.outcomes, m.interventions):
-        named.update({nid: node.label or nid for nid, node in section.items()})
+    """Every node's and resource's label (:meth:`Model.labels`)."""
+    named = m.labels()
     return {n: named.get(n, n) for n in cm.node_ids + cm.resource_ids}
 
 
