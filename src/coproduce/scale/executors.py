@@ -74,8 +74,8 @@ _SHARED: tuple[str, Any] | None = None  # in a worker: (token, the map call's sh
 
 def _call(fn: Callable[[Any, Any], Any], token: str, path: str, item: Any) -> Any:
     """In a worker: ``fn(shared, item)``, reading ``shared`` from ``path`` the first time this
-    worker sees the map call ``token`` (once per worker and call, not once per item). A large
-    result comes back as a :class:`_Parcel`."""
+    worker sees the map call ``token`` (once per worker and call, not once per item). The
+    result comes back as a :class:`_Parcel` (a large one's arrays by file)."""
     global _SHARED
     if _SHARED is None or _SHARED[0] != token:
         _SHARED = None  # let the previous call's input go first
@@ -91,10 +91,14 @@ class _Parcel:
     """A result whose arrays travel by a file in memory (``/dev/shm``) rather than through the
     pool's pipe: the worker writes their bytes once (pickle protocol 5, buffers out of band),
     this process maps the file and reads them in place — one copy of the numbers instead of
-    pickling, the pipe both ways and unpickling (a chunk of draws is tens of MiB)."""
+    pickling, the pipe both ways and unpickling (a chunk of draws is tens of MiB). A small
+    result travels whole through the pipe, already pickled (``inline``: its buffers' bytes), so
+    it is never pickled twice."""
 
-    def __init__(self, path: str, head: bytes, sizes: list[int]) -> None:
-        self.path, self.head, self.sizes = path, head, sizes
+    def __init__(
+        self, path: str, head: bytes, sizes: list[int], inline: list[bytes] | None = None
+    ) -> None:
+        self.path, self.head, self.sizes, self.inline = path, head, sizes, inline
 
     @classmethod
     def wrap(cls, result: Any) -> Any:
@@ -102,7 +106,7 @@ class _Parcel:
         head = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
         sizes = [memoryview(b).nbytes for b in buffers]
         if sum(sizes) < _PARCEL_BYTES:
-            return result
+            return cls("", head, sizes, inline=[bytes(b.raw()) for b in buffers])
         try:
             room = os.statvfs("/dev/shm")
             where = "/dev/shm" if room.f_bavail * room.f_frsize > 2 * sum(sizes) else None
@@ -116,11 +120,14 @@ class _Parcel:
         except OSError:  # no room: through the pipe after all
             with contextlib.suppress(UnboundLocalError, OSError):
                 os.unlink(path)
-            return result
+            return cls("", head, sizes, inline=[bytes(b.raw()) for b in buffers])
         return cls(path, head, sizes)
 
     def open(self) -> Any:
         import mmap
+
+        if self.inline is not None:
+            return pickle.loads(self.head, buffers=self.inline)
 
         try:
             with open(self.path, "rb") as f:
@@ -233,7 +240,7 @@ class ProcessPool(_Executor):
             for f in futures:  # results never read: their files go too
                 if f.done() and not f.cancelled() and f.exception() is None:
                     parcel = f.result()
-                    if isinstance(parcel, _Parcel):
+                    if isinstance(parcel, _Parcel) and parcel.inline is None:
                         with contextlib.suppress(OSError):
                             os.unlink(parcel.path)
             os.unlink(path)
