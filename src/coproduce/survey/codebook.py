@@ -14,6 +14,7 @@ same for the hours questions.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any, Literal
 
@@ -506,10 +507,11 @@ def hours_answers(
     import numpy as np
     import pandas as pd
 
-    lines = codebook_lines(codebook_file)
     issues: list[Issue] = []
+    codebook_where = functools.cache(lambda: codebook_lines(codebook_file))  # at the first issue
 
     def issue(path: tuple, message: str) -> None:
+        lines = codebook_where()
         issues.append(
             Issue(
                 format_path(path),

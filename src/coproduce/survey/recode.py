@@ -9,6 +9,7 @@ per sector and type are added (see :mod:`.measures`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,7 +144,7 @@ def prepare(
     codebook: Codebook, survey: SurveyFile, *, codebook_file: str | None = None
 ) -> PreparedSurvey:
     """Validate ``survey`` against ``codebook`` and recode it; raise every problem at once."""
-    lines = codebook_lines(codebook_file)
+    lines = functools.cache(lambda: codebook_lines(codebook_file))  # read at the first issue
     frame = survey.frame
     cols = list(frame.columns)
     issues: list[Issue] = []
@@ -153,7 +154,7 @@ def prepare(
         from ..model.errors import format_path
 
         issues.append(
-            Issue(format_path(path), message, line=_where(lines, path), file=codebook_file)
+            Issue(format_path(path), message, line=_where(lines(), path), file=codebook_file)
         )
 
     def column(path: tuple, name: str) -> pd.Series | None:
