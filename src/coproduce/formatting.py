@@ -102,7 +102,8 @@ def quantity(x: float | None) -> str:
 
 
 def percent(p: float | None) -> str:
-    """A share or probability: ``61%``; ``under 1%`` and ``over 99%`` at the ends."""
+    """A share or probability: ``61%``; ``under 1%`` and ``over 99%`` at the ends; a share
+    within 1e-9 of 0 or 1 (a ratio of sums missing it by rounding) is ``0%`` or ``100%``."""
     if _missing(p):
         return MISSING
     # a share computed as a ratio of sums can miss 0 or 1 by rounding (1 - 2e-16): that is
