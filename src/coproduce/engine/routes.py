@@ -86,6 +86,15 @@ class RouteTable:
         return Walks(owner, rank, node_table, link_table, length, effect)
 
 
+def link_flags(cm: CompiledModel) -> np.ndarray:
+    """Each link's flag bits (CONTESTED, WEAK, UNGRADED), one byte a link."""
+    return (
+        cm.link_contested.view(np.uint8) * np.uint8(CONTESTED)
+        | cm.link_weak.view(np.uint8) * np.uint8(WEAK)
+        | cm.link_ungraded.view(np.uint8) * np.uint8(UNGRADED)
+    )
+
+
 @dataclass(frozen=True)
 class Walks:
     """Routes rebuilt by :meth:`RouteTable.walk`: route r starts at the ``owner[r]``-th node
@@ -115,9 +124,7 @@ class Walks:
     def bits(self, cm: CompiledModel) -> np.ndarray:
         """The flag bits of each route: its links' (contested, weak, ungraded) and COMPLEX
         when it passes through a complex outcome."""
-        link_bits = (
-            CONTESTED * cm.link_contested + WEAK * cm.link_weak + UNGRADED * cm.link_ungraded
-        ).astype(np.int64)
+        link_bits = link_flags(cm).astype(np.int64)
         on = self.link_table >= 0
         bits = (
             np.bitwise_or.reduce(
@@ -285,12 +292,7 @@ def route_table(
     # a row's first candidate in its range's, plus low: the key's low bits count back from it
     row_at = ((first - offsets.take(starts.take(rid))) * k + low).take(order)[:, None]
     signed = eff.take(ls)[:, None]
-    flagged = (
-        cm.link_contested.view(np.uint8) * np.uint8(CONTESTED)
-        | cm.link_weak.view(np.uint8) * np.uint8(WEAK)
-        | cm.link_ungraded.view(np.uint8) * np.uint8(UNGRADED)
-    )
-    bits_of = flagged.take(ls) | complex_bits.take(dst)
+    bits_of = link_flags(cm).take(ls) | complex_bits.take(dst)
 
     routes = np.zeros((n, k))  # signed route effects by node
     routes[target, 0] = 1.0
