@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ...model.compile import CompiledModel
-from ..effects import spsolve_triangular, weighted_effects
+from ..effects import weighted_effects
 
 if TYPE_CHECKING:  # scipy loads when a plan is built, not at start-up
     import scipy.sparse as sp
@@ -133,14 +133,11 @@ def input_scale(bands: Bands, n: int, volumes: np.ndarray) -> np.ndarray:
 
 
 def effect_rows(cm: CompiledModel, weights: np.ndarray) -> np.ndarray:
-    """Σ_o weights[o] T[o, i] for every intervention: one backward triangular solve on the
-    map, never the whole total-effect matrix."""
-    e = np.zeros(cm.n_nodes)
-    e[cm.n_interventions :] = weights
+    """Σ_o weights[o] T[o, i] for every intervention (:func:`weighted_effects` of one kind):
+    one backward triangular solve on the map, none when every weight is zero."""
     if not np.any(weights):
         return np.zeros(cm.n_interventions)
-    x = spsolve_triangular(cm.upper_system, e, lower=False, unit_diagonal=True)
-    return np.asarray(x[: cm.n_interventions], dtype=float)
+    return weighted_effects(cm, weights)
 
 
 def target_effects(cm: CompiledModel, targets: dict[str, float]) -> np.ndarray:
