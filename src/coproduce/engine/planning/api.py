@@ -171,15 +171,13 @@ def plan(
         points, measure = _frontier(m, cm, spec, fw, objective, frontier, gap, ceiling, offset)
         result = _with(result, frontier=points, frontier_measure=measure)
     if result.status == "optimal" and same_choice:
-        from .switching import same_choice_range, valuation_enters
+        from .switching import same_choice_range
 
         result = _with(
             result,
             same_choice_checked=True,
-            same_choice_when_time_valued=(
-                same_choice_range(cm, spec, objective, gap, set(funded(result.volumes)))
-                if valuation_enters(cm, spec, objective)
-                else (0.0, None)  # as same_choice_range says, without listing what is funded
+            same_choice_when_time_valued=same_choice_range(
+                cm, spec, objective, gap, set(funded(result.volumes))
             ),
         )
     if min_evidence is not None:
