@@ -39,7 +39,7 @@ from ..engine.planning.programme import (
     build,
     upper_volumes,
 )
-from ..engine.planning.solve import relax, solve, target_rows
+from ..engine.planning.solve import relax, solve
 from ..model.compile import CompiledModel, compile_model
 from ..model.schema import Model
 from .kinds import by_kind, is_coproduced
@@ -284,7 +284,7 @@ def joint_plan(pf: Portfolio, objective: str = "public", *, gap: float = 1e-6) -
     big_m, guess = {}, {}
     for bl in blocks:
         m, g = upper_volumes(
-            bl.bound_cm, bl.spec, bands_of(bl.bound_cm), target_rows(bl.bound_cm, bl.spec)
+            bl.bound_cm, bl.spec, bands_of(bl.bound_cm), bl.spec.target_rows(bl.bound_cm)
         )
         big_m[bl.name], guess[bl.name] = m, g
     for attempt in range(_RETRIES):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -207,19 +208,12 @@ def _spec(
         if objective == "public"
         else np.ones(len(cm.sector_ids), dtype=bool)
     )
-    rows = Spec(targets, cost_sectors, budgets, None)
-    offset = None
+    spec = Spec(targets, cost_sectors, budgets, weights)
     if targets_as == "increase" and targets:
-        # what today's volumes already reach on each target: T b, one triangular solve each
-        offset = rows.target_rows(cm) @ cm.volume
-    return Spec(
-        targets=targets,
-        cost_sectors=cost_sectors,
-        budgets=budgets,
-        weights=weights,
-        target_offset=offset,
-        _rows=rows._rows,  # the targets' rows, worked out once
-    )
+        # what today's volumes already reach on each target: T b, one triangular solve each;
+        # the targets' rows go with the spec (they are kept in it)
+        spec = replace(spec, target_offset=spec.target_rows(cm) @ cm.volume)
+    return spec
 
 
 def _without_weak_links(
@@ -269,8 +263,6 @@ def _without_weak_links(
 
 
 def _with(p: Plan, **changes) -> Plan:
-    from dataclasses import replace
-
     return replace(p, **changes)
 
 

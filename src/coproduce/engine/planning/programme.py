@@ -52,12 +52,16 @@ class Spec:
 
     def target_rows(self, cm: CompiledModel) -> np.ndarray:
         """T[o, :] of each target (targets × interventions), worked out once for the map's
-        links (a plan asks for them several times, and re-solving at another valuation of
-        time keeps the links)."""
+        links and these targets (a plan asks for them several times, and re-solving at another
+        valuation of time keeps the links)."""
         links = (cm.link_src, cm.link_dst, cm.link_effect, cm.n_interventions)
         seen = self._rows.get("links")
-        if seen is None or any(a is not b for a, b in zip(seen, links, strict=True)):
-            self._rows["links"] = links
+        if (
+            seen is None
+            or any(a is not b for a, b in zip(seen, links, strict=True))
+            or self._rows.get("targets") != tuple(self.targets)
+        ):
+            self._rows.update(links=links, targets=tuple(self.targets))
             self._rows["rows"] = target_effects(cm, self.targets)
         return self._rows["rows"]
 

@@ -307,7 +307,7 @@ def solve_spec(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: s
     """Build the programme of ``spec`` and solve it, enlarging working guesses of the most
     volume M where a plan hits one; ``tie``: the cost (full or public) that breaks ties.
     Returns (programme, solution, x)."""
-    t_rows_bound, guess = upper_volumes(cm, spec, bands_of(cm), target_rows(cm, spec))
+    t_rows_bound, guess = upper_volumes(cm, spec, bands_of(cm), spec.target_rows(cm))
     big_m = t_rows_bound
     for attempt in range(_RETRIES):
         prog = build(cm, spec, big_m)
@@ -323,8 +323,3 @@ def solve_spec(cm: CompiledModel, spec: Spec, objective: str, gap: float, tie: s
             return prog, sol, x
         big_m = np.where(guess, big_m * 100.0, big_m)
     return prog, sol, x
-
-
-def target_rows(cm: CompiledModel, spec: Spec) -> np.ndarray:
-    """T[o, :] of each target of ``spec`` (targets × interventions)."""
-    return spec.target_rows(cm)
