@@ -495,7 +495,7 @@ def _option_model(model: Model, target: str, slots_of: list[tuple[str, int]]) ->
         cm.index[target],
         slots,
         _sweep(cm),
-        _per_draw_enabling(cm, slots, draws) if cm.enabling else (),
+        _per_draw_enabling(cm, slots, draws),
         draws,
     )
 
@@ -1408,16 +1408,13 @@ def _enabling_multipliers(om: _OptionModel, x: np.ndarray, effect: np.ndarray) -
         effect[pd_.links] = base * m
 
 
-def _sum_rows(a: np.ndarray, rows: Sequence[int] | np.ndarray, axis: int) -> np.ndarray:
-    """Σ over ``rows`` of ``a`` along ``axis``, added one row after another in their order:
-    the same sums however many draws the other axes hold (numpy's own sum adds in pairs
-    along a contiguous axis, as a chunk of one draw makes it)."""
-    take: list[slice | int] = [slice(None)] * a.ndim
-    take[axis] = rows[0]
-    acc = a[tuple(take)].copy()
-    for r in rows[1:]:
-        take[axis] = r
-        acc += a[tuple(take)]
+def _sum_rows(a: np.ndarray) -> np.ndarray:
+    """Σ of ``a``'s rows (its first axis), added one row after another in their order: the
+    same sums however many draws the other axes hold (numpy's own sum adds in pairs along a
+    contiguous axis, as a chunk of one draw makes it)."""
+    acc = a[0].copy()
+    for row in a[1:]:
+        acc += row
     return acc
 
 
@@ -1632,8 +1629,8 @@ def _propagate(
             res["effect"][j] = 0.0
             res["value_other"][j] = 0.0
             continue
-        res["effect"][j] = _sum_rows(v[active, None] * to_target[active], range(len(active)), 0)
-        res["value_other"][j] = _sum_rows(v[active, None] * to_value[active], range(len(active)), 0)
+        res["effect"][j] = _sum_rows(v[active, None] * to_target[active])
+        res["value_other"][j] = _sum_rows(v[active, None] * to_value[active])
 
     # costs: each option's resource use (mean quantities, then the drawn deviations of
     # uncertain inputs), at the drawn unit costs; sums over resources in their order
